@@ -1,0 +1,340 @@
+// Shared source (pulled in with //SOURCES DbClient.java): how every kodiai-db
+// script reaches PostgreSQL. Needs //DEPS org.postgresql:postgresql,
+// com.pgvector:pgvector and com.zaxxer:HikariCP in the including script.
+//
+// Accepts postgresql:// and postgres:// URLs (libpq style) and jdbc:postgresql://
+// URLs. Session limits are set in the startup packet (pgjdbc's `options`), so
+// they cost no extra round trip and hold on every pooled connection.
+// Passwords never leave this class: every URL it shows is redacted.
+
+import com.pgvector.PGvector;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.io.PrintWriter;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.logging.Logger;
+import java.util.regex.Pattern;
+import javax.sql.DataSource;
+
+final class DbClient implements AutoCloseable {
+
+  /** All defaults in one place; each can be overridden by the environment variable named beside it. */
+  static final class Settings {
+    int poolMax = 10;                        // DATABASE_POOL_MAX
+    long idleTimeoutMs = 20_000;             // DATABASE_IDLE_TIMEOUT_MS
+    long connectTimeoutMs = 10_000;          // DATABASE_CONNECT_TIMEOUT_MS
+    long statementTimeoutMs = 300_000;       // DATABASE_STATEMENT_TIMEOUT_MS
+    long lockTimeoutMs = 10_000;             // DATABASE_LOCK_TIMEOUT_MS
+    long idleInTransactionTimeoutMs = 120_000; // DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS
+    String applicationName = "kodiai-db";    // DATABASE_APPLICATION_NAME
+
+    static Settings fromEnv(Map<String, String> env) {
+      Settings s = new Settings();
+      s.poolMax = (int) number(env, "DATABASE_POOL_MAX", s.poolMax, 1);
+      s.idleTimeoutMs = number(env, "DATABASE_IDLE_TIMEOUT_MS", s.idleTimeoutMs, 0);
+      s.connectTimeoutMs = number(env, "DATABASE_CONNECT_TIMEOUT_MS", s.connectTimeoutMs, 1);
+      s.statementTimeoutMs = number(env, "DATABASE_STATEMENT_TIMEOUT_MS", s.statementTimeoutMs, 0);
+      s.lockTimeoutMs = number(env, "DATABASE_LOCK_TIMEOUT_MS", s.lockTimeoutMs, 0);
+      s.idleInTransactionTimeoutMs = number(env, "DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS", s.idleInTransactionTimeoutMs, 0);
+      s.applicationName = env.getOrDefault("DATABASE_APPLICATION_NAME", s.applicationName);
+      return s;
+    }
+
+    private static long number(Map<String, String> env, String name, long dflt, long min) {
+      String v = env.get(name);
+      if (v == null || v.isBlank()) return dflt;
+      try {
+        long n = Long.parseLong(v.trim());
+        if (n < min) throw new NumberFormatException();
+        return n;
+      } catch (NumberFormatException e) {
+        throw new DbException(DbException.Kind.CONFIG, name + " must be a whole number >= " + min + ", got '" + v + "'");
+      }
+    }
+  }
+
+  /** A configuration or connection problem, with a message fit to print as one line. */
+  static final class DbException extends RuntimeException {
+    enum Kind { CONFIG, CONNECT }
+    final Kind kind;
+    DbException(Kind kind, String message) { super(message); this.kind = kind; }
+    DbException(Kind kind, String message, Throwable cause) { super(message, cause); this.kind = kind; }
+  }
+
+  /** A parsed database URL. `toString()` is redacted. */
+  record Target(String host, int port, String database, String user, String password, Map<String, String> params) {
+    String jdbcUrl() {
+      String h = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+      return "jdbc:postgresql://" + h + ":" + port + "/" + database;
+    }
+    /** postgresql:// form without the password, safe to print. */
+    String redacted() {
+      StringBuilder sb = new StringBuilder("postgresql://");
+      if (user != null) sb.append(user).append(password != null ? ":***" : "").append('@');
+      sb.append(host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host).append(':').append(port).append('/').append(database);
+      String q = queryString(params);
+      return q.isEmpty() ? sb.toString() : sb.append('?').append(q).toString();
+    }
+    @Override public String toString() { return redacted(); }
+    private static String queryString(Map<String, String> params) {
+      StringBuilder sb = new StringBuilder();
+      params.forEach((k, v) -> {
+        if (sb.length() > 0) sb.append('&');
+        sb.append(k).append('=').append(k.equalsIgnoreCase("password") ? "***" : v);
+      });
+      return sb.toString();
+    }
+  }
+
+  // ---------------------------------------------------------------- parsing
+
+  /** The URL from --url or DATABASE_URL, or a CONFIG error that says how to fix it. */
+  static String requireUrl(String url) {
+    if (url == null || url.isBlank())
+      throw new DbException(DbException.Kind.CONFIG,
+          "no database URL: set DATABASE_URL or pass --url (e.g. postgresql://USER:PASSWORD@HOST:5432/DB?sslmode=require)");
+    return url.trim();
+  }
+
+  static Target parse(String url) {
+    url = requireUrl(url);
+    String rest;
+    boolean jdbc = false;
+    if (url.startsWith("jdbc:postgresql://")) { rest = url.substring(18); jdbc = true; }
+    else if (url.startsWith("postgresql://")) rest = url.substring(13);
+    else if (url.startsWith("postgres://")) rest = url.substring(11);
+    else throw malformed(url, "it must start with postgresql://, postgres:// or jdbc:postgresql://");
+
+    String query = "";
+    int q = rest.indexOf('?');
+    if (q >= 0) { query = rest.substring(q + 1); rest = rest.substring(0, q); }
+    int hash = query.indexOf('#');
+    if (hash >= 0) query = query.substring(0, hash);
+    int slash = rest.indexOf('/');
+    String authority = slash >= 0 ? rest.substring(0, slash) : rest;
+    String path = slash >= 0 ? rest.substring(slash + 1) : "";
+
+    String user = null, password = null;
+    int at = authority.lastIndexOf('@'); // a raw '@' in a password is tolerated: the last one ends userinfo
+    if (at >= 0) {
+      String info = authority.substring(0, at);
+      authority = authority.substring(at + 1);
+      int colon = info.indexOf(':');
+      user = decode(url, colon >= 0 ? info.substring(0, colon) : info);
+      if (colon >= 0) password = decode(url, info.substring(colon + 1));
+      if (user.isEmpty()) user = null;
+    }
+
+    String host;
+    int port = 5432;
+    if (authority.startsWith("[")) {
+      int close = authority.indexOf(']');
+      if (close < 0) throw malformed(url, "an IPv6 host needs a closing ']'");
+      host = authority.substring(1, close);
+      String after = authority.substring(close + 1);
+      if (after.startsWith(":")) port = port(url, after.substring(1));
+      else if (!after.isEmpty()) throw malformed(url, "unexpected text after the IPv6 host");
+    } else {
+      int colon = authority.lastIndexOf(':');
+      host = colon >= 0 ? authority.substring(0, colon) : authority;
+      if (colon >= 0) port = port(url, authority.substring(colon + 1));
+    }
+    if (host.isEmpty()) host = "localhost";
+    if (host.contains(",")) throw malformed(url, "several hosts are not supported");
+
+    Map<String, String> params = new LinkedHashMap<>();
+    for (String pair : query.split("&")) {
+      if (pair.isEmpty()) continue;
+      int eq = pair.indexOf('=');
+      if (eq <= 0) throw malformed(url, "query parameter '" + redactParam(pair) + "' has no value");
+      params.put(decode(url, pair.substring(0, eq)), decode(url, pair.substring(eq + 1)));
+    }
+    if (jdbc) { // jdbc URLs carry credentials as parameters
+      if (params.containsKey("user")) user = params.remove("user");
+      if (params.containsKey("password")) password = params.remove("password");
+    }
+    String database = decode(url, path);
+    if (database.isEmpty()) database = user != null ? user : "postgres"; // libpq's default
+    if (database.contains("/")) throw malformed(url, "the database name may not contain '/'");
+    return new Target(host, port, database, user, password, params);
+  }
+
+  private static int port(String url, String s) {
+    try {
+      int p = Integer.parseInt(s);
+      if (p < 1 || p > 65535) throw new NumberFormatException();
+      return p;
+    } catch (NumberFormatException e) {
+      throw malformed(url, "the port '" + s + "' is not a number between 1 and 65535");
+    }
+  }
+
+  private static String decode(String url, String s) {
+    try {
+      return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      throw malformed(url, "it has an invalid percent-encoding (write '%' as %25)");
+    }
+  }
+
+  private static DbException malformed(String url, String why) {
+    return new DbException(DbException.Kind.CONFIG, "malformed database URL " + redact(url) + ": " + why);
+  }
+
+  private static String redactParam(String pair) {
+    return pair.toLowerCase().startsWith("password") ? "password=***" : pair;
+  }
+
+  // Greedy to the last '@' of the word, so a raw '@' inside a password is covered too.
+  private static final Pattern USERINFO = Pattern.compile("(\\w+://[^:/?#@\\s]*):\\S*@");
+  private static final Pattern PASSWORD_PARAM = Pattern.compile("(?i)(password=)[^&\\s]*");
+
+  /** Removes passwords from any text that may hold a URL (userinfo and password= parameters). */
+  static String redact(String text) {
+    if (text == null) return null;
+    String s = USERINFO.matcher(text).replaceAll("$1:***@");
+    return PASSWORD_PARAM.matcher(s).replaceAll("$1***");
+  }
+
+  /** Removes one known secret wherever it appears (server messages can echo input). */
+  static String scrub(String text, String secret) {
+    if (text == null) return null;
+    String s = redact(text);
+    return secret == null || secret.isEmpty() ? s : s.replace(secret, "***");
+  }
+
+  // ------------------------------------------------------------- connecting
+
+  private final HikariDataSource pool;
+  final Target target;
+
+  private DbClient(HikariDataSource pool, Target target) { this.pool = pool; this.target = target; }
+
+  /** A pooled client from DATABASE_URL. */
+  static DbClient connect() { return connect(System.getenv("DATABASE_URL")); }
+
+  static DbClient connect(String url) { return connect(url, Settings.fromEnv(System.getenv())); }
+
+  static DbClient connect(String url, Settings settings) {
+    Target t = parse(url);
+    HikariConfig cfg = new HikariConfig();
+    cfg.setDataSource(new VectorDataSource(t, settings));
+    cfg.setMaximumPoolSize(settings.poolMax);
+    cfg.setMinimumIdle(0);
+    cfg.setIdleTimeout(Math.max(settings.idleTimeoutMs, 10_000)); // Hikari's floor is 10 s
+    cfg.setConnectionTimeout(Math.max(settings.connectTimeoutMs, 250));
+    cfg.setInitializationFailTimeout(-1); // connect lazily; errors surface on first use, translated
+    cfg.setPoolName("kodiai-db");
+    return new DbClient(new HikariDataSource(cfg), t);
+  }
+
+  /** A connection from the pool, with pgvector's types registered. */
+  Connection connection() {
+    try {
+      return pool.getConnection();
+    } catch (SQLException e) {
+      Throwable cause = e.getCause() instanceof SQLException ? e.getCause() : e;
+      throw translate(target, cause);
+    }
+  }
+
+  @Override public void close() { pool.close(); }
+
+  /** One unpooled connection for short CLI runs: no pool threads, one round trip fewer. */
+  static Connection open(String url) { return open(parse(url), Settings.fromEnv(System.getenv())); }
+
+  static Connection open(Target t, Settings s) {
+    try {
+      return new VectorDataSource(t, s).getConnection();
+    } catch (SQLException e) {
+      throw translate(t, e);
+    }
+  }
+
+  /** pgjdbc properties for a target: credentials, timeouts, session limits, URL parameters. */
+  static Properties properties(Target t, Settings s) {
+    Properties p = new Properties();
+    t.params().forEach((k, v) -> {
+      switch (k) { // libpq names that pgjdbc spells differently
+        case "connect_timeout" -> p.setProperty("connectTimeout", v);
+        case "application_name" -> p.setProperty("ApplicationName", v);
+        default -> p.setProperty(k, v);
+      }
+    });
+    if (t.user() != null) p.setProperty("user", t.user());
+    if (t.password() != null) p.setProperty("password", t.password());
+    p.putIfAbsent("connectTimeout", String.valueOf(Math.max(1, (s.connectTimeoutMs + 999) / 1000)));
+    p.putIfAbsent("loginTimeout", p.getProperty("connectTimeout"));
+    p.putIfAbsent("ApplicationName", s.applicationName);
+    p.setProperty("options", "-c statement_timeout=" + s.statementTimeoutMs
+        + " -c lock_timeout=" + s.lockTimeoutMs
+        + " -c idle_in_transaction_session_timeout=" + s.idleInTransactionTimeoutMs);
+    return p;
+  }
+
+  /** A pgjdbc failure as a one-line, password-free message that says what to do. */
+  static DbException translate(Target t, Throwable e) {
+    String state = e instanceof SQLException se ? String.valueOf(se.getSQLState()) : "";
+    String where = t.host() + ":" + t.port() + "/" + t.database();
+    String who = t.user() != null ? t.user() : "(no user)";
+    String msg = switch (state) {
+      case "28P01", "28000" -> "authentication failed for user " + who + " at " + where
+          + ": check the user and password in the database URL";
+      case "3D000" -> "database \"" + t.database() + "\" does not exist on " + t.host() + ":" + t.port()
+          + ": create it or fix the database name in the URL";
+      case "08001", "08004", "08006" -> {
+        String m = e.getMessage() == null ? "" : e.getMessage();
+        if (m.contains("UnknownHost") || (e.getCause() instanceof java.net.UnknownHostException))
+          yield "cannot connect to " + where + ": unknown host " + t.host();
+        if (m.contains("refused")) yield "cannot connect to " + where + ": connection refused (is PostgreSQL running and listening there?)";
+        if (m.toLowerCase().contains("timed out") || m.contains("timeout"))
+          yield "cannot connect to " + where + ": timed out (host unreachable or firewall; check the host and port)";
+        yield "cannot connect to " + where + ": " + firstLine(m);
+      }
+      default -> "cannot connect to " + where + ": " + firstLine(e.getMessage());
+    };
+    return new DbException(DbException.Kind.CONNECT, scrub(msg, t.password()), e);
+  }
+
+  static String firstLine(String s) {
+    if (s == null) return "";
+    int nl = s.indexOf('\n');
+    return (nl >= 0 ? s.substring(0, nl) : s).trim();
+  }
+
+  /** A DataSource that opens pgjdbc connections and registers pgvector's types on each. */
+  private static final class VectorDataSource implements DataSource {
+    private final Target target;
+    private final Properties props;
+    private final org.postgresql.Driver driver = new org.postgresql.Driver();
+
+    VectorDataSource(Target t, Settings s) { this.target = t; this.props = properties(t, s); }
+
+    @Override public Connection getConnection() throws SQLException {
+      Connection c = driver.connect(target.jdbcUrl(), props);
+      if (c == null) throw new SQLException("pgjdbc refused URL " + target.redacted(), "08001");
+      try {
+        PGvector.registerTypes(c);
+      } catch (SQLException e) {
+        c.close();
+        throw e;
+      }
+      return c;
+    }
+    @Override public Connection getConnection(String u, String p) throws SQLException { throw new SQLFeatureNotSupportedException(); }
+    @Override public PrintWriter getLogWriter() { return null; }
+    @Override public void setLogWriter(PrintWriter out) {}
+    @Override public void setLoginTimeout(int seconds) {}
+    @Override public int getLoginTimeout() { return 0; }
+    @Override public Logger getParentLogger() { return Logger.getLogger("kodiai-db"); }
+    @Override public <T> T unwrap(Class<T> iface) throws SQLException { throw new SQLException("not a wrapper"); }
+    @Override public boolean isWrapperFor(Class<?> iface) { return false; }
+  }
+}

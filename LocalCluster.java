@@ -1,0 +1,194 @@
+// Shared source (//SOURCES LocalCluster.java): a PostgreSQL cluster run from the
+// installed server binaries, for the test harness (throwaway) and devdb (kept).
+// initdb and pg_ctl refuse to run as root, so as root every server command runs
+// as the `postgres` user through runuser, and the data folder belongs to it.
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+final class LocalCluster {
+  static final String OS_USER_WHEN_ROOT = "postgres";
+  static final String INSTALL_HINT =
+      "run `sudo scripts/install-postgres.sh` (Debian 12/13), or install PostgreSQL >= 15 with pgvector >= 0.8 yourself";
+
+  final Path dataDir;   // the cluster's PGDATA
+  final int port;       // TCP port on 127.0.0.1; no Unix socket, so deep paths do not matter
+  final Path binDir;    // where initdb, pg_ctl and postgres live
+
+  LocalCluster(Path dataDir, int port) {
+    this.dataDir = dataDir.toAbsolutePath();
+    this.port = port;
+    this.binDir = findBinDir();
+  }
+
+  static boolean runningAsRoot() {
+    return "root".equals(System.getProperty("user.name"));
+  }
+
+  /** The server binaries: $KODIAI_PG_BINDIR, else `pg_config --bindir`, else the newest /usr/lib/postgresql/N/bin. */
+  static Path findBinDir() {
+    String env = System.getenv("KODIAI_PG_BINDIR");
+    if (env != null && !env.isBlank()) return checkBin(Path.of(env));
+    try {
+      Process p = new ProcessBuilder("pg_config", "--bindir").redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+      if (p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0 && Files.isExecutable(Path.of(out, "initdb")))
+        return Path.of(out);
+    } catch (IOException | InterruptedException ignored) {
+      // no pg_config on PATH: look in Debian's layout next
+    }
+    Path debian = Path.of("/usr/lib/postgresql");
+    if (Files.isDirectory(debian)) {
+      try (Stream<Path> s = Files.list(debian)) {
+        var newest = s.filter(d -> d.getFileName().toString().matches("\\d+") && Files.isExecutable(d.resolve("bin/initdb")))
+            .max(Comparator.comparingInt(d -> Integer.parseInt(d.getFileName().toString())));
+        if (newest.isPresent()) return newest.get().resolve("bin");
+      } catch (IOException ignored) {
+        // fall through to the error below
+      }
+    }
+    throw new IllegalStateException("PostgreSQL server binaries (initdb, pg_ctl) not found: " + INSTALL_HINT);
+  }
+
+  private static Path checkBin(Path dir) {
+    if (!Files.isExecutable(dir.resolve("initdb")))
+      throw new IllegalStateException("KODIAI_PG_BINDIR=" + dir + " has no initdb");
+    return dir;
+  }
+
+  static int freePort() {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new IllegalStateException("no free TCP port on 127.0.0.1: " + e.getMessage());
+    }
+  }
+
+  boolean initialized() { return Files.exists(dataDir.resolve("PG_VERSION")); }
+
+  /**
+   * initdb with `superuser` as the cluster's superuser, who logs in over TCP with
+   * `password` (scram-sha-256). `throwaway` trades durability for speed.
+   */
+  void init(String superuser, String password, boolean throwaway) throws IOException, InterruptedException {
+    Files.createDirectories(dataDir);
+    Files.setPosixFilePermissions(dataDir, PosixFilePermissions.fromString("rwx------"));
+    giveToServerUser(dataDir);
+    // The password reaches initdb through a file only the server user can read, never argv.
+    Path pwfile = Files.createTempFile(dataDir.getParent(), ".pw", "");
+    try {
+      Files.setPosixFilePermissions(pwfile, PosixFilePermissions.fromString("rw-------"));
+      Files.writeString(pwfile, password + "\n");
+      giveToServerUser(pwfile);
+      run(60, binDir.resolve("initdb").toString(), "-D", dataDir.toString(), "-U", superuser, "-E", "UTF8",
+          "--no-locale", "--auth-local=peer", "--auth-host=scram-sha-256", "--pwfile=" + pwfile, "--no-sync");
+    } finally {
+      Files.deleteIfExists(pwfile);
+    }
+    StringBuilder conf = new StringBuilder("\n# kodiai-db\n")
+        .append("listen_addresses = '127.0.0.1'\n")
+        .append("port = ").append(port).append('\n')
+        .append("unix_socket_directories = ''\n")
+        .append("max_connections = 200\n");
+    if (throwaway) conf.append("fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n");
+    Path confFile = dataDir.resolve("postgresql.conf");
+    writeAsServerUser(confFile, Files.readString(confFile) + conf);
+  }
+
+  boolean running() {
+    if (!initialized()) return false;
+    try {
+      return runStatus(binDir.resolve("pg_ctl").toString(), "status", "-D", dataDir.toString()) == 0;
+    } catch (IOException | InterruptedException e) {
+      return false;
+    }
+  }
+
+  void start() throws IOException, InterruptedException {
+    if (running()) return;
+    run(90, binDir.resolve("pg_ctl").toString(), "start", "-D", dataDir.toString(), "-w", "-t", "60",
+        "-l", dataDir.resolve("server.log").toString());
+  }
+
+  /** Stops the server: `immediate` for throwaway clusters, `fast` (clean shutdown) otherwise. */
+  void stop(boolean immediate) throws IOException, InterruptedException {
+    if (!running()) return;
+    run(90, binDir.resolve("pg_ctl").toString(), "stop", "-D", dataDir.toString(), "-w", "-m", immediate ? "immediate" : "fast");
+  }
+
+  void delete() throws IOException {
+    if (!Files.exists(dataDir)) return;
+    try (Stream<Path> s = Files.walk(dataDir)) {
+      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+    }
+  }
+
+  String url(String user, String password, String database) {
+    return "postgresql://" + user + ":" + java.net.URLEncoder.encode(password, StandardCharsets.UTF_8)
+        + "@127.0.0.1:" + port + "/" + database;
+  }
+
+  /** The tail of the server log, for error messages when start fails. */
+  String logTail() {
+    try {
+      List<String> lines = Files.readAllLines(dataDir.resolve("server.log"));
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 5), lines.size()));
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  // -------------------------------------------------------------- plumbing
+
+  private static List<String> asServerUser(String... cmd) {
+    List<String> full = new ArrayList<>();
+    if (runningAsRoot()) full.addAll(List.of("runuser", "-u", OS_USER_WHEN_ROOT, "--"));
+    full.addAll(List.of(cmd));
+    return full;
+  }
+
+  private static void giveToServerUser(Path p) throws IOException {
+    if (!runningAsRoot()) return;
+    UserPrincipal owner = p.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(OS_USER_WHEN_ROOT);
+    Files.setOwner(p, owner);
+  }
+
+  private static void writeAsServerUser(Path file, String content) throws IOException {
+    Files.writeString(file, content);
+    giveToServerUser(file);
+  }
+
+  private static int runStatus(String... cmd) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(asServerUser(cmd)).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    if (!p.waitFor(30, TimeUnit.SECONDS)) { p.destroyForcibly(); return -1; }
+    return p.exitValue();
+  }
+
+  private static void run(int timeoutSeconds, String... cmd) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(asServerUser(cmd)).redirectErrorStream(true).start();
+    // Read output on this thread: the tools print little; waiting first could fill the pipe.
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new IOException(Path.of(cmd[0]).getFileName() + " did not finish within " + timeoutSeconds + " s");
+    }
+    if (p.exitValue() != 0) {
+      String tail = out.strip();
+      int cut = Math.max(0, tail.length() - 600);
+      throw new IOException(Path.of(cmd[0]).getFileName() + " " + cmd[1] + " failed (exit " + p.exitValue() + "): "
+          + tail.substring(cut).replace('\n', ' '));
+    }
+  }
+}

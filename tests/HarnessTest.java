@@ -1,0 +1,38 @@
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+class HarnessTest {
+  @RegisterExtension static final FreshDatabase db = new FreshDatabase();
+
+  @Test void choosesEnvUrlThenDockerThenLocalCluster() {
+    assertEquals(TestDatabase.Source.ENV, TestDatabase.choose("postgresql://u@h/db", true));
+    assertEquals(TestDatabase.Source.ENV, TestDatabase.choose("postgresql://u@h/db", false));
+    assertEquals(TestDatabase.Source.TESTCONTAINERS, TestDatabase.choose(null, true));
+    assertEquals(TestDatabase.Source.LOCAL_CLUSTER, TestDatabase.choose("  ", false));
+  }
+
+  @Test void runsOnTheSourceTheEnvironmentCallsFor() {
+    String env = System.getenv(TestDatabase.ENV_URL);
+    TestDatabase.Source expected = env != null && !env.isBlank() ? TestDatabase.Source.ENV
+        : TestDatabase.dockerAnswers() ? TestDatabase.Source.TESTCONTAINERS : TestDatabase.Source.LOCAL_CLUSTER;
+    assertEquals(expected, TestDatabase.source());
+  }
+
+  @Test void eachClassGetsItsOwnFreshDatabaseWithPgvector08() throws Exception {
+    try (Connection c = db.connect(); Statement st = c.createStatement()) {
+      ResultSet rs = st.executeQuery("SELECT current_database(), (SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace)");
+      assertTrue(rs.next());
+      assertEquals(db.name(), rs.getString(1));
+      assertEquals(0, rs.getInt(2), "a fresh database has no tables");
+      rs = st.executeQuery("SELECT default_version FROM pg_available_extensions WHERE name = 'vector'");
+      assertTrue(rs.next(), "pgvector available");
+      String[] v = rs.getString(1).split("\\.");
+      assertTrue(Integer.parseInt(v[0]) > 0 || Integer.parseInt(v[1]) >= 8, "pgvector >= 0.8, got " + rs.getString(1));
+    }
+  }
+}

@@ -1,0 +1,158 @@
+// The PostgreSQL (with pgvector >= 0.8) that the tests run against, chosen once per run:
+//   1. KODIAI_TEST_DATABASE_URL, an admin URL, if set;
+//   2. else Testcontainers with pgvector/pgvector:pg17, if a Docker engine answers;
+//   3. else a throwaway cluster from the installed PostgreSQL binaries: initdb into a
+//      temporary folder, a free port on 127.0.0.1, stopped and deleted at the end of
+//      the run (a shutdown hook covers failures; stale ones from killed runs are swept).
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.HexFormat;
+
+final class TestDatabase {
+  static final String ENV_URL = "KODIAI_TEST_DATABASE_URL";
+  static final String IMAGE = "pgvector/pgvector:pg17";
+  static final String TEMP_PREFIX = "kodiai-test-pg-";
+
+  enum Source { ENV, TESTCONTAINERS, LOCAL_CLUSTER }
+
+  private static String adminUrl;
+  private static Source source;
+  private static LocalCluster cluster;
+  private static AutoCloseable container;
+
+  static synchronized String adminUrl() {
+    if (adminUrl == null) start();
+    return adminUrl;
+  }
+
+  static synchronized Source source() {
+    adminUrl();
+    return source;
+  }
+
+  /** How the harness would choose, without starting anything (for tests of the choice itself). */
+  static Source choose(String envUrl, boolean dockerAnswers) {
+    if (envUrl != null && !envUrl.isBlank()) return Source.ENV;
+    return dockerAnswers ? Source.TESTCONTAINERS : Source.LOCAL_CLUSTER;
+  }
+
+  private static void start() {
+    String env = System.getenv(ENV_URL);
+    source = choose(env, env == null && dockerAnswers());
+    try {
+      switch (source) {
+        case ENV -> adminUrl = env.trim();
+        case TESTCONTAINERS -> adminUrl = Containers.start();
+        case LOCAL_CLUSTER -> adminUrl = startLocalCluster();
+      }
+      checkPgvector(adminUrl);
+    } catch (Exception e) {
+      throw new IllegalStateException("test database (" + source + "): " + DbClient.redact(e.getMessage()), e);
+    }
+  }
+
+  /** A cheap look for an engine first: Testcontainers' own probe is slow when there is none. */
+  static boolean dockerAnswers() {
+    String host = System.getenv("DOCKER_HOST");
+    boolean socket = Files.exists(Path.of("/var/run/docker.sock"))
+        || Files.exists(Path.of(System.getProperty("user.home"), ".docker/run/docker.sock"));
+    if ((host == null || host.isBlank()) && !socket) return false;
+    try {
+      return Containers.dockerAvailable();
+    } catch (Throwable t) {
+      return false;
+    }
+  }
+
+  private static String startLocalCluster() throws IOException, InterruptedException {
+    sweepStaleClusters();
+    Path dir = Files.createTempDirectory(TEMP_PREFIX);
+    cluster = new LocalCluster(dir.resolve("data"), LocalCluster.freePort());
+    String password = HexFormat.of().formatHex(new SecureRandom().generateSeed(12));
+    Runtime.getRuntime().addShutdownHook(new Thread(TestDatabase::shutdown));
+    if (LocalCluster.runningAsRoot()) { // the server user must reach the data folder
+      Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+    }
+    cluster.init("kodiai_admin", password, true);
+    try {
+      cluster.start();
+    } catch (IOException e) {
+      throw new IOException(e.getMessage() + " | server log: " + cluster.logTail());
+    }
+    return cluster.url("kodiai_admin", password, "postgres");
+  }
+
+  /** Deletes clusters left by runs that were killed before their shutdown hook ran. */
+  private static void sweepStaleClusters() {
+    Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(tmp, TEMP_PREFIX + "*")) {
+      for (Path d : ds) {
+        Path pid = d.resolve("data/postmaster.pid");
+        boolean alive = false;
+        if (Files.exists(pid)) {
+          try {
+            long p = Long.parseLong(Files.readAllLines(pid).get(0).trim());
+            alive = ProcessHandle.of(p).map(ProcessHandle::isAlive).orElse(false);
+          } catch (Exception ignored) {
+            alive = true; // unreadable: leave it alone
+          }
+        }
+        if (!alive && Files.getLastModifiedTime(d).toMillis() < System.currentTimeMillis() - 60_000)
+          new LocalCluster(d.resolve("data"), 1).delete();
+        if (!alive) Files.deleteIfExists(d);
+      }
+    } catch (IOException | RuntimeException ignored) {
+      // sweeping is best effort
+    }
+  }
+
+  static synchronized void shutdown() {
+    try {
+      if (cluster != null) {
+        cluster.stop(true);
+        cluster.delete();
+        Files.deleteIfExists(cluster.dataDir.getParent());
+        cluster = null;
+      }
+      if (container != null) { container.close(); container = null; }
+    } catch (Exception e) {
+      System.err.println("test database: cleanup failed: " + e.getMessage());
+    }
+  }
+
+  private static void checkPgvector(String url) throws SQLException {
+    try (Connection c = DbClient.open(url); Statement st = c.createStatement();
+         ResultSet rs = st.executeQuery("SELECT default_version FROM pg_available_extensions WHERE name = 'vector'")) {
+      if (!rs.next())
+        throw new SQLException("pgvector is not installed on the test server: " + LocalCluster.INSTALL_HINT);
+      String v = rs.getString(1);
+      String[] p = v.split("\\.");
+      if (Integer.parseInt(p[0]) == 0 && Integer.parseInt(p[1]) < 8)
+        throw new SQLException("pgvector " + v + " is too old (need >= 0.8): " + LocalCluster.INSTALL_HINT);
+    }
+  }
+
+  /** Testcontainers lives in its own class so that it is loaded only where Docker answers. */
+  static final class Containers {
+    static boolean dockerAvailable() {
+      return org.testcontainers.DockerClientFactory.instance().isDockerAvailable();
+    }
+
+    static String start() {
+      var image = org.testcontainers.utility.DockerImageName.parse(IMAGE).asCompatibleSubstituteFor("postgres");
+      var pg = new org.testcontainers.containers.PostgreSQLContainer<>(image);
+      pg.start();
+      container = pg;
+      return "postgresql://" + pg.getUsername() + ":" + pg.getPassword() + "@" + pg.getHost() + ":"
+          + pg.getMappedPort(5432) + "/" + pg.getDatabaseName();
+    }
+  }
+}

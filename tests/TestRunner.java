@@ -1,0 +1,132 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//JAVA 17+
+//DESCRIPTION Runs kodiai-db's test suite (JUnit 5) against a real PostgreSQL with pgvector; ends with 'N passed, N failed, N skipped'.
+//DEPS org.junit.platform:junit-platform-launcher:1.14.1
+//DEPS org.junit.jupiter:junit-jupiter:5.14.1
+//DEPS org.testcontainers:postgresql:1.21.4
+//DEPS org.postgresql:postgresql:42.7.8
+//DEPS com.pgvector:pgvector:0.1.6
+//DEPS com.zaxxer:HikariCP:6.3.0
+//DEPS info.picocli:picocli:4.7.7
+//DEPS org.slf4j:slf4j-nop:2.0.17
+//SOURCES ../*.java
+//SOURCES *.java
+//FILES migrations/=../migrations/*.sql
+//JAVA_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1
+
+// Usage: ./jbang test@kodiai [NAME ...]   (NAME: run only test classes whose name contains it)
+// Exit 0 when every test passed, 1 when any failed or none ran, 2 when the test database could not start.
+
+import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
+
+import java.io.PrintStream;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.zip.ZipFile;
+import org.junit.platform.engine.TestExecutionResult;
+import org.junit.platform.engine.discovery.ClassSelector;
+import org.junit.platform.launcher.LauncherDiscoveryRequest;
+import org.junit.platform.launcher.TestExecutionListener;
+import org.junit.platform.launcher.TestIdentifier;
+import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
+import org.junit.platform.launcher.core.LauncherFactory;
+
+public class TestRunner {
+  public static void main(String[] args) throws Exception {
+    PrintStream out = System.out;
+    List<ClassSelector> selectors = new ArrayList<>();
+    for (String cls : testClasses()) {
+      if (args.length == 0 || List.of(args).stream().anyMatch(cls::contains)) selectors.add(selectClass(cls));
+    }
+    if (selectors.isEmpty()) {
+      out.println("no test class matches " + String.join(" ", args));
+      out.println("0 passed, 0 failed");
+      System.exit(1);
+    }
+    try {
+      String url = TestDatabase.adminUrl();
+      out.println("test database: " + TestDatabase.source() + " " + DbClient.parse(url).redacted());
+    } catch (RuntimeException e) {
+      out.println("error: " + e.getMessage());
+      out.println("0 passed, 0 failed");
+      System.exit(2);
+    }
+
+    AtomicLong passed = new AtomicLong(), failed = new AtomicLong(), skipped = new AtomicLong();
+    List<String> failures = new ArrayList<>();
+    TestExecutionListener listener = new TestExecutionListener() {
+      final java.util.Map<String, Long> started = new java.util.concurrent.ConcurrentHashMap<>();
+      @Override public void executionStarted(TestIdentifier id) { started.put(id.getUniqueId(), System.nanoTime()); }
+      @Override public void executionSkipped(TestIdentifier id, String reason) {
+        if (!id.isTest()) return;
+        skipped.incrementAndGet();
+        out.println("SKIP " + name(id) + " (" + reason + ")");
+      }
+      @Override public void executionFinished(TestIdentifier id, TestExecutionResult r) {
+        long ms = (System.nanoTime() - started.getOrDefault(id.getUniqueId(), System.nanoTime())) / 1_000_000;
+        if (r.getStatus() == TestExecutionResult.Status.SUCCESSFUL) {
+          if (id.isTest()) { passed.incrementAndGet(); out.println("PASS " + name(id) + " (" + ms + " ms)"); }
+          return;
+        }
+        // A failed container (e.g. @BeforeAll) fails the tests it holds: count it once.
+        failed.incrementAndGet();
+        String why = r.getThrowable().map(TestRunner::describe).orElse(r.getStatus().toString());
+        out.println("FAIL " + name(id) + " (" + ms + " ms): " + why);
+        failures.add(name(id) + ": " + why);
+        r.getThrowable().ifPresent(t -> failures.add(trace(t)));
+      }
+    };
+    LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request().selectors(selectors).build();
+    try {
+      LauncherFactory.create().execute(request, listener);
+    } finally {
+      TestDatabase.shutdown();
+    }
+    if (!failures.isEmpty()) {
+      out.println();
+      out.println("Failures:");
+      failures.forEach(out::println);
+    }
+    if (passed.get() + failed.get() == 0) failed.incrementAndGet(); // running nothing is a failure
+    out.println(passed.get() + " passed, " + failed.get() + " failed" + (skipped.get() > 0 ? ", " + skipped.get() + " skipped" : ""));
+    System.exit(failed.get() == 0 ? 0 : 1);
+  }
+
+  private static String name(TestIdentifier id) {
+    String uid = id.getUniqueId();
+    int c = uid.indexOf("[class:");
+    String cls = c >= 0 ? uid.substring(c + 7, uid.indexOf(']', c)) : "";
+    return id.isTest() ? cls + " > " + id.getDisplayName() : id.getDisplayName();
+  }
+
+  private static String describe(Throwable t) {
+    String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    return DbClient.redact(m.replace('\n', ' '));
+  }
+
+  private static String trace(Throwable t) {
+    StringBuilder sb = new StringBuilder("    " + t);
+    for (StackTraceElement e : t.getStackTrace()) {
+      if (e.getClassName().startsWith("org.junit") || e.getClassName().startsWith("java.") || e.getClassName().startsWith("jdk.")) continue;
+      sb.append("\n      at ").append(e);
+    }
+    return DbClient.redact(sb.toString());
+  }
+
+  /** Every compiled class named *Test in this jar (or class folder). */
+  private static List<String> testClasses() throws Exception {
+    URL loc = TestRunner.class.getProtectionDomain().getCodeSource().getLocation();
+    Path p = Path.of(loc.toURI());
+    List<String> names = new ArrayList<>();
+    if (Files.isDirectory(p)) {
+      try (var s = Files.list(p)) { s.forEach(f -> names.add(f.getFileName().toString())); }
+    } else {
+      try (ZipFile z = new ZipFile(p.toFile())) { z.stream().forEach(e -> names.add(e.getName())); }
+    }
+    return names.stream().filter(n -> n.matches("[A-Za-z0-9]+Test\\.class")).map(n -> n.replace(".class", "")).sorted().toList();
+  }
+}
