@@ -1,0 +1,434 @@
+// Shared source: where migrations are applied. Takes a MigrationSource and one
+// connection; applies, rolls back, reports and validates. Safety rules:
+//  - one runner at a time per database: a session advisory lock taken by polling
+//    pg_try_advisory_lock in autocommit mode, so a waiting runner never holds a
+//    transaction or snapshot (it cannot block the holder's CREATE INDEX CONCURRENTLY);
+//  - each migration and its _migrations row commit together, or neither does;
+//  - an edited or deleted applied file, an out-of-order new file or an unfinished
+//    non-transactional migration stops `up` before anything runs.
+
+import java.io.PrintStream;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.postgresql.util.PSQLException;
+import org.postgresql.util.ServerErrorMessage;
+
+final class Migrator {
+  // Exit codes, shared by every verb (documented in README and --help).
+  static final int OK = 0, MIGRATION_FAILED = 1, USAGE = 2, CANNOT_CONNECT = 3, LOCK_TIMEOUT = 4, VALIDATION_FAILED = 5;
+
+  /** Advisory lock key: the bytes of "kodiaimg" as a bigint; the lock is per database. */
+  static final long LOCK_KEY = 0x6b6f646961696d67L;
+  static final String TABLE = "_migrations";
+
+  enum State { APPLIED, PENDING, MODIFIED, FILE_MISSING, FAILED }
+
+  /** A failure with its exit code and a one-line message. */
+  static class MigrationException extends RuntimeException {
+    final int exitCode;
+    MigrationException(int exitCode, String message) { super(message); this.exitCode = exitCode; }
+    MigrationException(int exitCode, String message, Throwable cause) { super(message, cause); this.exitCode = exitCode; }
+  }
+
+  /** A row of _migrations, in the new format or the earlier runner's (id, name, applied_at). */
+  record Row(int version, String name, String checksum, java.sql.Timestamp appliedAt, String status) {}
+
+  /** A line of `status`: the file, the row, or both. */
+  record Entry(int version, String name, State state, Row row, MigrationSource.Migration migration) {}
+
+  final Connection conn;
+  final MigrationSource source;
+  final PrintStream out;    // progress lines; a null-sink when --quiet
+  Duration lockTimeout = Duration.ofSeconds(60);
+
+  Migrator(Connection conn, MigrationSource source, PrintStream out) {
+    this.conn = conn;
+    this.source = source;
+    this.out = out;
+  }
+
+  // ------------------------------------------------------------------ verbs
+
+  /** Applies pending migrations up to `to` (null: all). Returns how many were applied. */
+  int migrate(Integer to, boolean dryRun) throws SQLException {
+    // Look first without the lock: replicas that boot together mostly find nothing to do.
+    List<MigrationSource.Migration> pending = plan(to);
+    boolean adopt = readRows().values().stream().anyMatch(r -> r.checksum() == null);
+    if ((pending.isEmpty() && !adopt) || dryRun) {
+      for (var m : pending) out.println("would apply " + m.fileName() + (m.transactional() ? "" : " (no transaction)"));
+      return 0;
+    }
+    lock();
+    try {
+      ensureTable();
+      pending = plan(to); // another runner may have applied them while we waited
+      checkExtensions(pending);
+      for (var m : pending) apply(m);
+      return pending.size();
+    } finally {
+      unlock();
+    }
+  }
+
+  /** Rolls back every applied migration above `target`, newest first. Returns how many. */
+  int rollback(int target, boolean dryRun) throws SQLException {
+    if (target < 0) throw new MigrationException(USAGE, "the target version must be 0 or more");
+    List<MigrationSource.Migration> todo = rollbackPlan(target);
+    if (dryRun || todo.isEmpty()) {
+      for (var m : todo) out.println("would roll back " + m.fileName() + " with " + m.downFileName());
+      return 0;
+    }
+    lock();
+    try {
+      todo = rollbackPlan(target);
+      if (!todo.isEmpty())
+        out.println("rolling back " + todo.size() + ": " + String.join(", ", todo.stream().map(MigrationSource.Migration::label).toList()));
+      for (var m : todo) revert(m);
+      return todo.size();
+    } finally {
+      unlock();
+    }
+  }
+
+  /** Every migration with its state, in version order. */
+  List<Entry> status() throws SQLException {
+    Map<Integer, Row> rows = readRows();
+    Map<Integer, Entry> entries = new TreeMap<>();
+    for (var m : source.migrations) {
+      Row r = rows.get(m.version());
+      State s = r == null ? State.PENDING
+          : "failed".equals(r.status()) ? State.FAILED
+          : r.checksum() != null && !r.checksum().equals(m.checksum()) ? State.MODIFIED
+          : State.APPLIED;
+      entries.put(m.version(), new Entry(m.version(), m.name(), s, r, m));
+    }
+    for (var r : rows.values())
+      if (!entries.containsKey(r.version()))
+        entries.put(r.version(), new Entry(r.version(), r.name(), "failed".equals(r.status()) ? State.FAILED : State.FILE_MISSING, r, null));
+    return List.copyOf(entries.values());
+  }
+
+  /** What stops `up`: edited or deleted applied files, out-of-order files, unfinished migrations. */
+  List<String> problems() throws SQLException {
+    List<Entry> entries = status();
+    int newestApplied = entries.stream().filter(e -> e.row() != null).mapToInt(Entry::version).max().orElse(0);
+    List<String> problems = new ArrayList<>();
+    for (Entry e : entries) {
+      String file = e.migration() != null ? e.migration().fileName() : e.row().name();
+      switch (e.state()) {
+        case MODIFIED -> problems.add(file + " was edited after it was applied (checksum differs); restore it, or add a new migration"
+            + " for the change (if the edit is harmless: migrate resolve " + e.version() + " --accept-edit)");
+        case FILE_MISSING -> problems.add(file + " is applied but its file is missing; restore it from version control");
+        case FAILED -> problems.add(file + " did not finish (non-transactional, failed or interrupted); fix the database by hand,"
+            + " then run `migrate resolve " + e.version() + " --applied` (it is done) or `--rolled-back` (undone, retry it)");
+        case PENDING -> {
+          if (e.version() < newestApplied)
+            problems.add(file + " is new but numbered below the newest applied migration (" + newestApplied
+                + "); renumber it above " + newestApplied);
+        }
+        default -> { }
+      }
+    }
+    return problems;
+  }
+
+  /** Marks a failed or edited migration as dealt with by the operator. */
+  void resolve(int version, String how) throws SQLException {
+    lock();
+    try {
+      Row r = readRows().get(version);
+      MigrationSource.Migration m = source.byVersion(version);
+      switch (how) {
+        case "applied" -> {
+          if (m == null) throw new MigrationException(USAGE, "no migration file with version " + version);
+          if (r == null) insertRow(m, 0, "applied");
+          else update("UPDATE " + TABLE + " SET status = 'applied', checksum = ? WHERE version = ?", m.checksum(), version);
+          out.println("marked " + m.fileName() + " as applied");
+        }
+        case "rolled-back" -> {
+          if (r == null) throw new MigrationException(USAGE, "version " + version + " is not recorded as applied or failed");
+          update("DELETE FROM " + TABLE + " WHERE version = ?", null, version);
+          out.println("marked " + r.name() + " as not applied; `migrate up` will run it again");
+        }
+        case "accept-edit" -> {
+          if (r == null || m == null) throw new MigrationException(USAGE, "version " + version + " is not both applied and present as a file");
+          update("UPDATE " + TABLE + " SET checksum = ? WHERE version = ?", m.checksum(), version);
+          out.println("accepted the current content of " + m.fileName());
+        }
+        default -> throw new MigrationException(USAGE, "unknown resolution " + how);
+      }
+    } finally {
+      unlock();
+    }
+  }
+
+  // ------------------------------------------------------------- planning
+
+  private List<MigrationSource.Migration> plan(Integer to) throws SQLException {
+    List<String> problems = problems();
+    if (!problems.isEmpty()) throw new MigrationException(VALIDATION_FAILED, String.join("\n", problems));
+    Map<Integer, Row> rows = readRows();
+    List<MigrationSource.Migration> pending = new ArrayList<>();
+    for (var m : source.migrations)
+      if (!rows.containsKey(m.version()) && (to == null || m.version() <= to)) pending.add(m);
+    return pending;
+  }
+
+  private List<MigrationSource.Migration> rollbackPlan(int target) throws SQLException {
+    Map<Integer, Row> rows = readRows();
+    List<MigrationSource.Migration> todo = new ArrayList<>();
+    List<String> problems = new ArrayList<>();
+    for (Row r : rows.values()) {
+      if (r.version() <= target) continue;
+      MigrationSource.Migration m = source.byVersion(r.version());
+      if (m == null) problems.add(r.name() + " is applied but its file is missing, so it cannot be rolled back");
+      else if (!m.hasDown()) problems.add(m.fileName() + " has no down file " + m.fileName().replace(".sql", ".down.sql"));
+      else if ("failed".equals(r.status())) problems.add(m.fileName() + " did not finish; resolve it first (see `migrate validate`)");
+      else todo.add(0, m); // newest first
+    }
+    if (!problems.isEmpty())
+      throw new MigrationException(VALIDATION_FAILED, "nothing rolled back: " + String.join("; ", problems));
+    return todo;
+  }
+
+  /** Stops before anything runs when a migration needs an extension the server does not have. */
+  private void checkExtensions(List<MigrationSource.Migration> pending) throws SQLException {
+    Map<String, String> needed = new LinkedHashMap<>();
+    for (var m : pending) {
+      Matcher x = CREATE_EXTENSION.matcher(m.sql());
+      while (x.find()) needed.putIfAbsent(x.group(1).toLowerCase(), m.fileName());
+    }
+    if (needed.isEmpty()) return;
+    try (PreparedStatement ps = conn.prepareStatement("SELECT name FROM pg_available_extensions WHERE name = ANY(?)")) {
+      ps.setArray(1, conn.createArrayOf("text", needed.keySet().toArray()));
+      Set<String> available = new java.util.HashSet<>();
+      try (ResultSet rs = ps.executeQuery()) { while (rs.next()) available.add(rs.getString(1)); }
+      for (var e : needed.entrySet()) {
+        if (available.contains(e.getKey())) continue;
+        String how = e.getKey().equals("vector")
+            ? "install pgvector >= 0.8 on the server (Debian: scripts/install-postgres.sh; Azure: add VECTOR to azure.extensions, which `provision` does)"
+            : "install it on the server";
+        throw new MigrationException(MIGRATION_FAILED, "extension \"" + e.getKey() + "\" is not available on this server (needed by "
+            + e.getValue() + "): " + how + "; nothing was applied");
+      }
+    }
+  }
+
+  private static final Pattern CREATE_EXTENSION =
+      Pattern.compile("(?i)create\\s+extension\\s+(?:if\\s+not\\s+exists\\s+)?\"?([a-z0-9_]+)\"?");
+
+  // ------------------------------------------------------------ executing
+
+  private void apply(MigrationSource.Migration m) throws SQLException {
+    long t0 = System.nanoTime();
+    if (m.transactional()) {
+      conn.setAutoCommit(false);
+      try {
+        run(m.fileName(), m.sql());
+        insertRow(m, elapsedMs(t0), "applied");
+        conn.commit();
+      } catch (SQLException | RuntimeException e) {
+        conn.rollback();
+        throw e;
+      } finally {
+        conn.setAutoCommit(true);
+      }
+    } else {
+      // Recorded as unfinished first, so a crash or error midway cannot pass unnoticed.
+      insertRow(m, 0, "failed");
+      try {
+        run(m.fileName(), m.sql());
+      } catch (MigrationException e) {
+        throw new MigrationException(e.exitCode, e.getMessage() + "; " + m.fileName() + " ran without a transaction and is"
+            + " recorded as failed: finish or undo its statements by hand, then `migrate resolve " + m.version()
+            + " --applied` or `--rolled-back`", e.getCause());
+      }
+      update("UPDATE " + TABLE + " SET status = 'applied', execution_ms = " + elapsedMs(t0) + ", applied_at = now() WHERE version = ?",
+          null, m.version());
+    }
+    out.println("applied " + m.fileName() + " (" + elapsedMs(t0) + " ms)");
+  }
+
+  private void revert(MigrationSource.Migration m) throws SQLException {
+    long t0 = System.nanoTime();
+    boolean tx = !MigrationSource.hasNoTransactionMarker(m.downSql());
+    conn.setAutoCommit(!tx);
+    try {
+      run(m.downFileName(), m.downSql());
+      // 001's down file drops _migrations itself: then there is no row left to delete.
+      if (tableExists()) update("DELETE FROM " + TABLE + " WHERE version = ?", null, m.version());
+      if (tx) conn.commit();
+    } catch (SQLException | RuntimeException e) {
+      if (tx) conn.rollback();
+      throw e;
+    } finally {
+      conn.setAutoCommit(true);
+    }
+    out.println("rolled back " + m.fileName() + " (" + elapsedMs(t0) + " ms)");
+  }
+
+  /** Runs a file statement by statement, so an error names its line. */
+  private void run(String file, String sql) {
+    for (MigrationSource.Statement s : MigrationSource.split(sql)) {
+      try (Statement st = conn.createStatement()) {
+        st.setEscapeProcessing(false);
+        st.execute(s.sql());
+      } catch (SQLException e) {
+        throw new MigrationException(MIGRATION_FAILED, file + " line " + errorLine(s, e) + ": " + serverMessage(e), e);
+      }
+    }
+  }
+
+  private static int errorLine(MigrationSource.Statement s, SQLException e) {
+    int line = s.line();
+    if (e instanceof PSQLException pe && pe.getServerErrorMessage() != null) {
+      int pos = pe.getServerErrorMessage().getPosition();
+      for (int i = 0; i < Math.min(pos - 1, s.sql().length()); i++) if (s.sql().charAt(i) == '\n') line++;
+    }
+    return line;
+  }
+
+  static String serverMessage(SQLException e) {
+    String msg;
+    if (e instanceof PSQLException pe && pe.getServerErrorMessage() != null) {
+      ServerErrorMessage m = pe.getServerErrorMessage();
+      msg = m.getSeverity() + ": " + m.getMessage() + " (SQLSTATE " + m.getSQLState() + ")";
+      if ("25001".equals(m.getSQLState()))
+        msg += "; this statement cannot run in a transaction: put `" + MigrationSource.NO_TRANSACTION_MARKER + "` at the top of the file";
+    } else {
+      msg = DbClient.firstLine(e.getMessage());
+    }
+    return DbClient.redact(msg);
+  }
+
+  private static long elapsedMs(long t0) { return (System.nanoTime() - t0) / 1_000_000; }
+
+  // ------------------------------------------------------ tracking table
+
+  private boolean tableExists() throws SQLException {
+    try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT to_regclass('" + TABLE + "') IS NOT NULL")) {
+      rs.next();
+      return rs.getBoolean(1);
+    }
+  }
+
+  /** Creates _migrations, or upgrades one left by kodiai's earlier runner (id, name, applied_at). Same shape as 001. */
+  private void ensureTable() throws SQLException {
+    try (Statement st = conn.createStatement()) {
+      st.execute("CREATE TABLE IF NOT EXISTS " + TABLE + " (id serial PRIMARY KEY, name text NOT NULL UNIQUE,"
+          + " applied_at timestamptz NOT NULL DEFAULT now())");
+      st.execute("ALTER TABLE " + TABLE + " ADD COLUMN IF NOT EXISTS version integer,"
+          + " ADD COLUMN IF NOT EXISTS checksum text, ADD COLUMN IF NOT EXISTS execution_ms integer,"
+          + " ADD COLUMN IF NOT EXISTS status text NOT NULL DEFAULT 'applied',"
+          + " ADD COLUMN IF NOT EXISTS applied_by text DEFAULT current_user");
+      // Adopt the earlier runner's rows: their version comes from the file name, their checksum from today's file.
+      Map<Integer, Row> rows = readRows();
+      for (Row r : rows.values()) {
+        MigrationSource.Migration m = source.byVersion(r.version());
+        if (r.checksum() == null && m != null)
+          update("UPDATE " + TABLE + " SET version = " + r.version() + ", checksum = ? WHERE name = '" + r.name().replace("'", "''") + "'",
+              m.checksum(), null);
+      }
+    }
+  }
+
+  /** The recorded migrations by version; empty when there is no table yet. Works on either format. */
+  Map<Integer, Row> readRows() throws SQLException {
+    Map<Integer, Row> rows = new TreeMap<>();
+    if (!tableExists()) return rows;
+    try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT * FROM " + TABLE + " ORDER BY id")) {
+      Set<String> cols = new java.util.HashSet<>();
+      for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) cols.add(rs.getMetaData().getColumnName(i));
+      while (rs.next()) {
+        String name = rs.getString("name");
+        Integer version = cols.contains("version") && rs.getObject("version") != null ? rs.getInt("version") : versionOf(name);
+        if (version == null) continue; // not a migration of ours
+        rows.put(version, new Row(version, name, cols.contains("checksum") ? rs.getString("checksum") : null,
+            rs.getTimestamp("applied_at"), cols.contains("status") ? rs.getString("status") : "applied"));
+      }
+    }
+    return rows;
+  }
+
+  private static Integer versionOf(String name) {
+    Matcher m = Pattern.compile("^(\\d+)-").matcher(name == null ? "" : name);
+    return m.find() ? Integer.parseInt(m.group(1)) : null;
+  }
+
+  private void insertRow(MigrationSource.Migration m, long ms, String status) throws SQLException {
+    try (PreparedStatement ps = conn.prepareStatement("INSERT INTO " + TABLE
+        + " (name, version, checksum, execution_ms, status) VALUES (?, ?, ?, ?, ?)")) {
+      ps.setString(1, m.fileName());
+      ps.setInt(2, m.version());
+      ps.setString(3, m.checksum());
+      ps.setLong(4, ms);
+      ps.setString(5, status);
+      ps.executeUpdate();
+    }
+  }
+
+  private void update(String sql, String text, Integer version) throws SQLException {
+    try (PreparedStatement ps = conn.prepareStatement(sql)) {
+      int i = 1;
+      if (text != null) ps.setString(i++, text);
+      if (version != null) ps.setInt(i, version);
+      ps.executeUpdate();
+    }
+  }
+
+  // ------------------------------------------------------------- locking
+
+  private void lock() throws SQLException {
+    long deadline = System.nanoTime() + lockTimeout.toNanos();
+    long sleepMs = 25;
+    boolean told = false;
+    while (true) {
+      try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_try_advisory_lock(" + LOCK_KEY + ")")) {
+        rs.next();
+        if (rs.getBoolean(1)) return;
+      }
+      if (!told) { out.println("waiting for the migration lock, held by " + lockHolder()); told = true; }
+      if (System.nanoTime() > deadline)
+        throw new MigrationException(LOCK_TIMEOUT, "gave up after " + lockTimeout.toSeconds() + " s waiting for the migration lock, held by "
+            + lockHolder() + "; wait for that run to finish, or raise --lock-timeout");
+      try {
+        Thread.sleep(sleepMs);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new MigrationException(LOCK_TIMEOUT, "interrupted while waiting for the migration lock");
+      }
+      sleepMs = Math.min(sleepMs * 2, 250);
+    }
+  }
+
+  private String lockHolder() throws SQLException {
+    String sql = "SELECT a.pid, coalesce(nullif(a.application_name, ''), '?'), coalesce(host(a.client_addr), 'local'),"
+        + " extract(epoch FROM now() - a.backend_start)::int FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+        + " WHERE l.locktype = 'advisory' AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        + " AND ((l.classid::bigint << 32) | l.objid::bigint) = " + LOCK_KEY + " LIMIT 1";
+    try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+      if (!rs.next()) return "another session (it may have just finished)";
+      return "pid " + rs.getInt(1) + " (" + rs.getString(2) + " from " + rs.getString(3) + ", connected " + rs.getInt(4) + " s ago)";
+    }
+  }
+
+  private void unlock() {
+    try (Statement st = conn.createStatement()) {
+      st.execute("SELECT pg_advisory_unlock(" + LOCK_KEY + ")");
+    } catch (SQLException ignored) {
+      // closing the session releases it too
+    }
+  }
+}
