@@ -1,0 +1,150 @@
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.pgvector.PGvector;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+class DbClientTest {
+  @RegisterExtension static final FreshDatabase db = new FreshDatabase();
+
+  @Test void parsesPostgresqlUrlWithEncodedPasswordAndParameters() {
+    DbClient.Target t = DbClient.parse("postgresql://kodiai:p%40ss%3Aw%2Frd%25@db.example.com:6543/kodiai?sslmode=require&application_name=bot");
+    assertEquals("db.example.com", t.host());
+    assertEquals(6543, t.port());
+    assertEquals("kodiai", t.database());
+    assertEquals("kodiai", t.user());
+    assertEquals("p@ss:w/rd%", t.password());
+    assertEquals(Map.of("sslmode", "require", "application_name", "bot"), t.params());
+    assertEquals("jdbc:postgresql://db.example.com:6543/kodiai", t.jdbcUrl());
+  }
+
+  @Test void parsesPostgresSchemeWithDefaults() {
+    DbClient.Target t = DbClient.parse("postgres://bob@localhost");
+    assertEquals("localhost", t.host());
+    assertEquals(5432, t.port());
+    assertEquals("bob", t.database(), "libpq's default database is the user name");
+    assertNull(t.password());
+  }
+
+  @Test void parsesJdbcUrlWithCredentialsAsParameters() {
+    DbClient.Target t = DbClient.parse("jdbc:postgresql://10.0.0.5:5433/app?user=svc&password=s3cr%26t&sslmode=verify-full");
+    assertEquals("10.0.0.5", t.host());
+    assertEquals(5433, t.port());
+    assertEquals("svc", t.user());
+    assertEquals("s3cr&t", t.password());
+    assertEquals(Map.of("sslmode", "verify-full"), t.params());
+  }
+
+  @Test void parsesIpv6Host() {
+    DbClient.Target t = DbClient.parse("postgresql://u:p@[::1]:5999/d");
+    assertEquals("::1", t.host());
+    assertEquals(5999, t.port());
+    assertEquals("jdbc:postgresql://[::1]:5999/d", t.jdbcUrl());
+  }
+
+  @Test void missingUrlSaysHowToFixIt() {
+    var e = assertThrows(DbClient.DbException.class, () -> DbClient.parse(null));
+    assertEquals(DbClient.DbException.Kind.CONFIG, e.kind);
+    assertTrue(e.getMessage().contains("DATABASE_URL"), e.getMessage());
+    assertThrows(DbClient.DbException.class, () -> DbClient.parse("   "));
+  }
+
+  @Test void malformedUrlsAreRejectedWithoutShowingThePassword() {
+    for (String bad : new String[] {"mysql://u:hunter2@h/db", "postgresql://u:hunter2@h:notaport/db",
+        "postgresql://u:hunter2@h:70000/db", "postgresql://u:hunter2%zz@h/db", "postgresql://u:hunter2@[::1/db"}) {
+      var e = assertThrows(DbClient.DbException.class, () -> DbClient.parse(bad), bad);
+      assertEquals(DbClient.DbException.Kind.CONFIG, e.kind);
+      assertTrue(e.getMessage().startsWith("malformed database URL"), e.getMessage());
+      assertFalse(e.getMessage().contains("hunter2"), e.getMessage());
+      assertFalse(e.getMessage().contains("\n"));
+    }
+  }
+
+  @Test void redactsPasswordsInUrlsAndText() {
+    assertEquals("postgresql://u:***@h:5432/d?sslmode=require",
+        DbClient.parse("postgresql://u:hunter2@h/d?sslmode=require").redacted());
+    assertEquals("connect to postgresql://u:***@h/d failed", DbClient.redact("connect to postgresql://u:hunter2@h/d failed"));
+    assertEquals("postgres://u:***@h/d", DbClient.redact("postgres://u:p@ss@h/d"), "a raw @ in the password is covered");
+    assertEquals("jdbc:postgresql://h/d?user=u&password=***", DbClient.redact("jdbc:postgresql://h/d?user=u&password=hunter2"));
+    assertEquals("said *** twice ***", DbClient.scrub("said hunter2 twice hunter2", "hunter2"));
+    assertFalse(DbClient.parse("postgresql://u:hunter2@h/d").toString().contains("hunter2"));
+  }
+
+  @Test void settingsComeFromTheEnvironmentAndRejectGarbage() {
+    DbClient.Settings s = DbClient.Settings.fromEnv(Map.of());
+    assertEquals(10, s.poolMax);
+    assertEquals(20_000, s.idleTimeoutMs);
+    assertEquals(10_000, s.connectTimeoutMs);
+    assertEquals(300_000, s.statementTimeoutMs);
+    assertEquals(10_000, s.lockTimeoutMs);
+    assertEquals(120_000, s.idleInTransactionTimeoutMs);
+    assertEquals(3, DbClient.Settings.fromEnv(Map.of("DATABASE_POOL_MAX", "3")).poolMax);
+    var e = assertThrows(DbClient.DbException.class, () -> DbClient.Settings.fromEnv(Map.of("DATABASE_POOL_MAX", "lots")));
+    assertTrue(e.getMessage().contains("DATABASE_POOL_MAX"));
+  }
+
+  @Test void pooledConnectionsCarryTheSessionLimits() throws Exception {
+    try (DbClient client = DbClient.connect(db.url()); Connection c = client.connection(); Statement st = c.createStatement()) {
+      assertEquals("5min", show(st, "statement_timeout"));
+      assertEquals("10s", show(st, "lock_timeout"));
+      assertEquals("2min", show(st, "idle_in_transaction_session_timeout"));
+      assertEquals("kodiai-db", show(st, "application_name"));
+    }
+    DbClient.Settings s = DbClient.Settings.fromEnv(Map.of("DATABASE_STATEMENT_TIMEOUT_MS", "1500", "DATABASE_POOL_MAX", "2",
+        "DATABASE_CONNECT_TIMEOUT_MS", "300"));
+    try (DbClient client = DbClient.connect(db.url(), s); Connection a = client.connection(); Connection b = client.connection();
+         Statement st = a.createStatement()) {
+      assertEquals("1500ms", show(st, "statement_timeout"));
+      assertNotNull(b);
+      var e = assertThrows(DbClient.DbException.class, client::connection, "a third connection exceeds DATABASE_POOL_MAX=2");
+      assertEquals(DbClient.DbException.Kind.CONNECT, e.kind);
+    }
+  }
+
+  @Test void aThousandTwentyFourDimensionVectorRoundTrips() throws Exception {
+    float[] v = new float[1024];
+    Random r = new Random(7);
+    for (int i = 0; i < v.length; i++) v[i] = r.nextFloat() * 2 - 1;
+    // pgjdbc caches type lookups per connection: create the type before the connection that uses it.
+    try (Connection c = db.connect(); Statement st = c.createStatement()) { st.execute("CREATE EXTENSION IF NOT EXISTS vector"); }
+    try (DbClient client = DbClient.connect(db.url()); Connection c = client.connection(); Statement st = c.createStatement()) {
+      st.execute("CREATE TABLE vec_roundtrip (id int, e vector(1024))");
+      try (PreparedStatement ps = c.prepareStatement("INSERT INTO vec_roundtrip VALUES (1, ?)")) {
+        ps.setObject(1, new PGvector(v));
+        ps.executeUpdate();
+      }
+      try (ResultSet rs = st.executeQuery("SELECT e, vector_dims(e) FROM vec_roundtrip")) {
+        assertTrue(rs.next());
+        assertArrayEquals(v, ((PGvector) rs.getObject(1)).toArray());
+        assertEquals(1024, rs.getInt(2));
+      }
+    }
+  }
+
+  @Test void wrongPasswordIsOneLineWithoutThePassword() {
+    String url = db.url().replaceFirst("://([^:]+):[^@]+@", "://$1:WrongHunter2@");
+    var e = assertThrows(DbClient.DbException.class, () -> DbClient.open(url).close());
+    assertEquals(DbClient.DbException.Kind.CONNECT, e.kind);
+    assertTrue(e.getMessage().startsWith("authentication failed for user"), e.getMessage());
+    assertFalse(e.getMessage().contains("WrongHunter2"));
+  }
+
+  @Test void closedPortSaysConnectionRefused() {
+    int port = LocalCluster.freePort();
+    var e = assertThrows(DbClient.DbException.class, () -> DbClient.open("postgresql://u:pw@127.0.0.1:" + port + "/d").close());
+    assertTrue(e.getMessage().contains("connection refused"), e.getMessage());
+  }
+
+  private static String show(Statement st, String setting) throws Exception {
+    try (ResultSet rs = st.executeQuery("SHOW " + setting)) {
+      rs.next();
+      return rs.getString(1);
+    }
+  }
+}
