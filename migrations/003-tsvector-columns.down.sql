@@ -1,0 +1,12 @@
+-- Inverse of 003, in reverse order: triggers, their functions, GIN indexes,
+-- columns. IF EXISTS throughout (also on the tables: a partly rolled back
+-- schema can still be taken down).
+DROP TRIGGER IF EXISTS learning_memories_search_tsv_trigger ON learning_memories;
+DROP FUNCTION IF EXISTS learning_memories_search_tsv_update();
+DROP INDEX IF EXISTS idx_learning_memories_search_tsv;
+ALTER TABLE IF EXISTS learning_memories DROP COLUMN IF EXISTS search_tsv;
+
+DROP TRIGGER IF EXISTS findings_search_tsv_trigger ON findings;
+DROP FUNCTION IF EXISTS findings_search_tsv_update();
+DROP INDEX IF EXISTS idx_findings_search_tsv;
+ALTER TABLE IF EXISTS findings DROP COLUMN IF EXISTS search_tsv;
