@@ -1,0 +1,245 @@
+// Shared source (pulled in by bench.java with //SOURCES BenchMigrate.java): the
+// `bench migrate` subcommand. Generates N small migrations, then times, each on a
+// new scratch database of the same server:
+//   floor  - psql running the same SQL in one session, one transaction per file
+//            plus its tracking insert (what no runner can beat by much);
+//   apply  - the real CLI as a subprocess (`./jbang migrate@kodiai up`), JVM start included;
+//   no-op  - the same command again, nothing pending (the replica-boot case).
+// Without a server URL it starts a throwaway cluster with fsync ON: commits then cost
+// what they cost in production, which is what the floor is made of.
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "migrate", mixinStandardHelpOptions = true,
+    description = {"Times `migrate up` on N generated migrations (each a CREATE TABLE and a CREATE INDEX) against the floor:",
+        "psql running the same SQL in one session, one transaction per file plus a tracking insert.",
+        "Targets: applying N within 1.3x the floor (JVM start included); a no-op up under 1 s."})
+class BenchMigrate implements Callable<Integer> {
+  @Option(names = "--url", description = "Admin URL of the server to use (default: $KODIAI_BENCH_DATABASE_URL, then $DATABASE_URL;"
+      + " neither: a throwaway local cluster with fsync on). Scratch databases are created there and dropped.")
+  String url;
+  @Option(names = {"-n", "--count"}, defaultValue = "500", description = "Migrations to generate (default: ${DEFAULT-VALUE}).")
+  int count;
+  @Option(names = "--rounds", defaultValue = "3", description = "Floor and apply rounds, alternating; medians are reported (default: ${DEFAULT-VALUE}).")
+  int rounds;
+  @Option(names = "--noop-runs", defaultValue = "3", description = "No-op runs; the median is reported (default: ${DEFAULT-VALUE}).")
+  int noopRuns;
+  @Option(names = "--json", description = "Also write the figures to this file as JSON.")
+  Path json;
+
+  static final double APPLY_TARGET = 1.3, NOOP_TARGET_S = 1.0;
+
+  @Override public Integer call() throws Exception {
+    if (count < 1 || rounds < 1) {
+      System.err.println("bench migrate: --count and --rounds must be at least 1");
+      return 2;
+    }
+    Path root = repoRoot();
+    String script = Files.readString(root.resolve("jbang-catalog.json")).contains("\"migrate\"") ? "migrate@kodiai" : "migrate.java";
+    Path work = Files.createTempDirectory("kodiai-bench-migrate-");
+    LocalCluster cluster = null;
+    List<String> scratch = new ArrayList<>();
+    String admin = url != null ? url : firstSet(System.getenv("KODIAI_BENCH_DATABASE_URL"), System.getenv("DATABASE_URL"));
+    try {
+      if (admin == null) {
+        if (LocalCluster.runningAsRoot())  // the server user must reach the data folder
+          Files.setPosixFilePermissions(work, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+        cluster = new LocalCluster(work.resolve("data"), LocalCluster.freePort());
+        String pw = HexFormat.of().formatHex(new SecureRandom().generateSeed(12));
+        System.out.println("starting a throwaway PostgreSQL cluster (fsync on) ...");
+        cluster.init("kodiai_bench", pw, false);
+        cluster.start();
+        admin = cluster.url("kodiai_bench", pw, "postgres");
+      }
+      Path dir = Files.createDirectories(work.resolve("migrations"));
+      Path one = Files.createDirectories(work.resolve("warmup"));
+      StringBuilder floorSql = new StringBuilder(TRACKING_TABLE);
+      int width = Math.max(3, String.valueOf(count).length());
+      for (int i = 1; i <= count; i++) {
+        String file = String.format("%0" + width + "d-bench-%d.sql", i, i);
+        String sql = "CREATE TABLE bench_" + i + " (id bigint PRIMARY KEY, name text NOT NULL, created_at timestamptz NOT NULL DEFAULT now());\n"
+            + "CREATE INDEX bench_" + i + "_name ON bench_" + i + " (name);\n";
+        Files.writeString(dir.resolve(file), sql);
+        if (i == 1) Files.writeString(one.resolve(file), sql);
+        floorSql.append("BEGIN;\n").append(sql).append("INSERT INTO _migrations (name, version, checksum, execution_ms, status) VALUES ('")
+            .append(file).append("', ").append(i).append(", '").append(MigrationSource.checksum(sql)).append("', 0, 'applied');\nCOMMIT;\n");
+      }
+      Path floorFile = work.resolve("floor.sql");
+      Files.writeString(floorFile, floorSql);
+
+      String tag = "bench_mig_" + ProcessHandle.current().pid() + "_";
+      String warmDb = tag + "warm";
+      String server;
+      try (Connection c = DbClient.open(admin); Statement st = c.createStatement()) {
+        server = one(st, "SHOW server_version") + ", fsync " + one(st, "SHOW fsync") + ", synchronous_commit "
+            + one(st, "SHOW synchronous_commit");
+      }
+      System.out.printf("server: %s (%s); %d cores; %d migrations, %d rounds%n", DbClient.parse(admin).redacted(), server,
+          Runtime.getRuntime().availableProcessors(), count, rounds);
+
+      // JBang builds (and caches) the script once; that is not what is measured.
+      createDb(admin, warmDb, scratch);
+      Result warm = runMigrate(root, script, one, withDb(admin, warmDb));
+      if (warm.exit != 0) throw new IllegalStateException("warm-up run failed: " + warm.output);
+
+      // Floor and runner alternate on fresh databases, so background load hits both alike.
+      List<Double> floors = new ArrayList<>(), applies = new ArrayList<>(), noops = new ArrayList<>();
+      for (int r = 1; r <= rounds; r++) {
+        String floorDb = tag + "floor" + r, applyDb = tag + "apply" + r;
+        createDb(admin, floorDb, scratch);
+        createDb(admin, applyDb, scratch);
+        Result floor = runPsql(admin, floorDb, floorFile);
+        if (floor.exit != 0) throw new IllegalStateException("psql failed: " + floor.output);
+        Result apply = runMigrate(root, script, dir, withDb(admin, applyDb));
+        if (apply.exit != 0) throw new IllegalStateException("migrate up failed: " + apply.output);
+        checkApplied(withDb(admin, floorDb), count);
+        checkApplied(withDb(admin, applyDb), count);
+        floors.add(floor.seconds);
+        applies.add(apply.seconds);
+        System.out.printf("round %d: floor %.2f s, migrate up %.2f s (%.2fx)%n", r, floor.seconds, apply.seconds, apply.seconds / floor.seconds);
+        if (r == rounds) {
+          for (int i = 0; i < Math.max(1, noopRuns); i++) {
+            Result n = runMigrate(root, script, dir, withDb(admin, applyDb));
+            if (n.exit != 0 || !n.output.contains("0 applied")) throw new IllegalStateException("no-op up failed: " + n.output);
+            noops.add(n.seconds);
+          }
+        }
+        dropDb(admin, floorDb, scratch);
+        dropDb(admin, applyDb, scratch);
+      }
+      double floor = median(floors), apply = median(applies), noop = median(noops), ratio = apply / floor;
+
+      System.out.printf("%-58s %6.2f s%n", "floor: psql, one session, one transaction per file", floor);
+      System.out.printf("%-58s %6.2f s  %.2fx the floor (target <= %.1fx)  %s%n", "./jbang " + script + " up (" + count
+          + " pending, JVM start incl.)", apply, ratio, APPLY_TARGET, ratio <= APPLY_TARGET ? "OK" : "MISSED");
+      System.out.printf("%-58s %6.2f s  (target < %.1f s)  %s%n", "./jbang " + script + " up (nothing pending)",
+          noop, NOOP_TARGET_S, noop < NOOP_TARGET_S ? "OK" : "MISSED");
+      System.out.println("(medians: " + rounds + " rounds, " + noops.size() + " no-op runs)");
+      if (json != null) {
+        Files.writeString(json, String.format(java.util.Locale.ROOT, "{\"migrations\": %d, \"server\": \"%s\", \"cores\": %d,"
+                + " \"floor_s\": %.3f, \"apply_s\": %.3f, \"apply_ratio\": %.3f, \"noop_s\": %.3f,"
+                + " \"floor_runs_s\": %s, \"apply_runs_s\": %s, \"noop_runs_s\": %s, \"apply_target_ratio\": %.1f, \"noop_target_s\": %.1f}%n",
+            count, server, Runtime.getRuntime().availableProcessors(), floor, apply, ratio, noop,
+            list(floors), list(applies), list(noops), APPLY_TARGET, NOOP_TARGET_S));
+        System.out.println("wrote " + json);
+      }
+      return 0;
+    } finally {
+      if (!scratch.isEmpty()) {
+        try (Connection c = DbClient.open(admin); Statement st = c.createStatement()) {
+          for (String db : scratch) st.execute("DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
+        } catch (RuntimeException | SQLException e) {
+          System.err.println("bench: could not drop the scratch databases " + scratch + ": " + DbClient.redact(e.getMessage()));
+        }
+      }
+      if (cluster != null) { cluster.stop(true); cluster.delete(); }
+      try (Stream<Path> s = Files.walk(work)) {
+        for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+      } catch (IOException ignored) {
+        // a temp folder left behind is harmless
+      }
+    }
+  }
+
+  // The runner's table, created up front as the runner does before its first migration.
+  private static final String TRACKING_TABLE = "CREATE TABLE _migrations (id serial PRIMARY KEY, name text NOT NULL UNIQUE,"
+      + " applied_at timestamptz NOT NULL DEFAULT now(), version integer, checksum text, execution_ms integer,"
+      + " status text NOT NULL DEFAULT 'applied', applied_by text DEFAULT current_user);\n";
+
+  record Result(int exit, double seconds, String output) {}
+
+  private static double median(List<Double> xs) { return xs.stream().sorted().toList().get(xs.size() / 2); }
+
+  private static String list(List<Double> xs) {
+    return xs.stream().map(d -> String.format(java.util.Locale.ROOT, "%.3f", d)).toList().toString();
+  }
+
+  private static void createDb(String admin, String db, List<String> scratch) throws SQLException {
+    try (Connection c = DbClient.open(admin); Statement st = c.createStatement()) {
+      st.execute("DROP DATABASE IF EXISTS " + db);
+      st.execute("CREATE DATABASE " + db);
+      scratch.add(db);
+    }
+  }
+
+  private static void dropDb(String admin, String db, List<String> scratch) throws SQLException {
+    try (Connection c = DbClient.open(admin); Statement st = c.createStatement()) {
+      st.execute("DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
+      scratch.remove(db);
+    }
+  }
+
+  private static Result runMigrate(Path root, String script, Path dir, String dbUrl) throws IOException, InterruptedException {
+    ProcessBuilder pb = new ProcessBuilder(root.resolve("jbang").toString(), script, "up", "--dir", dir.toString()).directory(root.toFile());
+    pb.environment().put("DATABASE_URL", dbUrl); // never argv: it holds the password
+    return time(pb);
+  }
+
+  /** psql with the password in PGPASSWORD (never argv), stopping at the first error. */
+  private static Result runPsql(String admin, String db, Path file) throws IOException, InterruptedException {
+    DbClient.Target t = DbClient.parse(admin);
+    ProcessBuilder pb = new ProcessBuilder("psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", t.host(), "-p", String.valueOf(t.port()),
+        "-U", t.user() == null ? System.getProperty("user.name") : t.user(), "-d", db, "-f", file.toString());
+    if (t.password() != null) pb.environment().put("PGPASSWORD", t.password());
+    if (t.params().containsKey("sslmode")) pb.environment().put("PGSSLMODE", t.params().get("sslmode"));
+    return time(pb);
+  }
+
+  private static Result time(ProcessBuilder pb) throws IOException, InterruptedException {
+    pb.redirectErrorStream(true);
+    long t0 = System.nanoTime();
+    Process p = pb.start();
+    p.getOutputStream().close();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(600, TimeUnit.SECONDS)) { p.destroyForcibly(); throw new IllegalStateException(pb.command().get(0) + " hung"); }
+    return new Result(p.exitValue(), (System.nanoTime() - t0) / 1e9, DbClient.redact(out));
+  }
+
+  private static void checkApplied(String dbUrl, int count) throws SQLException {
+    try (Connection c = DbClient.open(dbUrl); Statement st = c.createStatement()) {
+      String n = one(st, "SELECT count(*) FROM _migrations WHERE status = 'applied'");
+      String idx = one(st, "SELECT count(*) FROM pg_indexes WHERE schemaname = 'public' AND indexname LIKE 'bench\\_%\\_name'");
+      if (!n.equals(String.valueOf(count)) || !idx.equals(String.valueOf(count)))
+        throw new IllegalStateException(DbClient.parse(dbUrl).database() + ": " + n + " tracked and " + idx + " indexes, expected " + count);
+    }
+  }
+
+  private static String one(Statement st, String sql) throws SQLException {
+    try (ResultSet rs = st.executeQuery(sql)) { rs.next(); return rs.getString(1); }
+  }
+
+  private static String withDb(String admin, String db) {
+    int q = admin.indexOf('?');
+    String base = q >= 0 ? admin.substring(0, q) : admin, query = q >= 0 ? admin.substring(q) : "";
+    int slash = base.indexOf('/', base.indexOf("://") + 3);
+    return (slash >= 0 ? base.substring(0, slash) : base) + "/" + db + query;
+  }
+
+  private static String firstSet(String... values) {
+    for (String v : values) if (v != null && !v.isBlank()) return v.trim();
+    return null;
+  }
+
+  static Path repoRoot() {
+    for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent())
+      if (Files.exists(p.resolve("migrate.java")) && Files.exists(p.resolve("jbang"))) return p;
+    throw new IllegalStateException("run from inside the kodiai-db repository (no migrate.java above " + Path.of("").toAbsolutePath() + ")");
+  }
+}
