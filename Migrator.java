@@ -64,20 +64,32 @@ final class Migrator {
   /** Applies pending migrations up to `to` (null: all). Returns how many were applied. */
   int migrate(Integer to, boolean dryRun) throws SQLException {
     // Look first without the lock: replicas that boot together mostly find nothing to do.
-    List<MigrationSource.Migration> pending = plan(to);
+    // A problem seen here may only be another runner's non-transactional migration in
+    // progress (recorded as failed until it ends), so only the look under the lock decides.
+    List<MigrationSource.Migration> pending;
+    try {
+      pending = plan(to);
+    } catch (MigrationException e) {
+      if (dryRun) throw e;
+      pending = null;
+    }
     boolean adopt = readRows().values().stream().anyMatch(r -> r.checksum() == null);
-    if ((pending.isEmpty() && !adopt) || dryRun) {
+    if (pending != null && ((pending.isEmpty() && !adopt) || dryRun)) {
       for (var m : pending) out.println("would apply " + m.fileName() + (m.transactional() ? "" : " (no transaction)"));
       return 0;
     }
     lock();
     try {
-      ensureTable();
       pending = plan(to); // another runner may have applied them while we waited
-      checkExtensions(pending);
-      for (var m : pending) apply(m);
+      checkExtensions(pending); // before ensureTable: a missing extension leaves no trace at all
+      ensureTable();
+      // Every commit but the last skips the wait for its WAL flush: WAL is sequential, so the
+      // last (synchronous) commit makes all earlier ones durable too. A crash in between loses
+      // a suffix of whole migrations, each with its _migrations row: they are simply pending.
+      for (int i = 0; i < pending.size(); i++) apply(pending.get(i), i == pending.size() - 1);
       return pending.size();
     } finally {
+      flush(); // on an error path the last commit was not the synchronous one
       unlock();
     }
   }
@@ -231,14 +243,23 @@ final class Migrator {
 
   // ------------------------------------------------------------ executing
 
-  private void apply(MigrationSource.Migration m) throws SQLException {
+  private Integer unflushed; // the last migration committed asynchronously, not known to be on disk yet
+
+  private void apply(MigrationSource.Migration m, boolean durable) throws SQLException {
     long t0 = System.nanoTime();
     if (m.transactional()) {
       conn.setAutoCommit(false);
       try {
-        run(m.fileName(), m.sql());
-        insertRow(m, elapsedMs(t0), "applied");
+        // One round trip for the file's statements and its _migrations row, one for the commit.
+        try (Statement st = conn.createStatement()) {
+          st.setEscapeProcessing(false);
+          st.execute(batch(m, durable));
+        } catch (SQLException e) {
+          conn.rollback();
+          throw locate(m, e);
+        }
         conn.commit();
+        unflushed = durable ? null : m.version();
       } catch (SQLException | RuntimeException e) {
         conn.rollback();
         throw e;
@@ -277,6 +298,46 @@ final class Migrator {
       conn.setAutoCommit(true);
     }
     out.println("rolled back " + m.fileName() + " (" + elapsedMs(t0) + " ms)");
+  }
+
+  /** A transactional migration as one multi-statement string: its statements, then its _migrations row. */
+  private static String batch(MigrationSource.Migration m, boolean durable) {
+    StringBuilder sb = new StringBuilder();
+    if (!durable) sb.append("SET LOCAL synchronous_commit = off;\n");
+    // "\n;\n" between statements: a statement may end in a line comment.
+    for (MigrationSource.Statement s : MigrationSource.split(m.sql())) sb.append(s.sql()).append("\n;\n");
+    return sb.append("INSERT INTO ").append(TABLE).append(" (name, version, checksum, execution_ms, status) VALUES (")
+        .append(literal(m.fileName())).append(", ").append(m.version()).append(", ").append(literal(m.checksum()))
+        .append(", (extract(epoch FROM clock_timestamp() - now()) * 1000)::int, 'applied')").toString();
+  }
+
+  private static String literal(String s) { return "'" + s.replace("'", "''") + "'"; }
+
+  /** After a failed batch: runs the file again statement by statement, then rolls back, to name the failing line. */
+  private MigrationException locate(MigrationSource.Migration m, SQLException batchError) throws SQLException {
+    try {
+      run(m.fileName(), m.sql());
+    } catch (MigrationException located) {
+      return located;
+    } finally {
+      conn.rollback();
+    }
+    // Not reproduced (a lock or statement timeout, say): the first error, without a line.
+    return new MigrationException(MIGRATION_FAILED, m.fileName() + ": " + serverMessage(batchError), batchError);
+  }
+
+  /**
+   * Makes earlier asynchronous commits durable: a synchronous commit flushes all WAL before it,
+   * but only a commit that wrote WAL waits for the flush, hence a real (if idempotent) write.
+   */
+  private void flush() {
+    if (unflushed == null) return;
+    try (Statement st = conn.createStatement()) {
+      st.execute("UPDATE " + TABLE + " SET status = status WHERE version = " + unflushed);
+      unflushed = null;
+    } catch (SQLException ignored) {
+      // the connection is gone: the server flushes on its own within wal_writer_delay
+    }
   }
 
   /** Runs a file statement by statement, so an error names its line. */
