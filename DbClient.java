@@ -99,7 +99,7 @@ final class DbClient implements AutoCloseable {
   static String requireUrl(String url) {
     if (url == null || url.isBlank())
       throw new DbException(DbException.Kind.CONFIG,
-          "no database URL: set DATABASE_URL or pass --url (e.g. postgresql://USER:PASSWORD@HOST:5432/DB?sslmode=require)");
+          "no database URL: set DATABASE_URL or pass --url (form: postgresql://USER@HOST:5432/DB?sslmode=require, with the password as USER:PASSWORD, percent-encoded)");
     return url.trim();
   }
 

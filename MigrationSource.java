@@ -7,8 +7,6 @@ import java.io.IOException;
 import java.net.URI;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileSystem;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -61,10 +59,17 @@ final class MigrationSource {
       URL url = MigrationSource.class.getResource("/migrations/");
       if (url == null) throw new SourceException("no migrations are bundled with this tool; pass --dir FOLDER");
       if ("file".equals(url.getProtocol())) return fromFolder("bundled migrations", Path.of(url.toURI()));
-      URI jar = URI.create(url.toString().substring(0, url.toString().indexOf("!/")));
-      try (FileSystem fs = FileSystems.newFileSystem(jar, Map.of())) {
-        return fromFolder("bundled migrations", fs.getPath("/migrations"));
+      // Read the jar directly (not through a zip FileSystem, of which a JVM may open only one per jar at a time).
+      String jar = url.toString().substring("jar:".length(), url.toString().indexOf("!/"));
+      Map<String, String> files = new TreeMap<>();
+      try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(Path.of(URI.create(jar)).toFile())) {
+        for (var e : java.util.Collections.list(zip.entries())) {
+          String n = e.getName();
+          if (e.isDirectory() || !n.startsWith("migrations/") || n.indexOf('/', 11) >= 0 || !n.endsWith(".sql")) continue;
+          try (var in = zip.getInputStream(e)) { files.put(n.substring(11), new String(in.readAllBytes(), StandardCharsets.UTF_8)); }
+        }
       }
+      return fromFiles("bundled migrations", files);
     } catch (IOException | java.net.URISyntaxException e) {
       throw new SourceException("cannot read migrations: " + e.getMessage());
     }
@@ -112,6 +117,17 @@ final class MigrationSource {
     }
     if (!problems.isEmpty()) throw new SourceException(description + ": " + String.join("; ", problems));
 
+    for (var e : files.entrySet()) {
+      if (!FILE_NAME.matcher(e.getKey()).matches() || hasNoTransactionMarker(e.getValue())) continue;
+      for (Statement st : split(e.getValue())) {
+        if (TRANSACTION_CONTROL.matcher(st.sql()).lookingAt())
+          problems.add(e.getKey() + " line " + st.line() + ": '" + st.sql().split("\\s+")[0]
+              + "' would end the transaction the runner wraps the file in (half-applying it); remove it, or put `"
+              + NO_TRANSACTION_MARKER + "` first and run the file statement by statement");
+      }
+    }
+    if (!problems.isEmpty()) throw new SourceException(description + ": " + String.join("; ", problems));
+
     List<Migration> list = new ArrayList<>();
     for (var e : ups.entrySet()) {
       String file = e.getValue();
@@ -130,6 +146,10 @@ final class MigrationSource {
   }
 
   int latestVersion() { return migrations.isEmpty() ? 0 : migrations.get(migrations.size() - 1).version(); }
+
+  /** Statements that end or start a transaction (SAVEPOINT and ROLLBACK TO stay inside it and are fine). */
+  private static final Pattern TRANSACTION_CONTROL = Pattern.compile(
+      "(?i)(begin|start\\s+transaction|commit|end|abort|prepare\\s+transaction|rollback(?!\\s+(work\\s+|transaction\\s+)?to\\b))\\b");
 
   /** SHA-256 of the file with line endings normalised, so a CRLF checkout is not an edit. */
   static String checksum(String sql) {

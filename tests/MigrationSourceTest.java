@@ -83,6 +83,21 @@ class MigrationSourceTest {
 
   // ------------------------------------------------------------- checksums
 
+  @Test void transactionControlInATransactionalFileIsRefusedWithItsLine() {
+    for (String stmt : List.of("COMMIT", "commit work", "BEGIN", "START TRANSACTION", "ROLLBACK", "END", "abort",
+        "PREPARE TRANSACTION 'x'")) {
+      var e = refused(files("001-a.sql", "CREATE TABLE a (id int);\n" + stmt + ";\nCREATE TABLE b (id int);"));
+      assertTrue(e.getMessage().contains("001-a.sql line 2: '" + stmt.split(" ")[0] + "' would end the transaction"), e.getMessage());
+    }
+    var down = refused(files("001-a.sql", "SELECT 1;", "001-a.down.sql", "DROP TABLE a;\nCOMMIT;"));
+    assertTrue(down.getMessage().contains("001-a.down.sql line 2"), down.getMessage());
+    // Savepoints stay inside the transaction; words that merely start like the keywords are no statements of that kind.
+    MigrationSource.fromFiles("test", files("001-a.sql",
+        "SAVEPOINT s;\nROLLBACK TO SAVEPOINT s;\nrollback to s;\nCOMMENT ON TABLE t IS 'commit';\nSELECT 'begin; end';"));
+    // A no-transaction file runs statement by statement: there they are the author's business.
+    MigrationSource.fromFiles("test", files("001-a.sql", "-- migrate:no-transaction\nVACUUM;\nCOMMIT;"));
+  }
+
   @Test void checksumIsSha256OfTheTextWithLfLineEndings() {
     assertEquals("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", MigrationSource.checksum(""));
     assertEquals(MigrationSource.checksum("CREATE TABLE a ();\nSELECT 1;\n"), MigrationSource.checksum("CREATE TABLE a ();\r\nSELECT 1;\r\n"));
