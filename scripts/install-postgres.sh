@@ -10,6 +10,7 @@
 set -euo pipefail
 
 MIN_PGVECTOR=0.8.0
+OS_RELEASE="${KODIAI_OS_RELEASE:-/etc/os-release}"   # overridable for tests
 say() { printf 'install-postgres: %s\n' "$*" >&2; }
 die() { say "$*"; exit "${2:-1}"; }
 
@@ -53,8 +54,8 @@ if command -v pg_config >/dev/null 2>&1 && [ -x "$(pg_config --bindir)/initdb" ]
 fi
 
 # --- which system? ---------------------------------------------------------
-[ -r /etc/os-release ] || not_debian_help
-. /etc/os-release
+[ -r "$OS_RELEASE" ] || not_debian_help
+. "$OS_RELEASE"
 [ "${ID:-}" = debian ] || not_debian_help
 codename="${VERSION_CODENAME:-}"
 export DEBIAN_FRONTEND=noninteractive

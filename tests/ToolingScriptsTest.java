@@ -1,0 +1,94 @@
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+
+/** The shell entry points: the ./jbang launcher and scripts/install-postgres.sh, where they must refuse. */
+class ToolingScriptsTest {
+  Path tmp; // made by hand: JUnit's @TempDir warns about every symlink it deletes
+
+  @BeforeEach void makeTmp() throws Exception { tmp = Files.createTempDirectory("kodiai-scripts-test"); }
+
+  @AfterEach void removeTmp() throws Exception {
+    try (var s = Files.walk(tmp)) {
+      for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p); // a link, not its target
+    }
+  }
+
+  record Run(int code, String out, String err) {}
+
+  /** Runs a script with exactly `env` as its environment (no inherited PATH, JAVA_HOME, ...). */
+  static Run run(Map<String, String> env, String... cmd) throws Exception {
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(DevdbTest.repoRoot().toFile());
+    pb.environment().clear();
+    pb.environment().putAll(env);
+    Process p = pb.start();
+    p.getOutputStream().close();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+    return new Run(p.exitValue(), out, err);
+  }
+
+  /** A PATH folder holding only the named tools (links to the real ones). */
+  Path pathWith(String... tools) throws Exception {
+    Path bin = Files.createDirectories(tmp.resolve("bin"));
+    for (String t : tools) {
+      for (String dir : List.of("/usr/local/bin", "/usr/bin", "/bin")) {
+        Path real = Path.of(dir, t);
+        if (Files.isExecutable(real)) { Files.createSymbolicLink(bin.resolve(t), real); break; }
+      }
+    }
+    return bin;
+  }
+
+  static final String[] BASICS = {"bash", "env", "cat", "rm", "mkdir", "mv", "touch", "mktemp", "dirname", "id", "sed", "sort", "head", "awk", "ls", "tail"};
+
+  @Test void launcherSaysJavaIsMissingAndHowToInstallIt() throws Exception {
+    Path bin = pathWith(BASICS);
+    Run r = run(Map.of("PATH", bin.toString(), "HOME", tmp.toString()), "bash", "jbang", "version");
+    assertEquals(1, r.code());
+    assertTrue(r.err().startsWith("jbang: Java 17 or newer is required and was not found."), r.err());
+    assertTrue(r.err().contains("apt-get install openjdk-17-jdk"), r.err());
+  }
+
+  @Test void launcherSaysMavenIsMissingWhenJbangIsNotCachedYet() throws Exception {
+    Path bin = pathWith(BASICS);
+    Files.createSymbolicLink(bin.resolve("java"), Path.of(System.getProperty("java.home"), "bin", "java"));
+    Run r = run(Map.of("PATH", bin.toString(), "HOME", tmp.toString(), "KODIAI_CACHE_DIR", tmp.resolve("cache").toString()),
+        "bash", "jbang", "version");
+    assertEquals(1, r.code());
+    assertTrue(r.err().startsWith("jbang: Maven is required once, to fetch JBang 0.127.18 from Maven Central"), r.err());
+    assertFalse(Files.exists(tmp.resolve("cache/jbang-0.127.18/lib")), "nothing half-cached");
+  }
+
+  @Test void launcherRunsThePinnedJbang() throws Exception {
+    Run r = run(Map.of("PATH", System.getenv("PATH"), "HOME", System.getProperty("user.home")), "./jbang", "version");
+    assertEquals(0, r.code(), r.err());
+    assertEquals("0.127.18", r.out().strip());
+  }
+
+  @Test void installScriptExplainsWhatToInstallOffDebian() throws Exception {
+    Path osRelease = Files.writeString(tmp.resolve("os-release"), "ID=fedora\nVERSION_ID=41\n");
+    Path bin = pathWith(BASICS); // no pg_config: PostgreSQL looks missing
+    Run r = run(Map.of("PATH", bin.toString(), "KODIAI_OS_RELEASE", osRelease.toString()), "bash", "scripts/install-postgres.sh");
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains("this script installs packages on Debian 12 or 13 only"), r.err());
+    assertTrue(r.err().contains("pgvector 0.8.0 or newer"), r.err());
+    assertTrue(r.err().contains("KODIAI_TEST_DATABASE_URL"), r.err());
+  }
+
+  @Test void installScriptIsANoOpWhereEverythingIsInstalled() throws Exception {
+    // The suite runs on a machine where .ci/run (or the developer) installed both already.
+    Run r = run(Map.of("PATH", System.getenv("PATH")), "bash", "scripts/install-postgres.sh");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.err().matches("(?s)install-postgres: PostgreSQL \\d+(\\.\\d+)? with pgvector 0\\.(8|9|\\d\\d)\\.\\d+ is installed\\n"), r.err());
+  }
+}
