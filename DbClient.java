@@ -273,9 +273,12 @@ final class DbClient implements AutoCloseable {
     p.putIfAbsent("connectTimeout", String.valueOf(Math.max(1, (s.connectTimeoutMs + 999) / 1000)));
     p.putIfAbsent("loginTimeout", p.getProperty("connectTimeout"));
     p.putIfAbsent("ApplicationName", s.applicationName);
-    p.setProperty("options", "-c statement_timeout=" + s.statementTimeoutMs
+    // Ours first: for a setting given twice the server keeps the last, so the URL's own `options` win.
+    String mine = "-c statement_timeout=" + s.statementTimeoutMs
         + " -c lock_timeout=" + s.lockTimeoutMs
-        + " -c idle_in_transaction_session_timeout=" + s.idleInTransactionTimeoutMs);
+        + " -c idle_in_transaction_session_timeout=" + s.idleInTransactionTimeoutMs;
+    String theirs = p.getProperty("options");
+    p.setProperty("options", theirs == null || theirs.isBlank() ? mine : mine + " " + theirs);
     return p;
   }
 

@@ -228,7 +228,12 @@ public class migrate implements Callable<Integer> {
     return c;
   }
 
+  static final String PASSWORD_IN_ARGS_WARNING =
+      "migrate: warning: a password in --url is visible to other users of this machine (ps); prefer DATABASE_URL";
+
   private static int withMigrator(Common c, Verb verb) throws SQLException {
+    if (c.url != null && !c.url.equals(System.getenv("DATABASE_URL")) && DbClient.parse(c.url).password() != null)
+      System.err.println(PASSWORD_IN_ARGS_WARNING);
     MigrationSource source = MigrationSource.load(c.dir);
     try (Connection conn = connectForMigrations(c.url)) {
       Migrator m = new Migrator(conn, source, c.quiet ? new PrintStream(OutputStream.nullOutputStream()) : System.out);

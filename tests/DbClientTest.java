@@ -107,6 +107,15 @@ class DbClientTest {
     }
   }
 
+  @Test void theUrlsOwnOptionsAreKeptAndWinOverTheDefaults() throws Exception {
+    String url = db.url() + (db.url().contains("?") ? "&" : "?") + "options=-c%20lock_timeout%3D3s%20-c%20search_path%3Dpublic";
+    try (Connection c = DbClient.open(url); Statement st = c.createStatement()) {
+      assertEquals("3s", show(st, "lock_timeout"), "the URL's setting wins");
+      assertEquals("public", show(st, "search_path"));
+      assertEquals("5min", show(st, "statement_timeout"), "the defaults still apply");
+    }
+  }
+
   @Test void aThousandTwentyFourDimensionVectorRoundTrips() throws Exception {
     float[] v = new float[1024];
     Random r = new Random(7);

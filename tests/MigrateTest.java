@@ -49,7 +49,9 @@ class MigrateTest {
       int code = new CommandLine(new migrate()).setExecutionExceptionHandler(migrate::handle).execute(args);
       System.out.flush();
       System.err.flush();
-      return new Run(code, o.toString(StandardCharsets.UTF_8).replace("\r", ""), e.toString(StandardCharsets.UTF_8).replace("\r", ""));
+      // These tests pass URLs with --url; the warning that draws is tested once, in passwordInUrlOptionDrawsAWarning.
+      String errText = e.toString(StandardCharsets.UTF_8).replace("\r", "").replace(migrate.PASSWORD_IN_ARGS_WARNING + "\n", "");
+      return new Run(code, o.toString(StandardCharsets.UTF_8).replace("\r", ""), errText);
     } finally {
       System.setOut(out);
       System.setErr(err);
@@ -60,6 +62,22 @@ class MigrateTest {
     List<String> a = new ArrayList<>(List.of(args));
     a.addAll(List.of("--url", url, "--dir", dir.toString()));
     return cli(a.toArray(String[]::new));
+  }
+
+  @Test void passwordInUrlOptionDrawsAWarning() throws Exception {
+    write(dir, "001-a.sql", "SELECT 1;");
+    PrintStream err = System.err;
+    var e = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+    int code;
+    try {
+      code = new CommandLine(new migrate()).setExecutionExceptionHandler(migrate::handle).execute("validate", "--url", url, "--dir", dir.toString());
+    } finally {
+      System.setErr(err);
+    }
+    assertEquals(0, code);
+    assertTrue(e.toString(StandardCharsets.UTF_8).startsWith(migrate.PASSWORD_IN_ARGS_WARNING + "\n"), e.toString(StandardCharsets.UTF_8));
+    assertFalse(e.toString(StandardCharsets.UTF_8).contains(DbClient.parse(url).password()), "the warning does not repeat the password");
   }
 
   static void write(Path dir, String... nameThenContent) throws IOException {
