@@ -92,7 +92,11 @@ public class devdb implements Callable<Integer> {
     LocalCluster cluster = new LocalCluster(dataDir(), port);
     if (cluster.running()) { cluster.stop(false); log("stopped"); }
     else log("not running");
-    if (purge) { cluster.delete(); log("deleted " + cluster.dataDir); }
+    if (purge) {
+      cluster.delete();
+      try { Files.deleteIfExists(cluster.dataDir.getParent()); } catch (java.nio.file.DirectoryNotEmptyException keep) { /* not only ours */ }
+      log("deleted " + cluster.dataDir);
+    }
     return 0;
   }
 

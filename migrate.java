@@ -49,6 +49,9 @@ public class migrate implements Callable<Integer> {
     Path dir;
     @Option(names = "--lock-timeout", defaultValue = "60", description = "Seconds to wait for another runner (default: ${DEFAULT-VALUE}).")
     int lockTimeoutSeconds;
+    @Option(names = "--wait", paramLabel = "SECONDS", defaultValue = "${env:MIGRATE_WAIT_SECONDS:-0}",
+        description = "Wait up to SECONDS for the database to accept connections, as at boot (env MIGRATE_WAIT_SECONDS; default: ${DEFAULT-VALUE}).")
+    int waitSeconds;
     @Option(names = {"-v", "--verbose"}, description = "Show stack traces of errors.")
     boolean verbose;
     @Option(names = {"-q", "--quiet"}, description = "Print only errors and the summary.")
@@ -228,6 +231,36 @@ public class migrate implements Callable<Integer> {
     return c;
   }
 
+  /**
+   * Connects, retrying for up to `waitSeconds` while the server is not there yet (refused,
+   * unreachable, starting up, out of connection slots); a wrong password or database fails at once.
+   */
+  static Connection connectWaiting(String url, int waitSeconds) throws SQLException {
+    long deadline = System.nanoTime() + waitSeconds * 1_000_000_000L;
+    boolean told = false;
+    while (true) {
+      try {
+        return connectForMigrations(url);
+      } catch (DbClient.DbException e) {
+        if (e.kind != DbClient.DbException.Kind.CONNECT || !worthWaitingFor(e) || waitSeconds <= 0) throw e;
+        if (System.nanoTime() > deadline)
+          throw new DbClient.DbException(e.kind, e.getMessage() + " (waited " + waitSeconds + " s)", e.getCause());
+        if (!told) { System.err.println("migrate: waiting up to " + waitSeconds + " s for the database: " + e.getMessage()); told = true; }
+        try {
+          Thread.sleep(500);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+      }
+    }
+  }
+
+  private static boolean worthWaitingFor(DbClient.DbException e) {
+    String state = e.getCause() instanceof SQLException se ? String.valueOf(se.getSQLState()) : "";
+    return state.startsWith("08") || state.equals("57P03") || state.equals("53300");
+  }
+
   static final String PASSWORD_IN_ARGS_WARNING =
       "migrate: warning: a password in --url is visible to other users of this machine (ps); prefer DATABASE_URL";
 
@@ -235,7 +268,7 @@ public class migrate implements Callable<Integer> {
     if (c.url != null && !c.url.equals(System.getenv("DATABASE_URL")) && DbClient.parse(c.url).password() != null)
       System.err.println(PASSWORD_IN_ARGS_WARNING);
     MigrationSource source = MigrationSource.load(c.dir);
-    try (Connection conn = connectForMigrations(c.url)) {
+    try (Connection conn = connectWaiting(c.url, c.waitSeconds)) {
       Migrator m = new Migrator(conn, source, c.quiet ? new PrintStream(OutputStream.nullOutputStream()) : System.out);
       m.lockTimeout = Duration.ofSeconds(c.lockTimeoutSeconds);
       return verb.run(m);

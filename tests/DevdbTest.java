@@ -123,6 +123,7 @@ class DevdbTest {
     Run r = devdb("down", "--purge");
     assertEquals(0, r.code(), r.err());
     assertFalse(Files.exists(dir.resolve("pgdata")), "data deleted");
+    assertFalse(Files.exists(dir), "the emptied state folder goes too");
   }
 
   @Test @Order(8) void unknownActionIsAUsageError() {
