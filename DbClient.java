@@ -34,6 +34,10 @@ final class DbClient implements AutoCloseable {
     long lockTimeoutMs = 10_000;             // DATABASE_LOCK_TIMEOUT_MS
     long idleInTransactionTimeoutMs = 120_000; // DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS
     String applicationName = "kodiai-db";    // DATABASE_APPLICATION_NAME
+    // Retrieval settings measured in docs/retrieval.md (empty value: leave the server's default).
+    String hnswEfSearch = "100";             // DATABASE_HNSW_EF_SEARCH
+    String hnswIterativeScan = "relaxed_order"; // DATABASE_HNSW_ITERATIVE_SCAN (needs pgvector >= 0.8)
+    String planCacheMode = "force_custom_plan"; // DATABASE_PLAN_CACHE_MODE: generic plans scan a whole repo
 
     static Settings fromEnv(Map<String, String> env) {
       Settings s = new Settings();
@@ -44,7 +48,19 @@ final class DbClient implements AutoCloseable {
       s.lockTimeoutMs = number(env, "DATABASE_LOCK_TIMEOUT_MS", s.lockTimeoutMs, 0);
       s.idleInTransactionTimeoutMs = number(env, "DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS", s.idleInTransactionTimeoutMs, 0);
       s.applicationName = env.getOrDefault("DATABASE_APPLICATION_NAME", s.applicationName);
+      s.hnswEfSearch = word(env, "DATABASE_HNSW_EF_SEARCH", s.hnswEfSearch);
+      s.hnswIterativeScan = word(env, "DATABASE_HNSW_ITERATIVE_SCAN", s.hnswIterativeScan);
+      s.planCacheMode = word(env, "DATABASE_PLAN_CACHE_MODE", s.planCacheMode);
       return s;
+    }
+
+    /** A setting's value goes into the startup options: letters, digits and '_' only. */
+    private static String word(Map<String, String> env, String name, String dflt) {
+      String v = env.get(name);
+      if (v == null) return dflt;
+      if (!v.trim().matches("[A-Za-z0-9_]*"))
+        throw new DbException(DbException.Kind.CONFIG, name + " must be a plain word or number, got '" + v + "'");
+      return v.trim();
     }
 
     private static long number(Map<String, String> env, String name, long dflt, long min) {
@@ -276,7 +292,11 @@ final class DbClient implements AutoCloseable {
     // Ours first: for a setting given twice the server keeps the last, so the URL's own `options` win.
     String mine = "-c statement_timeout=" + s.statementTimeoutMs
         + " -c lock_timeout=" + s.lockTimeoutMs
-        + " -c idle_in_transaction_session_timeout=" + s.idleInTransactionTimeoutMs;
+        + " -c idle_in_transaction_session_timeout=" + s.idleInTransactionTimeoutMs
+        + (s.planCacheMode.isEmpty() ? "" : " -c plan_cache_mode=" + s.planCacheMode)
+        // Placeholders until pgvector loads in the session, which then takes them up.
+        + (s.hnswEfSearch.isEmpty() ? "" : " -c hnsw.ef_search=" + s.hnswEfSearch)
+        + (s.hnswIterativeScan.isEmpty() ? "" : " -c hnsw.iterative_scan=" + s.hnswIterativeScan);
     String theirs = p.getProperty("options");
     p.setProperty("options", theirs == null || theirs.isBlank() ? mine : mine + " " + theirs);
     return p;

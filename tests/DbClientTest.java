@@ -107,6 +107,25 @@ class DbClientTest {
     }
   }
 
+  @Test void sessionsUseTheRecommendedRetrievalSettings() throws Exception {
+    try (Connection c = db.connect(); Statement st = c.createStatement()) { st.execute("CREATE EXTENSION IF NOT EXISTS vector"); }
+    try (DbClient client = DbClient.connect(db.url()); Connection c = client.connection(); Statement st = c.createStatement()) {
+      st.execute("SELECT '[1,2]'::vector <=> '[2,1]'::vector"); // loads pgvector in this session
+      assertEquals("100", show(st, "hnsw.ef_search"));
+      assertEquals("relaxed_order", show(st, "hnsw.iterative_scan"));
+      assertEquals("force_custom_plan", show(st, "plan_cache_mode"));
+    }
+    DbClient.Settings s = DbClient.Settings.fromEnv(Map.of("DATABASE_HNSW_EF_SEARCH", "40", "DATABASE_HNSW_ITERATIVE_SCAN", ""));
+    try (Connection c = DbClient.open(DbClient.parse(db.url()), s); Statement st = c.createStatement()) {
+      st.execute("SELECT '[1,2]'::vector <=> '[2,1]'::vector");
+      assertEquals("40", show(st, "hnsw.ef_search"));
+      assertEquals("off", show(st, "hnsw.iterative_scan"), "empty: the server's default");
+    }
+    var e = assertThrows(DbClient.DbException.class,
+        () -> DbClient.Settings.fromEnv(Map.of("DATABASE_HNSW_ITERATIVE_SCAN", "off -c work_mem=1TB")));
+    assertTrue(e.getMessage().startsWith("DATABASE_HNSW_ITERATIVE_SCAN must be a plain word"), e.getMessage());
+  }
+
   @Test void theUrlsOwnOptionsAreKeptAndWinOverTheDefaults() throws Exception {
     String url = db.url() + (db.url().contains("?") ? "&" : "?") + "options=-c%20lock_timeout%3D3s%20-c%20search_path%3Dpublic";
     try (Connection c = DbClient.open(url); Statement st = c.createStatement()) {
