@@ -1,8 +1,7 @@
 // Shared source: where migrations are applied. Takes a MigrationSource and one
 // connection; applies, rolls back, reports and validates. Safety rules:
-//  - one runner at a time per database: a session advisory lock taken by polling
-//    pg_try_advisory_lock in autocommit mode, so a waiting runner never holds a
-//    transaction or snapshot (it cannot block the holder's CREATE INDEX CONCURRENTLY);
+//  - one runner at a time per database (AdvisoryLock.java: a waiting runner holds no
+//    transaction or snapshot, so it cannot block the holder's CREATE INDEX CONCURRENTLY);
 //  - each migration and its _migrations row commit together, or neither does;
 //  - an edited or deleted applied file, an out-of-order new file or an unfinished
 //    non-transactional migration stops `up` before anything runs.
@@ -52,11 +51,13 @@ final class Migrator {
   final MigrationSource source;
   final PrintStream out;    // progress lines; a null-sink when --quiet
   Duration lockTimeout = Duration.ofSeconds(60);
+  private final AdvisoryLock lock;
 
   Migrator(Connection conn, MigrationSource source, PrintStream out) {
     this.conn = conn;
     this.source = source;
     this.out = out;
+    this.lock = new AdvisoryLock(conn, LOCK_KEY, out);
   }
 
   // ------------------------------------------------------------------ verbs
@@ -78,7 +79,7 @@ final class Migrator {
       for (var m : pending) out.println("would apply " + m.fileName() + (m.transactional() ? "" : " (no transaction)"));
       return 0;
     }
-    lock();
+    lock.acquire(lockTimeout);
     try {
       pending = plan(to); // another runner may have applied them while we waited
       checkExtensions(pending); // before ensureTable: a missing extension leaves no trace at all
@@ -90,7 +91,7 @@ final class Migrator {
       return pending.size();
     } finally {
       flush(); // on an error path the last commit was not the synchronous one
-      unlock();
+      lock.release();
     }
   }
 
@@ -102,7 +103,7 @@ final class Migrator {
       for (var m : todo) out.println("would roll back " + m.fileName() + " with " + m.downFileName());
       return 0;
     }
-    lock();
+    lock.acquire(lockTimeout);
     try {
       todo = rollbackPlan(target);
       if (!todo.isEmpty())
@@ -110,7 +111,7 @@ final class Migrator {
       for (var m : todo) revert(m);
       return todo.size();
     } finally {
-      unlock();
+      lock.release();
     }
   }
 
@@ -158,7 +159,7 @@ final class Migrator {
 
   /** Marks a failed or edited migration as dealt with by the operator. */
   void resolve(int version, String how) throws SQLException {
-    lock();
+    lock.acquire(lockTimeout);
     try {
       Row r = readRows().get(version);
       MigrationSource.Migration m = source.byVersion(version);
@@ -182,7 +183,7 @@ final class Migrator {
         default -> throw new MigrationException(USAGE, "unknown resolution " + how);
       }
     } finally {
-      unlock();
+      lock.release();
     }
   }
 
@@ -446,50 +447,6 @@ final class Migrator {
       if (text != null) ps.setString(i++, text);
       if (version != null) ps.setInt(i, version);
       ps.executeUpdate();
-    }
-  }
-
-  // ------------------------------------------------------------- locking
-
-  private void lock() throws SQLException {
-    long deadline = System.nanoTime() + lockTimeout.toNanos();
-    long sleepMs = 25;
-    boolean told = false;
-    while (true) {
-      try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_try_advisory_lock(" + LOCK_KEY + ")")) {
-        rs.next();
-        if (rs.getBoolean(1)) return;
-      }
-      if (!told) { out.println("waiting for the migration lock, held by " + lockHolder()); told = true; }
-      if (System.nanoTime() > deadline)
-        throw new MigrationException(LOCK_TIMEOUT, "gave up after " + lockTimeout.toSeconds() + " s waiting for the migration lock, held by "
-            + lockHolder() + "; wait for that run to finish, or raise --lock-timeout");
-      try {
-        Thread.sleep(sleepMs);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new MigrationException(LOCK_TIMEOUT, "interrupted while waiting for the migration lock");
-      }
-      sleepMs = Math.min(sleepMs * 2, 250);
-    }
-  }
-
-  private String lockHolder() throws SQLException {
-    String sql = "SELECT a.pid, coalesce(nullif(a.application_name, ''), '?'), coalesce(host(a.client_addr), 'local'),"
-        + " extract(epoch FROM now() - a.backend_start)::int FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
-        + " WHERE l.locktype = 'advisory' AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-        + " AND ((l.classid::bigint << 32) | l.objid::bigint) = " + LOCK_KEY + " LIMIT 1";
-    try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-      if (!rs.next()) return "another session (it may have just finished)";
-      return "pid " + rs.getInt(1) + " (" + rs.getString(2) + " from " + rs.getString(3) + ", connected " + rs.getInt(4) + " s ago)";
-    }
-  }
-
-  private void unlock() {
-    try (Statement st = conn.createStatement()) {
-      st.execute("SELECT pg_advisory_unlock(" + LOCK_KEY + ")");
-    } catch (SQLException ignored) {
-      // closing the session releases it too
     }
   }
 }
