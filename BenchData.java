@@ -1,30 +1,23 @@
 // Shared source of the bench command (//SOURCES BenchData.java): the options every
 // bench subcommand takes, the synthetic learning-memory generator, the binary COPY
-// loader, index (re)builds with progress, and the scratch database (on the server
-// of --url, or on a throwaway local cluster when no URL is given).
+// loader, and `prepare`, which loads a scratch database (BenchScratch) and rebuilds
+// its search indexes (BenchIndexes). Results are written with BenchJson.
 
 import com.pgvector.PGvector;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.SQLWarning;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
 import picocli.CommandLine.Option;
@@ -313,220 +306,26 @@ final class BenchData {
     b.clear();
   }
 
-  // ------------------------------------------------------------ index builds
-
-  record Built(String name, String method, double seconds, double mb, boolean spilled) {}
-
-  /** Drops the HNSW and GIN indexes of learning_memories (so COPY does not maintain them); returns their definitions. */
-  static Map<String, String> dropSearchIndexes(Connection c) throws SQLException {
-    Map<String, String> defs = new LinkedHashMap<>();
-    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'learning_memories' "
-            + "AND (indexdef ILIKE '% USING hnsw %' OR indexdef ILIKE '% USING gin %') ORDER BY indexdef ILIKE '% USING gin %' DESC")) {
-      while (rs.next()) defs.put(rs.getString(1), rs.getString(2));
-    }
-    try (Statement st = c.createStatement()) {
-      for (String name : defs.keySet()) st.execute("DROP INDEX " + name);
-    }
-    return defs;
-  }
-
-  /** Runs one CREATE INDEX, printing its progress every few seconds (from a second connection). */
-  static Built build(Connection c, String url, String name, String ddl, PrintStream out) throws SQLException {
-    String method = ddl.replaceAll("(?is).* USING (\\w+) .*", "$1").toLowerCase(Locale.ROOT);
-    int pid;
-    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_backend_pid()")) {
-      rs.next();
-      pid = rs.getInt(1);
-    }
-    long t0 = System.nanoTime();
-    Thread progress = new Thread(() -> watch(url, pid, name, t0, out), "bench-progress");
-    progress.setDaemon(true);
-    progress.start();
-    boolean spilled = false;
-    try (Statement st = c.createStatement()) {
-      st.execute(ddl);
-      for (SQLWarning w = st.getWarnings(); w != null; w = w.getNextWarning())
-        if (w.getMessage() != null && w.getMessage().contains("no longer fits")) spilled = true;
-    } finally {
-      progress.interrupt();
-    }
-    double s = (System.nanoTime() - t0) / 1e9;
-    double mb;
-    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_relation_size('" + name + "'::regclass)")) {
-      rs.next();
-      mb = rs.getLong(1) / 1048576.0;
-    }
-    out.printf(Locale.ROOT, "  build %s (%s): %.1f s, %.1f MB%s%n", name, method, s, mb,
-        spilled ? " (graph did not fit in maintenance_work_mem)" : "");
-    return new Built(name, method, s, mb, spilled);
-  }
-
-  private static void watch(String url, int pid, String name, long t0, PrintStream out) {
-    try (Connection c = DbClient.open(url); Statement st = c.createStatement()) {
-      while (!Thread.currentThread().isInterrupted()) {
-        Thread.sleep(5000);
-        try (ResultSet rs = st.executeQuery("SELECT phase, tuples_done, tuples_total, blocks_done, blocks_total "
-            + "FROM pg_stat_progress_create_index WHERE pid = " + pid)) {
-          if (rs.next()) out.printf(Locale.ROOT, "  build %s: %s, %,d tuples%s, blocks %,d/%,d (%.0f s)%n", name,
-              rs.getString(1), rs.getLong(2), rs.getLong(3) > 0 ? String.format(Locale.ROOT, " of %,d", rs.getLong(3)) : "",
-              rs.getLong(4), rs.getLong(5), (System.nanoTime() - t0) / 1e9);
-        }
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (RuntimeException | SQLException e) {
-      // progress is best effort
-    }
-  }
-
-  /** maintenance_work_mem for an in-memory HNSW build: about 8 KiB per row of 1024 dims, at least 256 MB. */
-  static String maintenanceWorkMem(int rows) {
-    long mb = Math.max(256, ((long) rows * 8 + 1023) / 1024);
-    return mb % 1024 == 0 ? (mb / 1024) + "GB" : mb + "MB";
-  }
-
-  /** The text search configuration that migration 003 uses for search_tsv (default english). */
-  static String textSearchConfig(Connection c) throws SQLException {
-    Pattern p = Pattern.compile("to_tsvector\\(\\s*'(?:pg_catalog\\.)?(\\w+)'");
-    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-        "SELECT prosrc FROM pg_proc WHERE prosrc ILIKE '%search_tsv%' UNION ALL "
-            + "SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d WHERE d.adrelid = 'learning_memories'::regclass")) {
-      while (rs.next()) {
-        Matcher m = p.matcher(String.valueOf(rs.getString(1)));
-        if (m.find()) return m.group(1);
-      }
-    }
-    return "english";
-  }
-
-  // ---------------------------------------------------------- scratch database
-
-  /** A scratch database, dropped on close unless --keep; on a throwaway cluster when no URL was given. */
-  static final class Scratch implements AutoCloseable {
-    final String adminUrl, db, url;
-    final boolean keep;
-    final LocalCluster cluster;
-    final PrintStream out;
-
-    private Scratch(String adminUrl, String db, boolean keep, LocalCluster cluster, PrintStream out) {
-      this.adminUrl = adminUrl;
-      this.db = db;
-      this.url = withDatabase(adminUrl, db);
-      this.keep = keep;
-      this.cluster = cluster;
-      this.out = out;
-    }
-
-    static Scratch create(Options o, PrintStream out) throws Exception {
-      String admin = o.resolvedUrl();
-      LocalCluster cluster = null;
-      if (admin == null) {
-        Path dir = Files.createTempDirectory("kodiai-bench-pg-");
-        if (LocalCluster.runningAsRoot())
-          Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
-        cluster = new LocalCluster(dir.resolve("data"), LocalCluster.freePort());
-        String pw = HexFormat.of().formatHex(new SecureRandom().generateSeed(12));
-        out.println("no --url: starting a throwaway PostgreSQL cluster in " + dir);
-        cluster.init("kodiai_bench", pw, true);
-        cluster.start();
-        admin = cluster.url("kodiai_bench", pw, "postgres");
-        try (Connection c = DbClient.open(admin); Statement st = c.createStatement()) {
-          for (String s : CLUSTER_TUNING) st.execute("ALTER SYSTEM SET " + s);
-        }
-        cluster.stop(false);
-        cluster.start();
-        out.println("  cluster settings: " + String.join(", ", CLUSTER_TUNING));
-        LocalCluster lc = cluster;
-        if (!o.keep) Runtime.getRuntime().addShutdownHook(new Thread(() -> discard(lc)));
-      }
-      String db = "kodiai_bench_" + ProcessHandle.current().pid() + "_" + Long.toString(System.currentTimeMillis() % 1_000_000_000L, 36);
-      try (Connection c = DbClient.open(admin); Statement st = c.createStatement()) {
-        st.execute("CREATE DATABASE " + db);
-      }
-      out.println("scratch database " + db + " on " + DbClient.parse(admin).redacted());
-      return new Scratch(admin, db, o.keep, cluster, out);
-    }
-
-    /** Tuning of the throwaway cluster: the data (heap ~0.5 GB, HNSW index ~0.8 GB at 100k rows) stays in memory. */
-    static final List<String> CLUSTER_TUNING = List.of("shared_buffers = '2GB'", "maintenance_work_mem = '1GB'",
-        "max_parallel_maintenance_workers = 1", "effective_cache_size = '8GB'", "work_mem = '16MB'",
-        "max_wal_size = '4GB'", "checkpoint_timeout = '30min'", "wal_level = minimal", "max_wal_senders = 0");
-
-    static String withDatabase(String admin, String db) {
-      int q = admin.indexOf('?');
-      String query = q >= 0 ? admin.substring(q) : "";
-      String base = q >= 0 ? admin.substring(0, q) : admin;
-      int scheme = base.indexOf("://") + 3;
-      int slash = base.indexOf('/', scheme);
-      return (slash >= 0 ? base.substring(0, slash) : base) + "/" + db + query;
-    }
-
-    /** Applies every migration (those bundled with the tool) to the scratch database; returns a connection to it. */
-    Connection migrateAndConnect() {
-      long t0 = System.nanoTime();
-      int applied = migrate.runMigrations(url, null, null);
-      out.printf(Locale.ROOT, "migrated: %d migrations in %.1f s%n", applied, (System.nanoTime() - t0) / 1e9);
-      return DbClient.open(url); // after the migrations: pgvector's types are registered on connect
-    }
-
-    @Override public void close() {
-      if (keep) {
-        out.println("kept scratch database " + db + (cluster != null
-            ? " on the throwaway cluster in " + cluster.dataDir + " (port " + cluster.port + ", still running)" : ""));
-        return;
-      }
-      try (Connection c = DbClient.open(adminUrl); Statement st = c.createStatement()) {
-        st.execute("DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
-      } catch (RuntimeException | SQLException e) {
-        out.println("warning: could not drop scratch database " + db + ": " + DbClient.redact(e.getMessage()));
-      }
-      if (cluster != null) discard(cluster);
-    }
-
-    private static synchronized void discard(LocalCluster cluster) {
-      try {
-        cluster.stop(true);
-        cluster.delete();
-        Files.deleteIfExists(cluster.dataDir.getParent());
-      } catch (IOException | InterruptedException e) {
-        // best effort: a temp folder may stay behind
-      }
-    }
-  }
-
   // ----------------------------------------------------------------- setup
 
-  record Setup(double loadRowsPerS, List<Built> builds, String maintenanceWorkMem, int parallelWorkers, String server, String pgvector) {
-    Built hnsw() { return builds.stream().filter(b -> b.method().equals("hnsw")).findFirst().orElseThrow(); }
-    Built gin() { return builds.stream().filter(b -> b.method().equals("gin")).findFirst().orElse(null); }
+  record Setup(double loadRowsPerS, List<BenchIndexes.Built> builds, String maintenanceWorkMem, int parallelWorkers, String server, String pgvector) {
+    BenchIndexes.Built hnsw() { return builds.stream().filter(b -> b.method().equals("hnsw")).findFirst().orElseThrow(); }
+    BenchIndexes.Built gin() { return builds.stream().filter(b -> b.method().equals("gin")).findFirst().orElse(null); }
   }
-
-  /** Session settings of the bench connection: no statement timeout, memory for in-memory HNSW builds. */
-  static void session(Connection c, int rows) throws SQLException {
-    try (Statement st = c.createStatement()) {
-      st.execute("SET statement_timeout = 0");
-      st.execute("SET maintenance_work_mem = '" + maintenanceWorkMem(rows) + "'");
-      st.execute("SET max_parallel_maintenance_workers = " + PARALLEL_WORKERS);
-    }
-  }
-
-  /** Leader plus one worker: both cores of this machine. */
-  static final int PARALLEL_WORKERS = 1;
 
   /** Loads the rows with the search indexes dropped, then rebuilds those. */
-  Setup prepare(Connection c, Scratch s, PrintStream out) throws Exception {
-    session(c, o.rows);
-    Map<String, String> defs = dropSearchIndexes(c);
+  Setup prepare(Connection c, BenchScratch s, PrintStream out) throws Exception {
+    BenchIndexes.session(c, o.rows);
+    Map<String, String> defs = BenchIndexes.dropSearchIndexes(c);
     out.printf(Locale.ROOT, "loading %,d memories (%d repos, dominant %.0f%%, stale %.0f%%; indexes %s rebuilt after the load)%n",
         o.rows, o.repos, 100 * o.dominantShare, 100 * o.staleShare, String.join(", ", defs.keySet()));
     double rate = load(c, out);
     long t0 = System.nanoTime();
     try (Statement st = c.createStatement()) { st.execute("VACUUM ANALYZE learning_memories"); }
     out.printf(Locale.ROOT, "  vacuum analyze: %.1f s%n", (System.nanoTime() - t0) / 1e9);
-    out.printf("building indexes (maintenance_work_mem %s, max_parallel_maintenance_workers %d)%n", maintenanceWorkMem(o.rows), PARALLEL_WORKERS);
-    List<Built> builds = new ArrayList<>();
-    for (var e : defs.entrySet()) builds.add(build(c, s.url, e.getKey(), e.getValue(), out));
+    out.printf("building indexes (maintenance_work_mem %s, max_parallel_maintenance_workers %d)%n", BenchIndexes.maintenanceWorkMem(o.rows), BenchIndexes.PARALLEL_WORKERS);
+    List<BenchIndexes.Built> builds = new ArrayList<>();
+    for (var e : defs.entrySet()) builds.add(BenchIndexes.build(c, s.url, e.getKey(), e.getValue(), out));
     String server, vector;
     try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
         "SELECT current_setting('server_version'), (SELECT extversion FROM pg_extension WHERE extname = 'vector')")) {
@@ -534,7 +333,7 @@ final class BenchData {
       server = rs.getString(1);
       vector = rs.getString(2);
     }
-    return new Setup(rate, builds, maintenanceWorkMem(o.rows), PARALLEL_WORKERS, server, vector);
+    return new Setup(rate, builds, BenchIndexes.maintenanceWorkMem(o.rows), BenchIndexes.PARALLEL_WORKERS, server, vector);
   }
 
   /** Per-repo row counts (non-stale), for the class descriptions. */
@@ -553,48 +352,5 @@ final class BenchData {
     java.util.Arrays.sort(v);
     int i = (int) Math.ceil(p / 100.0 * v.length) - 1;
     return v[Math.max(0, Math.min(v.length - 1, i))];
-  }
-
-  /** A JSON object written by hand (string, number, boolean and null values only). */
-  static final class Json {
-    final Map<String, Object> fields = new LinkedHashMap<>();
-    Json put(String k, Object v) { fields.put(k, v); return this; }
-
-    @Override public String toString() {
-      StringBuilder sb = new StringBuilder("{");
-      fields.forEach((k, v) -> {
-        if (sb.length() > 1) sb.append(", ");
-        sb.append(quote(k)).append(": ");
-        if (v == null) sb.append("null");
-        else if (v instanceof Boolean || v instanceof Integer || v instanceof Long) sb.append(v);
-        else if (v instanceof Number n) {
-          double d = n.doubleValue();
-          sb.append(Double.isFinite(d) ? String.format(Locale.ROOT, "%.4f", d).replaceAll("0+$", "").replaceAll("\\.$", ".0") : "null");
-        } else sb.append(quote(String.valueOf(v)));
-      });
-      return sb.append('}').toString();
-    }
-
-    static String quote(String s) {
-      StringBuilder sb = new StringBuilder("\"");
-      for (char ch : s.toCharArray()) {
-        switch (ch) {
-          case '"' -> sb.append("\\\"");
-          case '\\' -> sb.append("\\\\");
-          case '\n' -> sb.append("\\n");
-          case '\r' -> sb.append("\\r");
-          case '\t' -> sb.append("\\t");
-          default -> { if (ch < 0x20) sb.append(String.format("\\u%04x", (int) ch)); else sb.append(ch); }
-        }
-      }
-      return sb.append('"').toString();
-    }
-
-    static void write(Path file, List<Json> objects) throws IOException {
-      StringBuilder sb = new StringBuilder("[\n");
-      for (int i = 0; i < objects.size(); i++) sb.append("  ").append(objects.get(i)).append(i + 1 < objects.size() ? ",\n" : "\n");
-      if (file.toAbsolutePath().getParent() != null) Files.createDirectories(file.toAbsolutePath().getParent());
-      Files.writeString(file, sb.append("]\n").toString());
-    }
   }
 }

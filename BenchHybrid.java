@@ -63,14 +63,14 @@ final class BenchHybrid implements Callable<Integer> {
     String invalid = opt.validate();
     if (invalid != null) { System.err.println("bench hybrid: " + invalid); return 2; }
     BenchData data = new BenchData(opt);
-    List<BenchData.Json> json = new ArrayList<>();
-    try (BenchData.Scratch s = BenchData.Scratch.create(opt, out); Connection c = s.migrateAndConnect()) {
+    List<BenchJson> json = new ArrayList<>();
+    try (BenchScratch s = BenchScratch.create(opt, out); Connection c = s.migrateAndConnect()) {
       BenchData.Setup setup = data.prepare(c, s, out);
       List<QClass> classes = List.of(
           new QClass("dominant", List.of(data.repo[data.dominant]), data.queries(List.of(data.repo[data.dominant]), data.dominant, 11)),
           new QClass("small", List.of(data.repo[data.small]), data.queries(List.of(data.repo[data.small]), data.small, 12)),
           new QClass("owner", data.ownerRepos, data.queries(data.ownerRepos, data.dominant, 13)));
-      List<BenchData.Json> rows = new ArrayList<>();
+      List<BenchJson> rows = new ArrayList<>();
       out.println();
       out.printf(Locale.ROOT, "hybrid (RRF, N=%d per side, k=%d): %,d rows, %d queries per class, PostgreSQL %s, pgvector %s%n",
           candidates(opt.k), opt.k, opt.rows, opt.queries, setup.server(), setup.pgvector());
@@ -120,22 +120,22 @@ final class BenchHybrid implements Callable<Integer> {
             double r = counted == 0 ? 1.0 : recall / counted, p50 = BenchData.percentile(ms, 50), p95 = BenchData.percentile(ms, 95);
             out.printf(Locale.ROOT, "%-8s %-9s %4d %-13s %7.3f %7s %8.2f %8.2f %10.1f%s%n", q.name(), text, ef, mode, r,
                 shortQ + "/" + ms.length, p50, p95, ex50, rec ? " <- recommended" : "");
-            rows.add(new BenchData.Json().put("bench", "hybrid").put("query_class", q.name()).put("ef_search", ef)
+            rows.add(new BenchJson().put("bench", "hybrid").put("query_class", q.name()).put("ef_search", ef)
                 .put("iterative_scan", mode).put("recommended", rec).put("recall", r).put("short_queries", shortQ)
                 .put("queries", ms.length).put("p50_ms", p50).put("p95_ms", p95).put("exact_p50_ms", ex50).put("text_match", text)
                 .put("candidates_per_side", candidates(opt.k)));
           }
       }
       BenchRetrieval.set(c, "RESET hnsw.ef_search", "RESET hnsw.iterative_scan", "RESET plan_cache_mode");
-      BenchData.Built hnsw = setup.hnsw();
-      BenchData.Json summary = new BenchData.Json().put("bench", "hybrid").put("load_rows_per_s", setup.loadRowsPerS())
+      BenchIndexes.Built hnsw = setup.hnsw();
+      BenchJson summary = new BenchJson().put("bench", "hybrid").put("load_rows_per_s", setup.loadRowsPerS())
           .put("hnsw_build_s", hnsw.seconds()).put("index_mb", hnsw.mb());
       if (setup.gin() != null) summary.put("gin_build_s", setup.gin().seconds()).put("gin_index_mb", setup.gin().mb());
       json.add(summary.put("maintenance_work_mem", setup.maintenanceWorkMem())
           .put("max_parallel_maintenance_workers", setup.parallelWorkers()).put("rows", opt.rows).put("k", opt.k)
           .put("queries", opt.queries).put("seed", opt.seed).put("postgresql", setup.server()).put("pgvector", setup.pgvector()));
       json.addAll(rows);
-      if (opt.json != null) { BenchData.Json.write(opt.json, json); out.println("wrote " + opt.json); }
+      if (opt.json != null) { BenchJson.write(opt.json, json); out.println("wrote " + opt.json); }
     }
     return 0;
   }

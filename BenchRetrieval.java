@@ -69,13 +69,13 @@ final class BenchRetrieval implements Callable<Integer> {
     String invalid = opt.validate();
     if (invalid != null) { System.err.println("bench retrieval: " + invalid); return 2; }
     BenchData data = new BenchData(opt);
-    List<BenchData.Json> json = new ArrayList<>();
-    try (BenchData.Scratch s = BenchData.Scratch.create(opt, out); Connection c = s.migrateAndConnect()) {
+    List<BenchJson> json = new ArrayList<>();
+    try (BenchScratch s = BenchScratch.create(opt, out); Connection c = s.migrateAndConnect()) {
       BenchData.Setup setup = data.prepare(c, s, out);
-      BenchData.Built hnsw = setup.hnsw();
+      BenchIndexes.Built hnsw = setup.hnsw();
       String halfDdl = "CREATE INDEX " + HALFVEC_INDEX + " ON learning_memories USING hnsw ((embedding::halfvec(1024)) halfvec_cosine_ops) "
           + "WITH (" + hnswOptions(c, hnsw.name()) + ")";
-      BenchData.Built half = BenchData.build(c, s.url, HALFVEC_INDEX, halfDdl, out);
+      BenchIndexes.Built half = BenchIndexes.build(c, s.url, HALFVEC_INDEX, halfDdl, out);
 
       List<QClass> classes = List.of(
           new QClass("dominant", "single", List.of(data.repo[data.dominant]), data.queries(List.of(data.repo[data.dominant]), data.dominant, 1)),
@@ -91,7 +91,7 @@ final class BenchRetrieval implements Callable<Integer> {
       printTable(out, results, setup, hnsw, half);
       json.add(summary(setup, hnsw, half, data, c));
       for (Result r : results) json.add(toJson(r));
-      if (opt.json != null) { BenchData.Json.write(opt.json, json); out.println("wrote " + opt.json); }
+      if (opt.json != null) { BenchJson.write(opt.json, json); out.println("wrote " + opt.json); }
     }
     return 0;
   }
@@ -217,7 +217,7 @@ final class BenchRetrieval implements Callable<Integer> {
     }
   }
 
-  private void printTable(PrintStream out, List<Result> rs, BenchData.Setup s, BenchData.Built hnsw, BenchData.Built half) {
+  private void printTable(PrintStream out, List<Result> rs, BenchData.Setup s, BenchIndexes.Built hnsw, BenchIndexes.Built half) {
     out.println();
     out.printf(Locale.ROOT, "retrieval: %,d rows, k=%d, %d queries per class, PostgreSQL %s, pgvector %s%n",
         opt.rows, opt.k, opt.queries, s.server(), s.pgvector());
@@ -235,8 +235,8 @@ final class BenchRetrieval implements Callable<Integer> {
           r.recommended() ? " <- recommended" : "");
   }
 
-  private BenchData.Json summary(BenchData.Setup s, BenchData.Built hnsw, BenchData.Built half, BenchData data, Connection c) throws SQLException {
-    BenchData.Json j = new BenchData.Json().put("bench", "retrieval")
+  private BenchJson summary(BenchData.Setup s, BenchIndexes.Built hnsw, BenchIndexes.Built half, BenchData data, Connection c) throws SQLException {
+    BenchJson j = new BenchJson().put("bench", "retrieval")
         .put("load_rows_per_s", s.loadRowsPerS()).put("hnsw_build_s", hnsw.seconds()).put("index_mb", hnsw.mb())
         .put("halfvec_build_s", half.seconds()).put("halfvec_index_mb", half.mb());
     if (s.gin() != null) j.put("gin_build_s", s.gin().seconds()).put("gin_index_mb", s.gin().mb());
@@ -250,8 +250,8 @@ final class BenchRetrieval implements Callable<Integer> {
         .put("owner_live_rows", BenchData.liveRows(c, data.ownerRepos));
   }
 
-  static BenchData.Json toJson(Result r) {
-    return new BenchData.Json().put("bench", "retrieval").put("query_class", r.cls()).put("strategy", r.strategy())
+  static BenchJson toJson(Result r) {
+    return new BenchJson().put("bench", "retrieval").put("query_class", r.cls()).put("strategy", r.strategy())
         .put("index", r.index()).put("ef_search", r.ef()).put("iterative_scan", r.mode()).put("recommended", r.recommended())
         .put("recall", r.recall()).put("short_queries", r.shortQueries()).put("queries", r.queries())
         .put("p50_ms", r.p50()).put("p95_ms", r.p95()).put("exact_p50_ms", r.exactP50()).put("plan", r.plan());

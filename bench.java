@@ -5,8 +5,8 @@
 //DEPS com.zaxxer:HikariCP:6.3.0
 //DEPS info.picocli:picocli:4.7.7
 //DEPS org.slf4j:slf4j-nop:2.0.17
-//SOURCES DbClient.java LocalCluster.java MigrationSource.java Migrator.java migrate.java
-//SOURCES BenchData.java BenchVocabulary.java BenchRetrieval.java BenchHybrid.java BenchMigrate.java
+//SOURCES DbClient.java LocalCluster.java MigrationSource.java Migrator.java AdvisoryLock.java migrate.java
+//SOURCES BenchData.java BenchScratch.java BenchIndexes.java BenchJson.java BenchVocabulary.java BenchRetrieval.java BenchHybrid.java BenchMigrate.java
 //FILES migrations/=migrations/*.sql
 //DESCRIPTION Benchmarks of kodiai's database: retrieval (HNSW recall and latency per setting), hybrid (RRF), migrate.
 //JAVA_OPTIONS -Xmx2g -XX:+UseSerialGC

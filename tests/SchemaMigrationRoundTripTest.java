@@ -1,0 +1,107 @@
+// Tests of migrations 001-003 (issue 3) on a real PostgreSQL with pgvector: each
+// migration rolls back to exactly the schema before it (catalog snapshots), down 0
+// leaves an empty database, down 2 removes exactly 003's full-text objects, and 001
+// upgrades the _migrations table of kodiai's earlier runner.
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class SchemaMigrationRoundTripTest extends SchemaFixtures {
+  @RegisterExtension static final FreshDatabase db = new FreshDatabase();
+
+  @BeforeAll static void migrateTheClassDatabase() {
+    migrateToLatest(db);
+  }
+
+  /** For N = 0, 1, 2: schema(up to N) == schema(up to N, up to N+1, down to N); and N+1 really differs. */
+  @ParameterizedTest(name = "migration {0} -> {0}+1 -> {0}")
+  @ValueSource(ints = {0, 1, 2})
+  void rollingBackMigrationNPlusOneRestoresTheSchemaOfN(int n) throws Exception {
+    withDatabase("roundtrip" + n, url -> {
+      if (n > 0) assertEquals(n, migrate.runMigrations(url, dir, n));
+      List<String> atN = snapshot(url);
+      assertEquals(1, migrate.runMigrations(url, dir, n + 1));
+      List<String> atNext = snapshot(url);
+      assertNotEquals(atN, atNext, "migration " + (n + 1) + " changes the schema");
+      assertEquals(1, migrate.runRollback(url, dir, n));
+      List<String> back = snapshot(url);
+      assertEquals("", CatalogSnapshot.diff(atN, back), "schema after down " + n + " vs. before up " + (n + 1));
+      assertEquals(atN, back);
+      // and the migration applies again on top of its own rollback
+      assertEquals(1, migrate.runMigrations(url, dir, n + 1));
+      assertEquals("", CatalogSnapshot.diff(atNext, snapshot(url)));
+    });
+  }
+
+  @Test void downZeroLeavesAnEmptyDatabase() throws Exception {
+    withDatabase("downzero", url -> {
+      List<String> empty = snapshot(url);
+      assertEquals(LATEST, migrate.runMigrations(url, dir, null));
+      assertEquals(LATEST, migrate.runRollback(url, dir, 0));
+      assertEquals("", CatalogSnapshot.diff(empty, snapshot(url)));
+      try (Connection c = DbClient.open(url); Statement st = c.createStatement()) {
+        assertEquals(0, count(st, "SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace"), "relations");
+        assertEquals(0, count(st, "SELECT count(*) FROM pg_proc WHERE pronamespace = 'public'::regnamespace"), "functions");
+        assertEquals(0, count(st, "SELECT count(*) FROM pg_type WHERE typnamespace = 'public'::regnamespace"), "types");
+        assertEquals(0, count(st, "SELECT count(*) FROM pg_extension WHERE extname <> 'plpgsql'"), "extensions");
+      }
+    });
+  }
+
+  /** down 2 removes exactly 003's objects (and SchemaCheck then misses exactly those); up restores them. */
+  @Test void downTwoRemovesExactlyTheFullTextObjects() throws Exception {
+    withDatabase("downtwo", url -> {
+      migrate.runMigrations(url, dir, null);
+      List<String> at3 = snapshot(url);
+      assertEquals(1, migrate.runRollback(url, dir, 2));
+      List<String> at2 = snapshot(url);
+      List<String> removed = at3.stream().filter(l -> !at2.contains(l)).toList();
+      assertTrue(at2.stream().allMatch(at3::contains), "down 2 only removes: " + CatalogSnapshot.diff(at3, at2));
+      assertEquals(10, removed.size(), "2 columns, 2 GIN indexes, 2 triggers, 2 functions, 2 comments: " + removed);
+      for (String kind : List.of("column ", "index ", "trigger ", "function ", "comment "))
+        assertEquals(2, removed.stream().filter(l -> l.startsWith(kind)).count(), kind + "lines in " + removed);
+      assertTrue(removed.stream().allMatch(l -> l.contains("search_tsv")), removed.toString());
+      try (Connection c = DbClient.open(url)) {
+        List<String> failures = SchemaCheck.check(c);
+        assertFalse(failures.isEmpty());
+        assertTrue(failures.stream().allMatch(l -> l.contains("search_tsv")), "only 003's objects are missing: " + failures);
+      }
+      assertEquals(1, migrate.runMigrations(url, dir, null));
+      assertEquals("", CatalogSnapshot.diff(at3, snapshot(url)));
+      try (Connection c = DbClient.open(url)) {
+        assertEquals(List.of(), SchemaCheck.check(c));
+      }
+    });
+  }
+
+  /** A table made by kodiai's earlier runner (id, name, applied_at) gets the new columns from 001 itself. */
+  @Test void migrationsTableOfTheEarlierRunnerIsUpgradedBy001() throws Exception {
+    List<String> expected;
+    try (Connection c = db.connect()) {
+      expected = snapshot(c).stream().filter(l -> l.contains("_migrations")).toList();
+    }
+    withDatabase("oldrunner", url -> {
+      try (Connection c = DbClient.open(url); Statement st = c.createStatement()) {
+        st.execute("CREATE TABLE _migrations (id serial PRIMARY KEY, name text NOT NULL UNIQUE, applied_at timestamptz NOT NULL DEFAULT now())");
+        st.execute("INSERT INTO _migrations (name) VALUES ('000-earlier.sql')");
+        st.execute(Files.readString(migrationFile("001-initial-schema.sql")));
+        assertEquals(expected, snapshot(c).stream().filter(l -> l.contains("_migrations")).toList());
+        ResultSet rs = st.executeQuery("SELECT name, status, checksum FROM _migrations");
+        assertTrue(rs.next());
+        assertEquals("000-earlier.sql", rs.getString(1));
+        assertEquals("applied", rs.getString(2), "old rows count as applied");
+        assertNull(rs.getString(3), "old rows have no checksum");
+      }
+    });
+  }
+}
