@@ -84,10 +84,17 @@ final class Migrator {
       pending = plan(to); // another runner may have applied them while we waited
       checkExtensions(pending); // before ensureTable: a missing extension leaves no trace at all
       ensureTable();
-      // Every commit but the last skips the wait for its WAL flush: WAL is sequential, so the
-      // last (synchronous) commit makes all earlier ones durable too. A crash in between loses
-      // a suffix of whole migrations, each with its _migrations row: they are simply pending.
-      for (int i = 0; i < pending.size(); i++) apply(pending.get(i), i == pending.size() - 1);
+      // Consecutive transactional migrations go to the server as one message (see applyRun);
+      // a non-transactional one runs on its own, statement by statement.
+      for (int i = 0; i < pending.size(); ) {
+        if (!pending.get(i).transactional()) { applyWithoutTransaction(pending.get(i++)); continue; }
+        int j = i;
+        long chars = 0;
+        while (j < pending.size() && pending.get(j).transactional() && (j == i || chars < MAX_RUN_CHARS))
+          chars += pending.get(j++).sql().length();
+        applyRun(pending.subList(i, j), j == pending.size());
+        i = j;
+      }
       return pending.size();
     } finally {
       flush(); // on an error path the last commit was not the synchronous one
@@ -244,42 +251,84 @@ final class Migrator {
 
   // ------------------------------------------------------------ executing
 
+  /** A message holds whole migrations up to about this much SQL; more go in the next message. */
+  static final int MAX_RUN_CHARS = 1 << 20;
+
   private Integer unflushed; // the last migration committed asynchronously, not known to be on disk yet
 
-  private void apply(MigrationSource.Migration m, boolean durable) throws SQLException {
-    long t0 = System.nanoTime();
-    if (m.transactional()) {
-      conn.setAutoCommit(false);
-      try {
-        // One round trip for the file's statements and its _migrations row, one for the commit.
-        try (Statement st = conn.createStatement()) {
-          st.setEscapeProcessing(false);
-          st.execute(batch(m, durable));
-        } catch (SQLException e) {
-          conn.rollback();
-          throw locate(m, e);
-        }
-        conn.commit();
-        unflushed = durable ? null : m.version();
-      } catch (SQLException | RuntimeException e) {
-        conn.rollback();
-        throw e;
-      } finally {
-        conn.setAutoCommit(true);
+  /** Where a statement of a migration starts in the message sent, to map an error back to its line. */
+  private record Placed(MigrationSource.Migration migration, MigrationSource.Statement statement, int offset) {}
+
+  /**
+   * Applies consecutive transactional migrations in one round trip: one simple-protocol message
+   * holding, for each, BEGIN; its statements; the insert of its _migrations row; COMMIT. On an
+   * error the server abandons the rest of the message, so: earlier migrations stay committed,
+   * the failing one is rolled back whole, later ones never run. Every commit but the last of
+   * the whole `up` skips the wait for its WAL flush: WAL is sequential, so that last synchronous
+   * commit makes all earlier ones durable too (a crash in between loses a suffix of whole
+   * migrations, each with its row: they are simply pending again).
+   */
+  private void applyRun(List<MigrationSource.Migration> run, boolean endsTheUp) throws SQLException {
+    StringBuilder sql = new StringBuilder();
+    List<Placed> placed = new ArrayList<>();
+    for (int k = 0; k < run.size(); k++) {
+      MigrationSource.Migration m = run.get(k);
+      sql.append("BEGIN;\n");
+      if (!(endsTheUp && k == run.size() - 1)) sql.append("SET LOCAL synchronous_commit = off;\n");
+      // "\n;\n" after each statement: a statement may end in a line comment.
+      for (MigrationSource.Statement st : MigrationSource.split(m.sql())) {
+        placed.add(new Placed(m, st, sql.length()));
+        sql.append(st.sql()).append("\n;\n");
       }
-    } else {
-      // Recorded as unfinished first, so a crash or error midway cannot pass unnoticed.
-      insertRow(m, 0, "failed");
-      try {
-        run(m.fileName(), m.sql());
-      } catch (MigrationException e) {
-        throw new MigrationException(e.exitCode, e.getMessage() + "; " + m.fileName() + " ran without a transaction and is"
-            + " recorded as failed: finish or undo its statements by hand, then `migrate resolve " + m.version()
-            + " --applied` or `--rolled-back`", e.getCause());
-      }
-      update("UPDATE " + TABLE + " SET status = 'applied', execution_ms = " + elapsedMs(t0) + ", applied_at = now() WHERE version = ?",
-          null, m.version());
+      sql.append("INSERT INTO ").append(TABLE).append(" (name, version, checksum, execution_ms, status) VALUES (")
+          .append(literal(m.fileName())).append(", ").append(m.version()).append(", ").append(literal(m.checksum()))
+          .append(", (extract(epoch FROM clock_timestamp() - now()) * 1000)::int, 'applied');\nCOMMIT;\n");
     }
+    try (Statement st = conn.createStatement()) {
+      st.setEscapeProcessing(false);
+      st.execute(sql.toString());
+    } catch (SQLException e) {
+      try (Statement st = conn.createStatement()) { st.execute("ROLLBACK"); } // ends the failed block only
+      Map<Integer, Integer> done = recordedDurations(run);
+      report(run, done);
+      for (var m : run) if (done.containsKey(m.version())) unflushed = m.version();
+      MigrationSource.Migration failed = run.stream().filter(m -> !done.containsKey(m.version())).findFirst().orElseThrow();
+      throw locate(failed, placed, e);
+    }
+    report(run, recordedDurations(run));
+    unflushed = endsTheUp ? null : run.get(run.size() - 1).version();
+  }
+
+  /** How long each migration of the run took, as recorded with it; only those that committed. */
+  private Map<Integer, Integer> recordedDurations(List<MigrationSource.Migration> run) throws SQLException {
+    StringBuilder in = new StringBuilder();
+    for (var m : run) in.append(in.length() == 0 ? "" : ",").append(m.version());
+    Map<Integer, Integer> ms = new TreeMap<>();
+    try (Statement st = conn.createStatement();
+         ResultSet rs = st.executeQuery("SELECT version, execution_ms FROM " + TABLE + " WHERE version IN (" + in + ")")) {
+      while (rs.next()) ms.put(rs.getInt(1), rs.getInt(2));
+    }
+    return ms;
+  }
+
+  private void report(List<MigrationSource.Migration> run, Map<Integer, Integer> done) {
+    for (var m : run)
+      if (done.containsKey(m.version())) out.println("applied " + m.fileName() + " (" + done.get(m.version()) + " ms)");
+  }
+
+  private void applyWithoutTransaction(MigrationSource.Migration m) throws SQLException {
+    long t0 = System.nanoTime();
+    // Recorded as unfinished first, so a crash or error midway cannot pass unnoticed.
+    insertRow(m, 0, "failed");
+    try {
+      run(m.fileName(), m.sql());
+    } catch (MigrationException e) {
+      throw new MigrationException(e.exitCode, e.getMessage() + "; " + m.fileName() + " ran without a transaction and is"
+          + " recorded as failed: finish or undo its statements by hand, then `migrate resolve " + m.version()
+          + " --applied` or `--rolled-back`", e.getCause());
+    }
+    update("UPDATE " + TABLE + " SET status = 'applied', execution_ms = " + elapsedMs(t0) + ", applied_at = now() WHERE version = ?",
+        null, m.version());
     out.println("applied " + m.fileName() + " (" + elapsedMs(t0) + " ms)");
   }
 
@@ -301,30 +350,36 @@ final class Migrator {
     out.println("rolled back " + m.fileName() + " (" + elapsedMs(t0) + " ms)");
   }
 
-  /** A transactional migration as one multi-statement string: its statements, then its _migrations row. */
-  private static String batch(MigrationSource.Migration m, boolean durable) {
-    StringBuilder sb = new StringBuilder();
-    if (!durable) sb.append("SET LOCAL synchronous_commit = off;\n");
-    // "\n;\n" between statements: a statement may end in a line comment.
-    for (MigrationSource.Statement s : MigrationSource.split(m.sql())) sb.append(s.sql()).append("\n;\n");
-    return sb.append("INSERT INTO ").append(TABLE).append(" (name, version, checksum, execution_ms, status) VALUES (")
-        .append(literal(m.fileName())).append(", ").append(m.version()).append(", ").append(literal(m.checksum()))
-        .append(", (extract(epoch FROM clock_timestamp() - now()) * 1000)::int, 'applied')").toString();
-  }
-
   private static String literal(String s) { return "'" + s.replace("'", "''") + "'"; }
 
-  /** After a failed batch: runs the file again statement by statement, then rolls back, to name the failing line. */
-  private MigrationException locate(MigrationSource.Migration m, SQLException batchError) throws SQLException {
+  /**
+   * Names the failing file and line. The server's error position counts characters of the
+   * whole message, which maps back to a statement of the failed migration. Errors without a
+   * position (a constraint violation, a timeout) are found by running that one migration again,
+   * statement by statement, inside a transaction that is then rolled back.
+   */
+  private MigrationException locate(MigrationSource.Migration failed, List<Placed> placed, SQLException e) throws SQLException {
+    // Positions count characters of the whole message only in the simple query protocol.
+    boolean simple = conn.unwrap(org.postgresql.PGConnection.class).getPreferQueryMode() == org.postgresql.jdbc.PreferQueryMode.SIMPLE;
+    int pos = simple && e instanceof PSQLException pe && pe.getServerErrorMessage() != null ? pe.getServerErrorMessage().getPosition() : 0;
+    Placed hit = null;
+    for (Placed p : placed) if (p.offset() < pos) hit = p;
+    if (hit != null && hit.migration() == failed && pos - 1 - hit.offset() <= hit.statement().sql().length()) {
+      int line = hit.statement().line();
+      for (int i = 0; i < pos - 1 - hit.offset(); i++) if (hit.statement().sql().charAt(i) == '\n') line++;
+      return new MigrationException(MIGRATION_FAILED, failed.fileName() + " line " + line + ": " + serverMessage(e), e);
+    }
+    conn.setAutoCommit(false);
     try {
-      run(m.fileName(), m.sql());
+      run(failed.fileName(), failed.sql());
     } catch (MigrationException located) {
       return located;
     } finally {
       conn.rollback();
+      conn.setAutoCommit(true);
     }
     // Not reproduced (a lock or statement timeout, say): the first error, without a line.
-    return new MigrationException(MIGRATION_FAILED, m.fileName() + ": " + serverMessage(batchError), batchError);
+    return new MigrationException(MIGRATION_FAILED, failed.fileName() + ": " + serverMessage(e), e);
   }
 
   /**

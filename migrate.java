@@ -223,7 +223,12 @@ public class migrate implements Callable<Integer> {
     DbClient.Settings s = DbClient.Settings.fromEnv(System.getenv());
     if (System.getenv("DATABASE_STATEMENT_TIMEOUT_MS") == null) s.statementTimeoutMs = 0;
     s.applicationName = "kodiai-migrate";
-    Connection c = DbClient.open(DbClient.parse(url), s);
+    // Simple query protocol: a run of migrations travels as one message that the server stops
+    // at the first error, and error positions count characters of that message (see Migrator).
+    DbClient.Target t = DbClient.parse(url);
+    Map<String, String> params = new java.util.LinkedHashMap<>(t.params());
+    params.put("preferQueryMode", "simple");
+    Connection c = DbClient.open(new DbClient.Target(t.host(), t.port(), t.database(), t.user(), t.password(), params), s);
     if (c.getMetaData().getDatabaseMajorVersion() >= 14) {
       // A runner killed mid-migration: the server notices within a second and rolls back, releasing the lock.
       try (Statement st = c.createStatement()) { st.execute("SET client_connection_check_interval = 1000"); }
