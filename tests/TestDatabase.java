@@ -90,26 +90,28 @@ final class TestDatabase {
     return cluster.url("kodiai_admin", password, "postgres");
   }
 
-  /** Deletes clusters left by runs that were killed before their shutdown hook ran. */
+  /**
+   * Deletes clusters left by runs that were killed before their shutdown hook ran: folders
+   * older than a minute (a parallel run may be setting up a new one) whose server is not alive.
+   */
   private static void sweepStaleClusters() {
     Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(tmp, TEMP_PREFIX + "*")) {
       for (Path d : ds) {
-        Path pid = d.resolve("data/postmaster.pid");
-        boolean alive = false;
-        if (Files.exists(pid)) {
-          try {
+        try {
+          if (Files.getLastModifiedTime(d).toMillis() > System.currentTimeMillis() - 60_000) continue;
+          Path pid = d.resolve("data/postmaster.pid");
+          if (Files.exists(pid)) {
             long p = Long.parseLong(Files.readAllLines(pid).get(0).trim());
-            alive = ProcessHandle.of(p).map(ProcessHandle::isAlive).orElse(false);
-          } catch (Exception ignored) {
-            alive = true; // unreadable: leave it alone
+            if (ProcessHandle.of(p).map(ProcessHandle::isAlive).orElse(false)) continue;
           }
-        }
-        if (!alive && Files.getLastModifiedTime(d).toMillis() < System.currentTimeMillis() - 60_000)
           new LocalCluster(d.resolve("data"), 1).delete();
-        if (!alive) Files.deleteIfExists(d);
+          Files.deleteIfExists(d);
+        } catch (IOException | RuntimeException ignored) {
+          // unreadable or in use: leave that one alone
+        }
       }
-    } catch (IOException | RuntimeException ignored) {
+    } catch (IOException ignored) {
       // sweeping is best effort
     }
   }
