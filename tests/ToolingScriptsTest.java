@@ -75,6 +75,30 @@ class ToolingScriptsTest {
     assertEquals("0.127.18", r.out().strip());
   }
 
+  @Test void launchersStartedTogetherOnAnEmptyCacheInstallJbangOnceAndAllRun() throws Exception {
+    Path cache = tmp.resolve("cache");
+    Map<String, String> env = Map.of("PATH", System.getenv("PATH"), "HOME", System.getProperty("user.home"),
+        "KODIAI_CACHE_DIR", cache.toString());
+    List<java.util.concurrent.Future<Run>> runs = new java.util.ArrayList<>();
+    var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      for (int i = 0; i < 4; i++) runs.add(pool.submit(() -> run(env, "./jbang", "version")));
+      for (var f : runs) {
+        Run r = f.get(120, TimeUnit.SECONDS);
+        assertEquals(0, r.code(), r.err());
+        assertEquals("0.127.18", r.out().strip());
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    Path dir = cache.resolve("jbang-0.127.18");
+    try (var s = Files.list(dir)) {
+      List<String> names = s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("lib")).sorted().toList();
+      assertEquals(2, names.size(), "one published copy and the lib link, no leftovers: " + names);
+    }
+    assertTrue(Files.isSymbolicLink(dir.resolve("lib")) && Files.exists(dir.resolve("lib/.complete")));
+  }
+
   @Test void installScriptExplainsWhatToInstallOffDebian() throws Exception {
     Path osRelease = Files.writeString(tmp.resolve("os-release"), "ID=fedora\nVERSION_ID=41\n");
     Path bin = pathWith(BASICS); // no pg_config: PostgreSQL looks missing
