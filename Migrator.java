@@ -67,21 +67,23 @@ final class Migrator {
     // Look first without the lock: replicas that boot together mostly find nothing to do.
     // A problem seen here may only be another runner's non-transactional migration in
     // progress (recorded as failed until it ends), so only the look under the lock decides.
+    // One read of _migrations decides; rows of kodiai's earlier runner (no checksum) are adopted under the lock.
+    Map<Integer, Row> rows = readRows();
     List<MigrationSource.Migration> pending;
     try {
-      pending = plan(to);
+      pending = plan(rows, to);
     } catch (MigrationException e) {
       if (dryRun) throw e;
       pending = null;
     }
-    boolean adopt = readRows().values().stream().anyMatch(r -> r.checksum() == null);
+    boolean adopt = rows.values().stream().anyMatch(r -> r.checksum() == null);
     if (pending != null && ((pending.isEmpty() && !adopt) || dryRun)) {
       for (var m : pending) out.println("would apply " + m.fileName() + (m.transactional() ? "" : " (no transaction)"));
       return 0;
     }
     lock.acquire(lockTimeout);
     try {
-      pending = plan(to); // another runner may have applied them while we waited
+      pending = plan(readRows(), to); // another runner may have applied them while we waited
       checkExtensions(pending); // before ensureTable: a missing extension leaves no trace at all
       ensureTable();
       // Consecutive transactional migrations go to the server as one message (see applyRun);
@@ -123,8 +125,9 @@ final class Migrator {
   }
 
   /** Every migration with its state, in version order. */
-  List<Entry> status() throws SQLException {
-    Map<Integer, Row> rows = readRows();
+  List<Entry> status() throws SQLException { return status(readRows()); }
+
+  private List<Entry> status(Map<Integer, Row> rows) {
     Map<Integer, Entry> entries = new TreeMap<>();
     for (var m : source.migrations) {
       Row r = rows.get(m.version());
@@ -141,8 +144,7 @@ final class Migrator {
   }
 
   /** What stops `up`: edited or deleted applied files, out-of-order files, unfinished migrations. */
-  List<String> problems() throws SQLException {
-    List<Entry> entries = status();
+  static List<String> problems(List<Entry> entries) {
     int newestApplied = entries.stream().filter(e -> e.row() != null).mapToInt(Entry::version).max().orElse(0);
     List<String> problems = new ArrayList<>();
     for (Entry e : entries) {
@@ -196,10 +198,10 @@ final class Migrator {
 
   // ------------------------------------------------------------- planning
 
-  private List<MigrationSource.Migration> plan(Integer to) throws SQLException {
-    List<String> problems = problems();
+  /** The migrations `up` would apply, given the recorded rows; a problem stops it. */
+  private List<MigrationSource.Migration> plan(Map<Integer, Row> rows, Integer to) {
+    List<String> problems = problems(status(rows));
     if (!problems.isEmpty()) throw new MigrationException(VALIDATION_FAILED, String.join("\n", problems));
-    Map<Integer, Row> rows = readRows();
     List<MigrationSource.Migration> pending = new ArrayList<>();
     for (var m : source.migrations)
       if (!rows.containsKey(m.version()) && (to == null || m.version() <= to)) pending.add(m);

@@ -126,9 +126,10 @@ public class migrate implements Callable<Integer> {
     @Mixin Common common;
     public Integer call() throws Exception {
       return withMigrator(common, m -> {
-        List<String> problems = m.problems();
+        List<Migrator.Entry> entries = m.status();
+        List<String> problems = Migrator.problems(entries);
         problems.forEach(p -> System.err.println("migrate: invalid: " + p));
-        long pending = m.status().stream().filter(e -> e.state() == Migrator.State.PENDING).count();
+        long pending = entries.stream().filter(e -> e.state() == Migrator.State.PENDING).count();
         System.out.printf("migrate: %s: %d migrations, %d pending, %d problems%n", problems.isEmpty() ? "valid" : "INVALID",
             m.source.migrations.size(), pending, problems.size());
         return problems.isEmpty() ? Migrator.OK : Migrator.VALIDATION_FAILED;
