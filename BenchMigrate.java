@@ -12,14 +12,12 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -51,26 +49,24 @@ class BenchMigrate implements Callable<Integer> {
       System.err.println("bench migrate: --count and --rounds must be at least 1");
       return 2;
     }
-    Path root = repoRoot();
+    Path root = MigrationSource.checkoutRoot(); // it runs ./jbang there, as a user would
+    if (root == null) {
+      System.err.println("bench: run it from inside the kodiai-db checkout (it times ./jbang migrate.java there)");
+      return 2;
+    }
     // Applying: the script by path, JVM and JBang start included. The no-op: the catalog alias,
     // as replicas run it at boot (resolving the alias costs JBang about 0.1 s more).
     String script = "migrate.java";
-    Path catalog = root.resolve("jbang-catalog.json");
-    String alias = Files.exists(catalog) && Files.readString(catalog).contains("\"migrate\"") ? "migrate@kodiai" : script;
+    String alias = "migrate@kodiai";
     Path work = Files.createTempDirectory("kodiai-bench-migrate-");
-    LocalCluster cluster = null;
+    LocalCluster.Temporary cluster = null;
     List<String> scratch = new ArrayList<>();
     String admin = url != null ? url : firstSet(System.getenv("KODIAI_BENCH_DATABASE_URL"), System.getenv("DATABASE_URL"));
     try {
       if (admin == null) {
-        if (LocalCluster.runningAsRoot())  // the server user must reach the data folder
-          Files.setPosixFilePermissions(work, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
-        cluster = new LocalCluster(work.resolve("data"), LocalCluster.freePort());
-        String pw = HexFormat.of().formatHex(new SecureRandom().generateSeed(12));
         System.out.println("starting a throwaway PostgreSQL cluster (fsync on) ...");
-        cluster.init("kodiai_bench", pw, false);
-        cluster.start();
-        admin = cluster.url("kodiai_bench", pw, "postgres");
+        cluster = LocalCluster.temporary("kodiai-bench-migrate-pg-", "kodiai_bench", false);
+        admin = cluster.adminUrl();
       }
       Path dir = Files.createDirectories(work.resolve("migrations"));
       Path one = Files.createDirectories(work.resolve("warmup"));
@@ -101,7 +97,7 @@ class BenchMigrate implements Callable<Integer> {
       // JBang builds (and caches) the script once; that is not what is measured.
       createDb(admin, warmDb, scratch);
       for (String how : List.of(script, alias)) {
-        Result warm = runMigrate(root, how, one, withDb(admin, warmDb));
+        Result warm = runMigrate(root, how, one, DbClient.withDatabase(admin, warmDb));
         if (warm.exit != 0) throw new IllegalStateException("warm-up run failed: " + warm.output);
       }
 
@@ -117,18 +113,18 @@ class BenchMigrate implements Callable<Integer> {
         for (int k = 0; k < 2; k++) {
           checkpoint(admin);
           if ((k == 0) == (r % 2 == 1)) floor = runPsql(admin, floorDb, floorFile);
-          else apply = runMigrate(root, script, dir, withDb(admin, applyDb));
+          else apply = runMigrate(root, script, dir, DbClient.withDatabase(admin, applyDb));
         }
         if (floor.exit != 0) throw new IllegalStateException("psql failed: " + floor.output);
         if (apply.exit != 0) throw new IllegalStateException("migrate up failed: " + apply.output);
-        checkApplied(withDb(admin, floorDb), count);
-        checkApplied(withDb(admin, applyDb), count);
+        checkApplied(DbClient.withDatabase(admin, floorDb), count);
+        checkApplied(DbClient.withDatabase(admin, applyDb), count);
         floors.add(floor.seconds);
         applies.add(apply.seconds);
         System.out.printf("round %d: floor %.2f s, migrate up %.2f s (%.2fx)%n", r, floor.seconds, apply.seconds, apply.seconds / floor.seconds);
         if (r == rounds) {
           for (int i = 0; i < Math.max(1, noopRuns); i++) {
-            Result n = runMigrate(root, alias, dir, withDb(admin, applyDb));
+            Result n = runMigrate(root, alias, dir, DbClient.withDatabase(admin, applyDb));
             if (n.exit != 0 || !n.output.contains("0 applied")) throw new IllegalStateException("no-op up failed: " + n.output);
             noops.add(n.seconds);
           }
@@ -161,7 +157,9 @@ class BenchMigrate implements Callable<Integer> {
           System.err.println("bench: could not drop the scratch databases " + scratch + ": " + DbClient.redact(e.getMessage()));
         }
       }
-      if (cluster != null) { cluster.stop(true); cluster.delete(); }
+      if (cluster != null) {
+        try { cluster.discard(); } catch (IOException | InterruptedException e) { /* a temp folder left behind is harmless */ }
+      }
       try (Stream<Path> s = Files.walk(work)) {
         for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
       } catch (IOException ignored) {
@@ -246,21 +244,10 @@ class BenchMigrate implements Callable<Integer> {
     try (ResultSet rs = st.executeQuery(sql)) { rs.next(); return rs.getString(1); }
   }
 
-  private static String withDb(String admin, String db) {
-    int q = admin.indexOf('?');
-    String base = q >= 0 ? admin.substring(0, q) : admin, query = q >= 0 ? admin.substring(q) : "";
-    int slash = base.indexOf('/', base.indexOf("://") + 3);
-    return (slash >= 0 ? base.substring(0, slash) : base) + "/" + db + query;
-  }
 
   private static String firstSet(String... values) {
     for (String v : values) if (v != null && !v.isBlank()) return v.trim();
     return null;
   }
 
-  static Path repoRoot() {
-    for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent())
-      if (Files.exists(p.resolve("migrate.java")) && Files.exists(p.resolve("jbang"))) return p;
-    throw new IllegalStateException("run from inside the kodiai-db repository (no migrate.java above " + Path.of("").toAbsolutePath() + ")");
-  }
 }

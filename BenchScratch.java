@@ -5,13 +5,9 @@
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 
@@ -19,13 +15,13 @@ import java.util.Locale;
 final class BenchScratch implements AutoCloseable {
   final String adminUrl, db, url;
   final boolean keep;
-  final LocalCluster cluster;
+  final LocalCluster.Temporary cluster;
   final PrintStream out;
 
-  private BenchScratch(String adminUrl, String db, boolean keep, LocalCluster cluster, PrintStream out) {
+  private BenchScratch(String adminUrl, String db, boolean keep, LocalCluster.Temporary cluster, PrintStream out) {
     this.adminUrl = adminUrl;
     this.db = db;
-    this.url = withDatabase(adminUrl, db);
+    this.url = DbClient.withDatabase(adminUrl, db);
     this.keep = keep;
     this.cluster = cluster;
     this.out = out;
@@ -33,24 +29,19 @@ final class BenchScratch implements AutoCloseable {
 
   static BenchScratch create(BenchData.Options o, PrintStream out) throws Exception {
     String admin = o.resolvedUrl();
-    LocalCluster cluster = null;
+    LocalCluster.Temporary cluster = null;
     if (admin == null) {
-      Path dir = Files.createTempDirectory("kodiai-bench-pg-");
-      if (LocalCluster.runningAsRoot())
-        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
-      cluster = new LocalCluster(dir.resolve("data"), LocalCluster.freePort());
-      String pw = HexFormat.of().formatHex(new SecureRandom().generateSeed(12));
-      out.println("no --url: starting a throwaway PostgreSQL cluster in " + dir);
-      cluster.init("kodiai_bench", pw, true);
-      cluster.start();
-      admin = cluster.url("kodiai_bench", pw, "postgres");
+      out.println("no --url: starting a throwaway PostgreSQL cluster");
+      cluster = LocalCluster.temporary("kodiai-bench-pg-", "kodiai_bench", true);
+      admin = cluster.adminUrl();
+      out.println("  in " + cluster.cluster().dataDir.getParent());
       try (Connection c = DbClient.open(admin); Statement st = c.createStatement()) {
         for (String s : CLUSTER_TUNING) st.execute("ALTER SYSTEM SET " + s);
       }
-      cluster.stop(false);
-      cluster.start();
+      cluster.cluster().stop(false);
+      cluster.cluster().start();
       out.println("  cluster settings: " + String.join(", ", CLUSTER_TUNING));
-      LocalCluster lc = cluster;
+      LocalCluster.Temporary lc = cluster;
       if (!o.keep) Runtime.getRuntime().addShutdownHook(new Thread(() -> discard(lc)));
     }
     String db = "kodiai_bench_" + ProcessHandle.current().pid() + "_" + Long.toString(System.currentTimeMillis() % 1_000_000_000L, 36);
@@ -66,15 +57,6 @@ final class BenchScratch implements AutoCloseable {
       "max_parallel_maintenance_workers = 1", "effective_cache_size = '8GB'", "work_mem = '16MB'",
       "max_wal_size = '4GB'", "checkpoint_timeout = '30min'", "wal_level = minimal", "max_wal_senders = 0");
 
-  static String withDatabase(String admin, String db) {
-    int q = admin.indexOf('?');
-    String query = q >= 0 ? admin.substring(q) : "";
-    String base = q >= 0 ? admin.substring(0, q) : admin;
-    int scheme = base.indexOf("://") + 3;
-    int slash = base.indexOf('/', scheme);
-    return (slash >= 0 ? base.substring(0, slash) : base) + "/" + db + query;
-  }
-
   /** Applies every migration (those bundled with the tool) to the scratch database; returns a connection to it. */
   Connection migrateAndConnect() {
     long t0 = System.nanoTime();
@@ -86,7 +68,7 @@ final class BenchScratch implements AutoCloseable {
   @Override public void close() {
     if (keep) {
       out.println("kept scratch database " + db + (cluster != null
-          ? " on the throwaway cluster in " + cluster.dataDir + " (port " + cluster.port + ", still running)" : ""));
+          ? " on the throwaway cluster in " + cluster.cluster().dataDir + " (port " + cluster.cluster().port + ", still running)" : ""));
       return;
     }
     try (Connection c = DbClient.open(adminUrl); Statement st = c.createStatement()) {
@@ -97,11 +79,9 @@ final class BenchScratch implements AutoCloseable {
     if (cluster != null) discard(cluster);
   }
 
-  private static synchronized void discard(LocalCluster cluster) {
+  private static synchronized void discard(LocalCluster.Temporary cluster) {
     try {
-      cluster.stop(true);
-      cluster.delete();
-      Files.deleteIfExists(cluster.dataDir.getParent());
+      cluster.discard();
     } catch (IOException | InterruptedException e) {
       // best effort: a temp folder may stay behind
     }

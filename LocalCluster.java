@@ -11,8 +11,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -72,6 +74,39 @@ final class LocalCluster {
       return s.getLocalPort();
     } catch (IOException e) {
       throw new IllegalStateException("no free TCP port on 127.0.0.1: " + e.getMessage());
+    }
+  }
+
+  /** A cluster made by temporary(): its admin URL (with the password), and how to remove it all. */
+  record Temporary(LocalCluster cluster, String adminUrl) {
+    /** Stops the server at once and deletes its data and the temporary folder. */
+    void discard() throws IOException, InterruptedException {
+      cluster.stop(true);
+      cluster.delete();
+      Files.deleteIfExists(cluster.dataDir.getParent());
+    }
+  }
+
+  /**
+   * A started cluster in a new temporary folder named `prefix`..., on a free port, whose
+   * `superuser` has a random password. `throwaway` trades durability for speed. When it cannot
+   * start, nothing is left behind and the error carries the server log's last lines.
+   */
+  static Temporary temporary(String prefix, String superuser, boolean throwaway) throws IOException, InterruptedException {
+    Path dir = Files.createTempDirectory(prefix);
+    if (runningAsRoot()) Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x")); // the server user must reach it
+    LocalCluster cluster = new LocalCluster(dir.resolve("data"), freePort());
+    String password = HexFormat.of().formatHex(new SecureRandom().generateSeed(12));
+    Temporary t = new Temporary(cluster, cluster.url(superuser, password, "postgres"));
+    try {
+      cluster.init(superuser, password, throwaway);
+      cluster.start();
+      return t;
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      String log = cluster.logTail();
+      t.discard();
+      if (log.isEmpty()) throw e;
+      throw new IOException(e.getMessage() + " | server log: " + log.replace('\n', ' '), e);
     }
   }
 

@@ -9,12 +9,10 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.HexFormat;
 
 final class TestDatabase {
   static final String ENV_URL = "KODIAI_TEST_DATABASE_URL";
@@ -25,7 +23,7 @@ final class TestDatabase {
 
   private static String adminUrl;
   private static Source source;
-  private static LocalCluster cluster;
+  private static LocalCluster.Temporary cluster;
   private static AutoCloseable container;
 
   static synchronized String adminUrl() {
@@ -74,20 +72,9 @@ final class TestDatabase {
 
   private static String startLocalCluster() throws IOException, InterruptedException {
     sweepStaleClusters();
-    Path dir = Files.createTempDirectory(TEMP_PREFIX);
-    cluster = new LocalCluster(dir.resolve("data"), LocalCluster.freePort());
-    String password = HexFormat.of().formatHex(new SecureRandom().generateSeed(12));
     Runtime.getRuntime().addShutdownHook(new Thread(TestDatabase::shutdown));
-    if (LocalCluster.runningAsRoot()) { // the server user must reach the data folder
-      Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
-    }
-    cluster.init("kodiai_admin", password, true);
-    try {
-      cluster.start();
-    } catch (IOException e) {
-      throw new IOException(e.getMessage() + " | server log: " + cluster.logTail());
-    }
-    return cluster.url("kodiai_admin", password, "postgres");
+    cluster = LocalCluster.temporary(TEMP_PREFIX, "kodiai_admin", true);
+    return cluster.adminUrl();
   }
 
   /**
@@ -118,12 +105,7 @@ final class TestDatabase {
 
   static synchronized void shutdown() {
     try {
-      if (cluster != null) {
-        cluster.stop(true);
-        cluster.delete();
-        Files.deleteIfExists(cluster.dataDir.getParent());
-        cluster = null;
-      }
+      if (cluster != null) { cluster.discard(); cluster = null; }
       if (container != null) { container.close(); container = null; }
     } catch (Exception e) {
       System.err.println("test database: cleanup failed: " + e.getMessage());
@@ -136,8 +118,7 @@ final class TestDatabase {
       if (!rs.next())
         throw new SQLException("pgvector is not installed on the test server: " + LocalCluster.INSTALL_HINT);
       String v = rs.getString(1);
-      String[] p = v.split("\\.");
-      if (Integer.parseInt(p[0]) == 0 && Integer.parseInt(p[1]) < 8)
+      if (!SchemaCheck.atLeast(v, SchemaCheck.MIN_VECTOR_VERSION))
         throw new SQLException("pgvector " + v + " is too old (need >= 0.8): " + LocalCluster.INSTALL_HINT);
     }
   }
