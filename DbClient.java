@@ -219,6 +219,15 @@ final class DbClient implements AutoCloseable {
     return PASSWORD_PARAM.matcher(s).replaceAll("$1***");
   }
 
+  /** The same URL (any of the three forms, query kept) naming another database on that server. */
+  static String withDatabase(String url, String database) {
+    int scheme = url.indexOf("://") + 3;
+    int q = url.indexOf('?', scheme);
+    String base = q >= 0 ? url.substring(0, q) : url, query = q >= 0 ? url.substring(q) : "";
+    int slash = base.indexOf('/', Math.max(scheme, base.lastIndexOf('@') + 1)); // after any '/' of a password
+    return (slash >= 0 ? base.substring(0, slash) : base) + "/" + database + query;
+  }
+
   /** Removes one known secret wherever it appears (server messages can echo input). */
   static String scrub(String text, String secret) {
     if (text == null) return null;

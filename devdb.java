@@ -103,7 +103,7 @@ public class devdb implements Callable<Integer> {
   /** The cluster, after making sure PostgreSQL and pgvector are installed (installing them if allowed). */
   LocalCluster cluster() throws Exception {
     if (!installed()) {
-      Path script = repoRoot() == null ? null : repoRoot().resolve("scripts/install-postgres.sh");
+      Path script = MigrationSource.checkoutRoot() == null ? null : MigrationSource.checkoutRoot().resolve("scripts/install-postgres.sh");
       if (noInstall || script == null || !Files.exists(script))
         throw new Failure(3, "PostgreSQL >= 15 with pgvector >= 0.8 is needed: " + LocalCluster.INSTALL_HINT);
       log("PostgreSQL or pgvector is missing: running " + script);
@@ -128,7 +128,7 @@ public class devdb implements Callable<Integer> {
 
   /** .devdb/pgdata in the repository; as root it must be reachable by the postgres user, else /var/tmp. */
   Path dataDir() {
-    Path base = dir != null ? dir : repoRoot() != null ? repoRoot().resolve(".devdb")
+    Path base = dir != null ? dir : MigrationSource.checkoutRoot() != null ? MigrationSource.checkoutRoot().resolve(".devdb")
         : Path.of(System.getProperty("user.home"), ".local/share/kodiai-db/devdb");
     if (dir == null && LocalCluster.runningAsRoot() && !reachableByOthers(base.getParent())) {
       base = Path.of("/var/tmp", "kodiai-devdb-" + Integer.toHexString(base.toAbsolutePath().toString().hashCode()));
@@ -144,13 +144,6 @@ public class devdb implements Callable<Integer> {
     } catch (IOException e) {
       return false;
     }
-  }
-
-  /** The checkout this runs from: the nearest folder up from here with jbang-catalog.json and migrations/. */
-  static Path repoRoot() {
-    for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent())
-      if (Files.exists(p.resolve("jbang-catalog.json")) && Files.isDirectory(p.resolve("migrations"))) return p;
-    return null;
   }
 
   // ------------------------------------------------------------------- docker
@@ -177,7 +170,7 @@ public class devdb implements Callable<Integer> {
   }
 
   void compose(String... args) throws Exception {
-    Path file = repoRoot() != null ? repoRoot().resolve("compose.yaml") : null;
+    Path file = MigrationSource.checkoutRoot() != null ? MigrationSource.checkoutRoot().resolve("compose.yaml") : null;
     if (file == null || !Files.exists(file)) { // running from the catalog elsewhere: use the bundled copy
       file = Files.createTempFile("kodiai-compose", ".yaml");
       try (InputStream in = devdb.class.getResourceAsStream("/compose.yaml")) { Files.copy(in, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING); }
@@ -192,7 +185,7 @@ public class devdb implements Callable<Integer> {
 
   /** Creates the kodiai database if needed, applies every migration, prints DATABASE_URL=. */
   int finishUp(String url) throws Exception {
-    String admin = url.substring(0, url.lastIndexOf('/') + 1) + "postgres";
+    String admin = DbClient.withDatabase(url, "postgres");
     try (Connection c = DbClient.open(admin); Statement st = c.createStatement()) {
       ResultSet rs = st.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + DATABASE + "'");
       if (!rs.next()) { st.execute("CREATE DATABASE " + DATABASE); log("created database " + DATABASE); }

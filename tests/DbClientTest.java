@@ -66,6 +66,16 @@ class DbClientTest {
     }
   }
 
+  @Test void withDatabaseNamesAnotherDatabaseInEachForm() {
+    assertEquals("postgresql://u:p%2Fq@h:5432/other?sslmode=require",
+        DbClient.withDatabase("postgresql://u:p%2Fq@h:5432/kodiai?sslmode=require", "other"));
+    assertEquals("postgres://u:a/b@h/other", DbClient.withDatabase("postgres://u:a/b@h/kodiai", "other"), "a raw '/' in the password");
+    assertEquals("postgresql://u@h/other", DbClient.withDatabase("postgresql://u@h", "other"), "no database in the URL");
+    assertEquals("jdbc:postgresql://h:6000/other?user=u&password=p",
+        DbClient.withDatabase("jdbc:postgresql://h:6000/postgres?user=u&password=p", "other"));
+    assertEquals("other", DbClient.parse(DbClient.withDatabase("postgresql://u:p@h/x?a=b", "other")).database());
+  }
+
   @Test void redactsPasswordsInUrlsAndText() {
     assertEquals("postgresql://u:***@h:5432/d?sslmode=require",
         DbClient.parse("postgresql://u:hunter2@h/d?sslmode=require").redacted());

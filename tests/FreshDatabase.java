@@ -45,13 +45,7 @@ final class FreshDatabase implements BeforeAllCallback, AfterAllCallback {
     admin("DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
   }
 
-  static String urlFor(String db) {
-    String base = TestDatabase.adminUrl();
-    int q = base.indexOf('?');
-    String query = q >= 0 ? base.substring(q) : "";
-    String noQuery = q >= 0 ? base.substring(0, q) : base;
-    return noQuery.substring(0, noQuery.lastIndexOf('/') + 1) + db + query;
-  }
+  static String urlFor(String db) { return DbClient.withDatabase(TestDatabase.adminUrl(), db); }
 
   private static void admin(String sql) throws SQLException {
     try (Connection c = DbClient.open(TestDatabase.adminUrl()); Statement st = c.createStatement()) {
