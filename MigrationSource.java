@@ -141,6 +141,16 @@ final class MigrationSource {
     return new MigrationSource(description, List.copyOf(list));
   }
 
+  /**
+   * The kodiai-db checkout this runs in: the nearest folder up from the working directory that
+   * holds jbang-catalog.json and migrations/; null outside one (as through a registered catalog).
+   */
+  static Path checkoutRoot() {
+    for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent())
+      if (Files.exists(p.resolve("jbang-catalog.json")) && Files.isDirectory(p.resolve("migrations"))) return p;
+    return null;
+  }
+
   Migration byVersion(int version) {
     return migrations.stream().filter(m -> m.version() == version).findFirst().orElse(null);
   }

@@ -176,9 +176,9 @@ public class migrate implements Callable<Integer> {
     }
 
     private static Path nearestMigrationsFolder() {
-      for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent())
-        if (Files.isDirectory(p.resolve("migrations")) && Files.exists(p.resolve("migrate.java"))) return p.resolve("migrations");
-      throw new Migrator.MigrationException(Migrator.USAGE, "no migrations folder here or above; pass --dir FOLDER");
+      Path root = MigrationSource.checkoutRoot();
+      if (root == null) throw new Migrator.MigrationException(Migrator.USAGE, "no migrations folder here or above; pass --dir FOLDER");
+      return root.resolve("migrations");
     }
   }
 

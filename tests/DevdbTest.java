@@ -68,8 +68,7 @@ class DevdbTest {
     try (Connection c = DbClient.open(expectedUrl()); Statement st = c.createStatement()) {
       ResultSet rs = st.executeQuery("SELECT extversion FROM pg_extension WHERE extname = 'vector'");
       assertTrue(rs.next(), "pgvector installed in the kodiai database");
-      String[] v = rs.getString(1).split("\\.");
-      assertTrue(Integer.parseInt(v[0]) > 0 || Integer.parseInt(v[1]) >= 8);
+      assertTrue(SchemaCheck.atLeast(rs.getString(1), SchemaCheck.MIN_VECTOR_VERSION), "pgvector >= 0.8, got " + rs.getString(1));
       rs = st.executeQuery("SELECT count(*) FROM _migrations WHERE status = 'applied'");
       rs.next();
       assertEquals(MigrationSource.load(null).migrations.size(), rs.getInt(1), "every bundled migration applied");
@@ -133,7 +132,7 @@ class DevdbTest {
   }
 
   @Test void composeFileMatchesTheDockerMode() throws Exception {
-    Path compose = repoRoot().resolve("compose.yaml");
+    Path compose = MigrationSource.checkoutRoot().resolve("compose.yaml");
     String y = Files.readString(compose);
     assertTrue(y.matches("(?s).*\\n  postgres:\\n    image: pgvector/pgvector:pg17\\n.*"), "service postgres on pgvector/pgvector:pg17");
     for (String env : List.of("POSTGRES_DB: kodiai", "POSTGRES_USER: kodiai", "POSTGRES_PASSWORD: kodiai"))
@@ -143,11 +142,5 @@ class DevdbTest {
     assertTrue(y.contains("test: [\"CMD\", \"pg_isready\", \"-U\", \"kodiai\", \"-d\", \"kodiai\"]"), "healthcheck");
     devdb d = new devdb();
     assertEquals("postgresql://kodiai:kodiai@localhost:5432/kodiai", d.url(true), "devdb's docker URL fits compose.yaml");
-  }
-
-  static Path repoRoot() {
-    for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent())
-      if (Files.exists(p.resolve("jbang-catalog.json"))) return p;
-    throw new IllegalStateException("run the tests from the repository");
   }
 }

@@ -31,8 +31,7 @@ class HarnessTest {
       assertEquals(0, rs.getInt(2), "a fresh database has no tables");
       rs = st.executeQuery("SELECT default_version FROM pg_available_extensions WHERE name = 'vector'");
       assertTrue(rs.next(), "pgvector available");
-      String[] v = rs.getString(1).split("\\.");
-      assertTrue(Integer.parseInt(v[0]) > 0 || Integer.parseInt(v[1]) >= 8, "pgvector >= 0.8, got " + rs.getString(1));
+      assertTrue(SchemaCheck.atLeast(rs.getString(1), SchemaCheck.MIN_VECTOR_VERSION), "pgvector >= 0.8, got " + rs.getString(1));
     }
   }
 }

@@ -90,11 +90,6 @@ class MigrateProcessTest {
     fail("no kodiai-migrate session with " + condition + " within " + seconds + " s");
   }
 
-  static Path repoRoot() {
-    for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent())
-      if (Files.exists(p.resolve("jbang-catalog.json")) || Files.exists(p.resolve("migrate.java"))) return p;
-    throw new IllegalStateException("run the tests from inside the kodiai-db repository");
-  }
 
   // ------------------------------------------------------------------ tests
 
@@ -221,11 +216,9 @@ class MigrateProcessTest {
   }
 
   @Test void catalogAliasRunsTheRealScriptWithItsBundledMigrations() throws Exception {
-    Path root = repoRoot();
-    String script = Files.exists(root.resolve("jbang-catalog.json"))
-        && Files.readString(root.resolve("jbang-catalog.json")).contains("\"migrate\"") ? "migrate@kodiai" : "migrate.java";
+    Path root = MigrationSource.checkoutRoot();
     int bundled = MigrationSource.fromFiles("repo", filesOf(root.resolve("migrations"))).migrations.size();
-    Runner r = start(List.of(root.resolve("jbang").toString(), script, "status"), Map.of("DATABASE_URL", url), root);
+    Runner r = start(List.of(root.resolve("jbang").toString(), "migrate@kodiai", "status"), Map.of("DATABASE_URL", url), root);
     assertEquals(0, r.exit(300), r.both());
     List<String> lines = r.stdout().lines().toList();
     assertEquals(MigrateTest.statusLine("VERSION", "NAME", "STATE", "APPLIED AT"), lines.get(0), r.both());

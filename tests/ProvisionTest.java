@@ -27,7 +27,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ProvisionTest {
 
     static final String PASSWORD = "Kodiai-Test-Pw7!x";
-    static final Path ROOT = repoRoot();
+    static final Path ROOT = MigrationSource.checkoutRoot();
     static final Path FAKE_AZ_DIR = ROOT.resolve("tests/fake-az");
 
     @TempDir Path tmp;
@@ -46,14 +46,6 @@ class ProvisionTest {
     }
 
     record Result(int code, String out, String err, List<Call> calls) { }
-
-    static Path repoRoot() {
-        Path p = Path.of("").toAbsolutePath();
-        for (Path d = p; d != null; d = d.getParent()) {
-            if (Files.isRegularFile(d.resolve("provision.java")) && Files.isDirectory(d.resolve("tests/fake-az"))) return d;
-        }
-        throw new IllegalStateException("run the tests from inside the kodiai-db repository (no provision.java above " + p + ")");
-    }
 
     @BeforeEach
     void setUp() throws IOException {

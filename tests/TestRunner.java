@@ -38,6 +38,11 @@ import org.junit.platform.launcher.core.LauncherFactory;
 public class TestRunner {
   public static void main(String[] args) throws Exception {
     PrintStream out = System.out;
+    if (MigrationSource.checkoutRoot() == null) { // tests run scripts and read files of the checkout
+      out.println("error: run the tests from inside the kodiai-db checkout (./jbang test@kodiai)");
+      out.println("0 passed, 0 failed");
+      System.exit(2);
+    }
     List<ClassSelector> selectors = new ArrayList<>();
     for (String cls : testClasses()) {
       if (args.length == 0 || List.of(args).stream().anyMatch(cls::contains)) selectors.add(selectClass(cls));

@@ -26,7 +26,7 @@ class ToolingScriptsTest {
 
   /** Runs a script with exactly `env` as its environment (no inherited PATH, JAVA_HOME, ...). */
   static Run run(Map<String, String> env, String... cmd) throws Exception {
-    ProcessBuilder pb = new ProcessBuilder(cmd).directory(DevdbTest.repoRoot().toFile());
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(MigrationSource.checkoutRoot().toFile());
     pb.environment().clear();
     pb.environment().putAll(env);
     Process p = pb.start();
