@@ -11,8 +11,6 @@ import java.sql.Statement;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 final class BenchIndexes {
 
@@ -85,20 +83,6 @@ final class BenchIndexes {
   static String maintenanceWorkMem(int rows) {
     long mb = Math.max(256, ((long) rows * 8 + 1023) / 1024);
     return mb % 1024 == 0 ? (mb / 1024) + "GB" : mb + "MB";
-  }
-
-  /** The text search configuration that migration 003 uses for search_tsv (default english). */
-  static String textSearchConfig(Connection c) throws SQLException {
-    Pattern p = Pattern.compile("to_tsvector\\(\\s*'(?:pg_catalog\\.)?(\\w+)'");
-    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-        "SELECT prosrc FROM pg_proc WHERE prosrc ILIKE '%search_tsv%' UNION ALL "
-            + "SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d WHERE d.adrelid = 'learning_memories'::regclass")) {
-      while (rs.next()) {
-        Matcher m = p.matcher(String.valueOf(rs.getString(1)));
-        if (m.find()) return m.group(1);
-      }
-    }
-    return "english";
   }
 
   /** Session settings of the bench connection: no statement timeout, memory for in-memory HNSW builds. */
