@@ -45,7 +45,9 @@ class MigrateRunTest {
   }
 
   @Test void anErrorDeepInALongRunStopsThereAndNamesFileAndLine() throws Exception {
-    migrations(300, 150, "CREATE TABLE run_t150 (id int);\nINSERT INTO run_t150 VALUES (1);\n\nSELECT *\n  FROM missing_table_xyz;\nCREATE TABLE run_after (id int);\n");
+    // nextval survives a rollback: the sequence counts how often the failing migration ran.
+    try (Connection c = DbClient.open(url); Statement st = c.createStatement()) { st.execute("CREATE SEQUENCE run_calls"); }
+    migrations(300, 150, "CREATE TABLE run_t150 (id int);\nSELECT nextval('run_calls');\n\nSELECT *\n  FROM missing_table_xyz;\nCREATE TABLE run_after (id int);\n");
     var r = MigrateTest.cli("up", "--url", url, "--dir", dir.toString());
     assertEquals(1, r.code(), r.err());
     assertEquals("migrate: error: 150-m150.sql line 5: ERROR: relation \"missing_table_xyz\" does not exist (SQLSTATE 42P01)\n", r.err());
@@ -55,6 +57,8 @@ class MigrateRunTest {
         "the failed migration left no trace and later ones never ran");
     assertEquals(149, r.out().lines().filter(l -> l.startsWith("applied ")).count(), r.out());
     assertTrue(r.out().contains("applied 149-m149.sql ("), r.out());
+    assertEquals(1, count("SELECT last_value FROM run_calls"),
+        "the line came from the server's error position: the failing migration was not run a second time");
   }
 
   @Test void anErrorWithoutPositionIsLocatedByRunningThatMigrationAgain() throws Exception {
