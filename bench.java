@@ -5,7 +5,7 @@
 //DEPS com.zaxxer:HikariCP:6.3.0
 //DEPS info.picocli:picocli:4.7.7
 //DEPS org.slf4j:slf4j-nop:2.0.17
-//SOURCES DbClient.java LocalCluster.java MigrationSource.java Migrator.java AdvisoryLock.java migrate.java
+//SOURCES Cli.java DbClient.java LocalCluster.java MigrationSource.java Migrator.java AdvisoryLock.java migrate.java
 //SOURCES BenchData.java BenchScratch.java BenchIndexes.java BenchJson.java BenchVocabulary.java BenchRetrieval.java BenchHybrid.java BenchMigrate.java
 //FILES migrations/=migrations/*.sql
 //DESCRIPTION Benchmarks of kodiai's database: retrieval (HNSW recall and latency per setting), hybrid (RRF), migrate.
@@ -31,7 +31,7 @@ public class bench implements Runnable {
 
   /** Runs one bench command in-process (the tests call this); returns the exit code. */
   static int execute(String... args) {
-    CommandLine cl = new CommandLine(new bench());
+    CommandLine cl = Cli.withSafeUsageErrors(new CommandLine(new bench()));
     cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
       String m = e.getMessage() == null ? e.toString() : e.getMessage();
       cmd.getErr().println("bench " + cmd.getCommandName() + ": failed: " + DbClient.redact(m));

@@ -5,7 +5,7 @@
 //DEPS com.zaxxer:HikariCP:6.3.0
 //DEPS info.picocli:picocli:4.7.7
 //DEPS org.slf4j:slf4j-nop:2.0.17
-//SOURCES DbClient.java LocalCluster.java MigrationSource.java Migrator.java AdvisoryLock.java migrate.java
+//SOURCES Cli.java DbClient.java LocalCluster.java MigrationSource.java Migrator.java AdvisoryLock.java migrate.java
 //FILES migrations/=migrations/*.sql
 //FILES compose.yaml
 //DESCRIPTION A local development database with pgvector and every migration applied: up, down [--purge], status, url.
@@ -216,7 +216,7 @@ public class devdb implements Callable<Integer> {
   static void log(String s) { System.err.println("devdb: " + s); }
 
   public static void main(String[] args) {
-    CommandLine cl = new CommandLine(new devdb()).setExecutionExceptionHandler((e, cmd, parsed) -> {
+    CommandLine cl = Cli.withSafeUsageErrors(new CommandLine(new devdb())).setExecutionExceptionHandler((e, cmd, parsed) -> {
       int code = e instanceof Failure f ? f.code : e instanceof Migrator.MigrationException m ? m.exitCode == 2 ? 2 : 1 : 1;
       System.err.println("devdb: error: " + DbClient.redact(e.getMessage()));
       if (((devdb) cmd.getCommand()).verbose) e.printStackTrace();

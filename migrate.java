@@ -5,7 +5,7 @@
 //DEPS com.zaxxer:HikariCP:6.3.0
 //DEPS info.picocli:picocli:4.7.7
 //DEPS org.slf4j:slf4j-nop:2.0.17
-//SOURCES DbClient.java MigrationSource.java Migrator.java AdvisoryLock.java
+//SOURCES Cli.java DbClient.java MigrationSource.java Migrator.java AdvisoryLock.java
 //FILES migrations/=migrations/*.sql
 //DESCRIPTION Applies and rolls back kodiai's PostgreSQL migrations (up, down, status, validate, resolve, new); safe with many runners at once.
 //JAVA_OPTIONS -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xlog:cds=off -Xlog:cds+dynamic=off
@@ -298,8 +298,12 @@ public class migrate implements Callable<Integer> {
     return code;
   }
 
+  /** The command as main runs it: safe usage errors, one-line execution errors. */
+  static CommandLine commandLine() {
+    return Cli.withSafeUsageErrors(new CommandLine(new migrate())).setExecutionExceptionHandler(migrate::handle);
+  }
+
   public static void main(String[] args) {
-    CommandLine cl = new CommandLine(new migrate()).setExecutionExceptionHandler(migrate::handle);
-    System.exit(cl.execute(args));
+    System.exit(commandLine().execute(args));
   }
 }

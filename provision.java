@@ -1,6 +1,7 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
 //DEPS info.picocli:picocli:4.7.7
+//SOURCES Cli.java
 //SOURCES AzCli.java
 //SOURCES ProvisionInputs.java
 //DESCRIPTION Create (or confirm) an Azure Database for PostgreSQL Flexible Server for kodiai, with pgvector allow-listed: idempotent, secret-safe, drives the Azure CLI (az).
@@ -148,11 +149,7 @@ public class provision implements Callable<Integer> {
         CommandLine cl = new CommandLine(app);
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
-        cl.setParameterExceptionHandler((ex, a) -> {
-            err.println("provision: error: " + ex.getMessage());
-            err.println("Try 'provision --help' for more information.");
-            return EXIT_USAGE;
-        });
+        Cli.withSafeUsageErrors(cl); // exit 2 = EXIT_USAGE, values that may be secrets hidden
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             int code = EXIT_LOCAL;
             String msg = ex.getMessage();

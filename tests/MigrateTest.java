@@ -46,7 +46,7 @@ class MigrateTest {
     try {
       System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
       System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-      int code = new CommandLine(new migrate()).setExecutionExceptionHandler(migrate::handle).execute(args);
+      int code = migrate.commandLine().execute(args);
       System.out.flush();
       System.err.flush();
       // These tests pass URLs with --url; the warning that draws is tested once, in passwordInUrlOptionDrawsAWarning.
@@ -71,7 +71,7 @@ class MigrateTest {
     System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
     int code;
     try {
-      code = new CommandLine(new migrate()).setExecutionExceptionHandler(migrate::handle).execute("validate", "--url", url, "--dir", dir.toString());
+      code = migrate.commandLine().execute("validate", "--url", url, "--dir", dir.toString());
     } finally {
       System.setErr(err);
     }

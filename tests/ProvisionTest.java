@@ -163,6 +163,19 @@ class ProvisionTest {
     }
 
     @Test
+    void aPasswordGivenAsAnUnknownOptionIsRefusedWithoutEchoingIt() throws IOException {
+        for (String[] a : List.of(new String[] {"--server-name", SERVER, "--admin-password=" + PASSWORD},
+                                  new String[] {"--server-name", SERVER, "--admin-password", PASSWORD})) {
+            Result r = run(a);
+            assertEquals(2, r.code(), r.err());
+            assertTrue(r.err().startsWith("provision: error: Unknown option"), r.err());
+            assertTrue(r.err().contains("--admin-password"), "the mistyped option is named: " + r.err());
+            assertFalse(r.err().contains(PASSWORD) || r.out().contains(PASSWORD), r.err());
+            assertEquals(List.of(), r.calls(), "nothing ran");
+        }
+    }
+
+    @Test
     void thePasswordReachesAzOnlyThroughAnOwnerOnlyFileThatIsDeletedAfterwards() throws IOException {
         Result r = run(args("--verbose", "--allow-ip", "203.0.113.7"));
         assertEquals(0, r.code(), r.err());

@@ -5,7 +5,7 @@
 //DEPS com.zaxxer:HikariCP:6.3.0
 //DEPS info.picocli:picocli:4.7.7
 //DEPS org.slf4j:slf4j-nop:2.0.17
-//SOURCES ../DbClient.java ExpectedSchema.java
+//SOURCES ../Cli.java ../DbClient.java ExpectedSchema.java
 //DESCRIPTION Checks a live database against kodiai's schema (migrations 001-003): one OK/MISSING/WRONG line per expectation.
 
 // Usage: jbang tests/SchemaCheck.java [DATABASE_URL]     (alias: schema-check)
@@ -54,7 +54,7 @@ public class SchemaCheck implements Callable<Integer> {
   static final int[] MIN_VECTOR_VERSION = {0, 8, 0};
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new SchemaCheck()).execute(args));
+    System.exit(Cli.withSafeUsageErrors(new CommandLine(new SchemaCheck())).execute(args));
   }
 
   @Override public Integer call() {
