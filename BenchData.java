@@ -58,14 +58,7 @@ final class BenchData {
       return null;
     }
 
-    String resolvedUrl() {
-      if (url != null && !url.isBlank()) return url.trim();
-      for (String env : List.of("KODIAI_BENCH_DATABASE_URL", "DATABASE_URL")) {
-        String v = System.getenv(env);
-        if (v != null && !v.isBlank()) return v.trim();
-      }
-      return null;
-    }
+    String resolvedUrl() { return BenchScratch.adminUrl(url); }
   }
 
   // ------------------------------------------------------------ generator

@@ -61,7 +61,7 @@ class BenchMigrate implements Callable<Integer> {
     Path work = Files.createTempDirectory("kodiai-bench-migrate-");
     LocalCluster.Temporary cluster = null;
     List<String> scratch = new ArrayList<>();
-    String admin = url != null ? url : firstSet(System.getenv("KODIAI_BENCH_DATABASE_URL"), System.getenv("DATABASE_URL"));
+    String admin = BenchScratch.adminUrl(url);
     try {
       if (admin == null) {
         System.out.println("starting a throwaway PostgreSQL cluster (fsync on) ...");
@@ -243,11 +243,4 @@ class BenchMigrate implements Callable<Integer> {
   private static String one(Statement st, String sql) throws SQLException {
     try (ResultSet rs = st.executeQuery(sql)) { rs.next(); return rs.getString(1); }
   }
-
-
-  private static String firstSet(String... values) {
-    for (String v : values) if (v != null && !v.isBlank()) return v.trim();
-    return null;
-  }
-
 }

@@ -27,6 +27,16 @@ final class BenchScratch implements AutoCloseable {
     this.out = out;
   }
 
+  /** The server the benches use: --url, else $KODIAI_BENCH_DATABASE_URL, else $DATABASE_URL; null: a throwaway cluster. */
+  static String adminUrl(String url) {
+    if (url != null && !url.isBlank()) return url.trim();
+    for (String env : List.of("KODIAI_BENCH_DATABASE_URL", "DATABASE_URL")) {
+      String v = System.getenv(env);
+      if (v != null && !v.isBlank()) return v.trim();
+    }
+    return null;
+  }
+
   static BenchScratch create(BenchData.Options o, PrintStream out) throws Exception {
     String admin = o.resolvedUrl();
     LocalCluster.Temporary cluster = null;
