@@ -5,8 +5,8 @@
 //DEPS com.zaxxer:HikariCP:6.3.0
 //DEPS info.picocli:picocli:4.7.7
 //DEPS org.slf4j:slf4j-nop:2.0.17
-//SOURCES Cli.java DbClient.java LocalCluster.java MigrationSource.java Migrator.java AdvisoryLock.java migrate.java
-//SOURCES BenchData.java BenchScratch.java BenchIndexes.java BenchJson.java BenchVocabulary.java BenchRetrieval.java BenchHybrid.java BenchMigrate.java
+//SOURCES cli/Cli.java DbClient.java localpg/LocalCluster.java migration/MigrationSource.java migration/Migrator.java migration/AdvisoryLock.java migrate.java
+//SOURCES bench/BenchData.java bench/BenchScratch.java bench/BenchIndexes.java bench/BenchJson.java bench/BenchVocabulary.java bench/BenchRetrieval.java bench/BenchHybrid.java bench/BenchMigrate.java
 //FILES migrations/=migrations/*.sql
 //DESCRIPTION Benchmarks of kodiai's database: retrieval (HNSW recall and latency per setting), hybrid (RRF), migrate.
 //JAVA_OPTIONS -Xmx2g -XX:+UseSerialGC

@@ -5,7 +5,7 @@
 //DEPS com.zaxxer:HikariCP:6.3.0
 //DEPS info.picocli:picocli:4.7.7
 //DEPS org.slf4j:slf4j-nop:2.0.17
-//SOURCES Cli.java DbClient.java MigrationSource.java Migrator.java AdvisoryLock.java
+//SOURCES cli/Cli.java DbClient.java migration/MigrationSource.java migration/Migrator.java migration/AdvisoryLock.java
 //FILES migrations/=migrations/*.sql
 //DESCRIPTION Applies and rolls back kodiai's PostgreSQL migrations (up, down, status, validate, resolve, new); safe with many runners at once.
 //JAVA_OPTIONS -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xlog:cds=off -Xlog:cds+dynamic=off

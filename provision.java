@@ -1,9 +1,7 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES Cli.java
-//SOURCES AzCli.java
-//SOURCES ProvisionInputs.java
+//SOURCES cli/Cli.java azure/AzCli.java azure/ProvisionInputs.java
 //DESCRIPTION Create (or confirm) an Azure Database for PostgreSQL Flexible Server for kodiai, with pgvector allow-listed: idempotent, secret-safe, drives the Azure CLI (az).
 
 import picocli.CommandLine;

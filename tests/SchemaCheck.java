@@ -5,7 +5,7 @@
 //DEPS com.zaxxer:HikariCP:6.3.0
 //DEPS info.picocli:picocli:4.7.7
 //DEPS org.slf4j:slf4j-nop:2.0.17
-//SOURCES ../Cli.java ../DbClient.java ExpectedSchema.java
+//SOURCES ../cli/Cli.java ../DbClient.java schema/ExpectedSchema.java
 //DESCRIPTION Checks a live database against kodiai's schema (migrations 001-003): one OK/MISSING/WRONG line per expectation.
 
 // Usage: jbang tests/SchemaCheck.java [DATABASE_URL]     (alias: schema-check)

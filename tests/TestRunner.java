@@ -9,8 +9,8 @@
 //DEPS com.zaxxer:HikariCP:6.3.0
 //DEPS info.picocli:picocli:4.7.7
 //DEPS org.slf4j:slf4j-nop:2.0.17
-//SOURCES ../*.java
-//SOURCES *.java
+//SOURCES ../*.java ../cli/*.java ../migration/*.java ../azure/*.java ../localpg/*.java ../bench/*.java
+//SOURCES *.java harness/*.java schema/*.java migration/*.java azure/*.java localpg/*.java client/*.java bench/*.java cli/*.java
 //FILES migrations/=../migrations/*.sql
 //JAVA_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1
 

@@ -20,7 +20,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * provision.java against tests/fake-az/az, a stateful fake of the Azure CLI that
+ * provision.java against tests/azure/fake-az/az, a stateful fake of the Azure CLI that
  * records every call (argv, @file contents and modes, environment) in a log.
  * No network, no Azure.
  */
@@ -28,7 +28,7 @@ class ProvisionTest {
 
     static final String PASSWORD = "Kodiai-Test-Pw7!x";
     static final Path ROOT = MigrationSource.checkoutRoot();
-    static final Path FAKE_AZ_DIR = ROOT.resolve("tests/fake-az");
+    static final Path FAKE_AZ_DIR = ROOT.resolve("tests/azure/fake-az");
 
     @TempDir Path tmp;
     Path state;
