@@ -1,14 +1,37 @@
-// Shared source (//SOURCES Cli.java; needs picocli): what every command does with a
-// usage error. picocli's own messages echo the arguments back ("Unknown option:
-// '--uri=postgresql://kodiai:PASSWORD@...'"), which would print a secret that was only
-// mistyped; this handler prints the same message with such values hidden.
+// Shared source (//SOURCES cli/Cli.java): what every command does with an error.
+//  - Usage errors: picocli's own messages echo the arguments back ("Unknown option:
+//    '--uri=postgresql://kodiai:PASSWORD@...'"), which would print a secret that was only
+//    mistyped; the handler here prints the same message with such values hidden; exit 2.
+//  - Execution errors: one line per line of the message, "NAME: error: ...", passwords
+//    redacted, the stack trace only with -v/--verbose; the exit code is the one the failure
+//    carries (cli/Failure.java), or 1 for anything unexpected.
+
+//DEPS info.picocli:picocli:4.7.7
+//SOURCES ExitCode.java Failure.java
 
 import java.io.PrintWriter;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import picocli.CommandLine;
 
 final class Cli {
   private Cli() {}
+
+  /** The command as main runs it: safe usage errors and the one execution-error handler. */
+  static CommandLine commandLine(Object command, UnaryOperator<String> redact) {
+    CommandLine cl = withSafeUsageErrors(new CommandLine(command));
+    return cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+      String name = cmd.getCommandSpec().root().name();
+      String message = e instanceof Failure || e instanceof RuntimeException && e.getMessage() != null ? e.getMessage()
+          : e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+      PrintWriter err = cmd.getErr();
+      for (String line : redact.apply(message).split("\n")) err.println(name + ": error: " + line);
+      List<String> args = parsed.expandedArgs();
+      if (args.contains("--verbose") || args.contains("-v")) e.printStackTrace(err);
+      err.flush();
+      return e instanceof Failure f ? f.exitCode : ExitCode.FAILED;
+    });
+  }
 
   /** Installs the handler on a command: one message line, a hint to --help, exit code 2. */
   static CommandLine withSafeUsageErrors(CommandLine cl) {
@@ -18,7 +41,7 @@ final class Cli {
       err.println(name + ": error: " + hideValues(ex.getMessage(), args));
       err.println("Try '" + name + " --help' for more information.");
       err.flush();
-      return 2;
+      return ExitCode.USAGE;
     });
   }
 

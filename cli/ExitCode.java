@@ -1,0 +1,20 @@
+// Shared source (//SOURCES cli/ExitCode.java; no dependencies): the one table of exit
+// codes of every kodiai-db command. The same number means the same kind of failure in
+// every command; each command's --help lists the ones it can return, README.md the table.
+
+final class ExitCode {
+  private ExitCode() {}
+
+  static final int OK = 0;
+  static final int FAILED = 1;           // the operation failed: a migration, an az step, an import check, devdb start
+  static final int USAGE = 2;            // bad option, input or URL; nothing changed
+  static final int CANNOT_CONNECT = 3;   // the database is unreachable or refused the login
+  static final int LOCK_TIMEOUT = 4;     // another migration runner held the lock too long
+  static final int VALIDATION = 5;       // files disagree with the database; nothing ran
+  static final int MISSING_TOOL = 6;     // az, PostgreSQL or pgvector is not installed
+  static final int NOT_LOGGED_IN = 7;    // az has no usable login
+  static final int LOCAL_ERROR = 8;      // local files or permissions
+  // Reserved for work in progress (see /docs/contributing.md): 9 SOURCE_DATA (import: unreadable or
+  // invalid source data), 10 TARGET_NOT_READY (import: target not migrated far enough or not empty),
+  // 11 POOLER (migrate refuses a transaction pooler). 130/143: interrupted by SIGINT/SIGTERM.
+}
