@@ -1,15 +1,18 @@
 // Shared source (pulled in with //SOURCES DbClient.java): how every kodiai-db
-// script reaches PostgreSQL. Needs //DEPS org.postgresql:postgresql,
-// com.pgvector:pgvector and com.zaxxer:HikariCP in the including script.
+// script reaches PostgreSQL. A URL is parsed once into a Target, the one value every
+// consumer works from; DbClient.url() is the one place that writes a URL.
+// The pool (HikariCP) is pool/DbPool.java, so scripts that need none skip it.
 //
 // Accepts postgresql:// and postgres:// URLs (libpq style) and jdbc:postgresql://
 // URLs. Session limits are set in the startup packet (pgjdbc's `options`), so
 // they cost no extra round trip and hold on every pooled connection.
 // Passwords never leave this class: every URL it shows is redacted.
 
+//DEPS org.postgresql:postgresql:42.7.8
+//DEPS com.pgvector:pgvector:0.1.6
+//SOURCES cli/ExitCode.java cli/Failure.java
+
 import com.pgvector.PGvector;
-import com.zaxxer.hikari.HikariConfig;
-import com.zaxxer.hikari.HikariDataSource;
 import java.io.PrintWriter;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -23,7 +26,8 @@ import java.util.logging.Logger;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
 
-final class DbClient implements AutoCloseable {
+final class DbClient {
+  private DbClient() {}
 
   /** All defaults in one place; each can be overridden by the environment variable named beside it. */
   static final class Settings {
@@ -76,37 +80,65 @@ final class DbClient implements AutoCloseable {
     }
   }
 
-  /** A configuration or connection problem, with a message fit to print as one line. */
-  static final class DbException extends RuntimeException {
+  /** A configuration problem (exit 2) or a connection problem (exit 3), with a message fit to print as one line. */
+  static final class DbException extends Failure {
     enum Kind { CONFIG, CONNECT }
     final Kind kind;
-    DbException(Kind kind, String message) { super(message); this.kind = kind; }
-    DbException(Kind kind, String message, Throwable cause) { super(message, cause); this.kind = kind; }
+    DbException(Kind kind, String message) { this(kind, message, null); }
+    DbException(Kind kind, String message, Throwable cause) {
+      super(kind == Kind.CONFIG ? ExitCode.USAGE : ExitCode.CANNOT_CONNECT, message, cause);
+      this.kind = kind;
+    }
   }
 
-  /** A parsed database URL. `toString()` is redacted. */
+  /** A parsed database URL: everything a consumer needs, read once. `toString()` is redacted. */
   record Target(String host, int port, String database, String user, String password, Map<String, String> params) {
-    String jdbcUrl() {
-      String h = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
-      return "jdbc:postgresql://" + h + ":" + port + "/" + database;
-    }
+    String jdbcUrl() { return "jdbc:postgresql://" + hostPort() + "/" + database; }
+    /** True when the URL carries a password (then it must not travel in a process's arguments). */
+    boolean hasPassword() { return password != null; }
+    /** The full postgresql:// URL, password included: for a child process's environment, never argv or logs. */
+    String url() { return format(false); }
     /** postgresql:// form without the password, safe to print. */
-    String redacted() {
-      StringBuilder sb = new StringBuilder("postgresql://");
-      if (user != null) sb.append(user).append(password != null ? ":***" : "").append('@');
-      sb.append(host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host).append(':').append(port).append('/').append(database);
-      String q = queryString(params);
-      return q.isEmpty() ? sb.toString() : sb.append('?').append(q).toString();
-    }
+    String redacted() { return format(true); }
     @Override public String toString() { return redacted(); }
-    private static String queryString(Map<String, String> params) {
-      StringBuilder sb = new StringBuilder();
-      params.forEach((k, v) -> {
-        if (sb.length() > 0) sb.append('&');
-        sb.append(k).append('=').append(k.equalsIgnoreCase("password") ? "***" : v);
-      });
-      return sb.toString();
+    /** The same server and credentials with one more connection parameter. */
+    Target withParam(String key, String value) {
+      Map<String, String> p = new LinkedHashMap<>(params);
+      p.put(key, value);
+      return new Target(host, port, database, user, password, p);
     }
+    private String hostPort() { return (host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + port; }
+    private String format(boolean hidePassword) {
+      StringBuilder sb = new StringBuilder("postgresql://");
+      if (user != null) {
+        sb.append(encode(user));
+        if (password != null) sb.append(':').append(hidePassword ? "***" : encode(password));
+        sb.append('@');
+      }
+      sb.append(hostPort()).append('/').append(hidePassword ? database : encode(database));
+      StringBuilder q = new StringBuilder();
+      params.forEach((k, v) -> {
+        q.append(q.length() > 0 ? "&" : "").append(hidePassword ? k : encode(k)).append('=');
+        q.append(hidePassword ? (k.equalsIgnoreCase("password") ? "***" : v) : encode(v));
+      });
+      return q.length() == 0 ? sb.toString() : sb.append('?').append(q).toString();
+    }
+  }
+
+  /** The one URL builder: postgresql://USER:PASSWORD@HOST:PORT/DATABASE, each part percent-encoded. */
+  static String url(String user, String password, String host, int port, String database) {
+    return new Target(host, port, database, user, password, Map.of()).url();
+  }
+
+  /** RFC 3986 percent-encoding: everything but letters, digits and -._~ (what parse() decodes). */
+  static String encode(String s) {
+    StringBuilder sb = new StringBuilder();
+    for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
+      char c = (char) (b & 0xFF);
+      if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || "-._~".indexOf(c) >= 0) sb.append(c);
+      else sb.append('%').append(String.format("%02X", b & 0xFF));
+    }
+    return sb.toString();
   }
 
   // ---------------------------------------------------------------- parsing
@@ -237,41 +269,6 @@ final class DbClient implements AutoCloseable {
 
   // ------------------------------------------------------------- connecting
 
-  private final HikariDataSource pool;
-  final Target target;
-
-  private DbClient(HikariDataSource pool, Target target) { this.pool = pool; this.target = target; }
-
-  /** A pooled client from DATABASE_URL. */
-  static DbClient connect() { return connect(System.getenv("DATABASE_URL")); }
-
-  static DbClient connect(String url) { return connect(url, Settings.fromEnv(System.getenv())); }
-
-  static DbClient connect(String url, Settings settings) {
-    Target t = parse(url);
-    HikariConfig cfg = new HikariConfig();
-    cfg.setDataSource(new VectorDataSource(t, settings));
-    cfg.setMaximumPoolSize(settings.poolMax);
-    cfg.setMinimumIdle(0);
-    cfg.setIdleTimeout(Math.max(settings.idleTimeoutMs, 10_000)); // Hikari's floor is 10 s
-    cfg.setConnectionTimeout(Math.max(settings.connectTimeoutMs, 250));
-    cfg.setInitializationFailTimeout(-1); // connect lazily; errors surface on first use, translated
-    cfg.setPoolName("kodiai-db");
-    return new DbClient(new HikariDataSource(cfg), t);
-  }
-
-  /** A connection from the pool, with pgvector's types registered. */
-  Connection connection() {
-    try {
-      return pool.getConnection();
-    } catch (SQLException e) {
-      Throwable cause = e.getCause() instanceof SQLException ? e.getCause() : e;
-      throw translate(target, cause);
-    }
-  }
-
-  @Override public void close() { pool.close(); }
-
   /** One unpooled connection for short CLI runs: no pool threads, one round trip fewer. */
   static Connection open(String url) { return open(parse(url), Settings.fromEnv(System.getenv())); }
 
@@ -342,7 +339,7 @@ final class DbClient implements AutoCloseable {
   }
 
   /** A DataSource that opens pgjdbc connections and registers pgvector's types on each. */
-  private static final class VectorDataSource implements DataSource {
+  static final class VectorDataSource implements DataSource {
     private final Target target;
     private final Properties props;
     private final org.postgresql.Driver driver = new org.postgresql.Driver();

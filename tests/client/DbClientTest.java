@@ -100,7 +100,7 @@ class DbClientTest {
   }
 
   @Test void pooledConnectionsCarryTheSessionLimits() throws Exception {
-    try (DbClient client = DbClient.connect(db.url()); Connection c = client.connection(); Statement st = c.createStatement()) {
+    try (DbPool client = DbPool.connect(db.url()); Connection c = client.connection(); Statement st = c.createStatement()) {
       assertEquals("5min", show(st, "statement_timeout"));
       assertEquals("10s", show(st, "lock_timeout"));
       assertEquals("2min", show(st, "idle_in_transaction_session_timeout"));
@@ -108,7 +108,7 @@ class DbClientTest {
     }
     DbClient.Settings s = DbClient.Settings.fromEnv(Map.of("DATABASE_STATEMENT_TIMEOUT_MS", "1500", "DATABASE_POOL_MAX", "2",
         "DATABASE_CONNECT_TIMEOUT_MS", "300"));
-    try (DbClient client = DbClient.connect(db.url(), s); Connection a = client.connection(); Connection b = client.connection();
+    try (DbPool client = DbPool.connect(db.url(), s); Connection a = client.connection(); Connection b = client.connection();
          Statement st = a.createStatement()) {
       assertEquals("1500ms", show(st, "statement_timeout"));
       assertNotNull(b);
@@ -119,7 +119,7 @@ class DbClientTest {
 
   @Test void sessionsUseTheRecommendedRetrievalSettings() throws Exception {
     try (Connection c = db.connect(); Statement st = c.createStatement()) { st.execute("CREATE EXTENSION IF NOT EXISTS vector"); }
-    try (DbClient client = DbClient.connect(db.url()); Connection c = client.connection(); Statement st = c.createStatement()) {
+    try (DbPool client = DbPool.connect(db.url()); Connection c = client.connection(); Statement st = c.createStatement()) {
       st.execute("SELECT '[1,2]'::vector <=> '[2,1]'::vector"); // loads pgvector in this session
       assertEquals("100", show(st, "hnsw.ef_search"));
       assertEquals("relaxed_order", show(st, "hnsw.iterative_scan"));
@@ -151,7 +151,7 @@ class DbClientTest {
     for (int i = 0; i < v.length; i++) v[i] = r.nextFloat() * 2 - 1;
     // pgjdbc caches type lookups per connection: create the type before the connection that uses it.
     try (Connection c = db.connect(); Statement st = c.createStatement()) { st.execute("CREATE EXTENSION IF NOT EXISTS vector"); }
-    try (DbClient client = DbClient.connect(db.url()); Connection c = client.connection(); Statement st = c.createStatement()) {
+    try (DbPool client = DbPool.connect(db.url()); Connection c = client.connection(); Statement st = c.createStatement()) {
       st.execute("CREATE TABLE vec_roundtrip (id int, e vector(1024))");
       try (PreparedStatement ps = c.prepareStatement("INSERT INTO vec_roundtrip VALUES (1, ?)")) {
         ps.setObject(1, new PGvector(v));
