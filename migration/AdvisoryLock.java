@@ -7,6 +7,8 @@
 // into. Being session-level, the lock is released when the holder's session ends,
 // also when its process is killed.
 
+//SOURCES MigrationException.java
+
 import java.io.PrintStream;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -37,13 +39,13 @@ final class AdvisoryLock {
       }
       if (!told) { out.println("waiting for the migration lock, held by " + holder()); told = true; }
       if (System.nanoTime() > deadline)
-        throw new Migrator.MigrationException(Migrator.LOCK_TIMEOUT, "gave up after " + timeout.toSeconds()
+        throw new MigrationException(ExitCode.LOCK_TIMEOUT, "gave up after " + timeout.toSeconds()
             + " s waiting for the migration lock, held by " + holder() + "; wait for that run to finish, or raise --lock-timeout");
       try {
         Thread.sleep(sleepMs);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new Migrator.MigrationException(Migrator.LOCK_TIMEOUT, "interrupted while waiting for the migration lock");
+        throw new MigrationException(ExitCode.LOCK_TIMEOUT, "interrupted while waiting for the migration lock");
       }
       sleepMs = Math.min(sleepMs * 2, 250);
     }

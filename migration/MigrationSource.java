@@ -3,6 +3,8 @@
 // checksums, the no-transaction marker and how a file splits into statements;
 // knows nothing about databases (that is Migrator's side).
 
+//SOURCES MigrationException.java
+
 import java.io.IOException;
 import java.net.URI;
 import java.net.URL;
@@ -33,11 +35,6 @@ final class MigrationSource {
     boolean hasDown() { return downSql != null; }
   }
 
-  /** A file-set problem found before anything runs. */
-  static final class SourceException extends RuntimeException {
-    SourceException(String message) { super(message); }
-  }
-
   /** One statement of a file and the line it starts on (1-based). */
   record Statement(String sql, int line) {}
 
@@ -53,11 +50,11 @@ final class MigrationSource {
   static MigrationSource load(Path dir) {
     try {
       if (dir != null) {
-        if (!Files.isDirectory(dir)) throw new SourceException("migrations folder " + dir + " does not exist");
+        if (!Files.isDirectory(dir)) throw invalid("migrations folder " + dir + " does not exist");
         return fromFolder(dir.toString(), dir);
       }
       URL url = MigrationSource.class.getResource("/migrations/");
-      if (url == null) throw new SourceException("no migrations are bundled with this tool; pass --dir FOLDER");
+      if (url == null) throw invalid("no migrations are bundled with this tool; pass --dir FOLDER");
       if ("file".equals(url.getProtocol())) return fromFolder("bundled migrations", Path.of(url.toURI()));
       // Read the jar directly (not through a zip FileSystem, of which a JVM may open only one per jar at a time).
       String jar = url.toString().substring("jar:".length(), url.toString().indexOf("!/"));
@@ -71,7 +68,7 @@ final class MigrationSource {
       }
       return fromFiles("bundled migrations", files);
     } catch (IOException | java.net.URISyntaxException e) {
-      throw new SourceException("cannot read migrations: " + e.getMessage());
+      throw invalid("cannot read migrations: " + e.getMessage());
     }
   }
 
@@ -115,7 +112,7 @@ final class MigrationSource {
       else if (!e.getValue().equals(up.replace(".sql", ".down.sql")))
         problems.add(e.getValue() + ": name does not match its migration " + up);
     }
-    if (!problems.isEmpty()) throw new SourceException(description + ": " + String.join("; ", problems));
+    if (!problems.isEmpty()) throw invalid(description + ": " + String.join("; ", problems));
 
     for (var e : files.entrySet()) {
       if (!FILE_NAME.matcher(e.getKey()).matches() || hasNoTransactionMarker(e.getValue())) continue;
@@ -126,7 +123,7 @@ final class MigrationSource {
               + NO_TRANSACTION_MARKER + "` first and run the file statement by statement");
       }
     }
-    if (!problems.isEmpty()) throw new SourceException(description + ": " + String.join("; ", problems));
+    if (!problems.isEmpty()) throw invalid(description + ": " + String.join("; ", problems));
 
     List<Migration> list = new ArrayList<>();
     for (var e : ups.entrySet()) {
@@ -150,6 +147,9 @@ final class MigrationSource {
       if (Files.exists(p.resolve("jbang-catalog.json")) && Files.isDirectory(p.resolve("migrations"))) return p;
     return null;
   }
+
+  /** A file-set problem found before anything runs. */
+  private static MigrationException invalid(String message) { return new MigrationException(ExitCode.VALIDATION, message); }
 
   Migration byVersion(int version) {
     return migrations.stream().filter(m -> m.version() == version).findFirst().orElse(null);

@@ -6,6 +6,9 @@
 //  - an edited or deleted applied file, an out-of-order new file or an unfinished
 //    non-transactional migration stops `up` before anything runs.
 
+// pgjdbc comes with DbClient.java, which pins it.
+//SOURCES ../DbClient.java MigrationSource.java AdvisoryLock.java MigrationException.java
+
 import java.io.PrintStream;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -25,21 +28,11 @@ import org.postgresql.util.PSQLException;
 import org.postgresql.util.ServerErrorMessage;
 
 final class Migrator {
-  // Exit codes, shared by every verb (documented in README and --help).
-  static final int OK = 0, MIGRATION_FAILED = 1, USAGE = 2, CANNOT_CONNECT = 3, LOCK_TIMEOUT = 4, VALIDATION_FAILED = 5;
-
   /** Advisory lock key: the bytes of "kodiaimg" as a bigint; the lock is per database. */
   static final long LOCK_KEY = 0x6b6f646961696d67L;
   static final String TABLE = "_migrations";
 
   enum State { APPLIED, PENDING, MODIFIED, FILE_MISSING, FAILED }
-
-  /** A failure with its exit code and a one-line message. */
-  static class MigrationException extends RuntimeException {
-    final int exitCode;
-    MigrationException(int exitCode, String message) { super(message); this.exitCode = exitCode; }
-    MigrationException(int exitCode, String message, Throwable cause) { super(message, cause); this.exitCode = exitCode; }
-  }
 
   /** A row of _migrations, in the new format or the earlier runner's (id, name, applied_at). */
   record Row(int version, String name, String checksum, java.sql.Timestamp appliedAt, String status) {}
@@ -106,7 +99,7 @@ final class Migrator {
 
   /** Rolls back every applied migration above `target`, newest first. Returns how many. */
   int rollback(int target, boolean dryRun) throws SQLException {
-    if (target < 0) throw new MigrationException(USAGE, "the target version must be 0 or more");
+    if (target < 0) throw new MigrationException(ExitCode.USAGE, "the target version must be 0 or more");
     List<MigrationSource.Migration> todo = rollbackPlan(target);
     if (dryRun || todo.isEmpty()) {
       for (var m : todo) out.println("would roll back " + m.fileName() + " with " + m.downFileName());
@@ -174,22 +167,22 @@ final class Migrator {
       MigrationSource.Migration m = source.byVersion(version);
       switch (how) {
         case "applied" -> {
-          if (m == null) throw new MigrationException(USAGE, "no migration file with version " + version);
+          if (m == null) throw new MigrationException(ExitCode.USAGE, "no migration file with version " + version);
           if (r == null) insertRow(m, 0, "applied");
           else update("UPDATE " + TABLE + " SET status = 'applied', checksum = ? WHERE version = ?", m.checksum(), version);
           out.println("marked " + m.fileName() + " as applied");
         }
         case "rolled-back" -> {
-          if (r == null) throw new MigrationException(USAGE, "version " + version + " is not recorded as applied or failed");
+          if (r == null) throw new MigrationException(ExitCode.USAGE, "version " + version + " is not recorded as applied or failed");
           update("DELETE FROM " + TABLE + " WHERE version = ?", null, version);
           out.println("marked " + r.name() + " as not applied; `migrate up` will run it again");
         }
         case "accept-edit" -> {
-          if (r == null || m == null) throw new MigrationException(USAGE, "version " + version + " is not both applied and present as a file");
+          if (r == null || m == null) throw new MigrationException(ExitCode.USAGE, "version " + version + " is not both applied and present as a file");
           update("UPDATE " + TABLE + " SET checksum = ? WHERE version = ?", m.checksum(), version);
           out.println("accepted the current content of " + m.fileName());
         }
-        default -> throw new MigrationException(USAGE, "unknown resolution " + how);
+        default -> throw new MigrationException(ExitCode.USAGE, "unknown resolution " + how);
       }
     } finally {
       lock.release();
@@ -201,7 +194,7 @@ final class Migrator {
   /** The migrations `up` would apply, given the recorded rows; a problem stops it. */
   private List<MigrationSource.Migration> plan(Map<Integer, Row> rows, Integer to) {
     List<String> problems = problems(status(rows));
-    if (!problems.isEmpty()) throw new MigrationException(VALIDATION_FAILED, String.join("\n", problems));
+    if (!problems.isEmpty()) throw new MigrationException(ExitCode.VALIDATION, String.join("\n", problems));
     List<MigrationSource.Migration> pending = new ArrayList<>();
     for (var m : source.migrations)
       if (!rows.containsKey(m.version()) && (to == null || m.version() <= to)) pending.add(m);
@@ -221,7 +214,7 @@ final class Migrator {
       else todo.add(0, m); // newest first
     }
     if (!problems.isEmpty())
-      throw new MigrationException(VALIDATION_FAILED, "nothing rolled back: " + String.join("; ", problems));
+      throw new MigrationException(ExitCode.VALIDATION, "nothing rolled back: " + String.join("; ", problems));
     return todo;
   }
 
@@ -242,7 +235,7 @@ final class Migrator {
         String how = e.getKey().equals("vector")
             ? "install pgvector >= 0.8 on the server (Debian: scripts/install-postgres.sh; Azure: add VECTOR to azure.extensions, which `provision` does)"
             : "install it on the server";
-        throw new MigrationException(MIGRATION_FAILED, "extension \"" + e.getKey() + "\" is not available on this server (needed by "
+        throw new MigrationException(ExitCode.FAILED, "extension \"" + e.getKey() + "\" is not available on this server (needed by "
             + e.getValue() + "): " + how + "; nothing was applied");
       }
     }
@@ -369,7 +362,7 @@ final class Migrator {
     if (hit != null && hit.migration() == failed && pos - 1 - hit.offset() <= hit.statement().sql().length()) {
       int line = hit.statement().line();
       for (int i = 0; i < pos - 1 - hit.offset(); i++) if (hit.statement().sql().charAt(i) == '\n') line++;
-      return new MigrationException(MIGRATION_FAILED, failed.fileName() + " line " + line + ": " + serverMessage(e), e);
+      return new MigrationException(ExitCode.FAILED, failed.fileName() + " line " + line + ": " + serverMessage(e), e);
     }
     conn.setAutoCommit(false);
     try {
@@ -381,7 +374,7 @@ final class Migrator {
       conn.setAutoCommit(true);
     }
     // Not reproduced (a lock or statement timeout, say): the first error, without a line.
-    return new MigrationException(MIGRATION_FAILED, failed.fileName() + ": " + serverMessage(e), e);
+    return new MigrationException(ExitCode.FAILED, failed.fileName() + ": " + serverMessage(e), e);
   }
 
   /**
@@ -405,7 +398,7 @@ final class Migrator {
         st.setEscapeProcessing(false);
         st.execute(s.sql());
       } catch (SQLException e) {
-        throw new MigrationException(MIGRATION_FAILED, file + " line " + errorLine(s, e) + ": " + serverMessage(e), e);
+        throw new MigrationException(ExitCode.FAILED, file + " line " + errorLine(s, e) + ": " + serverMessage(e), e);
       }
     }
   }

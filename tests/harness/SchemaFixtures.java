@@ -29,7 +29,7 @@ abstract class SchemaFixtures {
   static void migrateToLatest(FreshDatabase db) {
     for (Path p = Path.of("").toAbsolutePath(); p != null && dir == null; p = p.getParent())
       if (Files.exists(p.resolve("migrations/001-initial-schema.sql"))) dir = p.resolve("migrations");
-    assertEquals(LATEST, migrate.runMigrations(db.url(), dir, null), "001-003 applied to the class's database");
+    assertEquals(LATEST, Migrations.run(db.url(), dir, null), "001-003 applied to the class's database");
   }
 
   interface UrlBody { void run(String url) throws Exception; }

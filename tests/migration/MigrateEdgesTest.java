@@ -68,7 +68,7 @@ class MigrateEdgesTest {
     Files.delete(dir.resolve("002-b.down.sql"));
     assertEquals(0, run("up").code());
     var r = run("down", "0");
-    assertEquals(Migrator.VALIDATION_FAILED, r.code(), r.toString());
+    assertEquals(ExitCode.VALIDATION, r.code(), r.toString());
     assertEquals(List.of("migrate: error: nothing rolled back: 002-b.sql has no down file 002-b.down.sql"), r.errLines());
     assertEquals(List.of("_migrations", "a", "b", "c"), tables(), "003 was not rolled back either");
     assertEquals(3, MigrateTest.tracked(url).size());
@@ -79,7 +79,7 @@ class MigrateEdgesTest {
     Files.writeString(dir.resolve("003-c.down.sql"), "DROP TABLE c;\nDROP TABLE no_such_table;\n");
     assertEquals(0, run("up").code());
     var r = run("down", "1");
-    assertEquals(Migrator.MIGRATION_FAILED, r.code(), r.toString());
+    assertEquals(ExitCode.FAILED, r.code(), r.toString());
     assertEquals(List.of("migrate: error: 003-c.down.sql line 2: ERROR: table \"no_such_table\" does not exist (SQLSTATE 42P01)"), r.errLines());
     assertEquals(List.of("_migrations", "a", "b", "c"), tables(), "the DROP TABLE c before the error was rolled back");
     assertEquals(3, MigrateTest.tracked(url).size());
@@ -159,7 +159,7 @@ class MigrateEdgesTest {
     assertMatches("applied 003-c\\.sql \\(\\d+ ms\\)", next.outLines().get(0));
     assertEquals(3, MigrateTest.tracked(url).size());
     Files.writeString(dir.resolve("001-a.sql"), "CREATE TABLE a (id bigint);\n");
-    assertEquals(Migrator.VALIDATION_FAILED, run("validate").code(), "adopted rows are now protected by their checksum");
+    assertEquals(ExitCode.VALIDATION, run("validate").code(), "adopted rows are now protected by their checksum");
   }
 
   @Test void adoptsOldRowsAndAppliesPendingInOneRun() throws Exception {
@@ -190,7 +190,7 @@ class MigrateEdgesTest {
     assertTrue(source.byVersion(8).transactional(), "the template itself is transactional");
     assertTrue(source.byVersion(8).hasDown());
     var bad = MigrateTest.cli("new", "Add Thing", "--dir", dir.toString());
-    assertEquals(Migrator.USAGE, bad.code());
+    assertEquals(ExitCode.USAGE, bad.code());
     assertEquals(List.of("migrate: error: NAME must be lowercase letters, digits, '-' or '_', got 'Add Thing'"), bad.errLines());
   }
 
@@ -202,14 +202,14 @@ class MigrateEdgesTest {
   @Test void missingOrMalformedUrlIsAUsageErrorOnOneLine() throws Exception {
     threeTables();
     var none = MigrateTest.cli("up", "--url=", "--dir", dir.toString());
-    assertEquals(Migrator.USAGE, none.code(), none.toString());
+    assertEquals(ExitCode.USAGE, none.code(), none.toString());
     assertEquals(List.of(NO_URL), none.errLines());
     var bad = MigrateTest.cli("status", "--url", "mysql://root:hunter2@db.invalid/app", "--dir", dir.toString());
-    assertEquals(Migrator.USAGE, bad.code(), bad.toString());
+    assertEquals(ExitCode.USAGE, bad.code(), bad.toString());
     assertEquals(List.of("migrate: error: malformed database URL mysql://root:***@db.invalid/app:"
         + " it must start with postgresql://, postgres:// or jdbc:postgresql://"), bad.errLines());
     var port = MigrateTest.cli("status", "--url", "postgresql://u:hunter2@127.0.0.1:99999/d", "--dir", dir.toString());
-    assertEquals(Migrator.USAGE, port.code());
+    assertEquals(ExitCode.USAGE, port.code());
     assertFalse((port.out() + port.err()).contains("hunter2"), port.toString());
   }
 
@@ -222,7 +222,7 @@ class MigrateEdgesTest {
     try (Connection c = DbClient.open(bad)) { refused = false; } catch (DbClient.DbException e) { refused = true; }
     assumeTrue(refused, "the test server does not check passwords");
     var r = MigrateTest.cli("up", "--url", bad, "--dir", dir.toString());
-    assertEquals(Migrator.CANNOT_CONNECT, r.code(), r.toString());
+    assertEquals(ExitCode.CANNOT_CONNECT, r.code(), r.toString());
     assertEquals(List.of("migrate: error: authentication failed for user " + t.user() + " at " + t.host() + ":" + t.port() + "/"
         + t.database() + ": check the user and password in the database URL"), r.errLines());
     assertFalse((r.out() + r.err()).contains(wrong));
@@ -235,12 +235,12 @@ class MigrateEdgesTest {
     int closed = LocalCluster.freePort(); // free a moment ago: nothing listens there
     long t0 = System.nanoTime();
     var r = MigrateTest.cli("up", "--url", "postgresql://" + t.user() + ":" + t.password() + "@127.0.0.1:" + closed + "/x", "--dir", dir.toString());
-    assertEquals(Migrator.CANNOT_CONNECT, r.code(), r.toString());
+    assertEquals(ExitCode.CANNOT_CONNECT, r.code(), r.toString());
     assertEquals(List.of("migrate: error: cannot connect to 127.0.0.1:" + closed + "/x: connection refused"
         + " (is PostgreSQL running and listening there?)"), r.errLines());
     assertTrue(System.nanoTime() - t0 < 5_000_000_000L, "refused at once");
     var missing = MigrateTest.cli("status", "--url", FreshDatabase.urlFor("no_such_db_xyz"), "--dir", dir.toString());
-    assertEquals(Migrator.CANNOT_CONNECT, missing.code(), missing.toString());
+    assertEquals(ExitCode.CANNOT_CONNECT, missing.code(), missing.toString());
     assertEquals(1, missing.errLines().size(), missing.toString());
     assertTrue(missing.err().contains("database \"no_such_db_xyz\" does not exist"), missing.toString());
     assertFalse(missing.err().contains(t.password()));
@@ -250,7 +250,7 @@ class MigrateEdgesTest {
     MigrateTest.write(dir, "001-a.sql", "CREATE TABLE a (id int);\n",
         "002-ext.sql", "CREATE EXTENSION IF NOT EXISTS vector_missing_xyz;\nCREATE TABLE e (v int);\n");
     var r = run("up");
-    assertEquals(Migrator.MIGRATION_FAILED, r.code(), r.toString());
+    assertEquals(ExitCode.FAILED, r.code(), r.toString());
     assertEquals(List.of("migrate: error: extension \"vector_missing_xyz\" is not available on this server (needed by 002-ext.sql):"
         + " install it on the server; nothing was applied"), r.errLines());
     assertEquals(List.of(), tables(), "001 was not applied either; no tracking table");
@@ -265,7 +265,7 @@ class MigrateEdgesTest {
       long t0 = System.nanoTime();
       var r = run("up", "--lock-timeout", "1");
       double s = (System.nanoTime() - t0) / 1e9;
-      assertEquals(Migrator.LOCK_TIMEOUT, r.code(), r.toString());
+      assertEquals(ExitCode.LOCK_TIMEOUT, r.code(), r.toString());
       String holderText = "pid " + pid + " \\(kodiai-db from 127\\.0\\.0\\.1, connected \\d+ s ago\\)";
       assertEquals(1, r.errLines().size(), r.toString());
       assertMatches("migrate: error: gave up after 1 s waiting for the migration lock, held by " + holderText
@@ -294,7 +294,7 @@ class MigrateEdgesTest {
       try (Connection check = DbClient.open(url); Statement st = check.createStatement()) {
         String sql = "SELECT pg_current_wal_flush_lsn() >= pg_current_wal_insert_lsn()";
         st.execute(sql);
-        var e = assertThrows(migrate.MigrationException.class, () -> migrate.runMigrations(url, dir, null));
+        var e = assertThrows(MigrationException.class, () -> Migrations.run(url, dir, null));
         assertEquals("003-c.sql line 2: ERROR: division by zero (SQLSTATE 22012)", e.getMessage());
         ResultSet rs = st.executeQuery(sql);
         rs.next();
@@ -316,30 +316,30 @@ class MigrateEdgesTest {
     var captured = new ByteArrayOutputStream();
     System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
     try {
-      assertEquals(2, migrate.runMigrations(url, dir, 2));
-      assertEquals(1, migrate.runMigrations(url, dir, null));
-      assertEquals(0, migrate.runMigrations(url, dir, null));
-      assertEquals(2, migrate.runRollback(url, dir, 1));
+      assertEquals(2, Migrations.run(url, dir, 2));
+      assertEquals(1, Migrations.run(url, dir, null));
+      assertEquals(0, Migrations.run(url, dir, null));
+      assertEquals(2, Migrations.rollback(url, dir, 1));
       assertEquals(List.of("_migrations", "a"), tables());
     } finally {
       System.setOut(out);
     }
     assertEquals("", captured.toString(StandardCharsets.UTF_8));
     Files.writeString(dir.resolve("002-b.sql"), "CREATE TABLE b (id int);\nSELECT 1/0;\n");
-    var e = assertThrows(migrate.MigrationException.class, () -> migrate.runMigrations(url, dir, null));
-    assertEquals(Migrator.MIGRATION_FAILED, e.exitCode);
+    var e = assertThrows(MigrationException.class, () -> Migrations.run(url, dir, null));
+    assertEquals(ExitCode.FAILED, e.exitCode);
     assertEquals("002-b.sql line 2: ERROR: division by zero (SQLSTATE 22012)", e.getMessage());
-    assertEquals(Migrator.USAGE, assertThrows(migrate.MigrationException.class, () -> migrate.runMigrations(null, dir, null)).exitCode);
-    assertEquals(Migrator.USAGE, assertThrows(migrate.MigrationException.class, () -> migrate.runRollback(url, dir, -1)).exitCode);
+    assertEquals(ExitCode.USAGE, assertThrows(Failure.class, () -> Migrations.run(null, dir, null)).exitCode);
+    assertEquals(ExitCode.USAGE, assertThrows(MigrationException.class, () -> Migrations.rollback(url, dir, -1)).exitCode);
     MigrateTest.write(dir, "9-Bad.sql", "");
-    assertEquals(Migrator.VALIDATION_FAILED, assertThrows(migrate.MigrationException.class, () -> migrate.runMigrations(url, dir, null)).exitCode);
+    assertEquals(ExitCode.VALIDATION, assertThrows(MigrationException.class, () -> Migrations.run(url, dir, null)).exitCode);
   }
 
   @Test void bundledMigrationsGoUpAndAllTheWayDown() throws Exception {
     var bundled = MigrationSource.load(null);
     int n = bundled.migrations.size();
     assertTrue(n >= 1 && bundled.byVersion(1) != null, "001 is bundled");
-    assertEquals(n, migrate.runMigrations(url, null, null));
+    assertEquals(n, Migrations.run(url, null, null));
     var s = MigrateTest.cli("status", "--url", url);
     assertEquals(0, s.code(), s.toString());
     assertEquals(n + 2, s.outLines().size(), s.toString());
@@ -354,7 +354,7 @@ class MigrateEdgesTest {
     assertEquals(List.of("0|0|0"), MigrateTest.rows(url, "SELECT (SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace),"
         + " (SELECT count(*) FROM pg_proc WHERE pronamespace = 'public'::regnamespace),"
         + " (SELECT count(*) FROM pg_extension WHERE extname <> 'plpgsql')"), "an empty database");
-    assertEquals(n, migrate.runMigrations(url, null, null), "and up again");
+    assertEquals(n, Migrations.run(url, null, null), "and up again");
   }
 
   @Test void helpDocumentsEveryExitCodeAndBadUsageIsExit2() {
@@ -363,8 +363,8 @@ class MigrateEdgesTest {
     for (String line : List.of("Exit codes:", "  0  success", "  1  a migration failed", "  2  usage error", "  3  cannot connect or authenticate",
         "  4  timed out waiting for another runner's lock", "  5  validation failed"))
       assertTrue(h.out().contains(line), line + " in\n" + h.out());
-    assertEquals(Migrator.USAGE, MigrateTest.cli("down").code(), "VERSION is required");
-    assertEquals(Migrator.USAGE, MigrateTest.cli("frobnicate").code());
-    assertEquals(Migrator.USAGE, MigrateTest.cli("up", "--lock-timeout", "soon").code());
+    assertEquals(ExitCode.USAGE, MigrateTest.cli("down").code(), "VERSION is required");
+    assertEquals(ExitCode.USAGE, MigrateTest.cli("frobnicate").code());
+    assertEquals(ExitCode.USAGE, MigrateTest.cli("up", "--lock-timeout", "soon").code());
   }
 }

@@ -178,7 +178,7 @@ class MigrateProcessTest {
          ResultSet rs = st.executeQuery("SELECT pg_backend_pid(), pg_advisory_lock(" + LOCK_KEY + ")")) {
       rs.next();
       Runner r = migrate("up", "--lock-timeout", "1");
-      assertEquals(Migrator.LOCK_TIMEOUT, r.exit(30), r.both());
+      assertEquals(ExitCode.LOCK_TIMEOUT, r.exit(30), r.both());
       List<String> err = r.stderr().lines().toList();
       assertEquals(1, err.size(), r.both());
       assertTrue(err.get(0).startsWith("migrate: error: gave up after 1 s waiting for the migration lock, held by pid " + rs.getInt(1) + " ("), r.both());
@@ -189,7 +189,7 @@ class MigrateProcessTest {
   @Test void environmentProblemsAreOneLineEach() throws Exception {
     MigrateTest.write(dir, "001-a.sql", "CREATE TABLE a (id int);\n");
     Runner none = migrate(null, Map.of(), "up");
-    assertEquals(Migrator.USAGE, none.exit(30), none.both());
+    assertEquals(ExitCode.USAGE, none.exit(30), none.both());
     assertEquals(MigrateEdgesTest.NO_URL + "\n", none.stderr());
     assertEquals("", none.stdout());
 
@@ -205,7 +205,7 @@ class MigrateProcessTest {
       String silentUrl = "postgresql://" + t.user() + ":" + t.password() + "@127.0.0.1:" + silent.getLocalPort() + "/x";
       long t0 = System.nanoTime();
       Runner r = migrate(silentUrl, Map.of("DATABASE_CONNECT_TIMEOUT_MS", "1000"), "status");
-      assertEquals(Migrator.CANNOT_CONNECT, r.exit(30), r.both());
+      assertEquals(ExitCode.CANNOT_CONNECT, r.exit(30), r.both());
       double s = (System.nanoTime() - t0) / 1e9;
       assertEquals(List.of("migrate: error: cannot connect to 127.0.0.1:" + silent.getLocalPort()
           + "/x: timed out (host unreachable or firewall; check the host and port)"), r.stderr().lines().toList());

@@ -200,7 +200,7 @@ class MigrateTest {
         "002-b.sql", "-- 002: the second statement fails\nCREATE TABLE b1 (id int);\nINSERT INTO b1\n  SELECT * FROM no_such_table;\nCREATE TABLE b2 (id int);\n",
         "003-c.sql", "CREATE TABLE c (id int);\n");
     Run r = run("up");
-    assertEquals(Migrator.MIGRATION_FAILED, r.code(), r.toString());
+    assertEquals(ExitCode.FAILED, r.code(), r.toString());
     assertEquals(List.of("migrate: error: 002-b.sql line 4: ERROR: relation \"no_such_table\" does not exist (SQLSTATE 42P01)"), r.errLines());
     assertEquals(1, r.outLines().size(), r.toString());
     assertMatches("applied 001-a\\.sql \\(\\d+ ms\\)", r.outLines().get(0));
@@ -214,7 +214,7 @@ class MigrateTest {
   @Test void statementThatRefusesATransactionSaysToUseTheMarker() throws Exception {
     write(dir, "001-a.sql", "CREATE TABLE a (id int);\nCREATE INDEX CONCURRENTLY a_id ON a (id);\n");
     Run r = run("up");
-    assertEquals(Migrator.MIGRATION_FAILED, r.code(), r.toString());
+    assertEquals(ExitCode.FAILED, r.code(), r.toString());
     assertEquals(List.of("migrate: error: 001-a.sql line 2: ERROR: CREATE INDEX CONCURRENTLY cannot run inside a transaction block"
         + " (SQLSTATE 25001); this statement cannot run in a transaction: put `-- migrate:no-transaction` at the top of the file"), r.errLines());
     assertFalse(exists(url, "a"));
@@ -225,13 +225,13 @@ class MigrateTest {
     write(dir, "001-a.sql", "CREATE TABLE a (id int);\n", "2-Bad.sql", "SELECT 1;\n", "003-c.down.sql", "SELECT 1;\n",
         "004-d.sql", "SELECT 1;\n", "04-e.sql", "SELECT 1;\n");
     Run r = run("up");
-    assertEquals(Migrator.VALIDATION_FAILED, r.code(), r.toString());
+    assertEquals(ExitCode.VALIDATION, r.code(), r.toString());
     assertEquals(1, r.errLines().size(), r.toString());
     for (String s : List.of("2-Bad.sql: name does not fit", "003-c.down.sql: down file without its migration", "duplicate version 4"))
       assertTrue(r.err().contains(s), r.toString());
     assertFalse(exists(url, "a"));
     assertFalse(exists(url, "_migrations"), "nothing ran, not even the tracking table");
-    assertEquals(Migrator.VALIDATION_FAILED, run("validate").code());
+    assertEquals(ExitCode.VALIDATION, run("validate").code());
   }
 
   @Test void editedAppliedFileIsRefusedByUpAndValidateUntilAccepted() throws Exception {
@@ -243,12 +243,12 @@ class MigrateTest {
         + " (if the edit is harmless: migrate resolve 1 --accept-edit)";
 
     Run up = run("up");
-    assertEquals(Migrator.VALIDATION_FAILED, up.code(), up.toString());
+    assertEquals(ExitCode.VALIDATION, up.code(), up.toString());
     assertEquals(List.of("migrate: error: " + why), up.errLines());
     assertFalse(exists(url, "c"), "nothing ran");
 
     Run v = run("validate");
-    assertEquals(Migrator.VALIDATION_FAILED, v.code(), v.toString());
+    assertEquals(ExitCode.VALIDATION, v.code(), v.toString());
     assertEquals(List.of("migrate: invalid: " + why), v.errLines());
     assertEquals("migrate: INVALID: 3 migrations, 1 pending, 1 problems", v.out().strip());
 
@@ -259,7 +259,7 @@ class MigrateTest {
     assertEquals("migrate: valid: 3 migrations, 1 pending, 0 problems", crlf.out().strip());
 
     Files.writeString(dir.resolve("001-a.sql"), "-- harmless comment\nCREATE TABLE a (id int);\n");
-    assertEquals(Migrator.VALIDATION_FAILED, run("validate").code());
+    assertEquals(ExitCode.VALIDATION, run("validate").code());
     Run accept = run("resolve", "1", "--accept-edit");
     assertEquals(0, accept.code(), accept.toString());
     assertEquals("accepted the current content of 001-a.sql", accept.out().strip());
@@ -276,11 +276,11 @@ class MigrateTest {
     Files.delete(dir.resolve("002-b.down.sql"));
     String why = "002-b.sql is applied but its file is missing; restore it from version control";
     Run up = run("up");
-    assertEquals(Migrator.VALIDATION_FAILED, up.code(), up.toString());
+    assertEquals(ExitCode.VALIDATION, up.code(), up.toString());
     assertEquals(List.of("migrate: error: " + why), up.errLines());
     assertFalse(exists(url, "c"));
     Run v = run("validate");
-    assertEquals(Migrator.VALIDATION_FAILED, v.code());
+    assertEquals(ExitCode.VALIDATION, v.code());
     assertEquals(List.of("migrate: invalid: " + why), v.errLines());
   }
 
@@ -290,7 +290,7 @@ class MigrateTest {
     write(dir, "002-b.sql", "CREATE TABLE b (id int);\n");
     String why = "002-b.sql is new but numbered below the newest applied migration (3); renumber it above 3";
     Run up = run("up");
-    assertEquals(Migrator.VALIDATION_FAILED, up.code(), up.toString());
+    assertEquals(ExitCode.VALIDATION, up.code(), up.toString());
     assertEquals(List.of("migrate: error: " + why), up.errLines());
     assertFalse(exists(url, "b"));
     assertEquals(List.of("migrate: invalid: " + why), run("validate").errLines());
@@ -306,7 +306,7 @@ class MigrateTest {
   @Test void nonTransactionalFailureIsRecordedAndUpRefusesUntilResolvedRolledBack() throws Exception {
     write(dir, "001-a.sql", "CREATE TABLE a (id int);\n", "002-idx.sql", NO_TX_FAILING, "003-c.sql", "CREATE TABLE c (id int);\n");
     Run r = run("up");
-    assertEquals(Migrator.MIGRATION_FAILED, r.code(), r.toString());
+    assertEquals(ExitCode.FAILED, r.code(), r.toString());
     assertEquals(List.of("migrate: error: 002-idx.sql line 4: ERROR: column \"no_such_column\" does not exist (SQLSTATE 42703);"
         + " 002-idx.sql ran without a transaction and is recorded as failed: finish or undo its statements by hand,"
         + " then `migrate resolve 2 --applied` or `--rolled-back`"), r.errLines());
@@ -321,11 +321,11 @@ class MigrateTest {
     String why = "002-idx.sql did not finish (non-transactional, failed or interrupted); fix the database by hand,"
         + " then run `migrate resolve 2 --applied` (it is done) or `--rolled-back` (undone, retry it)";
     Run up = run("up");
-    assertEquals(Migrator.VALIDATION_FAILED, up.code(), up.toString());
+    assertEquals(ExitCode.VALIDATION, up.code(), up.toString());
     assertEquals(List.of("migrate: error: " + why), up.errLines());
     assertEquals(List.of("migrate: invalid: " + why), run("validate").errLines());
     var down = run("down", "0");
-    assertEquals(Migrator.VALIDATION_FAILED, down.code(), "no rollback over an unfinished migration: " + down);
+    assertEquals(ExitCode.VALIDATION, down.code(), "no rollback over an unfinished migration: " + down);
 
     // The operator undoes it by hand and fixes the file; `up` then runs it again.
     exec(url, "DROP TABLE t2");
@@ -342,7 +342,7 @@ class MigrateTest {
 
   @Test void nonTransactionalFailureResolvedAsAppliedRecordsTheCurrentFile() throws Exception {
     write(dir, "001-idx.sql", NO_TX_FAILING, "002-c.sql", "CREATE TABLE c (id int);\n");
-    assertEquals(Migrator.MIGRATION_FAILED, run("up").code());
+    assertEquals(ExitCode.FAILED, run("up").code());
     exec(url, "CREATE INDEX t2_id ON t2 (id)"); // finished by hand
     Files.writeString(dir.resolve("001-idx.sql"), NO_TX_FIXED);
     Run resolved = run("resolve", "1", "--applied");
@@ -352,9 +352,9 @@ class MigrateTest {
     assertEquals(0, run("up").code());
     assertTrue(exists(url, "c"));
     Run bad = run("resolve", "7", "--rolled-back");
-    assertEquals(Migrator.USAGE, bad.code(), bad.toString());
+    assertEquals(ExitCode.USAGE, bad.code(), bad.toString());
     assertEquals(List.of("migrate: error: version 7 is not recorded as applied or failed"), bad.errLines());
-    assertEquals(Migrator.USAGE, run("resolve", "1").code(), "one of --applied, --rolled-back, --accept-edit is required");
+    assertEquals(ExitCode.USAGE, run("resolve", "1").code(), "one of --applied, --rolled-back, --accept-edit is required");
   }
 
   @Test void nonTransactionalMigrationBuildsAValidIndexConcurrently() throws Exception {

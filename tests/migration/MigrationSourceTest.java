@@ -18,8 +18,8 @@ class MigrationSourceTest {
     return m;
   }
 
-  static MigrationSource.SourceException refused(Map<String, String> files) {
-    return assertThrows(MigrationSource.SourceException.class, () -> MigrationSource.fromFiles("test", files));
+  static MigrationException refused(Map<String, String> files) {
+    return assertThrows(MigrationException.class, () -> MigrationSource.fromFiles("test", files));
   }
 
   // ------------------------------------------------------------ file names
@@ -74,10 +74,10 @@ class MigrationSourceTest {
     Files.createDirectories(tmp.resolve("old.sql")); // a folder, even with that name, is not a file
     var s = MigrationSource.load(tmp);
     assertEquals(1, s.migrations.size());
-    var e = assertThrows(MigrationSource.SourceException.class, () -> MigrationSource.load(tmp.resolve("nope")));
+    var e = assertThrows(MigrationException.class, () -> MigrationSource.load(tmp.resolve("nope")));
     assertEquals("migrations folder " + tmp.resolve("nope") + " does not exist", e.getMessage());
     Files.writeString(tmp.resolve("2-Bad.sql"), "SELECT 2;");
-    var bad = assertThrows(MigrationSource.SourceException.class, () -> MigrationSource.load(tmp));
+    var bad = assertThrows(MigrationException.class, () -> MigrationSource.load(tmp));
     assertTrue(bad.getMessage().startsWith(tmp + ": 2-Bad.sql: name does not fit"), bad.getMessage());
   }
 

@@ -28,17 +28,17 @@ class SchemaMigrationRoundTripTest extends SchemaFixtures {
   @ValueSource(ints = {0, 1, 2})
   void rollingBackMigrationNPlusOneRestoresTheSchemaOfN(int n) throws Exception {
     withDatabase("roundtrip" + n, url -> {
-      if (n > 0) assertEquals(n, migrate.runMigrations(url, dir, n));
+      if (n > 0) assertEquals(n, Migrations.run(url, dir, n));
       List<String> atN = snapshot(url);
-      assertEquals(1, migrate.runMigrations(url, dir, n + 1));
+      assertEquals(1, Migrations.run(url, dir, n + 1));
       List<String> atNext = snapshot(url);
       assertNotEquals(atN, atNext, "migration " + (n + 1) + " changes the schema");
-      assertEquals(1, migrate.runRollback(url, dir, n));
+      assertEquals(1, Migrations.rollback(url, dir, n));
       List<String> back = snapshot(url);
       assertEquals("", CatalogSnapshot.diff(atN, back), "schema after down " + n + " vs. before up " + (n + 1));
       assertEquals(atN, back);
       // and the migration applies again on top of its own rollback
-      assertEquals(1, migrate.runMigrations(url, dir, n + 1));
+      assertEquals(1, Migrations.run(url, dir, n + 1));
       assertEquals("", CatalogSnapshot.diff(atNext, snapshot(url)));
     });
   }
@@ -46,8 +46,8 @@ class SchemaMigrationRoundTripTest extends SchemaFixtures {
   @Test void downZeroLeavesAnEmptyDatabase() throws Exception {
     withDatabase("downzero", url -> {
       List<String> empty = snapshot(url);
-      assertEquals(LATEST, migrate.runMigrations(url, dir, null));
-      assertEquals(LATEST, migrate.runRollback(url, dir, 0));
+      assertEquals(LATEST, Migrations.run(url, dir, null));
+      assertEquals(LATEST, Migrations.rollback(url, dir, 0));
       assertEquals("", CatalogSnapshot.diff(empty, snapshot(url)));
       try (Connection c = DbClient.open(url); Statement st = c.createStatement()) {
         assertEquals(0, count(st, "SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace"), "relations");
@@ -61,9 +61,9 @@ class SchemaMigrationRoundTripTest extends SchemaFixtures {
   /** down 2 removes exactly 003's objects (and SchemaCheck then misses exactly those); up restores them. */
   @Test void downTwoRemovesExactlyTheFullTextObjects() throws Exception {
     withDatabase("downtwo", url -> {
-      migrate.runMigrations(url, dir, null);
+      Migrations.run(url, dir, null);
       List<String> at3 = snapshot(url);
-      assertEquals(1, migrate.runRollback(url, dir, 2));
+      assertEquals(1, Migrations.rollback(url, dir, 2));
       List<String> at2 = snapshot(url);
       List<String> removed = at3.stream().filter(l -> !at2.contains(l)).toList();
       assertTrue(at2.stream().allMatch(at3::contains), "down 2 only removes: " + CatalogSnapshot.diff(at3, at2));
@@ -76,7 +76,7 @@ class SchemaMigrationRoundTripTest extends SchemaFixtures {
         assertFalse(failures.isEmpty());
         assertTrue(failures.stream().allMatch(l -> l.contains("search_tsv")), "only 003's objects are missing: " + failures);
       }
-      assertEquals(1, migrate.runMigrations(url, dir, null));
+      assertEquals(1, Migrations.run(url, dir, null));
       assertEquals("", CatalogSnapshot.diff(at3, snapshot(url)));
       try (Connection c = DbClient.open(url)) {
         assertEquals(List.of(), SchemaCheck.check(c));

@@ -176,13 +176,13 @@ class SchemaStoreQueriesTest extends SchemaFixtures {
   /** 003 fills search_tsv for the rows that exist when it runs. */
   @Test void rowsThatExistWhen003RunsGetTheirSearchVector() throws Exception {
     withDatabase("backfill", url -> {
-      assertEquals(2, migrate.runMigrations(url, dir, 2));
+      assertEquals(2, Migrations.run(url, dir, 2));
       try (Connection c = DbClient.open(url)) {
         long review = insertReview(c, "kodiai/old", 1);
         insertFinding(c, review, "Deadlock between writer threads", null);
         insertMemory(c, "kodiai/old", 1L, "Deadlock between writer threads", unitVector(new Random(3)), false);
       }
-      assertEquals(1, migrate.runMigrations(url, dir, null));
+      assertEquals(1, Migrations.run(url, dir, null));
       try (Connection c = DbClient.open(url)) {
         assertEquals(1, longOf(c, "SELECT count(*) FROM findings WHERE search_tsv @@ websearch_to_tsquery('english', 'deadlocks')"));
         assertEquals(1, longOf(c, "SELECT count(*) FROM learning_memories WHERE search_tsv @@ websearch_to_tsquery('english', 'writer')"));

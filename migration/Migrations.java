@@ -1,0 +1,95 @@
+// Shared source: the front door of the migration engine, for every caller (migrate.java,
+// devdb.java, bench, the tests). It owns the rules of a migration connection (no statement
+// timeout, simple query protocol, dead-client checks, waiting for a server that is still
+// starting), and runs a Migrator on it; SQL errors come out as a MigrationException.
+// MigrationSource says where migrations come from, Migrator applies them.
+
+//SOURCES ../DbClient.java MigrationSource.java Migrator.java MigrationException.java
+
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+
+final class Migrations {
+  private Migrations() {}
+
+  /** What a caller does with an open Migrator. */
+  interface Verb<T> { T run(Migrator m) throws SQLException; }
+
+  /** Applies pending migrations (dir null: the bundled ones) up to `to` (null: all); returns how many. Quiet. */
+  static int run(String url, Path dir, Integer to) {
+    return with(DbClient.parse(url), 0, MigrationSource.load(dir), QUIET, Duration.ofSeconds(60), m -> m.migrate(to, false));
+  }
+
+  /** Rolls back to `targetVersion` (0: everything); returns how many were rolled back. Quiet. */
+  static int rollback(String url, Path dir, int targetVersion) {
+    return with(DbClient.parse(url), 0, MigrationSource.load(dir), QUIET, Duration.ofSeconds(60), m -> m.rollback(targetVersion, false));
+  }
+
+  /**
+   * Connects (waiting up to `waitSeconds` for the server, see connect), runs `verb` on a
+   * Migrator that reports to `out`, and closes the connection. A failed SQL statement
+   * becomes a MigrationException (exit 1) with the server's message.
+   */
+  static <T> T with(DbClient.Target target, int waitSeconds, MigrationSource source, PrintStream out, Duration lockTimeout,
+      Verb<T> verb) {
+    try (Connection c = connect(target, waitSeconds)) {
+      Migrator m = new Migrator(c, source, out);
+      m.lockTimeout = lockTimeout;
+      return verb.run(m);
+    } catch (SQLException e) {
+      throw new MigrationException(ExitCode.FAILED, Migrator.serverMessage(e), e);
+    }
+  }
+
+  /** One unpooled connection, no statement timeout (migrations may build big indexes), dead-client checks on. */
+  static Connection connect(DbClient.Target target) throws SQLException {
+    DbClient.Settings s = DbClient.Settings.fromEnv(System.getenv());
+    if (System.getenv("DATABASE_STATEMENT_TIMEOUT_MS") == null) s.statementTimeoutMs = 0;
+    s.applicationName = "kodiai-migrate";
+    // Simple query protocol: a run of migrations travels as one message that the server stops
+    // at the first error, and error positions count characters of that message (see Migrator).
+    Connection c = DbClient.open(target.withParam("preferQueryMode", "simple"), s);
+    if (c.getMetaData().getDatabaseMajorVersion() >= 14) {
+      // A runner killed mid-migration: the server notices within a second and rolls back, releasing the lock.
+      try (Statement st = c.createStatement()) { st.execute("SET client_connection_check_interval = 1000"); }
+    }
+    return c;
+  }
+
+  /**
+   * Connects, retrying for up to `waitSeconds` while the server is not there yet (refused,
+   * unreachable, starting up, out of connection slots); a wrong password or database fails at once.
+   */
+  static Connection connect(DbClient.Target target, int waitSeconds) throws SQLException {
+    long deadline = System.nanoTime() + waitSeconds * 1_000_000_000L;
+    boolean told = false;
+    while (true) {
+      try {
+        return connect(target);
+      } catch (DbClient.DbException e) {
+        if (e.kind != DbClient.DbException.Kind.CONNECT || !worthWaitingFor(e) || waitSeconds <= 0) throw e;
+        if (System.nanoTime() > deadline)
+          throw new DbClient.DbException(e.kind, e.getMessage() + " (waited " + waitSeconds + " s)", e.getCause());
+        if (!told) { System.err.println("migrate: waiting up to " + waitSeconds + " s for the database: " + e.getMessage()); told = true; }
+        try {
+          Thread.sleep(500);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+      }
+    }
+  }
+
+  private static boolean worthWaitingFor(DbClient.DbException e) {
+    String state = e.getCause() instanceof SQLException se ? String.valueOf(se.getSQLState()) : "";
+    return state.startsWith("08") || state.equals("57P03") || state.equals("53300");
+  }
+
+  private static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());
+}
