@@ -1,11 +1,6 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//DEPS org.postgresql:postgresql:42.7.8
-//DEPS com.pgvector:pgvector:0.1.6
-//DEPS com.zaxxer:HikariCP:6.3.0
-//DEPS info.picocli:picocli:4.7.7
-//DEPS org.slf4j:slf4j-nop:2.0.17
-//SOURCES cli/Cli.java DbClient.java localpg/LocalCluster.java migration/MigrationSource.java migration/Migrator.java migration/AdvisoryLock.java migrate.java
+//SOURCES cli/Cli.java migration/Migrations.java localpg/LocalCluster.java localpg/Docker.java
 //FILES migrations/=migrations/*.sql
 //FILES compose.yaml
 //DESCRIPTION A local development database with pgvector and every migration applied: up, down [--purge], status, url.
@@ -29,16 +24,21 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "devdb", mixinStandardHelpOptions = true, version = "devdb 1.0",
     description = {"Runs kodiai's local development database: docker compose (compose.yaml) where a Docker engine answers,",
-        "otherwise a PostgreSQL cluster from the installed binaries, kept in .devdb/ on port ${DEFAULT-VALUE}."},
+        "otherwise a PostgreSQL cluster from the installed binaries, kept in .devdb/ on port "
+            + devdb.DEFAULT_PORT + " (--port, KODIAI_DEVDB_PORT)."},
     footerHeading = "%nExit codes:%n",
-    footer = {"  0  done", "  1  failed (the message says why)", "  2  usage error",
-        "  3  PostgreSQL or pgvector is missing and could not be installed (the message says how)"})
+    footer = {"  0  done", "  1  failed (the server or docker compose did not start; the message says why)", "  2  usage error",
+        "  3  the database does not answer", "  4  timed out waiting for another migration runner's lock",
+        "  5  the migrations disagree with the database (see ./jbang migrate@kodiai validate)",
+        "  6  PostgreSQL or pgvector is missing and could not be installed (the message says how)",
+        "(the same numbers mean the same in every kodiai-db command: see README.md)"})
 public class devdb implements Callable<Integer> {
   static final String USER = "kodiai", PASSWORD = "kodiai", DATABASE = "kodiai"; // dev-only credentials, as in compose.yaml
+  static final String DEFAULT_PORT = "54329";
 
   @Parameters(index = "0", paramLabel = "ACTION", description = "up | down | status | url") String action;
   @Option(names = "--purge", description = "With down: delete the data too.") boolean purge;
-  @Option(names = "--port", defaultValue = "${env:KODIAI_DEVDB_PORT:-54329}", description = "Port of the local cluster (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--port", defaultValue = "${env:KODIAI_DEVDB_PORT:-" + DEFAULT_PORT + "}", description = "Port of the local cluster (default: ${DEFAULT-VALUE}).")
   int port;
   @Option(names = "--dir", defaultValue = "${env:KODIAI_DEVDB_DIR}", description = "Where the local cluster keeps its data (default: .devdb/ in the repository).")
   Path dir;
@@ -47,13 +47,8 @@ public class devdb implements Callable<Integer> {
   @Option(names = "--no-install", description = "Do not try to install missing PostgreSQL/pgvector; just say how.") boolean noInstall;
   @Option(names = {"-v", "--verbose"}, description = "Show stack traces of errors.") boolean verbose;
 
-  static final class Failure extends RuntimeException {
-    final int code;
-    Failure(int code, String message) { super(message); this.code = code; }
-  }
-
   public Integer call() throws Exception {
-    boolean docker = !noDocker && dockerAnswers();
+    boolean docker = !noDocker && Docker.answers();
     return switch (action) {
       case "up" -> docker ? dockerUp() : localUp();
       case "down" -> docker ? dockerDown() : localDown();
@@ -64,8 +59,7 @@ public class devdb implements Callable<Integer> {
   }
 
   String url(boolean docker) {
-    return docker ? "postgresql://" + USER + ":" + PASSWORD + "@localhost:5432/" + DATABASE
-        : "postgresql://" + USER + ":" + PASSWORD + "@127.0.0.1:" + port + "/" + DATABASE;
+    return docker ? DbClient.url(USER, PASSWORD, "localhost", 5432, DATABASE) : DbClient.url(USER, PASSWORD, "127.0.0.1", port, DATABASE);
   }
 
   // ------------------------------------------------------------ local cluster
@@ -81,7 +75,7 @@ public class devdb implements Callable<Integer> {
       try {
         cluster.start();
       } catch (IOException e) {
-        throw new Failure(1, "PostgreSQL did not start: " + e.getMessage() + " | " + cluster.logTail().replace('\n', ' ')
+        throw new LocalPgException(ExitCode.FAILED, "PostgreSQL did not start: " + e.getMessage() + " | " + cluster.logTail().replace('\n', ' ')
             + " (is port " + port + " taken? use --port)");
       }
     }
@@ -102,28 +96,9 @@ public class devdb implements Callable<Integer> {
 
   /** The cluster, after making sure PostgreSQL and pgvector are installed (installing them if allowed). */
   LocalCluster cluster() throws Exception {
-    if (!installed()) {
-      Path script = MigrationSource.checkoutRoot() == null ? null : MigrationSource.checkoutRoot().resolve("scripts/install-postgres.sh");
-      if (noInstall || script == null || !Files.exists(script))
-        throw new Failure(3, "PostgreSQL >= 15 with pgvector >= 0.8 is needed: " + LocalCluster.INSTALL_HINT);
-      log("PostgreSQL or pgvector is missing: running " + script);
-      Process p = new ProcessBuilder("bash", script.toString()).inheritIO().start();
-      if (p.waitFor() != 0 || !installed())
-        throw new Failure(3, "installing PostgreSQL/pgvector failed (see above): " + LocalCluster.INSTALL_HINT);
-    }
+    Path root = MigrationSource.checkoutRoot();
+    PostgresInstall.ensure(!noInstall, root == null ? null : root.resolve("scripts/install-postgres.sh"), devdb::log);
     return new LocalCluster(dataDir(), port);
-  }
-
-  static boolean installed() {
-    try {
-      Path bin = LocalCluster.findBinDir();
-      Process p = new ProcessBuilder(bin.resolve("pg_config").toString(), "--sharedir").redirectErrorStream(true).start();
-      String share = new String(p.getInputStream().readAllBytes()).trim();
-      p.waitFor(10, TimeUnit.SECONDS);
-      return Files.exists(Path.of(share, "extension", "vector.control"));
-    } catch (Exception e) {
-      return false;
-    }
   }
 
   /** .devdb/pgdata in the repository; as root it must be reachable by the postgres user, else /var/tmp. */
@@ -148,16 +123,6 @@ public class devdb implements Callable<Integer> {
 
   // ------------------------------------------------------------------- docker
 
-  static boolean dockerAnswers() {
-    try {
-      Process p = new ProcessBuilder("docker", "info", "--format", "{{.ServerVersion}}").redirectErrorStream(true).start();
-      p.getInputStream().readAllBytes();
-      return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
-    } catch (IOException | InterruptedException e) {
-      return false;
-    }
-  }
-
   int dockerUp() throws Exception {
     log("starting the compose service postgres (pgvector/pgvector:pg17)");
     compose("up", "-d", "--wait");
@@ -178,7 +143,7 @@ public class devdb implements Callable<Integer> {
     List<String> cmd = new java.util.ArrayList<>(List.of("docker", "compose", "-p", "kodiai-db", "-f", file.toString()));
     cmd.addAll(List.of(args));
     Process p = new ProcessBuilder(cmd).inheritIO().start();
-    if (p.waitFor() != 0) throw new Failure(1, "docker compose " + String.join(" ", args) + " failed (see above)");
+    if (p.waitFor() != 0) throw new LocalPgException(ExitCode.FAILED, "docker compose " + String.join(" ", args) + " failed (see above)");
   }
 
   // ------------------------------------------------------------------ common
@@ -190,7 +155,7 @@ public class devdb implements Callable<Integer> {
       ResultSet rs = st.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + DATABASE + "'");
       if (!rs.next()) { st.execute("CREATE DATABASE " + DATABASE); log("created database " + DATABASE); }
     }
-    int applied = migrate.runMigrations(url, null, null);
+    int applied = Migrations.run(url, null, null);
     log(applied == 0 ? "migrations: up to date" : "migrations: applied " + applied);
     System.out.println("DATABASE_URL=" + url);
     return 0;
@@ -201,10 +166,10 @@ public class devdb implements Callable<Integer> {
     boolean running = docker || new LocalCluster(dataDir(), port).running();
     System.out.println("mode: " + (docker ? "docker compose" : "local cluster in " + dataDir()));
     if (!running) { System.out.println("state: stopped (start it with: ./jbang devdb@kodiai up)"); return 0; }
-    try (Connection c = migrate.connectForMigrations(url)) {
-      Migrator m = new Migrator(c, MigrationSource.load(null), System.out);
-      var entries = m.status();
-      System.out.println("state: running at " + DbClient.parse(url).redacted());
+    DbClient.Target target = DbClient.parse(url);
+    try (Connection c = Migrations.connect(target)) {
+      var entries = new Migrator(c, MigrationSource.load(null), System.out).status();
+      System.out.println("state: running at " + target.redacted());
       for (var e : entries) System.out.printf("  %03d %-36s %s%n", e.version(), e.name(), e.state().name().toLowerCase().replace('_', ' '));
       System.out.println("migrations: " + entries.stream().filter(e -> e.state() == Migrator.State.APPLIED).count() + " applied of " + entries.size());
     } catch (DbClient.DbException e) {
@@ -216,12 +181,6 @@ public class devdb implements Callable<Integer> {
   static void log(String s) { System.err.println("devdb: " + s); }
 
   public static void main(String[] args) {
-    CommandLine cl = Cli.withSafeUsageErrors(new CommandLine(new devdb())).setExecutionExceptionHandler((e, cmd, parsed) -> {
-      int code = e instanceof Failure f ? f.code : e instanceof Migrator.MigrationException m ? m.exitCode == 2 ? 2 : 1 : 1;
-      System.err.println("devdb: error: " + DbClient.redact(e.getMessage()));
-      if (((devdb) cmd.getCommand()).verbose) e.printStackTrace();
-      return code;
-    });
-    System.exit(cl.execute(args));
+    System.exit(Cli.commandLine(new devdb(), DbClient::redact).execute(args));
   }
 }

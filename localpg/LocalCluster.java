@@ -1,7 +1,10 @@
-// Shared source (//SOURCES LocalCluster.java): a PostgreSQL cluster run from the
-// installed server binaries, for the test harness (throwaway) and devdb (kept).
+// Shared source (//SOURCES localpg/LocalCluster.java): a PostgreSQL cluster run from the
+// installed server binaries (found by PostgresInstall), for the test harness and bench
+// (throwaway) and devdb (kept).
 // initdb and pg_ctl refuse to run as root, so as root every server command runs
 // as the `postgres` user through runuser, and the data folder belongs to it.
+
+//SOURCES PostgresInstall.java ../DbClient.java
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -21,8 +24,6 @@ import java.util.stream.Stream;
 
 final class LocalCluster {
   static final String OS_USER_WHEN_ROOT = "postgres";
-  static final String INSTALL_HINT =
-      "run `sudo scripts/install-postgres.sh` (Debian 12/13), or install PostgreSQL >= 15 with pgvector >= 0.8 yourself";
 
   final Path dataDir;   // the cluster's PGDATA
   final int port;       // TCP port on 127.0.0.1; no Unix socket, so deep paths do not matter
@@ -31,42 +32,11 @@ final class LocalCluster {
   LocalCluster(Path dataDir, int port) {
     this.dataDir = dataDir.toAbsolutePath();
     this.port = port;
-    this.binDir = findBinDir();
+    this.binDir = PostgresInstall.binDir();
   }
 
   static boolean runningAsRoot() {
     return "root".equals(System.getProperty("user.name"));
-  }
-
-  /** The server binaries: $KODIAI_PG_BINDIR, else `pg_config --bindir`, else the newest /usr/lib/postgresql/N/bin. */
-  static Path findBinDir() {
-    String env = System.getenv("KODIAI_PG_BINDIR");
-    if (env != null && !env.isBlank()) return checkBin(Path.of(env));
-    try {
-      Process p = new ProcessBuilder("pg_config", "--bindir").redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-      if (p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0 && Files.isExecutable(Path.of(out, "initdb")))
-        return Path.of(out);
-    } catch (IOException | InterruptedException ignored) {
-      // no pg_config on PATH: look in Debian's layout next
-    }
-    Path debian = Path.of("/usr/lib/postgresql");
-    if (Files.isDirectory(debian)) {
-      try (Stream<Path> s = Files.list(debian)) {
-        var newest = s.filter(d -> d.getFileName().toString().matches("\\d+") && Files.isExecutable(d.resolve("bin/initdb")))
-            .max(Comparator.comparingInt(d -> Integer.parseInt(d.getFileName().toString())));
-        if (newest.isPresent()) return newest.get().resolve("bin");
-      } catch (IOException ignored) {
-        // fall through to the error below
-      }
-    }
-    throw new IllegalStateException("PostgreSQL server binaries (initdb, pg_ctl) not found: " + INSTALL_HINT);
-  }
-
-  private static Path checkBin(Path dir) {
-    if (!Files.isExecutable(dir.resolve("initdb")))
-      throw new IllegalStateException("KODIAI_PG_BINDIR=" + dir + " has no initdb");
-    return dir;
   }
 
   static int freePort() {
@@ -170,8 +140,7 @@ final class LocalCluster {
   }
 
   String url(String user, String password, String database) {
-    return "postgresql://" + user + ":" + java.net.URLEncoder.encode(password, StandardCharsets.UTF_8)
-        + "@127.0.0.1:" + port + "/" + database;
+    return DbClient.url(user, password, "127.0.0.1", port, database);
   }
 
   /** The tail of the server log, for error messages when start fails. */

@@ -19,7 +19,7 @@ class HarnessTest {
   @Test void runsOnTheSourceTheEnvironmentCallsFor() {
     String env = System.getenv(TestDatabase.ENV_URL);
     TestDatabase.Source expected = env != null && !env.isBlank() ? TestDatabase.Source.ENV
-        : TestDatabase.dockerAnswers() ? TestDatabase.Source.TESTCONTAINERS : TestDatabase.Source.LOCAL_CLUSTER;
+        : Docker.answers() ? TestDatabase.Source.TESTCONTAINERS : TestDatabase.Source.LOCAL_CLUSTER;
     assertEquals(expected, TestDatabase.source());
   }
 

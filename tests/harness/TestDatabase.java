@@ -1,9 +1,11 @@
 // The PostgreSQL (with pgvector >= 0.8) that the tests run against, chosen once per run:
 //   1. KODIAI_TEST_DATABASE_URL, an admin URL, if set;
-//   2. else Testcontainers with pgvector/pgvector:pg17, if a Docker engine answers;
+//   2. else Testcontainers with pgvector/pgvector:pg17, if a Docker engine answers (localpg/Docker.java);
 //   3. else a throwaway cluster from the installed PostgreSQL binaries: initdb into a
 //      temporary folder, a free port on 127.0.0.1, stopped and deleted at the end of
 //      the run (a shutdown hook covers failures; stale ones from killed runs are swept).
+
+//SOURCES ../../localpg/LocalCluster.java ../../localpg/Docker.java ../SchemaCheck.java
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -44,7 +46,7 @@ final class TestDatabase {
 
   private static void start() {
     String env = System.getenv(ENV_URL);
-    source = choose(env, env == null && dockerAnswers());
+    source = choose(env, env == null && Docker.answers());
     try {
       switch (source) {
         case ENV -> adminUrl = env.trim();
@@ -54,19 +56,6 @@ final class TestDatabase {
       checkPgvector(adminUrl);
     } catch (Exception e) {
       throw new IllegalStateException("test database (" + source + "): " + DbClient.redact(e.getMessage()), e);
-    }
-  }
-
-  /** A cheap look for an engine first: Testcontainers' own probe is slow when there is none. */
-  static boolean dockerAnswers() {
-    String host = System.getenv("DOCKER_HOST");
-    boolean socket = Files.exists(Path.of("/var/run/docker.sock"))
-        || Files.exists(Path.of(System.getProperty("user.home"), ".docker/run/docker.sock"));
-    if ((host == null || host.isBlank()) && !socket) return false;
-    try {
-      return Containers.dockerAvailable();
-    } catch (Throwable t) {
-      return false;
     }
   }
 
@@ -116,26 +105,21 @@ final class TestDatabase {
     try (Connection c = DbClient.open(url); Statement st = c.createStatement();
          ResultSet rs = st.executeQuery("SELECT default_version FROM pg_available_extensions WHERE name = 'vector'")) {
       if (!rs.next())
-        throw new SQLException("pgvector is not installed on the test server: " + LocalCluster.INSTALL_HINT);
+        throw new SQLException("pgvector is not installed on the test server: " + PostgresInstall.INSTALL_HINT);
       String v = rs.getString(1);
       if (!SchemaCheck.atLeast(v, SchemaCheck.MIN_VECTOR_VERSION))
-        throw new SQLException("pgvector " + v + " is too old (need >= 0.8): " + LocalCluster.INSTALL_HINT);
+        throw new SQLException("pgvector " + v + " is too old (need >= 0.8): " + PostgresInstall.INSTALL_HINT);
     }
   }
 
   /** Testcontainers lives in its own class so that it is loaded only where Docker answers. */
   static final class Containers {
-    static boolean dockerAvailable() {
-      return org.testcontainers.DockerClientFactory.instance().isDockerAvailable();
-    }
-
     static String start() {
       var image = org.testcontainers.utility.DockerImageName.parse(IMAGE).asCompatibleSubstituteFor("postgres");
       var pg = new org.testcontainers.containers.PostgreSQLContainer<>(image);
       pg.start();
       container = pg;
-      return "postgresql://" + pg.getUsername() + ":" + pg.getPassword() + "@" + pg.getHost() + ":"
-          + pg.getMappedPort(5432) + "/" + pg.getDatabaseName();
+      return DbClient.url(pg.getUsername(), pg.getPassword(), pg.getHost(), pg.getMappedPort(5432), pg.getDatabaseName());
     }
   }
 }

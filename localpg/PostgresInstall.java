@@ -1,0 +1,79 @@
+// Shared source: the one place that knows where the installed PostgreSQL server binaries
+// are, whether pgvector is installed beside them, and how to install both
+// (scripts/install-postgres.sh). Used by LocalCluster (tests, bench) and devdb.
+
+//SOURCES LocalPgException.java
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+final class PostgresInstall {
+  private PostgresInstall() {}
+
+  static final String INSTALL_HINT =
+      "run `sudo scripts/install-postgres.sh` (Debian 12/13), or install PostgreSQL >= 15 with pgvector >= 0.8 yourself";
+
+  /** The server binaries: $KODIAI_PG_BINDIR, else `pg_config --bindir`, else the newest /usr/lib/postgresql/N/bin. */
+  static Path binDir() {
+    String env = System.getenv("KODIAI_PG_BINDIR");
+    if (env != null && !env.isBlank()) {
+      Path dir = Path.of(env);
+      if (!Files.isExecutable(dir.resolve("initdb")))
+        throw new LocalPgException(ExitCode.MISSING_TOOL, "KODIAI_PG_BINDIR=" + dir + " has no initdb");
+      return dir;
+    }
+    String out = output("pg_config", "--bindir");
+    if (out != null && Files.isExecutable(Path.of(out, "initdb"))) return Path.of(out);
+    Path debian = Path.of("/usr/lib/postgresql");
+    if (Files.isDirectory(debian)) {
+      try (Stream<Path> s = Files.list(debian)) {
+        var newest = s.filter(d -> d.getFileName().toString().matches("\\d+") && Files.isExecutable(d.resolve("bin/initdb")))
+            .max(Comparator.comparingInt(d -> Integer.parseInt(d.getFileName().toString())));
+        if (newest.isPresent()) return newest.get().resolve("bin");
+      } catch (IOException ignored) {
+        // fall through to the error below
+      }
+    }
+    throw new LocalPgException(ExitCode.MISSING_TOOL, "PostgreSQL server binaries (initdb, pg_ctl) not found: " + INSTALL_HINT);
+  }
+
+  /** True when the server binaries are there and pgvector is installed for them. */
+  static boolean ready() {
+    try {
+      String share = output(binDir().resolve("pg_config").toString(), "--sharedir");
+      return share != null && Files.exists(Path.of(share, "extension", "vector.control"));
+    } catch (LocalPgException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Makes sure PostgreSQL and pgvector are installed: runs `script` (scripts/install-postgres.sh,
+   * null when not in a checkout) if allowed, else says how; MISSING_TOOL when it cannot.
+   */
+  static void ensure(boolean mayInstall, Path script, java.util.function.Consumer<String> log) throws IOException, InterruptedException {
+    if (ready()) return;
+    if (!mayInstall || script == null || !Files.exists(script))
+      throw new LocalPgException(ExitCode.MISSING_TOOL, "PostgreSQL >= 15 with pgvector >= 0.8 is needed: " + INSTALL_HINT);
+    log.accept("PostgreSQL or pgvector is missing: running " + script);
+    Process p = new ProcessBuilder("bash", script.toString()).inheritIO().start();
+    if (p.waitFor() != 0 || !ready())
+      throw new LocalPgException(ExitCode.MISSING_TOOL, "installing PostgreSQL/pgvector failed (see above): " + INSTALL_HINT);
+  }
+
+  /** The trimmed output of a command that exits 0 within 10 s; null otherwise. */
+  private static String output(String... cmd) {
+    try {
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+      return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0 ? out : null;
+    } catch (IOException | InterruptedException e) {
+      return null;
+    }
+  }
+}
