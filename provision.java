@@ -1,6 +1,5 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//DEPS info.picocli:picocli:4.7.7
 //SOURCES cli/Cli.java azure/AzCli.java azure/ProvisionInputs.java
 //DESCRIPTION Create (or confirm) an Azure Database for PostgreSQL Flexible Server for kodiai, with pgvector allow-listed: idempotent, secret-safe, drives the Azure CLI (az).
 
@@ -19,341 +18,366 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "provision", mixinStandardHelpOptions = true, version = "provision 0.1.0",
-        sortOptions = false, usageHelpAutoWidth = true,
-        description = {
-            "Creates, or confirms, an Azure Database for PostgreSQL Flexible Server for kodiai: resource group, server "
-                + "(public access, no firewall rule), VECTOR in azure.extensions, the database, and a firewall rule per "
-                + "--allow-ip. Each step looks first and changes only what is missing, so running it again is safe and quick.",
-            "",
-            "The admin password comes only from the environment variable KODIAI_PG_ADMIN_PASSWORD or from "
-                + "--admin-password-file; without either, a strong one is generated for a new server and written only to "
-                + "--env-file (without --env-file the run stops before changing anything).",
-            ""},
-        footer = {"",
-            "Exit codes:",
-            "  0  done (or, with --dry-run, planned)",
-            "  1  an az step failed or timed out (the step and az's message are printed)",
-            "  2  invalid usage or input (nothing was run that changes anything)",
-            "  3  the Azure CLI (az) was not found",
-            "  4  az is not logged in (run 'az login')",
-            "  5  local error (e.g. the env file could not be written)",
-            "",
-            "Documentation: docs/provision.md"})
+    sortOptions = false, usageHelpAutoWidth = true,
+    description = {
+      "Creates, or confirms, an Azure Database for PostgreSQL Flexible Server for kodiai: resource group, server "
+        + "(public access, no firewall rule), VECTOR in azure.extensions, the database, and a firewall rule per "
+        + "--allow-ip. Each step looks first and changes only what is missing, so running it again is safe and quick.",
+      "",
+      "The admin password comes only from the environment variable KODIAI_PG_ADMIN_PASSWORD or from "
+        + "--admin-password-file; without either, a strong one is generated for a new server and written only to "
+        + "--env-file (without --env-file the run stops before changing anything).",
+      ""},
+    footer = {"",
+      "Exit codes:",
+      "  0  done (or, with --dry-run, planned)",
+      "  1  an az step failed or timed out (the step and az's message are printed)",
+      "  2  invalid usage or input (nothing was run that changes anything)",
+      "  6  the Azure CLI (az) was not found",
+      "  7  az is not logged in (run 'az login')",
+      "  8  local error (e.g. the env file could not be written)",
+      "(the same numbers mean the same in every kodiai-db command: see README.md)",
+      "",
+      "Documentation: docs/provision.md"})
 public class provision implements Callable<Integer> {
 
-    static final int EXIT_OK = 0, EXIT_AZ_FAILED = 1, EXIT_USAGE = 2, EXIT_NO_AZ = 3,
-            EXIT_NOT_LOGGED_IN = 4, EXIT_LOCAL = 5;
-    static final String PASSWORD_ENV = "KODIAI_PG_ADMIN_PASSWORD";
+  static final String PASSWORD_ENV = "KODIAI_PG_ADMIN_PASSWORD";
 
-    @Option(names = {"-g", "--resource-group"}, paramLabel = "NAME",
-            defaultValue = "${env:KODIAI_AZ_RESOURCE_GROUP:-kodiai-rg}",
-            description = "Resource group (env KODIAI_AZ_RESOURCE_GROUP; default: ${DEFAULT-VALUE}).")
-    String resourceGroup;
+  @Option(names = {"-g", "--resource-group"}, paramLabel = "NAME",
+      defaultValue = "${env:KODIAI_AZ_RESOURCE_GROUP:-kodiai-rg}",
+      description = "Resource group (env KODIAI_AZ_RESOURCE_GROUP; default: ${DEFAULT-VALUE}).")
+  String resourceGroup;
 
-    @Option(names = {"-l", "--location"}, paramLabel = "REGION",
-            defaultValue = "${env:KODIAI_AZ_LOCATION:-eastus}",
-            description = "Azure region for new resources (env KODIAI_AZ_LOCATION; default: ${DEFAULT-VALUE}).")
-    String location;
+  @Option(names = {"-l", "--location"}, paramLabel = "REGION",
+      defaultValue = "${env:KODIAI_AZ_LOCATION:-eastus}",
+      description = "Azure region for new resources (env KODIAI_AZ_LOCATION; default: ${DEFAULT-VALUE}).")
+  String location;
 
-    @Option(names = {"-s", "--server-name"}, paramLabel = "NAME",
-            defaultValue = "${env:KODIAI_AZ_SERVER_NAME}",
-            description = "Server name, 3-63 lowercase letters, digits, '-'; globally unique (env KODIAI_AZ_SERVER_NAME; required).")
-    String serverName;
+  @Option(names = {"-s", "--server-name"}, paramLabel = "NAME",
+      defaultValue = "${env:KODIAI_AZ_SERVER_NAME}",
+      description = "Server name, 3-63 lowercase letters, digits, '-'; globally unique (env KODIAI_AZ_SERVER_NAME; required).")
+  String serverName;
 
-    @Option(names = {"-u", "--admin-user"}, paramLabel = "USER",
-            defaultValue = "${env:KODIAI_PG_ADMIN_USER:-kodiaiadmin}",
-            description = "Admin login of a new server (env KODIAI_PG_ADMIN_USER; default: ${DEFAULT-VALUE}).")
-    String adminUser;
+  @Option(names = {"-u", "--admin-user"}, paramLabel = "USER",
+      defaultValue = "${env:KODIAI_PG_ADMIN_USER:-kodiaiadmin}",
+      description = "Admin login of a new server (env KODIAI_PG_ADMIN_USER; default: ${DEFAULT-VALUE}).")
+  String adminUser;
 
-    @Option(names = "--admin-password-file", paramLabel = "FILE",
-            defaultValue = "${env:KODIAI_PG_ADMIN_PASSWORD_FILE}",
-            description = "Read the admin password from FILE (first line; env KODIAI_PG_ADMIN_PASSWORD_FILE). Wins over env " + PASSWORD_ENV + ".")
-    Path adminPasswordFile;
+  @Option(names = "--admin-password-file", paramLabel = "FILE",
+      defaultValue = "${env:KODIAI_PG_ADMIN_PASSWORD_FILE}",
+      description = "Read the admin password from FILE (first line; env KODIAI_PG_ADMIN_PASSWORD_FILE). Wins over env " + PASSWORD_ENV + ".")
+  Path adminPasswordFile;
 
-    @Option(names = "--pg-version", paramLabel = "N", defaultValue = "${env:KODIAI_AZ_PG_VERSION:-17}",
-            description = "PostgreSQL major version (env KODIAI_AZ_PG_VERSION; default: ${DEFAULT-VALUE}).")
-    String pgVersion;
+  @Option(names = "--pg-version", paramLabel = "N", defaultValue = "${env:KODIAI_AZ_PG_VERSION:-17}",
+      description = "PostgreSQL major version (env KODIAI_AZ_PG_VERSION; default: ${DEFAULT-VALUE}).")
+  String pgVersion;
 
-    @Option(names = "--tier", paramLabel = "TIER", defaultValue = "${env:KODIAI_AZ_TIER:-Burstable}",
-            description = "Burstable, GeneralPurpose or MemoryOptimized (env KODIAI_AZ_TIER; default: ${DEFAULT-VALUE}).")
-    String tier;
+  @Option(names = "--tier", paramLabel = "TIER", defaultValue = "${env:KODIAI_AZ_TIER:-Burstable}",
+      description = "Burstable, GeneralPurpose or MemoryOptimized (env KODIAI_AZ_TIER; default: ${DEFAULT-VALUE}).")
+  String tier;
 
-    @Option(names = "--sku", paramLabel = "SKU", defaultValue = "${env:KODIAI_AZ_SKU:-Standard_B1ms}",
-            description = "Compute SKU (env KODIAI_AZ_SKU; default: ${DEFAULT-VALUE}).")
-    String sku;
+  @Option(names = "--sku", paramLabel = "SKU", defaultValue = "${env:KODIAI_AZ_SKU:-Standard_B1ms}",
+      description = "Compute SKU (env KODIAI_AZ_SKU; default: ${DEFAULT-VALUE}).")
+  String sku;
 
-    @Option(names = "--storage-gb", paramLabel = "GIB", defaultValue = "${env:KODIAI_AZ_STORAGE_GB:-32}",
-            description = "Storage in GiB, 32 or more (env KODIAI_AZ_STORAGE_GB; default: ${DEFAULT-VALUE}).")
-    int storageGb;
+  @Option(names = "--storage-gb", paramLabel = "GIB", defaultValue = "${env:KODIAI_AZ_STORAGE_GB:-32}",
+      description = "Storage in GiB, 32 or more (env KODIAI_AZ_STORAGE_GB; default: ${DEFAULT-VALUE}).")
+  int storageGb;
 
-    @Option(names = {"-d", "--database"}, paramLabel = "NAME", defaultValue = "${env:KODIAI_PG_DATABASE:-kodiai}",
-            description = "Database to create (env KODIAI_PG_DATABASE; default: ${DEFAULT-VALUE}).")
-    String database;
+  @Option(names = {"-d", "--database"}, paramLabel = "NAME", defaultValue = "${env:KODIAI_PG_DATABASE:-kodiai}",
+      description = "Database to create (env KODIAI_PG_DATABASE; default: ${DEFAULT-VALUE}).")
+  String database;
 
-    @Option(names = "--allow-ip", paramLabel = "IP|A-B|A/N", split = ",", defaultValue = "${env:KODIAI_AZ_ALLOW_IP}",
-            description = "Firewall rule for an IPv4 address, range or CIDR block; repeatable or comma-separated (env KODIAI_AZ_ALLOW_IP). 0.0.0.0 is refused.")
-    List<String> allowIps = new ArrayList<>();
+  @Option(names = "--allow-ip", paramLabel = "IP|A-B|A/N", split = ",", defaultValue = "${env:KODIAI_AZ_ALLOW_IP}",
+      description = "Firewall rule for an IPv4 address, range or CIDR block; repeatable or comma-separated (env KODIAI_AZ_ALLOW_IP). 0.0.0.0 is refused.")
+  List<String> allowIps = new ArrayList<>();
 
-    @Option(names = "--allow-all-azure-services",
-            description = "Also add the 0.0.0.0 rule: ANY Azure-hosted address (any tenant) may connect. Off by default.")
-    boolean allowAzureServices;
+  @Option(names = "--allow-all-azure-services",
+      description = "Also add the 0.0.0.0 rule: ANY Azure-hosted address (any tenant) may connect. Off by default.")
+  boolean allowAzureServices;
 
-    @Option(names = "--allow-public-internet",
-            description = "Also add 0.0.0.0-255.255.255.255: the WHOLE INTERNET may connect. Off by default.")
-    boolean allowPublicInternet;
+  @Option(names = "--allow-public-internet",
+      description = "Also add 0.0.0.0-255.255.255.255: the WHOLE INTERNET may connect. Off by default.")
+  boolean allowPublicInternet;
 
-    @Option(names = "--env-file", paramLabel = "FILE", defaultValue = "${env:KODIAI_AZ_ENV_FILE}",
-            description = "Write DATABASE_URL (with the password) to FILE, mode 0600 (env KODIAI_AZ_ENV_FILE).")
-    Path envFile;
+  @Option(names = "--env-file", paramLabel = "FILE", defaultValue = "${env:KODIAI_AZ_ENV_FILE}",
+      description = "Write DATABASE_URL (with the password) to FILE, mode 0600 (env KODIAI_AZ_ENV_FILE).")
+  Path envFile;
 
-    @Option(names = "--dry-run",
-            description = "Run only read-only az calls (account/show); print the commands that would change something.")
-    boolean dryRun;
+  @Option(names = "--dry-run",
+      description = "Run only read-only az calls (account/show); print the commands that would change something.")
+  boolean dryRun;
 
-    @Option(names = "--az", paramLabel = "PATH", defaultValue = "${env:KODIAI_AZ_CLI}",
-            description = "The az executable (env KODIAI_AZ_CLI; default: az on PATH).")
-    String azPath;
+  @Option(names = "--az", paramLabel = "PATH", defaultValue = "${env:KODIAI_AZ_CLI}",
+      description = "The az executable (env KODIAI_AZ_CLI; default: az on PATH).")
+  String azPath;
 
-    @Option(names = "--step-timeout", paramLabel = "SECONDS", defaultValue = "${env:KODIAI_AZ_STEP_TIMEOUT:-300}",
-            description = "Timeout of each az call except server create (env KODIAI_AZ_STEP_TIMEOUT; default: ${DEFAULT-VALUE}).")
-    int stepTimeout;
+  @Option(names = "--step-timeout", paramLabel = "SECONDS", defaultValue = "${env:KODIAI_AZ_STEP_TIMEOUT:-300}",
+      description = "Timeout of each az call except server create (env KODIAI_AZ_STEP_TIMEOUT; default: ${DEFAULT-VALUE}).")
+  int stepTimeout;
 
-    @Option(names = "--create-timeout", paramLabel = "SECONDS", defaultValue = "${env:KODIAI_AZ_CREATE_TIMEOUT:-1800}",
-            description = "Timeout of server create (env KODIAI_AZ_CREATE_TIMEOUT; default: ${DEFAULT-VALUE}).")
-    int createTimeout;
+  @Option(names = "--create-timeout", paramLabel = "SECONDS", defaultValue = "${env:KODIAI_AZ_CREATE_TIMEOUT:-1800}",
+      description = "Timeout of server create (env KODIAI_AZ_CREATE_TIMEOUT; default: ${DEFAULT-VALUE}).")
+  int createTimeout;
 
-    @Option(names = {"-v", "--verbose"}, description = "Show each az command (secrets redacted) and stack traces.")
-    boolean verbose;
+  @Option(names = {"-v", "--verbose"}, description = "Show each az command (secrets redacted) and stack traces.")
+  boolean verbose;
 
-    private final Map<String, String> env;
-    private final PrintStream out;
-    private final PrintStream err;
-    private AzCli az;
-    private int changes;
+  private final Map<String, String> env;
+  private final PrintStream out;
+  private final PrintStream err;
+  // What the steps learn and share, in the order they learn it.
+  private ProvisionInputs.Inputs in;
+  private String password;        // null: not given (and, for an existing server, not needed)
+  private AzCli az;
+  private Duration step;          // timeout of each az call but server create
+  private boolean groupExists;
+  private List<String> server;    // sku, tier, version, storage GiB, host, state; null: no such server
+  private String host;
+  private boolean envWritten;
+  private int changes;
 
-    provision(Map<String, String> env, PrintStream out, PrintStream err) {
-        this.env = env;
-        this.out = out;
-        this.err = err;
+  provision(Map<String, String> env, PrintStream out, PrintStream err) {
+    this.env = env;
+    this.out = out;
+    this.err = err;
+  }
+
+  public static void main(String[] args) {
+    System.exit(run(args, System.getenv(), System.out, System.err));
+  }
+
+  /** Entry point for tests: env replaces the process environment (PATH, password, what az sees). */
+  static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
+    provision app = new provision(env, out, err);
+    CommandLine cl = Cli.commandLine(app, msg -> app.az == null ? msg : app.az.redact(msg));
+    cl.setOut(new PrintWriter(out, true));
+    cl.setErr(new PrintWriter(err, true));
+    return cl.execute(args);
+  }
+
+  @Override
+  public Integer call() {
+    try {
+      validate();    // everything is checked before the first az call
+      findAz();
+      checkLogin();  // [1/7]
+      lookAround();  // does the group exist, and the server? nothing changes yet
+      keepPassword();
+      resourceGroup(); // [2/7]
+      server();        // [3/7]
+      extensions();    // [4/7]
+      database();      // [5/7]
+      firewall();      // [6/7]
+      result();        // [7/7]
+      return ExitCode.OK;
+    } catch (IOException e) {
+      throw new AzureException(ExitCode.LOCAL_ERROR, e.getClass().getSimpleName() + ": " + e.getMessage());
     }
+  }
 
-    public static void main(String[] args) {
-        System.exit(run(args, System.getenv(), System.out, System.err));
+  private void validate() {
+    in = ProvisionInputs.validate(serverName, resourceGroup, location, adminUser, pgVersion,
+        tier, sku, storageGb, database, allowIps, allowAzureServices, allowPublicInternet,
+        envFile, stepTimeout, createTimeout);
+    password = ProvisionInputs.password(adminPasswordFile, env.get(PASSWORD_ENV), adminUser);
+    step = Duration.ofSeconds(stepTimeout);
+  }
+
+  private void findAz() {
+    Path azExe = AzCli.locate(azPath, env);
+    if (azExe == null) {
+      throw new AzureException(ExitCode.MISSING_TOOL, (azPath == null || azPath.isBlank()
+          ? "the Azure CLI 'az' was not found on PATH"
+          : "--az " + azPath + " is not an executable file")
+          + ". Install it (https://learn.microsoft.com/cli/azure/install-azure-cli), or pass --az PATH.");
     }
+    az = new AzCli(azExe, env, verbose ? err : null, PASSWORD_ENV);
+    az.addSecret(password);
+  }
 
-    /** Entry point for tests: env replaces the process environment (PATH, password, what az sees). */
-    static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
-        provision app = new provision(env, out, err);
-        CommandLine cl = new CommandLine(app);
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        Cli.withSafeUsageErrors(cl); // exit 2 = EXIT_USAGE, values that may be secrets hidden
-        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            int code = EXIT_LOCAL;
-            String msg = ex.getMessage();
-            if (ex instanceof ProvisionInputs.Failure f) code = f.code;
-            else if (ex instanceof AzCli.AzException a) code = a.result.notLoggedIn() ? EXIT_NOT_LOGGED_IN : EXIT_AZ_FAILED;
-            else if (ex instanceof IOException) msg = ex.getClass().getSimpleName() + ": " + msg;
-            else msg = ex.toString();
-            if (app.az != null) msg = app.az.redact(msg);
-            if (code == EXIT_NOT_LOGGED_IN && !(ex instanceof ProvisionInputs.Failure)) {
-                msg += " (not logged in: run 'az login', then run provision again)";
-            }
-            err.println("provision: error: " + msg);
-            if (app.verbose) ex.printStackTrace(err);
-            return code;
-        });
-        return cl.execute(args);
+  /** 1. az present and logged in. */
+  private void checkLogin() throws IOException {
+    AzCli.Result acct = az.run(step, List.of("account", "show", "--query", "name", "-o", "tsv"));
+    if (acct.notLoggedIn()) {
+      throw new AzureException(ExitCode.NOT_LOGGED_IN,
+          "az is not logged in: run 'az login' (in a pipeline: az login --service-principal or --identity), then run provision again");
     }
+    if (!acct.ok()) throw az.failure("[1/7] az account show", step, acct);
+    report(1, "az " + az.executable() + ": logged in, subscription " + acct.stdout().strip());
+  }
 
-    @Override
-    public Integer call() throws Exception {
-        // Everything is validated before the first az call.
-        ProvisionInputs.Inputs in = ProvisionInputs.validate(serverName, resourceGroup, location, adminUser, pgVersion,
-                tier, sku, storageGb, database, allowIps, allowAzureServices, allowPublicInternet,
-                envFile, stepTimeout, createTimeout);
-        String password = ProvisionInputs.password(adminPasswordFile, env.get(PASSWORD_ENV), adminUser);
+  /** Looks before changing anything: does the group exist, and the server? */
+  private void lookAround() throws IOException {
+    groupExists = exists("[2/7] resource group " + resourceGroup,
+        List.of("group", "show", "--name", resourceGroup, "--query", "name", "-o", "tsv"));
+    if (groupExists) {
+      AzCli.Result r = az.run(step, List.of("postgres", "flexible-server", "show", "--resource-group", resourceGroup,
+          "--name", serverName, "--query",
+          "[sku.name, sku.tier, version, storage.storageSizeGb, fullyQualifiedDomainName, state]", "-o", "tsv"));
+      if (r.ok()) server = List.of((r.stdout() + "\n\n\n\n\n\n").split("\\R", -1));
+      else if (!r.notFound()) throw az.failure("[3/7] server " + serverName, step, r);
+    }
+    host = server != null && !server.get(4).isBlank() ? server.get(4).strip() : serverName + ".postgres.database.azure.com";
+  }
 
-        Path azExe = AzCli.locate(azPath, env);
-        if (azExe == null) {
-            throw new ProvisionInputs.Failure(EXIT_NO_AZ, (azPath == null || azPath.isBlank()
-                    ? "the Azure CLI 'az' was not found on PATH"
-                    : "--az " + azPath + " is not an executable file")
-                    + ". Install it (https://learn.microsoft.com/cli/azure/install-azure-cli), or pass --az PATH.");
-        }
-        az = new AzCli(azExe, env, verbose ? err : null, PASSWORD_ENV);
+  /** A new server needs a password: given, or generated into --env-file; kept before anything is created. */
+  private void keepPassword() throws IOException {
+    if (server == null && password == null) {
+      if (dryRun) {
+        out.println("note: server " + serverName + " is new and no password was given: a real run generates one"
+            + (envFile == null ? " and stops unless --env-file FILE is given" : " and writes it to " + envFile));
+      } else if (envFile == null) {
+        throw new AzureException(ExitCode.USAGE, "server " + serverName + " does not exist and no admin password was given;"
+            + " nothing was changed. Either set " + PASSWORD_ENV + " or pass --admin-password-file FILE,"
+            + " or pass --env-file FILE to generate a strong password and keep it (with DATABASE_URL) in FILE");
+      } else {
+        password = ProvisionInputs.generatePassword();
         az.addSecret(password);
-        Duration step = Duration.ofSeconds(stepTimeout);
-
-        // 1. az present and logged in.
-        AzCli.Result acct = az.run(step, List.of("account", "show", "--query", "name", "-o", "tsv"));
-        if (acct.notLoggedIn()) {
-            throw new ProvisionInputs.Failure(EXIT_NOT_LOGGED_IN,
-                    "az is not logged in: run 'az login' (in a pipeline: az login --service-principal or --identity), then run provision again");
-        }
-        if (!acct.ok()) throw az.failure("[1/7] az account show", step, acct);
-        report(1, "az " + azExe + ": logged in, subscription " + acct.stdout().strip());
-
-        // Look before changing anything: does the group exist, and the server?
-        boolean groupExists = exists("[2/7] resource group " + resourceGroup,
-                List.of("group", "show", "--name", resourceGroup, "--query", "name", "-o", "tsv"));
-        List<String> server = null;
-        if (groupExists) {
-            AzCli.Result r = az.run(step, List.of("postgres", "flexible-server", "show", "--resource-group", resourceGroup,
-                    "--name", serverName, "--query",
-                    "[sku.name, sku.tier, version, storage.storageSizeGb, fullyQualifiedDomainName, state]", "-o", "tsv"));
-            if (r.ok()) server = List.of((r.stdout() + "\n\n\n\n\n\n").split("\\R", -1));
-            else if (!r.notFound()) throw az.failure("[3/7] server " + serverName, step, r);
-        }
-        boolean serverExists = server != null;
-        String host = serverExists && !server.get(4).isBlank() ? server.get(4).strip()
-                : serverName + ".postgres.database.azure.com";
-
-        if (!serverExists && password == null) {
-            if (dryRun) {
-                out.println("note: server " + serverName + " is new and no password was given: a real run generates one"
-                        + (envFile == null ? " and stops unless --env-file FILE is given" : " and writes it to " + envFile));
-            } else if (envFile == null) {
-                throw new ProvisionInputs.Failure(EXIT_USAGE, "server " + serverName + " does not exist and no admin password was given;"
-                        + " nothing was changed. Either set " + PASSWORD_ENV + " or pass --admin-password-file FILE,"
-                        + " or pass --env-file FILE to generate a strong password and keep it (with DATABASE_URL) in FILE");
-            } else {
-                password = ProvisionInputs.generatePassword();
-                az.addSecret(password);
-                out.println("note: generated a strong admin password; it is written only to " + envFile);
-            }
-        }
-        // Keep the password before creating anything, so a later failure cannot lose a generated one.
-        boolean envWritten = false;
-        if (envFile != null && password != null && !dryRun) {
-            envWritten = ProvisionInputs.writeEnvFile(envFile, ProvisionInputs.databaseUrl(adminUser, password, host, database), serverName);
-        }
-
-        // 2. Resource group.
-        if (groupExists) report(2, "resource group " + resourceGroup + ": exists");
-        else change(2, "resource group " + resourceGroup, "created in " + location, step,
-                List.of("group", "create", "--name", resourceGroup, "--location", location, "-o", "none"));
-
-        // 3. Server.
-        if (serverExists) {
-            report(3, "server " + serverName + ": exists (" + server.get(1) + " " + server.get(0) + ", PostgreSQL "
-                    + server.get(2) + ", " + server.get(3) + " GiB, state " + server.get(5) + "); left as it is");
-            compare("SKU", server.get(0), sku);
-            compare("tier", server.get(1), tier);
-            compare("version", server.get(2), pgVersion);
-            compare("storage GiB", server.get(3), String.valueOf(storageGb));
-        } else {
-            List<Object> create = new ArrayList<>(List.of("postgres", "flexible-server", "create",
-                    "--resource-group", resourceGroup, "--name", serverName, "--location", location,
-                    "--admin-user", adminUser, "--admin-password"));
-            create.add(new AzCli.Secret(password == null ? "" : password));
-            create.addAll(List.of("--version", pgVersion, "--tier", tier, "--sku-name", sku,
-                    "--storage-size", String.valueOf(storageGb), "--public-access", "None", "--yes", "-o", "none"));
-            change(3, "server " + serverName, "created (" + tier + " " + sku + ", PostgreSQL " + pgVersion + ", "
-                    + storageGb + " GiB, public access with no firewall rule)", Duration.ofSeconds(createTimeout), create);
-        }
-
-        // 4. pgvector allow-listed in azure.extensions (the list is replaced whole: keep every entry).
-        List<String> paramSet = List.of("postgres", "flexible-server", "parameter", "set", "--resource-group", resourceGroup,
-                "--server-name", serverName, "--name", "azure.extensions", "--value");
-        if (!serverExists && dryRun) {
-            change(4, "azure.extensions", "set to VECTOR", step, concat(paramSet, "VECTOR", "-o", "none"));
-        } else {
-            String current = az.runOrFail("[4/7] azure.extensions", step, List.of("postgres", "flexible-server", "parameter", "show",
-                    "--resource-group", resourceGroup, "--server-name", serverName, "--name", "azure.extensions",
-                    "--query", "value", "-o", "tsv")).stdout().strip();
-            String wanted = ProvisionInputs.withVector(current);
-            if (wanted.equals(current)) report(4, "azure.extensions: VECTOR already allow-listed (" + current + ")");
-            else change(4, "azure.extensions", "set to " + wanted + " (VECTOR added)", step, concat(paramSet, wanted, "-o", "none"));
-        }
-
-        // 5. Database.
-        List<String> dbArgs = List.of("--resource-group", resourceGroup, "--server-name", serverName, "--database-name", database);
-        if ((serverExists || !dryRun) && exists("[5/7] database " + database,
-                concat(List.of("postgres", "flexible-server", "db", "show"), dbArgs, "--query", "name", "-o", "tsv"))) {
-            report(5, "database " + database + ": exists");
-        } else {
-            change(5, "database " + database, "created", step,
-                    concat(List.of("postgres", "flexible-server", "db", "create"), dbArgs, "-o", "none"));
-        }
-
-        // 6. Firewall rules.
-        if (in.rules().isEmpty()) report(6, "firewall: no rule asked for (--allow-ip); the server accepts no client yet");
-        for (ProvisionInputs.Rule rule : in.rules()) firewall(rule, serverExists, step);
-
-        // 7. Result.
-        String url = ProvisionInputs.databaseUrl(adminUser, null, host, database);
-        report(7, dryRun ? "planned (dry run): " + changes + " change(s) would be made, none was made"
-                : "ready: " + changes + " change(s) made");
-        out.println("  host:         " + host);
-        out.println("  database:     " + database);
-        out.println("  user:         " + adminUser);
-        out.println("  DATABASE_URL: " + url);
-        if (envFile != null && !dryRun) {
-            out.println(password == null
-                    ? "  env file:     " + envFile + " left as it is: the password of the existing server is unknown here (set " + PASSWORD_ENV + " to write it)"
-                    : "  env file:     " + envFile + (envWritten ? " (written, mode 600)" : " (up to date, mode 600)"));
-        }
-        out.println("next: the migrations run CREATE EXTENSION vector in " + database + " (./jbang migrate@kodiai up)");
-        return EXIT_OK;
+        out.println("note: generated a strong admin password; it is written only to " + envFile);
+      }
     }
-
-    private void firewall(ProvisionInputs.Rule rule, boolean serverExists, Duration step) throws IOException {
-        String what = "firewall rule " + rule.name() + " ("
-                + (rule.start().equals(rule.end()) ? rule.start() : rule.start() + "-" + rule.end()) + ")";
-        List<Object> create = List.of("postgres", "flexible-server", "firewall-rule", "create", "--resource-group", resourceGroup,
-                "--name", serverName, "--rule-name", rule.name(), "--start-ip-address", rule.start(), "--end-ip-address", rule.end(), "-o", "none");
-        if (!serverExists && dryRun) { change(6, what, "created", step, create); return; }
-        AzCli.Result r = az.run(step, List.of("postgres", "flexible-server", "firewall-rule", "show", "--resource-group", resourceGroup,
-                "--name", serverName, "--rule-name", rule.name(), "--query", "[startIpAddress, endIpAddress]", "-o", "tsv"));
-        if (r.ok()) {
-            String[] have = (r.stdout() + "\n\n").split("\\R", -1);
-            if (have[0].strip().equals(rule.start()) && have[1].strip().equals(rule.end())) { report(6, what + ": exists"); return; }
-            change(6, what, "updated (was " + have[0].strip() + "-" + have[1].strip() + ")", step, create);
-        } else if (r.notFound()) {
-            change(6, what, "created", step, create);
-        } else {
-            throw az.failure("[6/7] " + what, step, r);
-        }
+    // Keep the password before creating anything, so a later failure cannot lose a generated one.
+    if (envFile != null && password != null && !dryRun) {
+      envWritten = ProvisionInputs.writeEnvFile(envFile, ProvisionInputs.databaseUrl(adminUser, password, host, database), serverName);
     }
+  }
 
-    /** A read-only look-up: true if it exists, false if az says not found, otherwise the step fails. */
-    private boolean exists(String step, List<?> args) throws IOException {
-        Duration t = Duration.ofSeconds(stepTimeout);
-        AzCli.Result r = az.run(t, args);
-        if (r.ok()) return true;
-        if (r.notFound()) return false;
-        throw az.failure(step, t, r);
-    }
+  /** 2. Resource group. */
+  private void resourceGroup() throws IOException {
+    if (groupExists) report(2, "resource group " + resourceGroup + ": exists");
+    else change(2, "resource group " + resourceGroup, "created in " + location, step,
+        List.of("group", "create", "--name", resourceGroup, "--location", location, "-o", "none"));
+  }
 
-    /** A change: run it (or, with --dry-run, print it); a failure stops the run. */
-    private void change(int n, String what, String done, Duration timeout, List<?> args) throws IOException {
-        changes++;
-        if (dryRun) {
-            report(n, what + ": to be " + done);
-            out.println("      would run: " + az.display(args));
-            return;
-        }
-        az.runOrFail("[" + n + "/7] " + what, timeout, args);
-        report(n, what + ": " + done);
+  /** 3. Server: created if missing; an existing one is left as it is (differences are warned about). */
+  private void server() throws IOException {
+    if (server != null) {
+      report(3, "server " + serverName + ": exists (" + server.get(1) + " " + server.get(0) + ", PostgreSQL "
+          + server.get(2) + ", " + server.get(3) + " GiB, state " + server.get(5) + "); left as it is");
+      compare("SKU", server.get(0), sku);
+      compare("tier", server.get(1), tier);
+      compare("version", server.get(2), pgVersion);
+      compare("storage GiB", server.get(3), String.valueOf(storageGb));
+      return;
     }
+    List<Object> create = new ArrayList<>(List.of("postgres", "flexible-server", "create",
+        "--resource-group", resourceGroup, "--name", serverName, "--location", location,
+        "--admin-user", adminUser, "--admin-password"));
+    create.add(new AzCli.Secret(password == null ? "" : password));
+    create.addAll(List.of("--version", pgVersion, "--tier", tier, "--sku-name", sku,
+        "--storage-size", String.valueOf(storageGb), "--public-access", "None", "--yes", "-o", "none"));
+    change(3, "server " + serverName, "created (" + tier + " " + sku + ", PostgreSQL " + pgVersion + ", "
+        + storageGb + " GiB, public access with no firewall rule)", Duration.ofSeconds(createTimeout), create);
+  }
 
-    private void compare(String what, String have, String asked) {
-        if (!have.strip().equalsIgnoreCase(asked)) {
-            err.println("provision: warning: server " + serverName + " has " + what + " " + have.strip()
-                    + ", asked for " + asked + "; it is left as it is");
-        }
+  /** 4. pgvector allow-listed in azure.extensions (the list is replaced whole: keep every entry). */
+  private void extensions() throws IOException {
+    List<String> paramSet = List.of("postgres", "flexible-server", "parameter", "set", "--resource-group", resourceGroup,
+        "--server-name", serverName, "--name", "azure.extensions", "--value");
+    if (server == null && dryRun) {
+      change(4, "azure.extensions", "set to VECTOR", step, concat(paramSet, "VECTOR", "-o", "none"));
+      return;
     }
+    String current = az.runOrFail("[4/7] azure.extensions", step, List.of("postgres", "flexible-server", "parameter", "show",
+        "--resource-group", resourceGroup, "--server-name", serverName, "--name", "azure.extensions",
+        "--query", "value", "-o", "tsv")).stdout().strip();
+    String wanted = ProvisionInputs.withVector(current);
+    if (wanted.equals(current)) report(4, "azure.extensions: VECTOR already allow-listed (" + current + ")");
+    else change(4, "azure.extensions", "set to " + wanted + " (VECTOR added)", step, concat(paramSet, wanted, "-o", "none"));
+  }
 
-    private void report(int n, String text) {
-        out.println("[" + n + "/7] " + text);
+  /** 5. Database. */
+  private void database() throws IOException {
+    List<String> dbArgs = List.of("--resource-group", resourceGroup, "--server-name", serverName, "--database-name", database);
+    if ((server != null || !dryRun) && exists("[5/7] database " + database,
+        concat(List.of("postgres", "flexible-server", "db", "show"), dbArgs, "--query", "name", "-o", "tsv"))) {
+      report(5, "database " + database + ": exists");
+    } else {
+      change(5, "database " + database, "created", step,
+          concat(List.of("postgres", "flexible-server", "db", "create"), dbArgs, "-o", "none"));
     }
+  }
 
-    private static List<Object> concat(List<?> head, Object... tail) {
-        List<Object> all = new ArrayList<>(head);
-        for (Object t : tail) {
-            if (t instanceof List<?> l) all.addAll(l); else all.add(t);
-        }
-        return all;
+  /** 6. Firewall rules, one per --allow-ip (and the two explicit opt-ins). */
+  private void firewall() throws IOException {
+    if (in.rules().isEmpty()) report(6, "firewall: no rule asked for (--allow-ip); the server accepts no client yet");
+    for (ProvisionInputs.Rule rule : in.rules()) firewall(rule);
+  }
+
+  /** 7. Result: what was done, and the URL (without the password). */
+  private void result() {
+    String url = ProvisionInputs.databaseUrl(adminUser, null, host, database);
+    report(7, dryRun ? "planned (dry run): " + changes + " change(s) would be made, none was made"
+        : "ready: " + changes + " change(s) made");
+    out.println("  host:         " + host);
+    out.println("  database:     " + database);
+    out.println("  user:         " + adminUser);
+    out.println("  DATABASE_URL: " + url);
+    if (envFile != null && !dryRun) {
+      out.println(password == null
+          ? "  env file:     " + envFile + " left as it is: the password of the existing server is unknown here (set " + PASSWORD_ENV + " to write it)"
+          : "  env file:     " + envFile + (envWritten ? " (written, mode 600)" : " (up to date, mode 600)"));
     }
+    out.println("next: the migrations run CREATE EXTENSION vector in " + database + " (./jbang migrate@kodiai up)");
+  }
+
+  private void firewall(ProvisionInputs.Rule rule) throws IOException {
+    String what = "firewall rule " + rule.name() + " ("
+        + (rule.start().equals(rule.end()) ? rule.start() : rule.start() + "-" + rule.end()) + ")";
+    List<Object> create = List.of("postgres", "flexible-server", "firewall-rule", "create", "--resource-group", resourceGroup,
+        "--name", serverName, "--rule-name", rule.name(), "--start-ip-address", rule.start(), "--end-ip-address", rule.end(), "-o", "none");
+    if (server == null && dryRun) { change(6, what, "created", step, create); return; }
+    AzCli.Result r = az.run(step, List.of("postgres", "flexible-server", "firewall-rule", "show", "--resource-group", resourceGroup,
+        "--name", serverName, "--rule-name", rule.name(), "--query", "[startIpAddress, endIpAddress]", "-o", "tsv"));
+    if (r.ok()) {
+      String[] have = (r.stdout() + "\n\n").split("\\R", -1);
+      if (have[0].strip().equals(rule.start()) && have[1].strip().equals(rule.end())) { report(6, what + ": exists"); return; }
+      change(6, what, "updated (was " + have[0].strip() + "-" + have[1].strip() + ")", step, create);
+    } else if (r.notFound()) {
+      change(6, what, "created", step, create);
+    } else {
+      throw az.failure("[6/7] " + what, step, r);
+    }
+  }
+
+  /** A read-only look-up: true if it exists, false if az says not found, otherwise the step fails. */
+  private boolean exists(String step, List<?> args) throws IOException {
+    Duration t = Duration.ofSeconds(stepTimeout);
+    AzCli.Result r = az.run(t, args);
+    if (r.ok()) return true;
+    if (r.notFound()) return false;
+    throw az.failure(step, t, r);
+  }
+
+  /** A change: run it (or, with --dry-run, print it); a failure stops the run. */
+  private void change(int n, String what, String done, Duration timeout, List<?> args) throws IOException {
+    changes++;
+    if (dryRun) {
+      report(n, what + ": to be " + done);
+      out.println("      would run: " + az.display(args));
+      return;
+    }
+    az.runOrFail("[" + n + "/7] " + what, timeout, args);
+    report(n, what + ": " + done);
+  }
+
+  private void compare(String what, String have, String asked) {
+    if (!have.strip().equalsIgnoreCase(asked)) {
+      err.println("provision: warning: server " + serverName + " has " + what + " " + have.strip()
+          + ", asked for " + asked + "; it is left as it is");
+    }
+  }
+
+  private void report(int n, String text) {
+    out.println("[" + n + "/7] " + text);
+  }
+
+  private static List<Object> concat(List<?> head, Object... tail) {
+    List<Object> all = new ArrayList<>(head);
+    for (Object t : tail) {
+      if (t instanceof List<?> l) all.addAll(l); else all.add(t);
+    }
+    return all;
+  }
 }

@@ -1,3 +1,6 @@
+// Shared source (//SOURCES azure/ProvisionInputs.java): no dependencies beyond the JDK.
+//SOURCES AzureException.java
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -18,236 +21,228 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Input validation and small pure helpers of provision.java: names, passwords,
- * firewall ranges, the azure.extensions list, DATABASE_URL and the env file.
- * Nothing here runs az.
- */
-public class ProvisionInputs {
+* Input validation and small pure helpers of provision.java: names, passwords,
+* firewall ranges, the azure.extensions list, DATABASE_URL and the env file.
+* Nothing here runs az.
+*/
+class ProvisionInputs {
 
-    static final int USAGE = 2;
+  /** One firewall rule: its name on the server and its IPv4 range. */
+  record Rule(String name, String start, String end) { }
 
-    /** A failure with its exit code; the message is safe to print (it never holds a secret). */
-    public static class Failure extends RuntimeException {
-        public final int code;
-        public Failure(int code, String message) { super(message); this.code = code; }
+  record Inputs(List<Rule> rules) { }
+
+  static final Set<String> RESERVED_USERS = Set.of("admin", "administrator", "root", "guest", "public",
+      "azure_superuser", "azure_pg_admin");
+  static final Set<String> TIERS = Set.of("Burstable", "GeneralPurpose", "MemoryOptimized");
+
+  static AzureException usage(String message) { return new AzureException(ExitCode.USAGE, message); }
+
+  static Inputs validate(String server, String group, String location, String user, String version,
+                 String tier, String sku, int storageGb, String database, List<String> allowIps,
+                 boolean azureServices, boolean publicInternet, Path envFile,
+                 int stepTimeout, int createTimeout) {
+    if (server == null || server.isBlank()) {
+      throw usage("--server-name is required (or set KODIAI_AZ_SERVER_NAME): 3-63 lowercase letters, digits and '-'");
     }
-
-    /** One firewall rule: its name on the server and its IPv4 range. */
-    public record Rule(String name, String start, String end) { }
-
-    public record Inputs(List<Rule> rules) { }
-
-    static final Set<String> RESERVED_USERS = Set.of("admin", "administrator", "root", "guest", "public",
-            "azure_superuser", "azure_pg_admin");
-    static final Set<String> TIERS = Set.of("Burstable", "GeneralPurpose", "MemoryOptimized");
-
-    static Failure usage(String message) { return new Failure(USAGE, message); }
-
-    public static Inputs validate(String server, String group, String location, String user, String version,
-                                  String tier, String sku, int storageGb, String database, List<String> allowIps,
-                                  boolean azureServices, boolean publicInternet, Path envFile,
-                                  int stepTimeout, int createTimeout) {
-        if (server == null || server.isBlank()) {
-            throw usage("--server-name is required (or set KODIAI_AZ_SERVER_NAME): 3-63 lowercase letters, digits and '-'");
-        }
-        if (!server.matches("[a-z0-9](?:[a-z0-9-]{1,61})[a-z0-9]")) {
-            throw usage("invalid --server-name '" + server + "': 3-63 lowercase letters, digits and '-', not starting or ending with '-'");
-        }
-        if (group == null || !group.matches("[-\\w.()]{1,90}") || group.endsWith(".")) {
-            throw usage("invalid --resource-group '" + group + "': 1-90 letters, digits, '_', '-', '.', '(', ')', not ending with '.'");
-        }
-        if (location == null || !location.matches("[a-z0-9]{2,40}")) {
-            throw usage("invalid --location '" + location + "': an Azure region name such as eastus or westeurope (lowercase, no spaces)");
-        }
-        if (user == null || !user.matches("[A-Za-z][A-Za-z0-9_]{0,62}")) {
-            throw usage("invalid --admin-user '" + user + "': 1-63 letters, digits and '_', starting with a letter");
-        }
-        String lower = user.toLowerCase(Locale.ROOT);
-        if (RESERVED_USERS.contains(lower) || lower.startsWith("pg_")) {
-            throw usage("invalid --admin-user '" + user + "': reserved by Azure (admin, administrator, root, guest, public,"
-                    + " azure_superuser, azure_pg_admin, and names starting with pg_)");
-        }
-        if (version == null || !version.matches("1[1-9]")) {
-            throw usage("invalid --pg-version '" + version + "': a PostgreSQL major version such as 17");
-        }
-        if (!TIERS.contains(tier)) throw usage("invalid --tier '" + tier + "': one of Burstable, GeneralPurpose, MemoryOptimized");
-        if (sku == null || !sku.matches("Standard_[A-Za-z0-9_]{2,40}")) {
-            throw usage("invalid --sku '" + sku + "': an Azure compute SKU such as Standard_B1ms");
-        }
-        if (storageGb < 32 || storageGb > 65536) throw usage("invalid --storage-gb " + storageGb + ": 32 to 65536 GiB");
-        if (database == null || !database.matches("[A-Za-z_][A-Za-z0-9_]{0,62}")) {
-            throw usage("invalid --database '" + database + "': 1-63 letters, digits and '_', not starting with a digit");
-        }
-        if (stepTimeout < 1 || createTimeout < 1) throw usage("timeouts must be at least 1 second");
-        if (envFile != null) {
-            Path parent = envFile.toAbsolutePath().getParent();
-            if (parent == null || !Files.isDirectory(parent)) throw usage("--env-file " + envFile + ": its directory does not exist");
-            if (Files.isDirectory(envFile)) throw usage("--env-file " + envFile + " is a directory");
-        }
-        Map<String, Rule> rules = new LinkedHashMap<>();
-        for (String spec : allowIps == null ? List.<String>of() : allowIps) {
-            if (spec == null || spec.isBlank()) continue;
-            Rule r = rule(spec.strip());
-            rules.put(r.name(), r);
-        }
-        if (azureServices) rules.put("kodiai-allow-azure-services", new Rule("kodiai-allow-azure-services", "0.0.0.0", "0.0.0.0"));
-        if (publicInternet) {
-            rules.put("kodiai-allow-public-internet", new Rule("kodiai-allow-public-internet", "0.0.0.0", "255.255.255.255"));
-        }
-        return new Inputs(List.copyOf(rules.values()));
+    if (!server.matches("[a-z0-9](?:[a-z0-9-]{1,61})[a-z0-9]")) {
+      throw usage("invalid --server-name '" + server + "': 3-63 lowercase letters, digits and '-', not starting or ending with '-'");
     }
-
-    private static final Pattern CIDR = Pattern.compile("([0-9.]+)/([0-9]{1,2})");
-
-    /** Parses IP, A-B or A/N into a rule; refuses 0.0.0.0 and anything wider than a /8. */
-    static Rule rule(String spec) {
-        long start, end;
-        Matcher m = CIDR.matcher(spec);
-        if (m.matches()) {
-            int bits = Integer.parseInt(m.group(2));
-            if (bits > 32) throw usage("invalid --allow-ip '" + spec + "': prefix length must be 0-32");
-            long mask = bits == 0 ? 0 : (0xFFFFFFFFL << (32 - bits)) & 0xFFFFFFFFL;
-            start = ip(m.group(1), spec) & mask;
-            end = start | (~mask & 0xFFFFFFFFL);
-        } else if (spec.contains("-")) {
-            String[] p = spec.split("-", 2);
-            start = ip(p[0].strip(), spec);
-            end = ip(p[1].strip(), spec);
-        } else {
-            start = end = ip(spec, spec);
-        }
-        if (start > end) throw usage("invalid --allow-ip '" + spec + "': the range ends before it starts");
-        if (start == 0) {
-            throw usage("refused --allow-ip '" + spec + "': 0.0.0.0 stands for every Azure-hosted address, and 0.0.0.0-255.255.255.255 for"
-                    + " the whole internet; if that is really meant, pass --allow-all-azure-services or --allow-public-internet");
-        }
-        if (end - start + 1 > (1L << 24)) {
-            throw usage("refused --allow-ip '" + spec + "': wider than a /8; pass --allow-public-internet if every address is really meant");
-        }
-        String s = ip(start), e = ip(end);
-        String name = "kodiai-" + s.replace('.', '-') + (start == end ? "" : "-to-" + e.replace('.', '-'));
-        return new Rule(name, s, e);
+    if (group == null || !group.matches("[-\\w.()]{1,90}") || group.endsWith(".")) {
+      throw usage("invalid --resource-group '" + group + "': 1-90 letters, digits, '_', '-', '.', '(', ')', not ending with '.'");
     }
-
-    static long ip(String text, String spec) {
-        if (!text.matches("(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(?:\\.(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}")) {
-            throw usage("invalid --allow-ip '" + spec + "': expected an IPv4 address (203.0.113.7), a range (A-B) or a CIDR block (A/N)");
-        }
-        long v = 0;
-        for (String part : text.split("\\.")) v = (v << 8) | Long.parseLong(part);
-        return v;
+    if (location == null || !location.matches("[a-z0-9]{2,40}")) {
+      throw usage("invalid --location '" + location + "': an Azure region name such as eastus or westeurope (lowercase, no spaces)");
     }
-
-    static String ip(long v) {
-        return ((v >> 24) & 255) + "." + ((v >> 16) & 255) + "." + ((v >> 8) & 255) + "." + (v & 255);
+    if (user == null || !user.matches("[A-Za-z][A-Za-z0-9_]{0,62}")) {
+      throw usage("invalid --admin-user '" + user + "': 1-63 letters, digits and '_', starting with a letter");
     }
-
-    /**
-     * The admin password: from FILE (wins) or the environment value; null when neither is given.
-     * Validated against Azure's rules; messages never include it.
-     */
-    public static String password(Path file, String envValue, String user) {
-        String pw;
-        String source;
-        if (file != null) {
-            source = "--admin-password-file " + file;
-            try {
-                pw = Files.readString(file, StandardCharsets.UTF_8);
-            } catch (IOException | RuntimeException e) {
-                throw usage("cannot read " + source + ": " + e.getClass().getSimpleName());
-            }
-            pw = pw.replaceAll("[\r\n]+$", "");
-        } else if (envValue != null && !envValue.isEmpty()) {
-            source = "KODIAI_PG_ADMIN_PASSWORD";
-            pw = envValue;
-        } else {
-            return null;
-        }
-        if (pw.isEmpty()) throw usage("the admin password from " + source + " is empty");
-        if (pw.chars().anyMatch(c -> c < 32 || c == 127)) {
-            throw usage("the admin password from " + source + " contains a line break or control character");
-        }
-        if (pw.length() < 8 || pw.length() > 128) {
-            throw usage("the admin password from " + source + " must be 8-128 characters long (it has " + pw.length() + ")");
-        }
-        int classes = (pw.chars().anyMatch(Character::isUpperCase) ? 1 : 0)
-                + (pw.chars().anyMatch(Character::isLowerCase) ? 1 : 0)
-                + (pw.chars().anyMatch(Character::isDigit) ? 1 : 0)
-                + (pw.chars().anyMatch(c -> !Character.isLetterOrDigit(c)) ? 1 : 0);
-        if (classes < 3) {
-            throw usage("the admin password from " + source + " is too weak: it needs characters of three of these kinds:"
-                    + " uppercase, lowercase, digits, symbols");
-        }
-        if (user != null && user.length() >= 3 && pw.toLowerCase(Locale.ROOT).contains(user.toLowerCase(Locale.ROOT))) {
-            throw usage("the admin password from " + source + " must not contain the admin user name");
-        }
-        return pw;
+    String lower = user.toLowerCase(Locale.ROOT);
+    if (RESERVED_USERS.contains(lower) || lower.startsWith("pg_")) {
+      throw usage("invalid --admin-user '" + user + "': reserved by Azure (admin, administrator, root, guest, public,"
+          + " azure_superuser, azure_pg_admin, and names starting with pg_)");
     }
-
-    private static final String UPPER = "ABCDEFGHJKLMNPQRSTUVWXYZ", LOWER = "abcdefghijkmnopqrstuvwxyz",
-            DIGITS = "23456789", SYMBOLS = "-_.~";
-
-    /** 32 characters, all four kinds, only URL-safe symbols (so DATABASE_URL needs no escaping). */
-    public static String generatePassword() {
-        SecureRandom rnd = new SecureRandom();
-        String all = UPPER + LOWER + DIGITS + SYMBOLS;
-        List<Character> chars = new ArrayList<>();
-        for (String kind : List.of(UPPER, LOWER, DIGITS, SYMBOLS)) chars.add(kind.charAt(rnd.nextInt(kind.length())));
-        while (chars.size() < 32) chars.add(all.charAt(rnd.nextInt(all.length())));
-        Collections.shuffle(chars, rnd);
-        StringBuilder sb = new StringBuilder();
-        chars.forEach(sb::append);
-        return sb.toString();
+    if (version == null || !version.matches("1[1-9]")) {
+      throw usage("invalid --pg-version '" + version + "': a PostgreSQL major version such as 17");
     }
-
-    /** The azure.extensions value with VECTOR in it: unchanged if it is there, else every entry kept and VECTOR appended. */
-    public static String withVector(String current) {
-        List<String> entries = new ArrayList<>();
-        for (String e : current.split(",")) if (!e.isBlank()) entries.add(e.strip());
-        if (entries.stream().anyMatch(e -> e.equalsIgnoreCase("VECTOR"))) return current;
-        entries.add("VECTOR");
-        return String.join(",", entries);
+    if (!TIERS.contains(tier)) throw usage("invalid --tier '" + tier + "': one of Burstable, GeneralPurpose, MemoryOptimized");
+    if (sku == null || !sku.matches("Standard_[A-Za-z0-9_]{2,40}")) {
+      throw usage("invalid --sku '" + sku + "': an Azure compute SKU such as Standard_B1ms");
     }
-
-    /** postgresql://USER:PASSWORD@HOST:5432/DB?sslmode=require, with {@code <password>} when password is null. */
-    public static String databaseUrl(String user, String password, String host, String db) {
-        return "postgresql://" + pct(user) + ":" + (password == null ? "<password>" : pct(password)) + "@" + host + ":5432/"
-                + pct(db) + "?sslmode=require";
+    if (storageGb < 32 || storageGb > 65536) throw usage("invalid --storage-gb " + storageGb + ": 32 to 65536 GiB");
+    if (database == null || !database.matches("[A-Za-z_][A-Za-z0-9_]{0,62}")) {
+      throw usage("invalid --database '" + database + "': 1-63 letters, digits and '_', not starting with a digit");
     }
-
-    static String pct(String s) {
-        StringBuilder sb = new StringBuilder();
-        for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
-            char c = (char) (b & 0xFF);
-            if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || "-._~".indexOf(c) >= 0) sb.append(c);
-            else sb.append('%').append(String.format("%02X", b & 0xFF));
-        }
-        return sb.toString();
+    if (stepTimeout < 1 || createTimeout < 1) throw usage("timeouts must be at least 1 second");
+    if (envFile != null) {
+      Path parent = envFile.toAbsolutePath().getParent();
+      if (parent == null || !Files.isDirectory(parent)) throw usage("--env-file " + envFile + ": its directory does not exist");
+      if (Files.isDirectory(envFile)) throw usage("--env-file " + envFile + " is a directory");
     }
-
-    static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
-
-    /** Writes DATABASE_URL to file, owner-only, atomically; false when it already held exactly that (and was owner-only). */
-    public static boolean writeEnvFile(Path file, String url, String server) throws IOException {
-        String content = "# kodiai database of Azure server " + server + ", written by provision. Keep this file private.\n"
-                + "DATABASE_URL=" + url + "\n";
-        if (Files.isRegularFile(file) && Files.readString(file, StandardCharsets.UTF_8).equals(content)
-                && Files.getPosixFilePermissions(file).equals(OWNER_ONLY)) {
-            return false;
-        }
-        Path dir = file.toAbsolutePath().getParent();
-        Path tmp = Files.createTempFile(dir, ".provision-", ".tmp", PosixFilePermissions.asFileAttribute(OWNER_ONLY));
-        try {
-            Files.writeString(tmp, content, StandardCharsets.UTF_8);
-            try {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-            Files.setPosixFilePermissions(file, OWNER_ONLY);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-        return true;
+    Map<String, Rule> rules = new LinkedHashMap<>();
+    for (String spec : allowIps == null ? List.<String>of() : allowIps) {
+      if (spec == null || spec.isBlank()) continue;
+      Rule r = rule(spec.strip());
+      rules.put(r.name(), r);
     }
+    if (azureServices) rules.put("kodiai-allow-azure-services", new Rule("kodiai-allow-azure-services", "0.0.0.0", "0.0.0.0"));
+    if (publicInternet) {
+      rules.put("kodiai-allow-public-internet", new Rule("kodiai-allow-public-internet", "0.0.0.0", "255.255.255.255"));
+    }
+    return new Inputs(List.copyOf(rules.values()));
+  }
+
+  private static final Pattern CIDR = Pattern.compile("([0-9.]+)/([0-9]{1,2})");
+
+  /** Parses IP, A-B or A/N into a rule; refuses 0.0.0.0 and anything wider than a /8. */
+  static Rule rule(String spec) {
+    long start, end;
+    Matcher m = CIDR.matcher(spec);
+    if (m.matches()) {
+      int bits = Integer.parseInt(m.group(2));
+      if (bits > 32) throw usage("invalid --allow-ip '" + spec + "': prefix length must be 0-32");
+      long mask = bits == 0 ? 0 : (0xFFFFFFFFL << (32 - bits)) & 0xFFFFFFFFL;
+      start = ip(m.group(1), spec) & mask;
+      end = start | (~mask & 0xFFFFFFFFL);
+    } else if (spec.contains("-")) {
+      String[] p = spec.split("-", 2);
+      start = ip(p[0].strip(), spec);
+      end = ip(p[1].strip(), spec);
+    } else {
+      start = end = ip(spec, spec);
+    }
+    if (start > end) throw usage("invalid --allow-ip '" + spec + "': the range ends before it starts");
+    if (start == 0) {
+      throw usage("refused --allow-ip '" + spec + "': 0.0.0.0 stands for every Azure-hosted address, and 0.0.0.0-255.255.255.255 for"
+          + " the whole internet; if that is really meant, pass --allow-all-azure-services or --allow-public-internet");
+    }
+    if (end - start + 1 > (1L << 24)) {
+      throw usage("refused --allow-ip '" + spec + "': wider than a /8; pass --allow-public-internet if every address is really meant");
+    }
+    String s = ip(start), e = ip(end);
+    String name = "kodiai-" + s.replace('.', '-') + (start == end ? "" : "-to-" + e.replace('.', '-'));
+    return new Rule(name, s, e);
+  }
+
+  static long ip(String text, String spec) {
+    if (!text.matches("(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(?:\\.(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}")) {
+      throw usage("invalid --allow-ip '" + spec + "': expected an IPv4 address (203.0.113.7), a range (A-B) or a CIDR block (A/N)");
+    }
+    long v = 0;
+    for (String part : text.split("\\.")) v = (v << 8) | Long.parseLong(part);
+    return v;
+  }
+
+  static String ip(long v) {
+    return ((v >> 24) & 255) + "." + ((v >> 16) & 255) + "." + ((v >> 8) & 255) + "." + (v & 255);
+  }
+
+  /**
+  * The admin password: from FILE (wins) or the environment value; null when neither is given.
+  * Validated against Azure's rules; messages never include it.
+  */
+  static String password(Path file, String envValue, String user) {
+    String pw;
+    String source;
+    if (file != null) {
+      source = "--admin-password-file " + file;
+      try {
+        pw = Files.readString(file, StandardCharsets.UTF_8);
+      } catch (IOException | RuntimeException e) {
+        throw usage("cannot read " + source + ": " + e.getClass().getSimpleName());
+      }
+      pw = pw.replaceAll("[\r\n]+$", "");
+    } else if (envValue != null && !envValue.isEmpty()) {
+      source = "KODIAI_PG_ADMIN_PASSWORD";
+      pw = envValue;
+    } else {
+      return null;
+    }
+    if (pw.isEmpty()) throw usage("the admin password from " + source + " is empty");
+    if (pw.chars().anyMatch(c -> c < 32 || c == 127)) {
+      throw usage("the admin password from " + source + " contains a line break or control character");
+    }
+    if (pw.length() < 8 || pw.length() > 128) {
+      throw usage("the admin password from " + source + " must be 8-128 characters long (it has " + pw.length() + ")");
+    }
+    int classes = (pw.chars().anyMatch(Character::isUpperCase) ? 1 : 0)
+        + (pw.chars().anyMatch(Character::isLowerCase) ? 1 : 0)
+        + (pw.chars().anyMatch(Character::isDigit) ? 1 : 0)
+        + (pw.chars().anyMatch(c -> !Character.isLetterOrDigit(c)) ? 1 : 0);
+    if (classes < 3) {
+      throw usage("the admin password from " + source + " is too weak: it needs characters of three of these kinds:"
+          + " uppercase, lowercase, digits, symbols");
+    }
+    if (user != null && user.length() >= 3 && pw.toLowerCase(Locale.ROOT).contains(user.toLowerCase(Locale.ROOT))) {
+      throw usage("the admin password from " + source + " must not contain the admin user name");
+    }
+    return pw;
+  }
+
+  private static final String UPPER = "ABCDEFGHJKLMNPQRSTUVWXYZ", LOWER = "abcdefghijkmnopqrstuvwxyz",
+      DIGITS = "23456789", SYMBOLS = "-_.~";
+
+  /** 32 characters, all four kinds, only URL-safe symbols (so DATABASE_URL needs no escaping). */
+  static String generatePassword() {
+    SecureRandom rnd = new SecureRandom();
+    String all = UPPER + LOWER + DIGITS + SYMBOLS;
+    List<Character> chars = new ArrayList<>();
+    for (String kind : List.of(UPPER, LOWER, DIGITS, SYMBOLS)) chars.add(kind.charAt(rnd.nextInt(kind.length())));
+    while (chars.size() < 32) chars.add(all.charAt(rnd.nextInt(all.length())));
+    Collections.shuffle(chars, rnd);
+    StringBuilder sb = new StringBuilder();
+    chars.forEach(sb::append);
+    return sb.toString();
+  }
+
+  /** The azure.extensions value with VECTOR in it: unchanged if it is there, else every entry kept and VECTOR appended. */
+  static String withVector(String current) {
+    List<String> entries = new ArrayList<>();
+    for (String e : current.split(",")) if (!e.isBlank()) entries.add(e.strip());
+    if (entries.stream().anyMatch(e -> e.equalsIgnoreCase("VECTOR"))) return current;
+    entries.add("VECTOR");
+    return String.join(",", entries);
+  }
+
+  /** postgresql://USER:PASSWORD@HOST:5432/DB?sslmode=require, with {@code <password>} when password is null. */
+  static String databaseUrl(String user, String password, String host, String db) {
+    return "postgresql://" + pct(user) + ":" + (password == null ? "<password>" : pct(password)) + "@" + host + ":5432/"
+        + pct(db) + "?sslmode=require";
+  }
+
+  static String pct(String s) {
+    StringBuilder sb = new StringBuilder();
+    for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
+      char c = (char) (b & 0xFF);
+      if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || "-._~".indexOf(c) >= 0) sb.append(c);
+      else sb.append('%').append(String.format("%02X", b & 0xFF));
+    }
+    return sb.toString();
+  }
+
+  static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
+
+  /** Writes DATABASE_URL to file, owner-only, atomically; false when it already held exactly that (and was owner-only). */
+  static boolean writeEnvFile(Path file, String url, String server) throws IOException {
+    String content = "# kodiai database of Azure server " + server + ", written by provision. Keep this file private.\n"
+        + "DATABASE_URL=" + url + "\n";
+    if (Files.isRegularFile(file) && Files.readString(file, StandardCharsets.UTF_8).equals(content)
+        && Files.getPosixFilePermissions(file).equals(OWNER_ONLY)) {
+      return false;
+    }
+    Path dir = file.toAbsolutePath().getParent();
+    Path tmp = Files.createTempFile(dir, ".provision-", ".tmp", PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+    try {
+      Files.writeString(tmp, content, StandardCharsets.UTF_8);
+      try {
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+      }
+      Files.setPosixFilePermissions(file, OWNER_ONLY);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+    return true;
+  }
 }
