@@ -1,12 +1,6 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//DEPS org.postgresql:postgresql:42.7.8
-//DEPS com.pgvector:pgvector:0.1.6
-//DEPS com.zaxxer:HikariCP:6.3.0
-//DEPS info.picocli:picocli:4.7.7
-//DEPS org.slf4j:slf4j-nop:2.0.17
-//SOURCES cli/Cli.java DbClient.java localpg/LocalCluster.java migration/MigrationSource.java migration/Migrator.java migration/AdvisoryLock.java migrate.java
-//SOURCES bench/BenchData.java bench/BenchScratch.java bench/BenchIndexes.java bench/BenchJson.java bench/BenchVocabulary.java bench/BenchRetrieval.java bench/BenchHybrid.java bench/BenchMigrate.java
+//SOURCES cli/Cli.java bench/BenchRetrieval.java bench/BenchHybrid.java bench/BenchMigrate.java
 //FILES migrations/=migrations/*.sql
 //DESCRIPTION Benchmarks of kodiai's database: retrieval (HNSW recall and latency per setting), hybrid (RRF), migrate.
 //JAVA_OPTIONS -Xmx2g -XX:+UseSerialGC
@@ -14,14 +8,18 @@
 // Usage: ./jbang bench@kodiai retrieval [--rows N] [--url ADMIN_URL] [--json FILE] ...
 //        ./jbang bench@kodiai hybrid    [same options]
 // Without --url (or KODIAI_BENCH_DATABASE_URL / DATABASE_URL) a throwaway local
-// cluster is started and deleted at the end. Exit 0 done, 1 failed, 2 usage.
+// cluster is started and deleted at the end. Exit codes: see --help.
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Benchmarks of kodiai's PostgreSQL schema (see docs/retrieval.md).",
-    subcommands = {BenchRetrieval.class, BenchHybrid.class, BenchMigrate.class})
+    subcommands = {BenchRetrieval.class, BenchHybrid.class, BenchMigrate.class},
+    footerHeading = "%nExit codes:%n",
+    footer = {"  0  done", "  1  failed (the message says why)", "  2  usage error", "  3  the server of --url does not answer",
+        "  6  no --url and no PostgreSQL with pgvector installed for a throwaway cluster",
+        "(the same numbers mean the same in every kodiai-db command: see README.md)"})
 public class bench implements Runnable {
   @Override public void run() { new CommandLine(this).usage(System.out); }
 
@@ -31,12 +29,6 @@ public class bench implements Runnable {
 
   /** Runs one bench command in-process (the tests call this); returns the exit code. */
   static int execute(String... args) {
-    CommandLine cl = Cli.withSafeUsageErrors(new CommandLine(new bench()));
-    cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
-      String m = e.getMessage() == null ? e.toString() : e.getMessage();
-      cmd.getErr().println("bench " + cmd.getCommandName() + ": failed: " + DbClient.redact(m));
-      return 1;
-    });
-    return cl.execute(args);
+    return Cli.commandLine(new bench(), DbClient::redact).execute(args);
   }
 }

@@ -1,7 +1,9 @@
-// Shared source of the bench command (//SOURCES BenchData.java): the options every
+// Shared source of the bench command (//SOURCES bench/BenchData.java): the options every
 // bench subcommand takes, the synthetic learning-memory generator, the binary COPY
 // loader, and `prepare`, which loads a scratch database (BenchScratch) and rebuilds
 // its search indexes (BenchIndexes). Results are written with BenchJson.
+
+//SOURCES ../cli/Cli.java ../DbClient.java BenchScratch.java BenchIndexes.java BenchVocabulary.java
 
 import com.pgvector.PGvector;
 import java.io.IOException;
@@ -57,8 +59,6 @@ final class BenchData {
       if (k < 1 || k > 1000) return "--k must be in 1..1000";
       return null;
     }
-
-    String resolvedUrl() { return BenchScratch.adminUrl(url); }
   }
 
   // ------------------------------------------------------------ generator

@@ -1,6 +1,8 @@
-// `bench hybrid` (//SOURCES BenchHybrid.java): the hybrid retrieval query (vector
+// `bench hybrid` (//SOURCES bench/BenchHybrid.java): the hybrid retrieval query (vector
 // top-N and ts_rank_cd top-N on search_tsv, fused by Reciprocal Rank Fusion with
 // 1/(60 + rank)), its recall against the exact fusion and its latency.
+
+//SOURCES BenchRetrieval.java BenchData.java BenchIndexes.java BenchJson.java BenchScratch.java
 
 import java.io.PrintStream;
 import java.sql.Connection;
@@ -64,7 +66,7 @@ final class BenchHybrid implements Callable<Integer> {
     if (invalid != null) { System.err.println("bench hybrid: " + invalid); return 2; }
     BenchData data = new BenchData(opt);
     List<BenchJson> json = new ArrayList<>();
-    try (BenchScratch s = BenchScratch.create(opt, out); Connection c = s.migrateAndConnect()) {
+    try (BenchScratch s = BenchScratch.create(opt.url, opt.keep, out); Connection c = s.migrateAndConnect()) {
       BenchData.Setup setup = data.prepare(c, s, out);
       List<QClass> classes = List.of(
           new QClass("dominant", List.of(data.repo[data.dominant]), data.queries(List.of(data.repo[data.dominant]), data.dominant, 11)),

@@ -1,6 +1,8 @@
-// Shared source of the bench command (//SOURCES BenchIndexes.java): the search
+// Shared source of the bench command (//SOURCES bench/BenchIndexes.java): the search
 // indexes of learning_memories, dropped before the bulk load and rebuilt after it
 // with progress reports, and the session settings those builds need.
+
+//SOURCES ../DbClient.java
 
 import java.io.PrintStream;
 import java.sql.Connection;

@@ -1,4 +1,4 @@
-// Shared source of the bench command (//SOURCES BenchJson.java): the rows of --json,
+// Shared source of the bench command (//SOURCES bench/BenchJson.java): the rows of --json,
 // written by hand so the bench needs no JSON library.
 
 import java.io.IOException;

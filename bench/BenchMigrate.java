@@ -1,4 +1,4 @@
-// Shared source (pulled in by bench.java with //SOURCES BenchMigrate.java): the
+// Shared source (pulled in by bench.java with //SOURCES bench/BenchMigrate.java): the
 // `bench migrate` subcommand. Generates N small migrations, then times, each on a
 // new scratch database of the same server:
 //   floor  - psql running the same SQL in one session, one transaction per file
@@ -7,6 +7,8 @@
 //   no-op  - `./jbang migrate@kodiai up` with nothing pending (the replica-boot case).
 // Without a server URL it starts a throwaway cluster with fsync ON: commits then cost
 // what they cost in production, which is what the floor is made of.
+
+//SOURCES ../cli/Cli.java BenchScratch.java
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

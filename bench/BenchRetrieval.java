@@ -1,6 +1,8 @@
-// `bench retrieval` (//SOURCES BenchRetrieval.java): recall@k, short results and
+// `bench retrieval` (//SOURCES bench/BenchRetrieval.java): recall@k, short results and
 // latency of the nearest-memory query per query class and HNSW setting, against
 // the exact answer; load rate and index builds. See docs/retrieval.md.
+
+//SOURCES BenchData.java BenchIndexes.java BenchJson.java BenchScratch.java
 
 import java.io.PrintStream;
 import java.sql.Connection;
@@ -70,7 +72,7 @@ final class BenchRetrieval implements Callable<Integer> {
     if (invalid != null) { System.err.println("bench retrieval: " + invalid); return 2; }
     BenchData data = new BenchData(opt);
     List<BenchJson> json = new ArrayList<>();
-    try (BenchScratch s = BenchScratch.create(opt, out); Connection c = s.migrateAndConnect()) {
+    try (BenchScratch s = BenchScratch.create(opt.url, opt.keep, out); Connection c = s.migrateAndConnect()) {
       BenchData.Setup setup = data.prepare(c, s, out);
       BenchIndexes.Built hnsw = setup.hnsw();
       String halfDdl = "CREATE INDEX " + HALFVEC_INDEX + " ON learning_memories USING hnsw ((embedding::halfvec(1024)) halfvec_cosine_ops) "

@@ -1,7 +1,9 @@
-// Shared source of the bench command (//SOURCES BenchScratch.java): the scratch
+// Shared source of the bench command (//SOURCES bench/BenchScratch.java): the scratch
 // database each bench run works in, on the server of --url, or on a throwaway local
 // cluster (tuned to keep the data in memory) when no URL is given. Dropped at the
 // end unless --keep.
+
+//SOURCES ../localpg/LocalCluster.java ../migration/Migrations.java
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -37,8 +39,9 @@ final class BenchScratch implements AutoCloseable {
     return null;
   }
 
-  static BenchScratch create(BenchData.Options o, PrintStream out) throws Exception {
-    String admin = o.resolvedUrl();
+  /** A new scratch database on the server of `url` (see adminUrl), or on a throwaway cluster; kept at the end if `keep`. */
+  static BenchScratch create(String url, boolean keep, PrintStream out) throws Exception {
+    String admin = adminUrl(url);
     LocalCluster.Temporary cluster = null;
     if (admin == null) {
       out.println("no --url: starting a throwaway PostgreSQL cluster");
@@ -52,14 +55,14 @@ final class BenchScratch implements AutoCloseable {
       cluster.cluster().start();
       out.println("  cluster settings: " + String.join(", ", CLUSTER_TUNING));
       LocalCluster.Temporary lc = cluster;
-      if (!o.keep) Runtime.getRuntime().addShutdownHook(new Thread(() -> discard(lc)));
+      if (!keep) Runtime.getRuntime().addShutdownHook(new Thread(() -> discard(lc)));
     }
     String db = "kodiai_bench_" + ProcessHandle.current().pid() + "_" + Long.toString(System.currentTimeMillis() % 1_000_000_000L, 36);
     try (Connection c = DbClient.open(admin); Statement st = c.createStatement()) {
       st.execute("CREATE DATABASE " + db);
     }
     out.println("scratch database " + db + " on " + DbClient.parse(admin).redacted());
-    return new BenchScratch(admin, db, o.keep, cluster, out);
+    return new BenchScratch(admin, db, keep, cluster, out);
   }
 
   /** Tuning of the throwaway cluster: the data (heap ~0.5 GB, HNSW index ~0.8 GB at 100k rows) stays in memory. */
@@ -70,7 +73,7 @@ final class BenchScratch implements AutoCloseable {
   /** Applies every migration (those bundled with the tool) to the scratch database; returns a connection to it. */
   Connection migrateAndConnect() {
     long t0 = System.nanoTime();
-    int applied = migrate.runMigrations(url, null, null);
+    int applied = Migrations.run(url, null, null);
     out.printf(Locale.ROOT, "migrated: %d migrations in %.1f s%n", applied, (System.nanoTime() - t0) / 1e9);
     return DbClient.open(url); // after the migrations: pgvector's types are registered on connect
   }

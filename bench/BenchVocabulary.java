@@ -1,4 +1,4 @@
-// Shared source of the bench command (//SOURCES BenchVocabulary.java): finding
+// Shared source of the bench command (//SOURCES bench/BenchVocabulary.java): finding
 // texts, file paths and full-text queries from a code-review vocabulary. A row's
 // cluster picks its topic and its sub-topic a fixed title, so texts of nearby
 // embeddings share words, as real findings and their embeddings do.
