@@ -1,10 +1,5 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//DEPS org.postgresql:postgresql:42.7.8
-//DEPS com.pgvector:pgvector:0.1.6
-//DEPS com.zaxxer:HikariCP:6.3.0
-//DEPS info.picocli:picocli:4.7.7
-//DEPS org.slf4j:slf4j-nop:2.0.17
 //SOURCES ../cli/Cli.java ../DbClient.java schema/ExpectedSchema.java
 //DESCRIPTION Checks a live database against kodiai's schema (migrations 001-003): one OK/MISSING/WRONG line per expectation.
 

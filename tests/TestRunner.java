@@ -4,13 +4,11 @@
 //DEPS org.junit.platform:junit-platform-launcher:1.14.1
 //DEPS org.junit.jupiter:junit-jupiter:5.14.1
 //DEPS org.testcontainers:postgresql:1.21.4
-//DEPS org.postgresql:postgresql:42.7.8
-//DEPS com.pgvector:pgvector:0.1.6
-//DEPS com.zaxxer:HikariCP:6.3.0
-//DEPS info.picocli:picocli:4.7.7
-//DEPS org.slf4j:slf4j-nop:2.0.17
-//SOURCES ../*.java ../cli/*.java ../migration/*.java ../azure/*.java ../localpg/*.java ../bench/*.java
-//SOURCES *.java harness/*.java schema/*.java migration/*.java azure/*.java localpg/*.java client/*.java bench/*.java cli/*.java
+// The rest comes with the sources (each shared file pins what it needs beside itself);
+// slf4j-nop, which also keeps Testcontainers quiet, with pool/DbPool.java.
+// The commands are compiled in too: the tests drive them in-process.
+//SOURCES ../migrate.java ../devdb.java ../provision.java ../bench.java ../pool/DbPool.java
+//SOURCES SchemaCheck.java harness/*.java */*Test.java
 //FILES migrations/=../migrations/*.sql
 //JAVA_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1
 
