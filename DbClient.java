@@ -10,8 +10,6 @@
 
 //DEPS org.postgresql:postgresql:42.7.8
 //DEPS com.pgvector:pgvector:0.1.6
-//SOURCES cli/ExitCode.java cli/Failure.java
-
 import com.pgvector.PGvector;
 import java.io.PrintWriter;
 import java.net.URLDecoder;

@@ -1,6 +1,6 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//SOURCES cli/Cli.java bench/BenchRetrieval.java bench/BenchHybrid.java bench/BenchMigrate.java
+//SOURCES cli/*.java DbClient.java migration/*.java localpg/*.java bench/*.java
 //FILES migrations/=migrations/*.sql
 //DESCRIPTION Benchmarks of kodiai's database: retrieval (HNSW recall and latency per setting), hybrid (RRF), migrate.
 //JAVA_OPTIONS -Xmx2g -XX:+UseSerialGC

@@ -1,6 +1,6 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//SOURCES cli/Cli.java migration/Migrations.java localpg/LocalCluster.java localpg/Docker.java
+//SOURCES cli/*.java DbClient.java migration/*.java localpg/*.java
 //FILES migrations/=migrations/*.sql
 //FILES compose.yaml
 //DESCRIPTION A local development database with pgvector and every migration applied: up, down [--purge], status, url.

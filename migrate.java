@@ -1,6 +1,6 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//SOURCES cli/Cli.java migration/Migrations.java
+//SOURCES cli/*.java DbClient.java migration/*.java
 //FILES migrations/=migrations/*.sql
 //DESCRIPTION Applies and rolls back kodiai's PostgreSQL migrations (up, down, status, validate, resolve, new); safe with many runners at once.
 //JAVA_OPTIONS -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xlog:cds=off -Xlog:cds+dynamic=off

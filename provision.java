@@ -1,6 +1,6 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//SOURCES cli/Cli.java azure/AzCli.java azure/ProvisionInputs.java
+//SOURCES cli/*.java azure/*.java
 //DESCRIPTION Create (or confirm) an Azure Database for PostgreSQL Flexible Server for kodiai, with pgvector allow-listed: idempotent, secret-safe, drives the Azure CLI (az).
 
 import picocli.CommandLine;

@@ -1,5 +1,3 @@
-//SOURCES AzureException.java
-
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;

@@ -3,8 +3,6 @@
 // NOT_LOGGED_IN, FAILED (an az step failed or timed out), LOCAL_ERROR (local files).
 // Messages are safe to print: they never hold a secret.
 
-//SOURCES ../cli/ExitCode.java ../cli/Failure.java
-
 final class AzureException extends Failure {
   AzureException(int exitCode, String message) { super(exitCode, message); }
 }

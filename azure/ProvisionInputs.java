@@ -1,6 +1,4 @@
 // Shared source (//SOURCES azure/ProvisionInputs.java): no dependencies beyond the JDK.
-//SOURCES AzureException.java
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;

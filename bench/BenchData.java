@@ -3,8 +3,6 @@
 // loader, and `prepare`, which loads a scratch database (BenchScratch) and rebuilds
 // its search indexes (BenchIndexes). Results are written with BenchJson.
 
-//SOURCES ../cli/Cli.java ../DbClient.java BenchScratch.java BenchIndexes.java BenchVocabulary.java
-
 import com.pgvector.PGvector;
 import java.io.IOException;
 import java.io.PrintStream;

@@ -2,8 +2,6 @@
 // top-N and ts_rank_cd top-N on search_tsv, fused by Reciprocal Rank Fusion with
 // 1/(60 + rank)), its recall against the exact fusion and its latency.
 
-//SOURCES BenchRetrieval.java BenchData.java BenchIndexes.java BenchJson.java BenchScratch.java
-
 import java.io.PrintStream;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -2,8 +2,6 @@
 // indexes of learning_memories, dropped before the bulk load and rebuilt after it
 // with progress reports, and the session settings those builds need.
 
-//SOURCES ../DbClient.java
-
 import java.io.PrintStream;
 import java.sql.Connection;
 import java.sql.ResultSet;

@@ -8,8 +8,6 @@
 // Without a server URL it starts a throwaway cluster with fsync ON: commits then cost
 // what they cost in production, which is what the floor is made of.
 
-//SOURCES ../cli/Cli.java BenchScratch.java
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

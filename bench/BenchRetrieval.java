@@ -2,8 +2,6 @@
 // latency of the nearest-memory query per query class and HNSW setting, against
 // the exact answer; load rate and index builds. See docs/retrieval.md.
 
-//SOURCES BenchData.java BenchIndexes.java BenchJson.java BenchScratch.java
-
 import java.io.PrintStream;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -3,8 +3,6 @@
 // cluster (tuned to keep the data in memory) when no URL is given. Dropped at the
 // end unless --keep.
 
-//SOURCES ../localpg/LocalCluster.java ../migration/Migrations.java
-
 import java.io.IOException;
 import java.io.PrintStream;
 import java.sql.Connection;

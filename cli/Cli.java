@@ -7,8 +7,6 @@
 //    carries (cli/Failure.java), or 1 for anything unexpected.
 
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES ExitCode.java Failure.java
-
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.function.UnaryOperator;

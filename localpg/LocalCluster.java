@@ -4,8 +4,6 @@
 // initdb and pg_ctl refuse to run as root, so as root every server command runs
 // as the `postgres` user through runuser, and the data folder belongs to it.
 
-//SOURCES PostgresInstall.java ../DbClient.java
-
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;

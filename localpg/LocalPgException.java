@@ -2,8 +2,6 @@
 // Its exit code (cli/ExitCode.java): MISSING_TOOL when PostgreSQL or pgvector is not
 // installed, FAILED when a server or docker compose did not do what was asked.
 
-//SOURCES ../cli/ExitCode.java ../cli/Failure.java
-
 final class LocalPgException extends Failure {
   LocalPgException(int exitCode, String message) { super(exitCode, message); }
 }

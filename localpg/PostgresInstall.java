@@ -2,8 +2,6 @@
 // are, whether pgvector is installed beside them, and how to install both
 // (scripts/install-postgres.sh). Used by LocalCluster (tests, bench) and devdb.
 
-//SOURCES LocalPgException.java
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -7,8 +7,6 @@
 // into. Being session-level, the lock is released when the holder's session ends,
 // also when its process is killed.
 
-//SOURCES MigrationException.java
-
 import java.io.PrintStream;
 import java.sql.Connection;
 import java.sql.ResultSet;

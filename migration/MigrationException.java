@@ -2,8 +2,6 @@
 // kind (cli/ExitCode.java): FAILED (a migration failed), USAGE, LOCK_TIMEOUT, VALIDATION
 // (files disagree with the database or with the naming rules; nothing ran).
 
-//SOURCES ../cli/ExitCode.java ../cli/Failure.java
-
 final class MigrationException extends Failure {
   MigrationException(int exitCode, String message) { super(exitCode, message); }
   MigrationException(int exitCode, String message, Throwable cause) { super(exitCode, message, cause); }

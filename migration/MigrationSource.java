@@ -3,8 +3,6 @@
 // checksums, the no-transaction marker and how a file splits into statements;
 // knows nothing about databases (that is Migrator's side).
 
-//SOURCES MigrationException.java
-
 import java.io.IOException;
 import java.net.URI;
 import java.net.URL;

@@ -4,8 +4,6 @@
 // starting), and runs a Migrator on it; SQL errors come out as a MigrationException.
 // MigrationSource says where migrations come from, Migrator applies them.
 
-//SOURCES ../DbClient.java MigrationSource.java Migrator.java MigrationException.java
-
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;

@@ -6,8 +6,7 @@
 //  - an edited or deleted applied file, an out-of-order new file or an unfinished
 //    non-transactional migration stops `up` before anything runs.
 
-// pgjdbc comes with DbClient.java, which pins it.
-//SOURCES ../DbClient.java MigrationSource.java AdvisoryLock.java MigrationException.java
+// pgjdbc is pinned in DbClient.java.
 
 import java.io.PrintStream;
 import java.sql.Connection;

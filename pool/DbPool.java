@@ -5,8 +5,6 @@
 
 //DEPS com.zaxxer:HikariCP:6.3.0
 //DEPS org.slf4j:slf4j-nop:2.0.17
-//SOURCES ../DbClient.java
-
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;

@@ -1,6 +1,6 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//SOURCES ../cli/Cli.java ../DbClient.java schema/ExpectedSchema.java
+//SOURCES ../cli/*.java ../DbClient.java schema/ExpectedSchema.java
 //DESCRIPTION Checks a live database against kodiai's schema (migrations 001-003): one OK/MISSING/WRONG line per expectation.
 
 // Usage: jbang tests/SchemaCheck.java [DATABASE_URL]     (alias: schema-check)

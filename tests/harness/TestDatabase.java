@@ -5,8 +5,6 @@
 //      temporary folder, a free port on 127.0.0.1, stopped and deleted at the end of
 //      the run (a shutdown hook covers failures; stale ones from killed runs are swept).
 
-//SOURCES ../../localpg/LocalCluster.java ../../localpg/Docker.java ../SchemaCheck.java
-
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
