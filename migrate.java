@@ -29,7 +29,9 @@ import picocli.CommandLine.Parameters;
     footerHeading = "%nExit codes:%n",
     footer = {"  0  success", "  1  a migration failed (its changes were rolled back, or it is recorded as failed)",
         "  2  usage error (bad option, missing DATABASE_URL, malformed URL)", "  3  cannot connect or authenticate",
-        "  4  timed out waiting for another runner's lock", "  5  validation failed (edited, missing or misnamed files; nothing ran)",
+        "  4  timed out waiting for another runner's lock",
+        "  5  validation failed (edited, missing or misnamed files, or a _migrations table it does not understand; nothing ran)",
+        "  8  local files unreadable (permissions)", "  130/143  interrupted by SIGINT/SIGTERM (after saying what committed)",
         "(the same numbers mean the same in every kodiai-db command: see README.md)",
         "%nEnvironment: DATABASE_URL (postgresql://USER:PASSWORD@HOST:5432/DB?sslmode=require), DATABASE_CONNECT_TIMEOUT_MS,",
         "DATABASE_LOCK_TIMEOUT_MS (DDL lock wait, default 10000), DATABASE_STATEMENT_TIMEOUT_MS (default 0: none for migrations)."})
@@ -68,8 +70,10 @@ public class migrate implements Callable<Integer> {
       return withMigrator(c, m -> {
         int applied = m.migrate(to, dryRun);
         var entries = m.status();
+        warnNewer(entries);
         long pending = entries.stream().filter(e -> e.state() == Migrator.State.PENDING).count();
-        int at = entries.stream().filter(e -> e.state() == Migrator.State.APPLIED).mapToInt(Migrator.Entry::version).max().orElse(0);
+        int at = entries.stream().filter(e -> e.state() == Migrator.State.APPLIED || e.state() == Migrator.State.NEWER)
+            .mapToInt(Migrator.Entry::version).max().orElse(0);
         System.out.printf("migrate: %s%d applied, %d pending, at version %d (%.2f s)%n", dryRun ? "dry run: " : "",
             applied, pending, at, (System.nanoTime() - t0) / 1e9);
         return ExitCode.OK;
@@ -108,8 +112,10 @@ public class migrate implements Callable<Integer> {
               e.row() == null || e.row().appliedAt() == null ? "-" : e.row().appliedAt().toInstant().toString());
         Map<Migrator.State, Long> n = new java.util.EnumMap<>(Migrator.State.class);
         for (var s : Migrator.State.values()) n.put(s, entries.stream().filter(e -> e.state() == s).count());
-        System.out.printf("%d applied, %d pending, %d modified, %d file missing, %d failed%n", n.get(Migrator.State.APPLIED),
-            n.get(Migrator.State.PENDING), n.get(Migrator.State.MODIFIED), n.get(Migrator.State.FILE_MISSING), n.get(Migrator.State.FAILED));
+        System.out.printf("%d applied, %d pending, %d modified, %d file missing, %d failed%s%n", n.get(Migrator.State.APPLIED),
+            n.get(Migrator.State.PENDING), n.get(Migrator.State.MODIFIED), n.get(Migrator.State.FILE_MISSING), n.get(Migrator.State.FAILED),
+            n.get(Migrator.State.NEWER) > 0 ? ", " + n.get(Migrator.State.NEWER) + " newer than these files" : "");
+        warnNewer(entries);
         return ExitCode.OK;
       });
     }
@@ -123,6 +129,7 @@ public class migrate implements Callable<Integer> {
         List<Migrator.Entry> entries = m.status();
         List<String> problems = Migrator.problems(entries);
         problems.forEach(p -> System.err.println("migrate: invalid: " + p));
+        warnNewer(entries);
         long pending = entries.stream().filter(e -> e.state() == Migrator.State.PENDING).count();
         System.out.printf("migrate: %s: %d migrations, %d pending, %d problems%n", problems.isEmpty() ? "valid" : "INVALID",
             m.source.migrations.size(), pending, problems.size());
@@ -158,7 +165,12 @@ public class migrate implements Callable<Integer> {
       if (!name.matches("[a-z0-9][a-z0-9_-]*"))
         throw new MigrationException(ExitCode.USAGE, "NAME must be lowercase letters, digits, '-' or '_', got '" + name + "'");
       Path folder = dir != null ? dir : nearestMigrationsFolder();
-      int next = MigrationSource.load(folder).latestVersion() + 1;
+      MigrationSource source = MigrationSource.load(folder);
+      source.warnings.forEach(w -> System.err.println("migrate: warning: " + w));
+      if (source.latestVersion() == Integer.MAX_VALUE)
+        throw new MigrationException(ExitCode.USAGE, "the newest migration has version " + Integer.MAX_VALUE + ", the largest there is;"
+            + " no version can follow it (renumber that file if it was a mistake)");
+      int next = source.latestVersion() + 1;
       String base = String.format("%03d-%s", next, name);
       Path up = folder.resolve(base + ".sql"), down = folder.resolve(base + ".down.sql");
       Files.writeString(up, "-- " + base + ": describe the change and why.\n"
@@ -186,6 +198,7 @@ public class migrate implements Callable<Integer> {
     DbClient.Target target = DbClient.parse(c.url);
     if (target.hasPassword() && !c.url.equals(System.getenv("DATABASE_URL"))) System.err.println(PASSWORD_IN_ARGS_WARNING);
     MigrationSource source = MigrationSource.load(c.dir);
+    source.warnings.forEach(w -> System.err.println("migrate: warning: " + w));
     PrintStream out = c.quiet ? new PrintStream(OutputStream.nullOutputStream()) : System.out;
     return Migrations.with(target, c.waitSeconds, source, out, Duration.ofSeconds(c.lockTimeoutSeconds), verb);
   }
@@ -195,7 +208,60 @@ public class migrate implements Callable<Integer> {
     return Cli.commandLine(new migrate(), DbClient::redact);
   }
 
+  /** Rolling deploys: an older release against a newer database says so, on stderr, and goes on. */
+  private static void warnNewer(List<Migrator.Entry> entries) {
+    String w = Migrator.newerWarning(entries);
+    if (w != null) System.err.println("migrate: warning: " + w);
+  }
+
+  /**
+   * SIGTERM (143) and SIGINT (130): the migration running is cancelled, the run stops at the
+   * next boundary and the error handler prints one line saying what committed and what to run
+   * next. If the database does not answer within GRACE_SECONDS, or on a second signal, exit
+   * at once (the server rolls back the open transaction when it notices the client is gone).
+   */
+  static void onSignals() {
+    for (var sig : Map.of("TERM", 143, "INT", 130).entrySet()) {
+      String name = "SIG" + sig.getKey();
+      int code = sig.getValue();
+      onSignal(sig.getKey(), () -> {
+        Migrator m = Migrations.current;
+        if (m == null || m.interruptedBy() != null) {
+          System.err.println("migrate: error: interrupted by " + name + (m == null ? " before any change" : " again: stopping now;"
+              + " `migrate status` shows what committed"));
+          Runtime.getRuntime().halt(code);
+        }
+        m.interrupt(name, code);
+        Thread watchdog = new Thread(() -> {
+          try { Thread.sleep(GRACE_SECONDS * 1000L); } catch (InterruptedException e) { return; }
+          System.err.println("migrate: error: interrupted by " + name + "; the database did not answer within " + GRACE_SECONDS
+              + " s: `migrate status` shows what committed");
+          Runtime.getRuntime().halt(code);
+        });
+        watchdog.setDaemon(true);
+        watchdog.start();
+      });
+    }
+  }
+
+  /** sun.misc.Signal (module jdk.unsupported), through reflection so that compiling shows no warning about it. */
+  private static void onSignal(String name, Runnable action) {
+    try {
+      Class<?> signal = Class.forName("sun.misc.Signal"), handler = Class.forName("sun.misc.SignalHandler");
+      Object h = java.lang.reflect.Proxy.newProxyInstance(migrate.class.getClassLoader(), new Class<?>[] {handler}, (proxy, method, args) -> {
+        if (method.getName().equals("handle")) action.run();
+        return null;
+      });
+      signal.getMethod("handle", signal, handler).invoke(null, signal.getConstructor(String.class).newInstance(name), h);
+    } catch (ReflectiveOperationException | RuntimeException unsupported) {
+      // a JVM that does not let us handle it: its default (exit 128+n, no message) stays
+    }
+  }
+
+  static final int GRACE_SECONDS = 15;
+
   public static void main(String[] args) {
+    onSignals();
     System.exit(commandLine().execute(args));
   }
 }

@@ -26,7 +26,10 @@ final class AdvisoryLock {
   }
 
   /** Takes the lock, polling with backoff (25 ms up to 250 ms); exit code 4 after `timeout`. */
-  void acquire(Duration timeout) throws SQLException {
+  void acquire(Duration timeout) throws SQLException { acquire(timeout, () -> false); }
+
+  /** The same, giving up (exit code 4 too; the caller knows better) as soon as `stop` says so. */
+  void acquire(Duration timeout, java.util.function.BooleanSupplier stop) throws SQLException {
     long deadline = System.nanoTime() + timeout.toNanos();
     long sleepMs = 25;
     boolean told = false;
@@ -35,6 +38,7 @@ final class AdvisoryLock {
         rs.next();
         if (rs.getBoolean(1)) return;
       }
+      if (stop.getAsBoolean()) throw new MigrationException(ExitCode.LOCK_TIMEOUT, "stopped while waiting for the migration lock");
       if (!told) { out.println("waiting for the migration lock, held by " + holder()); told = true; }
       if (System.nanoTime() > deadline)
         throw new MigrationException(ExitCode.LOCK_TIMEOUT, "gave up after " + timeout.toSeconds()

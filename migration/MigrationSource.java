@@ -38,17 +38,28 @@ final class MigrationSource {
 
   final String description;          // where the files came from, for messages
   final List<Migration> migrations;  // sorted by version
+  final List<String> warnings;       // files that look like migrations but are ignored, one line each
+  private final Map<String, List<Statement>> statements = new java.util.IdentityHashMap<>(); // split once per file
 
-  private MigrationSource(String description, List<Migration> migrations) {
+  private MigrationSource(String description, List<Migration> migrations, List<String> warnings, Map<String, List<Statement>> split) {
     this.description = description;
     this.migrations = migrations;
+    this.warnings = warnings;
+    this.statements.putAll(split);
   }
+
+  /** A file of this set (its text, as held here) split into statements; split once. */
+  synchronized List<Statement> statements(String sql) { return statements.computeIfAbsent(sql, MigrationSource::split); }
 
   /** The migrations in a folder, or (dir == null) those bundled with the tool. */
   static MigrationSource load(Path dir) {
     try {
       if (dir != null) {
-        if (!Files.isDirectory(dir)) throw invalid("migrations folder " + dir + " does not exist");
+        if (!Files.isDirectory(dir)) {
+          if (Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !Files.exists(dir))
+            throw invalid("migrations folder " + dir + " is a symbolic link to nothing (" + linkTarget(dir) + ")");
+          throw invalid("migrations folder " + dir + (Files.exists(dir) ? " is not a folder" : " does not exist"));
+        }
         return fromFolder(dir.toString(), dir);
       }
       URL url = MigrationSource.class.getResource("/migrations/");
@@ -57,33 +68,89 @@ final class MigrationSource {
       // Read the jar directly (not through a zip FileSystem, of which a JVM may open only one per jar at a time).
       String jar = url.toString().substring("jar:".length(), url.toString().indexOf("!/"));
       Map<String, String> files = new TreeMap<>();
+      List<String> problems = new ArrayList<>();
       try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(Path.of(URI.create(jar)).toFile())) {
         for (var e : java.util.Collections.list(zip.entries())) {
           String n = e.getName();
           if (e.isDirectory() || !n.startsWith("migrations/") || n.indexOf('/', 11) >= 0 || !n.endsWith(".sql")) continue;
-          try (var in = zip.getInputStream(e)) { files.put(n.substring(11), new String(in.readAllBytes(), StandardCharsets.UTF_8)); }
+          try (var in = zip.getInputStream(e)) { files.put(n.substring(11), decode(n.substring(11), in.readAllBytes(), problems)); }
         }
       }
-      return fromFiles("bundled migrations", files);
-    } catch (IOException | java.net.URISyntaxException e) {
-      throw invalid("cannot read migrations: " + e.getMessage());
+      return fromFiles("bundled migrations", files, problems, List.of());
+    } catch (IOException e) {
+      throw new MigrationException(ExitCode.LOCAL_ERROR, "cannot read the migrations" + (dir == null ? "" : " in " + dir) + ": " + reason(e)
+          + "; check that the folder and its files are readable by this user", e);
+    } catch (java.net.URISyntaxException e) {
+      throw new MigrationException(ExitCode.LOCAL_ERROR, "cannot read the bundled migrations: " + e.getMessage(), e);
     }
   }
 
   private static MigrationSource fromFolder(String description, Path dir) throws IOException {
     Map<String, String> files = new TreeMap<>();
-    try (Stream<Path> s = Files.list(dir)) {
-      for (Path p : s.toList()) {
-        String n = p.getFileName().toString();
-        if (Files.isRegularFile(p) && n.endsWith(".sql")) files.put(n, Files.readString(p, StandardCharsets.UTF_8));
+    List<String> problems = new ArrayList<>();
+    List<String> warnings = new ArrayList<>();
+    List<Path> entries;
+    try (Stream<Path> s = Files.list(dir)) { entries = s.sorted().toList(); }
+    for (Path p : entries) {
+      String n = p.getFileName().toString();
+      if (!n.toLowerCase(java.util.Locale.ROOT).endsWith(".sql")) continue; // README.md and friends
+      if (!n.endsWith(".sql")) {
+        warnings.add(n + ": ignored: migration files end in lowercase .sql; rename it if it is one");
+      } else if (Files.isSymbolicLink(p) && !Files.exists(p)) {
+        warnings.add(n + ": ignored: a symbolic link to nothing (" + linkTarget(p) + ")");
+      } else if (Files.isRegularFile(p)) {
+        try {
+          files.put(n, decode(n, Files.readAllBytes(p), problems));
+        } catch (IOException e) {
+          throw new MigrationException(ExitCode.LOCAL_ERROR, "cannot read " + p + ": " + reason(e)
+              + "; check that the file is readable by this user", e);
+        }
       }
     }
-    return fromFiles(description, files);
+    return fromFiles(description, files, problems, warnings);
+  }
+
+  /** The file as text: UTF-8, a leading byte-order mark dropped; anything else is a problem naming the file and where. */
+  private static String decode(String file, byte[] bytes, List<String> problems) {
+    var decoder = StandardCharsets.UTF_8.newDecoder()
+        .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT).onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
+    java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(bytes);
+    java.nio.CharBuffer out = java.nio.CharBuffer.allocate(bytes.length + 1);
+    var result = decoder.decode(in, out, true);
+    if (result.isError()) {
+      int at = in.position(), line = 1;
+      for (int i = 0; i < at; i++) if (bytes[i] == '\n') line++;
+      problems.add(file + ": not UTF-8 text (line " + line + ", byte 0x" + String.format("%02X", bytes[at] & 0xff)
+          + " at offset " + at + "; Latin-1 or Windows-1252?); save it as UTF-8");
+      return "";
+    }
+    decoder.flush(out);
+    String text = out.flip().toString();
+    return text.startsWith("\uFEFF") ? text.substring(1) : text;
+  }
+
+  private static String linkTarget(Path link) {
+    try { return "-> " + Files.readSymbolicLink(link); } catch (IOException e) { return "unreadable link"; }
+  }
+
+  /** Why a file operation failed, in words (Java's own message is often just the path). */
+  static String reason(IOException e) {
+    if (e instanceof java.nio.file.AccessDeniedException) return "permission denied";
+    if (e instanceof java.nio.file.NoSuchFileException) return "no such file or folder";
+    if (e instanceof java.nio.file.NotDirectoryException) return "not a folder";
+    if (e instanceof java.nio.file.FileSystemException fe && fe.getReason() != null) return fe.getReason();
+    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
   }
 
   /** Builds the set from file names and contents, reporting every problem at once. */
   static MigrationSource fromFiles(String description, Map<String, String> files) {
-    List<String> problems = new ArrayList<>();
+    return fromFiles(description, files, new ArrayList<>(), List.of());
+  }
+
+  private static MigrationSource fromFiles(String description, Map<String, String> given, List<String> problems, List<String> warnings) {
+    // A byte-order mark is no SQL (psql would send it on to the server, which calls it a syntax error).
+    Map<String, String> files = new TreeMap<>();
+    given.forEach((name, text) -> files.put(name, text.startsWith("\uFEFF") ? text.substring(1) : text));
     Map<Integer, String> ups = new TreeMap<>();
     Map<Integer, String> downs = new TreeMap<>();
     for (String file : files.keySet()) {
@@ -112,9 +179,10 @@ final class MigrationSource {
     }
     if (!problems.isEmpty()) throw invalid(description + ": " + String.join("; ", problems));
 
+    Map<String, List<Statement>> split = new java.util.IdentityHashMap<>();
     for (var e : files.entrySet()) {
       if (!FILE_NAME.matcher(e.getKey()).matches() || hasNoTransactionMarker(e.getValue())) continue;
-      for (Statement st : split(e.getValue())) {
+      for (Statement st : split.computeIfAbsent(e.getValue(), MigrationSource::split)) {
         if (TRANSACTION_CONTROL.matcher(st.sql()).lookingAt())
           problems.add(e.getKey() + " line " + st.line() + ": '" + st.sql().split("\\s+")[0]
               + "' would end the transaction the runner wraps the file in (half-applying it); remove it, or put `"
@@ -133,7 +201,7 @@ final class MigrationSource {
       list.add(new Migration(e.getKey(), m.group(2), file, sql, checksum(sql), !hasNoTransactionMarker(sql),
           down, down == null ? null : files.get(down)));
     }
-    return new MigrationSource(description, List.copyOf(list));
+    return new MigrationSource(description, List.copyOf(list), List.copyOf(warnings), split);
   }
 
   /**
@@ -171,8 +239,10 @@ final class MigrationSource {
 
   /** The marker counts only among the leading comments and blank lines of the file. */
   static boolean hasNoTransactionMarker(String sql) {
-    for (String line : sql.split("\n")) {
-      String t = line.strip();
+    for (int from = 0; from < sql.length(); ) {
+      int eol = sql.indexOf('\n', from);
+      String t = sql.substring(from, eol < 0 ? sql.length() : eol).strip();
+      from = eol < 0 ? sql.length() : eol + 1;
       if (t.isEmpty()) continue;
       if (!t.startsWith("--")) return false;
       if (t.equalsIgnoreCase(NO_TRANSACTION_MARKER)) return true;
@@ -181,20 +251,28 @@ final class MigrationSource {
   }
 
   /**
-   * Splits a file into statements on top-level semicolons, skipping quoted strings,
-   * quoted identifiers, E'' strings, dollar-quoted bodies, line and (nested) block
-   * comments. Each statement remembers its first line for error messages.
+   * Splits a file into statements on top-level semicolons, in one pass (linear in the file's
+   * length), the way psql does: semicolons inside quoted strings ('', E'' with backslash
+   * escapes), quoted identifiers, dollar-quoted bodies, line and (nested) block comments,
+   * parentheses, and the BEGIN ATOMIC ... END body of a CREATE [OR REPLACE] FUNCTION or
+   * PROCEDURE (SQL-standard bodies, PostgreSQL 14+; CASE ... END nests inside) do not split.
+   * Each statement remembers its first line for error messages.
    */
   static List<Statement> split(String sql) {
     List<Statement> out = new ArrayList<>();
-    StringBuilder cur = new StringBuilder();
-    int line = 1, startLine = -1, i = 0, n = sql.length();
+    int n = sql.length(), line = 1, i = 0;
+    int start = -1, startLine = 0;   // the current statement's first character and line
+    int parens = 0, atomic = 0;      // open parentheses; open BEGIN/CASE ... END in a routine body
+    int words = 0;                   // words so far in the statement, for CREATE [OR REPLACE] FUNCTION|PROCEDURE
+    boolean create = false, orReplace = false, routine = false;
     while (i < n) {
       char c = sql.charAt(i);
       int end = i + 1; // exclusive end of the token starting at i
+      boolean comment = false;
       if (c == '-' && i + 1 < n && sql.charAt(i + 1) == '-') {
         end = sql.indexOf('\n', i);
         end = end < 0 ? n : end;
+        comment = true;
       } else if (c == '/' && i + 1 < n && sql.charAt(i + 1) == '*') {
         int depth = 1, j = i + 2;
         while (j < n && depth > 0) {
@@ -203,9 +281,10 @@ final class MigrationSource {
           else j++;
         }
         end = j;
+        comment = true;
       } else if (c == '\'' || c == '"') {
         boolean backslashes = c == '\'' && i > 0 && (sql.charAt(i - 1) == 'E' || sql.charAt(i - 1) == 'e')
-            && (i < 2 || !Character.isLetterOrDigit(sql.charAt(i - 2)));
+            && (i < 2 || !isWordChar(sql.charAt(i - 2)));
         int j = i + 1;
         while (j < n) {
           char d = sql.charAt(j);
@@ -217,29 +296,65 @@ final class MigrationSource {
           j++;
         }
         end = Math.min(n, j + 1);
-      } else if (c == '$') {
-        Matcher m = DOLLAR_TAG.matcher(sql).region(i, n);
-        if (m.lookingAt() && (i == 0 || !Character.isLetterOrDigit(sql.charAt(i - 1)) && sql.charAt(i - 1) != '_')) {
-          int close = sql.indexOf(m.group(), i + m.group().length());
-          end = close < 0 ? n : close + m.group().length();
+      } else if (c == '$' && (i == 0 || !isWordChar(sql.charAt(i - 1)))) {
+        int tagEnd = dollarTagEnd(sql, i);
+        if (tagEnd > 0) {
+          int close = sql.indexOf(sql.substring(i, tagEnd), tagEnd);
+          end = close < 0 ? n : close + (tagEnd - i);
         }
-      } else if (c == ';') {
-        if (startLine > 0) out.add(new Statement(cur.toString().strip(), startLine));
-        cur.setLength(0);
-        startLine = -1;
+      } else if (isWordStart(c)) {
+        int j = i + 1;
+        while (j < n && isWordChar(sql.charAt(j))) j++;
+        end = j;
+        if (start < 0) { start = i; startLine = line; }
+        // As psql: in CREATE [OR REPLACE] FUNCTION|PROCEDURE, outside parentheses, BEGIN opens
+        // a body that END closes, and inside one CASE opens another.
+        if (++words <= 4) {
+          String w = sql.substring(i, j).toLowerCase(java.util.Locale.ROOT);
+          if (words == 1) create = w.equals("create");
+          else if (words == 2) { orReplace = create && w.equals("or"); routine = create && (w.equals("function") || w.equals("procedure")); }
+          else if (words == 3 && orReplace) orReplace = w.equals("replace");
+          else if (words == 4 && orReplace) routine = w.equals("function") || w.equals("procedure");
+        } else if (routine && parens == 0) {
+          int len = j - i;
+          if (len == 5 && sql.regionMatches(true, i, "begin", 0, 5)) atomic++;
+          else if (atomic > 0 && len == 4 && sql.regionMatches(true, i, "case", 0, 4)) atomic++;
+          else if (atomic > 0 && len == 3 && sql.regionMatches(true, i, "end", 0, 3)) atomic--;
+        }
+      } else if (c == '(') {
+        parens++;
+      } else if (c == ')') {
+        if (parens > 0) parens--;
+      } else if (c == ';' && parens == 0 && atomic == 0) {
+        if (start >= 0) out.add(new Statement(sql.substring(start, i).strip(), startLine));
+        start = -1;
+        words = 0;
+        create = orReplace = routine = false;
         i++;
         continue;
       }
-      String token = sql.substring(i, end);
-      boolean comment = token.startsWith("--") || token.startsWith("/*");
-      if (startLine < 0 && !comment && !Character.isWhitespace(c)) startLine = line;
-      if (startLine > 0 || !comment) cur.append(token);
+      if (start < 0 && !comment && !Character.isWhitespace(c)) { start = i; startLine = line; }
       for (int k = i; k < end; k++) if (sql.charAt(k) == '\n') line++;
       i = end;
     }
-    if (startLine > 0 && !cur.toString().isBlank()) out.add(new Statement(cur.toString().strip(), startLine));
+    if (start >= 0 && !sql.substring(start).isBlank()) out.add(new Statement(sql.substring(start).strip(), startLine));
     return out;
   }
 
-  private static final Pattern DOLLAR_TAG = Pattern.compile("\\$([A-Za-z_][A-Za-z0-9_]*)?\\$");
+  private static boolean isWordChar(char c) {
+    return c < 128 ? (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '$'
+        : Character.isLetterOrDigit(c);
+  }
+
+  private static boolean isWordStart(char c) {
+    return c < 128 ? (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' : Character.isLetter(c);
+  }
+
+  /** The end (exclusive) of a dollar-quote tag $tag$ or $$ starting at i, or -1 when there is none. */
+  private static int dollarTagEnd(String sql, int i) {
+    int j = i + 1, n = sql.length();
+    if (j < n && (Character.isLetter(sql.charAt(j)) || sql.charAt(j) == '_'))
+      while (j < n && (Character.isLetterOrDigit(sql.charAt(j)) || sql.charAt(j) == '_')) j++;
+    return j < n && sql.charAt(j) == '$' ? j + 1 : -1;
+  }
 }

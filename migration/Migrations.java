@@ -35,14 +35,28 @@ final class Migrations {
    */
   static <T> T with(DbClient.Target target, int waitSeconds, MigrationSource source, PrintStream out, Duration lockTimeout,
       Verb<T> verb) {
+    Migrator m = null;
     try (Connection c = connect(target, waitSeconds)) {
-      Migrator m = new Migrator(c, source, out);
+      m = new Migrator(c, source, out);
       m.lockTimeout = lockTimeout;
-      return verb.run(m);
+      m.reconnect = () -> connect(target);
+      current = m;
+      T result = verb.run(m);
+      if (m.interruptedBy() != null) throw m.interruptedFailure("after the work was done", null);
+      return result;
     } catch (SQLException e) {
+      if (m != null && m.interruptedBy() != null) throw m.interruptedFailure(Migrator.serverMessage(e), e);
       throw new MigrationException(ExitCode.FAILED, Migrator.serverMessage(e), e);
+    } catch (MigrationException e) {
+      if (m != null && m.interruptedBy() != null && e.exitCode != m.interruptCode()) throw m.interruptedFailure(e.getMessage(), e);
+      throw e;
+    } finally {
+      current = null;
     }
   }
+
+  /** The Migrator at work in this JVM, if any: what a SIGTERM or SIGINT handler interrupts (see migrate.java). */
+  static volatile Migrator current;
 
   /** One unpooled connection, no statement timeout (migrations may build big indexes), dead-client checks on. */
   static Connection connect(DbClient.Target target) throws SQLException {

@@ -2,9 +2,13 @@
 // connection; applies, rolls back, reports and validates. Safety rules:
 //  - one runner at a time per database (AdvisoryLock.java: a waiting runner holds no
 //    transaction or snapshot, so it cannot block the holder's CREATE INDEX CONCURRENTLY);
-//  - each migration and its _migrations row commit together, or neither does;
+//  - each migration and its _migrations row commit together, or neither does (Batch.java);
+//  - each migration starts from the same session state, however runs are split (sessionReset);
 //  - an edited or deleted applied file, an out-of-order new file or an unfinished
-//    non-transactional migration stops `up` before anything runs.
+//    non-transactional migration stops `up` before anything runs; migrations that only a
+//    newer release knows (a rolling deploy) do not;
+//  - whatever stops it (an error, a lost connection, SIGTERM/SIGINT), it says what
+//    committed, what did not, and what to run next.
 
 // pgjdbc is pinned in DbClient.java.
 
@@ -21,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.postgresql.util.PSQLException;
@@ -29,26 +34,28 @@ import org.postgresql.util.ServerErrorMessage;
 final class Migrator {
   /** Advisory lock key: the bytes of "kodiaimg" as a bigint; the lock is per database. */
   static final long LOCK_KEY = 0x6b6f646961696d67L;
-  static final String TABLE = "_migrations";
+  static final String TABLE = MigrationTable.NAME;
 
-  enum State { APPLIED, PENDING, MODIFIED, FILE_MISSING, FAILED }
-
-  /** A row of _migrations, in the new format or the earlier runner's (id, name, applied_at). */
-  record Row(int version, String name, String checksum, java.sql.Timestamp appliedAt, String status) {}
+  /** NEWER: applied by a release newer than these files (a rolling deploy); not a problem for `up`. */
+  enum State { APPLIED, PENDING, MODIFIED, FILE_MISSING, FAILED, NEWER }
 
   /** A line of `status`: the file, the row, or both. */
-  record Entry(int version, String name, State state, Row row, MigrationSource.Migration migration) {}
+  record Entry(int version, String name, State state, MigrationTable.Row row, MigrationSource.Migration migration) {}
 
   final Connection conn;
   final MigrationSource source;
   final PrintStream out;    // progress lines; a null-sink when --quiet
+  final MigrationTable table;
   Duration lockTimeout = Duration.ofSeconds(60);
+  /** A second connection to the same database, to learn what committed after this one was lost; null: none. */
+  Callable<Connection> reconnect;
   private final AdvisoryLock lock;
 
   Migrator(Connection conn, MigrationSource source, PrintStream out) {
     this.conn = conn;
     this.source = source;
     this.out = out;
+    this.table = new MigrationTable(conn);
     this.lock = new AdvisoryLock(conn, LOCK_KEY, out);
   }
 
@@ -60,7 +67,7 @@ final class Migrator {
     // A problem seen here may only be another runner's non-transactional migration in
     // progress (recorded as failed until it ends), so only the look under the lock decides.
     // One read of _migrations decides; rows of kodiai's earlier runner (no checksum) are adopted under the lock.
-    Map<Integer, Row> rows = readRows();
+    Map<Integer, MigrationTable.Row> rows = table.read();
     List<MigrationSource.Migration> pending;
     try {
       pending = plan(rows, to);
@@ -73,20 +80,19 @@ final class Migrator {
       for (var m : pending) out.println("would apply " + m.fileName() + (m.transactional() ? "" : " (no transaction)"));
       return 0;
     }
-    lock.acquire(lockTimeout);
+    acquireLock();
     try {
-      pending = plan(readRows(), to); // another runner may have applied them while we waited
+      pending = plan(table.read(), to); // another runner may have applied them while we waited
       checkExtensions(pending); // before ensureTable: a missing extension leaves no trace at all
-      ensureTable();
-      // Consecutive transactional migrations go to the server as one message (see applyRun);
+      table.ensure(source);
+      sessionReset();
+      // Consecutive transactional migrations go to the server in few messages (Batch.java);
       // a non-transactional one runs on its own, statement by statement.
       for (int i = 0; i < pending.size(); ) {
         if (!pending.get(i).transactional()) { applyWithoutTransaction(pending.get(i++)); continue; }
         int j = i;
-        long chars = 0;
-        while (j < pending.size() && pending.get(j).transactional() && (j == i || chars < MAX_RUN_CHARS))
-          chars += pending.get(j++).sql().length();
-        applyRun(pending.subList(i, j), j == pending.size());
+        while (j < pending.size() && pending.get(j).transactional()) j++;
+        new Batch(this).apply(pending.subList(i, j), j == pending.size());
         i = j;
       }
       return pending.size();
@@ -104,12 +110,25 @@ final class Migrator {
       for (var m : todo) out.println("would roll back " + m.fileName() + " with " + m.downFileName());
       return 0;
     }
-    lock.acquire(lockTimeout);
+    acquireLock();
     try {
       todo = rollbackPlan(target);
       if (!todo.isEmpty())
         out.println("rolling back " + todo.size() + ": " + String.join(", ", todo.stream().map(MigrationSource.Migration::label).toList()));
-      for (var m : todo) revert(m);
+      sessionReset();
+      List<String> done = new ArrayList<>();
+      for (var m : todo) {
+        try {
+          if (interruptedBy != null) throw new MigrationException(interruptCode, "it was not started");
+          revert(m);
+        } catch (MigrationException e) {
+          if (interruptedBy == null) throw e;
+          throw new MigrationException(interruptCode, "interrupted by " + interruptedBy + " while rolling back " + m.fileName() + ": "
+              + e.getMessage() + (done.isEmpty() ? "; nothing else was rolled back" : "; rolled back before it: " + String.join(", ", done))
+              + "; run `migrate down " + target + "` again to finish", e);
+        }
+        done.add(m.fileName());
+      }
       return todo.size();
     } finally {
       lock.release();
@@ -117,21 +136,22 @@ final class Migrator {
   }
 
   /** Every migration with its state, in version order. */
-  List<Entry> status() throws SQLException { return status(readRows()); }
+  List<Entry> status() throws SQLException { return status(table.read()); }
 
-  private List<Entry> status(Map<Integer, Row> rows) {
+  private List<Entry> status(Map<Integer, MigrationTable.Row> rows) {
     Map<Integer, Entry> entries = new TreeMap<>();
     for (var m : source.migrations) {
-      Row r = rows.get(m.version());
+      MigrationTable.Row r = rows.get(m.version());
       State s = r == null ? State.PENDING
-          : "failed".equals(r.status()) ? State.FAILED
+          : r.failed() ? State.FAILED
           : r.checksum() != null && !r.checksum().equals(m.checksum()) ? State.MODIFIED
           : State.APPLIED;
       entries.put(m.version(), new Entry(m.version(), m.name(), s, r, m));
     }
     for (var r : rows.values())
       if (!entries.containsKey(r.version()))
-        entries.put(r.version(), new Entry(r.version(), r.name(), "failed".equals(r.status()) ? State.FAILED : State.FILE_MISSING, r, null));
+        entries.put(r.version(), new Entry(r.version(), r.name(), r.failed() ? State.FAILED
+            : r.version() > source.latestVersion() ? State.NEWER : State.FILE_MISSING, r, null));
     return List.copyOf(entries.values());
   }
 
@@ -145,8 +165,12 @@ final class Migrator {
         case MODIFIED -> problems.add(file + " was edited after it was applied (checksum differs); restore it, or add a new migration"
             + " for the change (if the edit is harmless: migrate resolve " + e.version() + " --accept-edit)");
         case FILE_MISSING -> problems.add(file + " is applied but its file is missing; restore it from version control");
-        case FAILED -> problems.add(file + " did not finish (non-transactional, failed or interrupted); fix the database by hand,"
-            + " then run `migrate resolve " + e.version() + " --applied` (it is done) or `--rolled-back` (undone, retry it)");
+        case FAILED -> problems.add(e.row().failedDown()
+            ? e.row().name() + " (rolling back " + file.replace(".down.sql", ".sql") + ") did not finish (non-transactional, failed or"
+                + " interrupted); fix the database by hand, then run `migrate resolve " + e.version() + " --rolled-back` (it is undone)"
+                + " or `--applied` (it is back in place)"
+            : file + " did not finish (non-transactional, failed or interrupted); fix the database by hand,"
+                + " then run `migrate resolve " + e.version() + " --applied` (it is done) or `--rolled-back` (undone, retry it)");
         case PENDING -> {
           if (e.version() < newestApplied)
             problems.add(file + " is new but numbered below the newest applied migration (" + newestApplied
@@ -158,27 +182,36 @@ final class Migrator {
     return problems;
   }
 
+  /** The one-line warning for migrations only a newer release knows, or null when there are none. */
+  static String newerWarning(List<Entry> entries) {
+    List<String> newer = entries.stream().filter(e -> e.state() == State.NEWER).map(e -> e.row().name()).toList();
+    if (newer.isEmpty()) return null;
+    return "the database has " + newer.size() + " migration" + (newer.size() == 1 ? "" : "s") + " newer than these files ("
+        + String.join(", ", newer) + "), applied by a newer release: left alone; `up` applies nothing above them";
+  }
+
   /** Marks a failed or edited migration as dealt with by the operator. */
   void resolve(int version, String how) throws SQLException {
-    lock.acquire(lockTimeout);
+    acquireLock();
     try {
-      Row r = readRows().get(version);
+      MigrationTable.Row r = table.read().get(version);
       MigrationSource.Migration m = source.byVersion(version);
       switch (how) {
         case "applied" -> {
           if (m == null) throw new MigrationException(ExitCode.USAGE, "no migration file with version " + version);
-          if (r == null) insertRow(m, 0, "applied");
-          else update("UPDATE " + TABLE + " SET status = 'applied', checksum = ? WHERE version = ?", m.checksum(), version);
+          table.ensure(source);
+          if (r == null) table.insert(m, "applied");
+          else table.update("UPDATE %s SET status = 'applied', checksum = ?, name = ? WHERE version = ?", m.checksum(), m.fileName(), version);
           out.println("marked " + m.fileName() + " as applied");
         }
         case "rolled-back" -> {
           if (r == null) throw new MigrationException(ExitCode.USAGE, "version " + version + " is not recorded as applied or failed");
-          update("DELETE FROM " + TABLE + " WHERE version = ?", null, version);
-          out.println("marked " + r.name() + " as not applied; `migrate up` will run it again");
+          table.update("DELETE FROM %s WHERE version = ?", version);
+          out.println("marked " + (m != null ? m.fileName() : r.name()) + " as not applied; `migrate up` will run it again");
         }
         case "accept-edit" -> {
           if (r == null || m == null) throw new MigrationException(ExitCode.USAGE, "version " + version + " is not both applied and present as a file");
-          update("UPDATE " + TABLE + " SET checksum = ? WHERE version = ?", m.checksum(), version);
+          table.update("UPDATE %s SET checksum = ? WHERE version = ?", m.checksum(), version);
           out.println("accepted the current content of " + m.fileName());
         }
         default -> throw new MigrationException(ExitCode.USAGE, "unknown resolution " + how);
@@ -191,7 +224,7 @@ final class Migrator {
   // ------------------------------------------------------------- planning
 
   /** The migrations `up` would apply, given the recorded rows; a problem stops it. */
-  private List<MigrationSource.Migration> plan(Map<Integer, Row> rows, Integer to) {
+  private List<MigrationSource.Migration> plan(Map<Integer, MigrationTable.Row> rows, Integer to) {
     List<String> problems = problems(status(rows));
     if (!problems.isEmpty()) throw new MigrationException(ExitCode.VALIDATION, String.join("\n", problems));
     List<MigrationSource.Migration> pending = new ArrayList<>();
@@ -201,15 +234,14 @@ final class Migrator {
   }
 
   private List<MigrationSource.Migration> rollbackPlan(int target) throws SQLException {
-    Map<Integer, Row> rows = readRows();
     List<MigrationSource.Migration> todo = new ArrayList<>();
     List<String> problems = new ArrayList<>();
-    for (Row r : rows.values()) {
+    for (MigrationTable.Row r : table.read().values()) {
       if (r.version() <= target) continue;
       MigrationSource.Migration m = source.byVersion(r.version());
       if (m == null) problems.add(r.name() + " is applied but its file is missing, so it cannot be rolled back");
       else if (!m.hasDown()) problems.add(m.fileName() + " has no down file " + m.fileName().replace(".sql", ".down.sql"));
-      else if ("failed".equals(r.status())) problems.add(m.fileName() + " did not finish; resolve it first (see `migrate validate`)");
+      else if (r.failed()) problems.add(m.fileName() + " did not finish; resolve it first (see `migrate validate`)");
       else todo.add(0, m); // newest first
     }
     if (!problems.isEmpty())
@@ -245,157 +277,106 @@ final class Migrator {
 
   // ------------------------------------------------------------ executing
 
-  /** A message holds whole migrations up to about this much SQL; more go in the next message. */
-  static final int MAX_RUN_CHARS = 1 << 20;
+  Integer unflushed; // the last migration committed asynchronously, not known to be on disk yet
+  private final List<String> appliedNow = new ArrayList<>(); // files applied by this run, for messages
+  private volatile boolean busy;                             // a statement is on the server now, for a cancel
 
-  private Integer unflushed; // the last migration committed asynchronously, not known to be on disk yet
+  /** Reports a committed migration: a line, and the run's record for later messages. */
+  void applied(MigrationSource.Migration m, int ms) {
+    out.println("applied " + m.fileName() + " (" + ms + " ms)");
+    appliedNow.add(m.fileName());
+    unflushed = m.version();
+  }
 
-  /** Where a statement of a migration starts in the message sent, to map an error back to its line. */
-  private record Placed(MigrationSource.Migration migration, MigrationSource.Statement statement, int offset) {}
+  /** How many statements of the last message sent by execute() completed before its error. */
+  int completed;
 
   /**
-   * Applies consecutive transactional migrations in one round trip: one simple-protocol message
-   * holding, for each, BEGIN; its statements; the insert of its _migrations row; COMMIT. On an
-   * error the server abandons the rest of the message, so: earlier migrations stay committed,
-   * the failing one is rolled back whole, later ones never run. Every commit but the last of
-   * the whole `up` skips the wait for its WAL flush: WAL is sequential, so that last synchronous
-   * commit makes all earlier ones durable too (a crash in between loses a suffix of whole
-   * migrations, each with its row: they are simply pending again).
+   * Sends SQL (one statement, or a simple-protocol message of many) and counts the statements
+   * that completed, so that an error without a position still names its statement: the server
+   * answers every statement of a message with its own completion, in order. Through pgjdbc's
+   * query executor with a handler of our own, because its Statement keeps each statement's result
+   * in a list it walks from the start for every new one: n^2 for a message of n statements
+   * (160,000 INSERTs in one file took 45 s). Both are pgjdbc's public classes of org.postgresql.core,
+   * pinned with pgjdbc in DbClient.java.
    */
-  private void applyRun(List<MigrationSource.Migration> run, boolean endsTheUp) throws SQLException {
-    StringBuilder sql = new StringBuilder();
-    List<Placed> placed = new ArrayList<>();
-    for (int k = 0; k < run.size(); k++) {
-      MigrationSource.Migration m = run.get(k);
-      sql.append("BEGIN;\n");
-      if (!(endsTheUp && k == run.size() - 1)) sql.append("SET LOCAL synchronous_commit = off;\n");
-      // "\n;\n" after each statement: a statement may end in a line comment.
-      for (MigrationSource.Statement st : MigrationSource.split(m.sql())) {
-        placed.add(new Placed(m, st, sql.length()));
-        sql.append(st.sql()).append("\n;\n");
-      }
-      sql.append("INSERT INTO ").append(TABLE).append(" (name, version, checksum, execution_ms, status) VALUES (")
-          .append(literal(m.fileName())).append(", ").append(m.version()).append(", ").append(literal(m.checksum()))
-          .append(", (extract(epoch FROM clock_timestamp() - now()) * 1000)::int, 'applied');\nCOMMIT;\n");
+  void execute(String sql) throws SQLException {
+    completed = 0;
+    var handler = new org.postgresql.core.ResultHandlerBase() {
+      @Override public void handleResultRows(org.postgresql.core.Query q, org.postgresql.core.Field[] f,
+          List<org.postgresql.core.Tuple> rows, org.postgresql.core.ResultCursor c) { completed++; }
+      @Override public void handleCommandStatus(String status, long updateCount, long insertOID) { completed++; }
+    };
+    var executor = conn.unwrap(org.postgresql.core.BaseConnection.class).getQueryExecutor();
+    org.postgresql.core.CachedQuery query = executor.createQuery(sql, false, false);
+    busy = true;
+    try {
+      if (interruptedBy != null) throw new SQLException("interrupted by " + interruptedBy, "57014");
+      executor.execute(query.query, null, handler, 0, 0, org.postgresql.core.QueryExecutor.QUERY_EXECUTE_AS_SIMPLE
+          | org.postgresql.core.QueryExecutor.QUERY_NO_METADATA
+          | (conn.getAutoCommit() ? org.postgresql.core.QueryExecutor.QUERY_SUPPRESS_BEGIN : 0)); // else pgjdbc opens the transaction
+    } finally {
+      busy = false;
     }
-    try (Statement st = conn.createStatement()) {
-      st.setEscapeProcessing(false);
-      st.execute(sql.toString());
-    } catch (SQLException e) {
-      try (Statement st = conn.createStatement()) { st.execute("ROLLBACK"); } // ends the failed block only
-      Map<Integer, Integer> done = recordedDurations(run);
-      report(run, done);
-      for (var m : run) if (done.containsKey(m.version())) unflushed = m.version();
-      MigrationSource.Migration failed = run.stream().filter(m -> !done.containsKey(m.version())).findFirst().orElseThrow();
-      throw locate(failed, placed, e);
-    }
-    report(run, recordedDurations(run));
-    unflushed = endsTheUp ? null : run.get(run.size() - 1).version();
-  }
-
-  /** How long each migration of the run took, as recorded with it; only those that committed. */
-  private Map<Integer, Integer> recordedDurations(List<MigrationSource.Migration> run) throws SQLException {
-    StringBuilder in = new StringBuilder();
-    for (var m : run) in.append(in.length() == 0 ? "" : ",").append(m.version());
-    Map<Integer, Integer> ms = new TreeMap<>();
-    try (Statement st = conn.createStatement();
-         ResultSet rs = st.executeQuery("SELECT version, execution_ms FROM " + TABLE + " WHERE version IN (" + in + ")")) {
-      while (rs.next()) ms.put(rs.getInt(1), rs.getInt(2));
-    }
-    return ms;
-  }
-
-  private void report(List<MigrationSource.Migration> run, Map<Integer, Integer> done) {
-    for (var m : run)
-      if (done.containsKey(m.version())) out.println("applied " + m.fileName() + " (" + done.get(m.version()) + " ms)");
   }
 
   private void applyWithoutTransaction(MigrationSource.Migration m) throws SQLException {
+    if (interruptedBy != null) throw interrupted(m);
     long t0 = System.nanoTime();
+    execute(sessionReset());
     // Recorded as unfinished first, so a crash or error midway cannot pass unnoticed.
-    insertRow(m, 0, "failed");
+    table.insert(m, "failed");
     try {
       run(m.fileName(), m.sql());
     } catch (MigrationException e) {
-      throw new MigrationException(e.exitCode, e.getMessage() + "; " + m.fileName() + " ran without a transaction and is"
-          + " recorded as failed: finish or undo its statements by hand, then `migrate resolve " + m.version()
+      throw new MigrationException(interruptedBy != null ? interruptCode : e.exitCode, (interruptedBy != null ? "interrupted by "
+          + interruptedBy + ": " : "") + e.getMessage() + "; " + m.fileName() + " ran without a transaction and is recorded as failed"
+          + (interruptedBy != null ? committedSoFar() : "") + ": finish or undo its statements by hand, then `migrate resolve " + m.version()
           + " --applied` or `--rolled-back`", e.getCause());
     }
-    update("UPDATE " + TABLE + " SET status = 'applied', execution_ms = " + elapsedMs(t0) + ", applied_at = now() WHERE version = ?",
-        null, m.version());
-    out.println("applied " + m.fileName() + " (" + elapsedMs(t0) + " ms)");
+    execute(sessionReset());
+    table.update("UPDATE %s SET status = 'applied', execution_ms = ?, applied_at = clock_timestamp() WHERE version = ?",
+        (int) elapsedMs(t0), m.version());
+    applied(m, (int) elapsedMs(t0));
+    unflushed = null; // autocommit statements commit synchronously
   }
 
+  /**
+   * Runs a down file. With a transaction: its statements and the deletion of its row commit
+   * together or not at all. Without (the marker): recorded as failed, under the down file's
+   * name, before its first statement, as a non-transactional up is; the row goes at the end.
+   */
   private void revert(MigrationSource.Migration m) throws SQLException {
     long t0 = System.nanoTime();
     boolean tx = !MigrationSource.hasNoTransactionMarker(m.downSql());
+    execute(sessionReset());
+    if (!tx) table.update("UPDATE %s SET status = 'failed', name = ? WHERE version = ?", m.downFileName(), m.version());
     conn.setAutoCommit(!tx);
     try {
       run(m.downFileName(), m.downSql());
+      execute(AS_RUNNER);
       // 001's down file drops _migrations itself: then there is no row left to delete.
-      if (tableExists()) update("DELETE FROM " + TABLE + " WHERE version = ?", null, m.version());
+      if (table.exists()) table.update("DELETE FROM %s WHERE version = ?", m.version());
       if (tx) conn.commit();
     } catch (SQLException | RuntimeException e) {
-      if (tx) conn.rollback();
-      throw e;
+      if (tx) rollbackQuietly();
+      if (tx && e instanceof MigrationException me && interruptedBy != null)
+        throw new MigrationException(interruptCode, me.getMessage() + " (rolled back: " + m.fileName() + " stays applied)", e);
+      if (tx || !(e instanceof MigrationException me)) throw e;
+      throw new MigrationException(interruptedBy != null ? interruptCode : me.exitCode, me.getMessage() + "; " + m.downFileName()
+          + " ran without a transaction and is recorded as failed: finish or undo its statements by hand, then `migrate resolve "
+          + m.version() + " --rolled-back` (it is undone) or `--applied` (it is back in place)", e.getCause());
     } finally {
       conn.setAutoCommit(true);
     }
     out.println("rolled back " + m.fileName() + " (" + elapsedMs(t0) + " ms)");
   }
 
-  private static String literal(String s) { return "'" + s.replace("'", "''") + "'"; }
-
-  /**
-   * Names the failing file and line. The server's error position counts characters of the
-   * whole message, which maps back to a statement of the failed migration. Errors without a
-   * position (a constraint violation, a timeout) are found by running that one migration again,
-   * statement by statement, inside a transaction that is then rolled back.
-   */
-  private MigrationException locate(MigrationSource.Migration failed, List<Placed> placed, SQLException e) throws SQLException {
-    // Positions count characters of the whole message only in the simple query protocol.
-    boolean simple = conn.unwrap(org.postgresql.PGConnection.class).getPreferQueryMode() == org.postgresql.jdbc.PreferQueryMode.SIMPLE;
-    int pos = simple && e instanceof PSQLException pe && pe.getServerErrorMessage() != null ? pe.getServerErrorMessage().getPosition() : 0;
-    Placed hit = null;
-    for (Placed p : placed) if (p.offset() < pos) hit = p;
-    if (hit != null && hit.migration() == failed && pos - 1 - hit.offset() <= hit.statement().sql().length()) {
-      int line = hit.statement().line();
-      for (int i = 0; i < pos - 1 - hit.offset(); i++) if (hit.statement().sql().charAt(i) == '\n') line++;
-      return new MigrationException(ExitCode.FAILED, failed.fileName() + " line " + line + ": " + serverMessage(e), e);
-    }
-    conn.setAutoCommit(false);
-    try {
-      run(failed.fileName(), failed.sql());
-    } catch (MigrationException located) {
-      return located;
-    } finally {
-      conn.rollback();
-      conn.setAutoCommit(true);
-    }
-    // Not reproduced (a lock or statement timeout, say): the first error, without a line.
-    return new MigrationException(ExitCode.FAILED, failed.fileName() + ": " + serverMessage(e), e);
-  }
-
-  /**
-   * Makes earlier asynchronous commits durable: a synchronous commit flushes all WAL before it,
-   * but only a commit that wrote WAL waits for the flush, hence a real (if idempotent) write.
-   */
-  private void flush() {
-    if (unflushed == null) return;
-    try (Statement st = conn.createStatement()) {
-      st.execute("UPDATE " + TABLE + " SET status = status WHERE version = " + unflushed);
-      unflushed = null;
-    } catch (SQLException ignored) {
-      // the connection is gone: the server flushes on its own within wal_writer_delay
-    }
-  }
-
   /** Runs a file statement by statement, so an error names its line. */
   private void run(String file, String sql) {
     for (MigrationSource.Statement s : MigrationSource.split(sql)) {
-      try (Statement st = conn.createStatement()) {
-        st.setEscapeProcessing(false);
-        st.execute(s.sql());
+      try {
+        execute(s.sql());
       } catch (SQLException e) {
         throw new MigrationException(ExitCode.FAILED, file + " line " + errorLine(s, e) + ": " + serverMessage(e), e);
       }
@@ -406,9 +387,157 @@ final class Migrator {
     int line = s.line();
     if (e instanceof PSQLException pe && pe.getServerErrorMessage() != null) {
       int pos = pe.getServerErrorMessage().getPosition();
-      for (int i = 0; i < Math.min(pos - 1, s.sql().length()); i++) if (s.sql().charAt(i) == '\n') line++;
+      String sql = s.sql();
+      int end = pos - 1 >= sql.codePointCount(0, sql.length()) ? sql.length() : sql.offsetByCodePoints(0, Math.max(0, pos - 1));
+      for (int i = 0; i < end; i++) if (sql.charAt(i) == '\n') line++;
     }
     return line;
+  }
+
+  /**
+   * Makes earlier asynchronous commits durable: a synchronous commit flushes all WAL before it,
+   * but only a commit that wrote WAL waits for the flush, hence a real (if idempotent) write.
+   */
+  private void flush() {
+    if (unflushed == null) return;
+    try {
+      table.update("UPDATE %s SET status = status WHERE version = ?", unflushed);
+      unflushed = null;
+    } catch (SQLException ignored) {
+      // the connection is gone: the server flushes on its own within wal_writer_delay
+    }
+  }
+
+  void rollbackQuietly() {
+    try (Statement st = conn.createStatement()) {
+      if (conn.getAutoCommit()) st.execute("ROLLBACK"); else conn.rollback();
+    } catch (SQLException ignored) {
+      // nothing to roll back, or the connection is gone (the server rolls back then)
+    }
+  }
+
+  // ------------------------------------------------------------ the session between migrations
+
+  /** After a migration, run as the runner again before recording it (a migration may SET ROLE). */
+  static final String AS_RUNNER = "SET SESSION AUTHORIZATION DEFAULT;\nRESET ROLE";
+
+  private String sessionReset;
+
+  /**
+   * SQL that returns the session to the state the runner set up, before each migration: the
+   * result of a migration must not depend on which migrations ran before it in the same
+   * session (a `SET search_path` in 002 must not move 003's tables). Like DISCARD ALL, which
+   * would also release the migration lock: role, every setting (RESET ALL), prepared statements,
+   * cursors, LISTEN, cached plans, sequence state, temporary tables. The runner's own settings
+   * (statement_timeout 0, lock_timeout, client_connection_check_interval, whatever its
+   * connection SET) are read once, before any migration, and set again.
+   */
+  String sessionReset() throws SQLException {
+    if (sessionReset != null) return sessionReset;
+    StringBuilder own = new StringBuilder();
+    try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT name, setting FROM pg_settings"
+        + " WHERE source = 'session' AND name NOT LIKE 'transaction\\_%' ORDER BY name")) {
+      while (rs.next())
+        own.append(own.length() == 0 ? "SELECT " : ", ").append("pg_catalog.set_config(").append(literal(rs.getString(1)))
+            .append(", ").append(literal(rs.getString(2))).append(", false)");
+    }
+    sessionReset = AS_RUNNER + ";\nRESET ALL;\n" + (own.length() > 0 ? own + ";\n" : "")
+        + "DEALLOCATE ALL;\nCLOSE ALL;\nUNLISTEN *;\nDISCARD PLANS;\nDISCARD SEQUENCES;\nDISCARD TEMP";
+    return sessionReset;
+  }
+
+  static String literal(String s) { return "'" + s.replace("'", "''") + "'"; }
+
+  // ------------------------------------------------------------ interrupts and lost connections
+
+  private volatile String interruptedBy; // "SIGTERM", "SIGINT"
+  private volatile int interruptCode;
+
+  /** From a signal handler: stop at the next boundary, cancelling the statement running now. */
+  void interrupt(String signal, int exitCode) {
+    interruptCode = exitCode;
+    interruptedBy = signal;
+    if (busy) {
+      try { conn.unwrap(org.postgresql.PGConnection.class).cancelQuery(); } catch (SQLException ignored) { /* it finished meanwhile */ }
+    }
+  }
+
+  String interruptedBy() { return interruptedBy; }
+  int interruptCode() { return interruptCode; }
+
+  /** A failure that came with (or from) an interrupt, as one line that says what the run did. */
+  MigrationException interruptedFailure(String detail, Throwable cause) {
+    return new MigrationException(interruptCode, "interrupted by " + interruptedBy + (detail == null ? "" : " (" + detail + ")")
+        + committedSoFar() + (appliedNow.isEmpty() ? "" : "; run `migrate up` again to apply the rest"), cause);
+  }
+
+  private void acquireLock() throws SQLException {
+    if (interruptedBy != null) throw interrupted(null);
+    try {
+      lock.acquire(lockTimeout, () -> interruptedBy != null);
+    } catch (MigrationException e) {
+      if (interruptedBy != null) throw interrupted(null);
+      throw e;
+    }
+  }
+
+  /** The message when a signal stopped the run: what committed, what did not, what next. */
+  MigrationException interrupted(MigrationSource.Migration during) {
+    String what = during == null ? "" : " before " + during.fileName() + " committed: it was rolled back, not applied";
+    return new MigrationException(interruptCode, "interrupted by " + interruptedBy + what + committedSoFar()
+        + "; run `migrate up` again to apply the rest");
+  }
+
+  private String committedSoFar() {
+    return appliedNow.isEmpty() ? "; this run applied nothing"
+        : "; this run applied " + appliedNow.size() + " (the last: " + appliedNow.get(appliedNow.size() - 1) + ")";
+  }
+
+  boolean connectionLost(SQLException e) {
+    String state = String.valueOf(e.getSQLState());
+    try {
+      return state.startsWith("08") || state.startsWith("57P0") || conn.isClosed();
+    } catch (SQLException closed) {
+      return true;
+    }
+  }
+
+  /** After the connection died mid-run: asks a second connection which of the run committed, and says so. */
+  MigrationException lost(List<MigrationSource.Migration> run, SQLException e) {
+    String why = serverMessage(e);
+    Map<Integer, MigrationTable.Row> rows;
+    try (Connection c = reconnect == null ? null : reconnect.call()) {
+      if (c == null) throw new SQLException("no way to reconnect");
+      rows = MigrationTable.read(c, table.name());
+    } catch (Exception again) {
+      return new MigrationException(ExitCode.FAILED, "lost the connection to the database during " + run.get(0).fileName()
+          + (run.size() > 1 ? " .. " + run.get(run.size() - 1).fileName() : "") + " (" + why + ") and cannot reconnect to see what"
+          + " committed" + committedSoFar() + "; when the database is back, `migrate status` shows it; then run `migrate up`", e);
+    }
+    MigrationSource.Migration first = null;
+    for (var m : run) {
+      MigrationTable.Row r = rows.get(m.version());
+      if (r != null && !r.failed()) {
+        if (!appliedNow.contains(m.fileName())) {
+          out.println("applied " + m.fileName() + " (committed before the connection was lost)");
+          appliedNow.add(m.fileName());
+        }
+      } else if (first == null) first = m;
+    }
+    unflushed = null; // nothing more to do for durability on a dead connection
+    return new MigrationException(ExitCode.FAILED, "lost the connection to the database (" + why + ")"
+        + (first == null ? " after the last migration committed" : " during " + first.fileName() + ": it did not commit")
+        + committedSoFar() + "; run `migrate up` again to apply the rest", e);
+  }
+
+  /** Another runner recorded this migration while this one applied it: the lock did not hold. */
+  MigrationException collision(MigrationSource.Migration m, SQLException e) {
+    if (!(e instanceof PSQLException pe) || pe.getServerErrorMessage() == null) return null;
+    ServerErrorMessage s = pe.getServerErrorMessage();
+    if (!"23505".equals(s.getSQLState()) || !TABLE.equals(s.getTable())) return null;
+    return new MigrationException(ExitCode.FAILED, m.fileName() + " was recorded by another runner while this one applied it"
+        + " (rolled back here, nothing lost): two runners worked at once, so the migration lock did not hold (a transaction"
+        + " pooler such as PgBouncer does not keep session advisory locks; connect directly); run `migrate status`", e);
   }
 
   static String serverMessage(SQLException e) {
@@ -426,76 +555,6 @@ final class Migrator {
 
   private static long elapsedMs(long t0) { return (System.nanoTime() - t0) / 1_000_000; }
 
-  // ------------------------------------------------------ tracking table
-
-  private boolean tableExists() throws SQLException {
-    try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT to_regclass('" + TABLE + "') IS NOT NULL")) {
-      rs.next();
-      return rs.getBoolean(1);
-    }
-  }
-
-  /** Creates _migrations, or upgrades one left by kodiai's earlier runner (id, name, applied_at). Same shape as 001. */
-  private void ensureTable() throws SQLException {
-    try (Statement st = conn.createStatement()) {
-      st.execute("CREATE TABLE IF NOT EXISTS " + TABLE + " (id serial PRIMARY KEY, name text NOT NULL UNIQUE,"
-          + " applied_at timestamptz NOT NULL DEFAULT now())");
-      st.execute("ALTER TABLE " + TABLE + " ADD COLUMN IF NOT EXISTS version integer,"
-          + " ADD COLUMN IF NOT EXISTS checksum text, ADD COLUMN IF NOT EXISTS execution_ms integer,"
-          + " ADD COLUMN IF NOT EXISTS status text NOT NULL DEFAULT 'applied',"
-          + " ADD COLUMN IF NOT EXISTS applied_by text DEFAULT current_user");
-      // Adopt the earlier runner's rows: their version comes from the file name, their checksum from today's file.
-      Map<Integer, Row> rows = readRows();
-      for (Row r : rows.values()) {
-        MigrationSource.Migration m = source.byVersion(r.version());
-        if (r.checksum() == null && m != null)
-          update("UPDATE " + TABLE + " SET version = " + r.version() + ", checksum = ? WHERE name = '" + r.name().replace("'", "''") + "'",
-              m.checksum(), null);
-      }
-    }
-  }
-
-  /** The recorded migrations by version; empty when there is no table yet. Works on either format. */
-  Map<Integer, Row> readRows() throws SQLException {
-    Map<Integer, Row> rows = new TreeMap<>();
-    if (!tableExists()) return rows;
-    try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT * FROM " + TABLE + " ORDER BY id")) {
-      Set<String> cols = new java.util.HashSet<>();
-      for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) cols.add(rs.getMetaData().getColumnName(i));
-      while (rs.next()) {
-        String name = rs.getString("name");
-        Integer version = cols.contains("version") && rs.getObject("version") != null ? rs.getInt("version") : versionOf(name);
-        if (version == null) continue; // not a migration of ours
-        rows.put(version, new Row(version, name, cols.contains("checksum") ? rs.getString("checksum") : null,
-            rs.getTimestamp("applied_at"), cols.contains("status") ? rs.getString("status") : "applied"));
-      }
-    }
-    return rows;
-  }
-
-  private static Integer versionOf(String name) {
-    Matcher m = Pattern.compile("^(\\d+)-").matcher(name == null ? "" : name);
-    return m.find() ? Integer.parseInt(m.group(1)) : null;
-  }
-
-  private void insertRow(MigrationSource.Migration m, long ms, String status) throws SQLException {
-    try (PreparedStatement ps = conn.prepareStatement("INSERT INTO " + TABLE
-        + " (name, version, checksum, execution_ms, status) VALUES (?, ?, ?, ?, ?)")) {
-      ps.setString(1, m.fileName());
-      ps.setInt(2, m.version());
-      ps.setString(3, m.checksum());
-      ps.setLong(4, ms);
-      ps.setString(5, status);
-      ps.executeUpdate();
-    }
-  }
-
-  private void update(String sql, String text, Integer version) throws SQLException {
-    try (PreparedStatement ps = conn.prepareStatement(sql)) {
-      int i = 1;
-      if (text != null) ps.setString(i++, text);
-      if (version != null) ps.setInt(i, version);
-      ps.executeUpdate();
-    }
-  }
+  /** The recorded migrations by version (see MigrationTable). */
+  Map<Integer, MigrationTable.Row> readRows() throws SQLException { return table.read(); }
 }

@@ -118,7 +118,7 @@ class MigrateProcessTest {
         "002-slow.sql", "CREATE TABLE slow (id int);\nINSERT INTO slow VALUES (1);\nSELECT pg_sleep(30);\n",
         "003-c.sql", "CREATE TABLE c (id int);\n");
     Runner victim = migrate("up");
-    awaitActivity("query LIKE '%pg_sleep(30)%' AND state = 'active'", 30);
+    awaitActivity("wait_event = 'PgSleep'", 30);
     victim.process().destroyForcibly(); // SIGKILL: no shutdown hook, no rollback from the client
     assertTrue(victim.process().waitFor(10, TimeUnit.SECONDS));
     assertEquals(137, victim.process().exitValue());

@@ -1,0 +1,166 @@
+// Shared source: the _migrations table, where a database records what was applied.
+// Knows its shape (the current one and kodiai's earlier runner's), reads it refusing
+// contents it does not understand with one line each, and writes rows. The runner names
+// the table with its schema, resolved once: a migration may change search_path, and the
+// row it commits with must still land in this table.
+
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+final class MigrationTable {
+  static final String NAME = "_migrations";
+
+  /** A row, in the current format or the earlier runner's (id, name, applied_at); name ends in .down.sql while a down file failed. */
+  record Row(int version, String name, String checksum, java.sql.Timestamp appliedAt, String status) {
+    boolean failed() { return "failed".equals(status); }
+    boolean failedDown() { return failed() && name.endsWith(".down.sql"); }
+  }
+
+  private final Connection conn;
+  private String qualified; // schema-qualified, quoted; resolved on first use
+
+  MigrationTable(Connection conn) { this.conn = conn; }
+
+  /** The table's name for SQL: where it is, or where it will be created (the current schema). */
+  String name() throws SQLException {
+    if (qualified == null) {
+      try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT quote_ident(coalesce("
+          + "(SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass('" + NAME + "')),"
+          + " current_schema(), 'public'))")) {
+        rs.next();
+        qualified = rs.getString(1) + "." + NAME;
+      }
+    }
+    return qualified;
+  }
+
+  boolean exists() throws SQLException {
+    try (Statement st = conn.createStatement();
+         ResultSet rs = st.executeQuery("SELECT to_regclass('" + name().replace("'", "''") + "') IS NOT NULL")) {
+      rs.next();
+      return rs.getBoolean(1);
+    }
+  }
+
+  /** Creates the table, or upgrades one left by kodiai's earlier runner (id, name, applied_at). Same shape as migration 001. */
+  void ensure(MigrationSource source) throws SQLException {
+    try (Statement st = conn.createStatement()) {
+      st.execute("CREATE TABLE IF NOT EXISTS " + name() + " (id serial PRIMARY KEY, name text NOT NULL UNIQUE,"
+          + " applied_at timestamptz NOT NULL DEFAULT now())");
+      st.execute("ALTER TABLE " + name() + " ADD COLUMN IF NOT EXISTS version integer,"
+          + " ADD COLUMN IF NOT EXISTS checksum text, ADD COLUMN IF NOT EXISTS execution_ms integer,"
+          + " ADD COLUMN IF NOT EXISTS status text NOT NULL DEFAULT 'applied',"
+          + " ADD COLUMN IF NOT EXISTS applied_by text DEFAULT current_user");
+    }
+    // Adopt the earlier runner's rows: their version comes from the file name, their checksum from today's file.
+    for (Row r : read(conn, name()).values()) {
+      MigrationSource.Migration m = source.byVersion(r.version());
+      if (r.checksum() == null && m != null)
+        try (PreparedStatement ps = conn.prepareStatement("UPDATE " + name() + " SET version = ?, checksum = ? WHERE name = ?")) {
+          ps.setInt(1, r.version());
+          ps.setString(2, m.checksum());
+          ps.setString(3, r.name());
+          ps.executeUpdate();
+        }
+    }
+  }
+
+  /** The recorded migrations by version; empty when there is no table yet. */
+  Map<Integer, Row> read() throws SQLException { return exists() ? read(conn, name()) : new TreeMap<>(); }
+
+  /**
+   * Reads the rows through any connection (also a second one, after the first was lost).
+   * A table this runner did not write (another tool's, or hand-edited) is refused with one
+   * line per thing found, before anything runs: exit 5.
+   */
+  static Map<Integer, Row> read(Connection c, String table) throws SQLException {
+    Map<Integer, Row> rows = new TreeMap<>();
+    List<String> problems = new ArrayList<>();
+    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT * FROM " + table)) {
+      Set<String> cols = new LinkedHashSet<>();
+      for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) cols.add(rs.getMetaData().getColumnName(i));
+      if (!cols.contains("name") || !cols.contains("applied_at"))
+        throw new MigrationException(ExitCode.VALIDATION, table + " is not a kodiai migration table (its columns: " + String.join(", ", cols)
+            + "; kodiai's has name, applied_at, version, checksum, status): another tool's? Point --url at kodiai's database,"
+            + " or rename that table if the database is shared (ALTER TABLE " + table + " RENAME TO ...)");
+      while (rs.next()) {
+        String name = rs.getString("name");
+        Integer version = versionOf(name);
+        if (cols.contains("version") && rs.getObject("version") != null) {
+          try {
+            version = rs.getInt("version");
+          } catch (SQLException notANumber) {
+            version = null;
+          }
+        }
+        if (version == null || name == null) {
+          problems.add(table + " has a row named '" + name + "' that is not a kodiai migration (NNN-name.sql with its version):"
+              + " written by another tool or by hand? Delete that row if it is not kodiai's, or point --url at kodiai's database");
+          continue;
+        }
+        String status = cols.contains("status") ? rs.getString("status") : "applied";
+        if (!"applied".equals(status) && !"failed".equals(status))
+          problems.add(table + " row '" + name + "' has status '" + status + "' (kodiai writes 'applied' or 'failed'); fix or delete that row");
+        Row row = new Row(version, name, cols.contains("checksum") ? rs.getString("checksum") : null, rs.getTimestamp("applied_at"), status);
+        Row other = rows.put(version, row);
+        if (other != null)
+          problems.add(table + " has two rows for version " + version + " ('" + other.name() + "' and '" + name + "'); delete the wrong one");
+      }
+    }
+    if (!problems.isEmpty()) throw new MigrationException(ExitCode.VALIDATION, String.join("\n", problems));
+    return rows;
+  }
+
+  private static final Pattern VERSION_PREFIX = Pattern.compile("^(\\d{1,9})-[a-z0-9][a-z0-9_-]*(\\.down)?\\.sql$");
+
+  private static Integer versionOf(String name) {
+    Matcher m = VERSION_PREFIX.matcher(name == null ? "" : name);
+    return m.find() ? Integer.parseInt(m.group(1)) : null;
+  }
+
+  /** Inserts a row now (autocommit): `failed` before a non-transactional migration runs, `applied` by resolve. */
+  void insert(MigrationSource.Migration m, String status) throws SQLException {
+    try (PreparedStatement ps = conn.prepareStatement("INSERT INTO " + name()
+        + " (name, version, checksum, execution_ms, status, applied_at) VALUES (?, ?, ?, 0, ?, clock_timestamp())")) {
+      ps.setString(1, m.fileName());
+      ps.setInt(2, m.version());
+      ps.setString(3, m.checksum());
+      ps.setString(4, status);
+      ps.executeUpdate();
+    }
+  }
+
+  /** Runs an UPDATE or DELETE on the table: `sql` says `%s` where the table's name goes, `?` for the values. */
+  int update(String sql, Object... values) throws SQLException {
+    try (PreparedStatement ps = conn.prepareStatement(String.format(sql, name()))) {
+      for (int i = 0; i < values.length; i++) ps.setObject(i + 1, values[i]);
+      return ps.executeUpdate();
+    }
+  }
+
+  /** How long each of these migrations took, as recorded; only those that committed. */
+  Map<Integer, Integer> durations(List<MigrationSource.Migration> migrations) throws SQLException {
+    Map<Integer, Integer> ms = new TreeMap<>();
+    if (migrations.isEmpty()) return ms;
+    StringBuilder in = new StringBuilder();
+    for (var m : migrations) in.append(in.length() == 0 ? "" : ",").append(m.version());
+    try (Statement st = conn.createStatement();
+         ResultSet rs = st.executeQuery("SELECT version, coalesce(execution_ms, 0) FROM " + name() + " WHERE version IN (" + in + ")"
+             + " AND status = 'applied'")) {
+      while (rs.next()) ms.put(rs.getInt(1), rs.getInt(2));
+    }
+    return ms;
+  }
+}
