@@ -41,6 +41,7 @@ final class Batch {
     final List<Placed> placed = new ArrayList<>();
     final List<MigrationSource.Migration> begun = new ArrayList<>();     // whose BEGIN is in this message
     final List<MigrationSource.Migration> committed = new ArrayList<>(); // whose COMMIT is in this message
+    final List<Integer> commitAt = new ArrayList<>();                     // and at which statement
     long codePoints;
     int statements;
 
@@ -99,7 +100,8 @@ final class Batch {
       cur.begun.add(m);
       cur.add(m, "BEGIN");
       for (String r : reset) cur.add(m, r); // the session as the runner left it, whatever earlier migrations changed
-      if (!(endsTheUp && k == run.size() - 1)) cur.add(m, "SET LOCAL synchronous_commit = off");
+      // The last commit waits for its WAL flush whatever the database's default says; the others need not.
+      cur.add(m, "SET LOCAL synchronous_commit = " + (endsTheUp && k == run.size() - 1 ? "on" : "off"));
       cur.add(m, "SELECT pg_catalog.set_config('kodiai_migrate.started_at', pg_catalog.clock_timestamp()::text, true)");
       for (MigrationSource.Statement st : body) {
         if (cur.full(1, st.sql().length())) { out.add(cur); cur = new Message(); }
@@ -111,45 +113,48 @@ final class Batch {
           + Migrator.literal(m.fileName()) + ", " + m.version() + ", " + Migrator.literal(m.checksum()) + ", (extract(epoch FROM"
           + " pg_catalog.clock_timestamp() - nullif(pg_catalog.current_setting('kodiai_migrate.started_at', true), '')::timestamptz)"
           + " * 1000)::int, 'applied', pg_catalog.clock_timestamp())");
-      cur.add(m, "COMMIT");
       cur.committed.add(m);
+      cur.commitAt.add(cur.statements);
+      cur.add(m, "COMMIT");
       if (spans) { out.add(cur); cur = new Message(); }
     }
     if (cur.statements > 0) out.add(cur);
     return out;
   }
 
-  /** What went wrong, where: the failing file and line, and what committed before it. */
+  /**
+   * What went wrong, where: the failing file and line, and what committed before it. The server
+   * answered each statement before the failing one, so their count says which one failed.
+   */
   private MigrationException failed(List<MigrationSource.Migration> run, Message msg, SQLException e) throws SQLException {
-    int completed = runner.completed; // statements of this message that completed before the error
+    int completed = runner.completed;
     if (runner.connectionLost(e)) return runner.lost(run, e);
     runner.rollbackQuietly(); // ends the failed transaction block, if any
-    Map<Integer, Integer> done = runner.table.durations(run);
-    for (var m : msg.committed) if (done.containsKey(m.version())) runner.applied(m, done.get(m.version()));
-    MigrationSource.Migration first = run.stream().filter(m -> !done.containsKey(m.version())).findFirst().orElse(null);
-    if (runner.interruptedBy() != null) return runner.interrupted(first);
-    if (first == null) // everything committed, the failure came after (it is in no migration)
+    List<MigrationSource.Migration> committed = new ArrayList<>();
+    for (int i = 0; i < msg.committed.size(); i++) if (msg.commitAt.get(i) < completed) committed.add(msg.committed.get(i));
+    Map<Integer, Integer> ms = runner.table.durations(committed);
+    for (var m : committed) runner.applied(m, ms.getOrDefault(m.version(), 0));
+    Placed failing = completed < msg.placed.size() ? msg.placed.get(completed) : null;
+    if (runner.interruptedBy() != null) return runner.interrupted(failing == null ? null : failing.migration());
+    if (failing == null) // everything in the message ran; the failure came after it
       return new MigrationException(ExitCode.FAILED, "after applying " + run.get(run.size() - 1).fileName() + ": "
           + Migrator.serverMessage(e), e);
-    MigrationException collision = runner.collision(first, e);
+    MigrationSource.Migration m = failing.migration();
+    MigrationException collision = runner.collision(m, e);
     if (collision != null) return collision;
 
     int pos = e instanceof PSQLException pe && pe.getServerErrorMessage() != null ? pe.getServerErrorMessage().getPosition() : 0;
     Placed byPosition = null; // the statement the error position points into, if any
     int at = -1;
     for (int i = 0; i < msg.placed.size() && msg.placed.get(i).offset() < pos; i++) { byPosition = msg.placed.get(i); at = i; }
-    if (byPosition != null && at > completed && byPosition.statement() != null && msg.begun.contains(first)
+    if (byPosition != null && at > completed && byPosition.statement() != null && msg.begun.contains(m)
         && msg.begun.contains(byPosition.migration())) {
       // A syntax error: the server parses a whole message first, and rejected all of it. Apply what came before the bad file.
-      apply(run.subList(run.indexOf(first), run.indexOf(byPosition.migration())), false);
+      apply(run.subList(run.indexOf(m), run.indexOf(byPosition.migration())), false);
       return located(byPosition, pos, e);
     }
-    // Otherwise the statements before the failing one completed, each with its answer: count them.
-    Placed failing = completed < msg.placed.size() ? msg.placed.get(completed) : null;
-    if (failing != null && failing.statement() != null && failing.migration() == first)
-      return located(failing, failing == byPosition ? pos : 0, e);
-    String where = failing != null && failing.migration() == first && failing.statement() == null ? " (when it committed)" : "";
-    return new MigrationException(ExitCode.FAILED, first.fileName() + where + ": " + Migrator.serverMessage(e), e);
+    if (failing.statement() != null) return located(failing, failing == byPosition ? pos : 0, e);
+    return new MigrationException(ExitCode.FAILED, m.fileName() + " (when it committed): " + Migrator.serverMessage(e), e);
   }
 
   /** The file and line of a server error position that falls in `hit`. */

@@ -335,10 +335,11 @@ final class Migrator {
           + " --applied` or `--rolled-back`", e.getCause());
     }
     execute(sessionReset());
-    table.update("UPDATE %s SET status = 'applied', execution_ms = ?, applied_at = clock_timestamp() WHERE version = ?",
-        (int) elapsedMs(t0), m.version());
-    applied(m, (int) elapsedMs(t0));
-    unflushed = null; // autocommit statements commit synchronously
+    long ms = elapsedMs(t0);
+    execute("BEGIN;\nSET LOCAL synchronous_commit = on;\nUPDATE " + table.name() + " SET status = 'applied', execution_ms = "
+        + ms + ", applied_at = clock_timestamp() WHERE version = " + m.version() + ";\nCOMMIT");
+    applied(m, (int) ms);
+    unflushed = null; // that commit was synchronous: it flushed everything before it too
   }
 
   /**
@@ -401,7 +402,8 @@ final class Migrator {
   private void flush() {
     if (unflushed == null) return;
     try {
-      table.update("UPDATE %s SET status = status WHERE version = ?", unflushed);
+      execute("BEGIN;\nSET LOCAL synchronous_commit = on;\nUPDATE " + table.name() + " SET status = status WHERE version = " + unflushed
+          + ";\nCOMMIT");
       unflushed = null;
     } catch (SQLException ignored) {
       // the connection is gone: the server flushes on its own within wal_writer_delay

@@ -234,4 +234,122 @@ class MigrateProcessTest {
     }
     return m;
   }
+
+  // ------------------------------------------------------------------ issue 14: interrupts, crashes, the lock
+
+  /** SIGTERM (143) and SIGINT (130): one line that says what committed, what did not and what to run next. */
+  @Test void sigtermAndSigintSayWhatCommittedAndExit143And130() throws Exception {
+    MigrateTest.write(dir, "001-a.sql", "CREATE TABLE a (id int);\n", "002-slow.sql", "CREATE TABLE slow (id int);\nSELECT pg_sleep(30);\n",
+        "003-c.sql", "CREATE TABLE c (id int);\n");
+    for (var signal : List.of("TERM", "INT")) {
+      Runner r = migrate("up");
+      awaitActivity("wait_event = 'PgSleep'", 30);
+      new ProcessBuilder("kill", "-" + signal, String.valueOf(r.process().pid())).start().waitFor();
+      assertEquals(signal.equals("TERM") ? 143 : 130, r.exit(30), r.both());
+      assertEquals(List.of("migrate: error: interrupted by SIG" + signal + " before 002-slow.sql committed: it was rolled back, not applied; "
+          + (signal.equals("TERM") ? "this run applied 1 (the last: 001-a.sql)" : "this run applied nothing")
+          + "; run `migrate up` again to apply the rest"), r.stderr().lines().toList(), r.both());
+      assertEquals(List.of("1|applied"), MigrateTest.rows(url, "SELECT version, status FROM _migrations ORDER BY version"));
+      assertFalse(MigrateTest.exists(url, "slow"));
+    }
+  }
+
+  /** A runner killed after a migration's statements but before its row: neither may survive alone. */
+  @Test void aRunnerKilledBetweenAMigrationAndItsRowLeavesNeither() throws Exception {
+    long gate = 737373;
+    MigrateTest.write(dir, "001-a.sql", "CREATE TABLE a (id int);\n",
+        "002-b.sql", "CREATE TABLE b (id int);\nSELECT pg_advisory_lock(" + gate + ");\nSELECT pg_advisory_unlock(" + gate + ");\n",
+        "003-idx.sql", "-- migrate:no-transaction\nCREATE INDEX CONCURRENTLY a_id ON a (id);\n");
+    try (Connection test = DbClient.open(url); Statement st = test.createStatement()) {
+      st.execute("SELECT pg_advisory_lock(" + gate + ")");
+      Runner victim = migrate("up");
+      awaitActivity("wait_event_type = 'Lock' AND wait_event = 'advisory'", 30);
+      // 002's statements are done once the gate opens; hold its _migrations row back, then kill the runner there.
+      test.setAutoCommit(false);
+      st.execute("LOCK TABLE _migrations IN SHARE MODE");
+      st.execute("SELECT pg_advisory_unlock(" + gate + ")");
+      awaitActivity("wait_event_type = 'Lock' AND wait_event = 'relation'", 30);
+      victim.process().destroyForcibly();
+      assertTrue(victim.process().waitFor(10, TimeUnit.SECONDS));
+      long deadline = System.nanoTime() + 20_000_000_000L; // the server notices the dead client within a second
+      while (!MigrateTest.rows(url, "SELECT 1 FROM pg_stat_activity WHERE application_name = 'kodiai-migrate'").isEmpty()) {
+        assertTrue(System.nanoTime() < deadline, "the killed runner's backend is still there");
+        Thread.sleep(50);
+      }
+      test.rollback();
+    }
+    assertEquals(List.of("1|applied"), MigrateTest.rows(url, "SELECT version, status FROM _migrations ORDER BY version"));
+    assertFalse(MigrateTest.exists(url, "b"), "002's table went with its row");
+    Runner again = migrate("up");
+    assertEquals(0, again.exit(60), again.both());
+    assertEquals(List.of("1|applied", "2|applied", "3|applied"), MigrateTest.rows(url, "SELECT version, status FROM _migrations ORDER BY version"));
+
+    // Without a transaction: killed after the index was built, before its row says applied: the row says failed.
+    MigrateTest.write(dir, "004-idx2.sql", "-- migrate:no-transaction\nCREATE INDEX CONCURRENTLY a_id2 ON a (id);\n"
+        + "SELECT pg_advisory_lock(" + gate + ");\n");
+    try (Connection test = DbClient.open(url); Statement st = test.createStatement()) {
+      st.execute("SELECT pg_advisory_lock(" + gate + ")");
+      Runner victim = migrate("up");
+      awaitActivity("wait_event_type = 'Lock' AND wait_event = 'advisory'", 30);
+      victim.process().destroyForcibly();
+      assertTrue(victim.process().waitFor(10, TimeUnit.SECONDS));
+    }
+    assertEquals(List.of("t"), MigrateTest.rows(url, "SELECT indisvalid FROM pg_index WHERE indexrelid = 'a_id2'::regclass"));
+    assertEquals(List.of("4|failed"), MigrateTest.rows(url, "SELECT version, status FROM _migrations WHERE version = 4"));
+    Runner refused = migrate("up");
+    assertEquals(ExitCode.VALIDATION, refused.exit(60), refused.both());
+    assertTrue(refused.stderr().contains("004-idx2.sql did not finish"), refused.both());
+  }
+
+  static void deadline(java.util.function.BooleanSupplier done) throws Exception {
+    long until = System.nanoTime() + 30_000_000_000L;
+    while (!done.getAsBoolean()) {
+      assertTrue(System.nanoTime() < until, "timed out waiting");
+      Thread.sleep(50);
+    }
+  }
+
+  /** With the lock, a second runner waits and then finds nothing to do; without it, both would run 002. */
+  @Test void aSecondRunnerWaitsForTheLockAndAppliesNothingTwice() throws Exception {
+    long gate = 646464;
+    MigrateTest.write(dir, "001-a.sql", "CREATE TABLE log (v int);\nINSERT INTO log VALUES (1);\n",
+        "002-b.sql", "SELECT pg_advisory_lock(" + gate + ");\nSELECT pg_advisory_unlock(" + gate + ");\nINSERT INTO log VALUES (2);\n");
+    try (Connection test = DbClient.open(url); Statement st = test.createStatement()) {
+      st.execute("SELECT pg_advisory_lock(" + gate + ")");
+      Runner first = migrate("up");
+      awaitActivity("wait_event = 'advisory'", 30);
+      Runner second = migrate("up", "--lock-timeout", "60");
+      deadline(() -> {
+        try { return !MigrateTest.rows(url, "SELECT 1 FROM pg_stat_activity WHERE application_name = 'kodiai-migrate'"
+            + " AND datname = current_database() HAVING count(*) >= 2").isEmpty(); } catch (SQLException e) { return false; }
+      });
+      Thread.sleep(300); // the second runner is polling for the lock (or, without one, stuck at the gate too)
+      st.execute("SELECT pg_advisory_unlock(" + gate + ")");
+      assertEquals(0, first.exit(60), first.both());
+      assertEquals(0, second.exit(60), second.both());
+      assertTrue(second.stdout().startsWith("waiting for the migration lock, held by pid "), second.both());
+      assertFalse(second.stdout().contains("applied 0"), second.both());
+    }
+    assertEquals(List.of("1|1", "2|1"), MigrateTest.rows(url, "SELECT v, count(*) FROM log GROUP BY v ORDER BY v"));
+  }
+
+  /** An unreadable folder says why (root reads everything, so the runner drops that power for the test). */
+  @Test void anUnreadableFolderSaysPermissionDenied() throws Exception {
+    Path locked = Files.createDirectory(dir.resolve("locked"));
+    MigrateTest.write(locked, "001-a.sql", "SELECT 1;\n");
+    Files.setPosixFilePermissions(locked, java.util.Set.of());
+    try {
+      List<String> cmd = new ArrayList<>();
+      boolean root = new ProcessBuilder("id", "-u").start().inputReader().readLine().trim().equals("0");
+      if (root) cmd.addAll(List.of("setpriv", "--bounding-set=-dac_override,-dac_read_search", "--inh-caps=-dac_override,-dac_read_search"));
+      cmd.addAll(List.of(JAVA, "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), "migrate", "status", "--dir", locked.toString()));
+      Runner r = start(cmd, Map.of("DATABASE_URL", url), null);
+      assertEquals(ExitCode.LOCAL_ERROR, r.exit(60), r.both());
+      assertEquals(List.of("migrate: error: cannot read the migrations in " + locked + ": permission denied; check that the folder and its"
+          + " files are readable by this user"), r.stderr().lines().toList());
+    } finally {
+      Files.setPosixFilePermissions(locked, java.util.Set.of(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+          java.nio.file.attribute.PosixFilePermission.OWNER_WRITE, java.nio.file.attribute.PosixFilePermission.OWNER_EXECUTE));
+    }
+  }
 }

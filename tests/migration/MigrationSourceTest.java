@@ -176,4 +176,59 @@ class MigrationSourceTest {
     assertEquals(List.of(4, 9, 11, 13), lines(sql));
     assertTrue(sqls(sql).get(0).startsWith("CREATE TABLE a ("), "leading comments are not part of the statement");
   }
+
+  // ------------------------------------------------------------ issue 14: hostile files
+
+  @Test void beginAtomicBodiesAreOneStatementAsInPsql() {
+    String fn = "CREATE FUNCTION f(x int) RETURNS int LANGUAGE sql\nBEGIN ATOMIC\n  SELECT CASE WHEN x > 0 THEN 1 ELSE 0 END;\n  SELECT 2;\nEND";
+    assertEquals(List.of(fn, "CREATE TABLE t (id int)"), sqls(fn + ";\nCREATE TABLE t (id int);"));
+    String proc = "create or replace procedure p() language sql begin atomic insert into t values (1); end";
+    assertEquals(List.of(proc, "select 1"), sqls(proc + "; select 1;"));
+    assertEquals(List.of(1, 6), lines(fn + ";\nCREATE TABLE t (id int);"));
+    // Elsewhere BEGIN and END are ordinary words: transaction control, a plpgsql body in dollar quotes, a column.
+    assertEquals(List.of("BEGIN", "SELECT 1", "END", "CREATE FUNCTION g() RETURNS int AS $$ BEGIN RETURN 1; END $$ LANGUAGE plpgsql",
+        "SELECT 1 AS begin"), sqls("BEGIN; SELECT 1; END; CREATE FUNCTION g() RETURNS int AS $$ BEGIN RETURN 1; END $$ LANGUAGE plpgsql;"
+        + " SELECT 1 AS begin;"));
+    // A semicolon inside parentheses does not end a statement either (psql): a rule with several actions.
+    assertEquals(List.of("CREATE RULE r AS ON INSERT TO t DO ALSO (INSERT INTO a VALUES (1); INSERT INTO b VALUES (2))", "SELECT 2"),
+        sqls("CREATE RULE r AS ON INSERT TO t DO ALSO (INSERT INTO a VALUES (1); INSERT INTO b VALUES (2)); SELECT 2;"));
+    // And a transactional file with such a body is no longer refused for its END.
+    var s = MigrationSource.fromFiles("t", files("001-f.sql", fn + ";\n"));
+    assertTrue(s.byVersion(1).transactional());
+  }
+
+  @Test void splittingIsLinearInTheNumberOfStatements() {
+    // Not timed: counted. Each statement's text is cut from the file once (no quadratic rescans).
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < 200_000; i++) sb.append("INSERT INTO t VALUES (").append(i).append(", 'v;").append(i).append("');\n");
+    var st = MigrationSource.split(sb.toString());
+    assertEquals(200_000, st.size());
+    assertEquals(200_000, st.get(199_999).line());
+    assertEquals("INSERT INTO t VALUES (199999, 'v;199999')", st.get(199_999).sql());
+  }
+
+  @Test void aByteOrderMarkIsDroppedAndIsNoEdit() {
+    var s = MigrationSource.fromFiles("t", files("001-a.sql", "\uFEFFSELECT 1;\n"));
+    assertEquals("SELECT 1;\n", s.byVersion(1).sql());
+    assertEquals(MigrationSource.checksum("SELECT 1;\n"), s.byVersion(1).checksum());
+  }
+
+  @Test void filesThatLookLikeMigrationsButAreIgnoredDrawAWarning() throws Exception {
+    Files.writeString(tmp.resolve("001-a.sql"), "SELECT 1;");
+    Files.writeString(tmp.resolve("002-b.SQL"), "SELECT 2;");
+    Files.createSymbolicLink(tmp.resolve("003-c.sql"), tmp.resolve("gone.sql"));
+    Files.writeString(tmp.resolve("README.md"), "not a migration");
+    var s = MigrationSource.load(tmp);
+    assertEquals(1, s.migrations.size());
+    assertEquals(List.of("002-b.SQL: ignored: migration files end in lowercase .sql; rename it if it is one",
+        "003-c.sql: ignored: a symbolic link to nothing (-> " + tmp.resolve("gone.sql") + ")"), s.warnings);
+  }
+
+  @Test void aFileThatIsNotUtf8IsNamedWithWhereAndWhat() throws Exception {
+    Files.writeString(tmp.resolve("001-a.sql"), "SELECT 1;");
+    Files.write(tmp.resolve("002-b.sql"), "-- caf\u00e9\nCREATE TABLE caf\u00e9 (id int);\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+    var e = assertThrows(MigrationException.class, () -> MigrationSource.load(tmp));
+    assertEquals(ExitCode.VALIDATION, e.exitCode);
+    assertEquals(tmp + ": 002-b.sql: not UTF-8 text (line 1, byte 0xE9 at offset 6; Latin-1 or Windows-1252?); save it as UTF-8", e.getMessage());
+  }
 }
