@@ -41,6 +41,12 @@ class BenchMigrate implements Callable<Integer> {
   int noopRuns;
   @Option(names = "--json", description = "Also write the figures to this file as JSON.")
   Path json;
+  @Option(names = "--statements", split = ",", paramLabel = "N", description = {"Instead: one migration of N INSERT statements"
+      + " (e.g. 80000,160000) against psql running the same file in one transaction (psql -1), as the runner does.",
+      "Target: within " + 1.5 + "x psql (issue 14: the runner was quadratic in statements per file)."})
+  List<Integer> statements;
+
+  static final double STATEMENTS_TARGET = 1.5;
 
   static final double APPLY_TARGET = 1.3, NOOP_TARGET_S = 1.0;
 
@@ -68,6 +74,7 @@ class BenchMigrate implements Callable<Integer> {
         cluster = LocalCluster.temporary("kodiai-bench-migrate-pg-", "kodiai_bench", false);
         admin = cluster.adminUrl();
       }
+      if (statements != null && !statements.isEmpty()) return bigFiles(root, work, admin, scratch);
       Path dir = Files.createDirectories(work.resolve("migrations"));
       Path one = Files.createDirectories(work.resolve("warmup"));
       StringBuilder floorSql = new StringBuilder(TRACKING_TABLE);
@@ -168,6 +175,55 @@ class BenchMigrate implements Callable<Integer> {
     }
   }
 
+  /** `--statements`: one big file per size, the runner against psql -1 on the same file; medians of the rounds. */
+  private int bigFiles(Path root, Path work, String admin, List<String> scratch) throws Exception {
+    String tag = "bench_stm_" + ProcessHandle.current().pid() + "_";
+    System.out.printf("%d cores; one migration of N INSERTs; %d rounds, alternating which goes first%n",
+        Runtime.getRuntime().availableProcessors(), rounds);
+    StringBuilder json = new StringBuilder("[");
+    for (int n : statements) {
+      Path dir = Files.createDirectories(work.resolve("stm" + n));
+      StringBuilder sql = new StringBuilder("CREATE TABLE bench_rows (id int PRIMARY KEY, name text NOT NULL);\n");
+      for (int i = 1; i <= n; i++) sql.append("INSERT INTO bench_rows VALUES (").append(i).append(", 'row ").append(i).append("');\n");
+      Files.writeString(dir.resolve("001-rows.sql"), sql);
+      Path floorFile = work.resolve("floor" + n + ".sql");
+      Files.writeString(floorFile, TRACKING_TABLE + sql + "INSERT INTO _migrations (name, version, checksum, execution_ms, status)"
+          + " VALUES ('001-rows.sql', 1, '" + MigrationSource.checksum(sql.toString()) + "', 0, 'applied');\n");
+      createDb(admin, tag + "warm", scratch); // JBang's build is cached first
+      runMigrate(root, "migrate.java", dir, DbClient.withDatabase(admin, tag + "warm"));
+      dropDb(admin, tag + "warm", scratch);
+      List<Double> floors = new ArrayList<>(), applies = new ArrayList<>();
+      for (int r = 1; r <= rounds; r++) {
+        createDb(admin, tag + "floor", scratch);
+        createDb(admin, tag + "apply", scratch);
+        Result floor = null, apply = null;
+        for (int k = 0; k < 2; k++) {
+          checkpoint(admin);
+          if ((k == 0) == (r % 2 == 1)) floor = runPsql(admin, tag + "floor", floorFile, "-1");
+          else apply = runMigrate(root, "migrate.java", dir, DbClient.withDatabase(admin, tag + "apply"));
+        }
+        if (floor.exit != 0) throw new IllegalStateException("psql failed: " + floor.output);
+        if (apply.exit != 0) throw new IllegalStateException("migrate up failed: " + apply.output);
+        try (Connection c = DbClient.open(DbClient.withDatabase(admin, tag + "apply")); Statement st = c.createStatement()) {
+          if (!one(st, "SELECT count(*) FROM bench_rows").equals(String.valueOf(n))) throw new IllegalStateException("rows missing");
+        }
+        floors.add(floor.seconds);
+        applies.add(apply.seconds);
+        System.out.printf("%d statements, round %d: psql -1 %.2f s, migrate up %.2f s (%.2fx)%n", n, r, floor.seconds, apply.seconds,
+            apply.seconds / floor.seconds);
+        dropDb(admin, tag + "floor", scratch);
+        dropDb(admin, tag + "apply", scratch);
+      }
+      double floor = median(floors), apply = median(applies);
+      System.out.printf("%d statements: psql -1 %.2f s, ./jbang migrate.java up %.2f s (JVM start incl.): %.2fx (target <= %.1fx) %s%n",
+          n, floor, apply, apply / floor, STATEMENTS_TARGET, apply / floor <= STATEMENTS_TARGET ? "OK" : "MISSED");
+      json.append(json.length() > 1 ? ", " : "").append(String.format(java.util.Locale.ROOT,
+          "{\"statements\": %d, \"psql_s\": %.3f, \"apply_s\": %.3f, \"ratio\": %.3f}", n, floor, apply, apply / floor));
+    }
+    if (this.json != null) Files.writeString(this.json, json.append("]\n").toString());
+    return 0;
+  }
+
   // The runner's table, created up front as the runner does before its first migration.
   private static final String TRACKING_TABLE = "CREATE TABLE _migrations (id serial PRIMARY KEY, name text NOT NULL UNIQUE,"
       + " applied_at timestamptz NOT NULL DEFAULT now(), version integer, checksum text, execution_ms integer,"
@@ -212,10 +268,12 @@ class BenchMigrate implements Callable<Integer> {
   }
 
   /** psql with the password in PGPASSWORD (never argv), stopping at the first error. */
-  private static Result runPsql(String admin, String db, Path file) throws IOException, InterruptedException {
+  private static Result runPsql(String admin, String db, Path file, String... extra) throws IOException, InterruptedException {
     DbClient.Target t = DbClient.parse(admin);
-    ProcessBuilder pb = new ProcessBuilder("psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", t.host(), "-p", String.valueOf(t.port()),
-        "-U", t.user() == null ? System.getProperty("user.name") : t.user(), "-d", db, "-f", file.toString());
+    List<String> cmd = new ArrayList<>(List.of("psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", t.host(), "-p", String.valueOf(t.port()),
+        "-U", t.user() == null ? System.getProperty("user.name") : t.user(), "-d", db, "-f", file.toString()));
+    cmd.addAll(List.of(extra));
+    ProcessBuilder pb = new ProcessBuilder(cmd);
     if (t.password() != null) pb.environment().put("PGPASSWORD", t.password());
     if (t.params().containsKey("sslmode")) pb.environment().put("PGSSLMODE", t.params().get("sslmode"));
     return time(pb);
