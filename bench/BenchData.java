@@ -30,7 +30,7 @@ final class BenchData {
     int rows;
     @Option(names = "--repos", defaultValue = "200", description = "repositories, >= 2 (default: ${DEFAULT-VALUE})")
     int repos;
-    @Option(names = "--dominant-share", defaultValue = "0.6", description = "share of rows in the largest repo (default: ${DEFAULT-VALUE})")
+    @Option(names = "--dominant-share", defaultValue = "0.4", description = "share of rows in the largest repo (default: ${DEFAULT-VALUE})")
     double dominantShare;
     @Option(names = "--stale-share", defaultValue = "0.1", description = "share of rows marked stale (default: ${DEFAULT-VALUE})")
     double staleShare;
@@ -47,6 +47,10 @@ final class BenchData {
     Path json;
     @Option(names = "--keep", description = "keep the scratch database (and a throwaway cluster) at the end")
     boolean keep;
+    @Option(names = "--shape", defaultValue = "none", paramLabel = "none|b1ms", description = "shape of the throwaway cluster: "
+        + "none (data kept in memory), b1ms (Azure B1ms: 1 CPU, 2 GiB incl. page cache, Azure's parameters; needs root "
+        + "for the memory cgroup and taskset, else says so) (default: ${DEFAULT-VALUE})")
+    String shape;
 
     String validate() {
       if (rows < 100) return "--rows must be >= 100";
@@ -55,6 +59,7 @@ final class BenchData {
       if (!(staleShare >= 0 && staleShare < 0.9)) return "--stale-share must be in [0, 0.9)";
       if (queries < 1) return "--queries must be >= 1";
       if (k < 1 || k > 1000) return "--k must be in 1..1000";
+      if (!BenchShape.NONE.equals(shape) && !BenchShape.B1MS.equals(shape)) return "--shape must be none or b1ms";
       return null;
     }
   }
@@ -73,7 +78,11 @@ final class BenchData {
   final String[] repo, owner;
   final double[] cumShare;
   final int dominant = 0, small = 1;
-  final int medium;  // the largest other repo (about 6% of rows with the defaults): beside the classes
+  final int medium;  // the 6% repo
+  /** Query classes by a repo's share of all rows: repo i+1 gets CLASS_SHARES[i] (scaled down if the dominant share leaves less). */
+  static final double[] CLASS_SHARES = {0.001, 0.01, 0.03, 0.06, 0.10, 0.25};
+  static final String[] CLASS_NAMES = {"0.1%", "1%", "3%", "6%", "10%", "25%"};
+  final int[] classRepo = new int[CLASS_SHARES.length]; // repo index per class (-1: too few repos)
   final List<String> ownerRepos = new ArrayList<>(); // up to 5 other repos of the dominant repo's owner
   private final float[][] centres = new float[CLUSTERS][];
   private final float[][] subs = new float[CLUSTERS * SUBS][];
@@ -100,22 +109,33 @@ final class BenchData {
     owner = new String[n];
     home = new int[n][HOME_CLUSTERS];
     int owners = Math.max(1, n / 8);
-    double smallShare = n == 2 ? 1 - o.dominantShare : Math.min(0.01, (1 - o.dominantShare) / 2);
-    double rest = 1 - o.dominantShare - smallShare, harmonic = 0;
-    for (int i = 2; i < n; i++) harmonic += 1.0 / (i - 1);
+    // Repos 1..6: the class shares (1%, 0.1%, 3%, 6%, 10%, 25%), scaled to fit beside the dominant one and leave 10% for the rest;
+    // the remaining repos share what is left, Zipf-distributed.
+    int fixed = Math.min(CLASS_SHARES.length, n - 1);
+    double wanted = 0;
+    for (int c = 0; c < fixed; c++) wanted += CLASS_SHARES[c];
+    double room = Math.max(0, 1 - o.dominantShare - (n - 1 > fixed ? 0.1 : 0));
+    double scale = Math.min(1, room / wanted);
+    double[] fixedShare = new double[n];
+    java.util.Arrays.fill(classRepo, -1);
+    int[] order = {1, 0, 2, 3, 4, 5}; // repo 1 is the 1% repo ("small-svc"), repo 2 the 0.1% one
+    for (int k = 0; k < fixed; k++) { fixedShare[1 + k] = CLASS_SHARES[order[k]] * scale; classRepo[order[k]] = 1 + k; }
+    double rest = 1 - o.dominantShare, harmonic = 0;
+    for (int i = 1; i <= fixed; i++) rest -= fixedShare[i];
+    for (int i = fixed + 1; i < n; i++) harmonic += 1.0 / (i - fixed);
     cumShare = new double[n];
     double acc = 0;
     for (int i = 0; i < n; i++) {
       int ow = i < 2 ? 0 : i % owners;
       owner[i] = String.format(Locale.ROOT, "org%02d", ow);
       repo[i] = owner[i] + "/" + (i == 0 ? "monolith" : i == 1 ? "small-svc" : String.format(Locale.ROOT, "svc-%03d", i));
-      acc += i == 0 ? o.dominantShare : i == 1 ? smallShare : rest / (i - 1) / harmonic;
+      acc += i == 0 ? o.dominantShare : i <= fixed ? fixedShare[i] : rest / (i - fixed) / harmonic;
       cumShare[i] = acc;
       for (int h = 0; h < HOME_CLUSTERS; h++) home[i][h] = r.nextInt(CLUSTERS);
       if (i > 0 && ow == 0 && ownerRepos.size() < 5) ownerRepos.add(repo[i]);
     }
     cumShare[n - 1] = 1.0;
-    medium = n > 2 ? 2 : small;
+    medium = classRepo[3] >= 0 ? classRepo[3] : small;
   }
 
   private float[] noise(SplittableRandom r, float sigma) {
@@ -299,14 +319,37 @@ final class BenchData {
 
   // ----------------------------------------------------------------- setup
 
-  record Setup(double loadRowsPerS, List<BenchIndexes.Built> builds, String maintenanceWorkMem, int parallelWorkers, String server, String pgvector) {
+  record Setup(double loadRowsPerS, List<BenchIndexes.Built> builds, String maintenanceWorkMem, int parallelWorkers, String server,
+      String pgvector, long heapMb, long toastMb) {
     BenchIndexes.Built hnsw() { return builds.stream().filter(b -> b.method().equals("hnsw")).findFirst().orElseThrow(); }
     BenchIndexes.Built gin() { return builds.stream().filter(b -> b.method().equals("gin")).findFirst().orElse(null); }
+
+    /** What has to stay cached for warm retrieval: the table (with the inline halfvec) and the HNSW index. */
+    double warmSetMb() { return heapMb + hnsw().mb(); }
+
+    void print(PrintStream out) {
+      out.printf(Locale.ROOT, "load %,.0f rows/s (binary COPY); maintenance_work_mem %s, max_parallel_maintenance_workers %d%n",
+          loadRowsPerS, maintenanceWorkMem, parallelWorkers);
+      out.printf(Locale.ROOT, "HNSW (halfvec): build %.1f s, %.1f MB%s; table %,d MB (+ %,d MB float32 TOAST, not read by retrieval); "
+          + "warm set %,.0f MB%n", hnsw().seconds(), hnsw().mb(), hnsw().spilled() ? " (graph spilled)" : "", heapMb, toastMb, warmSetMb());
+      if (gin() != null) out.printf(Locale.ROOT, "GIN search_tsv: build %.1f s, %.1f MB%n", gin().seconds(), gin().mb());
+    }
+
+    BenchJson json(BenchData data, Options o) {
+      BenchJson j = new BenchJson().put("load_rows_per_s", loadRowsPerS).put("hnsw_build_s", hnsw().seconds())
+          .put("index_mb", hnsw().mb()).put("hnsw_graph_spilled", hnsw().spilled()).put("table_mb", heapMb)
+          .put("toast_mb", toastMb).put("warm_set_mb", warmSetMb());
+      if (gin() != null) j.put("gin_build_s", gin().seconds()).put("gin_index_mb", gin().mb());
+      return j.put("maintenance_work_mem", maintenanceWorkMem).put("max_parallel_maintenance_workers", parallelWorkers)
+          .put("rows", o.rows).put("repos", o.repos).put("dominant_share", o.dominantShare).put("stale_share", o.staleShare)
+          .put("k", o.k).put("queries", o.queries).put("seed", o.seed).put("postgresql", server).put("pgvector", pgvector);
+    }
   }
 
   /** Loads the rows with the search indexes dropped, then rebuilds those. */
   Setup prepare(Connection c, BenchScratch s, PrintStream out) throws Exception {
-    BenchIndexes.session(c, o.rows);
+    boolean small = s.shape.b1ms();
+    BenchIndexes.session(c, o.rows, small);
     Map<String, String> defs = BenchIndexes.dropSearchIndexes(c);
     out.printf(Locale.ROOT, "loading %,d memories (%d repos, dominant %.0f%%, stale %.0f%%; indexes %s rebuilt after the load)%n",
         o.rows, o.repos, 100 * o.dominantShare, 100 * o.staleShare, String.join(", ", defs.keySet()));
@@ -314,17 +357,16 @@ final class BenchData {
     long t0 = System.nanoTime();
     try (Statement st = c.createStatement()) { st.execute("VACUUM ANALYZE learning_memories"); }
     out.printf(Locale.ROOT, "  vacuum analyze: %.1f s%n", (System.nanoTime() - t0) / 1e9);
-    out.printf("building indexes (maintenance_work_mem %s, max_parallel_maintenance_workers %d)%n", BenchIndexes.maintenanceWorkMem(o.rows), BenchIndexes.PARALLEL_WORKERS);
+    String mwm = BenchIndexes.maintenanceWorkMem(o.rows, small);
+    out.printf("building indexes (maintenance_work_mem %s, max_parallel_maintenance_workers %d)%n", mwm, BenchIndexes.parallelWorkers(small));
     List<BenchIndexes.Built> builds = new ArrayList<>();
     for (var e : defs.entrySet()) builds.add(BenchIndexes.build(c, s.url, e.getKey(), e.getValue(), out));
-    String server, vector;
     try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-        "SELECT current_setting('server_version'), (SELECT extversion FROM pg_extension WHERE extname = 'vector')")) {
+        "SELECT current_setting('server_version'), (SELECT extversion FROM pg_extension WHERE extname = 'vector'), "
+            + "pg_relation_size('learning_memories') >> 20, pg_relation_size(reltoastrelid) >> 20 FROM pg_class WHERE oid = 'learning_memories'::regclass")) {
       rs.next();
-      server = rs.getString(1);
-      vector = rs.getString(2);
+      return new Setup(rate, builds, mwm, BenchIndexes.parallelWorkers(small), rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4));
     }
-    return new Setup(rate, builds, BenchIndexes.maintenanceWorkMem(o.rows), BenchIndexes.PARALLEL_WORKERS, server, vector);
   }
 
   /** Per-repo row counts (non-stale), for the class descriptions. */

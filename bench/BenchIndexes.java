@@ -79,21 +79,26 @@ final class BenchIndexes {
     }
   }
 
-  /** maintenance_work_mem for an in-memory HNSW build: about 8 KiB per row of 1024 dims, at least 256 MB. */
-  static String maintenanceWorkMem(int rows) {
-    long mb = Math.max(256, ((long) rows * 8 + 1023) / 1024);
+  /**
+   * maintenance_work_mem for an in-memory HNSW build of the halfvec index (migration 007): about 4 KiB per row,
+   * at least 256 MB; on a 2 GiB server (shape b1ms) at most 512 MB, the most one session should take there.
+   */
+  static String maintenanceWorkMem(int rows, boolean small) {
+    long mb = Math.max(256, ((long) rows * 4 + 1023) / 1024);
+    if (small) mb = Math.min(mb, 512);
     return mb % 1024 == 0 ? (mb / 1024) + "GB" : mb + "MB";
   }
 
+  /** Parallel build workers: leader plus one on a roomy machine; none on one vCore (a worker would only compete). */
+  static int parallelWorkers(boolean small) { return small ? 0 : 1; }
+
   /** Session settings of the bench connection: no statement timeout, memory for in-memory HNSW builds. */
-  static void session(Connection c, int rows) throws SQLException {
+  static void session(Connection c, int rows, boolean small) throws SQLException {
     try (Statement st = c.createStatement()) {
       st.execute("SET statement_timeout = 0");
-      st.execute("SET maintenance_work_mem = '" + maintenanceWorkMem(rows) + "'");
-      st.execute("SET max_parallel_maintenance_workers = " + PARALLEL_WORKERS);
+      st.execute("SET maintenance_work_mem = '" + maintenanceWorkMem(rows, small) + "'");
+      st.execute("SET max_parallel_maintenance_workers = " + parallelWorkers(small));
     }
   }
 
-  /** Leader plus one worker: both cores of this machine. */
-  static final int PARALLEL_WORKERS = 1;
 }

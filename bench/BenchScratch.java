@@ -16,14 +16,16 @@ final class BenchScratch implements AutoCloseable {
   final String adminUrl, db, url;
   final boolean keep;
   final LocalCluster.Temporary cluster;
+  final BenchShape shape;   // how the throwaway cluster is shaped (none with --url)
   final PrintStream out;
 
-  private BenchScratch(String adminUrl, String db, boolean keep, LocalCluster.Temporary cluster, PrintStream out) {
+  private BenchScratch(String adminUrl, String db, boolean keep, LocalCluster.Temporary cluster, BenchShape shape, PrintStream out) {
     this.adminUrl = adminUrl;
     this.db = db;
     this.url = DbClient.withDatabase(adminUrl, db);
     this.keep = keep;
     this.cluster = cluster;
+    this.shape = shape;
     this.out = out;
   }
 
@@ -39,34 +41,52 @@ final class BenchScratch implements AutoCloseable {
 
   /** A new scratch database on the server of `url` (see adminUrl), or on a throwaway cluster; kept at the end if `keep`. */
   static BenchScratch create(String url, boolean keep, PrintStream out) throws Exception {
+    return create(url, keep, BenchShape.NONE, out);
+  }
+
+  /** The same; a throwaway cluster gets the shape `shapeName` (BenchShape: none or b1ms). */
+  static BenchScratch create(String url, boolean keep, String shapeName, PrintStream out) throws Exception {
     String admin = adminUrl(url);
+    BenchShape shape = new BenchShape(admin == null ? shapeName : BenchShape.NONE);
+    if (admin != null && !BenchShape.NONE.equals(shapeName))
+      out.println("note: --shape " + shapeName + " shapes only a throwaway cluster; the server of --url runs as it is");
     LocalCluster.Temporary cluster = null;
     if (admin == null) {
-      out.println("no --url: starting a throwaway PostgreSQL cluster");
+      out.println("no --url: starting a throwaway PostgreSQL cluster" + (shape.b1ms() ? " shaped like Azure B1ms" : ""));
       cluster = LocalCluster.temporary("kodiai-bench-pg-", "kodiai_bench", true);
       admin = cluster.adminUrl();
       out.println("  in " + cluster.cluster().dataDir.getParent());
+      List<String> tuning = shape.b1ms() ? B1MS_TUNING : CLUSTER_TUNING;
       try (Connection c = DbClient.open(admin); Statement st = c.createStatement()) {
-        for (String s : CLUSTER_TUNING) st.execute("ALTER SYSTEM SET " + s);
+        for (String s : tuning) st.execute("ALTER SYSTEM SET " + s);
       }
       cluster.cluster().stop(false);
-      cluster.cluster().start();
-      out.println("  cluster settings: " + String.join(", ", CLUSTER_TUNING));
       LocalCluster.Temporary lc = cluster;
-      if (!keep) Runtime.getRuntime().addShutdownHook(new Thread(() -> discard(lc)));
+      if (!keep) Runtime.getRuntime().addShutdownHook(new Thread(() -> { discard(lc); shape.release(); }));
+      cluster.cluster().startWith(shape.launcher());
+      out.println("  cluster settings: " + String.join(", ", tuning));
+      if (shape.b1ms())
+        try (Connection c = DbClient.open(admin)) { for (String l : shape.inForce(c)) out.println("  in force: " + l); }
     }
     String db = "kodiai_bench_" + ProcessHandle.current().pid() + "_" + Long.toString(System.currentTimeMillis() % 1_000_000_000L, 36);
     try (Connection c = DbClient.open(admin); Statement st = c.createStatement()) {
       st.execute("CREATE DATABASE " + db);
     }
     out.println("scratch database " + db + " on " + DbClient.parse(admin).redacted());
-    return new BenchScratch(admin, db, keep, cluster, out);
+    return new BenchScratch(admin, db, keep, cluster, shape, out);
   }
 
   /** Tuning of the throwaway cluster: the data (heap ~0.5 GB, HNSW index ~0.8 GB at 100k rows) stays in memory. */
   static final List<String> CLUSTER_TUNING = List.of("shared_buffers = '2GB'", "maintenance_work_mem = '1GB'",
       "max_parallel_maintenance_workers = 1", "effective_cache_size = '8GB'", "work_mem = '16MB'",
       "max_wal_size = '4GB'", "checkpoint_timeout = '30min'", "wal_level = minimal", "max_wal_senders = 0");
+
+  /**
+   * Shape b1ms: Azure's B1ms parameters (BenchShape.AZURE_B1MS), and the durability trade of a throwaway
+   * cluster (no fsync, minimal WAL) so that loading is not what the run measures.
+   */
+  static final List<String> B1MS_TUNING = java.util.stream.Stream.concat(BenchShape.AZURE_B1MS.stream(),
+      java.util.stream.Stream.of("max_wal_size = '4GB'", "checkpoint_timeout = '30min'", "wal_level = minimal", "max_wal_senders = 0")).toList();
 
   /** Applies every migration (those bundled with the tool) to the scratch database; returns a connection to it. */
   Connection migrateAndConnect() {
@@ -88,6 +108,7 @@ final class BenchScratch implements AutoCloseable {
       out.println("warning: could not drop scratch database " + db + ": " + DbClient.redact(e.getMessage()));
     }
     if (cluster != null) discard(cluster);
+    shape.release();
   }
 
   private static synchronized void discard(LocalCluster.Temporary cluster) {

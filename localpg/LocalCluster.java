@@ -118,10 +118,19 @@ final class LocalCluster {
     }
   }
 
-  void start() throws IOException, InterruptedException {
+  void start() throws IOException, InterruptedException { startWith(List.of()); }
+
+  /**
+   * Starts the server through `launcher`, a command that runs the rest of its arguments (e.g. one that
+   * first enters a memory cgroup and pins a CPU: the postmaster and every backend it forks inherit both).
+   */
+  void startWith(List<String> launcher) throws IOException, InterruptedException {
     if (running()) return;
-    run(90, binDir.resolve("pg_ctl").toString(), "start", "-D", dataDir.toString(), "-w", "-t", "60",
-        "-l", dataDir.resolve("server.log").toString());
+    String[] cmd = {binDir.resolve("pg_ctl").toString(), "start", "-D", dataDir.toString(), "-w", "-t", "60",
+        "-l", dataDir.resolve("server.log").toString()};
+    List<String> full = new ArrayList<>(launcher);
+    full.addAll(asServerUser(cmd));
+    runCommand(90, full, cmd);
   }
 
   /** Stops the server: `immediate` for throwaway clusters, `fast` (clean shutdown) otherwise. */
@@ -179,7 +188,12 @@ final class LocalCluster {
   }
 
   private static void run(int timeoutSeconds, String... cmd) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder(asServerUser(cmd)).redirectErrorStream(true).start();
+    runCommand(timeoutSeconds, asServerUser(cmd), cmd);
+  }
+
+  /** Runs `full`; `cmd` (the tool and its arguments, without runuser or a launcher) names it in errors. */
+  private static void runCommand(int timeoutSeconds, List<String> full, String[] cmd) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(full).redirectErrorStream(true).start();
     // Read output on this thread: the tools print little; waiting first could fill the pipe.
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {

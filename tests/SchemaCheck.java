@@ -290,7 +290,8 @@ public class SchemaCheck implements Callable<Integer> {
       try (Statement st = c.createStatement()) {
         ResultSet rs = st.executeQuery("""
             SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, a.attidentity <> '',
-                   pg_get_expr(d.adbin, d.adrelid)
+                   CASE WHEN a.attgenerated = 's' THEN 'generated always as (' || pg_get_expr(d.adbin, d.adrelid) || ') stored'
+                        ELSE pg_get_expr(d.adbin, d.adrelid) END
             FROM pg_class c
             LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
             LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum

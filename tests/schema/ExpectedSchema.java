@@ -300,13 +300,14 @@ final class ExpectedSchema {
         stale                            boolean not null default false
         created_at                       timestamptz not null default now()
         search_tsv                       tsvector
+        embedding_half                   halfvec(1024) generated always as ((embedding)::halfvec(1024)) stored
         constraint learning_memories_pkey PRIMARY KEY (id)
         constraint learning_memories_repo_finding_id_outcome_key UNIQUE (repo, finding_id, outcome)
         constraint learning_memories_category_check CHECK ((category = ANY (ARRAY['security'::text, 'correctness'::text, 'performance'::text, 'style'::text, 'documentation'::text])))
         constraint learning_memories_embedding_dim_check CHECK (((embedding IS NULL) OR (vector_dims(embedding) = embedding_dim)))
         constraint learning_memories_outcome_check CHECK ((outcome = ANY (ARRAY['accepted'::text, 'suppressed'::text, 'thumbs_up'::text, 'thumbs_down'::text])))
         constraint learning_memories_severity_check CHECK ((severity = ANY (ARRAY['critical'::text, 'major'::text, 'medium'::text, 'minor'::text])))
-        hnsw idx_learning_memories_embedding_hnsw embedding vector_cosine_ops m=16 ef_construction=64
+        hnsw idx_learning_memories_embedding_half_hnsw embedding_half halfvec_cosine_ops m=16 ef_construction=64
         index idx_learning_memories_owner USING btree (owner)
         index idx_learning_memories_search_tsv USING gin (search_tsv)
         index idx_learning_memories_stale USING btree (stale)
@@ -319,7 +320,8 @@ final class ExpectedSchema {
 
   record Column(String name, String type, boolean notNull, boolean identity, String dflt) {
     String describe() {
-      return type + (notNull ? " not null" : "") + (identity ? " identity" : "") + (dflt != null ? " default " + dflt : "");
+      return type + (notNull ? " not null" : "") + (identity ? " identity" : "")
+          + (dflt == null ? "" : dflt.startsWith("generated ") ? " " + dflt : " default " + dflt);
     }
   }
   record Named(String kind, String name, String def) {}
@@ -356,7 +358,8 @@ final class ExpectedSchema {
     if (notNull) rest = rest.substring(8).strip();
     boolean identity = rest.startsWith("identity");
     if (identity) rest = rest.substring(8).strip();
-    String dflt = rest.startsWith("default ") ? rest.substring(8) : null;
+    // `generated always as (EXPR) stored`: a stored generated column, kept whole (SchemaCheck reads it alike).
+    String dflt = rest.startsWith("default ") ? rest.substring(8) : rest.startsWith("generated ") ? rest : null;
     return new Column(p[0], typeName(p[1]), notNull, identity, dflt);
   }
 

@@ -61,7 +61,7 @@ class SchemaMigrationRoundTripTest extends SchemaFixtures {
   /** down 2 removes exactly 003's objects (and SchemaCheck then misses exactly those); up restores them. */
   @Test void downTwoRemovesExactlyTheFullTextObjects() throws Exception {
     withDatabase("downtwo", url -> {
-      Migrations.run(url, dir, null);
+      assertEquals(3, Migrations.run(url, dir, 3));
       List<String> at3 = snapshot(url);
       assertEquals(1, Migrations.rollback(url, dir, 2));
       List<String> at2 = snapshot(url);
@@ -74,13 +74,43 @@ class SchemaMigrationRoundTripTest extends SchemaFixtures {
       try (Connection c = DbClient.open(url)) {
         List<String> failures = SchemaCheck.check(c);
         assertFalse(failures.isEmpty());
-        assertTrue(failures.stream().allMatch(l -> l.contains("search_tsv")), "only 003's objects are missing: " + failures);
+        // (and 007's, not applied here: the halfvec copy and its index in place of 002's)
+        assertTrue(failures.stream().allMatch(l -> l.contains("search_tsv") || l.contains("embedding_half") || l.contains("embedding_hnsw")),
+            "only 003's objects are missing: " + failures);
+        assertTrue(failures.stream().anyMatch(l -> l.contains("search_tsv")), failures.toString());
       }
-      assertEquals(1, Migrations.run(url, dir, null));
+      assertEquals(1, Migrations.run(url, dir, 3));
       assertEquals("", CatalogSnapshot.diff(at3, snapshot(url)));
+      assertEquals(LATEST - 3, Migrations.run(url, dir, null));
       try (Connection c = DbClient.open(url)) {
         assertEquals(List.of(), SchemaCheck.check(c));
       }
+    });
+  }
+
+  /** 007: the halfvec copy follows the float32 vector, sits inline, and its rollback restores 002's index exactly. */
+  @Test void halfvecCopyFollowsTheVectorAnd007RollsBackTo002sIndex() throws Exception {
+    withDatabase("halfvec", url -> {
+      assertEquals(3, Migrations.run(url, dir, 3));
+      List<String> at3 = snapshot(url);
+      assertEquals(1, Migrations.run(url, dir, 7));
+      List<String> at7 = snapshot(url);
+      try (Connection c = DbClient.open(url)) {
+        long id = insertMemory(c, "kodiai/h", 1L, "halfvec copy", unitVector(new java.util.Random(5)), false);
+        assertEquals(1, longOf(c, "SELECT count(*) FROM learning_memories WHERE id = ? AND embedding_half = embedding::halfvec(1024)", id));
+        try (Statement st = c.createStatement()) { st.execute("UPDATE learning_memories SET embedding = NULL WHERE id = " + id); }
+        assertEquals(1, longOf(c, "SELECT count(*) FROM learning_memories WHERE id = ? AND embedding_half IS NULL", id), "follows the vector");
+        assertEquals(1, longOf(c, "SELECT count(*) FROM pg_attribute WHERE attrelid = 'learning_memories'::regclass "
+            + "AND attname = 'embedding_half' AND attstorage = 'p' AND attgenerated = 's'"), "stored inline (PLAIN), generated");
+        assertThrows(java.sql.SQLException.class, () -> { try (Statement st = c.createStatement()) {
+          st.execute("UPDATE learning_memories SET embedding_half = NULL WHERE id = " + id); } }, "no writer can set the copy");
+        assertEquals(List.of(), SchemaCheck.check(c));
+      }
+      try (Connection c = DbClient.open(url); Statement st = c.createStatement()) { st.execute("DELETE FROM learning_memories"); }
+      assertEquals(1, Migrations.rollback(url, dir, 3));
+      assertEquals("", CatalogSnapshot.diff(at3, snapshot(url)), "down to 3 restores 002's float32 HNSW index exactly");
+      assertEquals(1, Migrations.run(url, dir, 7));
+      assertEquals("", CatalogSnapshot.diff(at7, snapshot(url)));
     });
   }
 

@@ -182,7 +182,7 @@ class SchemaStoreQueriesTest extends SchemaFixtures {
         insertFinding(c, review, "Deadlock between writer threads", null);
         insertMemory(c, "kodiai/old", 1L, "Deadlock between writer threads", unitVector(new Random(3)), false);
       }
-      assertEquals(1, Migrations.run(url, dir, null));
+      assertEquals(1, Migrations.run(url, dir, 3));
       try (Connection c = DbClient.open(url)) {
         assertEquals(1, longOf(c, "SELECT count(*) FROM findings WHERE search_tsv @@ websearch_to_tsquery('english', 'deadlocks')"));
         assertEquals(1, longOf(c, "SELECT count(*) FROM learning_memories WHERE search_tsv @@ websearch_to_tsquery('english', 'writer')"));
@@ -226,14 +226,16 @@ class SchemaStoreQueriesTest extends SchemaFixtures {
       exec(c, "ANALYZE learning_memories");
       c.commit();
 
-      String nearest = "SELECT id, embedding <=> ? AS distance FROM learning_memories WHERE repo = ? AND NOT stale ORDER BY embedding <=> ? LIMIT ?";
+      // Migration 007: retrieval reads the halfvec copy (the bound vector is cast to it).
+      String nearest = "SELECT id, embedding_half <=> ?::halfvec(1024) AS distance FROM learning_memories WHERE repo = ? AND NOT stale "
+          + "ORDER BY embedding_half <=> ?::halfvec(1024) LIMIT ?";
       exec(c, "SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off; SET LOCAL enable_sort = off");
       try (PreparedStatement ps = c.prepareStatement("EXPLAIN " + nearest)) {
         bindNearest(ps, q, "nn/r1", 5);
         StringBuilder plan = new StringBuilder();
         ResultSet rs = ps.executeQuery();
         while (rs.next()) plan.append(rs.getString(1)).append('\n');
-        assertTrue(plan.toString().contains("Index Scan using idx_learning_memories_embedding_hnsw"), plan.toString());
+        assertTrue(plan.toString().contains("Index Scan using idx_learning_memories_embedding_half_hnsw"), plan.toString());
       }
       List<Long> got = new ArrayList<>();
       List<Double> distances = new ArrayList<>();
