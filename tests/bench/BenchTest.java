@@ -115,6 +115,28 @@ class BenchTest {
     assertTrue(out.contains("<- recommended"), out);
   }
 
+  /** `bench migrate`: the runner against psql's floor, and the cached no-op beside its floor and JBang's own share. */
+  @Test void migrateReportsTheNoOpBesideItsFloor() throws Exception {
+    java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream old = System.out;
+    System.setOut(new java.io.PrintStream(buf, true));
+    int code;
+    Path json = tmp.resolve("migrate.json");
+    try {
+      code = bench.execute("migrate", "--url", TestDatabase.adminUrl(), "-n", "3", "--rounds", "1", "--noop-runs", "1", "--json", json.toString());
+    } finally {
+      System.setOut(old);
+    }
+    String out = buf.toString();
+    assertEquals(0, code, out);
+    assertTrue(out.matches("(?s).*migrate@kodiai up \\(bundled, nothing pending\\) +\\d+\\.\\d\\d s +\\(target <= 0\\.6 s\\) +(OK|MISSED).*"), out);
+    assertTrue(out.matches("(?s).*KODIAI_JBANG_NO_CACHE=1.*JBang's own JVM: -?\\d+\\.\\d\\d s of it.*"), out);
+    assertTrue(out.matches("(?s).*floor: psql reading _migrations \\(connect \\+ one query\\) +\\d+\\.\\d\\d s.*"), out);
+    assertTrue(out.contains("dbmate status"), out);
+    Map<String, String> j = parse(Files.readString(json)).get(0);
+    for (String f : List.of("noop_s", "noop_jbang_uncached_s", "noop_psql_s")) assertTrue(num(j, f) > 0, f + " in " + j);
+  }
+
   @Test void rejectsBadOptionsWithUsageExit() {
     assertEquals(2, bench.execute("retrieval", "--rows", "10", "--url", TestDatabase.adminUrl()));
     assertEquals(2, bench.execute("hybrid", "--dominant-share", "1.5", "--url", TestDatabase.adminUrl()));
