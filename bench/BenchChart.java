@@ -32,8 +32,8 @@ final class BenchChart {
   /** One measured configuration: its class (the line), its label (exact, ef 100, recommended ...), recall and p95. */
   record Point(String cls, String label, double recall, double p95Ms) {}
 
-  /** Writes recall (x) against p95 ms (y, log) per class to `png`, with the targets (recall 0.95, 10 ms) as guides. */
-  static void recallVsP95(Path png, String title, List<Point> points) throws IOException {
+  /** Writes recall (x) against a p95 in ms (y, log, named by yLabel) per class to `png`, the targets (0.95, 10 ms) as guides. */
+  static void recallVsP95(Path png, String title, String yLabel, List<Point> points) throws IOException {
     System.setProperty("java.awt.headless", "true");
     XYSeriesCollection data = new XYSeriesCollection();
     Map<String, XYSeries> byClass = new LinkedHashMap<>();
@@ -47,7 +47,7 @@ final class BenchChart {
     byClass.values().forEach(data::addSeries);
     NumberAxis x = new NumberAxis("recall@10 (against the exact float32 answer)");
     x.setRange(Math.min(0.85, points.stream().mapToDouble(Point::recall).min().orElse(0.85) - 0.01), 1.005);
-    LogAxis y = new LogAxis("p95 latency, ms (log)");
+    LogAxis y = new LogAxis(yLabel);
     y.setSmallestValue(0.05);
     XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, true);
     XYItemLabelGenerator gen = (ds, series, item) -> {

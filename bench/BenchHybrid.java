@@ -75,7 +75,8 @@ final class BenchHybrid implements Callable<Integer> {
       out.println();
       out.printf(Locale.ROOT, "hybrid (RRF, N=%d per side, k=%d): %,d rows, %d queries per class, shape %s, PostgreSQL %s, pgvector %s%n",
           candidates(opt.k), opt.k, opt.rows, opt.queries, s.shape.name, setup.server(), setup.pgvector());
-      out.printf("%-8s %8s %-9s %7s %7s %8s %8s %10s%n", "class", "rows", "text", "recall", "short", "p50 ms", "p95 ms", "exact p50");
+      out.printf("%-8s %8s %-9s %7s %7s %8s %8s %8s %8s %10s%n", "class", "rows", "text", "recall", "short", "p50 ms", "p95 ms",
+          "cpu p50", "cpu p95", "exact p50");
       BenchRetrieval.set(c, "SET plan_cache_mode = " + BenchRetrieval.RECOMMENDED_PLAN_CACHE_MODE,
           "SET hnsw.ef_search = " + BenchRetrieval.RECOMMENDED_EF, "SET hnsw.iterative_scan = " + BenchRetrieval.RECOMMENDED_MODE);
       for (QClass q : classes) {
@@ -97,13 +98,16 @@ final class BenchHybrid implements Callable<Integer> {
           List<String> settings = BenchRetrieval.settingsFor(live); // the per-class rule of `bench retrieval`
           for (String x : settings) BenchRetrieval.set(c, "SET " + x);
           for (BenchData.Query x : q.queries()) run(c, q.repos(), x, any); // warm
-          double[] ms = new double[q.queries().size()];
+          double[] ms = new double[q.queries().size()], cpu = new double[ms.length];
           double recall = 0;
           int counted = 0, shortQ = 0;
+          int pid = BenchRetrieval.backendPid(c);
           for (int i = 0; i < ms.length; i++) {
-            long t0 = System.nanoTime();
+            long c0 = BenchShape.onCpuNanos(pid), t0 = System.nanoTime();
             List<Long> got = run(c, q.repos(), q.queries().get(i), any);
             ms[i] = (System.nanoTime() - t0) / 1e6;
+            long c1 = BenchShape.onCpuNanos(pid);
+            cpu[i] = c0 < 0 || c1 < 0 ? Double.NaN : (c1 - c0) / 1e6;
             List<Long> want = exact.get(i);
             if (want.isEmpty()) continue;
             Set<Long> hit = new HashSet<>(got);
@@ -114,13 +118,16 @@ final class BenchHybrid implements Callable<Integer> {
           }
           for (String x : settings) BenchRetrieval.set(c, "RESET " + x.substring(0, x.indexOf(' ')));
           double r = counted == 0 ? 1.0 : recall / counted, p50 = BenchData.percentile(ms, 50), p95 = BenchData.percentile(ms, 95);
-          boolean met = r >= 0.95 && shortQ == 0 && p95 <= 25;
-          out.printf(Locale.ROOT, "%-8s %,8d %-9s %7.3f %7s %8.2f %8.2f %10.1f %s%n", q.name(), live, text, r,
-              shortQ + "/" + ms.length, p50, p95, exactP50, met ? "targets met" : "target MISSED");
+          double cpu50 = BenchData.percentile(cpu, 50), cpu95 = BenchData.percentile(cpu, 95);
+          boolean quality = r >= 0.95 && shortQ == 0;
+          out.printf(Locale.ROOT, "%-8s %,8d %-9s %7.3f %7s %8.2f %8.2f %8.2f %8.2f %10.1f %s%n", q.name(), live, text, r,
+              shortQ + "/" + ms.length, p50, p95, cpu50, cpu95, exactP50, quality && p95 <= 25 ? "targets met"
+                  : quality && cpu95 <= 25 ? "targets met on-CPU only (wall p95 over 25 ms)" : "target MISSED");
           rows.add(new BenchJson().put("bench", "hybrid").put("query_class", q.name()).put("live_rows", live)
               .put("ef_search", BenchRetrieval.RECOMMENDED_EF).put("iterative_scan", BenchRetrieval.RECOMMENDED_MODE)
               .put("recommended", text.equals(RECOMMENDED_TEXT)).put("recall", r).put("short_queries", shortQ)
-              .put("queries", ms.length).put("p50_ms", p50).put("p95_ms", p95).put("exact_p50_ms", exactP50).put("text_match", text)
+              .put("queries", ms.length).put("p50_ms", p50).put("p95_ms", p95).put("cpu_p50_ms", cpu50).put("cpu_p95_ms", cpu95)
+              .put("exact_p50_ms", exactP50).put("text_match", text)
               .put("candidates_per_side", candidates(opt.k)));
         }
       }

@@ -56,7 +56,7 @@ final class BenchRetrieval implements Callable<Integer> {
 
   /** One measured configuration of one class. strategy: exact, hnsw, or the recommended rule. */
   record Result(String cls, String strategy, int ef, double recall, int shortQueries, int queries, double p50, double p95,
-      double exactP50, String plan, boolean recommended, long liveRows) {}
+      double cpuP50, double cpuP95, double exactP50, String plan, boolean recommended, long liveRows) {}
 
   @Override public Integer call() throws Exception {
     PrintStream out = System.out;
@@ -76,9 +76,11 @@ final class BenchRetrieval implements Callable<Integer> {
       for (Result r : results) json.add(toJson(r));
       if (opt.json != null) { BenchJson.write(opt.json, json); out.println("wrote " + opt.json); }
       if (chart != null) {
+        boolean onCpu = results.stream().allMatch(r -> Double.isFinite(r.cpuP95()));
         BenchChart.recallVsP95(chart, "retrieval, " + String.format(Locale.ROOT, "%,d rows", opt.rows) + ", shape " + s.shape.name,
+            onCpu ? "p95 on-CPU time of the server, ms (log)" : "p95 latency, ms (log)",
             results.stream().map(r -> new BenchChart.Point(r.cls(), r.strategy().equals("hnsw") ? "ef " + r.ef() : r.strategy(),
-                r.recall(), r.p95())).toList());
+                r.recall(), onCpu ? r.cpuP95() : r.p95())).toList());
         out.println("wrote " + chart);
       }
     }
@@ -133,13 +135,16 @@ final class BenchRetrieval implements Callable<Integer> {
     try {
       List<BenchData.Query> qs = q.queries();
       for (BenchData.Query x : qs) run(c, q.repos(), x); // warm: every page this configuration reads is cached
-      double[] ms = new double[qs.size()];
+      double[] ms = new double[qs.size()], cpu = new double[qs.size()];
       double recallSum = 0;
       int counted = 0, shortQ = 0;
+      int pid = backendPid(c);
       for (int i = 0; i < qs.size(); i++) {
-        long t0 = System.nanoTime();
+        long c0 = BenchShape.onCpuNanos(pid), t0 = System.nanoTime();
         List<Long> got = run(c, q.repos(), qs.get(i));
         ms[i] = (System.nanoTime() - t0) / 1e6;
+        long c1 = BenchShape.onCpuNanos(pid);
+        cpu[i] = c0 < 0 || c1 < 0 ? Double.NaN : (c1 - c0) / 1e6;
         Set<Long> want = truth.get(i);
         if (want.isEmpty()) continue;
         Set<Long> hit = new HashSet<>(got);
@@ -149,7 +154,8 @@ final class BenchRetrieval implements Callable<Integer> {
         if (got.size() < want.size()) shortQ++;
       }
       return new Result(q.name(), strategy, ef, counted == 0 ? 1.0 : recallSum / counted, shortQ, qs.size(),
-          BenchData.percentile(ms, 50), BenchData.percentile(ms, 95), exactP50, plan(c, q), recommended, q.liveRows());
+          BenchData.percentile(ms, 50), BenchData.percentile(ms, 95), BenchData.percentile(cpu, 50), BenchData.percentile(cpu, 95),
+          exactP50, plan(c, q), recommended, q.liveRows());
     } finally {
       for (String s : settings) set(c, "RESET " + s.substring(0, s.indexOf(' ')));
     }
@@ -192,6 +198,10 @@ final class BenchRetrieval implements Callable<Integer> {
     }
   }
 
+  static int backendPid(Connection c) throws SQLException {
+    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_backend_pid()")) { rs.next(); return rs.getInt(1); }
+  }
+
   static void set(Connection c, String... sql) throws SQLException {
     try (Statement st = c.createStatement()) { for (String s : sql) st.execute(s); }
   }
@@ -204,25 +214,30 @@ final class BenchRetrieval implements Callable<Integer> {
     String usage = scratch.shape.usage();
     if (usage != null) out.println(usage);
     out.println();
-    out.printf("%-8s %8s %-12s %4s %7s %7s %8s %8s %10s %-6s%n",
-        "class", "rows", "strategy", "ef", "recall", "short", "p50 ms", "p95 ms", "exact p50", "plan");
+    out.println("p50/p95: wall time at the client; cpu p50/p95: the server process's time on a CPU (what the query costs on a");
+    out.println("CPU of its own; the rest of the wall time is waiting for a CPU held by other work, or the round trip)");
+    out.printf("%-8s %8s %-12s %4s %7s %7s %8s %8s %8s %8s %10s %-6s%n",
+        "class", "rows", "strategy", "ef", "recall", "short", "p50 ms", "p95 ms", "cpu p50", "cpu p95", "exact p50", "plan");
     for (Result r : rs)
-      out.printf(Locale.ROOT, "%-8s %,8d %-12s %4s %7.3f %7s %8.2f %8.2f %10.1f %-6s%s%n", r.cls(), r.liveRows(), r.strategy(),
+      out.printf(Locale.ROOT, "%-8s %,8d %-12s %4s %7.3f %7s %8.2f %8.2f %8.2f %8.2f %10.1f %-6s%s%n", r.cls(), r.liveRows(), r.strategy(),
           r.strategy().equals("exact") ? "-" : Integer.toString(r.ef()), r.recall(), r.shortQueries() + "/" + r.queries(),
-          r.p50(), r.p95(), r.exactP50(), r.plan(), r.recommended() ? targets(r) : "");
+          r.p50(), r.p95(), r.cpuP50(), r.cpuP95(), r.exactP50(), r.plan(), r.recommended() ? targets(r) : "");
   }
 
   /** The targets for the recommended rule: recall@10 >= 0.95, no short results, p95 <= 10 ms. */
   static String targets(Result r) {
-    boolean met = r.recall() >= 0.95 && r.shortQueries() == 0 && r.p95() <= 10;
-    return met ? " <- recommended, targets met" : " <- recommended, target MISSED";
+    boolean quality = r.recall() >= 0.95 && r.shortQueries() == 0;
+    if (quality && r.p95() <= 10) return " <- recommended, targets met";
+    if (quality && r.cpuP95() <= 10) return " <- recommended, targets met on-CPU only (wall p95 over 10 ms)";
+    return " <- recommended, target MISSED";
   }
 
   static BenchJson toJson(Result r) {
     return new BenchJson().put("bench", "retrieval").put("query_class", r.cls()).put("live_rows", r.liveRows())
         .put("strategy", r.strategy()).put("ef_search", r.ef()).put("iterative_scan", RECOMMENDED_MODE)
         .put("recommended", r.recommended()).put("recall", r.recall()).put("short_queries", r.shortQueries())
-        .put("queries", r.queries()).put("p50_ms", r.p50()).put("p95_ms", r.p95()).put("exact_p50_ms", r.exactP50())
+        .put("queries", r.queries()).put("p50_ms", r.p50()).put("p95_ms", r.p95()).put("cpu_p50_ms", r.cpuP50())
+        .put("cpu_p95_ms", r.cpuP95()).put("exact_p50_ms", r.exactP50())
         .put("plan", r.plan());
   }
 }

@@ -120,6 +120,20 @@ final class BenchShape {
     try { Files.deleteIfExists(cgroup); } catch (IOException ignored) { /* best effort: an empty group costs nothing */ }
   }
 
+  /**
+   * Time the server process `pid` has spent on a CPU so far, in ns (/proc/PID/schedstat, first field), or -1 where
+   * unreadable (another host). Per query, it is what the query costs on a CPU of its own: wall time minus the time
+   * spent waiting for a CPU that other work held (on a shared machine, or on a Burstable server out of credits).
+   */
+  static long onCpuNanos(int pid) {
+    try {
+      String s = Files.readString(Path.of("/proc", Integer.toString(pid), "schedstat"));
+      return Long.parseLong(s.substring(0, s.indexOf(' ')));
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
   private static boolean onPath(String tool) {
     for (String d : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":"))
       if (Files.isExecutable(Path.of(d, tool))) return true;

@@ -133,7 +133,7 @@ class BenchTest {
     assertTrue(out.matches("(?s).*KODIAI_JBANG_NO_CACHE=1.*JBang's own JVM: -?\\d+\\.\\d\\d s of it.*"), out);
     assertTrue(out.matches("(?s).*floor: psql reading _migrations \\(connect \\+ one query\\) +\\d+\\.\\d\\d s.*"), out);
     assertTrue(out.contains("dbmate status"), out);
-    Map<String, String> j = parse(Files.readString(json)).get(0);
+    Map<String, String> j = parse("[" + Files.readString(json) + "]").get(0);
     for (String f : List.of("noop_s", "noop_jbang_uncached_s", "noop_psql_s")) assertTrue(num(j, f) > 0, f + " in " + j);
   }
 
