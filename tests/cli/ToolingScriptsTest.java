@@ -51,6 +51,51 @@ class ToolingScriptsTest {
 
   static final String[] BASICS = {"bash", "env", "cat", "rm", "mkdir", "mv", "touch", "mktemp", "dirname", "id", "sed", "sort", "head", "awk", "ls", "tail"};
 
+  /**
+   * The launcher replays JBang's command for an unchanged checkout (no JBang JVM), and asks JBang again, which
+   * rebuilds, as soon as a source changes: a replayed run never runs stale code.
+   */
+  @Test void launcherReplaysJBangsCommandUntilASourceChanges() throws Exception {
+    Path work = Files.createDirectories(tmp.resolve("checkout"));
+    Files.writeString(work.resolve("jbang-catalog.json"), "{\"aliases\": {}}\n");
+    Path script = work.resolve("Hello" + ProcessHandle.current().pid() + ".java");
+    String cls = script.getFileName().toString().replace(".java", "");
+    Files.writeString(script, "class " + cls + " { public static void main(String[] a) { System.out.println(\"one \" + String.join(\",\", a)); } }\n");
+    String launcher = MigrationSource.checkoutRoot().resolve("jbang").toString();
+    Path cache = Path.of(System.getenv().getOrDefault("KODIAI_CACHE_DIR",
+        System.getenv().getOrDefault("XDG_CACHE_HOME", System.getProperty("user.home") + "/.cache") + "/kodiai-db"), "launch");
+    java.util.function.Supplier<Long> entries = () -> {
+      try (var st = Files.list(cache)) { return st.count(); } catch (Exception e) { return 0L; }
+    };
+    Map<String, String> env = new java.util.HashMap<>(System.getenv());
+    env.remove("KODIAI_JBANG_NO_CACHE");
+    Run first = runIn(work, env, "bash", launcher, script.getFileName().toString(), "a b", "c");
+    assertEquals("one a b,c\n", first.out(), first.err());
+    long before = entries.get();
+    Run again = runIn(work, env, "bash", launcher, script.getFileName().toString(), "x");
+    assertEquals("one x\n", again.out(), again.err());
+    assertTrue(entries.get() >= 1, "the command JBang printed is kept");
+    assertEquals(before, entries.get(), "an unchanged checkout replays the same entry");
+    Files.writeString(script, Files.readString(script).replace("\"one \"", "\"two \""));
+    Run changed = runIn(work, env, "bash", launcher, script.getFileName().toString(), "y");
+    assertEquals("two y\n", changed.out(), "a changed source is rebuilt, not replayed: " + changed.err());
+    env.put("KODIAI_JBANG_NO_CACHE", "1");
+    Run asked = runIn(work, env, "bash", launcher, script.getFileName().toString(), "z");
+    assertEquals("two z\n", asked.out(), asked.err());
+  }
+
+  static Run runIn(Path dir, Map<String, String> env, String... cmd) throws Exception {
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
+    pb.environment().clear();
+    pb.environment().putAll(env);
+    Process p = pb.start();
+    p.getOutputStream().close();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(180, TimeUnit.SECONDS));
+    return new Run(p.exitValue(), out, err);
+  }
+
   @Test void launcherSaysJavaIsMissingAndHowToInstallIt() throws Exception {
     Path bin = pathWith(BASICS);
     Run r = run(Map.of("PATH", bin.toString(), "HOME", tmp.toString()), "bash", "jbang", "version");
