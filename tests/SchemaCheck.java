@@ -141,8 +141,7 @@ public class SchemaCheck implements Callable<Integer> {
       if (want.identity() != found.identity())
         diffs.add("expected " + (want.identity() ? "" : "no ") + "identity, found " + (found.identity() ? "identity" : "none"));
       if (!java.util.Objects.equals(want.dflt(), found.dflt()))
-        diffs.add("expected " + (want.dflt() == null ? "no default" : "default " + want.dflt()) + ", found "
-            + (found.dflt() == null ? "no default" : "default " + found.dflt()));
+        diffs.add("expected " + dflt(want.dflt()) + ", found " + dflt(found.dflt()));
       out.add(diffs.isEmpty() ? "OK   column " + id + " " + shortType(want.describe()) : "WRONG column " + id + ": " + String.join("; ", diffs));
     }
     for (ExpectedSchema.Named o : t.objects()) {
@@ -181,6 +180,11 @@ public class SchemaCheck implements Callable<Integer> {
     out.add(line(what + " m", m, ix.options.getOrDefault("m", "16")));
     out.add(line(what + " ef_construction", ef, ix.options.getOrDefault("ef_construction", "64")));
     out.add(line(what + " predicate", "none", ix.predicate == null ? "none" : ix.predicate));
+  }
+
+  /** A column default as the check prints it: `no default`, `default X`, or a generated column's expression. */
+  private static String dflt(String d) {
+    return d == null ? "no default" : d.startsWith("generated ") ? d : "default " + d;
   }
 
   private static String line(String what, String want, String found) {

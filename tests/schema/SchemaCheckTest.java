@@ -88,6 +88,8 @@ class SchemaCheckTest extends SchemaFixtures {
             List.of("WRONG index idx_learning_memories_embedding_half_hnsw method: expected hnsw, found ivfflat")),
         Arguments.of("HNSW dropped", "DROP INDEX idx_learning_memories_embedding_half_hnsw",
             List.of("MISSING index idx_learning_memories_embedding_half_hnsw on learning_memories USING hnsw (embedding_half halfvec_cosine_ops) WITH (m = 16, ef_construction = 64)")),
+        Arguments.of("halfvec copy no longer generated", "ALTER TABLE learning_memories ALTER COLUMN embedding_half DROP EXPRESSION",
+            List.of("WRONG column learning_memories.embedding_half: expected generated always as ((embedding)::halfvec(1024)) stored, found no default")),
         Arguments.of("GIN index dropped", "DROP INDEX idx_findings_search_tsv",
             List.of("MISSING index idx_findings_search_tsv on findings USING gin (search_tsv)")),
         Arguments.of("trigger dropped", "DROP TRIGGER findings_search_tsv_trigger ON findings",
