@@ -40,7 +40,7 @@ final class BenchChart {
     Map<String, List<String>> labels = new LinkedHashMap<>();
     for (Point p : points) {
       if (p.label().equals("recommended")) continue; // the same point as one of the others; marked below
-      XYSeries s = byClass.computeIfAbsent(p.cls(), k -> new XYSeries(k, false, true));
+      XYSeries s = byClass.computeIfAbsent(p.cls(), k -> new XYSeries(k, false, true)); // in measured order: exact, ef 40 .. 400
       s.add(p.recall(), Math.max(0.05, p.p95Ms()));
       labels.computeIfAbsent(p.cls(), k -> new java.util.ArrayList<>()).add(p.label());
     }
@@ -49,6 +49,7 @@ final class BenchChart {
     x.setRange(Math.min(0.85, points.stream().mapToDouble(Point::recall).min().orElse(0.85) - 0.01), 1.005);
     LogAxis y = new LogAxis(yLabel);
     y.setSmallestValue(0.05);
+    y.setNumberFormatOverride(new java.text.DecimalFormat("0.##"));
     XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, true);
     XYItemLabelGenerator gen = (ds, series, item) -> {
       List<String> l = labels.get((String) ds.getSeriesKey(series));
