@@ -39,7 +39,6 @@ final class DbClient {
     // Retrieval settings measured in docs/retrieval.md (empty value: leave the server's default).
     String hnswEfSearch = "100";             // DATABASE_HNSW_EF_SEARCH
     String hnswIterativeScan = "relaxed_order"; // DATABASE_HNSW_ITERATIVE_SCAN (needs pgvector >= 0.8)
-    String hnswMaxScanTuples = "5000";       // DATABASE_HNSW_MAX_SCAN_TUPLES: caps the iterative scan's tail (pgvector: 20000)
     String planCacheMode = "force_custom_plan"; // DATABASE_PLAN_CACHE_MODE: generic plans scan a whole repo
 
     static Settings fromEnv(Map<String, String> env) {
@@ -53,7 +52,6 @@ final class DbClient {
       s.applicationName = env.getOrDefault("DATABASE_APPLICATION_NAME", s.applicationName);
       s.hnswEfSearch = word(env, "DATABASE_HNSW_EF_SEARCH", s.hnswEfSearch);
       s.hnswIterativeScan = word(env, "DATABASE_HNSW_ITERATIVE_SCAN", s.hnswIterativeScan);
-      s.hnswMaxScanTuples = word(env, "DATABASE_HNSW_MAX_SCAN_TUPLES", s.hnswMaxScanTuples);
       s.planCacheMode = word(env, "DATABASE_PLAN_CACHE_MODE", s.planCacheMode);
       return s;
     }
@@ -302,8 +300,7 @@ final class DbClient {
         + (s.planCacheMode.isEmpty() ? "" : " -c plan_cache_mode=" + s.planCacheMode)
         // Placeholders until pgvector loads in the session, which then takes them up.
         + (s.hnswEfSearch.isEmpty() ? "" : " -c hnsw.ef_search=" + s.hnswEfSearch)
-        + (s.hnswIterativeScan.isEmpty() ? "" : " -c hnsw.iterative_scan=" + s.hnswIterativeScan)
-        + (s.hnswMaxScanTuples.isEmpty() ? "" : " -c hnsw.max_scan_tuples=" + s.hnswMaxScanTuples);
+        + (s.hnswIterativeScan.isEmpty() ? "" : " -c hnsw.iterative_scan=" + s.hnswIterativeScan);
     String theirs = p.getProperty("options");
     p.setProperty("options", theirs == null || theirs.isBlank() ? mine : mine + " " + theirs);
     return p;

@@ -102,17 +102,9 @@ final class BenchRetrieval implements Callable<Integer> {
     return cs;
   }
 
-  /**
-   * How many index tuples an iterative scan may visit (pgvector's default 20,000). For a repo with a few percent of
-   * the rows, a query whose neighbourhood holds few of the repo's rows walks the graph far: the p95 of the 6 % and
-   * 10 % repos was 20-30 ms on-CPU with 20,000, the median 2-3 ms. A session setting like ef_search.
-   */
-  static final int RECOMMENDED_MAX_SCAN_TUPLES = 5000;
-
-  /** The recommended settings for a query over `liveRows` rows (the exact plan for small repos: SET LOCAL). */
+  /** The recommended settings for a query over `liveRows` rows: the exact plan for small repos (SET LOCAL), else none. */
   static List<String> settingsFor(long liveRows) {
-    return liveRows <= EXACT_MAX_ROWS ? List.of("enable_indexscan = off")
-        : List.of("hnsw.max_scan_tuples = " + RECOMMENDED_MAX_SCAN_TUPLES);
+    return liveRows <= EXACT_MAX_ROWS ? List.of("enable_indexscan = off") : List.of();
   }
 
   List<Result> measure(Connection c, QClass q, PrintStream out) throws SQLException {

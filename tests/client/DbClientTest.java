@@ -123,16 +123,13 @@ class DbClientTest {
       st.execute("SELECT '[1,2]'::vector <=> '[2,1]'::vector"); // loads pgvector in this session
       assertEquals("100", show(st, "hnsw.ef_search"));
       assertEquals("relaxed_order", show(st, "hnsw.iterative_scan"));
-      assertEquals("5000", show(st, "hnsw.max_scan_tuples"));
       assertEquals("force_custom_plan", show(st, "plan_cache_mode"));
     }
-    DbClient.Settings s = DbClient.Settings.fromEnv(Map.of("DATABASE_HNSW_EF_SEARCH", "40", "DATABASE_HNSW_ITERATIVE_SCAN", "",
-        "DATABASE_HNSW_MAX_SCAN_TUPLES", ""));
+    DbClient.Settings s = DbClient.Settings.fromEnv(Map.of("DATABASE_HNSW_EF_SEARCH", "40", "DATABASE_HNSW_ITERATIVE_SCAN", ""));
     try (Connection c = DbClient.open(DbClient.parse(db.url()), s); Statement st = c.createStatement()) {
       st.execute("SELECT '[1,2]'::vector <=> '[2,1]'::vector");
       assertEquals("40", show(st, "hnsw.ef_search"));
       assertEquals("off", show(st, "hnsw.iterative_scan"), "empty: the server's default");
-      assertEquals("20000", show(st, "hnsw.max_scan_tuples"), "empty: the server's default");
     }
     var e = assertThrows(DbClient.DbException.class,
         () -> DbClient.Settings.fromEnv(Map.of("DATABASE_HNSW_ITERATIVE_SCAN", "off -c work_mem=1TB")));
