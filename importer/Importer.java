@@ -65,6 +65,7 @@ final class Importer {
   private long problemCount;
   final Summary summary = new Summary();
   private final List<Staged> staged = new ArrayList<>();
+  private final Map<String, TargetTable> targets = new LinkedHashMap<>();
   long hnswBuildMs = -1, writeMs, stageMs, verifyMs;
 
   Importer(Settings s, PrintStream out, Progress progress) { this.s = s; this.out = out; this.progress = progress; }
@@ -104,6 +105,13 @@ final class Importer {
     }
     boolean committed = false;
     try {
+      for (SqliteSource src : sources) {
+        for (TableMap.Mapping m : TableMap.of(src.kind)) {
+          TargetTable t = TargetTable.load(conn, m.target());
+          if (t == null) throw ImportFailure.targetNotReady("the target has no table " + m.target() + ": run ./jbang migrate@kodiai up first");
+          targets.put(m.target(), t);
+        }
+      }
       long t0 = System.nanoTime();
       for (SqliteSource src : sources) for (TableMap.Mapping m : TableMap.of(src.kind)) stage(src, m, conn);
       stageMs = ms(t0);
@@ -166,11 +174,18 @@ final class Importer {
   // ------------------------------------------------------------------------------- stage
 
   private void stage(SqliteSource src, TableMap.Mapping m, Connection conn) throws SQLException {
+    try {
+      stageTable(src, m, conn);
+    } catch (org.sqlite.SQLiteException e) { // a SQLite error while reading: corrupt, locked, ...
+      throw SqliteSource.translate(src.file, src.kind, e, s.lockTimeout);
+    }
+  }
+
+  private void stageTable(SqliteSource src, TableMap.Mapping m, Connection conn) throws SQLException {
     Summary.Row row = summary.add(m.source(), m.target());
     List<String> srcCols = src.tables.get(m.source());
     if (srcCols == null) { row.notes.add("not in " + src.file.getFileName() + " (a file written by an older version)"); return; }
-    TargetTable target = TargetTable.load(conn, m.target());
-    if (target == null) throw ImportFailure.targetNotReady("the target has no table " + m.target() + ": run ./jbang migrate@kodiai up first");
+    TargetTable target = targets.get(m.target());
     Staged t = new Staged(m, src, target, row);
     for (String c : srcCols) {
       if (!target.types.containsKey(c)) {
@@ -197,7 +212,10 @@ final class Importer {
       t.types.add(et);
     }
     List<String> quoted = t.columns.stream().map(TargetTable::quote).toList();
-    try (Statement st = conn.createStatement()) {
+    // After the first problem nothing more is sent to PostgreSQL (a cancelled COPY aborts the
+    // transaction); the rest of the source is still read and converted to report every problem.
+    boolean write = problemCount == 0;
+    if (write) try (Statement st = conn.createStatement()) {
       st.execute("CREATE TEMP TABLE " + t.stage + " ON COMMIT DROP AS SELECT " + String.join(", ", quoted) + " FROM public."
           + TargetTable.quote(m.target()) + " WITH NO DATA");
     }
@@ -212,7 +230,7 @@ final class Importer {
         : "SELECT " + String.join(", ", srcQuoted(t.columns, "")) + " FROM " + SqliteSource.quote(m.source());
     long withoutVector = 0;
     int idCol = t.columns.indexOf("id");
-    try (CopyWriter copy = new CopyWriter(conn, t.stage, quoted, t.types);
+    try (CopyWriter copy = write ? new CopyWriter(conn, t.stage, quoted, t.types) : null;
          Statement q = src.connection().createStatement();
          ResultSet rs = q.executeQuery(select)) {
       Object[] values = new Object[t.columns.size()];
@@ -234,14 +252,11 @@ final class Importer {
           }
         }
         t.add(id, Checksum.rowHash(values));
-        if (problemCount == 0) copy.row(values);
+        if (problemCount == 0 && copy != null) copy.row(values);
         if ((++done & 1023) == 0) progress.tick(done);
       }
-      if (problemCount == 0) copy.finish();
+      if (problemCount == 0 && copy != null) copy.finish();
       progress.done(done, null);
-    } catch (SQLException e) {
-      if (e instanceof org.sqlite.SQLiteException) throw SqliteSource.translate(src.file, src.kind, e, s.lockTimeout);
-      throw e;
     }
     if (memories) {
       if (withoutVector > 0) row.notes.add(String.format(Locale.ROOT, "%,d memories have no vector in %s: imported with a NULL embedding", withoutVector, TableMap.VEC0));
