@@ -116,7 +116,7 @@ class ImportBadInputTest extends ImportFixtures {
       Run r = importInto(url, k(f));
       assertEquals(ExitCode.TARGET_NOT_READY, r.exit(), r.all());
       assertTrue(r.err().contains("migrate@kodiai up"), r.err());
-      Migrations.run(url, dir(), 3);
+      Migrations.run(url, migrations(), 3);
       r = importInto(url, k(f));
       assertEquals(ExitCode.TARGET_NOT_READY, r.exit(), r.all());
       assertTrue(r.err().contains("at migration 3") && r.err().contains("005"), r.err());
@@ -125,8 +125,6 @@ class ImportBadInputTest extends ImportFixtures {
       FreshDatabase.drop(other);
     }
   }
-
-  private static Path dir() { return SchemaFixtures.dir; }
 
   @Test void aMissingVec0Table() throws Exception {
     Path f = dir.resolve("novec.db");

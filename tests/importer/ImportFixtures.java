@@ -29,6 +29,13 @@ abstract class ImportFixtures extends SchemaFixtures {
       "run_state", "author_cache", "dep_bump_merge_history", "review_checkpoints", "learning_memories", "telemetry_events",
       "rate_limit_events", "retrieval_quality_events", "resilience_events");
 
+  /** The working tree's migrations/ (so edits are tested). */
+  static Path migrations() {
+    for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent())
+      if (Files.exists(p.resolve("migrations/001-initial-schema.sql"))) return p.resolve("migrations");
+    return null; // the bundled copy
+  }
+
   /** What one run of `import` did. */
   record Run(int exit, String out, String err) {
     String all() { return out + err; }
