@@ -64,7 +64,7 @@ final class Importer {
   private final List<String> problems = new ArrayList<>();
   private long problemCount;
   final Summary summary = new Summary();
-  private final List<Staged> staged = new ArrayList<>();
+  final List<Staged> staged = new ArrayList<>();
   private final Map<String, TargetTable> targets = new LinkedHashMap<>();
   long hnswBuildMs = -1, writeMs, stageMs, verifyMs;
 
@@ -81,6 +81,7 @@ final class Importer {
     final Summary.Row row;
     long[] ids = new long[1024], hashes = new long[1024];
     int n;
+    long stageMs, writeMs, verifyMs; // for `bench import`: where the time of each table goes
     Staged(TableMap.Mapping map, SqliteSource src, TargetTable target, Summary.Row row) {
       this.map = map; this.src = src; this.target = target; this.row = row;
       this.stage = "_import_s_" + map.target();
@@ -174,8 +175,10 @@ final class Importer {
   // ------------------------------------------------------------------------------- stage
 
   private void stage(SqliteSource src, TableMap.Mapping m, Connection conn) throws SQLException {
+    long t0 = System.nanoTime();
     try {
       stageTable(src, m, conn);
+      if (!staged.isEmpty() && staged.get(staged.size() - 1).map == m) staged.get(staged.size() - 1).stageMs = ms(t0);
     } catch (org.sqlite.SQLiteException e) { // a SQLite error while reading: corrupt, locked, ...
       throw SqliteSource.translate(src.file, src.kind, e, s.lockTimeout);
     }
@@ -369,6 +372,7 @@ final class Importer {
     for (Staged t : staged) {
       skipChildrenOfSkipped(t, conn);
       if (t.map.target().equals(TableMap.MEMORIES)) rebuild = dropVectorIndexes(t, conn);
+      long tw = System.nanoTime();
       progress.start("write " + t.label(), countState(conn, t, NEW));
       try (Statement st = conn.createStatement()) {
         st.executeUpdate("WITH ins AS (INSERT INTO public." + TargetTable.quote(t.map.target()) + " (" + cols(t, "") + ") SELECT " + cols(t, "s.")
@@ -380,6 +384,7 @@ final class Importer {
       }
       tally(conn, t, INSERTED);
       progress.done(t.row.imported, null);
+      t.writeMs = ms(tw);
       if (!rebuild.isEmpty()) { rebuildVectorIndexes(rebuild, conn); rebuild = List.of(); }
     }
   }
@@ -485,6 +490,7 @@ final class Importer {
   private void verify(Connection conn) throws SQLException {
     List<String> differences = new ArrayList<>();
     for (Staged t : staged) {
+      long tv = System.nanoTime();
       progress.start("verify " + t.label(), t.n);
       // The source side: every staged row, less those the write skipped.
       long[] skippedIds;
@@ -512,6 +518,7 @@ final class Importer {
       if (pgCount != count || pgSum != sum) differences.add(t.map.target() + ": " + (pgCount != count ? "source " + count + " rows, target " + pgCount : "checksums differ")
           + "; rows that differ: " + differingIds(conn, t, hash, from, skippedIds));
       progress.done(count, null);
+      t.verifyMs = ms(tv);
     }
     if (!differences.isEmpty())
       throw ImportFailure.failed("verification failed, nothing was committed; the target differs from the source in:\n" + String.join("\n", differences), null);

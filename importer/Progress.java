@@ -43,6 +43,7 @@ final class Progress {
   }
 
   private void print(long done, long now, boolean end) {
+    if (total == 0 && done == 0) return; // an empty table: nothing worth a line
     double secs = Math.max(1e-9, (now - started) / 1e9);
     double rate = done / secs;
     String s = String.format(Locale.ROOT, "%-34s %,12d/%,d rows  %,9.0f rows/s  %s", label, done, total, rate,
