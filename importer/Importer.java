@@ -47,6 +47,7 @@ final class Importer {
     Hnsw hnsw = Hnsw.AUTO;                    // --hnsw
     long hnswRebuildMinRows = 10_000;         // AUTO rebuilds when importing at least this many memories ...
     String maintenanceWorkMem = "1GB";        // --maintenance-work-mem for the HNSW build (SET LOCAL)
+    String tempBuffers = "512MB";             // temp_buffers: memory for the staging tables of this session
     boolean skipUnknownColumns;               // --skip-unknown-columns: import without source columns the target lacks
     int problemLines = 50;                    // problems printed one per line before "... and N more"
   }
@@ -101,6 +102,9 @@ final class Importer {
     checkTarget(conn);
     conn.setAutoCommit(false);
     try (Statement st = conn.createStatement()) {
+      // Staging tables live in local buffers up to this size instead of spilling to temp files
+      // (must be set before the session's first temp table).
+      st.execute("SET temp_buffers = '" + s.tempBuffers.replace("'", "") + "'");
       st.execute("SET LOCAL statement_timeout = 0");
       st.execute("SET LOCAL idle_in_transaction_session_timeout = 0");
     }
@@ -339,7 +343,7 @@ final class Importer {
     String same = "(" + cols(t, "s.") + ") IS NOT DISTINCT FROM (" + cols(t, "t.") + ")";
     try (Statement st = conn.createStatement()) {
       st.execute("CREATE TEMP TABLE " + t.classes + " ON COMMIT DROP AS SELECT s.id, CASE WHEN t.id IS NULL THEN '" + NEW + "' WHEN " + same
-          + " THEN '" + PRESENT + "' ELSE '" + COLLIDES + "' END AS state FROM " + t.stage + " s LEFT JOIN public." + TargetTable.quote(t.map.target())
+          + " THEN '" + PRESENT + "' ELSE '" + COLLIDES + "' END AS state, NULL::bigint AS hash FROM " + t.stage + " s LEFT JOIN public." + TargetTable.quote(t.map.target())
           + " t ON t.id = s.id");
       st.execute("CREATE UNIQUE INDEX ON " + t.classes + " (id)");
       st.execute("ANALYZE " + t.classes);
@@ -375,9 +379,12 @@ final class Importer {
       long tw = System.nanoTime();
       progress.start("write " + t.label(), countState(conn, t, NEW));
       try (Statement st = conn.createStatement()) {
-        st.executeUpdate("WITH ins AS (INSERT INTO public." + TargetTable.quote(t.map.target()) + " (" + cols(t, "") + ") SELECT " + cols(t, "s.")
-            + " FROM " + t.stage + " s JOIN " + t.classes + " c ON c.id = s.id WHERE c.state = '" + NEW + "' ORDER BY s.id ON CONFLICT DO NOTHING RETURNING id) "
-            + "UPDATE " + t.classes + " c SET state = '" + INSERTED + "' FROM ins WHERE c.id = ins.id");
+        // RETURNING hands back each row as stored (after defaults and any BEFORE trigger): its
+        // checksum is taken there, in the same pass, instead of reading 100,000s of rows back.
+        st.executeUpdate("WITH ins AS (INSERT INTO public." + TargetTable.quote(t.map.target()) + " AS t (" + cols(t, "") + ") SELECT " + cols(t, "s.")
+            + " FROM " + t.stage + " s JOIN " + t.classes + " c ON c.id = s.id WHERE c.state = '" + NEW + "' ON CONFLICT DO NOTHING RETURNING t.id, "
+            + Checksum.rowHashSql(t.columns, t.types, "t") + " AS h) "
+            + "UPDATE " + t.classes + " c SET state = '" + INSERTED + "', hash = ins.h FROM ins WHERE c.id = ins.id");
         st.executeUpdate("UPDATE " + t.classes + " SET state = '" + KEY_EXISTS + "' WHERE state = '" + NEW + "'");
       } catch (SQLException e) {
         throw ImportFailure.failed("writing " + t.map.target() + " failed: " + firstLine(e) + "; nothing was committed", e);
@@ -506,17 +513,20 @@ final class Importer {
         count++;
         sum += t.hashes[k];
       }
-      String hash = Checksum.rowHashSql(t.columns, t.types, "t");
-      String from = " FROM public." + TargetTable.quote(t.map.target()) + " t JOIN " + t.classes + " c ON c.id = t.id WHERE c.state IN ('" + PRESENT + "', '" + INSERTED + "')";
+      // The target side: inserted rows as the INSERT stored them (their hash from RETURNING),
+      // rows that were already present read back from the table.
+      String rows = "SELECT c.id, c.hash AS h FROM " + t.classes + " c WHERE c.state = '" + INSERTED + "' UNION ALL SELECT t.id, "
+          + Checksum.rowHashSql(t.columns, t.types, "t") + " FROM public." + TargetTable.quote(t.map.target()) + " t JOIN " + t.classes
+          + " c ON c.id = t.id WHERE c.state = '" + PRESENT + "'";
       long pgCount, pgSum;
-      try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*), sum(" + hash + "::numeric)" + from)) {
+      try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT count(h), sum(h::numeric) FROM (" + rows + ") x")) {
         rs.next();
         pgCount = rs.getLong(1);
         BigInteger b = rs.getBigDecimal(2) == null ? null : rs.getBigDecimal(2).toBigInteger();
         pgSum = Checksum.fold(b);
       }
       if (pgCount != count || pgSum != sum) differences.add(t.map.target() + ": " + (pgCount != count ? "source " + count + " rows, target " + pgCount : "checksums differ")
-          + "; rows that differ: " + differingIds(conn, t, hash, from, skippedIds));
+          + "; rows that differ: " + differingIds(conn, t, rows, skippedIds));
       progress.done(count, null);
       t.verifyMs = ms(tv);
     }
@@ -524,11 +534,11 @@ final class Importer {
       throw ImportFailure.failed("verification failed, nothing was committed; the target differs from the source in:\n" + String.join("\n", differences), null);
   }
 
-  private String differingIds(Connection conn, Staged t, String hash, String from, long[] skippedIds) throws SQLException {
+  private String differingIds(Connection conn, Staged t, String rows, long[] skippedIds) throws SQLException {
     Map<Long, Long> source = new LinkedHashMap<>();
     for (int k = 0; k < t.n; k++) if (Arrays.binarySearch(skippedIds, t.ids[k]) < 0) source.put(t.ids[k], t.hashes[k]);
     List<Long> diff = new ArrayList<>();
-    try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT t.id, " + hash + from + " ORDER BY t.id")) {
+    try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT id, h FROM (" + rows + ") x ORDER BY id")) {
       while (rs.next()) {
         Long expected = source.remove(rs.getLong(1));
         if (expected == null || expected != rs.getLong(2)) diff.add(rs.getLong(1));
