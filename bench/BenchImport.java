@@ -11,8 +11,6 @@
 // Targets (issue 10): >= 20,000 memory rows/s including vectors; the whole import within 2x the
 // floor (both without the HNSW build, which is the same server work on both sides and reported apart).
 
-//SOURCES ../cli/Cli.java BenchScratch.java BenchImportFiles.java BenchVocabulary.java BenchJson.java ../importer/Importer.java
-
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

@@ -7,8 +7,6 @@
 // rowHashSql(); a difference in any column of any row changes the sum, and then the rows
 // are compared one by one to name the ids.
 
-//SOURCES ColumnType.java Converter.java
-
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

@@ -7,8 +7,6 @@
 // each conversion (the timestamp's text, the double's shortest decimal, the vector's bytes),
 // so the verification compares the source with what PostgreSQL stored.
 
-//SOURCES ColumnType.java JsonText.java Checksum.java
-
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.nio.ByteBuffer;

@@ -4,7 +4,6 @@
 // sent in 1 MiB pieces.
 
 //DEPS org.postgresql:postgresql:42.7.8
-//SOURCES ColumnType.java Converter.java
 
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;

@@ -3,8 +3,6 @@
 // in cli/Cli.java. Messages are one line each, name file, table, id and column where there
 // is one, and say how to fix what can be fixed.
 
-//SOURCES ../cli/ExitCode.java ../cli/Failure.java
-
 final class ImportFailure extends Failure {
   private ImportFailure(int exitCode, String message, Throwable cause) { super(exitCode, message, cause); }
 

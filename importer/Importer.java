@@ -13,9 +13,6 @@
 //     verify   count + checksum of every column of every imported or present row, source vs target
 //   commit only when nothing differs. Any failure rolls everything back: the target is as it was.
 
-//SOURCES ../cli/ExitCode.java ImportFailure.java TableMap.java SqliteSource.java Vec0Reader.java TargetTable.java
-//SOURCES ColumnType.java Converter.java JsonText.java Checksum.java CopyWriter.java Progress.java Summary.java
-
 import java.math.BigInteger;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;

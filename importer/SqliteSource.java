@@ -11,7 +11,6 @@
 // open again by then. The database file's bytes are not touched either way.
 
 //DEPS org.xerial:sqlite-jdbc:3.54.1.0
-//SOURCES ImportFailure.java TableMap.java
 
 import java.io.IOException;
 import java.io.InputStream;

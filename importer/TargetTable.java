@@ -4,8 +4,6 @@
 // writes anything, so a constraint added by a later migration (004's jsonb shapes, say) is
 // checked without the importer knowing it.
 
-//SOURCES ColumnType.java
-
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -17,8 +17,6 @@
 // set and whose rowids entry is that memory; anything else is a corrupt table. Anything
 // but this layout is refused, never guessed at.
 
-//SOURCES SqliteSource.java Converter.java
-
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.sql.PreparedStatement;

@@ -1,8 +1,6 @@
 // Issue 10, item 9: each bad input gives one clear line naming file (and table, id, column
 // where there is one), its documented exit code, and leaves the target exactly as it was.
 
-//SOURCES ImportFixtures.java
-
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.io.RandomAccessFile;

@@ -3,8 +3,6 @@
 // real sqlite-vec extension), running `import` in-process with its output captured, and
 // snapshots of the target (row counts, sequences) to prove "nothing written".
 
-//SOURCES ../../bench/BenchImportFiles.java
-
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.io.ByteArrayOutputStream;

@@ -2,8 +2,6 @@
 // keeps the repo + title and file path lookups on an index (EXPLAIN), and rolls back to
 // exactly the schema before it. Also: the importer's JSON reading agrees with jsonb.
 
-//SOURCES ImportFixtures.java
-
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.sql.Connection;

@@ -3,8 +3,6 @@
 // point to them); a difference found by the verification rolls everything back; a file
 // the bot keeps writing is read as one snapshot.
 
-//SOURCES ImportFixtures.java
-
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.nio.file.Path;

@@ -3,8 +3,6 @@
 // source by this test's own reading of both sides; sequences end past sqlite_sequence; the
 // source files' bytes do not change; a second run imports nothing.
 
-//SOURCES ImportFixtures.java
-
 import static org.junit.jupiter.api.Assertions.*;
 
 import com.pgvector.PGvector;
