@@ -61,7 +61,7 @@ class SchemaMigrationRoundTripTest extends SchemaFixtures {
   /** down 2 removes exactly 003's objects (and SchemaCheck then misses exactly those); up restores them. */
   @Test void downTwoRemovesExactlyTheFullTextObjects() throws Exception {
     withDatabase("downtwo", url -> {
-      Migrations.run(url, dir, null);
+      Migrations.run(url, dir, 3);
       List<String> at3 = snapshot(url);
       assertEquals(1, Migrations.rollback(url, dir, 2));
       List<String> at2 = snapshot(url);
@@ -74,10 +74,12 @@ class SchemaMigrationRoundTripTest extends SchemaFixtures {
       try (Connection c = DbClient.open(url)) {
         List<String> failures = SchemaCheck.check(c);
         assertFalse(failures.isEmpty());
-        assertTrue(failures.stream().allMatch(l -> l.contains("search_tsv")), "only 003's objects are missing: " + failures);
+        // SchemaCheck expects the latest schema: 005's hash indexes are missing at 2 as well.
+        assertTrue(failures.stream().allMatch(l -> l.contains("search_tsv") || l.contains("_hash on ")), "only 003's (and 005's) objects are missing: " + failures);
       }
-      assertEquals(1, Migrations.run(url, dir, null));
+      assertEquals(1, Migrations.run(url, dir, 3));
       assertEquals("", CatalogSnapshot.diff(at3, snapshot(url)));
+      Migrations.run(url, dir, null);
       try (Connection c = DbClient.open(url)) {
         assertEquals(List.of(), SchemaCheck.check(c));
       }

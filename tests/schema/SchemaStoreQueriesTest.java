@@ -182,7 +182,7 @@ class SchemaStoreQueriesTest extends SchemaFixtures {
         insertFinding(c, review, "Deadlock between writer threads", null);
         insertMemory(c, "kodiai/old", 1L, "Deadlock between writer threads", unitVector(new Random(3)), false);
       }
-      assertEquals(1, Migrations.run(url, dir, null));
+      assertEquals(1, Migrations.run(url, dir, 3));
       try (Connection c = DbClient.open(url)) {
         assertEquals(1, longOf(c, "SELECT count(*) FROM findings WHERE search_tsv @@ websearch_to_tsquery('english', 'deadlocks')"));
         assertEquals(1, longOf(c, "SELECT count(*) FROM learning_memories WHERE search_tsv @@ websearch_to_tsquery('english', 'writer')"));
