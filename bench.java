@@ -1,11 +1,12 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//SOURCES cli/*.java DbClient.java migration/*.java localpg/*.java bench/*.java
+//SOURCES cli/*.java DbClient.java migration/*.java localpg/*.java bench/*.java importer/*.java
 //FILES migrations/=migrations/*.sql
-//DESCRIPTION Benchmarks of kodiai's database: retrieval (HNSW recall and latency per setting), hybrid (RRF), migrate.
+//DESCRIPTION Benchmarks of kodiai's database: retrieval (HNSW recall and latency per setting), hybrid (RRF), migrate, import.
 //JAVA_OPTIONS -Xmx2g -XX:+UseSerialGC
 
 // Usage: ./jbang bench@kodiai retrieval [--rows N] [--url ADMIN_URL] [--json FILE] ...
+//        ./jbang bench@kodiai import    [--memories N] [--url ADMIN_URL] [--json FILE]
 //        ./jbang bench@kodiai hybrid    [same options]
 // Without --url (or KODIAI_BENCH_DATABASE_URL / DATABASE_URL) a throwaway local
 // cluster is started and deleted at the end. Exit codes: see --help.
@@ -15,7 +16,7 @@ import picocli.CommandLine.Command;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Benchmarks of kodiai's PostgreSQL schema (see docs/retrieval.md).",
-    subcommands = {BenchRetrieval.class, BenchHybrid.class, BenchMigrate.class},
+    subcommands = {BenchRetrieval.class, BenchHybrid.class, BenchMigrate.class, BenchImport.class},
     footerHeading = "%nExit codes:%n",
     footer = {"  0  done", "  1  failed (the message says why)", "  2  usage error", "  3  the server of --url does not answer",
         "  6  no --url and no PostgreSQL with pgvector installed for a throwaway cluster",

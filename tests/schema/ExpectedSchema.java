@@ -1,4 +1,4 @@
-// The schema that kodiai's migrations 001-003 produce, written out object by object:
+// The schema that kodiai's migrations 001-005 produce, written out object by object:
 // the expectations that SchemaCheck (//SOURCES ExpectedSchema.java) compares a live
 // database with. Plain data and its parser, no database access; when a migration
 // changes the schema, this file changes with it.
@@ -75,7 +75,7 @@ final class ExpectedSchema {
         constraint findings_review_id_fkey FOREIGN KEY (review_id) REFERENCES reviews(id) ON DELETE CASCADE
         constraint findings_category_check CHECK ((category = ANY (ARRAY['security'::text, 'correctness'::text, 'performance'::text, 'style'::text, 'documentation'::text])))
         constraint findings_severity_check CHECK ((severity = ANY (ARRAY['critical'::text, 'major'::text, 'medium'::text, 'minor'::text])))
-        index idx_findings_file_path USING btree (file_path)
+        index idx_findings_file_path_hash USING hash (file_path)
         index idx_findings_review_id USING btree (review_id)
         index idx_findings_search_tsv USING gin (search_tsv)
         index idx_findings_severity USING btree (severity)
@@ -130,7 +130,7 @@ final class ExpectedSchema {
         constraint feedback_reactions_severity_check CHECK ((severity = ANY (ARRAY['critical'::text, 'major'::text, 'medium'::text, 'minor'::text])))
         index idx_feedback_reactions_finding_id USING btree (finding_id)
         index idx_feedback_reactions_repo_created_at USING btree (repo, created_at)
-        index idx_feedback_reactions_repo_title USING btree (repo, title)
+        index idx_feedback_reactions_title_hash USING hash (title)
         index idx_feedback_reactions_review_id USING btree (review_id)
       table run_state
         id                               bigint not null identity

@@ -1,0 +1,51 @@
+// Shared source of the importer (//SOURCES importer/ColumnType.java): the PostgreSQL column
+// types the importer writes, read from the target's catalog (format_type), so the schema
+// decides each conversion and a later migration that changes a type is followed, or
+// refused when the importer does not know the type.
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** One target column type; `scale`/`precision` for numeric(p,s), `dims` for vector(n). */
+record ColumnType(Kind kind, int precision, int scale, int dims) {
+  enum Kind { INT2, INT4, INT8, TEXT, TIMESTAMPTZ, BOOL, JSONB, NUMERIC, FLOAT8, VECTOR }
+
+  private static final Pattern NUMERIC = Pattern.compile("numeric\\((\\d+),(\\d+)\\)");
+  private static final Pattern VECTOR = Pattern.compile("vector\\((\\d+)\\)");
+
+  /** The type as format_type() prints it, or null when the importer cannot write it. */
+  static ColumnType of(String formatted) {
+    switch (formatted) {
+      case "smallint": return new ColumnType(Kind.INT2, 0, 0, 0);
+      case "integer": return new ColumnType(Kind.INT4, 0, 0, 0);
+      case "bigint": return new ColumnType(Kind.INT8, 0, 0, 0);
+      case "text": return new ColumnType(Kind.TEXT, 0, 0, 0);
+      case "timestamp with time zone": return new ColumnType(Kind.TIMESTAMPTZ, 0, 0, 0);
+      case "boolean": return new ColumnType(Kind.BOOL, 0, 0, 0);
+      case "jsonb": return new ColumnType(Kind.JSONB, 0, 0, 0);
+      case "double precision": return new ColumnType(Kind.FLOAT8, 0, 0, 0);
+      case "numeric": return new ColumnType(Kind.NUMERIC, 0, -1, 0);
+      default:
+    }
+    Matcher m = NUMERIC.matcher(formatted.replace(" ", ""));
+    if (m.matches()) return new ColumnType(Kind.NUMERIC, Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), 0);
+    m = VECTOR.matcher(formatted);
+    if (m.matches()) return new ColumnType(Kind.VECTOR, 0, 0, Integer.parseInt(m.group(1)));
+    return null;
+  }
+
+  /**
+   * The column's value in the canonical text both sides of the verification produce:
+   * this SQL expression of the column `c` (already quoted)
+   * on the PostgreSQL side, Converter.canonical on the Java side.
+   */
+  String canonicalSql(String c) {
+    return switch (kind) {
+      case INT2, INT4, INT8, BOOL, JSONB, NUMERIC -> c + "::text";
+      case TEXT -> c;
+      case TIMESTAMPTZ -> "to_char(" + c + " AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')";
+      case FLOAT8 -> "encode(float8send(" + c + "), 'hex')";
+      case VECTOR -> "md5(vector_send(" + c + "))";
+    };
+  }
+}

@@ -1,0 +1,97 @@
+// Shared source of the importer (//SOURCES importer/CopyWriter.java; needs pgjdbc): rows into
+// a table with COPY ... FROM STDIN (FORMAT binary): each value in PostgreSQL's own binary
+// form, so nothing is printed and parsed back (no float or timestamp text round trips),
+// sent in 1 MiB pieces.
+
+//DEPS org.postgresql:postgresql:42.7.8
+
+import java.math.BigDecimal;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
+import org.postgresql.util.ByteConverter;
+
+final class CopyWriter implements AutoCloseable {
+  private static final byte[] HEADER = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xff, '\r', '\n', 0, 0, 0, 0, 0, 0, 0, 0, 0};
+  private static final int FLUSH_AT = 1 << 20;
+
+  private final CopyIn copy;
+  private final List<ColumnType> types;
+  private ByteBuffer buf = ByteBuffer.allocate(FLUSH_AT + (1 << 16)).order(ByteOrder.BIG_ENDIAN);
+  private boolean done;
+  long rows;
+
+  /** Starts `COPY table (columns) FROM STDIN (FORMAT binary)`; `table` and `columns` are quoted by the caller. */
+  CopyWriter(Connection conn, String table, List<String> quotedColumns, List<ColumnType> types) throws SQLException {
+    this.types = types;
+    this.copy = conn.unwrap(PGConnection.class).getCopyAPI()
+        .copyIn("COPY " + table + " (" + String.join(", ", quotedColumns) + ") FROM STDIN (FORMAT binary)");
+    buf.put(HEADER);
+  }
+
+  /** One row; `values[k]` is what Converter returned for column k (null for NULL). */
+  void row(Object[] values) throws SQLException {
+    room(2);
+    buf.putShort((short) values.length);
+    for (int k = 0; k < values.length; k++) value(values[k], types.get(k));
+    rows++;
+    if (buf.position() >= FLUSH_AT) flush();
+  }
+
+  private void value(Object v, ColumnType t) throws SQLException {
+    if (v == null) { room(4); buf.putInt(-1); return; }
+    switch (t.kind()) {
+      case INT2 -> { room(6); buf.putInt(2).putShort(((Long) v).shortValue()); }
+      case INT4 -> { room(8); buf.putInt(4).putInt(((Long) v).intValue()); }
+      case INT8 -> { room(12); buf.putInt(8).putLong((Long) v); }
+      case BOOL -> { room(5); buf.putInt(1).put((byte) ((Boolean) v ? 1 : 0)); }
+      case TIMESTAMPTZ -> { room(12); buf.putInt(8).putLong(((Converter.Timestamp) v).pgMicros()); }
+      case FLOAT8 -> { room(12); buf.putInt(8).putLong(Double.doubleToRawLongBits((Double) v)); }
+      case TEXT -> bytes(((String) v).getBytes(StandardCharsets.UTF_8), -1);
+      case JSONB -> bytes(((Converter.Json) v).text().getBytes(StandardCharsets.UTF_8), 1); // jsonb binary = version 1 + text
+      case NUMERIC -> bytes(ByteConverter.numeric((BigDecimal) v), -1);
+      case VECTOR -> bytes(Converter.pgvectorSend((Converter.Vector) v), -1);
+    }
+  }
+
+  private void bytes(byte[] b, int prefix) throws SQLException {
+    int len = b.length + (prefix >= 0 ? 1 : 0);
+    room(4 + len);
+    buf.putInt(len);
+    if (prefix >= 0) buf.put((byte) prefix);
+    buf.put(b);
+  }
+
+  /** Makes room for `n` more bytes: sends what is buffered, or grows for one large value. */
+  private void room(int n) throws SQLException {
+    if (buf.remaining() >= n) return;
+    flush();
+    if (buf.remaining() < n) buf = ByteBuffer.allocate(n + 16).order(ByteOrder.BIG_ENDIAN);
+  }
+
+  private void flush() throws SQLException {
+    if (buf.position() > 0) copy.writeToCopy(buf.array(), 0, buf.position());
+    buf.clear();
+    if (buf.capacity() > FLUSH_AT + (1 << 16)) buf = ByteBuffer.allocate(FLUSH_AT + (1 << 16)).order(ByteOrder.BIG_ENDIAN);
+  }
+
+  /** Ends the COPY; returns the rows the server took. */
+  long finish() throws SQLException {
+    room(2);
+    buf.putShort((short) -1);
+    flush();
+    done = true;
+    return copy.endCopy();
+  }
+
+  /** Abandons the COPY (the server discards its rows); safe to call after finish. */
+  @Override public void close() throws SQLException {
+    if (!done && copy.isActive()) copy.cancelCopy();
+    done = true;
+  }
+}

@@ -1,0 +1,205 @@
+// Shared source of the importer (//SOURCES importer/SqliteSource.java; needs
+// org.xerial:sqlite-jdbc): one kodiai SQLite file, opened read-only, read inside one read
+// transaction, so every table comes from the same snapshot even while the bot writes (WAL:
+// the snapshot is fixed by the first read and writers go on beside it).
+//
+// The file is never written. One side effect of SQLite itself is undone: a read-only
+// connection to a WAL-mode file creates the -wal and -shm files beside it when they are
+// missing (the bot is stopped), and cannot delete them. When that happened, a second
+// connection is opened and closed without reading anything: SQLite deletes the two
+// files when its last connection closes, or leaves them to the bot if it has the file
+// open again by then. The database file's bytes are not touched either way.
+
+//DEPS org.xerial:sqlite-jdbc:3.54.1.0
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteException;
+
+final class SqliteSource implements AutoCloseable {
+  final Path file;
+  final TableMap.FileKind kind;
+  final Map<String, List<String>> tables = new LinkedHashMap<>(); // data tables (not internal) -> columns
+  final Map<String, Long> sequences = new LinkedHashMap<>();       // sqlite_sequence: highest id ever issued
+  private final Connection conn;
+  private final boolean walMode, walExisted;
+
+  private static final byte[] MAGIC = "SQLite format 3\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+  private SqliteSource(Path file, TableMap.FileKind kind, Connection conn, boolean walMode, boolean walExisted) {
+    this.file = file; this.kind = kind; this.conn = conn; this.walMode = walMode; this.walExisted = walExisted;
+  }
+
+  /** Opens `file` as a file of `kind` and starts its snapshot; every refusal is an ImportFailure. */
+  static SqliteSource open(Path file, TableMap.FileKind kind, Duration lockTimeout) {
+    byte[] header = header(file, kind);
+    boolean wal = header[18] == 2 && header[19] == 2;
+    boolean walExisted = Files.exists(sibling(file, "-wal"));
+    SQLiteConfig cfg = new SQLiteConfig();
+    cfg.setReadOnly(true);
+    cfg.setBusyTimeout((int) Math.min(Integer.MAX_VALUE, lockTimeout.toMillis()));
+    cfg.setSharedCache(false);
+    Connection c;
+    try {
+      c = cfg.createConnection("jdbc:sqlite:" + file.toAbsolutePath());
+    } catch (SQLException e) {
+      throw translate(file, kind, e, lockTimeout);
+    }
+    SqliteSource s = new SqliteSource(file, kind, c, wal, walExisted);
+    try {
+      try (Statement st = c.createStatement()) {
+        st.execute("PRAGMA mmap_size = 268435456"); // vector chunks are 4 MiB blobs: map them rather than copy
+        st.execute("PRAGMA cache_size = -65536");
+      }
+      c.setAutoCommit(false); // BEGIN (deferred): the first read below fixes the snapshot
+      s.readCatalog();
+      return s;
+    } catch (SQLException e) {
+      s.closeQuietly();
+      throw translate(file, kind, e, lockTimeout);
+    } catch (RuntimeException e) {
+      s.closeQuietly();
+      throw e;
+    }
+  }
+
+  private static byte[] header(Path file, TableMap.FileKind kind) {
+    String what = kind.option + " " + file;
+    if (!Files.exists(file)) throw ImportFailure.usage(what + ": no such file");
+    if (!Files.isRegularFile(file)) throw ImportFailure.usage(what + ": not a regular file");
+    if (!Files.isReadable(file)) throw ImportFailure.local(what + ": not readable by this user", null);
+    byte[] h = new byte[100];
+    int n;
+    try (InputStream in = Files.newInputStream(file)) {
+      n = in.readNBytes(h, 0, 100);
+    } catch (IOException e) {
+      throw ImportFailure.local(what + ": cannot read: " + e.getMessage(), e);
+    }
+    if (n == 0) throw ImportFailure.sourceData(what + ": the file is empty, not a SQLite database");
+    for (int k = 0; k < MAGIC.length; k++) {
+      if (k >= n || h[k] != MAGIC[k])
+        throw ImportFailure.sourceData(what + ": not a SQLite database (no SQLite header; an encrypted file, e.g. SQLCipher, looks like this: decrypt it first)");
+    }
+    if (n < 100) throw ImportFailure.sourceData(what + ": the SQLite header is cut short (" + n + " of 100 bytes): the file is corrupt");
+    return h;
+  }
+
+  private void readCatalog() throws SQLException {
+    List<String> names = new ArrayList<>();
+    try (Statement st = conn.createStatement()) {
+      try (ResultSet rs = st.executeQuery("PRAGMA encoding")) {
+        rs.next();
+        if (!"UTF-8".equalsIgnoreCase(rs.getString(1)))
+          throw ImportFailure.sourceData(kind.option + " " + file + ": text encoding " + rs.getString(1) + " (kodiai's stores write UTF-8; this importer reads UTF-8 only)");
+      }
+      try (ResultSet rs = st.executeQuery("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")) {
+        while (rs.next()) names.add(rs.getString(1));
+      }
+    }
+    checkKind(names);
+    for (String t : names) {
+      if (TableMap.isInternal(t)) continue;
+      tables.put(t, columns(t));
+    }
+    if (names.contains("sqlite_sequence")) {
+      try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT name, seq FROM sqlite_sequence")) {
+        while (rs.next()) sequences.put(rs.getString(1), rs.getLong(2));
+      }
+    }
+  }
+
+  private void checkKind(List<String> names) {
+    if (names.contains(kind.markerTable)) return;
+    for (TableMap.FileKind other : TableMap.FileKind.values()) {
+      if (other != kind && names.contains(other.markerTable))
+        throw ImportFailure.sourceData(kind.option + " " + file + ": this is a kodiai " + other.label() + " file (it has the table "
+            + other.markerTable + ", not " + kind.markerTable + "): pass it as " + other.option);
+    }
+    List<String> data = names.stream().filter(n -> !n.startsWith("sqlite_")).toList();
+    throw ImportFailure.sourceData(kind.option + " " + file + ": not a kodiai " + kind.label() + " file: it has no table " + kind.markerTable
+        + (data.isEmpty() ? " (it has no tables at all)" : " (its tables: " + String.join(", ", data.subList(0, Math.min(8, data.size()))) + ")"));
+  }
+
+  /** A table's columns in declaration order. */
+  List<String> columns(String table) throws SQLException {
+    List<String> cols = new ArrayList<>();
+    try (PreparedStatement ps = conn.prepareStatement("SELECT name FROM pragma_table_info(?) ORDER BY cid")) {
+      ps.setString(1, table);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) cols.add(rs.getString(1));
+      }
+    }
+    return cols;
+  }
+
+  boolean hasTable(String name) throws SQLException {
+    try (PreparedStatement ps = conn.prepareStatement("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?")) {
+      ps.setString(1, name);
+      try (ResultSet rs = ps.executeQuery()) { return rs.next(); }
+    }
+  }
+
+  Connection connection() { return conn; }
+
+  long count(String table) throws SQLException {
+    try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM " + quote(table))) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  static String quote(String ident) { return "\"" + ident.replace("\"", "\"\"") + "\""; }
+
+  /** A SQLite error as the one-line failure it means for the user. */
+  static ImportFailure translate(Path file, TableMap.FileKind kind, SQLException e, Duration lockTimeout) {
+    String what = kind.option + " " + file;
+    int code = e instanceof SQLiteException se ? se.getResultCode().code & 0xff : e.getErrorCode() & 0xff;
+    String msg = e.getMessage() == null ? "" : e.getMessage().replaceFirst("^\\[SQLITE_\\w+\\]\\s*", "");
+    return switch (code) {
+      case 5, 6 -> ImportFailure.lockTimeout(what + ": locked by a writer for longer than " + lockTimeout.toSeconds()
+          + " s (--lock-timeout); stop the bot or let it finish its write, then run again");
+      case 11, 26 -> ImportFailure.sourceData(what + ": the file is corrupt (" + msg + "); restore it from a backup or repair it with sqlite3's .recover");
+      case 14 -> ImportFailure.local(what + ": SQLite cannot open it (" + msg + "); a WAL-mode file needs a writable folder for its -shm file: copy the file with its -wal to a writable folder", e);
+      case 23 -> ImportFailure.local(what + ": permission denied (" + msg + ")", e);
+      default -> ImportFailure.sourceData(what + ": SQLite error: " + msg);
+    };
+  }
+
+  private void closeQuietly() {
+    try { conn.close(); } catch (SQLException ignored) { /* closing a read-only connection loses nothing */ }
+    removeFilesWeCreated();
+  }
+
+  /** Ends the snapshot and closes the file; see the header for the -wal/-shm clean-up. */
+  @Override public void close() {
+    try { conn.rollback(); } catch (SQLException ignored) { /* a read transaction has nothing to roll back */ }
+    closeQuietly();
+  }
+
+  private void removeFilesWeCreated() {
+    if (!walMode || walExisted || !Files.exists(sibling(file, "-wal"))) return;
+    SQLiteConfig cfg = new SQLiteConfig();
+    cfg.setBusyTimeout(1000);
+    try (Connection c = cfg.createConnection("jdbc:sqlite:" + file.toAbsolutePath()); Statement st = c.createStatement()) {
+      st.execute("PRAGMA query_only = 1");
+      st.executeQuery("SELECT count(*) FROM sqlite_master").close(); // a read: only then does close clean up
+    } catch (SQLException ignored) {
+      // best effort: leftover empty -wal/-shm files are harmless to SQLite and the bot
+    }
+  }
+
+  static Path sibling(Path file, String suffix) { return file.resolveSibling(file.getFileName() + suffix); }
+}

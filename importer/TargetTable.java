@@ -1,0 +1,87 @@
+// Shared source of the importer (//SOURCES importer/TargetTable.java): what the target's
+// catalog says about one table: its columns and their types, NOT NULLs, CHECK constraints,
+// foreign keys and btree indexes. The importer checks staged rows against these before it
+// writes anything, so a constraint added by a later migration (004's jsonb shapes, say) is
+// checked without the importer knowing it.
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+final class TargetTable {
+  record Check(String name, String expression, List<String> columns) {}
+  record ForeignKey(String name, String column, String parentTable) {}
+  record BtreeIndex(String name, List<String> columns) {}
+
+  final String name;
+  final Map<String, String> types = new LinkedHashMap<>(); // column -> format_type()
+  final List<String> notNull = new ArrayList<>();
+  final List<Check> checks = new ArrayList<>();
+  final List<ForeignKey> foreignKeys = new ArrayList<>();
+  final List<BtreeIndex> btreeTextIndexes = new ArrayList<>(); // btree indexes on at least one text/jsonb column
+  String identitySequence;
+
+  private TargetTable(String name) { this.name = name; }
+
+  /** The table's catalog entry, or null when the table does not exist. */
+  static TargetTable load(Connection c, String table) throws SQLException {
+    TargetTable t = new TargetTable(table);
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull FROM pg_attribute a "
+            + "WHERE a.attrelid = to_regclass(?) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum")) {
+      ps.setString(1, "public." + table);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          t.types.put(rs.getString(1), rs.getString(2));
+          if (rs.getBoolean(3)) t.notNull.add(rs.getString(1));
+        }
+      }
+    }
+    if (t.types.isEmpty()) return null;
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT conname, contype, pg_get_expr(conbin, conrelid), "
+            + "(SELECT attname FROM pg_attribute WHERE attrelid = conrelid AND attnum = conkey[1]), confrelid::regclass::text, "
+            + "(SELECT array_agg(attname) FROM pg_attribute WHERE attrelid = conrelid AND attnum = ANY (conkey)) "
+            + "FROM pg_constraint WHERE conrelid = to_regclass(?) AND contype IN ('c', 'f') ORDER BY conname")) {
+      ps.setString(1, "public." + table);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          if (rs.getString(2).equals("c")) t.checks.add(new Check(rs.getString(1), rs.getString(3), List.of((String[]) rs.getArray(6).getArray())));
+          else t.foreignKeys.add(new ForeignKey(rs.getString(1), rs.getString(4), rs.getString(5)));
+        }
+      }
+    }
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT i.indexrelid::regclass::text, array_agg(a.attname ORDER BY k.n) FILTER (WHERE a.atttypid IN ('text'::regtype, 'jsonb'::regtype)) "
+            + "FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam "
+            + "CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY k(attnum, n) "
+            + "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
+            + "WHERE i.indrelid = to_regclass(?) AND am.amname = 'btree' GROUP BY 1")) {
+      ps.setString(1, "public." + table);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          java.sql.Array arr = rs.getArray(2);
+          if (arr != null) t.btreeTextIndexes.add(new BtreeIndex(rs.getString(1), List.of((String[]) arr.getArray())));
+        }
+      }
+    }
+    try (PreparedStatement ps = c.prepareStatement("SELECT pg_get_serial_sequence(?, 'id')")) {
+      ps.setString(1, "public." + table);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        t.identitySequence = rs.getString(1);
+      }
+    }
+    return t;
+  }
+
+  /** The importer's type for `column`, or null when it does not know how to write that type. */
+  ColumnType type(String column) { return ColumnType.of(types.get(column)); }
+
+  static String quote(String ident) { return "\"" + ident.replace("\"", "\"\"") + "\""; }
+}
