@@ -157,8 +157,8 @@ class DevdbTest {
       assertTrue(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "the other program was signalled");
       assertNotEquals(String.valueOf(pid), Files.readAllLines(pidFile).get(0), "the stale pid file was replaced");
     } finally {
+      other.descendants().forEach(ProcessHandle::destroyForcibly); // first: once runuser is gone, its child is nobody's descendant
       other.destroyForcibly();
-      other.descendants().forEach(ProcessHandle::destroyForcibly);
     }
   }
 
