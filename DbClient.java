@@ -18,6 +18,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.logging.Logger;
@@ -108,8 +109,8 @@ final class DbClient {
     private String hostPort() { return (host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + port; }
     private String format(boolean hidePassword) {
       StringBuilder sb = new StringBuilder("postgresql://");
-      if (user != null) {
-        sb.append(encode(user));
+      if (user != null || password != null) {
+        sb.append(user == null ? "" : encode(user));
         if (password != null) sb.append(':').append(hidePassword ? "***" : encode(password));
         sb.append('@');
       }
@@ -117,7 +118,7 @@ final class DbClient {
       StringBuilder q = new StringBuilder();
       params.forEach((k, v) -> {
         q.append(q.length() > 0 ? "&" : "").append(hidePassword ? k : encode(k)).append('=');
-        q.append(hidePassword ? (k.equalsIgnoreCase("password") ? "***" : v) : encode(v));
+        q.append(hidePassword ? (k.toLowerCase(Locale.ROOT).contains("password") ? "***" : v) : encode(v));
       });
       return q.length() == 0 ? sb.toString() : sb.append('?').append(q).toString();
     }
@@ -152,20 +153,26 @@ final class DbClient {
   static Target parse(String url) {
     url = requireUrl(url);
     String rest;
-    boolean jdbc = false;
-    if (url.startsWith("jdbc:postgresql://")) { rest = url.substring(18); jdbc = true; }
+    if (url.startsWith("jdbc:postgresql://")) rest = url.substring(18);
     else if (url.startsWith("postgresql://")) rest = url.substring(13);
     else if (url.startsWith("postgres://")) rest = url.substring(11);
     else throw malformed(url, "it must start with postgresql://, postgres:// or jdbc:postgresql://");
 
-    String query = "";
-    int q = rest.indexOf('?');
-    if (q >= 0) { query = rest.substring(q + 1); rest = rest.substring(0, q); }
-    int hash = query.indexOf('#');
-    if (hash >= 0) query = query.substring(0, hash);
-    int slash = rest.indexOf('/');
-    String authority = slash >= 0 ? rest.substring(0, slash) : rest;
-    String path = slash >= 0 ? rest.substring(slash + 1) : "";
+    // The user:password part ends at the last '@' of the authority. A password holding a raw '/',
+    // '?' or '#' would end the authority early and turn a piece of itself into a host, port or
+    // parameter: refuse that shape (the message shows the URL through redactUrl, which masks
+    // everything up to the last '@'), rather than guess or echo the piece.
+    int authEnd = indexOfAny(rest, "/?#");
+    String authority = rest.substring(0, authEnd);
+    if (rest.lastIndexOf('@') > authEnd && authority.indexOf('@') < 0 && nonNumericPort(authority))
+      throw malformed(url, "the user:password part seems to hold a raw '/', '?' or '#': percent-encode them in the password (%2F, %3F, %23)");
+    String path = "", query = "";
+    String tail = rest.substring(authEnd);
+    int hash = tail.indexOf('#');
+    if (hash >= 0) tail = tail.substring(0, hash);
+    int q = tail.indexOf('?');
+    if (q >= 0) { query = tail.substring(q + 1); tail = tail.substring(0, q); }
+    if (tail.startsWith("/")) path = tail.substring(1);
 
     String user = null, password = null;
     int at = authority.lastIndexOf('@'); // a raw '@' in a password is tolerated: the last one ends userinfo
@@ -189,39 +196,56 @@ final class DbClient {
       else if (!after.isEmpty()) throw malformed(url, "unexpected text after the IPv6 host");
     } else {
       int colon = authority.lastIndexOf(':');
-      host = colon >= 0 ? authority.substring(0, colon) : authority;
+      host = decode(url, colon >= 0 ? authority.substring(0, colon) : authority);
       if (colon >= 0) port = port(url, authority.substring(colon + 1));
     }
-    if (host.isEmpty()) host = "localhost";
-    if (host.contains(",")) throw malformed(url, "several hosts are not supported");
 
     Map<String, String> params = new LinkedHashMap<>();
     for (String pair : query.split("&")) {
       if (pair.isEmpty()) continue;
       int eq = pair.indexOf('=');
-      if (eq <= 0) throw malformed(url, "query parameter '" + redactParam(pair) + "' has no value");
+      if (eq <= 0) throw malformed(url, "a query parameter has no value (form: NAME=VALUE)");
       params.put(decode(url, pair.substring(0, eq)), decode(url, pair.substring(eq + 1)));
     }
-    if (jdbc) { // jdbc URLs carry credentials as parameters
-      if (params.containsKey("user")) user = params.remove("user");
-      if (params.containsKey("password")) password = params.remove("password");
-    }
+    // libpq reads these connection parameters from the query too, and the query wins; jdbc URLs
+    // carry credentials only there. Taken out, the password is a field like any other (redacted).
+    if (params.containsKey("user")) user = params.remove("user");
+    if (params.containsKey("password")) password = params.remove("password");
+    if (params.containsKey("host")) host = params.remove("host");
+    if (params.containsKey("port")) port = port(url, params.remove("port"));
+    if (host.startsWith("/") || host.startsWith("@"))
+      throw malformed(url, "a Unix-domain socket (host " + host + ") is not supported: connect over TCP, e.g. host 127.0.0.1 or localhost");
+    if (host.isEmpty()) host = "localhost";
+    if (host.contains(",")) throw malformed(url, "several hosts are not supported");
     String database = decode(url, path);
     if (database.isEmpty()) database = user != null ? user : "postgres"; // libpq's default
     if (database.contains("/")) throw malformed(url, "the database name may not contain '/'");
     return new Target(host, port, database, user, password, params);
   }
 
+  private static int indexOfAny(String s, String chars) {
+    for (int i = 0; i < s.length(); i++) if (chars.indexOf(s.charAt(i)) >= 0) return i;
+    return s.length();
+  }
+
+  /** host:port whose port is not a number (and not an IPv6 literal): maybe user:password with its '@' further on. */
+  private static boolean nonNumericPort(String authority) {
+    int colon = authority.lastIndexOf(':');
+    return colon >= 0 && !authority.startsWith("[") && !authority.substring(colon + 1).matches("\\d*");
+  }
+
+  /** The port's value is never echoed: when the URL is mangled it may be a piece of the password. */
   private static int port(String url, String s) {
     try {
       int p = Integer.parseInt(s);
       if (p < 1 || p > 65535) throw new NumberFormatException();
       return p;
     } catch (NumberFormatException e) {
-      throw malformed(url, "the port '" + s + "' is not a number between 1 and 65535");
+      throw malformed(url, "the port is not a number between 1 and 65535");
     }
   }
 
+  /** Percent-decoding as libpq does it: '+' stays '+' (it is not a space outside HTML forms). */
   private static String decode(String url, String s) {
     try {
       return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
@@ -231,16 +255,41 @@ final class DbClient {
   }
 
   private static DbException malformed(String url, String why) {
-    return new DbException(DbException.Kind.CONFIG, "malformed database URL " + redact(url) + ": " + why);
+    return new DbException(DbException.Kind.CONFIG, "malformed database URL " + redactUrl(url) + ": " + why);
   }
 
-  private static String redactParam(String pair) {
-    return pair.toLowerCase().startsWith("password") ? "password=***" : pair;
+  /**
+   * A URL, or what was meant as one, with everything that could be a password masked, whatever its
+   * shape and even when it does not parse: all from the scheme (or the start, without one) to the
+   * last '@' but the user name, the value of every *password= parameter, and a port that is not a
+   * number (a password whose '@host' is missing).
+   */
+  static String redactUrl(String url) {
+    if (url == null) return null;
+    int start = url.indexOf("://");
+    start = start >= 0 ? start + 3 : 0;
+    int at = url.lastIndexOf('@');
+    String s;
+    if (at >= start) {
+      String info = url.substring(start, at);
+      int colon = info.indexOf(':');
+      String user = colon >= 0 ? info.substring(0, colon) : info;
+      boolean plain = user.matches("[^/?#&=\\s]*");
+      s = url.substring(0, start) + (plain ? user + (colon >= 0 ? ":***" : "") : "***") + "@" + url.substring(at + 1);
+    } else {
+      int end = start + indexOfAny(url.substring(start), "/?#");
+      String authority = url.substring(start, end);
+      int colon = authority.lastIndexOf(':');
+      s = nonNumericPort(authority) ? url.substring(0, start + colon + 1) + "***" + url.substring(end) : url;
+    }
+    return URL_PASSWORD_PARAM.matcher(s).replaceAll("$1***");
   }
 
-  // Greedy to the last '@' of the word, so a raw '@' inside a password is covered too.
-  private static final Pattern USERINFO = Pattern.compile("(\\w+://[^:/?#@\\s]*):\\S*@");
+  // Free text: from a scheme's user name to the last '@' of the line, so a raw '@' or a space in a
+  // password is covered too (masking a little more than needed is the safe side).
+  private static final Pattern USERINFO = Pattern.compile("(\\w+://[^:/?#@\\s]*):[^\\n]*@");
   private static final Pattern PASSWORD_PARAM = Pattern.compile("(?i)(password=)[^&\\s]*");
+  private static final Pattern URL_PASSWORD_PARAM = Pattern.compile("(?i)(password=)[^&#]*");
 
   /** Removes passwords from any text that may hold a URL (userinfo and password= parameters). */
   static String redact(String text) {

@@ -20,7 +20,9 @@ import picocli.CommandLine.Command;
     footerHeading = "%nExit codes:%n",
     footer = {"  0  done", "  1  failed (the message says why)", "  2  usage error", "  3  the server of --url does not answer",
         "  6  no --url and no PostgreSQL with pgvector installed for a throwaway cluster",
-        "(the same numbers mean the same in every kodiai-db command: see README.md)"})
+        "(the same numbers mean the same in every kodiai-db command: see README.md)",
+        "%nEnvironment: KODIAI_BENCH_DATABASE_URL, then DATABASE_URL (the admin URL when --url is not given; with",
+        "neither, a throwaway cluster from the installed binaries: KODIAI_PG_BINDIR, default pg_config --bindir)."})
 public class bench implements Runnable {
   @Override public void run() { new CommandLine(this).usage(System.out); }
 

@@ -24,17 +24,25 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "devdb", mixinStandardHelpOptions = true, version = "devdb 1.0",
     description = {"Runs kodiai's local development database: docker compose (compose.yaml) where a Docker engine answers,",
-        "otherwise a PostgreSQL cluster from the installed binaries, kept in .devdb/ on port "
-            + devdb.DEFAULT_PORT + " (--port, KODIAI_DEVDB_PORT)."},
+        "otherwise a PostgreSQL cluster from the installed binaries on 127.0.0.1, port " + devdb.DEFAULT_PORT + " (--port,",
+        "KODIAI_DEVDB_PORT), kept in .devdb/ of the checkout (--dir, KODIAI_DEVDB_DIR); as root, when the postgres user",
+        "cannot reach the checkout, in /var/tmp/kodiai-devdb-HASH/ instead (`status` prints where).",
+        "down --purge deletes only a cluster devdb created (it leaves a " + devdb.MARKER + " file in it).",
+        "",
+        "Environment: KODIAI_DEVDB_PORT, KODIAI_DEVDB_DIR, KODIAI_DEVDB_NO_DOCKER (true: as --no-docker),",
+        "KODIAI_PG_BINDIR (the PostgreSQL server binaries to use; default: pg_config --bindir, else the newest installed)."},
     footerHeading = "%nExit codes:%n",
     footer = {"  0  done", "  1  failed (the server or docker compose did not start; the message says why)", "  2  usage error",
         "  3  the database does not answer", "  4  timed out waiting for another migration runner's lock",
         "  5  the migrations disagree with the database (see ./jbang migrate@kodiai validate)",
         "  6  PostgreSQL or pgvector is missing and could not be installed (the message says how)",
+        "  8  down --purge refused: the folder holds no " + devdb.MARKER + ", so devdb did not create it",
         "(the same numbers mean the same in every kodiai-db command: see README.md)"})
 public class devdb implements Callable<Integer> {
   static final String USER = "kodiai", PASSWORD = "kodiai", DATABASE = "kodiai"; // dev-only credentials, as in compose.yaml
   static final String DEFAULT_PORT = "54329";
+  /** Written into the data folder of a cluster devdb creates: the only kind `down --purge` deletes. */
+  static final String MARKER = "kodiai-devdb.marker";
 
   @Parameters(index = "0", paramLabel = "ACTION", description = "up | down | status | url") String action;
   @Option(names = "--purge", description = "With down: delete the data too.") boolean purge;
@@ -68,7 +76,10 @@ public class devdb implements Callable<Integer> {
     LocalCluster cluster = cluster();
     if (!cluster.initialized()) {
       log("creating a PostgreSQL cluster in " + cluster.dataDir + " (port " + port + ")");
+      boolean newStateDir = !Files.exists(cluster.dataDir.getParent());
       cluster.init(USER, PASSWORD, false);
+      Files.writeString(cluster.dataDir.resolve(MARKER), "created by kodiai devdb for " + cluster.dataDir
+          + "\nstate folder created by devdb: " + (newStateDir ? "yes" : "no") + "\n");
     }
     if (!cluster.running()) {
       log("starting PostgreSQL on 127.0.0.1:" + port);
@@ -84,11 +95,21 @@ public class devdb implements Callable<Integer> {
 
   int localDown() throws Exception {
     LocalCluster cluster = new LocalCluster(dataDir(), port);
+    Path marker = cluster.dataDir.resolve(MARKER);
+    // Checked before anything is stopped: --dir may name a folder that is not devdb's at all.
+    if (purge && Files.exists(cluster.dataDir) && !Files.isRegularFile(marker)) {
+      throw new LocalPgException(ExitCode.LOCAL_ERROR, "refusing to delete " + cluster.dataDir + ": it holds no " + MARKER
+          + ", so devdb did not create it (or an older devdb did); nothing was stopped or deleted."
+          + " If it is only a devdb cluster, stop it with `devdb down` and delete the folder yourself");
+    }
     if (cluster.running()) { cluster.stop(false); log("stopped"); }
     else log("not running");
-    if (purge) {
+    if (purge && Files.exists(cluster.dataDir)) {
+      boolean stateDirOurs = Files.readString(marker).contains("state folder created by devdb: yes");
       cluster.delete();
-      try { Files.deleteIfExists(cluster.dataDir.getParent()); } catch (java.nio.file.DirectoryNotEmptyException keep) { /* not only ours */ }
+      if (stateDirOurs) {
+        try { Files.deleteIfExists(cluster.dataDir.getParent()); } catch (java.nio.file.DirectoryNotEmptyException keep) { /* not only ours */ }
+      }
       log("deleted " + cluster.dataDir);
     }
     return 0;
@@ -165,7 +186,12 @@ public class devdb implements Callable<Integer> {
     String url = url(docker);
     boolean running = docker || new LocalCluster(dataDir(), port).running();
     System.out.println("mode: " + (docker ? "docker compose" : "local cluster in " + dataDir()));
-    if (!running) { System.out.println("state: stopped (start it with: ./jbang devdb@kodiai up)"); return 0; }
+    if (!running) {
+      long stale = docker ? 0 : new LocalCluster(dataDir(), port).stalePid();
+      System.out.println("state: stopped (start it with: ./jbang devdb@kodiai up)" + (stale > 0 ? "; its postmaster.pid is stale:"
+          + " PID " + stale + " is another program, which devdb leaves alone (up removes the file)" : ""));
+      return 0;
+    }
     DbClient.Target target = DbClient.parse(url);
     try (Connection c = Migrations.connect(target)) {
       var entries = new Migrator(c, MigrationSource.load(null), System.out).status();

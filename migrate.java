@@ -33,8 +33,10 @@ import picocli.CommandLine.Parameters;
         "  5  validation failed (edited, missing or misnamed files, or a _migrations table it does not understand; nothing ran)",
         "  8  local files unreadable (permissions)", "  130/143  interrupted by SIGINT/SIGTERM (after saying what committed)",
         "(the same numbers mean the same in every kodiai-db command: see README.md)",
-        "%nEnvironment: DATABASE_URL (postgresql://USER:PASSWORD@HOST:5432/DB?sslmode=require), DATABASE_CONNECT_TIMEOUT_MS,",
-        "DATABASE_LOCK_TIMEOUT_MS (DDL lock wait, default 10000), DATABASE_STATEMENT_TIMEOUT_MS (default 0: none for migrations)."})
+        "%nEnvironment: DATABASE_URL (postgresql://USER:PASSWORD@HOST:5432/DB?sslmode=require), MIGRATE_WAIT_SECONDS (--wait),",
+        "DATABASE_CONNECT_TIMEOUT_MS (default 10000), DATABASE_LOCK_TIMEOUT_MS (DDL lock wait, default 10000),",
+        "DATABASE_STATEMENT_TIMEOUT_MS (default 0: none for migrations), DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS (default 120000),",
+        "DATABASE_APPLICATION_NAME (default kodiai-db)."})
 public class migrate implements Callable<Integer> {
 
   /** Options every verb takes. */

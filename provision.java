@@ -36,6 +36,7 @@ import java.util.concurrent.Callable;
       "  6  the Azure CLI (az) was not found",
       "  7  az is not logged in (run 'az login')",
       "  8  local error (e.g. the env file could not be written)",
+      "  130, 143  interrupted (SIGINT, SIGTERM): az is stopped, secret files deleted, and one line says what Azure may hold",
       "(the same numbers mean the same in every kodiai-db command: see README.md)",
       "",
       "Documentation: docs/provision.md"})
@@ -65,7 +66,8 @@ public class provision implements Callable<Integer> {
 
   @Option(names = "--admin-password-file", paramLabel = "FILE",
       defaultValue = "${env:KODIAI_PG_ADMIN_PASSWORD_FILE}",
-      description = "Read the admin password from FILE (first line; env KODIAI_PG_ADMIN_PASSWORD_FILE). Wins over env " + PASSWORD_ENV + ".")
+      description = "Read the admin password from FILE: the whole file, one line (a trailing newline is dropped; at most "
+          + ProvisionInputs.MAX_PASSWORD_FILE_BYTES + " bytes are read; env KODIAI_PG_ADMIN_PASSWORD_FILE). Wins over env " + PASSWORD_ENV + ".")
   Path adminPasswordFile;
 
   @Option(names = "--pg-version", paramLabel = "N", defaultValue = "${env:KODIAI_AZ_PG_VERSION:-17}",
@@ -101,7 +103,8 @@ public class provision implements Callable<Integer> {
   boolean allowPublicInternet;
 
   @Option(names = "--env-file", paramLabel = "FILE", defaultValue = "${env:KODIAI_AZ_ENV_FILE}",
-      description = "Write DATABASE_URL (with the password) to FILE, mode 0600 (env KODIAI_AZ_ENV_FILE).")
+      description = "Set DATABASE_URL (with the password) in FILE, mode 0600, with a comment line above it; other lines of an"
+          + " existing FILE are kept. Written only for a server this run creates (env KODIAI_AZ_ENV_FILE).")
   Path envFile;
 
   @Option(names = "--dry-run",
@@ -133,6 +136,8 @@ public class provision implements Callable<Integer> {
   private Duration step;          // timeout of each az call but server create
   private boolean groupExists;
   private List<String> server;    // sku, tier, version, storage GiB, host, state; null: no such server
+  private volatile String doing;  // the step under way, for the message of an interrupted run
+  private volatile boolean changing; // whether that step changes something in Azure
   private String host;
   private boolean envWritten;
   private int changes;
@@ -153,7 +158,28 @@ public class provision implements Callable<Integer> {
     CommandLine cl = Cli.commandLine(app, msg -> app.az == null ? msg : app.az.redact(msg));
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(err, true));
-    return cl.execute(args);
+    // SIGINT/SIGTERM end the JVM (exit 130/143) without unwinding this thread: the hook stops az and
+    // its children, deletes the secret files, and says what state Azure may be in.
+    Thread hook = new Thread(app::interrupted, "provision-interrupted");
+    Runtime.getRuntime().addShutdownHook(hook);
+    try {
+      return cl.execute(args);
+    } finally {
+      try { Runtime.getRuntime().removeShutdownHook(hook); } catch (IllegalStateException exiting) { /* the hook runs */ }
+    }
+  }
+
+  /** The shutdown hook: runs only when the JVM ends before call() returned (a signal). */
+  private void interrupted() {
+    if (az == null) return;
+    boolean stopped = az.abort();
+    String where = doing == null ? "" : " during " + doing + (stopped ? " (az was stopped)" : "");
+    err.println("provision: interrupted" + where + ": " + (changing
+        ? "Azure may still complete or undo that change on its own; "
+        : "nothing was being changed in Azure; ")
+        + "run provision again with the same options: it looks first and continues where this run stopped"
+        + (envWritten && server == null ? " (the password is kept in " + envFile + ")" : ""));
+    err.flush();
   }
 
   @Override
@@ -198,28 +224,41 @@ public class provision implements Callable<Integer> {
 
   /** 1. az present and logged in. */
   private void checkLogin() throws IOException {
-    AzCli.Result acct = az.run(step, List.of("account", "show", "--query", "name", "-o", "tsv"));
+    doing = "[1/7] az account show";
+    AzCli.Result acct = az.run(step, List.of("account", "show", "-o", "json"));
     if (acct.notLoggedIn()) {
       throw new AzureException(ExitCode.NOT_LOGGED_IN,
           "az is not logged in: run 'az login' (in a pipeline: az login --service-principal or --identity), then run provision again");
     }
     if (!acct.ok()) throw az.failure("[1/7] az account show", step, acct);
-    report(1, "az " + az.executable() + ": logged in, subscription " + acct.stdout().strip());
+    report(1, "az " + az.executable() + ": logged in, subscription " + AzCli.field(az.json("[1/7] az account show", acct, "name"), "name"));
   }
 
   /** Looks before changing anything: does the group exist, and the server? */
   private void lookAround() throws IOException {
-    groupExists = exists("[2/7] resource group " + resourceGroup,
-        List.of("group", "show", "--name", resourceGroup, "--query", "name", "-o", "tsv"));
+    groupExists = exists("[2/7] resource group " + resourceGroup, List.of("group", "show", "--name", resourceGroup, "-o", "json"), "name");
+    host = serverName + AZURE_DOMAIN;
     if (groupExists) {
+      String what = "[3/7] server " + serverName;
+      doing = what;
       AzCli.Result r = az.run(step, List.of("postgres", "flexible-server", "show", "--resource-group", resourceGroup,
-          "--name", serverName, "--query",
-          "[sku.name, sku.tier, version, storage.storageSizeGb, fullyQualifiedDomainName, state]", "-o", "tsv"));
-      if (r.ok()) server = List.of((r.stdout() + "\n\n\n\n\n\n").split("\\R", -1));
-      else if (!r.notFound()) throw az.failure("[3/7] server " + serverName, step, r);
+          "--name", serverName, "-o", "json"));
+      if (r.ok()) {
+        var o = az.json(what, r, SERVER_FIELDS.toArray(String[]::new));
+        server = SERVER_FIELDS.stream().map(f -> AzCli.field(o, f).strip()).toList();
+        host = server.get(4);
+        // What goes into DATABASE_URL must be this server's name in Azure's domain, not whatever az printed.
+        if (!host.equalsIgnoreCase(serverName + AZURE_DOMAIN))
+          throw az.unexpected(what, r, "fullyQualifiedDomainName '" + host + "' is not " + serverName + AZURE_DOMAIN);
+      } else if (!r.notFound()) {
+        throw az.failure(what, step, r);
+      }
     }
-    host = server != null && !server.get(4).isBlank() ? server.get(4).strip() : serverName + ".postgres.database.azure.com";
   }
+
+  static final String AZURE_DOMAIN = ".postgres.database.azure.com";
+  static final List<String> SERVER_FIELDS = List.of("sku.name", "sku.tier", "version", "storage.storageSizeGb",
+      "fullyQualifiedDomainName", "state");
 
   /** A new server needs a password: given, or generated into --env-file; kept before anything is created. */
   private void keepPassword() throws IOException {
@@ -237,8 +276,9 @@ public class provision implements Callable<Integer> {
         out.println("note: generated a strong admin password; it is written only to " + envFile);
       }
     }
-    // Keep the password before creating anything, so a later failure cannot lose a generated one.
-    if (envFile != null && password != null && !dryRun) {
+    // Keep the password before creating anything, so a later failure cannot lose a generated one. Only a
+    // password this run sets goes there: an existing server keeps its own, which cannot be checked here.
+    if (envFile != null && password != null && server == null && !dryRun) {
       envWritten = ProvisionInputs.writeEnvFile(envFile, ProvisionInputs.databaseUrl(adminUser, password, host, database), serverName);
     }
   }
@@ -279,9 +319,10 @@ public class provision implements Callable<Integer> {
       change(4, "azure.extensions", "set to VECTOR", step, concat(paramSet, "VECTOR", "-o", "none"));
       return;
     }
-    String current = az.runOrFail("[4/7] azure.extensions", step, List.of("postgres", "flexible-server", "parameter", "show",
-        "--resource-group", resourceGroup, "--server-name", serverName, "--name", "azure.extensions",
-        "--query", "value", "-o", "tsv")).stdout().strip();
+    doing = "[4/7] azure.extensions";
+    AzCli.Result r = az.runOrFail(doing, step, List.of("postgres", "flexible-server", "parameter", "show",
+        "--resource-group", resourceGroup, "--server-name", serverName, "--name", "azure.extensions", "-o", "json"));
+    String current = AzCli.field(az.json(doing, r, "value"), "value").strip();
     String wanted = ProvisionInputs.withVector(current);
     if (wanted.equals(current)) report(4, "azure.extensions: VECTOR already allow-listed (" + current + ")");
     else change(4, "azure.extensions", "set to " + wanted + " (VECTOR added)", step, concat(paramSet, wanted, "-o", "none"));
@@ -291,7 +332,7 @@ public class provision implements Callable<Integer> {
   private void database() throws IOException {
     List<String> dbArgs = List.of("--resource-group", resourceGroup, "--server-name", serverName, "--database-name", database);
     if ((server != null || !dryRun) && exists("[5/7] database " + database,
-        concat(List.of("postgres", "flexible-server", "db", "show"), dbArgs, "--query", "name", "-o", "tsv"))) {
+        concat(List.of("postgres", "flexible-server", "db", "show"), dbArgs, "-o", "json"), "name")) {
       report(5, "database " + database + ": exists");
     } else {
       change(5, "database " + database, "created", step,
@@ -315,9 +356,14 @@ public class provision implements Callable<Integer> {
     out.println("  user:         " + adminUser);
     out.println("  DATABASE_URL: " + url);
     if (envFile != null && !dryRun) {
-      out.println(password == null
-          ? "  env file:     " + envFile + " left as it is: the password of the existing server is unknown here (set " + PASSWORD_ENV + " to write it)"
-          : "  env file:     " + envFile + (envWritten ? " (written, mode 600)" : " (up to date, mode 600)"));
+      out.println(server == null
+          ? "  env file:     " + envFile + (envWritten ? " (DATABASE_URL written, mode 600)" : " (up to date, mode 600)")
+          : "  env file:     " + envFile + " left as it is: server " + serverName + " existed before this run, and provision"
+              + (password == null ? " cannot read its password back from Azure"
+                  : " does not change its password, so the one given (" + (adminPasswordFile != null ? "--admin-password-file" : PASSWORD_ENV)
+                      + ") may not be the server's and is not written")
+              + "; add DATABASE_URL yourself, or reset it: az postgres flexible-server update -g " + resourceGroup + " -n " + serverName
+              + " --admin-password ...");
     }
     out.println("next: the migrations run CREATE EXTENSION vector in " + database + " (./jbang migrate@kodiai up)");
   }
@@ -328,12 +374,15 @@ public class provision implements Callable<Integer> {
     List<Object> create = List.of("postgres", "flexible-server", "firewall-rule", "create", "--resource-group", resourceGroup,
         "--name", serverName, "--rule-name", rule.name(), "--start-ip-address", rule.start(), "--end-ip-address", rule.end(), "-o", "none");
     if (server == null && dryRun) { change(6, what, "created", step, create); return; }
+    doing = "[6/7] " + what;
+    changing = false;
     AzCli.Result r = az.run(step, List.of("postgres", "flexible-server", "firewall-rule", "show", "--resource-group", resourceGroup,
-        "--name", serverName, "--rule-name", rule.name(), "--query", "[startIpAddress, endIpAddress]", "-o", "tsv"));
+        "--name", serverName, "--rule-name", rule.name(), "-o", "json"));
     if (r.ok()) {
-      String[] have = (r.stdout() + "\n\n").split("\\R", -1);
-      if (have[0].strip().equals(rule.start()) && have[1].strip().equals(rule.end())) { report(6, what + ": exists"); return; }
-      change(6, what, "updated (was " + have[0].strip() + "-" + have[1].strip() + ")", step, create);
+      var o = az.json(doing, r, "startIpAddress", "endIpAddress");
+      String start = AzCli.field(o, "startIpAddress").strip(), end = AzCli.field(o, "endIpAddress").strip();
+      if (start.equals(rule.start()) && end.equals(rule.end())) { report(6, what + ": exists"); return; }
+      change(6, what, "updated (was " + start + "-" + end + ")", step, create);
     } else if (r.notFound()) {
       change(6, what, "created", step, create);
     } else {
@@ -341,11 +390,13 @@ public class provision implements Callable<Integer> {
     }
   }
 
-  /** A read-only look-up: true if it exists, false if az says not found, otherwise the step fails. */
-  private boolean exists(String step, List<?> args) throws IOException {
+  /** A read-only look-up: true if it exists (az printed JSON with `field`), false if az says not found, otherwise the step fails. */
+  private boolean exists(String step, List<?> args, String field) throws IOException {
     Duration t = Duration.ofSeconds(stepTimeout);
+    doing = step;
+    changing = false;
     AzCli.Result r = az.run(t, args);
-    if (r.ok()) return true;
+    if (r.ok()) { az.json(step, r, field); return true; }
     if (r.notFound()) return false;
     throw az.failure(step, t, r);
   }
@@ -358,7 +409,10 @@ public class provision implements Callable<Integer> {
       out.println("      would run: " + az.display(args));
       return;
     }
-    az.runOrFail("[" + n + "/7] " + what, timeout, args);
+    doing = "[" + n + "/7] " + what;
+    changing = true;
+    az.runOrFail(doing, timeout, args);
+    changing = false;
     report(n, what + ": " + done);
   }
 

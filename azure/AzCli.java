@@ -1,3 +1,5 @@
+//DEPS com.google.code.gson:gson:2.13.2
+
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
@@ -15,6 +17,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 
 /**
 * Runs the Azure CLI ({@code az}) as a child process: with a timeout, with the
@@ -51,6 +56,10 @@ class AzCli {
   private final Map<String, String> env;
   private final Set<String> secrets = new LinkedHashSet<>();
   private final PrintStream trace; // where --verbose shows each command; null = quiet
+  // What is running right now, so that abort() can stop it from another thread (a shutdown hook).
+  private volatile Process current;
+  private final Set<Path> secretFiles = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private volatile boolean aborted;
 
   /** env is the environment az gets; variables named in dropVars (e.g. a password variable) are left out. */
   AzCli(Path az, Map<String, String> env, PrintStream trace, String... dropVars) {
@@ -113,6 +122,7 @@ class AzCli {
   * temporary files, passed as {@code @path}, and deleted when az has finished.
   */
   Result run(Duration timeout, List<?> args) throws IOException {
+    if (aborted) parkUntilExit();
     if (trace != null) trace.println("+ " + display(args));
     List<Path> tempFiles = new ArrayList<>();
     List<String> command = new ArrayList<>();
@@ -124,6 +134,7 @@ class AzCli {
           Path f = Files.createTempFile("kodiai-az-", ".secret",
               PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
           tempFiles.add(f);
+          secretFiles.add(f);
           Files.writeString(f, s.value(), StandardCharsets.UTF_8);
           command.add("@" + f);
         } else {
@@ -137,6 +148,8 @@ class AzCli {
       pb.environment().values().removeIf(v -> secrets.stream().anyMatch(v::contains));
       pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
       Process p = pb.start();
+      current = p;
+      if (aborted) abort(); // the hook ran between start() and here: it could not see this process
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       ByteArrayOutputStream err = new ByteArrayOutputStream();
       Thread to = pump(p.getInputStream(), out);
@@ -153,13 +166,77 @@ class AzCli {
         p.destroyForcibly();
         try { p.waitFor(5, TimeUnit.SECONDS); } catch (InterruptedException e) { Thread.currentThread().interrupt(); }
       }
+      current = null;
+      if (aborted) parkUntilExit(); // abort() killed az: the JVM is exiting, nothing after this may run
       join(to);
       join(te);
       return new Result(finished ? p.exitValue() : -1,
           out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8), !finished);
     } finally {
-      for (Path f : tempFiles) Files.deleteIfExists(f);
+      for (Path f : tempFiles) { Files.deleteIfExists(f); secretFiles.remove(f); }
     }
+  }
+
+  /**
+  * For a shutdown hook (SIGINT, SIGTERM): stops the az call under way with all its children and
+  * deletes every secret file; the thread that ran it then waits for the JVM to end. True when an
+  * az call was running.
+  */
+  boolean abort() {
+    aborted = true;
+    Process p = current;
+    if (p != null) {
+      List<ProcessHandle> tree = new ArrayList<>(p.descendants().toList());
+      tree.add(p.toHandle());
+      tree.forEach(ProcessHandle::destroyForcibly);
+      for (ProcessHandle h : tree) {
+        try { h.onExit().get(5, TimeUnit.SECONDS); } catch (Exception e) { /* gone, or beyond waiting for */ }
+      }
+    }
+    for (Path f : secretFiles) {
+      try { Files.deleteIfExists(f); } catch (IOException ignored) { /* nothing more can be done while exiting */ }
+    }
+    return p != null;
+  }
+
+  private static void parkUntilExit() {
+    while (true) {
+      try { Thread.sleep(60_000); } catch (InterruptedException ignored) { /* the JVM halts this thread */ }
+    }
+  }
+
+  /**
+  * az's JSON output (-o json) as an object holding every named field (dotted paths reach into
+  * nested objects), or a FAILED error that says what az printed instead (redacted, one line, shortened).
+  */
+  JsonObject json(String step, Result r, String... fields) {
+    JsonElement e;
+    try {
+      e = JsonParser.parseString(r.stdout());
+    } catch (RuntimeException bad) {
+      e = null;
+    }
+    if (e == null || !e.isJsonObject()) throw unexpected(step, r, "not a JSON object");
+    JsonObject o = e.getAsJsonObject();
+    for (String f : fields) if (field(o, f) == null) throw unexpected(step, r, "no field " + f);
+    return o;
+  }
+
+  /** A field of az's JSON as text (dotted path); null when it is missing, null or not a plain value. */
+  static String field(JsonObject o, String path) {
+    JsonElement e = o;
+    for (String part : path.split("\\.")) {
+      if (e == null || !e.isJsonObject()) return null;
+      e = e.getAsJsonObject().get(part);
+    }
+    return e == null || !e.isJsonPrimitive() ? null : e.getAsString();
+  }
+
+  AzureException unexpected(String step, Result r, String why) {
+    String shown = redact(r.stdout()).strip().replaceAll("\\s+", " ");
+    if (shown.length() > 200) shown = shown.substring(0, 197) + "...";
+    return new AzureException(ExitCode.FAILED, step + ": az printed something other than the expected JSON (" + why + "): '"
+        + shown + "'; check the az version (az version) and its extensions");
   }
 
   /** Runs a step that must succeed; otherwise throws the AzureException of failure(). */

@@ -1,5 +1,6 @@
 // Shared source (//SOURCES azure/ProvisionInputs.java): no dependencies beyond the JDK.
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -33,6 +34,9 @@ class ProvisionInputs {
   static final Set<String> RESERVED_USERS = Set.of("admin", "administrator", "root", "guest", "public",
       "azure_superuser", "azure_pg_admin");
   static final Set<String> TIERS = Set.of("Burstable", "GeneralPurpose", "MemoryOptimized");
+
+  /** A password file holds one line of at most 128 characters; reading stops past this many bytes. */
+  static final int MAX_PASSWORD_FILE_BYTES = 1024;
 
   static AzureException usage(String message) { return new AzureException(ExitCode.USAGE, message); }
 
@@ -144,12 +148,16 @@ class ProvisionInputs {
     String source;
     if (file != null) {
       source = "--admin-password-file " + file;
-      try {
-        pw = Files.readString(file, StandardCharsets.UTF_8);
+      byte[] bytes;
+      try (InputStream in = Files.newInputStream(file)) {
+        bytes = in.readNBytes(MAX_PASSWORD_FILE_BYTES + 1); // /dev/zero or a huge file: read no more than this
       } catch (IOException | RuntimeException e) {
         throw usage("cannot read " + source + ": " + e.getClass().getSimpleName());
       }
-      pw = pw.replaceAll("[\r\n]+$", "");
+      if (bytes.length > MAX_PASSWORD_FILE_BYTES) {
+        throw usage(source + " is longer than " + MAX_PASSWORD_FILE_BYTES + " bytes: it must hold only the password, on one line");
+      }
+      pw = new String(bytes, StandardCharsets.UTF_8).replaceAll("[\r\n]+$", "");
     } else if (envValue != null && !envValue.isEmpty()) {
       source = "KODIAI_PG_ADMIN_PASSWORD";
       pw = envValue;
@@ -220,14 +228,34 @@ class ProvisionInputs {
 
   static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
 
-  /** Writes DATABASE_URL to file, owner-only, atomically; false when it already held exactly that (and was owner-only). */
+  static final String ENV_HEADER = "# kodiai database of Azure server ";
+
+  /**
+  * Sets DATABASE_URL in the env file, owner-only, atomically. Only what provision owns changes: its
+  * comment line and the DATABASE_URL line (put where the old one was, else at the end); every other
+  * line of an existing file is kept as it is. False when the file already held exactly that (and was
+  * owner-only).
+  */
   static boolean writeEnvFile(Path file, String url, String server) throws IOException {
-    String content = "# kodiai database of Azure server " + server + ", written by provision. Keep this file private.\n"
-        + "DATABASE_URL=" + url + "\n";
-    if (Files.isRegularFile(file) && Files.readString(file, StandardCharsets.UTF_8).equals(content)
-        && Files.getPosixFilePermissions(file).equals(OWNER_ONLY)) {
-      return false;
+    List<String> lines = new ArrayList<>();
+    String before = "";
+    if (Files.isRegularFile(file)) {
+      if (Files.size(file) > 1 << 20) throw new IOException("--env-file " + file + " is over 1 MiB: not an env file?");
+      before = Files.readString(file, StandardCharsets.UTF_8);
+      lines.addAll(before.lines().toList());
     }
+    List<String> ours = List.of(ENV_HEADER + server + ", written by provision. Keep this file private.", "DATABASE_URL=" + url);
+    int at = -1;
+    for (int i = lines.size() - 1; i >= 0; i--) {
+      String l = lines.get(i).strip();
+      if (l.startsWith(ENV_HEADER) || l.startsWith("DATABASE_URL=") || l.startsWith("export DATABASE_URL=")) {
+        lines.remove(i);
+        at = i;
+      }
+    }
+    lines.addAll(at >= 0 ? at : lines.size(), ours);
+    String content = String.join("\n", lines) + "\n";
+    if (content.equals(before) && Files.getPosixFilePermissions(file).equals(OWNER_ONLY)) return false;
     Path dir = file.toAbsolutePath().getParent();
     Path tmp = Files.createTempFile(dir, ".provision-", ".tmp", PosixFilePermissions.asFileAttribute(OWNER_ONLY));
     try {

@@ -31,16 +31,31 @@ final class Cli {
     });
   }
 
-  /** Installs the handler on a command: one message line, a hint to --help, exit code 2. */
+  /**
+   * Installs the handler on a command: one message line, "NAME: error: ..." with the command's own
+   * name as every other error of it (not "NAME VERB"), a hint to the verb's --help, exit code 2.
+   * Subcommands without a footer of their own get the command's (its exit codes and environment).
+   */
   static CommandLine withSafeUsageErrors(CommandLine cl) {
+    inheritFooter(cl);
     return cl.setParameterExceptionHandler((ex, args) -> {
-      String name = ex.getCommandLine().getCommandSpec().qualifiedName();
+      String name = ex.getCommandLine().getCommandSpec().root().name();
       PrintWriter err = ex.getCommandLine().getErr();
-      err.println(name + ": error: " + hideValues(ex.getMessage(), args));
-      err.println("Try '" + name + " --help' for more information.");
+      String message = hideValues(ex.getMessage(), args).replaceFirst("^Error: ", ""); // picocli's own prefix, for argument groups
+      err.println(name + ": error: " + message);
+      err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for more information.");
       err.flush();
       return ExitCode.USAGE;
     });
+  }
+
+  private static void inheritFooter(CommandLine cl) {
+    var usage = cl.getCommandSpec().usageMessage();
+    for (CommandLine sub : cl.getSubcommands().values()) {
+      var su = sub.getCommandSpec().usageMessage();
+      if (su.footer().length == 0) su.footerHeading(usage.footerHeading()).footer(usage.footer());
+      inheritFooter(sub);
+    }
   }
 
   /**

@@ -109,13 +109,52 @@ final class LocalCluster {
     writeAsServerUser(confFile, Files.readString(confFile) + conf);
   }
 
+  /**
+   * Running means: postmaster.pid names this cluster's own server. A pid file left by a crash may
+   * name a PID since reused by another program; pg_ctl would call that "running", and stop would
+   * signal it, so the PID's command line is checked first.
+   */
   boolean running() {
     if (!initialized()) return false;
+    if (stalePid() > 0) return false;
     try {
       return runStatus(binDir.resolve("pg_ctl").toString(), "status", "-D", dataDir.toString()) == 0;
     } catch (IOException | InterruptedException e) {
       return false;
     }
+  }
+
+  /** The PID of postmaster.pid when it names a live process that is not this cluster's server; 0 otherwise. */
+  long stalePid() {
+    long pid;
+    try {
+      List<String> lines = Files.readAllLines(dataDir.resolve("postmaster.pid"));
+      pid = lines.isEmpty() ? 0 : Long.parseLong(lines.get(0).strip());
+    } catch (IOException | NumberFormatException e) {
+      return 0; // no pid file (or one pg_ctl will judge itself)
+    }
+    if (pid <= 0 || !Files.isDirectory(Path.of("/proc/self"))) return 0; // no /proc: leave it to pg_ctl
+    try {
+      // The server runs as `postgres -D DATADIR`; argv is NUL-separated.
+      List<String> argv = List.of(new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")),
+          StandardCharsets.UTF_8).split("\0"));
+      boolean ours = !argv.isEmpty() && (argv.get(0).endsWith("postgres") || argv.get(0).endsWith("postmaster"))
+          && argv.contains(dataDir.toString());
+      return ours ? 0 : pid;
+    } catch (IOException e) {
+      return 0; // no such process: pg_ctl sees the file as stale by itself
+    }
+  }
+
+  /** The PostgreSQL major version that made the data folder (PG_VERSION), and the binaries' one. */
+  String dataVersion() throws IOException { return Files.readString(dataDir.resolve("PG_VERSION")).strip(); }
+
+  String binariesVersion() throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(binDir.resolve("pg_ctl").toString(), "--version").redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    p.waitFor(30, TimeUnit.SECONDS);
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\) (\\d+)").matcher(out);
+    return m.find() ? m.group(1) : out.strip();
   }
 
   void start() throws IOException, InterruptedException { startWith(List.of()); }
@@ -126,6 +165,13 @@ final class LocalCluster {
    */
   void startWith(List<String> launcher) throws IOException, InterruptedException {
     if (running()) return;
+    if (initialized() && !dataVersion().equals(binariesVersion())) {
+      throw new LocalPgException(ExitCode.FAILED, "the cluster in " + dataDir + " was made by PostgreSQL " + dataVersion()
+          + ", but the server binaries found (" + binDir + ") are PostgreSQL " + binariesVersion()
+          + ": point KODIAI_PG_BINDIR at PostgreSQL " + dataVersion() + "'s bin folder, or start afresh (devdb down --purge deletes its data)");
+    }
+    long stale = stalePid();
+    if (stale > 0) Files.deleteIfExists(dataDir.resolve("postmaster.pid")); // the server would refuse to start beside it
     String[] cmd = {binDir.resolve("pg_ctl").toString(), "start", "-D", dataDir.toString(), "-w", "-t", "60",
         "-l", dataDir.resolve("server.log").toString()};
     List<String> full = new ArrayList<>(launcher);

@@ -63,6 +63,22 @@ final class MigrationTable {
           + " ADD COLUMN IF NOT EXISTS checksum text, ADD COLUMN IF NOT EXISTS execution_ms integer,"
           + " ADD COLUMN IF NOT EXISTS status text NOT NULL DEFAULT 'applied',"
           + " ADD COLUMN IF NOT EXISTS applied_by text DEFAULT current_user");
+      // The earlier runner's table as docs/migrate.md describes it (id serial, name text unique, applied_at
+      // timestamptz) lacks 001's NOT NULLs, default and primary key: bring it to exactly 001's shape.
+      String t = name(), reg = "'" + t.replace("'", "''") + "'::regclass";
+      st.execute("DO $$ BEGIN\n"
+          + "  IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = " + reg + " AND attname IN ('name', 'applied_at') AND NOT attnotnull)\n"
+          + "     OR NOT EXISTS (SELECT 1 FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum\n"
+          + "                    WHERE d.adrelid = " + reg + " AND a.attname = 'applied_at')\n"
+          + "     OR NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = " + reg + " AND contype = 'p') THEN\n"
+          + "    UPDATE " + t + " SET applied_at = now() WHERE applied_at IS NULL;\n"
+          + "    ALTER TABLE " + t + " ALTER COLUMN name SET NOT NULL, ALTER COLUMN applied_at SET NOT NULL,"
+          + " ALTER COLUMN applied_at SET DEFAULT now();\n"
+          + "    IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = " + reg + " AND contype = 'p') THEN\n"
+          + "      ALTER TABLE " + t + " ADD CONSTRAINT _migrations_pkey PRIMARY KEY (id);\n"
+          + "    END IF;\n"
+          + "  END IF;\n"
+          + "END $$");
     }
     // Adopt the earlier runner's rows: their version comes from the file name, their checksum from today's file.
     for (Row r : read(conn, name()).values()) {

@@ -47,5 +47,8 @@ final class DbPool implements AutoCloseable {
     }
   }
 
+  /** How long an idle connection stays in the pool (DATABASE_IDLE_TIMEOUT_MS, at least Hikari's 10 s). */
+  long idleTimeoutMs() { return pool.getIdleTimeout(); }
+
   @Override public void close() { pool.close(); }
 }

@@ -34,8 +34,30 @@ import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
 import org.junit.platform.launcher.core.LauncherFactory;
 
 public class TestRunner {
+  static final String HELP = """
+      Usage: ./jbang test@kodiai [-h] [NAME...]
+      Runs kodiai-db's tests (JUnit 5) against a real PostgreSQL with pgvector >= 0.8 and ends with one line,
+      'N passed, N failed' (', N skipped' when some were). NAME: run only the test classes whose name contains it.
+      The server: KODIAI_TEST_DATABASE_URL if set, else Testcontainers (pgvector/pgvector:pg17) where a Docker
+      engine answers, else a throwaway cluster from the installed binaries, deleted at the end.
+        -h, --help   Show this help message and exit.
+
+      Environment: KODIAI_TEST_DATABASE_URL (an admin URL of the server to test against), KODIAI_PG_BINDIR (the
+      PostgreSQL server binaries of the throwaway cluster; default: pg_config --bindir, else the newest installed).
+
+      Exit codes:
+        0  every test passed
+        1  a test failed, or none ran
+        2  no test database could be started, or not run from inside the checkout
+      (the same numbers mean the same in every kodiai-db command: see README.md)
+      """;
+
   public static void main(String[] args) throws Exception {
     PrintStream out = System.out;
+    if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
+      out.print(HELP);
+      System.exit(0);
+    }
     if (MigrationSource.checkoutRoot() == null) { // tests run scripts and read files of the checkout
       out.println("error: run the tests from inside the kodiai-db checkout (./jbang test@kodiai)");
       out.println("0 passed, 0 failed");

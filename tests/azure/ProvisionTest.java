@@ -105,29 +105,28 @@ class ProvisionTest {
   }
 
   static final List<String> FRESH_SEQUENCE = List.of(
-      "account show --query name -o tsv",
-      "group show --name kodiai-rg --query name -o tsv",
+      "account show -o json",
+      "group show --name kodiai-rg -o json",
       "group create --name kodiai-rg --location westeurope -o none",
       "postgres flexible-server create --resource-group kodiai-rg --name kodiai-pg-test --location westeurope"
           + " --admin-user kodiaiadmin --admin-password @FILE --version 17 --tier Burstable --sku-name Standard_B1ms"
           + " --storage-size 32 --public-access None --yes -o none",
       "postgres flexible-server parameter show --resource-group kodiai-rg --server-name kodiai-pg-test"
-          + " --name azure.extensions --query value -o tsv",
+          + " --name azure.extensions -o json",
       "postgres flexible-server parameter set --resource-group kodiai-rg --server-name kodiai-pg-test"
           + " --name azure.extensions --value VECTOR -o none",
       "postgres flexible-server db show --resource-group kodiai-rg --server-name kodiai-pg-test --database-name kodiai"
-          + " --query name -o tsv",
+          + " -o json",
       "postgres flexible-server db create --resource-group kodiai-rg --server-name kodiai-pg-test --database-name kodiai -o none",
       "postgres flexible-server firewall-rule show --resource-group kodiai-rg --name kodiai-pg-test"
-          + " --rule-name kodiai-203-0-113-7 --query [startIpAddress, endIpAddress] -o tsv",
+          + " --rule-name kodiai-203-0-113-7 -o json",
       "postgres flexible-server firewall-rule create --resource-group kodiai-rg --name kodiai-pg-test"
           + " --rule-name kodiai-203-0-113-7 --start-ip-address 203.0.113.7 --end-ip-address 203.0.113.7 -o none");
 
   static final List<String> SECOND_RUN_SEQUENCE = List.of(
-      "account show --query name -o tsv",
-      "group show --name kodiai-rg --query name -o tsv",
-      "postgres flexible-server show --resource-group kodiai-rg --name kodiai-pg-test --query"
-          + " [sku.name, sku.tier, version, storage.storageSizeGb, fullyQualifiedDomainName, state] -o tsv",
+      "account show -o json",
+      "group show --name kodiai-rg -o json",
+      "postgres flexible-server show --resource-group kodiai-rg --name kodiai-pg-test -o json",
       FRESH_SEQUENCE.get(4), FRESH_SEQUENCE.get(6), FRESH_SEQUENCE.get(8));
 
   /** Puts an existing server (and its group) into the fake's state. */
@@ -250,7 +249,7 @@ class ProvisionTest {
     Files.writeString(state.resolve("logged-out"), "");
     Result r = run(args());
     assertEquals(ExitCode.NOT_LOGGED_IN, r.code());
-    assertEquals(List.of("account show --query name -o tsv"), shown(r.calls()));
+    assertEquals(List.of("account show -o json"), shown(r.calls()));
     assertTrue(r.err().startsWith("provision: error: az is not logged in: run 'az login'"), r.err());
     assertEquals(1, r.err().lines().count(), "one-line error expected: " + r.err());
   }
@@ -436,5 +435,135 @@ class ProvisionTest {
     assertFalse(out.contains(PASSWORD) || err.contains(PASSWORD));
     assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(envFile)));
     assertNoSecretAnywhere(new Result(0, out, err, calls()));
+  }
+  // ------------------------------------------------------------ hostile input (issue 15)
+
+  /** Run 1 generates the only copy of the password into the env file; run 2, with a stale password in the environment, must not replace it. */
+  @Test
+  void aRerunWithAnotherPasswordNeverReplacesTheSavedOne() throws IOException {
+    env.remove(provision.PASSWORD_ENV);
+    Path envFile = tmp.resolve("kodiai.env");
+    assertEquals(0, run(args("--env-file", envFile.toString())).code());
+    String saved = Files.readString(envFile);
+    String generated = calls().get(3).files().values().iterator().next()[1];
+    assertTrue(saved.contains(":" + generated + "@"), saved);
+
+    env.put(provision.PASSWORD_ENV, "Stale-Pw-2023!");
+    Result r = run(args("--env-file", envFile.toString()));
+    assertEquals(0, r.code(), r.err());
+    assertEquals(saved, Files.readString(envFile), "the env file changed");
+    assertTrue(r.out().contains("env file:     " + envFile + " left as it is: server kodiai-pg-test existed before this run"), r.out());
+    assertTrue(r.out().contains("does not change its password"), r.out());
+    assertFalse(r.out().contains("Stale-Pw-2023") || r.err().contains("Stale-Pw-2023"));
+  }
+
+  @Test
+  void anExistingEnvFileKeepsEveryLineProvisionDoesNotOwn() throws IOException {
+    Path envFile = tmp.resolve("app.env");
+    Files.writeString(envFile, "# the app's settings\nGITHUB_APP_ID=12345\nDATABASE_URL=postgresql://old@localhost/old\nLOG_LEVEL=debug\n");
+    Files.setPosixFilePermissions(envFile, PosixFilePermissions.fromString("rw-r--r--"));
+    Result r = run(args("--env-file", envFile.toString()));
+    assertEquals(0, r.code(), r.err());
+    assertEquals(List.of("# the app's settings", "GITHUB_APP_ID=12345",
+        "# kodiai database of Azure server kodiai-pg-test, written by provision. Keep this file private.",
+        "DATABASE_URL=postgresql://kodiaiadmin:Kodiai-Test-Pw7%21x@kodiai-pg-test.postgres.database.azure.com:5432/kodiai?sslmode=require",
+        "LOG_LEVEL=debug"), Files.readAllLines(envFile));
+    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(envFile)));
+  }
+
+  /** az answers with something else than the JSON asked for: the step fails saying what az printed; nothing is written. */
+  @ParameterizedTest
+  @ValueSource(strings = {"noise-line", "html", "wrong-host", "no-host"})
+  void whatAzPrintsIsValidatedBeforeItIsUsed(String how) throws IOException {
+    existingServer("Standard_B1ms", "Burstable", "17", "VECTOR");
+    switch (how) {
+      case "noise-line" -> Files.writeString(state.resolve("noise"), "flexible-server show\nWARNING: 32 new updates\n");
+      case "html" -> Files.writeString(state.resolve("noise"), "account show\n<html><body>Bad Gateway</body></html>\n");
+      case "wrong-host" -> Files.writeString(state.resolve("servers/" + SERVER),
+          String.join("\n", "Standard_B1ms", "Burstable", "17", "32", "evil.example.com", "Ready") + "\n");
+      default -> Files.writeString(state.resolve("servers/" + SERVER),
+          String.join("\n", "Standard_B1ms", "Burstable", "17", "32", "", "Ready") + "\n");
+    }
+    Path envFile = tmp.resolve("kodiai.env");
+    Result r = run(args("--env-file", envFile.toString()));
+    assertEquals(1, r.code(), how + ": " + r.out() + r.err());
+    assertEquals(1, r.err().lines().count(), r.err());
+    assertTrue(r.err().startsWith("provision: error: [" + (how.equals("html") ? "1/7] az account show" : "3/7] server kodiai-pg-test")
+        + ": az printed something other than the expected JSON"), r.err());
+    assertTrue(r.err().contains(switch (how) {
+      case "noise-line" -> "'WARNING: 32 new updates {";
+      case "html" -> "'<html><body>Bad Gateway</body></html> {";
+      case "wrong-host" -> "fullyQualifiedDomainName 'evil.example.com' is not kodiai-pg-test.postgres.database.azure.com";
+      default -> "fullyQualifiedDomainName '' is not";
+    }), r.err());
+    assertFalse(Files.exists(envFile), "an env file was written from what az printed");
+  }
+
+  /** The env file's password file may be anything: /dev/zero must not exhaust the memory. */
+  @Test
+  void aPasswordFileIsReadOnlyUpToAKilobyte() throws IOException {
+    Result r = run(args("--admin-password-file", "/dev/zero"));
+    assertEquals(2, r.code(), r.err());
+    assertEquals("provision: error: --admin-password-file /dev/zero is longer than 1024 bytes: it must hold only the password, on one line\n", r.err());
+    assertEquals(List.of(), r.calls());
+  }
+
+  /** A rule of the expected name but another end address is not "present": it is rewritten. */
+  @Test
+  void anExistingRuleWithAnotherEndAddressIsUpdated() throws IOException {
+    existingServer("Standard_B1ms", "Burstable", "17", "VECTOR");
+    Files.createDirectories(state.resolve("rules/" + SERVER));
+    Files.writeString(state.resolve("rules/" + SERVER + "/kodiai-198-51-100-0-to-198-51-100-255"), "198.51.100.0\n198.51.100.7\n");
+    Files.createDirectories(state.resolve("dbs/" + SERVER));
+    Files.writeString(state.resolve("dbs/" + SERVER + "/kodiai"), "");
+    Result r = run(args("--allow-ip", "198.51.100.0/24"));
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("[6/7] firewall rule kodiai-198-51-100-0-to-198-51-100-255 (198.51.100.0-198.51.100.255):"
+        + " updated (was 198.51.100.0-198.51.100.7)"), r.out());
+    assertEquals(List.of("198.51.100.0", "198.51.100.255"),
+        Files.readAllLines(state.resolve("rules/" + SERVER + "/kodiai-198-51-100-0-to-198-51-100-255")));
+    assertTrue(r.out().contains("ready: 1 change(s) made"), r.out());
+  }
+
+  /**
+   * SIGTERM or SIGINT while az creates the server: az and its children are stopped, the secret file is gone,
+   * one line says what Azure may hold and that a rerun continues, and the exit code is 143 or 130.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"TERM", "INT"})
+  void anInterruptedRunStopsAzDeletesTheSecretAndSaysWhatToDo(String signal) throws Exception {
+    Files.writeString(state.resolve("hang"), "flexible-server create");
+    Path envFile = tmp.resolve("kodiai.env");
+    // env --default-signal: a child of a background job may inherit SIGINT ignored; the real Ctrl-C case has it on.
+    ProcessBuilder pb = new ProcessBuilder("env", "--default-signal=INT", ROOT.resolve("jbang").toString(),
+        ROOT.resolve("provision.java").toString(), "-s", SERVER, "-g", RG, "-l", "westeurope", "--env-file", envFile.toString());
+    pb.environment().put("PATH", FAKE_AZ_DIR + ":" + System.getenv("PATH"));
+    pb.environment().put("FAKE_AZ_STATE", state.toString());
+    pb.environment().remove(provision.PASSWORD_ENV);
+    pb.redirectOutput(tmp.resolve("out.txt").toFile());
+    pb.redirectError(tmp.resolve("err.txt").toFile());
+    Process p = pb.start();
+    Path pids = state.resolve("pids");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (!(Files.exists(pids) && Files.readAllLines(pids).size() >= 2) && p.isAlive() && System.nanoTime() < deadline) Thread.sleep(100);
+    assertTrue(p.isAlive(), "provision ended before az create: " + Files.readString(tmp.resolve("err.txt")));
+    // The create call has not ended, so it is not in calls() yet: its @file is the log's only FILE line.
+    String secret = Files.readAllLines(state.resolve("calls.log")).stream().filter(l -> l.startsWith("FILE\t"))
+        .map(l -> l.split("\t")[1]).findFirst().orElseThrow();
+    assertTrue(Files.exists(Path.of(secret)), "the secret file exists while az runs");
+    new ProcessBuilder("kill", "-" + signal, String.valueOf(p.pid())).start().waitFor();
+    assertTrue(p.waitFor(30, TimeUnit.SECONDS), "provision did not stop");
+    String err = Files.readString(tmp.resolve("err.txt"));
+    assertEquals(signal.equals("TERM") ? 143 : 130, p.exitValue(), err);
+    assertEquals(List.of("provision: interrupted during [3/7] server kodiai-pg-test (az was stopped): Azure may still complete or"
+        + " undo that change on its own; run provision again with the same options: it looks first and continues where this run"
+        + " stopped (the password is kept in " + envFile + ")"), err.lines().filter(l -> !l.startsWith("[jbang]")).toList());
+    assertFalse(Files.exists(Path.of(secret)), "the secret file was left behind");
+    for (String pid : Files.readAllLines(pids)) { // killed ones may take a moment to be reaped
+      var h = ProcessHandle.of(Long.parseLong(pid));
+      for (int i = 0; i < 50 && h.isPresent() && h.get().isAlive(); i++) { Thread.sleep(100); h = ProcessHandle.of(Long.parseLong(pid)); }
+      assertFalse(h.isPresent() && h.get().isAlive(), "az's process " + pid + " still runs");
+    }
+    assertTrue(Files.readString(envFile).contains("DATABASE_URL=postgresql://kodiaiadmin:"), "the generated password was kept");
   }
 }

@@ -26,7 +26,7 @@ class CliTest {
   @Test void migrateUsageErrorHidesAMistypedUrlOption() {
     var r = MigrateTest.cli("up", "--uri=postgresql://kodiai:" + SECRET + "@db.example.com/kodiai");
     assertEquals(2, r.code());
-    assertEquals("migrate up: error: Unknown option: '--uri=***'\nTry 'migrate up --help' for more information.\n", r.err());
+    assertEquals("migrate: error: Unknown option: '--uri=***'\nTry 'migrate up --help' for more information.\n", r.err());
     assertFalse(r.out().contains(SECRET));
   }
 }

@@ -5,6 +5,10 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -177,6 +181,138 @@ class DbClientTest {
     int port = LocalCluster.freePort();
     var e = assertThrows(DbClient.DbException.class, () -> DbClient.open("postgresql://u:pw@127.0.0.1:" + port + "/d").close());
     assertTrue(e.getMessage().contains("connection refused"), e.getMessage());
+  }
+
+  // ------------------------------------------------------------ hostile URLs (issue 15)
+
+  /** Shapes that cut a password into host, port or parameter pieces, or do not parse at all: no piece is ever shown. */
+  @Test void noPieceOfAPasswordIsShownWhenAUrlDoesNotParse() {
+    String[][] cases = { // URL, pieces of its password
+        {"postgresql://kodiai:Secr3tPart/R3stPiece@h/db", "Secr3tPart", "R3stPiece"},
+        {"postgresql://kodiai:Secr3tPart?R3stPiece@h/db", "Secr3tPart", "R3stPiece"},
+        {"postgresql://kodiai:Secr3tPart#R3stPiece@h/db", "Secr3tPart", "R3stPiece"},
+        {"kodiai:TopSecret9@h/db", "TopSecret9"},
+        {"postgresql://kodiai:Top Secret9@h:notaport/db", "Top Secret9", "Secret9"},
+        {"postgresql://kodiai:TopSecret9/h/db", "TopSecret9"},
+        {"postgres://kodiai:TopSecret9@h/db?password=Other5ecret&x", "TopSecret9", "Other5ecret"}};
+    for (String[] c : cases) {
+      var e = assertThrows(DbClient.DbException.class, () -> DbClient.parse(c[0]), c[0]);
+      assertEquals(ExitCode.USAGE, e.exitCode, c[0]);
+      assertTrue(e.getMessage().startsWith("malformed database URL "), e.getMessage());
+      for (int i = 1; i < c.length; i++) {
+        assertFalse(e.getMessage().contains(c[i]), c[0] + " -> " + e.getMessage());
+        assertFalse(DbClient.redactUrl(c[0]).contains(c[i]), DbClient.redactUrl(c[0]));
+      }
+    }
+    assertEquals("kodiai:***@h/db", DbClient.redactUrl("kodiai:TopSecret9@h/db"));
+    assertEquals("postgresql://kodiai:***@h/db", DbClient.redactUrl("postgresql://kodiai:Secr3tPart/R3stPiece@h/db"));
+    assertEquals("x postgresql://u:***@h/d y", DbClient.redact("x postgresql://u:Top Secret9@h/d y"), "a space in the password");
+  }
+
+  @Test void aPasswordInTheQueryIsAPasswordInEveryScheme() {
+    for (String url : new String[] {"postgresql://u@h/d?password=hunter2&sslmode=require", "postgres://u@h/d?sslmode=require&password=hunter2",
+        "jdbc:postgresql://h/d?user=u&password=hunter2&sslmode=require"}) {
+      DbClient.Target t = DbClient.parse(url);
+      assertEquals("hunter2", t.password(), url);
+      assertEquals(Map.of("sslmode", "require"), t.params(), url);
+      assertEquals("postgresql://u:***@h:5432/d?sslmode=require", t.redacted(), url);
+      assertFalse(t.toString().contains("hunter2"));
+    }
+    DbClient.Target t = new DbClient.Target("h", 5432, "d", "u", null, Map.of("sslpassword", "hunter2"));
+    assertFalse(t.redacted().contains("hunter2"), t.redacted());
+  }
+
+  @Test void unixSocketFormsAreRefusedClearly() {
+    for (String url : new String[] {"postgresql://kodiai@/kodiai?host=/tmp", "postgresql://kodiai@%2Ftmp/kodiai",
+        "postgresql:///kodiai?host=%2Fvar%2Frun%2Fpostgresql"}) {
+      var e = assertThrows(DbClient.DbException.class, () -> DbClient.parse(url), url);
+      assertTrue(e.getMessage().contains("a Unix-domain socket (host /") && e.getMessage().contains("connect over TCP"), e.getMessage());
+    }
+    DbClient.Target t = DbClient.parse("postgresql://u@ignored/d?host=db.example.com&port=6432");
+    assertEquals("db.example.com", t.host(), "libpq: the query's host wins");
+    assertEquals(6432, t.port());
+  }
+
+  /** '+' is a plus in a URL's userinfo (only HTML forms make it a space): proven by logging in with it. */
+  @Test void aPlusInThePasswordStaysAPlus() throws Exception {
+    assertEquals("a+b c", DbClient.parse("postgresql://u:a+b%20c@h/d").password());
+    String role = "plus_" + ProcessHandle.current().pid();
+    try (Connection c = db.connect(); Statement st = c.createStatement()) {
+      st.execute("CREATE ROLE " + role + " LOGIN PASSWORD 'Pl+us pw+1'");
+    }
+    try {
+      DbClient.Target admin = DbClient.parse(db.url());
+      String url = "postgresql://" + role + ":Pl+us%20pw+1@" + admin.host() + ":" + admin.port() + "/" + admin.database();
+      try (Connection c = DbClient.open(url); Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT current_user")) {
+        rs.next();
+        assertEquals(role, rs.getString(1));
+      }
+    } finally {
+      try (Connection c = db.connect(); Statement st = c.createStatement()) { st.execute("DROP ROLE " + role); }
+    }
+  }
+
+  // ------------------------------------------------ every documented setting, end to end
+
+  /** The DATABASE_* variables of README's settings table. */
+  static List<String> readmeVariables() throws Exception {
+    List<String> vars = new ArrayList<>();
+    var m = java.util.regex.Pattern.compile("(?m)^\\|.*\\| `(DATABASE_[A-Z_]+)` \\|$")
+        .matcher(Files.readString(MigrationSource.checkoutRoot().resolve("README.md")));
+    while (m.find()) vars.add(m.group(1));
+    return vars;
+  }
+
+  /**
+   * Each variable README documents is set to a value of its own, and its effect is seen through a pooled
+   * connection: a session setting by SHOW, a pool setting by the pool's behaviour. A typo in a variable's
+   * name, or a setting that no longer reaches the server, fails here; so does a variable read but not documented.
+   */
+  @Test void everyDocumentedSettingVariableTakesEffect() throws Exception {
+    List<String> documented = readmeVariables();
+    Map<String, String[]> session = new LinkedHashMap<>(); // variable -> value, setting, what SHOW prints
+    session.put("DATABASE_STATEMENT_TIMEOUT_MS", new String[] {"4321", "statement_timeout", "4321ms"});
+    session.put("DATABASE_LOCK_TIMEOUT_MS", new String[] {"3210", "lock_timeout", "3210ms"});
+    session.put("DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS", new String[] {"65432", "idle_in_transaction_session_timeout", "65432ms"});
+    session.put("DATABASE_APPLICATION_NAME", new String[] {"kodiai-settings-test", "application_name", "kodiai-settings-test"});
+    session.put("DATABASE_HNSW_EF_SEARCH", new String[] {"77", "hnsw.ef_search", "77"});
+    session.put("DATABASE_HNSW_ITERATIVE_SCAN", new String[] {"strict_order", "hnsw.iterative_scan", "strict_order"});
+    session.put("DATABASE_PLAN_CACHE_MODE", new String[] {"force_generic_plan", "plan_cache_mode", "force_generic_plan"});
+    List<String> pool = List.of("DATABASE_POOL_MAX", "DATABASE_IDLE_TIMEOUT_MS", "DATABASE_CONNECT_TIMEOUT_MS");
+    for (String v : documented) assertTrue(session.containsKey(v) || pool.contains(v), "README documents " + v + ", which no test sets");
+    String source = Files.readString(MigrationSource.checkoutRoot().resolve("DbClient.java"));
+    var read = java.util.regex.Pattern.compile("\"(DATABASE_[A-Z_]+)\"").matcher(source);
+    while (read.find()) assertTrue(documented.contains(read.group(1)) || read.group(1).equals("DATABASE_URL"),
+        "DbClient reads " + read.group(1) + ", which README's settings table does not document");
+    assertTrue(documented.size() >= 9, "README's settings table: " + documented);
+
+    try (Connection c = db.connect(); Statement st = c.createStatement()) { st.execute("CREATE EXTENSION IF NOT EXISTS vector"); }
+    for (var e : session.entrySet()) {
+      DbClient.Settings s = DbClient.Settings.fromEnv(Map.of(e.getKey(), e.getValue()[0]));
+      try (DbPool p = DbPool.connect(db.url(), s); Connection c = p.connection(); Statement st = c.createStatement()) {
+        st.execute("SELECT '[1,2]'::vector <=> '[2,1]'::vector"); // pgvector loaded: its settings are real ones now
+        assertEquals(e.getValue()[2], show(st, e.getValue()[1]), e.getKey() + "=" + e.getValue()[0]);
+      }
+    }
+    // Pool: DATABASE_POOL_MAX bounds the connections, DATABASE_CONNECT_TIMEOUT_MS how long a caller waits for one.
+    DbClient.Settings s = DbClient.Settings.fromEnv(Map.of("DATABASE_POOL_MAX", "1", "DATABASE_CONNECT_TIMEOUT_MS", "400",
+        "DATABASE_IDLE_TIMEOUT_MS", "15000"));
+    try (DbPool p = DbPool.connect(db.url(), s); Connection a = p.connection()) {
+      assertEquals(15_000, p.idleTimeoutMs(), "DATABASE_IDLE_TIMEOUT_MS");
+      long t0 = System.nanoTime();
+      assertThrows(DbClient.DbException.class, p::connection, "DATABASE_POOL_MAX=1: a second connection is refused");
+      long ms = (System.nanoTime() - t0) / 1_000_000;
+      assertTrue(ms < 5_000, "DATABASE_CONNECT_TIMEOUT_MS=400, waited " + ms + " ms");
+    }
+    // DATABASE_CONNECT_TIMEOUT_MS also bounds a login that never completes (a server that accepts and stays silent).
+    try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 5, java.net.InetAddress.getLoopbackAddress())) {
+      String url = "postgresql://u:pw@127.0.0.1:" + silent.getLocalPort() + "/d";
+      long t0 = System.nanoTime();
+      assertThrows(DbClient.DbException.class, () -> DbClient.open(DbClient.parse(url),
+          DbClient.Settings.fromEnv(Map.of("DATABASE_CONNECT_TIMEOUT_MS", "1000"))).close());
+      long ms = (System.nanoTime() - t0) / 1_000_000;
+      assertTrue(ms < 6_000, "DATABASE_CONNECT_TIMEOUT_MS=1000 (the default is 10 s), waited " + ms + " ms");
+    }
   }
 
   private static String show(Statement st, String setting) throws Exception {

@@ -20,31 +20,37 @@ import picocli.CommandLine;
 /** devdb's local-cluster mode, end to end, in a temporary folder on a free port (never the real .devdb). */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DevdbTest {
-  static Path dir;
+  static Path base, dir;
   static int port;
 
   record Run(int code, String out, String err) {}
 
   @BeforeAll static void folder() throws Exception {
-    dir = Files.createTempDirectory("kodiai-devdb-test");
-    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x")); // the postgres user must reach it
+    base = Files.createTempDirectory("kodiai-devdb-test");
+    Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwx--x--x")); // the postgres user must reach it
+    dir = base.resolve("state"); // devdb creates it, so down --purge may delete it
     port = LocalCluster.freePort();
   }
 
   @AfterAll static void cleanUp() throws Exception {
     devdb("down", "--purge");
-    Files.deleteIfExists(dir);
+    try (var files = Files.walk(base)) {
+      for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+    }
   }
 
-  static Run devdb(String... args) {
+  static Run devdb(String... args) { return devdbIn(dir, args); }
+
+  /** devdb as main runs it (the one error handler, exit codes), with its output captured. */
+  static Run devdbIn(Path stateDir, String... args) {
     List<String> all = new java.util.ArrayList<>(List.of(args));
-    all.addAll(List.of("--no-docker", "--no-install", "--dir", dir.toString(), "--port", String.valueOf(port)));
+    all.addAll(List.of("--no-docker", "--no-install", "--dir", stateDir.toString(), "--port", String.valueOf(port)));
     PrintStream out = System.out, err = System.err;
     ByteArrayOutputStream o = new ByteArrayOutputStream(), e = new ByteArrayOutputStream();
     System.setOut(new PrintStream(o, true));
     System.setErr(new PrintStream(e, true));
     try {
-      int code = new CommandLine(new devdb()).execute(all.toArray(String[]::new));
+      int code = Cli.commandLine(new devdb(), DbClient::redact).execute(all.toArray(String[]::new));
       return new Run(code, o.toString(), e.toString());
     } finally {
       System.setOut(out);
@@ -118,14 +124,74 @@ class DevdbTest {
     }
   }
 
-  @Test @Order(7) void downPurgeDeletesTheData() {
+  /** The cluster listens on loopback only (no Unix socket): the dev password is public. */
+  @Test @Order(6) void theClusterListensOnLoopbackOnly() throws Exception {
+    try (Connection c = DbClient.open(expectedUrl()); Statement st = c.createStatement()) {
+      for (String[] want : new String[][] {{"listen_addresses", "127.0.0.1"}, {"unix_socket_directories", ""}}) {
+        ResultSet rs = st.executeQuery("SHOW " + want[0]);
+        rs.next();
+        assertEquals(want[1], rs.getString(1), want[0]);
+      }
+    }
+  }
+
+  /** A postmaster.pid left by a crash, whose PID now belongs to another program (owned by the server's user). */
+  @Test @Order(7) void aStalePidFileNamingAnotherProcessIsNeitherTrustedNorSignalled() throws Exception {
+    assertEquals(0, devdb("down").code());
+    List<String> cmd = new java.util.ArrayList<>(List.of("sh", "-c", "echo $$; exec sleep 300"));
+    if (LocalCluster.runningAsRoot()) cmd.addAll(0, List.of("runuser", "-u", LocalCluster.OS_USER_WHEN_ROOT, "--"));
+    Process other = new ProcessBuilder(cmd).start();
+    try {
+      long pid = Long.parseLong(new java.io.BufferedReader(new java.io.InputStreamReader(other.getInputStream())).readLine().strip());
+      Path pidFile = dir.resolve("pgdata/postmaster.pid");
+      Files.writeString(pidFile, pid + "\n" + dir.resolve("pgdata") + "\n");
+      Run status = devdb("status");
+      assertTrue(status.out().contains("state: stopped") && status.out().contains("PID " + pid + " is another program"), status.out());
+      long t0 = System.nanoTime();
+      Run down = devdb("down");
+      assertEquals(0, down.code(), down.err());
+      assertTrue(down.err().contains("not running"), down.err());
+      assertTrue(System.nanoTime() - t0 < 20_000_000_000L, "down waited for the other program");
+      Run up = devdb("up");
+      assertEquals(0, up.code(), up.err());
+      assertTrue(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "the other program was signalled");
+      assertNotEquals(String.valueOf(pid), Files.readAllLines(pidFile).get(0), "the stale pid file was replaced");
+    } finally {
+      other.descendants().forEach(ProcessHandle::destroyForcibly); // first: once runuser is gone, its child is nobody's descendant
+      other.destroyForcibly();
+    }
+  }
+
+  @Test @Order(8) void downPurgeDeletesTheData() {
     Run r = devdb("down", "--purge");
     assertEquals(0, r.code(), r.err());
     assertFalse(Files.exists(dir.resolve("pgdata")), "data deleted");
     assertFalse(Files.exists(dir), "the emptied state folder goes too");
   }
 
-  @Test @Order(8) void unknownActionIsAUsageError() {
+  /** --dir naming a folder devdb did not make: down --purge deletes nothing, stops nothing, and says why. */
+  @Test void purgeRefusesAFolderWithoutDevdbsMarker() throws Exception {
+    Path other = Files.createDirectories(base.resolve("not-devdb/pgdata"));
+    Files.writeString(other.resolve("important.txt"), "keep me");
+    Run r = devdbIn(other.getParent(), "down", "--purge");
+    assertEquals(ExitCode.LOCAL_ERROR, r.code(), r.err());
+    assertTrue(r.err().startsWith("devdb: error: refusing to delete " + other + ": it holds no kodiai-devdb.marker"), r.err());
+    assertEquals(1, r.err().lines().count(), r.err());
+    assertEquals("keep me", Files.readString(other.resolve("important.txt")));
+  }
+
+  /** A data folder of another PostgreSQL major version: the message says so, and nothing about ports. */
+  @Test void aDataFolderOfAnotherMajorVersionIsNamedAsSuch() throws Exception {
+    Path data = Files.createDirectories(base.resolve("old-major/pgdata"));
+    Files.writeString(data.resolve("PG_VERSION"), "9\n");
+    Run r = devdbIn(data.getParent(), "up");
+    assertEquals(ExitCode.FAILED, r.code(), r.err());
+    String error = r.err().lines().filter(l -> l.startsWith("devdb: error:")).findFirst().orElse(r.err());
+    assertTrue(error.contains("was made by PostgreSQL 9, but the server binaries found"), error);
+    assertFalse(error.contains("port"), error);
+  }
+
+  @Test @Order(9) void unknownActionIsAUsageError() {
     Run r = devdb("sideways");
     assertEquals(2, r.code());
     assertTrue(r.err().contains("unknown action 'sideways'"), r.err());
@@ -137,7 +203,7 @@ class DevdbTest {
     assertTrue(y.matches("(?s).*\\n  postgres:\\n    image: pgvector/pgvector:pg17\\n.*"), "service postgres on pgvector/pgvector:pg17");
     for (String env : List.of("POSTGRES_DB: kodiai", "POSTGRES_USER: kodiai", "POSTGRES_PASSWORD: kodiai"))
       assertTrue(y.contains("      " + env + "\n"), env);
-    assertTrue(y.contains("      - \"5432:5432\"\n"), "port 5432");
+    assertTrue(y.contains("      - \"127.0.0.1:5432:5432\"\n"), "port 5432, on loopback only (the dev password is public)");
     assertTrue(y.contains("      - pgdata:/var/lib/postgresql/data\n") && y.contains("\nvolumes:\n  pgdata:"), "named volume");
     assertTrue(y.contains("test: [\"CMD\", \"pg_isready\", \"-U\", \"kodiai\", \"-d\", \"kodiai\"]"), "healthcheck");
     devdb d = new devdb();

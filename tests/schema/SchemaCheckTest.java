@@ -145,6 +145,104 @@ class SchemaCheckTest extends SchemaFixtures {
     assertEquals(15, ExpectedSchema.TABLES.size(), "_migrations and the 14 tables");
   }
 
+  /**
+   * Every object of the migrated catalog has an expectation in ExpectedSchema (and so a line in
+   * schema-check): a line deleted from the expected schema, or a migration that adds an object without
+   * adding its expectation, fails here. Sequences (of identity and serial columns), the public schema,
+   * comments and plpgsql are implied; every other kind of object must be expected.
+   */
+  @Test void everyObjectOfTheMigratedCatalogHasAnExpectation() throws Exception {
+    java.util.Set<String> expected = new java.util.HashSet<>();
+    for (ExpectedSchema.Table t : ExpectedSchema.TABLES) {
+      expected.add("table " + t.name());
+      for (ExpectedSchema.Column col : t.columns()) expected.add("column " + t.name() + "." + col.name());
+      for (ExpectedSchema.Named o : t.objects())
+        expected.add(switch (o.kind()) {
+          case "constraint" -> { expected.add("index " + o.name()); yield "constraint " + t.name() + "." + o.name(); } // its index, if any
+          case "trigger" -> "trigger " + t.name() + "." + o.name();
+          default -> "index " + o.name(); // index, hnsw
+        });
+    }
+    for (ExpectedSchema.Function f : ExpectedSchema.FUNCTIONS) expected.add("function " + f.signature());
+    expected.add("extension vector");
+    List<String> unexpected = new java.util.ArrayList<>();
+    try (Connection c = db.connect()) {
+      for (String line : CatalogSnapshot.take(c)) {
+        String[] w = line.split(" ", 3);
+        String kind = w[0], name = w[1].startsWith("public.") ? w[1].substring(7) : w[1];
+        String key = switch (kind) {
+          case "schema", "sequence", "comment" -> null;
+          case "relation" -> line.contains(" kind=S ") || line.endsWith(" kind=S") ? null : "table " + name.split(" ")[0];
+          case "extension" -> name.equals("plpgsql") ? null : "extension " + name;
+          case "function" -> "function " + line.substring("function public.".length(), line.indexOf(')') + 1);
+          default -> kind + " " + name;
+        };
+        if (key != null && !expected.contains(key)) unexpected.add(key + "   <- " + line);
+      }
+    }
+    assertEquals(List.of(), unexpected, "objects of the migrated schema that ExpectedSchema does not expect");
+  }
+
+  // ------------------------------------------------------------ changes nothing, says why (issue 15)
+
+  /** Running the check leaves every sequence where it was: the probe rows take no identity value. */
+  @Test void schemaCheckAdvancesNoSequence() throws Exception {
+    try (Connection c = db.connect(); Statement st = c.createStatement()) {
+      String seqs = "SELECT string_agg(sequencename || '=' || coalesce(last_value::text, 'unused'), ', ' ORDER BY sequencename) FROM pg_sequences";
+      ResultSet rs = st.executeQuery(seqs);
+      rs.next();
+      String before = rs.getString(1);
+      assertEquals(List.of(), SchemaCheck.check(c));
+      assertEquals(List.of(), SchemaCheck.check(c));
+      rs = st.executeQuery(seqs);
+      rs.next();
+      assertEquals(before, rs.getString(1), "schema-check moved a sequence");
+    }
+  }
+
+  /** A user who may only read: every definition is still checked; the write probes are SKIP lines that say why, not WRONG. */
+  @Test void aReadOnlyUserIsToldItLacksPrivilegesNotThatTheSchemaIsWrong() throws Exception {
+    String role = "ro_" + ProcessHandle.current().pid();
+    try (Connection c = db.connect(); Statement st = c.createStatement()) {
+      st.execute("CREATE ROLE " + role + " LOGIN PASSWORD 'Read-Only-9'");
+      st.execute("GRANT CONNECT ON DATABASE " + db.name() + " TO " + role);
+      st.execute("GRANT SELECT ON ALL TABLES IN SCHEMA public TO " + role);
+    }
+    try {
+      DbClient.Target admin = DbClient.parse(db.url());
+      String url = DbClient.url(role, "Read-Only-9", admin.host(), admin.port(), admin.database());
+      try (Connection c = DbClient.open(url)) {
+        SchemaCheck.Report r = SchemaCheck.run(c);
+        assertEquals(List.of(), r.failures());
+        List<String> skipped = r.lines().stream().filter(l -> l.startsWith("SKIP")).toList();
+        assertEquals(2, skipped.size(), r.lines().toString());
+        for (String l : skipped) assertTrue(l.contains("not probed: the user lacks privileges (ERROR: permission denied for table"), l);
+        assertTrue(r.summary().endsWith(", 2 skipped (the user lacks privileges)"), r.summary());
+      }
+    } finally {
+      try (Connection c = db.connect(); Statement st = c.createStatement()) {
+        st.execute("DROP OWNED BY " + role);
+        st.execute("DROP ROLE " + role);
+      }
+    }
+  }
+
+  /** A password in the argument is visible in `ps`: the same warning migrate gives for --url. */
+  @Test void aPasswordInTheArgumentDrawsAWarning() {
+    PrintStream out = System.out, err = System.err;
+    ByteArrayOutputStream e = new ByteArrayOutputStream();
+    try {
+      System.setOut(new PrintStream(new ByteArrayOutputStream()));
+      System.setErr(new PrintStream(e, true));
+      assertEquals(0, new CommandLine(new SchemaCheck()).execute(db.url()));
+    } finally {
+      System.setOut(out);
+      System.setErr(err);
+    }
+    assertTrue(DbClient.parse(db.url()).hasPassword());
+    assertEquals(SchemaCheck.PASSWORD_IN_ARGS_WARNING + "\n", e.toString());
+  }
+
   // ====================================================================== helpers
 
   /** SchemaCheck's failures after `sql`, in a transaction that is then rolled back. */

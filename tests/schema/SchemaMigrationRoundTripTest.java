@@ -135,4 +135,23 @@ class SchemaMigrationRoundTripTest extends SchemaFixtures {
       }
     });
   }
+
+  /**
+   * The earlier runner's table exactly as docs/migrate.md describes it (nullable name and applied_at, no
+   * primary key), with 001 applied by that runner: `migrate up` adopts it, applies the rest, and the
+   * result passes schema-check, as the docs promise (both starting points end at the same table).
+   */
+  @Test void adoptingTheEarlierRunnersTableAsDocumentedEndsAtTheSameTable() throws Exception {
+    withDatabase("oldshape", url -> {
+      try (Connection c = DbClient.open(url); Statement st = c.createStatement()) {
+        st.execute("CREATE TABLE _migrations (id serial, name text unique, applied_at timestamptz)");
+        st.execute(Files.readString(migrationFile("001-initial-schema.sql")));
+        st.execute("INSERT INTO _migrations (name, applied_at) VALUES ('001-initial-schema.sql', NULL)");
+      }
+      Migrations.run(url, migrationFile("001-initial-schema.sql").getParent(), null);
+      try (Connection c = DbClient.open(url)) {
+        assertEquals(List.of(), SchemaCheck.check(c));
+      }
+    });
+  }
 }

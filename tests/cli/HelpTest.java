@@ -1,0 +1,82 @@
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/**
+ * README: "Every command takes --help, which lists its options, environment variables and exit codes."
+ * Checked for every alias of jbang-catalog.json, run as users run it, and for every verb of migrate and bench.
+ */
+class HelpTest {
+  static final Path ROOT = MigrationSource.checkoutRoot();
+
+  /** Variables each command reads through shared code (those in its own ${env:...} defaults are found in its file). */
+  static final Map<String, List<String>> INDIRECT = Map.of(
+      "migrate", List.of("DATABASE_URL", "DATABASE_CONNECT_TIMEOUT_MS", "DATABASE_LOCK_TIMEOUT_MS", "DATABASE_STATEMENT_TIMEOUT_MS",
+          "DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS"),
+      "provision", List.of("KODIAI_PG_ADMIN_PASSWORD"),
+      "devdb", List.of("KODIAI_DEVDB_PORT", "KODIAI_DEVDB_DIR", "KODIAI_PG_BINDIR"),
+      "test", List.of("KODIAI_TEST_DATABASE_URL", "KODIAI_PG_BINDIR"),
+      "schema-check", List.of("DATABASE_URL"),
+      "bench", List.of("KODIAI_BENCH_DATABASE_URL", "DATABASE_URL"));
+
+  static Map<String, String> aliases() throws Exception {
+    Map<String, String> out = new LinkedHashMap<>();
+    Matcher m = Pattern.compile("\"([a-z-]+)\"\\s*:\\s*\\{\\s*\"script-ref\"\\s*:\\s*\"([^\"]+)\"")
+        .matcher(Files.readString(ROOT.resolve("jbang-catalog.json")));
+    while (m.find()) out.put(m.group(1), m.group(2));
+    return out;
+  }
+
+  static void assertNamesExitCodesAndEnvironment(String what, String help, List<String> variables) {
+    assertTrue(help.contains("Exit codes:"), what + " --help names no exit codes:\n" + help);
+    assertTrue(help.contains("\n  0  ") && help.contains("\n  2  "), what + " --help lists no exit code 0 and 2:\n" + help);
+    for (String v : variables) assertTrue(help.contains(v), what + " --help does not name " + v + ":\n" + help);
+  }
+
+  @Test void everyAliasHelpNamesItsExitCodesAndEnvironmentAndExitsZero() throws Exception {
+    Map<String, String> aliases = aliases();
+    assertTrue(aliases.keySet().containsAll(INDIRECT.keySet()), "aliases: " + aliases.keySet());
+    Map<String, Process> running = new LinkedHashMap<>();
+    Map<String, Path> outputs = new LinkedHashMap<>();
+    for (var a : aliases.entrySet()) { // all at once: each is a JVM start
+      Path output = Files.createTempFile("help-" + a.getKey(), ".txt");
+      ProcessBuilder pb = new ProcessBuilder(ROOT.resolve("jbang").toString(), a.getValue(), "--help").directory(ROOT.toFile());
+      pb.redirectErrorStream(true);
+      pb.redirectOutput(output.toFile());
+      outputs.put(a.getKey(), output);
+      running.put(a.getKey(), pb.start());
+    }
+    for (var a : aliases.entrySet()) {
+      Process p = running.get(a.getKey());
+      assertTrue(p.waitFor(300, TimeUnit.SECONDS), a.getKey() + " --help did not end");
+      String help = Files.readString(outputs.get(a.getKey())).replaceAll("(?m)^\\[jbang\\].*\\n", "");
+      Files.delete(outputs.get(a.getKey()));
+      assertEquals(0, p.exitValue(), a.getKey() + " --help: " + help);
+      List<String> vars = new ArrayList<>(INDIRECT.getOrDefault(a.getKey(), List.of()));
+      Matcher m = Pattern.compile("\\$\\{env:([A-Z0-9_]+)").matcher(Files.readString(ROOT.resolve(a.getValue())));
+      while (m.find()) vars.add(m.group(1));
+      assertNamesExitCodesAndEnvironment(a.getKey(), help, vars);
+    }
+  }
+
+  @Test void everyVerbOfMigrateAndBenchNamesTheExitCodes() {
+    for (var root : List.of(migrate.commandLine(), Cli.withSafeUsageErrors(new CommandLine(new bench())))) {
+      for (var sub : root.getSubcommands().entrySet()) {
+        String help = sub.getValue().getUsageMessage();
+        String what = root.getCommandName() + " " + sub.getKey();
+        assertNamesExitCodesAndEnvironment(what, help,
+            root.getCommandName().equals("migrate") ? INDIRECT.get("migrate") : INDIRECT.get("bench"));
+      }
+    }
+  }
+}
