@@ -50,6 +50,7 @@ final class ExpectedSchema {
         model                            text
         conclusion                       text not null default 'unknown'::text
         constraint reviews_pkey PRIMARY KEY (id)
+        constraint reviews_config_snapshot_check CHECK ((jsonb_typeof(config_snapshot) = 'object'::text))
         constraint reviews_counts_check CHECK (((files_analyzed >= 0) AND (lines_changed >= 0) AND (findings_critical >= 0) AND (findings_major >= 0) AND (findings_medium >= 0) AND (findings_minor >= 0) AND (findings_total >= 0) AND (suppressions_applied >= 0)))
         constraint reviews_duration_ms_check CHECK ((duration_ms >= 0))
         index idx_reviews_repo_created_at USING btree (repo, created_at)
@@ -181,6 +182,8 @@ final class ExpectedSchema {
         is_security_bump                 boolean
         constraint dep_bump_merge_history_pkey PRIMARY KEY (id)
         constraint dep_bump_merge_history_repo_pr_number_key UNIQUE (repo, pr_number)
+        constraint dep_bump_merge_history_merge_confidence_rationale_json_check CHECK ((jsonb_typeof(merge_confidence_rationale_json) = 'array'::text))
+        constraint dep_bump_merge_history_signals_json_check CHECK ((jsonb_typeof(signals_json) = 'array'::text))
         index idx_dep_bump_merge_history_repo_created_at USING btree (repo, created_at)
         index idx_dep_bump_merge_history_repo_package_name USING btree (repo, package_name)
       table review_checkpoints
@@ -193,6 +196,7 @@ final class ExpectedSchema {
         partial_comment_id               bigint
         constraint review_checkpoints_pkey PRIMARY KEY (id)
         constraint review_checkpoints_review_output_key_key UNIQUE (review_output_key)
+        constraint review_checkpoints_checkpoint_data_check CHECK ((jsonb_typeof(checkpoint_data) = 'object'::text))
       table telemetry_events
         id                               bigint not null identity
         created_at                       timestamptz not null default now()
