@@ -1,5 +1,5 @@
-// Tests of migrations 001-003 (issue 3) on a real PostgreSQL with pgvector: each
-// migration rolls back to exactly the schema before it (catalog snapshots), down 0
+// Tests of the migrations on a real PostgreSQL with pgvector: each migration
+// rolls back to exactly the schema before it (catalog snapshots), down 0
 // leaves an empty database, down 2 removes exactly 003's full-text objects, and 001
 // upgrades the _migrations table of kodiai's earlier runner.
 
@@ -14,7 +14,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import java.util.stream.IntStream;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class SchemaMigrationRoundTripTest extends SchemaFixtures {
   @RegisterExtension static final FreshDatabase db = new FreshDatabase();
@@ -23,9 +24,11 @@ class SchemaMigrationRoundTripTest extends SchemaFixtures {
     migrateToLatest(db);
   }
 
-  /** For N = 0, 1, 2: schema(up to N) == schema(up to N, up to N+1, down to N); and N+1 really differs. */
+  static IntStream everyVersionBelowTheLatest() { return IntStream.range(0, LATEST); }
+
+  /** For N = 0 .. LATEST-1: schema(up to N) == schema(up to N, up to N+1, down to N); and N+1 really differs. */
   @ParameterizedTest(name = "migration {0} -> {0}+1 -> {0}")
-  @ValueSource(ints = {0, 1, 2})
+  @MethodSource("everyVersionBelowTheLatest")
   void rollingBackMigrationNPlusOneRestoresTheSchemaOfN(int n) throws Exception {
     withDatabase("roundtrip" + n, url -> {
       if (n > 0) assertEquals(n, Migrations.run(url, dir, n));
@@ -61,8 +64,10 @@ class SchemaMigrationRoundTripTest extends SchemaFixtures {
   /** down 2 removes exactly 003's objects (and SchemaCheck then misses exactly those); up restores them. */
   @Test void downTwoRemovesExactlyTheFullTextObjects() throws Exception {
     withDatabase("downtwo", url -> {
-      Migrations.run(url, dir, null);
+      assertEquals(3, Migrations.run(url, dir, 3));
       List<String> at3 = snapshot(url);
+      List<String> ofLaterMigrations; // what SchemaCheck misses at version 3: the objects of 004 and later
+      try (Connection c = DbClient.open(url)) { ofLaterMigrations = SchemaCheck.check(c); }
       assertEquals(1, Migrations.rollback(url, dir, 2));
       List<String> at2 = snapshot(url);
       List<String> removed = at3.stream().filter(l -> !at2.contains(l)).toList();
@@ -72,12 +77,13 @@ class SchemaMigrationRoundTripTest extends SchemaFixtures {
         assertEquals(2, removed.stream().filter(l -> l.startsWith(kind)).count(), kind + "lines in " + removed);
       assertTrue(removed.stream().allMatch(l -> l.contains("search_tsv")), removed.toString());
       try (Connection c = DbClient.open(url)) {
-        List<String> failures = SchemaCheck.check(c);
+        List<String> failures = SchemaCheck.check(c).stream().filter(l -> !ofLaterMigrations.contains(l)).toList();
         assertFalse(failures.isEmpty());
         assertTrue(failures.stream().allMatch(l -> l.contains("search_tsv")), "only 003's objects are missing: " + failures);
       }
-      assertEquals(1, Migrations.run(url, dir, null));
+      assertEquals(1, Migrations.run(url, dir, 3));
       assertEquals("", CatalogSnapshot.diff(at3, snapshot(url)));
+      Migrations.run(url, dir, null);
       try (Connection c = DbClient.open(url)) {
         assertEquals(List.of(), SchemaCheck.check(c));
       }
