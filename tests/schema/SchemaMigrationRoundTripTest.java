@@ -10,11 +10,13 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.List;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
-import java.util.stream.IntStream;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class SchemaMigrationRoundTripTest extends SchemaFixtures {
@@ -24,25 +26,29 @@ class SchemaMigrationRoundTripTest extends SchemaFixtures {
     migrateToLatest(db);
   }
 
-  static IntStream everyVersionBelowTheLatest() { return IntStream.range(0, LATEST); }
+  /** Each migration with the version before it (0 for the first) and how many come before it. */
+  static Stream<Arguments> everyMigration() {
+    List<Integer> versions = MigrationSource.load(dir).migrations.stream().map(m -> m.version()).toList();
+    return IntStream.range(0, versions.size()).mapToObj(i -> Arguments.of(i == 0 ? 0 : versions.get(i - 1), versions.get(i), i));
+  }
 
-  /** For N = 0 .. LATEST-1: schema(up to N) == schema(up to N, up to N+1, down to N); and N+1 really differs. */
-  @ParameterizedTest(name = "migration {0} -> {0}+1 -> {0}")
-  @MethodSource("everyVersionBelowTheLatest")
-  void rollingBackMigrationNPlusOneRestoresTheSchemaOfN(int n) throws Exception {
-    withDatabase("roundtrip" + n, url -> {
-      if (n > 0) assertEquals(n, Migrations.run(url, dir, n));
+  /** For every migration M after N: schema(up to N) == schema(up to N, up to M, down to N); and M really changes it. */
+  @ParameterizedTest(name = "migration {0} -> {1} -> {0}")
+  @MethodSource("everyMigration")
+  void rollingBackEachMigrationRestoresTheSchemaBeforeIt(int n, int m, int before) throws Exception {
+    withDatabase("roundtrip" + m, url -> {
+      if (before > 0) assertEquals(before, Migrations.run(url, dir, n));
       List<String> atN = snapshot(url);
-      assertEquals(1, Migrations.run(url, dir, n + 1));
-      List<String> atNext = snapshot(url);
-      assertNotEquals(atN, atNext, "migration " + (n + 1) + " changes the schema");
+      assertEquals(1, Migrations.run(url, dir, m));
+      List<String> atM = snapshot(url);
+      assertNotEquals(atN, atM, "migration " + m + " changes the schema");
       assertEquals(1, Migrations.rollback(url, dir, n));
       List<String> back = snapshot(url);
-      assertEquals("", CatalogSnapshot.diff(atN, back), "schema after down " + n + " vs. before up " + (n + 1));
+      assertEquals("", CatalogSnapshot.diff(atN, back), "schema after down " + n + " vs. before up " + m);
       assertEquals(atN, back);
       // and the migration applies again on top of its own rollback
-      assertEquals(1, Migrations.run(url, dir, n + 1));
-      assertEquals("", CatalogSnapshot.diff(atNext, snapshot(url)));
+      assertEquals(1, Migrations.run(url, dir, m));
+      assertEquals("", CatalogSnapshot.diff(atM, snapshot(url)));
     });
   }
 
