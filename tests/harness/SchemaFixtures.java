@@ -21,7 +21,7 @@ import java.util.Random;
 abstract class SchemaFixtures {
   static final long BIG_ID = 4_153_840_487L; // a real-world GitHub id above 2^31-1
   /** The working tree's migrations/ when the tests run from the repo (so edits are tested), else the bundled copy. */
-  static final Path dir = workingTreeMigrations();
+  static Path dir = workingTreeMigrations();
 
   /** The number of migrations (001 up to the newest): a new migration needs no change here. */
   static final int LATEST = MigrationSource.load(dir).migrations.size();
