@@ -186,7 +186,7 @@ export async function lookupVectorTypes(url, connection = {}) {
   // One short-lived connection; unnamed statements so that it is safe through a transaction pooler.
   const probe = postgres(url, { ...connection, max: 1, prepare: false, fetch_types: false, types: {} })
   try {
-    const [row] = await probe`SELECT to_regtype('vector')::oid::int4 AS vector, to_regtype('halfvec')::oid::int4 AS halfvec`
+    const [row] = await probe`SELECT to_regtype('vector')::oid AS vector, to_regtype('halfvec')::oid AS halfvec`
     return { vector: row.vector || null, halfvec: row.halfvec || null }
   } finally {
     await probe.end({ timeout: 5 })

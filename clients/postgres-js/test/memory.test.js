@@ -53,6 +53,11 @@ describe('learning_memories', () => {
     assert.equal(stored.head, '{0.1,-0.25,1.5,0,-3e-05,0.333}')
   })
 
+  test('halfvec (for a half-precision index or column) converts the same way', async () => {
+    const [row] = await sql`SELECT ${[0.5, -1.25, 3]}::halfvec AS h, ${Float32Array.of(0.5)}::halfvec(1) AS one`
+    assert.deepEqual({ ...row }, { h: [0.5, -1.25, 3], one: [0.5] })
+  })
+
   test('a memory without an embedding stores NULL and reads null', async () => {
     const [row] = await remember(repo('vec-null'), null, { dim: 1024 })
     assert.equal(row.embedding, null)
