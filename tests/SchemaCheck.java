@@ -1,11 +1,11 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
 //SOURCES ../cli/*.java ../DbClient.java schema/ExpectedSchema.java
-//DESCRIPTION Checks a live database against kodiai's schema (migrations 001-003): one OK/MISSING/WRONG line per expectation.
+//DESCRIPTION Checks a live database against kodiai's schema (all the migrations): one OK/MISSING/WRONG line per expectation.
 
 // Usage: jbang tests/SchemaCheck.java [DATABASE_URL]     (alias: schema-check)
 // Reads the catalog of the connection's current schema (normally public) and
-// compares it with ExpectedSchema.java, which is the schema of migrations 001-003
+// compares it with ExpectedSchema.java, which is the schema of all the migrations
 // written out object by object. It proves the full-text triggers fire by
 // writing a probe row and rolling it back (nothing is left behind).
 // Exit: 0 every expectation holds, 1 some do not, 2 usage error / no URL,
@@ -32,7 +32,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "schema-check", mixinStandardHelpOptions = true, version = "schema-check 1.0",
-    description = "Checks that a database holds kodiai's schema (migrations 001-003): each table, column (type, "
+    description = "Checks that a database holds kodiai's schema (all the migrations): each table, column (type, "
         + "nullability, default), constraint, index (the HNSW index's method, operator class, m, ef_construction), "
         + "the vector extension and its version, the tsvector columns, GIN indexes and triggers (proved to fire "
         + "with a probe row that is rolled back and consumes no sequence value: the check changes nothing). Prints one "

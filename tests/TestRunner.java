@@ -97,6 +97,11 @@ public class TestRunner {
           if (id.isTest()) { passed.incrementAndGet(); out.println("PASS " + name(id) + " (" + ms + " ms)"); }
           return;
         }
+        if (r.getStatus() == TestExecutionResult.Status.ABORTED && id.isTest()) { // an assumption said so: skipped, visibly
+          skipped.incrementAndGet();
+          out.println("SKIP " + name(id) + " (" + r.getThrowable().map(TestRunner::describe).orElse("aborted") + ")");
+          return;
+        }
         // A failed container (e.g. @BeforeAll) fails the tests it holds: count it once.
         failed.incrementAndGet();
         String why = r.getThrowable().map(TestRunner::describe).orElse(r.getStatus().toString());

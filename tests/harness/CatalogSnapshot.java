@@ -13,7 +13,8 @@
 // again compares equal); constraints (full definition, deferrability);
 // indexes (full definition); triggers (definition, enabled state); functions
 // and procedures (full definition); types (domains, enums, composites, ranges);
-// sequences' parameters; policies; comments; extensions and their versions.
+// sequences' parameters; policies; comments; extensions and their versions;
+// the database's own settings (ALTER DATABASE ... SET, for all roles).
 // Objects that belong to an extension are represented by the extension line
 // (name, version, schema), not listed one by one.
 // Not covered (no migration here creates them): ownership and privileges,
@@ -116,6 +117,9 @@ final class CatalogSnapshot {
           + " AND NOT (d.classoid = 'pg_namespace'::regclass AND o.identity IN ('pg_catalog', 'information_schema', 'pg_toast'))"
           + " AND d.classoid <> 'pg_am'::regclass AND d.classoid <> 'pg_language'::regclass"
           + " AND NOT (d.classoid = 'pg_extension'::regclass AND o.identity = 'plpgsql')",
+      // defaults of this database for every role (ALTER DATABASE ... SET): a migration may set them
+      "SELECT 'database setting ' || x FROM pg_db_role_setting s, unnest(s.setconfig) x"
+          + " WHERE s.setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database()) AND s.setrole = 0",
   };
 
   /** The sorted snapshot of everything listed above. */

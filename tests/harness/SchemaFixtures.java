@@ -20,15 +20,20 @@ import java.util.Random;
 
 abstract class SchemaFixtures {
   static final long BIG_ID = 4_153_840_487L; // a real-world GitHub id above 2^31-1
-  static final int LATEST = 5; // how many files migrations/ holds (001, 002, 003, 005, 007)
-
   /** The working tree's migrations/ when the tests run from the repo (so edits are tested), else the bundled copy. */
-  static Path dir;
+  static Path dir = workingTreeMigrations();
+
+  /** The number of migrations (001 up to the newest): a new migration needs no change here. */
+  static final int LATEST = MigrationSource.load(dir).migrations.size();
+
+  private static Path workingTreeMigrations() {
+    for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent())
+      if (Files.exists(p.resolve("migrations/001-initial-schema.sql"))) return p.resolve("migrations");
+    return null;
+  }
 
   /** Applies every migration to `db` (a test class's FreshDatabase) and checks that all LATEST were applied. */
   static void migrateToLatest(FreshDatabase db) {
-    for (Path p = Path.of("").toAbsolutePath(); p != null && dir == null; p = p.getParent())
-      if (Files.exists(p.resolve("migrations/001-initial-schema.sql"))) dir = p.resolve("migrations");
     assertEquals(LATEST, Migrations.run(db.url(), dir, null), "every migration applied to the class's database");
   }
 

@@ -1,5 +1,5 @@
-// Tests of migrations 001-003 (issue 3) on a real PostgreSQL with pgvector: each
-// migration rolls back to exactly the schema before it (catalog snapshots), down 0
+// Tests of the migrations on a real PostgreSQL with pgvector: each migration
+// rolls back to exactly the schema before it (catalog snapshots), down 0
 // leaves an empty database, down 2 removes exactly 003's full-text objects, and 001
 // upgrades the _migrations table of kodiai's earlier runner.
 
@@ -10,11 +10,14 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.List;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class SchemaMigrationRoundTripTest extends SchemaFixtures {
   @RegisterExtension static final FreshDatabase db = new FreshDatabase();
@@ -23,23 +26,29 @@ class SchemaMigrationRoundTripTest extends SchemaFixtures {
     migrateToLatest(db);
   }
 
-  /** For N = 0, 1, 2: schema(up to N) == schema(up to N, up to N+1, down to N); and N+1 really differs. */
-  @ParameterizedTest(name = "migration {0} -> {0}+1 -> {0}")
-  @ValueSource(ints = {0, 1, 2})
-  void rollingBackMigrationNPlusOneRestoresTheSchemaOfN(int n) throws Exception {
-    withDatabase("roundtrip" + n, url -> {
-      if (n > 0) assertEquals(n, Migrations.run(url, dir, n));
+  /** Each migration with the version before it (0 for the first) and how many come before it. */
+  static Stream<Arguments> everyMigration() {
+    List<Integer> versions = MigrationSource.load(dir).migrations.stream().map(m -> m.version()).toList();
+    return IntStream.range(0, versions.size()).mapToObj(i -> Arguments.of(i == 0 ? 0 : versions.get(i - 1), versions.get(i), i));
+  }
+
+  /** For every migration M after N: schema(up to N) == schema(up to N, up to M, down to N); and M really changes it. */
+  @ParameterizedTest(name = "migration {0} -> {1} -> {0}")
+  @MethodSource("everyMigration")
+  void rollingBackEachMigrationRestoresTheSchemaBeforeIt(int n, int m, int before) throws Exception {
+    withDatabase("roundtrip" + m, url -> {
+      if (before > 0) assertEquals(before, Migrations.run(url, dir, n));
       List<String> atN = snapshot(url);
-      assertEquals(1, Migrations.run(url, dir, n + 1));
-      List<String> atNext = snapshot(url);
-      assertNotEquals(atN, atNext, "migration " + (n + 1) + " changes the schema");
+      assertEquals(1, Migrations.run(url, dir, m));
+      List<String> atM = snapshot(url);
+      assertNotEquals(atN, atM, "migration " + m + " changes the schema");
       assertEquals(1, Migrations.rollback(url, dir, n));
       List<String> back = snapshot(url);
-      assertEquals("", CatalogSnapshot.diff(atN, back), "schema after down " + n + " vs. before up " + (n + 1));
+      assertEquals("", CatalogSnapshot.diff(atN, back), "schema after down " + n + " vs. before up " + m);
       assertEquals(atN, back);
       // and the migration applies again on top of its own rollback
-      assertEquals(1, Migrations.run(url, dir, n + 1));
-      assertEquals("", CatalogSnapshot.diff(atNext, snapshot(url)));
+      assertEquals(1, Migrations.run(url, dir, m));
+      assertEquals("", CatalogSnapshot.diff(atM, snapshot(url)));
     });
   }
 
@@ -63,6 +72,8 @@ class SchemaMigrationRoundTripTest extends SchemaFixtures {
     withDatabase("downtwo", url -> {
       assertEquals(3, Migrations.run(url, dir, 3));
       List<String> at3 = snapshot(url);
+      List<String> ofLaterMigrations; // what SchemaCheck misses at version 3: the objects of 004 and later
+      try (Connection c = DbClient.open(url)) { ofLaterMigrations = SchemaCheck.check(c); }
       assertEquals(1, Migrations.rollback(url, dir, 2));
       List<String> at2 = snapshot(url);
       List<String> removed = at3.stream().filter(l -> !at2.contains(l)).toList();
@@ -72,13 +83,9 @@ class SchemaMigrationRoundTripTest extends SchemaFixtures {
         assertEquals(2, removed.stream().filter(l -> l.startsWith(kind)).count(), kind + "lines in " + removed);
       assertTrue(removed.stream().allMatch(l -> l.contains("search_tsv")), removed.toString());
       try (Connection c = DbClient.open(url)) {
-        List<String> failures = SchemaCheck.check(c);
+        List<String> failures = SchemaCheck.check(c).stream().filter(l -> !ofLaterMigrations.contains(l)).toList();
         assertFalse(failures.isEmpty());
-        // SchemaCheck expects the latest schema: 005's hash indexes and 007's halfvec copy (and its index in
-        // place of 002's) are missing at 2 as well.
-        assertTrue(failures.stream().allMatch(l -> l.contains("search_tsv") || l.contains("_hash on ")
-            || l.contains("embedding_half") || l.contains("embedding_hnsw")), "only 003's (and 005's, 007's) objects are missing: " + failures);
-        assertTrue(failures.stream().anyMatch(l -> l.contains("search_tsv")), failures.toString());
+        assertTrue(failures.stream().allMatch(l -> l.contains("search_tsv")), "only 003's objects are missing: " + failures);
       }
       assertEquals(1, Migrations.run(url, dir, 3));
       assertEquals("", CatalogSnapshot.diff(at3, snapshot(url)));

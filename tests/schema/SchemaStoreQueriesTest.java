@@ -40,7 +40,7 @@ class SchemaStoreQueriesTest extends SchemaFixtures {
       insertReaction(c, "kodiai/xbmc", review, finding, BIG_ID, BIG_ID + 1, "+1");
       exec(c, "INSERT INTO dep_bump_merge_history (repo, pr_number, merged_at, delivery_id, source, signals_json, package_name, old_version, new_version,"
           + " semver_bump_type, merge_confidence_level, merge_confidence_rationale_json, advisory_status, advisory_max_severity, is_security_bump)"
-          + " VALUES ('kodiai/xbmc', 27002, now(), 'd-1', 'dependabot', '{\"lockfile\": true, \"files\": [\"go.sum\"]}', 'golang.org/x/net', '0.17.0', '0.23.0',"
+          + " VALUES ('kodiai/xbmc', 27002, now(), 'd-1', 'dependabot', '[\"title\", \"sender\"]', 'golang.org/x/net', '0.17.0', '0.23.0',"
           + " 'minor', 'high', '[\"patch notes clean\", \"CI green\"]', 'fixed', 'high', true)");
       try (PreparedStatement ps = c.prepareStatement("INSERT INTO review_checkpoints (review_output_key, repo, pr_number, checkpoint_data, partial_comment_id) VALUES ('rok-1', 'kodiai/xbmc', 27001, ?::jsonb, ?)")) {
         ps.setString(1, "{\"filesReviewed\": [\"a.cpp\", \"b.cpp\"], \"findingCount\": 3, \"summaryDraft\": \"ünïcödé ✓\"}");
@@ -83,9 +83,9 @@ class SchemaStoreQueriesTest extends SchemaFixtures {
         assertEquals("ünïcödé ✓", rs.getString(1));
         assertEquals("b.cpp", rs.getString(2));
         assertEquals(BIG_ID, rs.getLong(3));
-        rs = st.executeQuery("SELECT signals_json -> 'files' ->> 0, is_security_bump FROM dep_bump_merge_history WHERE pr_number = 27002");
+        rs = st.executeQuery("SELECT signals_json ->> 1, is_security_bump FROM dep_bump_merge_history WHERE pr_number = 27002");
         assertTrue(rs.next());
-        assertEquals("go.sum", rs.getString(1));
+        assertEquals("sender", rs.getString(1));
         assertTrue(rs.getBoolean(2));
         rs = st.executeQuery("SELECT partial_comment_id, had_inline_output, retry_scope_ratio FROM resilience_events WHERE delivery_id = 'd-2'");
         assertTrue(rs.next());

@@ -1,0 +1,125 @@
+// The learning memory store: memories with their 1024-dimension embedding
+// inline, written from Float32Array or number[] and read back as number[];
+// the top-k query of one repo and the merge across an owner's repos.
+
+import { test, describe, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { contractSql, cleanup, RUN, embedding, near } from './helpers.js'
+import { REFUSED } from '../index.js'
+
+let sql
+before(async () => { sql = await contractSql() })
+after(async () => { await cleanup(sql); await sql.end() })
+
+const repo = (name) => `${RUN}/${name}`
+let nextFindingId = 5_000_000_000 // learning_memories.finding_id holds GitHub comment ids (64-bit)
+
+function remember(r, vector, { outcome = 'accepted', stale = 0, text = 'Avoid N+1 queries in the loader', dim } = {}) {
+  return sql`
+    INSERT INTO learning_memories (repo, owner, finding_id, review_id, source_repo, finding_text, severity, category,
+      file_path, outcome, embedding_model, embedding_dim, embedding, stale)
+    VALUES (${r}, ${RUN}, ${nextFindingId++}, ${17}, ${r}, ${text}, ${'major'}, ${'performance'}, ${'src/loader.ts'},
+      ${outcome}, ${'voyage-code-3'}, ${dim ?? (vector ? vector.length : 1024)}, ${vector}, ${stale})
+    ON CONFLICT (repo, finding_id, outcome) DO NOTHING
+    RETURNING id, finding_id, embedding, stale`
+}
+
+const sameFloats = (actual, expected) => {
+  assert.equal(actual.length, expected.length)
+  for (let i = 0; i < expected.length; i++)
+    if (Math.fround(actual[i]) !== Math.fround(expected[i])) assert.fail(`element ${i}: ${actual[i]} != ${expected[i]}`)
+}
+
+describe('learning_memories', () => {
+  test('a Float32Array embedding is stored as vector(1024) and read back as a number[] of the same floats', async () => {
+    const v = embedding(1)
+    const [row] = await remember(repo('vec'), v)
+    assert.ok(Array.isArray(row.embedding), 'embedding comes back as a plain array')
+    assert.equal(typeof row.embedding[0], 'number')
+    sameFloats(row.embedding, v)
+    const [stored] = await sql`SELECT vector_dims(embedding) AS dims, embedding_dim, finding_id::text AS fid,
+                                      stale::text AS stale, embedding <=> ${v} AS self_distance
+                               FROM learning_memories WHERE id = ${row.id}`
+    assert.deepEqual({ ...stored, self_distance: Math.abs(stored.self_distance) < 1e-6 },
+      { dims: 1024, embedding_dim: 1024, fid: String(row.finding_id), stale: 'false', self_distance: true })
+    assert.ok(row.finding_id > 2 ** 32 && typeof row.finding_id === 'number')
+  })
+
+  test('a number[] embedding of decimals comes back as exactly those decimals', async () => {
+    const v = Array.from({ length: 1024 }, (_, i) => [0.1, -0.25, 1.5, 0, -3e-5, 0.333][i % 6])
+    const [row] = await remember(repo('vec-decimals'), v)
+    assert.deepEqual(row.embedding, v, 'shortest float4 text parses back to the same JS numbers')
+    const [stored] = await sql`SELECT (embedding::real[])[1:6]::text AS head FROM learning_memories WHERE id = ${row.id}`
+    assert.equal(stored.head, '{0.1,-0.25,1.5,0,-3e-05,0.333}')
+  })
+
+  test('halfvec (for a half-precision index or column) converts the same way', async () => {
+    const [row] = await sql`SELECT ${[0.5, -1.25, 3]}::halfvec AS h, ${Float32Array.of(0.5)}::halfvec(1) AS one`
+    assert.deepEqual({ ...row }, { h: [0.5, -1.25, 3], one: [0.5] })
+  })
+
+  test('a memory without an embedding stores NULL and reads null', async () => {
+    const [row] = await remember(repo('vec-null'), null, { dim: 1024 })
+    assert.equal(row.embedding, null)
+  })
+
+  test('a vector with a NaN, a string element or the wrong length fails the statement, nothing stored', async () => {
+    const r = repo('vec-bad')
+    const withNaN = Array.from(embedding(2)); withNaN[5] = NaN
+    const withText = Array.from(embedding(3)); withText[0] = '0.5'
+    await assert.rejects(remember(r, withNaN), (e) => e.code === '22P02' && e.message.includes(`${REFUSED} this vector parameter: element 5 is NaN`))
+    await assert.rejects(remember(r, withText), (e) => e.code === '22P02' && e.message.includes('element 0 is "0.5"'))
+    await assert.rejects(remember(r, embedding(4, 512), { dim: 1024 }), (e) => e.code === '22000' && /expected 1024 dimensions, not 512/.test(e.message))
+    const [{ n }] = await sql`SELECT count(*) AS n FROM learning_memories WHERE repo = ${r}`
+    assert.equal(n, 0)
+  })
+
+  test('top-k of one repo, stale excluded (flags given as 1/0), ordered by cosine distance', async () => {
+    const r = repo('topk')
+    const q = embedding(10)
+    const ids = {}
+    for (const [name, eps, stale] of [['closest', 0.001, 0], ['second', 0.01, 0], ['third', 0.05, 0], ['stale', 0.0001, 1]])
+      ids[name] = (await remember(r, near(q, eps), { stale, text: name }))[0].id
+    await remember(repo('topk-other'), near(q, 0), { text: 'other repo' })
+    await remember(r, embedding(99), { text: 'far' })
+
+    const rows = await sql`
+      SELECT id, finding_text, embedding <=> ${q} AS distance
+      FROM learning_memories
+      WHERE repo = ${r} AND NOT stale
+      ORDER BY embedding <=> ${q}
+      LIMIT ${3}`
+    assert.deepEqual(rows.map((x) => x.id), [ids.closest, ids.second, ids.third])
+    assert.ok(rows.every((x) => typeof x.distance === 'number'))
+    assert.ok(rows[0].distance < rows[1].distance && rows[1].distance < rows[2].distance)
+  })
+
+  test('merge across up to five repos of the same owner', async () => {
+    const q = embedding(20)
+    const repos = [1, 2, 3].map((i) => repo(`owner-${i}`))
+    for (const [i, r] of repos.entries()) await remember(r, near(q, 0.001 * (i + 1)), { text: r })
+    const rows = await sql`
+      SELECT repo, embedding <=> ${q} AS distance FROM learning_memories
+      WHERE owner = ${RUN} AND repo IN ${sql(repos)} AND NOT stale
+      ORDER BY embedding <=> ${q} LIMIT ${5}`
+    assert.deepEqual(rows.map((x) => x.repo), repos)
+  })
+
+  test('the outcome upsert keeps one memory per (repo, finding, outcome); hybrid text search finds it', async () => {
+    const r = repo('upsert')
+    const findingId = 7_000_000_001
+    const upsert = (text) => sql`
+      INSERT INTO learning_memories (repo, owner, finding_id, source_repo, finding_text, severity, category, file_path,
+        outcome, embedding_model, embedding_dim, embedding, stale)
+      VALUES (${r}, ${RUN}, ${findingId}, ${r}, ${text}, ${'minor'}, ${'style'}, ${'a.ts'}, ${'thumbs_up'},
+        ${'voyage-code-3'}, ${1024}, ${embedding(30)}, ${false})
+      ON CONFLICT (repo, finding_id, outcome) DO UPDATE SET finding_text = EXCLUDED.finding_text, stale = ${0}
+      RETURNING id`
+    const [a] = await upsert('Prefer early returns')
+    const [b] = await upsert('Prefer early returns over nested conditionals')
+    assert.equal(a.id, b.id)
+    const rows = await sql`SELECT id, finding_id FROM learning_memories
+                           WHERE repo = ${r} AND search_tsv @@ websearch_to_tsquery('english', ${'nested conditional'})`
+    assert.deepEqual(rows.map((x) => ({ ...x })), [{ id: a.id, finding_id: findingId }])
+  })
+})

@@ -1,0 +1,125 @@
+// Tests of migration 004 (issue 13) on a real PostgreSQL: every jsonb column
+// has a CHECK on its shape, scalars (what a double-encoded value is) are refused,
+// rows written double-encoded before 004 are repaired by it, and a value it
+// cannot repair stops it with nothing changed. The driver's side of the same
+// contract is tested through postgres.js in tests/client/PostgresJsContractTest.
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+class SchemaJsonShapeTest extends SchemaFixtures {
+  @RegisterExtension static final FreshDatabase db = new FreshDatabase();
+
+  /** table.column, the shape its store writes, and an INSERT with {} where the JSON goes. */
+  record JsonColumn(String table, String column, String shape, String insert) {}
+
+  static final List<JsonColumn> COLUMNS = List.of(
+      new JsonColumn("reviews", "config_snapshot", "object",
+          "INSERT INTO reviews (repo, pr_number, config_snapshot) VALUES ('kodiai/json', 1, {})"),
+      new JsonColumn("suppression_log", "finding_ids", "array",
+          "INSERT INTO suppression_log (review_id, pattern, finding_ids) VALUES ((SELECT min(id) FROM reviews), 'p', {})"),
+      new JsonColumn("dep_bump_merge_history", "signals_json", "array",
+          "INSERT INTO dep_bump_merge_history (repo, pr_number, signals_json) VALUES ('kodiai/json', (SELECT coalesce(max(pr_number), 0) + 1 FROM dep_bump_merge_history), {})"),
+      new JsonColumn("dep_bump_merge_history", "merge_confidence_rationale_json", "array",
+          "INSERT INTO dep_bump_merge_history (repo, pr_number, merge_confidence_rationale_json) VALUES ('kodiai/json', (SELECT coalesce(max(pr_number), 0) + 1 FROM dep_bump_merge_history), {})"),
+      new JsonColumn("review_checkpoints", "checkpoint_data", "object",
+          "INSERT INTO review_checkpoints (review_output_key, repo, pr_number, checkpoint_data) VALUES ('k-' || gen_random_uuid(), 'kodiai/json', 1, {})"));
+
+  @BeforeAll static void migrateTheClassDatabase() throws SQLException {
+    migrateToLatest(db);
+    try (Connection c = db.connect()) { insertReview(c, "kodiai/json", 1); }
+  }
+
+  /** Catalog-wide, so a jsonb column added later without its guard fails here. */
+  @Test void everyJsonbColumnHasACheckOnItsShape() throws Exception {
+    List<String> jsonb = new ArrayList<>(), unguarded = new ArrayList<>();
+    try (Connection c = db.connect(); Statement st = c.createStatement();
+         ResultSet rs = st.executeQuery("""
+             SELECT a.attrelid::regclass || '.' || a.attname,
+                    EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conrelid = a.attrelid AND k.contype = 'c'
+                            AND k.conkey = ARRAY[a.attnum]
+                            AND pg_get_constraintdef(k.oid) ~ ('jsonb_typeof\\(' || quote_ident(a.attname) || '\\) = ''(object|array)''::text'))
+             FROM pg_attribute a JOIN pg_class t ON t.oid = a.attrelid
+             WHERE t.relnamespace = 'public'::regnamespace AND t.relkind = 'r' AND a.atttypid = 'jsonb'::regtype
+               AND a.attnum > 0 AND NOT a.attisdropped
+             ORDER BY 1""")) {
+      while (rs.next()) {
+        jsonb.add(rs.getString(1));
+        if (!rs.getBoolean(2)) unguarded.add(rs.getString(1));
+      }
+    }
+    assertEquals(COLUMNS.stream().map(j -> j.table() + "." + j.column()).sorted().toList(), jsonb.stream().sorted().toList(),
+        "the jsonb columns this test knows");
+    assertEquals(List.of(), unguarded, "jsonb columns without a shape CHECK");
+  }
+
+  @Test void eachColumnTakesItsShapeAndSqlNullButRefusesScalarsAndTheOtherShape() throws Exception {
+    try (Connection c = db.connect()) {
+      for (JsonColumn j : COLUMNS) {
+        String good = j.shape().equals("object") ? "'{\"a\": [1, 2]}'" : "'[\"title\", \"sender\"]'";
+        String other = j.shape().equals("object") ? "'[1]'" : "'{\"a\": 1}'";
+        exec(c, j.insert().replace("{}", good));
+        if (!j.column().equals("checkpoint_data")) exec(c, j.insert().replace("{}", "NULL")); // NOT NULL there
+        for (String bad : List.of("to_jsonb('{\"a\": 1}'::text)", "'\"[1, 2]\"'", "'42'", "'true'", "'null'", other)) {
+          SQLException e = assertThrows(SQLException.class, () -> exec(c, j.insert().replace("{}", bad)), j + " " + bad);
+          assertEquals("23514", e.getSQLState(), j.column() + " = " + bad + ": " + e.getMessage());
+          assertTrue(e.getMessage().contains(j.table() + "_" + j.column() + "_check"), e.getMessage());
+        }
+      }
+    }
+  }
+
+  @Test void rowsWrittenDoubleEncodedBefore004AreRepairedByIt() throws Exception {
+    withDatabase("jsonrepair", url -> {
+      assertEquals(3, Migrations.run(url, dir, 3));
+      try (Connection c = DbClient.open(url)) {
+        insertReview(c, "kodiai/old", 1);
+        // what stock postgres.js stored for ${JSON.stringify(value)}: the JSON text as a JSON string
+        exec(c, "UPDATE reviews SET config_snapshot = to_jsonb('{\"model\": \"claude\", \"n\": 3}'::text)");
+        exec(c, "INSERT INTO dep_bump_merge_history (repo, pr_number, signals_json, merge_confidence_rationale_json) VALUES"
+            + " ('kodiai/old', 1, to_jsonb('[\"title\",\"sender\"]'::text), to_jsonb('[\"patch\"]'::text)),"
+            + " ('kodiai/old', 2, '[\"already\"]', NULL)");
+        exec(c, "INSERT INTO review_checkpoints (review_output_key, repo, pr_number, checkpoint_data)"
+            + " VALUES ('k1', 'kodiai/old', 1, to_jsonb('{\"findingCount\": 2}'::text))");
+      }
+      assertEquals(1, Migrations.run(url, dir, 4));
+      try (Connection c = DbClient.open(url); Statement st = c.createStatement()) {
+        ResultSet rs = st.executeQuery("SELECT (SELECT config_snapshot::text FROM reviews),"
+            + " (SELECT string_agg(signals_json::text || ' ' || coalesce(merge_confidence_rationale_json::text, 'NULL'), ' | ' ORDER BY pr_number) FROM dep_bump_merge_history),"
+            + " (SELECT checkpoint_data::text FROM review_checkpoints)");
+        assertTrue(rs.next());
+        assertEquals("{\"n\": 3, \"model\": \"claude\"}", rs.getString(1));
+        assertEquals("[\"title\", \"sender\"] [\"patch\"] | [\"already\"] NULL", rs.getString(2));
+        assertEquals("{\"findingCount\": 2}", rs.getString(3));
+      }
+    });
+  }
+
+  @Test void aStringThatIsNotJsonStops004AndLeavesEverythingAsItWas() throws Exception {
+    withDatabase("jsonstop", url -> {
+      assertEquals(3, Migrations.run(url, dir, 3));
+      try (Connection c = DbClient.open(url)) {
+        exec(c, "INSERT INTO reviews (repo, pr_number, config_snapshot) VALUES ('kodiai/a', 1, to_jsonb('{\"ok\": 1}'::text)),"
+            + " ('kodiai/b', 2, to_jsonb('medium'::text))");
+      }
+      List<String> at3 = snapshot(url);
+      MigrationException e = assertThrows(MigrationException.class, () -> Migrations.run(url, dir, 4));
+      assertTrue(e.getMessage().contains("004-jsonb-shape-checks.sql") && e.getMessage().contains("invalid input syntax for type json"),
+          e.getMessage());
+      assertEquals("", CatalogSnapshot.diff(at3, snapshot(url)), "no constraint of 004 was added");
+      try (Connection c = DbClient.open(url)) {
+        assertEquals(3, longOf(c, "SELECT max(version) FROM _migrations WHERE status = 'applied'"));
+        assertEquals(2, longOf(c, "SELECT count(*) FROM reviews WHERE jsonb_typeof(config_snapshot) = 'string'"), "not half-repaired");
+      }
+    });
+  }
+}
