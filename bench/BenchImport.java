@@ -104,12 +104,13 @@ final class BenchImport implements Callable<Integer> {
       try (BenchScratch b = BenchScratch.create(a.adminUrl, keep, quiet)) {
         b.migrateAndConnect().close();
         List<String> hnsw = new ArrayList<>();
+        StringBuilder sql = new StringBuilder();
         try (Connection c = DbClient.open(b.url); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT pg_get_indexdef(indexrelid) FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam"
+             ResultSet rs = st.executeQuery("SELECT pg_get_indexdef(indexrelid), ic.relname FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam"
                  + " WHERE indrelid = 'learning_memories'::regclass AND amname = 'hnsw'")) {
-          while (rs.next()) hnsw.add(rs.getString(1));
+          while (rs.next()) { hnsw.add(rs.getString(1)); sql.append("DROP INDEX ").append(TargetTable.quote(rs.getString(2))).append(";\n"); } // 002's, or 007's halfvec index
         }
-        StringBuilder sql = new StringBuilder("DROP INDEX idx_learning_memories_embedding_hnsw;\nBEGIN;\n");
+        sql.append("BEGIN;\n");
         for (String[] l : loads) sql.append("\\copy ").append(l[0]).append(" (").append(l[1]).append(") FROM '").append(l[2]).append("' (FORMAT binary)\n");
         sql.append("COMMIT;\n");
         Path script = work.resolve("floor.sql");
@@ -197,7 +198,7 @@ final class BenchImport implements Callable<Integer> {
           (ps, i) -> { ps.setString(1, repo(i % repos)); ps.setString(2, "dev" + i); });
       insert(c, rows, "dep_bump_merge_history", n / 100, "INSERT INTO dep_bump_merge_history (repo, pr_number, merged_at, source, signals_json, package_name, old_version,"
           + " new_version, semver_bump_type, merge_confidence_level, merge_confidence_rationale_json, is_security_bump) VALUES (?, ?, " + now + ", 'dependabot',"
-          + " '{\"ci\": \"green\"}', 'lodash', '4.17.20', '4.17.21', 'patch', 'high', '[\"tests pass\"]', 0)",
+          + " '[\"title\", \"sender\"]', 'lodash', '4.17.20', '4.17.21', 'patch', 'high', '[\"tests pass\"]', 0)",
           (ps, i) -> { ps.setString(1, repo(i % repos)); ps.setInt(2, i + 1); });
       insert(c, rows, "review_checkpoints", n / 50, "INSERT INTO review_checkpoints (review_output_key, repo, pr_number, checkpoint_data, partial_comment_id)"
           + " VALUES (?, ?, ?, '{\"files\": [\"src/a.ts\", \"src/b.ts\"], \"findings\": 3}', ?)",

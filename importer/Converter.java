@@ -153,6 +153,22 @@ final class Converter {
     throw new IllegalArgumentException(String.valueOf(v));
   }
 
+  /**
+   * The first element of `v` that a cast to halfvec refuses, or -1. pgvector rounds to the
+   * nearest half (ties to even) and refuses what rounds to infinity: |x| >= 65520 (65504 is the
+   * largest half; up to just below 65520 rounds down to it).
+   */
+  static int beyondHalf(Vector v) {
+    for (int k = 0; k < v.dims(); k++) if (Math.abs(element(v, k)) >= 65520f) return k;
+    return -1;
+  }
+
+  static float element(Vector v, int k) {
+    byte[] b = v.bigEndian();
+    int p = k * 4;
+    return Float.intBitsToFloat((b[p] & 0xff) << 24 | (b[p + 1] & 0xff) << 16 | (b[p + 2] & 0xff) << 8 | (b[p + 3] & 0xff));
+  }
+
   /** pgvector's binary form (vector_send / vector_recv): int16 dims, int16 0, float4 big-endian each. */
   static byte[] pgvectorSend(Vector v) {
     ByteBuffer b = ByteBuffer.allocate(4 + v.bigEndian().length).order(ByteOrder.BIG_ENDIAN);

@@ -192,6 +192,10 @@ final class Importer {
     TargetTable target = targets.get(m.target());
     Staged t = new Staged(m, src, target, row);
     for (String c : srcCols) {
+      if (target.generated.containsKey(c)) { // PostgreSQL computes it (GENERATED ALWAYS): never written, nor compared
+        row.notes.add("column " + c + " not imported: the target computes it (GENERATED ALWAYS AS " + target.generated.get(c) + ")");
+        continue;
+      }
       if (!target.types.containsKey(c)) {
         if (s.skipUnknownColumns) row.notes.add("column " + c + " not imported (--skip-unknown-columns): the target has no such column");
         else problem(src.file + ": table " + m.source() + ", column " + c + ": the target table " + m.target()
@@ -207,11 +211,13 @@ final class Importer {
     if (!t.columns.contains("id")) throw ImportFailure.sourceData(src.file + ": table " + m.source() + " has no id column");
     boolean memories = m.source().equals(TableMap.MEMORIES);
     Vec0Reader vec = null;
+    String halfCopy = null; // a generated halfvec column computed from the embedding (007's embedding_half)
     if (memories) {
       ColumnType et = target.type(TableMap.EMBEDDING);
       if (et == null || et.kind() != ColumnType.Kind.VECTOR)
         throw ImportFailure.targetNotReady("learning_memories.embedding is " + target.types.get(TableMap.EMBEDDING) + ", not a vector the importer can write");
       vec = Vec0Reader.open(src, et.dims());
+      halfCopy = halfvecCopyOf(target);
       t.columns.add(TableMap.EMBEDDING);
       t.types.add(et);
     }
@@ -247,7 +253,13 @@ final class Importer {
           if (rs.getBoolean(nSrc + 1)) {
             try {
               if (rs.getObject(nSrc + 2) == null || rs.getObject(nSrc + 3) == null) throw new Converter.Problem("vec0 has no slot for it (chunk_id or chunk_offset is NULL)");
-              values[nSrc] = vec.vector(id, rs.getLong(nSrc + 2), rs.getLong(nSrc + 3));
+              Converter.Vector v = vec.vector(id, rs.getLong(nSrc + 2), rs.getLong(nSrc + 3));
+              int beyond = halfCopy == null ? -1 : Converter.beyondHalf(v);
+              if (beyond >= 0) problem(src.file + ": table " + m.source() + ", id " + id + ", column " + halfCopy + ": embedding element " + beyond + " is "
+                  + Converter.element(v, beyond) + ", beyond the range of halfvec (|x| <= 65504), so the target's generated column " + halfCopy + " ("
+                  + target.generated.get(halfCopy) + (halfCopy.equals("embedding_half") ? ", migration 007" : "")
+                  + ") cannot hold it; kodiai's embeddings are normalized (|x| <= 1): re-embed this memory or delete it from the source");
+              else values[nSrc] = v;
             } catch (Converter.Problem p) {
               problem(src.file + ": table " + TableMap.VEC0 + ", memory_id " + id + ", column embedding: " + p.getMessage());
             }
@@ -269,6 +281,13 @@ final class Importer {
       vec.close();
     }
     staged.add(t);
+  }
+
+  /** The stored generated halfvec column computed from the embedding, or null (before 007). */
+  private static String halfvecCopyOf(TargetTable target) {
+    for (var g : target.generated.entrySet())
+      if (target.types.get(g.getKey()).startsWith("halfvec") && g.getValue().contains(TableMap.EMBEDDING)) return g.getKey();
+    return null;
   }
 
   /** One column of the current SQLite row, converted; a problem is recorded (and null returned). */

@@ -163,6 +163,33 @@ class ImportBadInputTest extends ImportFixtures {
     refused(ExitCode.SOURCE_DATA, k(f), "table learning_memory_vec, memory_id 2, column embedding: embedding element 17 is NaN");
   }
 
+  @Test void aVectorBeyondHalfvecRangeIsAProblemBeforeWriting() throws Exception { // 007's generated embedding_half
+    Path f = knowledgeWith();
+    try (Connection c = BenchImportFiles.open(f)) {
+      float[] v = BenchImportFiles.unitVector(new SplittableRandom(3), 1024);
+      BenchImportFiles.insertMemory(c, "a/b", 1L, "ok", "minor", "style", "accepted", v, false);
+      v[2] = Float.MAX_VALUE;
+      BenchImportFiles.insertMemory(c, "a/b", 2L, "flt_max", "minor", "style", "accepted", v, false);
+      v[2] = 0.5f;
+      v[9] = -65520f; // the first float that rounds to an infinite half
+      BenchImportFiles.insertMemory(c, "a/b", 3L, "just beyond", "minor", "style", "accepted", v, false);
+    }
+    Run r = refused(ExitCode.SOURCE_DATA, k(f),
+        f + ": table learning_memories, id 2, column embedding_half: embedding element 2 is 3.4028235E38, beyond the range of halfvec",
+        "migration 007", "id 3, column embedding_half: embedding element 9 is -65520.0", "2 problems in the source data; nothing was written");
+    assertFalse(r.err().contains("id 1,"), r.err());
+  }
+
+  @Test void jsonOfTheWrongShapeIsAProblemBeforeWriting() throws Exception { // 004's jsonb shape CHECKs
+    Path f = knowledgeWith("INSERT INTO reviews (repo, pr_number, config_snapshot) VALUES ('acme/api', 2, '[\"not\", \"an object\"]')",
+        "INSERT INTO dep_bump_merge_history (repo, pr_number, signals_json, merge_confidence_rationale_json) VALUES ('acme/api', 3, '{\"ci\": true}', '[\"ok\"]')",
+        "INSERT INTO review_checkpoints (review_output_key, repo, pr_number, checkpoint_data) VALUES ('rok', 'acme/api', 3, '\"{}\"')");
+    refused(ExitCode.SOURCE_DATA, k(f), "table reviews, id 2: violates reviews's CHECK reviews_config_snapshot_check",
+        "table dep_bump_merge_history, id 1: violates dep_bump_merge_history's CHECK dep_bump_merge_history_signals_json_check",
+        "table review_checkpoints, id 1: violates review_checkpoints's CHECK review_checkpoints_checkpoint_data_check",
+        "3 problems that the target schema refuses; nothing was written");
+  }
+
   @Test void vectorsOfTheWrongDimension() throws Exception {
     Path f = dir.resolve("dim.db");
     try (Connection c = BenchImportFiles.knowledge(f, BenchImportFiles.Shape.FAIL_OPEN)) {

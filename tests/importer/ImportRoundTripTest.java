@@ -74,13 +74,17 @@ class ImportRoundTripTest extends ImportFixtures {
               + " ON CONFLICT (repo, author_login) DO UPDATE SET tier = excluded.tier, author_association = excluded.author_association, pr_count = excluded.pr_count, cached_at = datetime('now')",
           "INSERT INTO dep_bump_merge_history (repo, pr_number, merged_at, source, signals_json, package_name, old_version, new_version, semver_bump_type,"
               + " merge_confidence_level, merge_confidence_rationale_json, advisory_status, advisory_max_severity, is_security_bump)"
-              + " VALUES ('acme/api', 50, '2025-06-30 12:00:00', 'dependabot', '{\"ci\": true}', 'lodash', '4.17.20', '4.17.21', 'patch', 'high', '[\"ok\", null]', 'none', NULL, 0)",
+              + " VALUES ('acme/api', 50, '2025-06-30 12:00:00', 'dependabot', '[\"title\", \"sender\"]', 'lodash', '4.17.20', '4.17.21', 'patch', 'high', '[\"ok\", null]', 'none', NULL, 0)",
           "INSERT INTO review_checkpoints (review_output_key, repo, pr_number, checkpoint_data, partial_comment_id) VALUES ('rok-1', 'acme/api', 42, '{\"files\": []}', " + BIG + ")",
           "INSERT OR REPLACE INTO review_checkpoints (review_output_key, repo, pr_number, checkpoint_data, partial_comment_id) VALUES ('rok-1', 'acme/api', 42, '{\"files\": [\"a\"]}', NULL)");
       // Memories: vectors through vec0, holes from deletions, a reused slot, one without a vector, two repos (partitions).
       for (int i = 0; i < 40; i++) {
         float[] v = BenchImportFiles.unitVector(r, 1024);
-        if (i == 3) { v[0] = Float.MIN_VALUE; v[1] = -0.0f; v[2] = Float.MAX_VALUE; } // subnormal, negative zero, largest float: bit for bit
+        if (i == 3) { // bit for bit, every float32 edge case the schema can hold (007's halfvec copy refuses |x| >= 65520)
+          float[] edge = {Float.MIN_VALUE, -0.0f, 65504f, -65504f, Math.nextDown(65520f), 1e-30f, -1e-30f, 1e-40f, Float.MIN_NORMAL,
+              Math.nextDown(Float.MIN_NORMAL), 1.0000001f, 0.99999994f, 4095.9998f, 0.1f, -1.1754942E-38f, 3.0517578E-5f, 1.0f / 3};
+          System.arraycopy(edge, 0, v, 0, edge.length);
+        }
         String repo = i % 3 == 0 ? "acme/web" : "acme/api";
         long id = BenchImportFiles.insertMemory(c, repo, i % 5 == 0 ? null : BIG + i, "finding " + i + " " + WEIRD, "major", "correctness",
             i % 2 == 0 ? "accepted" : "thumbs_up", v, i % 7 == 0);
@@ -215,6 +219,13 @@ class ImportRoundTripTest extends ImportFixtures {
         for (int k = 0; k < got.length; k++) assertEquals(b.getInt(), Float.floatToRawIntBits(got[k]), "memory " + id + " element " + k + " vs vec0");
       }
     }
+  }
+
+  @Test void theGeneratedHalfvecCopyIsComputedByPostgresNotWritten() throws Exception { // 007: embedding_half is derived
+    assertEquals(0, first.exit(), first.all());
+    assertEquals(0, count(db.url(), "SELECT count(*) FROM learning_memories WHERE embedding_half IS DISTINCT FROM embedding::halfvec(1024)"));
+    assertEquals(vectors.size(), count(db.url(), "SELECT count(embedding_half) FROM learning_memories"));
+    assertEquals(65504f, (float) count(db.url(), "SELECT (embedding_half::real[])[5] FROM learning_memories WHERE id = 4"), "nextDown(65520) rounds to 65504 in the copy");
   }
 
   @Test void sequencesEndPastTheHighestIdTheSourceEverIssued() throws Exception {
