@@ -46,6 +46,7 @@ final class Importer {
     String maintenanceWorkMem = "1GB";        // --maintenance-work-mem for the HNSW build (SET LOCAL)
     String tempBuffers = "512MB";             // temp_buffers: memory for the staging tables of this session
     boolean skipUnknownColumns;               // --skip-unknown-columns: import without source columns the target lacks
+    boolean direct = true;                    // COPY straight into empty target tables (false: always stage; tests compare both)
     int problemLines = 50;                    // problems printed one per line before "... and N more"
   }
 
@@ -64,6 +65,7 @@ final class Importer {
   final Summary summary = new Summary();
   final List<Staged> staged = new ArrayList<>();
   private final Map<String, TargetTable> targets = new LinkedHashMap<>();
+  private List<String[]> directHnsw = List.of(); // vector indexes dropped before a direct COPY of the memories
   long hnswBuildMs = -1, writeMs, stageMs, verifyMs;
 
   Importer(Settings s, PrintStream out, Progress progress) { this.s = s; this.out = out; this.progress = progress; }
@@ -80,6 +82,10 @@ final class Importer {
     long[] ids = new long[1024], hashes = new long[1024];
     int n;
     long stageMs, writeMs, verifyMs; // for `bench import`: where the time of each table goes
+    /** COPYed straight into the (empty, locked) target: no staging table, no classification, every row inserted. */
+    boolean direct;
+    /** Where the rows of this table are: the target itself when direct, else the staging table. */
+    String rowsTable() { return direct ? "public." + TargetTable.quote(map.target()) : stage; }
     Staged(TableMap.Mapping map, SqliteSource src, TargetTable target, Summary.Row row) {
       this.map = map; this.src = src; this.target = target; this.row = row;
       this.stage = "_import_s_" + map.target();
@@ -178,19 +184,64 @@ final class Importer {
   private void stage(SqliteSource src, TableMap.Mapping m, Connection conn) throws SQLException {
     long t0 = System.nanoTime();
     try {
-      stageTable(src, m, conn);
+      if (directInto(m, conn)) {
+        // An empty target table gets its rows once, by COPY, instead of staging + INSERT ... SELECT.
+        // The target's own constraints check every row as it arrives; when one refuses a row, that
+        // COPY is undone (savepoint) and the table goes the staged way, which names every bad row
+        // before anything is written.
+        java.sql.Savepoint sp = conn.setSavepoint();
+        int rowsBefore = summary.rows.size(), stagedBefore = staged.size();
+        long problemsBefore = problemCount;
+        try {
+          stageTable(src, m, conn, true);
+          conn.releaseSavepoint(sp);
+        } catch (SQLException e) {
+          if (e instanceof org.sqlite.SQLiteException) throw e;
+          if (problemCount > problemsBefore) return; // the source's own problems: failOnProblems lists them
+          conn.rollback(sp);
+          progress.line(m.target() + ": the target refused a row of the direct COPY (" + firstLine(e) + "); staging the table to name every such row");
+          while (summary.rows.size() > rowsBefore) summary.rows.remove(summary.rows.size() - 1);
+          while (staged.size() > stagedBefore) staged.remove(staged.size() - 1);
+          directHnsw = List.of();
+          stageTable(src, m, conn, false);
+        }
+      } else {
+        stageTable(src, m, conn, false);
+      }
       if (!staged.isEmpty() && staged.get(staged.size() - 1).map == m) staged.get(staged.size() - 1).stageMs = ms(t0);
     } catch (org.sqlite.SQLiteException e) { // a SQLite error while reading: corrupt, locked, ...
       throw SqliteSource.translate(src.file, src.kind, e, s.lockTimeout);
     }
   }
 
-  private void stageTable(SqliteSource src, TableMap.Mapping m, Connection conn) throws SQLException {
+  /**
+   * Whether table `m` can be COPYed straight into the target: not a dry run, the target table
+   * empty (checked under the lock the write takes anyway, so no writer can add a row meanwhile),
+   * and every parent (FK) of it in this import went the same way (a staged parent may skip rows,
+   * whose children must be skipped too).
+   */
+  private boolean directInto(TableMap.Mapping m, Connection conn) throws SQLException {
+    if (s.dryRun || !s.direct || problemCount > 0) return false;
+    TargetTable target = targets.get(m.target());
+    for (TargetTable.ForeignKey fk : target.foreignKeys)
+      for (Staged p : staged) if (p.map.target().equals(fk.parentTable()) && !p.direct) return false;
+    String table = "public." + TargetTable.quote(m.target());
+    try (Statement st = conn.createStatement()) {
+      st.execute("LOCK TABLE " + table + " IN SHARE ROW EXCLUSIVE MODE");
+      try (ResultSet rs = st.executeQuery("SELECT NOT EXISTS (SELECT 1 FROM " + table + ")")) {
+        rs.next();
+        return rs.getBoolean(1);
+      }
+    }
+  }
+
+  private void stageTable(SqliteSource src, TableMap.Mapping m, Connection conn, boolean direct) throws SQLException {
     Summary.Row row = summary.add(m.source(), m.target());
     List<String> srcCols = src.tables.get(m.source());
     if (srcCols == null) { row.notes.add("not in " + src.file.getFileName() + " (a file written by an older version)"); return; }
     TargetTable target = targets.get(m.target());
     Staged t = new Staged(m, src, target, row);
+    t.direct = direct;
     for (String c : srcCols) {
       if (target.generated.containsKey(c)) { // PostgreSQL computes it (GENERATED ALWAYS): never written, nor compared
         row.notes.add("column " + c + " not imported: the target computes it (GENERATED ALWAYS AS " + target.generated.get(c) + ")");
@@ -225,12 +276,13 @@ final class Importer {
     // After the first problem nothing more is sent to PostgreSQL (a cancelled COPY aborts the
     // transaction); the rest of the source is still read and converted to report every problem.
     boolean write = problemCount == 0;
-    if (write) try (Statement st = conn.createStatement()) {
+    row.sourceRows = src.count(m.source());
+    if (direct && memories) directHnsw = dropVectorIndexes(conn, row.sourceRows, 0); // built once after the COPY, not row by row
+    if (write && !direct) try (Statement st = conn.createStatement()) {
       st.execute("CREATE TEMP TABLE " + t.stage + " ON COMMIT DROP AS SELECT " + String.join(", ", quoted) + " FROM public."
           + TargetTable.quote(m.target()) + " WITH NO DATA");
     }
-    row.sourceRows = src.count(m.source());
-    progress.start("read " + t.label(), row.sourceRows);
+    progress.start((direct ? "copy " : "read ") + t.label(), row.sourceRows);
     int nSrc = t.columns.size() - (memories ? 1 : 0);
     // Memories come in vec0's slot order (those without a vector first), so each 4 MiB
     // vector chunk is read once; other tables in the file's own order.
@@ -240,7 +292,7 @@ final class Importer {
         : "SELECT " + String.join(", ", srcQuoted(t.columns, "")) + " FROM " + SqliteSource.quote(m.source());
     long withoutVector = 0;
     int idCol = t.columns.indexOf("id");
-    try (CopyWriter copy = write ? new CopyWriter(conn, t.stage, quoted, t.types) : null;
+    try (CopyWriter copy = write ? new CopyWriter(conn, t.rowsTable(), quoted, t.types) : null;
          Statement q = src.connection().createStatement();
          ResultSet rs = q.executeQuery(select)) {
       Object[] values = new Object[t.columns.size()];
@@ -319,6 +371,7 @@ final class Importer {
 
   /** The staged rows against the target's constraints, so nothing fails half-way through the write. */
   private void check(Staged t, Connection conn) throws SQLException {
+    if (t.direct) return; // COPY into the target: its NOT NULLs, CHECKs, FKs and indexes took every row
     String where = t.src.file + ": table " + t.map.source();
     for (String c : t.target.notNull) {
       if (!t.columns.contains(c)) continue;
@@ -340,7 +393,7 @@ final class Importer {
     for (TargetTable.ForeignKey fk : t.target.foreignKeys) {
       if (!t.columns.contains(fk.column())) continue;
       Staged parent = staged.stream().filter(p -> p.map.target().equals(fk.parentTable())).findFirst().orElse(null);
-      String inParent = parent == null ? "" : " AND NOT EXISTS (SELECT 1 FROM " + parent.stage + " p WHERE p.id = s." + TargetTable.quote(fk.column()) + ")";
+      String inParent = parent == null || parent.direct ? "" : " AND NOT EXISTS (SELECT 1 FROM " + parent.stage + " p WHERE p.id = s." + TargetTable.quote(fk.column()) + ")";
       report(conn, "SELECT s.id FROM " + t.stage + " s WHERE s." + TargetTable.quote(fk.column()) + " IS NOT NULL" + inParent
               + " AND NOT EXISTS (SELECT 1 FROM public." + TargetTable.quote(fk.parentTable()) + " p WHERE p.id = s." + TargetTable.quote(fk.column()) + ") ORDER BY s.id",
           where + ", id %d, column " + fk.column() + ": points to a " + fk.parentTable() + " row that is neither in the source nor in the target (FK " + fk.name() + ")");
@@ -356,6 +409,7 @@ final class Importer {
   // ------------------------------------------------------------------------------- classify
 
   private void classify(Staged t, Connection conn) throws SQLException {
+    if (t.direct) return; // every row is new (the table was empty) and already inserted
     String same = "(" + cols(t, "s.") + ") IS NOT DISTINCT FROM (" + cols(t, "t.") + ")";
     try (Statement st = conn.createStatement()) {
       st.execute("CREATE TEMP TABLE " + t.classes + " ON COMMIT DROP AS SELECT s.id, CASE WHEN t.id IS NULL THEN '" + NEW + "' WHEN " + same
@@ -371,6 +425,7 @@ final class Importer {
   }
 
   private long countState(Connection conn, Staged t, String state) throws SQLException {
+    if (t.direct) return state.equals(INSERTED) ? t.n : 0;
     try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM " + t.classes + " WHERE state = '" + state + "'")) {
       rs.next();
       return rs.getLong(1);
@@ -390,8 +445,13 @@ final class Importer {
     for (Staged t : staged) moveSequence(t, conn);
     List<String[]> rebuild = new ArrayList<>();
     for (Staged t : staged) {
+      if (t.direct) { // written by its COPY
+        t.row.imported = t.n;
+        if (t.map.target().equals(TableMap.MEMORIES) && !directHnsw.isEmpty()) rebuildVectorIndexes(directHnsw, conn);
+        continue;
+      }
       skipChildrenOfSkipped(t, conn);
-      if (t.map.target().equals(TableMap.MEMORIES)) rebuild = dropVectorIndexes(t, conn);
+      if (t.map.target().equals(TableMap.MEMORIES)) rebuild = dropVectorIndexes(conn, countState(conn, t, NEW), -1);
       long tw = System.nanoTime();
       progress.start("write " + t.label(), countState(conn, t, NEW));
       try (Statement st = conn.createStatement()) {
@@ -420,7 +480,7 @@ final class Importer {
     try (Statement st = conn.createStatement()) {
       long next;
       try (ResultSet rs = st.executeQuery("SELECT greatest(" + sourceMax + ", (SELECT coalesce(max(id), 0) FROM " + table + "), (SELECT coalesce(max(id), 0) FROM "
-          + t.stage + ")) + 1, (SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END FROM " + t.target.identitySequence + ")")) {
+          + t.rowsTable() + ")) + 1, (SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END FROM " + t.target.identitySequence + ")")) {
         rs.next();
         next = rs.getLong(1);
         if (next <= rs.getLong(2)) return;
@@ -433,7 +493,7 @@ final class Importer {
   private void skipChildrenOfSkipped(Staged t, Connection conn) throws SQLException {
     for (TargetTable.ForeignKey fk : t.target.foreignKeys) {
       Staged parent = staged.stream().filter(p -> p.map.target().equals(fk.parentTable())).findFirst().orElse(null);
-      if (parent == null || !t.columns.contains(fk.column())) continue;
+      if (parent == null || parent.direct || !t.columns.contains(fk.column())) continue;
       try (Statement st = conn.createStatement()) {
         st.executeUpdate("UPDATE " + t.classes + " c SET state = '" + PARENT_SKIPPED + "' FROM " + t.stage + " s WHERE s.id = c.id AND c.state = '" + NEW
             + "' AND s." + TargetTable.quote(fk.column()) + " IN (SELECT id FROM " + parent.classes + " WHERE state NOT IN ('" + PRESENT + "', '" + INSERTED + "'))");
@@ -442,9 +502,8 @@ final class Importer {
   }
 
   /** HNSW (and IVFFlat) indexes of learning_memories as {name, definition, comment}, dropped when the load is large. */
-  private List<String[]> dropVectorIndexes(Staged t, Connection conn) throws SQLException {
-    long incoming = countState(conn, t, NEW), existing;
-    try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM public." + TableMap.MEMORIES)) {
+  private List<String[]> dropVectorIndexes(Connection conn, long incoming, long existing) throws SQLException {
+    if (existing < 0) try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM public." + TableMap.MEMORIES)) {
       rs.next();
       existing = rs.getLong(1);
     }
@@ -478,6 +537,7 @@ final class Importer {
 
   /** The summary row of `t` from its classification; `imported` counts the rows in state `importedState`. */
   private void tally(Connection conn, Staged t, String importedState) throws SQLException {
+    if (t.direct) { t.row.imported = t.n; return; }
     Map<String, Long> states = states(conn, t);
     t.row.imported = states.getOrDefault(importedState, 0L);
     t.row.present = states.getOrDefault(PRESENT, 0L);
@@ -516,8 +576,8 @@ final class Importer {
       long tv = System.nanoTime();
       progress.start("verify " + t.label(), t.n);
       // The source side: every staged row, less those the write skipped.
-      long[] skippedIds;
-      try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(
+      long[] skippedIds = new long[0];
+      if (!t.direct) try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(
           "SELECT id FROM " + t.classes + " WHERE state NOT IN ('" + PRESENT + "', '" + INSERTED + "') ORDER BY id")) {
         List<Long> l = new ArrayList<>();
         while (rs.next()) l.add(rs.getLong(1));
@@ -531,7 +591,9 @@ final class Importer {
       }
       // The target side: inserted rows as the INSERT stored them (their hash from RETURNING),
       // rows that were already present read back from the table.
-      String rows = "SELECT c.id, c.hash AS h FROM " + t.classes + " c WHERE c.state = '" + INSERTED + "' UNION ALL SELECT t.id, "
+      // A direct table held nothing before its COPY: every row in it is one of the source's.
+      String rows = t.direct ? "SELECT t.id, " + Checksum.rowHashSql(t.columns, t.types, "t") + " AS h FROM public." + TargetTable.quote(t.map.target()) + " t"
+          : "SELECT c.id, c.hash AS h FROM " + t.classes + " c WHERE c.state = '" + INSERTED + "' UNION ALL SELECT t.id, "
           + Checksum.rowHashSql(t.columns, t.types, "t") + " FROM public." + TargetTable.quote(t.map.target()) + " t JOIN " + t.classes
           + " c ON c.id = t.id WHERE c.state = '" + PRESENT + "'";
       long pgCount, pgSum;

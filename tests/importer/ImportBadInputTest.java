@@ -184,10 +184,11 @@ class ImportBadInputTest extends ImportFixtures {
     Path f = knowledgeWith("INSERT INTO reviews (repo, pr_number, config_snapshot) VALUES ('acme/api', 2, '[\"not\", \"an object\"]')",
         "INSERT INTO dep_bump_merge_history (repo, pr_number, signals_json, merge_confidence_rationale_json) VALUES ('acme/api', 3, '{\"ci\": true}', '[\"ok\"]')",
         "INSERT INTO review_checkpoints (review_output_key, repo, pr_number, checkpoint_data) VALUES ('rok', 'acme/api', 3, '\"{}\"')");
-    refused(ExitCode.SOURCE_DATA, k(f), "table reviews, id 2: violates reviews's CHECK reviews_config_snapshot_check",
+    Run r = refused(ExitCode.SOURCE_DATA, k(f), "table reviews, id 2: violates reviews's CHECK reviews_config_snapshot_check",
         "table dep_bump_merge_history, id 1: violates dep_bump_merge_history's CHECK dep_bump_merge_history_signals_json_check",
         "table review_checkpoints, id 1: violates review_checkpoints's CHECK review_checkpoints_checkpoint_data_check",
         "3 problems that the target schema refuses; nothing was written");
+    assertTrue(r.err().contains("reviews: the target refused a row of the direct COPY") && r.err().contains("read reviews"), "the direct COPY was refused, then staged to name every row: " + r.err());
   }
 
   @Test void vectorsOfTheWrongDimension() throws Exception {

@@ -129,6 +129,7 @@ class ImportRoundTripTest extends ImportFixtures {
     assertTrue(first.out().contains("verified"), first.out());
     assertTrue(first.out().matches("(?s).*learning_memories\\s+39\\s+39\\s+0\\s+0.*"), first.out());
     assertTrue(first.out().contains("1 memories have no vector"), first.out());
+    assertTrue(first.err().contains("copy learning_memories") && first.err().contains("copy reviews"), "empty tables take the direct COPY: " + first.err());
   }
 
   @Test void everyValueOfEveryTableEqualsItsSource() throws Exception {
