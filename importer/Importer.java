@@ -3,7 +3,10 @@
 //
 //   open the sources (one read snapshot each) -> check the target is migrated far enough ->
 //   in ONE PostgreSQL transaction:
-//     stage    every table: convert each SQLite value, binary COPY into a temp table
+//     stage    every table: convert each SQLite value, binary COPY into a temp table; a table
+//              that is empty in the target (and whose parents went the same way) is COPYed
+//              straight into it instead, its own constraints checking each row (a refused row:
+//              back to a savepoint, and the table is staged to name every bad row)
 //     check    the staged rows against the target's own NOT NULLs, CHECKs, FKs, index limits
 //     classify each row by id: new, already present (same content), colliding (other content)
 //     (--dry-run stops here: summary, rollback)
