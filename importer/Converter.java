@@ -153,16 +153,8 @@ final class Converter {
     throw new IllegalArgumentException(String.valueOf(v));
   }
 
-  /**
-   * The first element of `v` that a cast to halfvec refuses, or -1. pgvector rounds to the
-   * nearest half (ties to even) and refuses what rounds to infinity: |x| >= 65520 (65504 is the
-   * largest half; up to just below 65520 rounds down to it).
-   */
-  static int beyondHalf(Vector v) {
-    for (int k = 0; k < v.dims(); k++) if (Math.abs(element(v, k)) >= 65520f) return k;
-    return -1;
-  }
-
+  /** Element k of `v` (for messages; Vec0Reader finds elements beyond halfvec's range, |x| >= 65520,
+   *  which pgvector's cast rounds to infinity and refuses: 65504 is the largest half). */
   static float element(Vector v, int k) {
     byte[] b = v.bigEndian();
     int p = k * 4;

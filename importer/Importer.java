@@ -309,7 +309,7 @@ final class Importer {
             try {
               if (rs.getObject(nSrc + 2) == null || rs.getObject(nSrc + 3) == null) throw new Converter.Problem("vec0 has no slot for it (chunk_id or chunk_offset is NULL)");
               Converter.Vector v = vec.vector(id, rs.getLong(nSrc + 2), rs.getLong(nSrc + 3));
-              int beyond = halfCopy == null ? -1 : Converter.beyondHalf(v);
+              int beyond = halfCopy == null ? -1 : vec.beyondHalf;
               if (beyond >= 0) problem(src.file + ": table " + m.source() + ", id " + id + ", column " + halfCopy + ": embedding element " + beyond + " is "
                   + Converter.element(v, beyond) + ", beyond the range of halfvec (|x| <= 65504), so the target's generated column " + halfCopy + " ("
                   + target.generated.get(halfCopy) + (halfCopy.equals("embedding_half") ? ", migration 007" : "")

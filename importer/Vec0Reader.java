@@ -36,6 +36,10 @@ final class Vec0Reader implements AutoCloseable {
       "repo text partition key", "severity text", "category text");
 
   final int dims;
+  /** |x| >= 65520f, as float bits without the sign: rounds to an infinite half, which pgvector refuses (65504 is the largest half). */
+  static final int HALF_OVERFLOW_BITS = Float.floatToRawIntBits(65520f);
+  /** The first element of the last vector read that halfvec cannot hold, or -1 (checked in the same pass as NaN). */
+  int beyondHalf = -1;
   private final SqliteSource src;
   private final PreparedStatement chunkMeta, chunkVectors;
   private long chunkId = Long.MIN_VALUE;
@@ -108,11 +112,13 @@ final class Vec0Reader implements AutoCloseable {
     if (slotRowid != memoryId) throw new Converter.Problem("vec0 slot " + offset + " of chunk " + chunk + " belongs to rowid " + slotRowid);
     int base = o * dims * 4;
     byte[] be = new byte[dims * 4];
+    beyondHalf = -1;
     for (int k = 0; k < dims; k++) {
       int p = base + k * 4;
       int bits = (vectors[p] & 0xff) | (vectors[p + 1] & 0xff) << 8 | (vectors[p + 2] & 0xff) << 16 | (vectors[p + 3] & 0xff) << 24;
       if ((bits & 0x7f800000) == 0x7f800000)
         throw new Converter.Problem("embedding element " + k + " is " + Float.intBitsToFloat(bits) + " (NaN and infinity cannot be stored in a vector)");
+      if ((bits & 0x7fffffff) >= HALF_OVERFLOW_BITS && beyondHalf < 0) beyondHalf = k;
       be[k * 4] = vectors[p + 3]; be[k * 4 + 1] = vectors[p + 2]; be[k * 4 + 2] = vectors[p + 1]; be[k * 4 + 3] = vectors[p];
     }
     return new Converter.Vector(be, dims);
