@@ -27,10 +27,13 @@ final class LocalCluster {
   final int port;       // TCP port on 127.0.0.1; no Unix socket, so deep paths do not matter
   final Path binDir;    // where initdb, pg_ctl and postgres live
 
-  LocalCluster(Path dataDir, int port) {
+  LocalCluster(Path dataDir, int port) { this(dataDir, port, PostgresInstall.binDir()); }
+
+  /** A cluster run by the binaries in `binDir` (e.g. PostgresInstall.binDir(17)). */
+  LocalCluster(Path dataDir, int port, Path binDir) {
     this.dataDir = dataDir.toAbsolutePath();
     this.port = port;
-    this.binDir = PostgresInstall.binDir();
+    this.binDir = binDir;
   }
 
   static boolean runningAsRoot() {
@@ -61,9 +64,14 @@ final class LocalCluster {
    * start, nothing is left behind and the error carries the server log's last lines.
    */
   static Temporary temporary(String prefix, String superuser, boolean throwaway) throws IOException, InterruptedException {
+    return temporary(prefix, superuser, throwaway, PostgresInstall.binDir());
+  }
+
+  /** The same with the binaries in `binDir` (a chosen major version). */
+  static Temporary temporary(String prefix, String superuser, boolean throwaway, Path binDir) throws IOException, InterruptedException {
     Path dir = Files.createTempDirectory(prefix);
     if (runningAsRoot()) Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x")); // the server user must reach it
-    LocalCluster cluster = new LocalCluster(dir.resolve("data"), freePort());
+    LocalCluster cluster = new LocalCluster(dir.resolve("data"), freePort(), binDir);
     String password = HexFormat.of().formatHex(new SecureRandom().generateSeed(12));
     Temporary t = new Temporary(cluster, cluster.url(superuser, password, "postgres"));
     try {
@@ -173,7 +181,7 @@ final class LocalCluster {
     long stale = stalePid();
     if (stale > 0) Files.deleteIfExists(dataDir.resolve("postmaster.pid")); // the server would refuse to start beside it
     String[] cmd = {binDir.resolve("pg_ctl").toString(), "start", "-D", dataDir.toString(), "-w", "-t", "60",
-        "-l", dataDir.resolve("server.log").toString()};
+        "-l", logFile().toString()};
     List<String> full = new ArrayList<>(launcher);
     full.addAll(asServerUser(cmd));
     runCommand(90, full, cmd);
@@ -195,6 +203,42 @@ final class LocalCluster {
   String url(String user, String password, String database) {
     return DbClient.url(user, password, "127.0.0.1", port, database);
   }
+
+  /** The port in this cluster's postgresql.conf (the last `port = N`), or -1 when there is none. */
+  static int configuredPort(Path dataDir) {
+    try {
+      int found = -1;
+      for (String line : Files.readAllLines(dataDir.resolve("postgresql.conf"))) {
+        var m = java.util.regex.Pattern.compile("^\\s*port\\s*=\\s*(\\d+)").matcher(line);
+        if (m.find()) found = Integer.parseInt(m.group(1));
+      }
+      return found;
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  /** Moves a stopped cluster to `newPort`: the port line that init() wrote is rewritten. */
+  void setPort(int newPort) throws IOException {
+    Path conf = dataDir.resolve("postgresql.conf");
+    String text = Files.readString(conf).replaceAll("(?m)^port = \\d+$", "port = " + newPort);
+    writeAsServerUser(conf, text);
+  }
+
+  /** The port a running server listens on (line 4 of postmaster.pid), or -1. */
+  int runningPort() { return runningPort(dataDir); }
+
+  static int runningPort(Path dataDir) {
+    try {
+      List<String> lines = Files.readAllLines(dataDir.resolve("postmaster.pid"));
+      return lines.size() > 3 ? Integer.parseInt(lines.get(3).trim()) : -1;
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  /** Where the server writes its log (pg_ctl start -l). */
+  Path logFile() { return dataDir.resolve("server.log"); }
 
   /** The tail of the server log, for error messages when start fails. */
   String logTail() {

@@ -1,12 +1,16 @@
 // Shared source: the one place that knows where the installed PostgreSQL server binaries
 // are, whether pgvector is installed beside them, and how to install both
 // (scripts/install-postgres.sh). Used by LocalCluster (tests, bench) and devdb.
+// A given major version (the tests' KODIAI_TEST_PG) is Debian's /usr/lib/postgresql/N/bin,
+// or the build scripts/install-postgres-cached.sh keeps outside the repository (same places).
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -38,6 +42,27 @@ final class PostgresInstall {
       }
     }
     throw new LocalPgException(ExitCode.MISSING_TOOL, "PostgreSQL server binaries (initdb, pg_ctl) not found: " + INSTALL_HINT);
+  }
+
+  /**
+   * The server binaries of major version `major`: Debian's /usr/lib/postgresql/N/bin, else the
+   * cached build of scripts/install-postgres-cached.sh ($KODIAI_PG_CACHE, /var/cache/kodiai-db
+   * or ~/.cache/kodiai-db, folder pgN); MISSING_TOOL naming the install command when neither is there.
+   */
+  static Path binDir(int major) {
+    List<Path> candidates = new ArrayList<>(List.of(Path.of("/usr/lib/postgresql", "" + major, "bin")));
+    String cache = System.getenv("KODIAI_PG_CACHE");
+    if (cache != null && !cache.isBlank()) candidates.add(Path.of(cache, "pg" + major, "bin"));
+    candidates.add(Path.of("/var/cache/kodiai-db", "pg" + major, "bin"));
+    String xdg = System.getenv("XDG_CACHE_HOME");
+    candidates.add((xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache"))
+        .resolve("kodiai-db").resolve("pg" + major).resolve("bin"));
+    for (Path bin : candidates) {
+      boolean cached = !bin.startsWith("/usr/lib/postgresql");
+      if (Files.isExecutable(bin.resolve("initdb")) && (!cached || Files.exists(bin.resolveSibling(".complete")))) return bin;
+    }
+    throw new LocalPgException(ExitCode.MISSING_TOOL, "PostgreSQL " + major + " is not installed: run `sudo scripts/install-postgres.sh "
+        + major + "` (Debian 12/13; it builds 17 into a cache on Debian 12), or pick another version");
   }
 
   /** True when the server binaries are there and pgvector is installed for them. */

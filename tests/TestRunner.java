@@ -13,6 +13,7 @@
 //JAVA_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1
 
 // Usage: ./jbang test@kodiai [NAME ...]   (NAME: run only test classes whose name contains it)
+//        KODIAI_TEST_PG=15,17 ./jbang test@kodiai   (the whole run once per PostgreSQL major version)
 // Exit 0 when every test passed, 1 when any failed or none ran, 2 when the test database could not start.
 
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
@@ -63,6 +64,16 @@ public class TestRunner {
       out.println("0 passed, 0 failed");
       System.exit(2);
     }
+    List<Integer> versions;
+    try {
+      versions = TestDatabase.requestedVersions(System.getenv(TestDatabase.ENV_VERSION));
+    } catch (IllegalArgumentException e) {
+      out.println("error: " + e.getMessage());
+      out.println("0 passed, 0 failed");
+      System.exit(2);
+      return;
+    }
+    if (versions.size() > 1) System.exit(runEachVersion(versions, args, out));
     List<ClassSelector> selectors = new ArrayList<>();
     for (String cls : testClasses()) {
       if (args.length == 0 || List.of(args).stream().anyMatch(cls::contains)) selectors.add(selectClass(cls));
@@ -74,7 +85,8 @@ public class TestRunner {
     }
     try {
       String url = TestDatabase.adminUrl();
-      out.println("test database: " + TestDatabase.source() + " " + DbClient.parse(url).redacted());
+      out.println("test database: " + TestDatabase.source() + ", PostgreSQL " + TestDatabase.serverMajor() + ", "
+          + DbClient.parse(url).redacted());
     } catch (RuntimeException e) {
       out.println("error: " + e.getMessage());
       out.println("0 passed, 0 failed");
@@ -124,6 +136,49 @@ public class TestRunner {
     if (passed.get() + failed.get() == 0) failed.incrementAndGet(); // running nothing is a failure
     out.println(passed.get() + " passed, " + failed.get() + " failed" + (skipped.get() > 0 ? ", " + skipped.get() + " skipped" : ""));
     System.exit(failed.get() == 0 ? 0 : 1);
+  }
+
+  /**
+   * Runs the whole suite once per version, one after the other, each in a JVM of its own
+   * (same class path and options) with KODIAI_TEST_PG set to that version: its output passes
+   * through, then one line per version and the total. Exit 0 only when every run passed.
+   */
+  static int runEachVersion(List<Integer> versions, String[] args, PrintStream out) throws Exception {
+    List<String> base = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java")));
+    base.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
+    base.addAll(List.of("-cp", System.getProperty("java.class.path"), TestRunner.class.getName()));
+    base.addAll(List.of(args));
+    java.util.regex.Pattern summary = java.util.regex.Pattern.compile("(\\d+) passed, (\\d+) failed(?:, (\\d+) skipped)?");
+    long passed = 0, failed = 0, skipped = 0;
+    int exit = 0;
+    List<String> lines = new ArrayList<>();
+    for (int v : versions) {
+      out.println("=== PostgreSQL " + v + " (" + TestDatabase.ENV_VERSION + "=" + v + ")");
+      ProcessBuilder pb = new ProcessBuilder(base).redirectError(ProcessBuilder.Redirect.INHERIT);
+      pb.environment().put(TestDatabase.ENV_VERSION, String.valueOf(v));
+      Process p = pb.start();
+      p.getOutputStream().close();
+      String last = "";
+      try (var r = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
+        for (String line; (line = r.readLine()) != null; ) {
+          out.println(line);
+          if (!line.isBlank()) last = line;
+        }
+      }
+      int code = p.waitFor();
+      var m = summary.matcher(last);
+      boolean ok = m.matches();
+      long f = ok ? Long.parseLong(m.group(2)) : 0;
+      if (ok) { passed += Long.parseLong(m.group(1)); skipped += m.group(3) == null ? 0 : Long.parseLong(m.group(3)); }
+      if (code != 0 && f == 0) f = 1; // a run that could not start counts as a failure
+      failed += f;
+      lines.add("PostgreSQL " + v + ": " + (ok ? last : "no summary (exit " + code + ")"));
+      if (code != 0) exit = exit == 1 || code == 1 ? 1 : code;
+    }
+    out.println();
+    lines.forEach(out::println);
+    out.println(passed + " passed, " + failed + " failed" + (skipped > 0 ? ", " + skipped + " skipped" : ""));
+    return exit;
   }
 
   private static String name(TestIdentifier id) {

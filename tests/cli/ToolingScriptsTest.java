@@ -158,6 +158,7 @@ class ToolingScriptsTest {
     // The suite runs on a machine where .ci/run (or the developer) installed both already.
     Run r = run(Map.of("PATH", System.getenv("PATH")), "bash", "scripts/install-postgres.sh");
     assertEquals(0, r.code(), r.err());
-    assertTrue(r.err().matches("(?s)install-postgres: PostgreSQL \\d+(\\.\\d+)? with pgvector 0\\.(8|9|\\d\\d)\\.\\d+ is installed\\n"), r.err());
+    assertTrue(r.err().matches("(?s)install-postgres: PostgreSQL \\d+(\\.\\d+)? with pgvector 0\\.(8|9|\\d\\d)\\.\\d+ is installed;"
+        + " PgBouncer \\d+\\.\\d+(\\.\\d+)? is installed\\n"), r.err());
   }
 }

@@ -4,6 +4,10 @@
 //   3. else a throwaway cluster from the installed PostgreSQL binaries: initdb into a
 //      temporary folder, a free port on 127.0.0.1, stopped and deleted at the end of
 //      the run (a shutdown hook covers failures; stale ones from killed runs are swept).
+// KODIAI_TEST_PG=N picks the major version: the cluster runs version N's binaries
+// (localpg/PostgresInstall.binDir(N)), Testcontainers the image pgvector/pgvector:pgN, and a
+// server given by URL must be version N. Several versions (15,17) are TestRunner's business:
+// it runs the suite once per version, each in its own JVM.
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -13,10 +17,13 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 
 final class TestDatabase {
   static final String ENV_URL = "KODIAI_TEST_DATABASE_URL";
-  static final String IMAGE = "pgvector/pgvector:pg17";
+  static final String ENV_VERSION = "KODIAI_TEST_PG";
+  static final int DEFAULT_IMAGE_MAJOR = 17; // what production (Azure, compose.yaml) runs
   static final String TEMP_PREFIX = "kodiai-test-pg-";
 
   enum Source { ENV, TESTCONTAINERS, LOCAL_CLUSTER }
@@ -25,6 +32,35 @@ final class TestDatabase {
   private static Source source;
   private static LocalCluster.Temporary cluster;
   private static AutoCloseable container;
+  private static int serverMajor;
+
+  /**
+   * The major versions KODIAI_TEST_PG asks for ("15,17"), in order; empty when unset (then:
+   * whatever is installed). A malformed value is an IllegalArgumentException saying the form.
+   */
+  static List<Integer> requestedVersions(String env) {
+    if (env == null || env.isBlank()) return List.of();
+    List<Integer> out = new ArrayList<>();
+    for (String v : env.split(",")) {
+      if (!v.strip().matches("1[5-9]|[2-9][0-9]"))
+        throw new IllegalArgumentException(ENV_VERSION + " must be PostgreSQL major versions >= 15 separated by commas (e.g. 15,17), got '" + env + "'");
+      if (!out.contains(Integer.parseInt(v.strip()))) out.add(Integer.parseInt(v.strip()));
+    }
+    return out;
+  }
+
+  /** The one version this JVM tests, or null for "whatever is installed". */
+  static Integer requestedMajor() {
+    var vs = requestedVersions(System.getenv(ENV_VERSION));
+    if (vs.size() > 1) throw new IllegalArgumentException(ENV_VERSION + "=" + System.getenv(ENV_VERSION) + ": one version per JVM (TestRunner runs each)");
+    return vs.isEmpty() ? null : vs.get(0);
+  }
+
+  /** The test server's major version (15, 17, ...). */
+  static synchronized int serverMajor() {
+    adminUrl();
+    return serverMajor;
+  }
 
   static synchronized String adminUrl() {
     if (adminUrl == null) start();
@@ -46,21 +82,23 @@ final class TestDatabase {
     String env = System.getenv(ENV_URL);
     source = choose(env, env == null && Docker.answers());
     try {
+      Integer major = requestedMajor();
       switch (source) {
         case ENV -> adminUrl = env.trim();
-        case TESTCONTAINERS -> adminUrl = Containers.start();
-        case LOCAL_CLUSTER -> adminUrl = startLocalCluster();
+        case TESTCONTAINERS -> adminUrl = Containers.start(major == null ? DEFAULT_IMAGE_MAJOR : major);
+        case LOCAL_CLUSTER -> adminUrl = startLocalCluster(major);
       }
-      checkPgvector(adminUrl);
+      serverMajor = checkServer(adminUrl, major);
     } catch (Exception e) {
       throw new IllegalStateException("test database (" + source + "): " + DbClient.redact(e.getMessage()), e);
     }
   }
 
-  private static String startLocalCluster() throws IOException, InterruptedException {
+  private static String startLocalCluster(Integer major) throws IOException, InterruptedException {
+    Path bin = major == null ? PostgresInstall.binDir() : PostgresInstall.binDir(major);
     sweepStaleClusters();
     Runtime.getRuntime().addShutdownHook(new Thread(TestDatabase::shutdown));
-    cluster = LocalCluster.temporary(TEMP_PREFIX, "kodiai_admin", true);
+    cluster = LocalCluster.temporary(TEMP_PREFIX, "kodiai_admin", true, bin);
     return cluster.adminUrl();
   }
 
@@ -90,8 +128,15 @@ final class TestDatabase {
     }
   }
 
+  private static final List<Runnable> beforeShutdown = new ArrayList<>();
+
+  /** Runs `r` when the run ends, before the server stops (e.g. TestPooler stops its PgBouncers). */
+  static synchronized void beforeShutdown(Runnable r) { beforeShutdown.add(r); }
+
   static synchronized void shutdown() {
     try {
+      for (Runnable r : beforeShutdown) r.run();
+      beforeShutdown.clear();
       if (cluster != null) { cluster.discard(); cluster = null; }
       if (container != null) { container.close(); container = null; }
     } catch (Exception e) {
@@ -99,21 +144,28 @@ final class TestDatabase {
     }
   }
 
-  private static void checkPgvector(String url) throws SQLException {
+  /** Checks pgvector (>= 0.8) and, when one was asked for, the major version; returns the server's major version. */
+  private static int checkServer(String url, Integer major) throws SQLException {
     try (Connection c = DbClient.open(url); Statement st = c.createStatement();
-         ResultSet rs = st.executeQuery("SELECT default_version FROM pg_available_extensions WHERE name = 'vector'")) {
-      if (!rs.next())
+         ResultSet rs = st.executeQuery("SELECT current_setting('server_version_num')::int / 10000,"
+             + " (SELECT default_version FROM pg_available_extensions WHERE name = 'vector')")) {
+      rs.next();
+      int have = rs.getInt(1);
+      if (major != null && have != major)
+        throw new SQLException(ENV_VERSION + "=" + major + " but the test server runs PostgreSQL " + have);
+      String v = rs.getString(2);
+      if (v == null)
         throw new SQLException("pgvector is not installed on the test server: " + PostgresInstall.INSTALL_HINT);
-      String v = rs.getString(1);
       if (!SchemaCheck.atLeast(v, SchemaCheck.MIN_VECTOR_VERSION))
         throw new SQLException("pgvector " + v + " is too old (need >= 0.8): " + PostgresInstall.INSTALL_HINT);
+      return have;
     }
   }
 
   /** Testcontainers lives in its own class so that it is loaded only where Docker answers. */
   static final class Containers {
-    static String start() {
-      var image = org.testcontainers.utility.DockerImageName.parse(IMAGE).asCompatibleSubstituteFor("postgres");
+    static String start(int major) {
+      var image = org.testcontainers.utility.DockerImageName.parse("pgvector/pgvector:pg" + major).asCompatibleSubstituteFor("postgres");
       var pg = new org.testcontainers.containers.PostgreSQLContainer<>(image);
       pg.start();
       container = pg;
