@@ -35,7 +35,8 @@ import picocli.CommandLine.Parameters;
     description = "Checks that a database holds kodiai's schema (all the migrations): each table, column (type, "
         + "nullability, default), constraint, index (the HNSW index's method, operator class, m, ef_construction), "
         + "the vector extension and its version, the tsvector columns, GIN indexes and triggers (proved to fire "
-        + "with a probe row that is rolled back and consumes no sequence value: the check changes nothing). Prints one "
+        + "with a probe row that is rolled back and consumes no sequence value: the check changes nothing), the database's "
+        + "session defaults (006). Prints one "
         + "OK/MISSING/WRONG line per expectation and a summary; a probe the user lacks the privileges for is a SKIP line.",
     footerHeading = "%nExit codes:%n",
     footer = {"  0  every expectation holds", "  1  at least one is MISSING or WRONG",
@@ -129,6 +130,7 @@ public class SchemaCheck implements Callable<Integer> {
       else out.add("OK   function " + f.signature() + " " + want);
     }
     checkExtension(cat, out);
+    checkDatabaseSettings(c, out);
     probeFullText(c, cat, out);
     return new Report(out);
   }
@@ -208,6 +210,23 @@ public class SchemaCheck implements Callable<Integer> {
     if (v == null) { out.add("MISSING extension vector (>= " + min + ")"); return; }
     out.add(atLeast(v, MIN_VECTOR_VERSION) ? "OK   extension vector " + v + " (>= " + min + ")"
         : "WRONG extension vector: expected version >= " + min + ", found " + v);
+  }
+
+  /** The database's own session defaults (migration 006), as stored: not what this session happens to have. */
+  private static void checkDatabaseSettings(Connection c, List<String> out) throws SQLException {
+    Map<String, String> found = new HashMap<>();
+    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT unnest(setconfig) FROM pg_db_role_setting"
+        + " WHERE setrole = 0 AND setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())")) {
+      while (rs.next()) {
+        String[] kv = rs.getString(1).split("=", 2);
+        found.put(kv[0], kv.length > 1 ? kv[1] : "");
+      }
+    }
+    ExpectedSchema.DATABASE_SETTINGS.forEach((name, want) -> {
+      String what = "database setting " + name;
+      String have = found.get(name);
+      out.add(have == null ? "MISSING " + what + " = " + want : line(what, want, have));
+    });
   }
 
   static boolean atLeast(String version, int[] min) {

@@ -32,7 +32,7 @@ abstract class SchemaFixtures {
     return null;
   }
 
-  /** Applies every migration to `db` (a test class's FreshDatabase) and checks that all LATEST were applied. */
+  /** Applies every migration to `db` (a test class's FreshDatabase) and checks that all were applied. */
   static void migrateToLatest(FreshDatabase db) {
     assertEquals(LATEST, Migrations.run(db.url(), dir, null), "every migration applied to the class's database");
   }

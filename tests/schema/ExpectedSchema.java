@@ -332,6 +332,20 @@ final class ExpectedSchema {
   record Table(String name, List<Column> columns, List<Named> objects) {}
   record Function(String signature, String returns, String language) {}
 
+  /**
+   * Defaults of the database itself (migration 006, ALTER DATABASE ... SET), as
+   * pg_db_role_setting holds them: the session settings every client and pooler relies on.
+   */
+  static final java.util.Map<String, String> DATABASE_SETTINGS = new java.util.LinkedHashMap<>();
+  static {
+    DATABASE_SETTINGS.put("statement_timeout", "5min");
+    DATABASE_SETTINGS.put("lock_timeout", "10s");
+    DATABASE_SETTINGS.put("idle_in_transaction_session_timeout", "2min");
+    DATABASE_SETTINGS.put("plan_cache_mode", "force_custom_plan");
+    DATABASE_SETTINGS.put("hnsw.ef_search", "100");
+    DATABASE_SETTINGS.put("hnsw.iterative_scan", "relaxed_order");
+  }
+
   static final List<Table> TABLES = new ArrayList<>();
   static final List<Function> FUNCTIONS = new ArrayList<>();
   static {
