@@ -4,9 +4,15 @@
 // The pool (HikariCP) is pool/DbPool.java, so scripts that need none skip it.
 //
 // Accepts postgresql:// and postgres:// URLs (libpq style) and jdbc:postgresql://
-// URLs. Session limits are set in the startup packet (pgjdbc's `options`), so
-// they cost no extra round trip and hold on every pooled connection.
-// Passwords never leave this class: every URL it shows is redacted.
+// URLs. Passwords never leave this class: every URL it shows is redacted.
+//
+// Session settings (timeouts, retrieval settings) are the database's own defaults, set by
+// migration 006 (ALTER DATABASE ... SET): every server connection has them, whoever opens it
+// (this client, a pooler such as PgBouncer, the bot's postgres.js), so they hold in every
+// transaction through a transaction pooler too. Nothing goes in the startup packet by
+// default, which a stock PgBouncer accepts. An environment override (DATABASE_STATEMENT_TIMEOUT_MS,
+// ...) travels in the startup packet (`options`): honoured on a direct connection; a stock
+// PgBouncer refuses it (translate() says which variable to unset), see docs/pooler.md.
 
 //DEPS org.postgresql:postgresql:42.7.8
 //DEPS com.pgvector:pgvector:0.1.6
@@ -17,7 +23,9 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
@@ -33,40 +41,67 @@ final class DbClient {
     int poolMax = 10;                        // DATABASE_POOL_MAX
     long idleTimeoutMs = 20_000;             // DATABASE_IDLE_TIMEOUT_MS
     long connectTimeoutMs = 10_000;          // DATABASE_CONNECT_TIMEOUT_MS
-    long statementTimeoutMs = 300_000;       // DATABASE_STATEMENT_TIMEOUT_MS
-    long lockTimeoutMs = 10_000;             // DATABASE_LOCK_TIMEOUT_MS
-    long idleInTransactionTimeoutMs = 120_000; // DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS
     String applicationName = "kodiai-db";    // DATABASE_APPLICATION_NAME
-    // Retrieval settings measured in docs/retrieval.md (empty value: leave the server's default).
-    String hnswEfSearch = "100";             // DATABASE_HNSW_EF_SEARCH
-    String hnswIterativeScan = "relaxed_order"; // DATABASE_HNSW_ITERATIVE_SCAN (needs pgvector >= 0.8)
-    String planCacheMode = "force_custom_plan"; // DATABASE_PLAN_CACHE_MODE: generic plans scan a whole repo
+    // Session settings: null = the database's default (migration 006, in brackets). A value is an
+    // override sent in the startup packet, which a stock PgBouncer refuses (see the top of this file).
+    Long statementTimeoutMs;                 // DATABASE_STATEMENT_TIMEOUT_MS (300000)
+    Long lockTimeoutMs;                      // DATABASE_LOCK_TIMEOUT_MS (10000)
+    Long idleInTransactionTimeoutMs;         // DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS (120000)
+    // Retrieval settings measured in docs/retrieval.md.
+    String hnswEfSearch;                     // DATABASE_HNSW_EF_SEARCH (100)
+    String hnswIterativeScan;                // DATABASE_HNSW_ITERATIVE_SCAN (relaxed_order; needs pgvector >= 0.8)
+    String planCacheMode;                    // DATABASE_PLAN_CACHE_MODE (force_custom_plan: generic plans scan a whole repo)
 
     static Settings fromEnv(Map<String, String> env) {
       Settings s = new Settings();
-      s.poolMax = (int) number(env, "DATABASE_POOL_MAX", s.poolMax, 1);
+      s.poolMax = number(env, "DATABASE_POOL_MAX", (long) s.poolMax, 1).intValue();
       s.idleTimeoutMs = number(env, "DATABASE_IDLE_TIMEOUT_MS", s.idleTimeoutMs, 0);
       s.connectTimeoutMs = number(env, "DATABASE_CONNECT_TIMEOUT_MS", s.connectTimeoutMs, 1);
-      s.statementTimeoutMs = number(env, "DATABASE_STATEMENT_TIMEOUT_MS", s.statementTimeoutMs, 0);
-      s.lockTimeoutMs = number(env, "DATABASE_LOCK_TIMEOUT_MS", s.lockTimeoutMs, 0);
-      s.idleInTransactionTimeoutMs = number(env, "DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS", s.idleInTransactionTimeoutMs, 0);
       s.applicationName = env.getOrDefault("DATABASE_APPLICATION_NAME", s.applicationName);
-      s.hnswEfSearch = word(env, "DATABASE_HNSW_EF_SEARCH", s.hnswEfSearch);
-      s.hnswIterativeScan = word(env, "DATABASE_HNSW_ITERATIVE_SCAN", s.hnswIterativeScan);
-      s.planCacheMode = word(env, "DATABASE_PLAN_CACHE_MODE", s.planCacheMode);
+      s.statementTimeoutMs = number(env, "DATABASE_STATEMENT_TIMEOUT_MS", null, 0);
+      s.lockTimeoutMs = number(env, "DATABASE_LOCK_TIMEOUT_MS", null, 0);
+      s.idleInTransactionTimeoutMs = number(env, "DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS", null, 0);
+      s.hnswEfSearch = word(env, "DATABASE_HNSW_EF_SEARCH");
+      s.hnswIterativeScan = word(env, "DATABASE_HNSW_ITERATIVE_SCAN");
+      s.planCacheMode = word(env, "DATABASE_PLAN_CACHE_MODE");
       return s;
     }
 
-    /** A setting's value goes into the startup options: letters, digits and '_' only. */
-    private static String word(Map<String, String> env, String name, String dflt) {
+    /** The session overrides, setting name to value, in the order they are sent; empty by default. */
+    Map<String, String> sessionOverrides() {
+      Map<String, String> m = new LinkedHashMap<>();
+      if (statementTimeoutMs != null) m.put("statement_timeout", "" + statementTimeoutMs);
+      if (lockTimeoutMs != null) m.put("lock_timeout", "" + lockTimeoutMs);
+      if (idleInTransactionTimeoutMs != null) m.put("idle_in_transaction_session_timeout", "" + idleInTransactionTimeoutMs);
+      if (planCacheMode != null) m.put("plan_cache_mode", planCacheMode);
+      // Placeholders until pgvector loads in the session, which then takes them up.
+      if (hnswEfSearch != null) m.put("hnsw.ef_search", hnswEfSearch);
+      if (hnswIterativeScan != null) m.put("hnsw.iterative_scan", hnswIterativeScan);
+      return m;
+    }
+
+    /** The environment variables behind sessionOverrides(), for messages. */
+    List<String> overrideVariables() {
+      List<String> v = new ArrayList<>();
+      if (statementTimeoutMs != null) v.add("DATABASE_STATEMENT_TIMEOUT_MS");
+      if (lockTimeoutMs != null) v.add("DATABASE_LOCK_TIMEOUT_MS");
+      if (idleInTransactionTimeoutMs != null) v.add("DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS");
+      if (planCacheMode != null) v.add("DATABASE_PLAN_CACHE_MODE");
+      if (hnswEfSearch != null) v.add("DATABASE_HNSW_EF_SEARCH");
+      if (hnswIterativeScan != null) v.add("DATABASE_HNSW_ITERATIVE_SCAN");
+      return v;
+    }
+
+    /** A setting's value goes into the startup options: letters, digits and '_' only; empty: not set. */
+    private static String word(Map<String, String> env, String name) {
       String v = env.get(name);
-      if (v == null) return dflt;
+      if (v == null || v.isBlank()) return null;
       if (!v.trim().matches("[A-Za-z0-9_]*"))
         throw new DbException(DbException.Kind.CONFIG, name + " must be a plain word or number, got '" + v + "'");
       return v.trim();
     }
 
-    private static long number(Map<String, String> env, String name, long dflt, long min) {
+    private static Long number(Map<String, String> env, String name, Long dflt, long min) {
       String v = env.get(name);
       if (v == null || v.isBlank()) return dflt;
       try {
@@ -323,7 +358,22 @@ final class DbClient {
     try {
       return new VectorDataSource(t, s).getConnection();
     } catch (SQLException e) {
-      throw translate(t, e);
+      throw translate(t, e, s);
+    }
+  }
+
+  /**
+   * True when `c` goes through a connection pooler (PgBouncer and the like), which then may run
+   * each transaction on another server connection. A pooler answers the login itself and hands
+   * the client a made-up process id (BackendKeyData, for cancel requests), while PostgreSQL hands
+   * its own: so the id from the login differs from the pg_backend_pid() the server reports. A
+   * plain TCP forward (Docker port, SSH tunnel) passes the real one through. One round trip.
+   */
+  static boolean throughPooler(Connection c) throws SQLException {
+    int fromLogin = c.unwrap(org.postgresql.PGConnection.class).getBackendPID();
+    try (var st = c.createStatement(); var rs = st.executeQuery("SELECT pg_backend_pid()")) {
+      rs.next();
+      return rs.getInt(1) != fromLogin;
     }
   }
 
@@ -342,24 +392,38 @@ final class DbClient {
     p.putIfAbsent("connectTimeout", String.valueOf(Math.max(1, (s.connectTimeoutMs + 999) / 1000)));
     p.putIfAbsent("loginTimeout", p.getProperty("connectTimeout"));
     p.putIfAbsent("ApplicationName", s.applicationName);
-    // Ours first: for a setting given twice the server keeps the last, so the URL's own `options` win.
-    String mine = "-c statement_timeout=" + s.statementTimeoutMs
-        + " -c lock_timeout=" + s.lockTimeoutMs
-        + " -c idle_in_transaction_session_timeout=" + s.idleInTransactionTimeoutMs
-        + (s.planCacheMode.isEmpty() ? "" : " -c plan_cache_mode=" + s.planCacheMode)
-        // Placeholders until pgvector loads in the session, which then takes them up.
-        + (s.hnswEfSearch.isEmpty() ? "" : " -c hnsw.ef_search=" + s.hnswEfSearch)
-        + (s.hnswIterativeScan.isEmpty() ? "" : " -c hnsw.iterative_scan=" + s.hnswIterativeScan);
+    // Unnamed statements only: a transaction pooler runs each transaction on any server
+    // connection, where pgjdbc's named ones (after 5 executions) do not exist or clash
+    // ("prepared statement S_1 already exists", measured through PgBouncer 1.18). With
+    // plan_cache_mode = force_custom_plan (migration 006) they would save only the parse.
+    p.putIfAbsent("prepareThreshold", "0");
+    // Only explicit overrides, ours first: for a setting given twice the server keeps the last,
+    // so the URL's own `options` win.
+    StringBuilder mine = new StringBuilder();
+    s.sessionOverrides().forEach((k, v) -> mine.append(mine.length() > 0 ? " " : "").append("-c ").append(k).append('=').append(v));
     String theirs = p.getProperty("options");
-    p.setProperty("options", theirs == null || theirs.isBlank() ? mine : mine + " " + theirs);
+    String all = (mine + " " + (theirs == null ? "" : theirs)).trim();
+    if (all.isEmpty()) p.remove("options"); else p.setProperty("options", all);
     return p;
   }
 
   /** A pgjdbc failure as a one-line, password-free message that says what to do. */
-  static DbException translate(Target t, Throwable e) {
+  static DbException translate(Target t, Throwable e) { return translate(t, e, null); }
+
+  /** The same, naming the environment overrides of `s` (may be null) when a pooler refuses them. */
+  static DbException translate(Target t, Throwable e, Settings s) {
     String state = e instanceof SQLException se ? String.valueOf(se.getSQLState()) : "";
     String where = t.host() + ":" + t.port() + "/" + t.database();
     String who = t.user() != null ? t.user() : "(no user)";
+    String raw = e.getMessage() == null ? "" : e.getMessage();
+    if (raw.contains("unsupported startup parameter")) { // PgBouncer's words, e.g. for `options`
+      List<String> vars = s == null ? List.of() : s.overrideVariables();
+      String why = vars.isEmpty() ? "remove `options` from the URL" : "unset " + String.join(", ", vars);
+      return new DbException(DbException.Kind.CONNECT, scrub("cannot connect to " + where + ": it is a connection pooler that refuses"
+          + " session settings in the startup packet (" + firstLine(raw).replaceFirst("^FATAL: *", "") + "): " + why
+          + " (the database's own defaults, set by migration 006, apply through a pooler), or connect to PostgreSQL directly",
+          t.password()), e);
+    }
     String msg = switch (state) {
       case "28P01", "28000" -> "authentication failed for user " + who + " at " + where
           + ": check the user and password in the database URL";

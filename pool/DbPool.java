@@ -13,10 +13,12 @@ import java.sql.SQLException;
 final class DbPool implements AutoCloseable {
   private final HikariDataSource pool;
   final DbClient.Target target;
+  private final DbClient.Settings settings;
 
-  private DbPool(HikariDataSource pool, DbClient.Target target) {
+  private DbPool(HikariDataSource pool, DbClient.Target target, DbClient.Settings settings) {
     this.pool = pool;
     this.target = target;
+    this.settings = settings;
   }
 
   /** A pool on DATABASE_URL. */
@@ -34,7 +36,7 @@ final class DbPool implements AutoCloseable {
     cfg.setConnectionTimeout(Math.max(settings.connectTimeoutMs, 250));
     cfg.setInitializationFailTimeout(-1); // connect lazily; errors surface on first use, translated
     cfg.setPoolName("kodiai-db");
-    return new DbPool(new HikariDataSource(cfg), t);
+    return new DbPool(new HikariDataSource(cfg), t, settings);
   }
 
   /** A connection from the pool, with pgvector's types registered. */
@@ -43,7 +45,7 @@ final class DbPool implements AutoCloseable {
       return pool.getConnection();
     } catch (SQLException e) {
       Throwable cause = e.getCause() instanceof SQLException ? e.getCause() : e;
-      throw DbClient.translate(target, cause);
+      throw DbClient.translate(target, cause, settings);
     }
   }
 

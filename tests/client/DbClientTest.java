@@ -11,11 +11,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 class DbClientTest {
   @RegisterExtension static final FreshDatabase db = new FreshDatabase();
+
+  /** The session settings are the database's own defaults (migration 006). */
+  @BeforeAll static void migrate() { Migrations.run(db.url(), null, null); }
 
   @Test void parsesPostgresqlUrlWithEncodedPasswordAndParameters() {
     DbClient.Target t = DbClient.parse("postgresql://kodiai:p%40ss%3Aw%2Frd%25@db.example.com:6543/kodiai?sslmode=require&application_name=bot");
@@ -95,16 +99,24 @@ class DbClientTest {
     assertEquals(10, s.poolMax);
     assertEquals(20_000, s.idleTimeoutMs);
     assertEquals(10_000, s.connectTimeoutMs);
-    assertEquals(300_000, s.statementTimeoutMs);
-    assertEquals(10_000, s.lockTimeoutMs);
-    assertEquals(120_000, s.idleInTransactionTimeoutMs);
+    assertNull(s.statementTimeoutMs, "session settings: the database's defaults unless overridden");
+    assertNull(s.lockTimeoutMs);
+    assertNull(s.idleInTransactionTimeoutMs);
+    assertEquals(Map.of(), s.sessionOverrides());
+    assertFalse(DbClient.properties(DbClient.parse(db.url()), s).containsKey("options"), "nothing for a pooler to refuse");
+    assertEquals("0", DbClient.properties(DbClient.parse(db.url()), s).getProperty("prepareThreshold"), "no named statements");
+    DbClient.Settings o = DbClient.Settings.fromEnv(Map.of("DATABASE_STATEMENT_TIMEOUT_MS", "1500", "DATABASE_HNSW_EF_SEARCH", "40",
+        "DATABASE_HNSW_ITERATIVE_SCAN", ""));
+    assertEquals(Map.of("statement_timeout", "1500", "hnsw.ef_search", "40"), o.sessionOverrides(), "empty: not set");
+    assertEquals("-c statement_timeout=1500 -c hnsw.ef_search=40", DbClient.properties(DbClient.parse(db.url()), o).getProperty("options"));
     assertEquals(3, DbClient.Settings.fromEnv(Map.of("DATABASE_POOL_MAX", "3")).poolMax);
     var e = assertThrows(DbClient.DbException.class, () -> DbClient.Settings.fromEnv(Map.of("DATABASE_POOL_MAX", "lots")));
     assertTrue(e.getMessage().contains("DATABASE_POOL_MAX"));
   }
 
   @Test void pooledConnectionsCarryTheSessionLimits() throws Exception {
-    try (DbPool client = DbPool.connect(db.url()); Connection c = client.connection(); Statement st = c.createStatement()) {
+    try (DbPool client = DbPool.connect(db.url(), DbClient.Settings.fromEnv(Map.of())); Connection c = client.connection();
+         Statement st = c.createStatement()) {
       assertEquals("5min", show(st, "statement_timeout"));
       assertEquals("10s", show(st, "lock_timeout"));
       assertEquals("2min", show(st, "idle_in_transaction_session_timeout"));
@@ -114,7 +126,8 @@ class DbClientTest {
         "DATABASE_CONNECT_TIMEOUT_MS", "300"));
     try (DbPool client = DbPool.connect(db.url(), s); Connection a = client.connection(); Connection b = client.connection();
          Statement st = a.createStatement()) {
-      assertEquals("1500ms", show(st, "statement_timeout"));
+      assertEquals("1500ms", show(st, "statement_timeout"), "an override wins on a direct connection");
+      assertEquals("10s", show(st, "lock_timeout"), "the others stay the database's");
       assertNotNull(b);
       var e = assertThrows(DbClient.DbException.class, client::connection, "a third connection exceeds DATABASE_POOL_MAX=2");
       assertEquals(DbClient.DbException.Kind.CONNECT, e.kind);
@@ -122,18 +135,18 @@ class DbClientTest {
   }
 
   @Test void sessionsUseTheRecommendedRetrievalSettings() throws Exception {
-    try (Connection c = db.connect(); Statement st = c.createStatement()) { st.execute("CREATE EXTENSION IF NOT EXISTS vector"); }
-    try (DbPool client = DbPool.connect(db.url()); Connection c = client.connection(); Statement st = c.createStatement()) {
+    try (DbPool client = DbPool.connect(db.url(), DbClient.Settings.fromEnv(Map.of())); Connection c = client.connection();
+         Statement st = c.createStatement()) {
       st.execute("SELECT '[1,2]'::vector <=> '[2,1]'::vector"); // loads pgvector in this session
       assertEquals("100", show(st, "hnsw.ef_search"));
       assertEquals("relaxed_order", show(st, "hnsw.iterative_scan"));
       assertEquals("force_custom_plan", show(st, "plan_cache_mode"));
     }
-    DbClient.Settings s = DbClient.Settings.fromEnv(Map.of("DATABASE_HNSW_EF_SEARCH", "40", "DATABASE_HNSW_ITERATIVE_SCAN", ""));
+    DbClient.Settings s = DbClient.Settings.fromEnv(Map.of("DATABASE_HNSW_EF_SEARCH", "40", "DATABASE_HNSW_ITERATIVE_SCAN", "off"));
     try (Connection c = DbClient.open(DbClient.parse(db.url()), s); Statement st = c.createStatement()) {
       st.execute("SELECT '[1,2]'::vector <=> '[2,1]'::vector");
       assertEquals("40", show(st, "hnsw.ef_search"));
-      assertEquals("off", show(st, "hnsw.iterative_scan"), "empty: the server's default");
+      assertEquals("off", show(st, "hnsw.iterative_scan"));
     }
     var e = assertThrows(DbClient.DbException.class,
         () -> DbClient.Settings.fromEnv(Map.of("DATABASE_HNSW_ITERATIVE_SCAN", "off -c work_mem=1TB")));
@@ -142,10 +155,11 @@ class DbClientTest {
 
   @Test void theUrlsOwnOptionsAreKeptAndWinOverTheDefaults() throws Exception {
     String url = db.url() + (db.url().contains("?") ? "&" : "?") + "options=-c%20lock_timeout%3D3s%20-c%20search_path%3Dpublic";
-    try (Connection c = DbClient.open(url); Statement st = c.createStatement()) {
-      assertEquals("3s", show(st, "lock_timeout"), "the URL's setting wins");
+    try (Connection c = DbClient.open(DbClient.parse(url), DbClient.Settings.fromEnv(Map.of("DATABASE_LOCK_TIMEOUT_MS", "4000")));
+         Statement st = c.createStatement()) {
+      assertEquals("3s", show(st, "lock_timeout"), "the URL's setting wins over an override");
       assertEquals("public", show(st, "search_path"));
-      assertEquals("5min", show(st, "statement_timeout"), "the defaults still apply");
+      assertEquals("5min", show(st, "statement_timeout"), "the database's defaults still apply");
     }
   }
 
