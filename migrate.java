@@ -31,17 +31,22 @@ import picocli.CommandLine.Parameters;
         "  2  usage error (bad option, missing DATABASE_URL, malformed URL)", "  3  cannot connect or authenticate",
         "  4  timed out waiting for another runner's lock",
         "  5  validation failed (edited, missing or misnamed files, or a _migrations table it does not understand; nothing ran)",
-        "  8  local files unreadable (permissions)", "  130/143  interrupted by SIGINT/SIGTERM (after saying what committed)",
+        "  8  local files unreadable (permissions)",
+        " 11  needs one session but the URL is a pooler; nothing changed (see MIGRATE_DATABASE_URL)",
+        "  130/143  interrupted by SIGINT/SIGTERM (after saying what committed)",
         "(the same numbers mean the same in every kodiai-db command: see README.md)",
-        "%nEnvironment: DATABASE_URL (postgresql://USER:PASSWORD@HOST:5432/DB?sslmode=require), MIGRATE_WAIT_SECONDS (--wait),",
+        "%nEnvironment: DATABASE_URL (postgresql://USER:PASSWORD@HOST:5432/DB?sslmode=require), MIGRATE_DATABASE_URL",
+        "(wins over DATABASE_URL: PostgreSQL's own address where DATABASE_URL is a pooler), MIGRATE_WAIT_SECONDS (--wait),",
         "DATABASE_CONNECT_TIMEOUT_MS (default 10000), DATABASE_LOCK_TIMEOUT_MS (DDL lock wait, default 10000),",
-        "DATABASE_STATEMENT_TIMEOUT_MS (default 0: none for migrations), DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS (default 120000),",
+        "DATABASE_STATEMENT_TIMEOUT_MS (default 0: none for migrations), DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS (default: the",
+        "database's, 120000 after migration 006),",
         "DATABASE_APPLICATION_NAME (default kodiai-db)."})
 public class migrate implements Callable<Integer> {
 
   /** Options every verb takes. */
   static class Common {
-    @Option(names = "--url", defaultValue = "${env:DATABASE_URL}", description = "Database URL (default: $DATABASE_URL).")
+    @Option(names = "--url", defaultValue = "${env:MIGRATE_DATABASE_URL:-${env:DATABASE_URL}}",
+        description = "Database URL (default: $MIGRATE_DATABASE_URL, else $DATABASE_URL; through a pooler, see docs/pooler.md).")
     String url;
     @Option(names = "--dir", description = "Folder of NNN-name.sql files (default: the migrations shipped with this tool).")
     Path dir;
@@ -198,7 +203,8 @@ public class migrate implements Callable<Integer> {
   /** The URL is parsed once, here: the Target serves the warning and the connection. */
   private static int withMigrator(Common c, Migrations.Verb<Integer> verb) {
     DbClient.Target target = DbClient.parse(c.url);
-    if (target.hasPassword() && !c.url.equals(System.getenv("DATABASE_URL"))) System.err.println(PASSWORD_IN_ARGS_WARNING);
+    if (target.hasPassword() && !c.url.equals(System.getenv("DATABASE_URL")) && !c.url.equals(System.getenv("MIGRATE_DATABASE_URL")))
+      System.err.println(PASSWORD_IN_ARGS_WARNING);
     MigrationSource source = MigrationSource.load(c.dir);
     source.warnings.forEach(w -> System.err.println("migrate: warning: " + w));
     PrintStream out = c.quiet ? new PrintStream(OutputStream.nullOutputStream()) : System.out;

@@ -16,6 +16,6 @@ final class ExitCode {
   static final int LOCAL_ERROR = 8;      // local files or permissions
   static final int SOURCE_DATA = 9;      // import: the SQLite source is unreadable, of the wrong kind, or holds data the target refuses
   static final int TARGET_NOT_READY = 10; // import: the target is not migrated far enough
-  // Reserved for work in progress (see /docs/contributing.md):
-  // 11 POOLER (migrate refuses a transaction pooler). 130/143: interrupted by SIGINT/SIGTERM.
+  static final int POOLER = 11;          // needs a direct connection, but the URL names a connection pooler; nothing changed
+  // 130/143: interrupted by SIGINT/SIGTERM.
 }

@@ -30,14 +30,68 @@ final class AdvisoryLock {
 
   /** The same, giving up (exit code 4 too; the caller knows better) as soon as `stop` says so. */
   void acquire(Duration timeout, java.util.function.BooleanSupplier stop) throws SQLException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    long sleepMs = 25;
-    boolean told = false;
+    Wait wait = new Wait(timeout, stop);
     while (true) {
       try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_try_advisory_lock(" + key + ")")) {
         rs.next();
         if (rs.getBoolean(1)) return;
       }
+      wait.pause();
+    }
+  }
+
+  // Through a transaction pooler a session lock stays on whichever server connection took it
+  // (PgBouncer does not reset a server connection between transactions), so there the lock is
+  // taken per transaction: pg_try_advisory_xact_lock, released by COMMIT or ROLLBACK on the
+  // connection that took it. It shares its key space with the session lock: a runner holding
+  // either one excludes the other kind too.
+
+  /** SQLSTATE raised by guard() when the lock is busy; the detail is the version the step was for. */
+  static final String BUSY = "KD001";
+  /** SQLSTATE raised by guard() when the version was recorded meanwhile. */
+  static final String ALREADY_RECORDED = "KD002";
+
+  /**
+   * A statement to start a transaction with: takes the lock for this transaction without
+   * waiting, and checks under it that `version` is not in `table` yet; raises BUSY or
+   * ALREADY_RECORDED otherwise (with the version as the error's detail), before anything changes.
+   */
+  String guard(String table, int version) {
+    return "DO $kodiai_guard$BEGIN\n"
+        + "  IF NOT pg_catalog.pg_try_advisory_xact_lock(" + key + ") THEN RAISE EXCEPTION 'the migration lock is busy'"
+        + " USING ERRCODE = '" + BUSY + "', DETAIL = '" + version + "'; END IF;\n"
+        + "  IF EXISTS (SELECT 1 FROM " + table + " WHERE version = " + version + ") THEN RAISE EXCEPTION"
+        + " 'version " + version + " was recorded by another runner' USING ERRCODE = '" + ALREADY_RECORDED + "', DETAIL = '" + version + "'; END IF;\n"
+        + "END$kodiai_guard$";
+  }
+
+  /** Takes the lock for the open transaction without waiting; false when another session holds it. */
+  boolean tryForTransaction() throws SQLException {
+    try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_catalog.pg_try_advisory_xact_lock(" + key + ")")) {
+      rs.next();
+      return rs.getBoolean(1);
+    }
+  }
+
+  /**
+   * Waiting for the lock between attempts: says once who holds it, sleeps with backoff (25 ms up
+   * to 250 ms) holding nothing open, and gives up with exit code 4 after the timeout, or at once
+   * when `stop` says so.
+   */
+  final class Wait {
+    private final long deadline;
+    private final Duration timeout;
+    private final java.util.function.BooleanSupplier stop;
+    private long sleepMs = 25;
+    private boolean told;
+
+    Wait(Duration timeout, java.util.function.BooleanSupplier stop) {
+      this.timeout = timeout;
+      this.stop = stop;
+      this.deadline = System.nanoTime() + timeout.toNanos();
+    }
+
+    void pause() throws SQLException {
       if (stop.getAsBoolean()) throw new MigrationException(ExitCode.LOCK_TIMEOUT, "stopped while waiting for the migration lock");
       if (!told) { out.println("waiting for the migration lock, held by " + holder()); told = true; }
       if (System.nanoTime() > deadline)

@@ -1,6 +1,7 @@
 // Shared source: applies consecutive transactional migrations in few round trips, and says
 // exactly which file and line failed. Each migration travels as
-//   BEGIN; <session reset>; SET LOCAL synchronous_commit = off; <its statements>;
+//   BEGIN; <session reset>; [through a pooler: SET LOCAL limits; the guard];
+//   SET LOCAL synchronous_commit = off; <its statements>;
 //   <back to the runner's role>; INSERT its _migrations row; COMMIT
 // in simple-protocol messages, several small migrations per message. The server stops a
 // message at the first error: earlier migrations stay committed, the failing one is rolled
@@ -94,12 +95,14 @@ final class Batch {
     for (int k = 0; k < run.size(); k++) {
       MigrationSource.Migration m = run.get(k);
       List<MigrationSource.Statement> body = runner.source.statements(m.sql());
-      int fixed = reset.size() + 8;
+      List<String> prelude = runner.transactionPrelude(m); // through a pooler: limits and the guard (Migrator)
+      int fixed = reset.size() + prelude.size() + 8;
       if (cur.statements > 0 && cur.full(body.size() + fixed, m.sql().length())) { out.add(cur); cur = new Message(); }
       boolean spans = cur.full(body.size() + fixed, m.sql().length()); // too big for one message: it gets messages of its own
       cur.begun.add(m);
       cur.add(m, "BEGIN");
       for (String r : reset) cur.add(m, r); // the session as the runner left it, whatever earlier migrations changed
+      for (String p : prelude) cur.add(m, p);
       // The last commit waits for its WAL flush whatever the database's default says; the others need not.
       cur.add(m, "SET LOCAL synchronous_commit = " + (endsTheUp && k == run.size() - 1 ? "on" : "off"));
       cur.add(m, "SELECT pg_catalog.set_config('kodiai_migrate.started_at', pg_catalog.clock_timestamp()::text, true)");
@@ -136,6 +139,8 @@ final class Batch {
     for (var m : committed) runner.applied(m, ms.getOrDefault(m.version(), 0));
     Placed failing = completed < msg.placed.size() ? msg.placed.get(completed) : null;
     if (runner.interruptedBy() != null) return runner.interrupted(failing == null ? null : failing.migration());
+    MigrationException stop = Migrator.guardStop(e); // through a pooler: lock busy or migration recorded meanwhile; nothing changed
+    if (stop != null) return stop;
     if (failing == null) // everything in the message ran; the failure came after it
       return new MigrationException(ExitCode.FAILED, "after applying " + run.get(run.size() - 1).fileName() + ": "
           + Migrator.serverMessage(e), e);

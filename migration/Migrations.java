@@ -1,7 +1,8 @@
 // Shared source: the front door of the migration engine, for every caller (migrate.java,
 // devdb.java, bench, the tests). It owns the rules of a migration connection (no statement
-// timeout, simple query protocol, dead-client checks, waiting for a server that is still
-// starting), and runs a Migrator on it; SQL errors come out as a MigrationException.
+// timeout, a DDL lock timeout, simple query protocol, dead-client checks, waiting for a server
+// that is still starting, and what changes through a connection pooler), and runs a Migrator
+// on it; SQL errors come out as a MigrationException.
 // MigrationSource says where migrations come from, Migrator applies them.
 
 import java.io.OutputStream;
@@ -11,6 +12,8 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 final class Migrations {
   private Migrations() {}
@@ -36,10 +39,11 @@ final class Migrations {
   static <T> T with(DbClient.Target target, int waitSeconds, MigrationSource source, PrintStream out, Duration lockTimeout,
       Verb<T> verb) {
     Migrator m = null;
-    try (Connection c = connect(target, waitSeconds)) {
-      m = new Migrator(c, source, out);
+    try (Session s = open(target, waitSeconds)) {
+      m = new Migrator(s.conn(), source, out);
       m.lockTimeout = lockTimeout;
       m.reconnect = () -> connect(target);
+      if (s.pooler() != null) m.throughPooler(s.pooler(), settings());
       current = m;
       T result = verb.run(m);
       if (m.interruptedBy() != null) throw m.interruptedFailure("after the work was done", null);
@@ -58,31 +62,70 @@ final class Migrations {
   /** The Migrator at work in this JVM, if any: what a SIGTERM or SIGINT handler interrupts (see migrate.java). */
   static volatile Migrator current;
 
-  /** One unpooled connection, no statement timeout (migrations may build big indexes), dead-client checks on. */
-  static Connection connect(DbClient.Target target) throws SQLException {
+  /**
+   * The session settings of a migration: no statement timeout (index builds may take long) and a
+   * DDL lock timeout (a migration must not queue behind a long query while everyone queues behind
+   * it), each overridable from the environment (DATABASE_STATEMENT_TIMEOUT_MS, DATABASE_LOCK_TIMEOUT_MS), and
+   * DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS where set (else the database's default).
+   */
+  static Map<String, String> settings() {
+    DbClient.Settings env = DbClient.Settings.fromEnv(System.getenv());
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("statement_timeout", String.valueOf(env.statementTimeoutMs == null ? 0 : env.statementTimeoutMs));
+    m.put("lock_timeout", String.valueOf(env.lockTimeoutMs == null ? 10_000 : env.lockTimeoutMs));
+    if (env.idleInTransactionTimeoutMs != null) m.put("idle_in_transaction_session_timeout", String.valueOf(env.idleInTransactionTimeoutMs));
+    return m;
+  }
+
+  /**
+   * One unpooled connection with the settings above. They are SET once connected, not sent in the
+   * startup packet, which a stock PgBouncer refuses; through a pooler (DbClient.throughPooler) a
+   * session SET would stay on a pooled server connection, so there nothing is SET and the Migrator
+   * puts SET LOCAL in each transaction instead.
+   */
+  static Connection connect(DbClient.Target target) throws SQLException { return open(target).conn(); }
+
+  /** A migration connection, and the pooler it goes through ("host:port"), or null when it is direct. */
+  private record Session(Connection conn, String pooler) implements AutoCloseable {
+    @Override public void close() throws SQLException { conn.close(); }
+  }
+
+  private static Session open(DbClient.Target target) throws SQLException {
     DbClient.Settings s = DbClient.Settings.fromEnv(System.getenv());
-    if (System.getenv("DATABASE_STATEMENT_TIMEOUT_MS") == null) s.statementTimeoutMs = 0;
+    // No session setting travels in the startup packet (a stock PgBouncer refuses it): the two a
+    // migration needs are SET below, the others are the database's defaults (migration 006).
+    s.statementTimeoutMs = s.lockTimeoutMs = s.idleInTransactionTimeoutMs = null;
+    s.hnswEfSearch = s.hnswIterativeScan = s.planCacheMode = null;
     s.applicationName = "kodiai-migrate";
     // Simple query protocol: a run of migrations travels as one message that the server stops
     // at the first error, and error positions count characters of that message (see Migrator).
     Connection c = DbClient.open(target.withParam("preferQueryMode", "simple"), s);
-    if (c.getMetaData().getDatabaseMajorVersion() >= 14) {
+    try {
+      if (DbClient.throughPooler(c)) return new Session(c, target.host() + ":" + target.port());
+      StringBuilder sql = new StringBuilder();
+      settings().forEach((k, v) -> sql.append("SET ").append(k).append(" = ").append(v).append(";\n"));
       // A runner killed mid-migration: the server notices within a second and rolls back, releasing the lock.
-      try (Statement st = c.createStatement()) { st.execute("SET client_connection_check_interval = 1000"); }
+      if (c.getMetaData().getDatabaseMajorVersion() >= 14) sql.append("SET client_connection_check_interval = 1000;\n");
+      try (Statement st = c.createStatement()) { st.execute(sql.toString()); }
+      return new Session(c, null);
+    } catch (SQLException | RuntimeException e) {
+      c.close();
+      throw e;
     }
-    return c;
   }
 
   /**
    * Connects, retrying for up to `waitSeconds` while the server is not there yet (refused,
    * unreachable, starting up, out of connection slots); a wrong password or database fails at once.
    */
-  static Connection connect(DbClient.Target target, int waitSeconds) throws SQLException {
+  static Connection connect(DbClient.Target target, int waitSeconds) throws SQLException { return open(target, waitSeconds).conn(); }
+
+  private static Session open(DbClient.Target target, int waitSeconds) throws SQLException {
     long deadline = System.nanoTime() + waitSeconds * 1_000_000_000L;
     boolean told = false;
     while (true) {
       try {
-        return connect(target);
+        return open(target);
       } catch (DbClient.DbException e) {
         if (e.kind != DbClient.DbException.Kind.CONNECT || !worthWaitingFor(e) || waitSeconds <= 0) throw e;
         if (System.nanoTime() > deadline)

@@ -8,7 +8,10 @@
 //    non-transactional migration stops `up` before anything runs; migrations that only a
 //    newer release knows (a rolling deploy) do not;
 //  - whatever stops it (an error, a lost connection, SIGTERM/SIGINT), it says what
-//    committed, what did not, and what to run next.
+//    committed, what did not, and what to run next;
+//  - through a connection pooler (PgBouncer, Azure's built-in one) no session state is relied
+//    on: `up` guards each transaction instead (migrateThroughPooler), and what needs one
+//    session throughout (non-transactional migrations, down, resolve) is refused up front.
 
 // pgjdbc is pinned in DbClient.java.
 
@@ -50,6 +53,10 @@ final class Migrator {
   /** A second connection to the same database, to learn what committed after this one was lost; null: none. */
   Callable<Connection> reconnect;
   private final AdvisoryLock lock;
+  // Set by throughPooler(): the pooler's host:port (null: a direct connection), and the SET LOCAL
+  // statements that give each transaction the migration's own limits there.
+  private String pooler;
+  private List<String> transactionSettings = List.of();
 
   Migrator(Connection conn, MigrationSource source, PrintStream out) {
     this.conn = conn;
@@ -57,6 +64,18 @@ final class Migrator {
     this.out = out;
     this.table = new MigrationTable(conn);
     this.lock = new AdvisoryLock(conn, LOCK_KEY, out);
+  }
+
+  /**
+   * Tells the Migrator that its connection goes through a connection pooler at `where`
+   * (host:port), so every transaction starts with `settings` (SET LOCAL ...; session settings
+   * would stay on a pooled server connection, or be lost).
+   */
+  void throughPooler(String where, Map<String, String> settings) {
+    pooler = where;
+    List<String> l = new ArrayList<>();
+    settings.forEach((k, v) -> l.add("SET LOCAL " + k + " = " + literal(v)));
+    transactionSettings = List.copyOf(l);
   }
 
   // ------------------------------------------------------------------ verbs
@@ -80,6 +99,7 @@ final class Migrator {
       for (var m : pending) out.println("would apply " + m.fileName() + (m.transactional() ? "" : " (no transaction)"));
       return 0;
     }
+    if (pooler != null) return migrateThroughPooler(to, pending);
     acquireLock();
     try {
       pending = plan(table.read(), to); // another runner may have applied them while we waited
@@ -110,6 +130,7 @@ final class Migrator {
       for (var m : todo) out.println("would roll back " + m.fileName() + " with " + m.downFileName());
       return 0;
     }
+    refuseThroughPooler("`down` holds the migration lock across transactions");
     acquireLock();
     try {
       todo = rollbackPlan(target);
@@ -192,6 +213,7 @@ final class Migrator {
 
   /** Marks a failed or edited migration as dealt with by the operator. */
   void resolve(int version, String how) throws SQLException {
+    refuseThroughPooler("`resolve` holds the migration lock across statements");
     acquireLock();
     try {
       MigrationTable.Row r = table.read().get(version);
@@ -437,7 +459,8 @@ final class Migrator {
   String sessionReset() throws SQLException {
     if (sessionReset != null) return sessionReset;
     StringBuilder own = new StringBuilder();
-    try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT name, setting FROM pg_settings"
+    // Through a pooler the session is not ours (its SETs may be another client's): its own limits come with SET LOCAL.
+    if (pooler == null) try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT name, setting FROM pg_settings"
         + " WHERE source = 'session' AND name NOT LIKE 'transaction\\_%' ORDER BY name")) {
       while (rs.next())
         own.append(own.length() == 0 ? "SELECT " : ", ").append("pg_catalog.set_config(").append(literal(rs.getString(1)))
@@ -449,6 +472,105 @@ final class Migrator {
   }
 
   static String literal(String s) { return "'" + s.replace("'", "''") + "'"; }
+
+  // ------------------------------------------------------- through a pooler
+
+  /**
+   * What each migration's transaction runs right after the session reset (Batch): nothing on a
+   * direct connection; through a pooler the migration's own limits (SET LOCAL) and the guard,
+   * which takes the lock for this transaction only and checks that the migration is still unrecorded.
+   */
+  List<String> transactionPrelude(MigrationSource.Migration m) throws SQLException {
+    if (pooler == null) return List.of();
+    List<String> l = new ArrayList<>(transactionSettings);
+    l.add(lock.guard(table.name(), m.version()));
+    return l;
+  }
+
+  /**
+   * The guard's error (lock busy, or the migration recorded meanwhile: nothing changed) as a
+   * MigrationException whose cause says which, or null for any other error.
+   */
+  static MigrationException guardStop(SQLException e) {
+    return guardState(e) == null ? null : new MigrationException(ExitCode.LOCK_TIMEOUT, serverMessage(e), e);
+  }
+
+  private static String guardState(Throwable t) {
+    String state = t instanceof SQLException e ? e.getSQLState() : null;
+    return AdvisoryLock.BUSY.equals(state) || AdvisoryLock.ALREADY_RECORDED.equals(state) ? state : null;
+  }
+
+  /**
+   * `up` through a connection pooler, which may run each transaction on another server
+   * connection and keeps a session lock on whichever one took it. Nothing here lasts longer
+   * than a transaction: each migration's transaction starts with AdvisoryLock.guard(), which
+   * takes the lock for that transaction only (released by its COMMIT or ROLLBACK) and checks
+   * that the migration is still unrecorded, or stops the message before anything changes. A
+   * busy lock is retried after a pause holding nothing open; a migration another runner
+   * recorded meanwhile means: plan again. Non-transactional migrations need one session from
+   * start to end: refused before any lock.
+   */
+  private int migrateThroughPooler(Integer to, List<MigrationSource.Migration> firstLook) throws SQLException {
+    if (firstLook != null) refuseWithoutTransaction(firstLook); // before any lock, as a rule
+    if (interruptedBy != null) throw interrupted(null);
+    AdvisoryLock.Wait wait = lock.new Wait(lockTimeout, () -> interruptedBy != null);
+    List<MigrationSource.Migration> pending;
+    conn.setAutoCommit(false); // look again, and create or upgrade _migrations, under the lock, in one transaction
+    try {
+      while (true) {
+        try (Statement st = conn.createStatement()) { for (String set : transactionSettings) st.execute(set); }
+        if (lock.tryForTransaction()) break;
+        conn.rollback();
+        pause(wait);
+      }
+      pending = plan(table.read(), to); // the first look may have seen another runner's migration in progress
+      refuseWithoutTransaction(pending);
+      checkExtensions(pending);
+      table.ensure(source);
+      conn.commit();
+    } catch (SQLException | RuntimeException e) {
+      rollbackQuietly();
+      throw e;
+    } finally {
+      conn.setAutoCommit(true);
+    }
+    try {
+      while (!(pending = plan(table.read(), to)).isEmpty()) {
+        try {
+          new Batch(this).apply(pending, true);
+        } catch (MigrationException stopped) {
+          String state = guardState(stopped.getCause());
+          if (state == null) throw stopped;
+          if (state.equals(AdvisoryLock.BUSY)) pause(wait); // else: recorded meanwhile, plan again
+        }
+      }
+      return appliedNow.size();
+    } finally {
+      flush();
+    }
+  }
+
+  private void pause(AdvisoryLock.Wait wait) throws SQLException {
+    try {
+      wait.pause();
+    } catch (MigrationException e) {
+      if (interruptedBy != null) throw interrupted(null);
+      throw e;
+    }
+  }
+
+  private void refuseWithoutTransaction(List<MigrationSource.Migration> pending) {
+    List<String> noTx = pending.stream().filter(m -> !m.transactional()).map(MigrationSource.Migration::fileName).toList();
+    if (!noTx.isEmpty()) refuseThroughPooler(String.join(", ", noTx) + (noTx.size() == 1 ? " runs" : " run") + " without a transaction");
+  }
+
+  /** Stops, before any lock, what needs one database session throughout when connected through a pooler. */
+  private void refuseThroughPooler(String what) {
+    if (pooler == null) return;
+    throw new MigrationException(ExitCode.POOLER, what + ", which needs one database session throughout, but " + pooler
+        + " is a connection pooler (PgBouncer or similar) that may switch sessions between transactions; nothing was changed:"
+        + " run it against PostgreSQL directly, e.g. MIGRATE_DATABASE_URL set to the server's own address (Azure: port 5432, not 6432)");
+  }
 
   // ------------------------------------------------------------ interrupts and lost connections
 
