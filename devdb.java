@@ -46,8 +46,9 @@ public class devdb implements Callable<Integer> {
 
   @Parameters(index = "0", paramLabel = "ACTION", description = "up | down | status | url") String action;
   @Option(names = "--purge", description = "With down: delete the data too.") boolean purge;
-  @Option(names = "--port", defaultValue = "${env:KODIAI_DEVDB_PORT:-" + DEFAULT_PORT + "}", description = "Port of the local cluster (default: ${DEFAULT-VALUE}).")
-  int port;
+  @Option(names = "--port", defaultValue = "${env:KODIAI_DEVDB_PORT}", description = {"Port of the local cluster (env KODIAI_DEVDB_PORT;"
+      + " default: the port the cluster has, else " + DEFAULT_PORT + "). Given for an existing, stopped cluster, it moves the cluster there."})
+  Integer port;
   @Option(names = "--dir", defaultValue = "${env:KODIAI_DEVDB_DIR}", description = "Where the local cluster keeps its data (default: .devdb/ in the repository).")
   Path dir;
   @Option(names = "--no-docker", defaultValue = "${env:KODIAI_DEVDB_NO_DOCKER:-false}", description = "Use the local cluster even if Docker answers.")
@@ -67,34 +68,57 @@ public class devdb implements Callable<Integer> {
   }
 
   String url(boolean docker) {
-    return docker ? DbClient.url(USER, PASSWORD, "localhost", 5432, DATABASE) : DbClient.url(USER, PASSWORD, "127.0.0.1", port, DATABASE);
+    return docker ? DbClient.url(USER, PASSWORD, "localhost", 5432, DATABASE) : DbClient.url(USER, PASSWORD, "127.0.0.1", localPort(), DATABASE);
+  }
+
+  /**
+   * The local cluster's port: where it runs, else --port / KODIAI_DEVDB_PORT, else the port in
+   * its configuration, else the default. A port is not sticky: asking for another moves a stopped cluster.
+   */
+  int localPort() {
+    Path data = dataDir();
+    int running = LocalCluster.runningPort(data);
+    if (running > 0) return running;
+    if (port != null) return port;
+    int configured = LocalCluster.configuredPort(data);
+    return configured > 0 ? configured : Integer.parseInt(DEFAULT_PORT);
   }
 
   // ------------------------------------------------------------ local cluster
 
   int localUp() throws Exception {
     LocalCluster cluster = cluster();
+    int p = cluster.port;
+    if (cluster.running()) {
+      if (port != null && port != cluster.runningPort())
+        log("already running on port " + cluster.runningPort() + "; to move it to " + port + ": devdb down, then devdb up --port " + port);
+      return finishUp(url(false));
+    }
+    // Before creating or starting anything: a port someone else holds is one line, not a server log.
+    if (!PortHolder.free(p))
+      throw new LocalPgException(ExitCode.FAILED, "port " + p + " on 127.0.0.1 is taken by " + PortHolder.describe(p)
+          + ": choose another with --port N (or KODIAI_DEVDB_PORT=N)");
     if (!cluster.initialized()) {
-      log("creating a PostgreSQL cluster in " + cluster.dataDir + " (port " + port + ")");
+      log("creating a PostgreSQL cluster in " + cluster.dataDir + " (port " + p + ")");
       boolean newStateDir = !Files.exists(cluster.dataDir.getParent());
       cluster.init(USER, PASSWORD, false);
       Files.writeString(cluster.dataDir.resolve(MARKER), "created by kodiai devdb for " + cluster.dataDir
           + "\nstate folder created by devdb: " + (newStateDir ? "yes" : "no") + "\n");
+    } else if (LocalCluster.configuredPort(cluster.dataDir) != p) {
+      log("moving the cluster from port " + LocalCluster.configuredPort(cluster.dataDir) + " to " + p);
+      cluster.setPort(p);
     }
-    if (!cluster.running()) {
-      log("starting PostgreSQL on 127.0.0.1:" + port);
-      try {
-        cluster.start();
-      } catch (IOException e) {
-        throw new LocalPgException(ExitCode.FAILED, "PostgreSQL did not start: " + e.getMessage() + " | " + cluster.logTail().replace('\n', ' ')
-            + " (is port " + port + " taken? use --port)");
-      }
+    log("starting PostgreSQL on 127.0.0.1:" + p);
+    try {
+      cluster.start();
+    } catch (IOException e) {
+      throw new LocalPgException(ExitCode.FAILED, "PostgreSQL did not start on 127.0.0.1:" + p + "; see its log: " + cluster.logFile());
     }
     return finishUp(url(false));
   }
 
   int localDown() throws Exception {
-    LocalCluster cluster = new LocalCluster(dataDir(), port);
+    LocalCluster cluster = new LocalCluster(dataDir(), localPort());
     Path marker = cluster.dataDir.resolve(MARKER);
     // Checked before anything is stopped: --dir may name a folder that is not devdb's at all.
     if (purge && Files.exists(cluster.dataDir) && !Files.isRegularFile(marker)) {
@@ -119,7 +143,7 @@ public class devdb implements Callable<Integer> {
   LocalCluster cluster() throws Exception {
     Path root = MigrationSource.checkoutRoot();
     PostgresInstall.ensure(!noInstall, root == null ? null : root.resolve("scripts/install-postgres.sh"), devdb::log);
-    return new LocalCluster(dataDir(), port);
+    return new LocalCluster(dataDir(), localPort());
   }
 
   /** .devdb/pgdata in the repository; as root it must be reachable by the postgres user, else /var/tmp. */
@@ -184,10 +208,10 @@ public class devdb implements Callable<Integer> {
 
   int status(boolean docker) throws Exception {
     String url = url(docker);
-    boolean running = docker || new LocalCluster(dataDir(), port).running();
+    boolean running = docker || new LocalCluster(dataDir(), localPort()).running();
     System.out.println("mode: " + (docker ? "docker compose" : "local cluster in " + dataDir()));
     if (!running) {
-      long stale = docker ? 0 : new LocalCluster(dataDir(), port).stalePid();
+      long stale = docker ? 0 : new LocalCluster(dataDir(), localPort()).stalePid();
       System.out.println("state: stopped (start it with: ./jbang devdb@kodiai up)" + (stale > 0 ? "; its postmaster.pid is stale:"
           + " PID " + stale + " is another program, which devdb leaves alone (up removes the file)" : ""));
       return 0;

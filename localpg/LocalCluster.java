@@ -225,13 +225,14 @@ final class LocalCluster {
     writeAsServerUser(conf, text);
   }
 
-  /** The port a running server listens on (line 4 of postmaster.pid), or -1. */
+  /** The port a running server listens on (line 4 of postmaster.pid, whose process is alive), or -1. */
   int runningPort() { return runningPort(dataDir); }
 
   static int runningPort(Path dataDir) {
     try {
       List<String> lines = Files.readAllLines(dataDir.resolve("postmaster.pid"));
-      return lines.size() > 3 ? Integer.parseInt(lines.get(3).trim()) : -1;
+      boolean alive = !lines.isEmpty() && ProcessHandle.of(Long.parseLong(lines.get(0).trim())).map(ProcessHandle::isAlive).orElse(false);
+      return alive && lines.size() > 3 ? Integer.parseInt(lines.get(3).trim()) : -1; // a stale file: no server
     } catch (IOException | RuntimeException e) {
       return -1;
     }
