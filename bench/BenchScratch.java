@@ -93,7 +93,15 @@ final class BenchScratch implements AutoCloseable {
     long t0 = System.nanoTime();
     int applied = Migrations.run(url, null, null);
     out.printf(Locale.ROOT, "migrated: %d migrations in %.1f s%n", applied, (System.nanoTime() - t0) / 1e9);
-    return DbClient.open(url); // after the migrations: pgvector's types are registered on connect
+    Connection c = DbClient.open(url); // after the migrations: pgvector's types are registered on connect
+    // As docs/retrieval.md's figures were taken: pgjdbc's default, named server-side statements after
+    // 5 runs, as a direct client may use them (DbClient itself uses unnamed ones, for poolers).
+    try {
+      c.unwrap(org.postgresql.PGConnection.class).setPrepareThreshold(5);
+    } catch (java.sql.SQLException e) {
+      throw new IllegalStateException("not a pgjdbc connection: " + e.getMessage(), e);
+    }
+    return c;
   }
 
   @Override public void close() {

@@ -34,4 +34,20 @@ class HarnessTest {
       assertTrue(SchemaCheck.atLeast(rs.getString(1), SchemaCheck.MIN_VECTOR_VERSION), "pgvector >= 0.8, got " + rs.getString(1));
     }
   }
+
+  @Test void runsOnThePostgreSqlVersionAskedFor() throws Exception {
+    Integer asked = TestDatabase.requestedMajor();
+    int running = Integer.parseInt(MigrateTest.rows(db.url(), "SELECT current_setting('server_version_num')::int / 10000").get(0));
+    assertEquals(running, TestDatabase.serverMajor());
+    if (asked != null) assertEquals(asked.intValue(), running, TestDatabase.ENV_VERSION + " is honoured, never silently another version");
+    assertTrue(running >= 15, "PostgreSQL 15 or newer, got " + running);
+  }
+
+  @Test void versionListsAreParsedOrRefusedInOneLine() {
+    assertEquals(java.util.List.of(15, 17), TestDatabase.requestedVersions("15,17"));
+    assertEquals(java.util.List.of(17), TestDatabase.requestedVersions(" 17 , 17"));
+    assertEquals(java.util.List.of(), TestDatabase.requestedVersions(""));
+    var e = assertThrows(IllegalArgumentException.class, () -> TestDatabase.requestedVersions("15;17"));
+    assertEquals("KODIAI_TEST_PG must be PostgreSQL major versions >= 15 separated by commas (e.g. 15,17), got '15;17'", e.getMessage());
+  }
 }
