@@ -8,8 +8,6 @@
 //
 //   String url = TestPooler.url(db.name(), TestPooler.Mode.TRANSACTION);   // admin user, through PgBouncer
 
-//SOURCES TestDatabase.java
-
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
