@@ -57,6 +57,17 @@ class SessionDefaultsMigrationTest extends SchemaFixtures {
         rs.next();
         assertFalse(rs.getBoolean(1), "not a superuser");
       }
+      // Why 006 starts with a cast to vector (the same on 15 and 17): hnsw.* are pgvector's
+      // parameters, placeholders until its library is loaded, and a non-superuser may not set those.
+      try (Connection c = DbClient.open(asAdmin); Statement st = c.createStatement()) {
+        var denied = assertThrows(java.sql.SQLException.class, () -> st.execute("ALTER DATABASE " + name + " SET hnsw.ef_search = 100"));
+        assertEquals("ERROR: permission denied to set parameter \"hnsw.ef_search\"", DbClient.firstLine(denied.getMessage()));
+        st.execute("SELECT '[1]'::vector");
+        st.execute("ALTER DATABASE " + name + " SET hnsw.ef_search = 100"); // now it is known and checked
+        var bad = assertThrows(java.sql.SQLException.class, () -> st.execute("ALTER DATABASE " + name + " SET hnsw.iterative_scan = bogus"));
+        assertTrue(bad.getMessage().contains("invalid value for parameter \"hnsw.iterative_scan\""), bad.getMessage());
+        st.execute("ALTER DATABASE " + name + " RESET hnsw.ef_search");
+      }
       assertEquals(LATEST, Migrations.run(asAdmin, dir, null));
       String asApp = DbClient.url(app, pw, t.host(), t.port(), name);
       try (Connection c = DbClient.open(DbClient.parse(asApp), DbClient.Settings.fromEnv(java.util.Map.of()))) {
