@@ -172,7 +172,8 @@ public class TestRunner {
       if (ok) { passed += Long.parseLong(m.group(1)); skipped += m.group(3) == null ? 0 : Long.parseLong(m.group(3)); }
       if (code != 0 && f == 0) f = 1; // a run that could not start counts as a failure
       failed += f;
-      lines.add("PostgreSQL " + v + ": " + (ok ? last : "no summary (exit " + code + ")"));
+      lines.add("PostgreSQL " + v + ": " + (ok ? last : "no summary") + (code != 0 && (!ok || f == 1 && m.group(2).equals("0"))
+          ? " (exit " + code + (code == 2 ? ": no test database, see above" : "") + ")" : ""));
       if (code != 0) exit = exit == 1 || code == 1 ? 1 : code;
     }
     out.println();
