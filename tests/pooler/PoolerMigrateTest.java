@@ -42,6 +42,9 @@ class PoolerMigrateTest {
     ProcessBuilder pb = new ProcessBuilder(cmd);
     pb.environment().remove("DATABASE_URL");
     pb.environment().remove("MIGRATE_DATABASE_URL");
+    // Eight JVMs log in at once, and in session mode each needs a server connection of its own,
+    // which PgBouncer opens one after another: on a loaded 2-core machine that exceeded the default 10 s.
+    pb.environment().put("DATABASE_CONNECT_TIMEOUT_MS", "60000");
     pb.environment().putAll(env);
     Process p = pb.start();
     p.getOutputStream().close();
