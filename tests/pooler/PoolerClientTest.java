@@ -56,7 +56,7 @@ class PoolerClientTest {
     return seen;
   }
 
-  @ParameterizedTest @EnumSource(TestPooler.Mode.class)
+  @ParameterizedTest(name = "every transaction through {0} pooling sees the configured settings") @EnumSource(TestPooler.Mode.class)
   void everyTransactionThroughPgBouncerSeesTheConfiguredSettings(TestPooler.Mode mode) throws Exception {
     String url = TestPooler.url(db.name(), mode);
     // Six pooled clients at once, twenty transactions each: they run on whichever server connections PgBouncer picks.
@@ -76,7 +76,7 @@ class PoolerClientTest {
     }
   }
 
-  @ParameterizedTest @EnumSource(TestPooler.Mode.class)
+  @ParameterizedTest(name = "the client knows a {0}-mode pooler is in between") @EnumSource(TestPooler.Mode.class)
   void theClientKnowsWhenAPoolerIsInBetween(TestPooler.Mode mode) throws Exception {
     try (Connection c = DbClient.open(DbClient.parse(TestPooler.url(db.name(), mode)), NO_OVERRIDES)) {
       assertTrue(DbClient.throughPooler(c), mode + ": PgBouncer hands out its own process ids");

@@ -64,7 +64,7 @@ class PoolerMigrateTest {
         "004-d.sql", "CREATE INDEX c_id ON c (id);\nINSERT INTO applied_log VALUES (4);\n");
   }
 
-  @ParameterizedTest @EnumSource(TestPooler.Mode.class)
+  @ParameterizedTest(name = "eight runners through {0} pooling apply each migration once, no lock left") @EnumSource(TestPooler.Mode.class)
   void eightRunnersThroughPgBouncerApplyEachMigrationOnceAndLeaveNoLock(TestPooler.Mode mode) throws Exception {
     transactionalMigrations();
     List<MigrateProcessTest.Runner> runners = new ArrayList<>();
@@ -82,7 +82,7 @@ class PoolerMigrateTest {
     assertEquals(List.of(), advisoryLocks(), "no advisory lock held by any server connection afterwards");
   }
 
-  @ParameterizedTest @EnumSource(TestPooler.Mode.class)
+  @ParameterizedTest(name = "eight runners through {0} pooling refuse a non-transactional migration, exit 11, nothing touched") @EnumSource(TestPooler.Mode.class)
   void eightRunnersRefuseANonTransactionalMigrationBeforeTouchingAnything(TestPooler.Mode mode) throws Exception {
     transactionalMigrations();
     MigrateTest.write(dir, "005-idx.sql", "-- migrate:no-transaction\nCREATE INDEX CONCURRENTLY b_id ON b (id);\n");
