@@ -104,7 +104,7 @@ public class devdb implements Callable<Integer> {
       cluster.init(USER, PASSWORD, false);
       Files.writeString(cluster.dataDir.resolve(MARKER), "created by kodiai devdb for " + cluster.dataDir
           + "\nstate folder created by devdb: " + (newStateDir ? "yes" : "no") + "\n");
-    } else if (LocalCluster.configuredPort(cluster.dataDir) != p) {
+    } else if (LocalCluster.configuredPort(cluster.dataDir) > 0 && LocalCluster.configuredPort(cluster.dataDir) != p) {
       log("moving the cluster from port " + LocalCluster.configuredPort(cluster.dataDir) + " to " + p);
       cluster.setPort(p);
     }

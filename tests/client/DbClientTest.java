@@ -123,7 +123,7 @@ class DbClientTest {
       assertEquals("kodiai-db", show(st, "application_name"));
     }
     DbClient.Settings s = DbClient.Settings.fromEnv(Map.of("DATABASE_STATEMENT_TIMEOUT_MS", "1500", "DATABASE_POOL_MAX", "2",
-        "DATABASE_CONNECT_TIMEOUT_MS", "300"));
+        "DATABASE_CONNECT_TIMEOUT_MS", "1000")); // enough for a login on a busy machine
     try (DbPool client = DbPool.connect(db.url(), s); Connection a = client.connection(); Connection b = client.connection();
          Statement st = a.createStatement()) {
       assertEquals("1500ms", show(st, "statement_timeout"), "an override wins on a direct connection");

@@ -12,8 +12,6 @@ import static org.junit.jupiter.api.Assertions.*;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -39,8 +37,7 @@ class PostgresJsContractTest {
     Path module = MigrationSource.checkoutRoot().resolve("clients/postgres-js");
     String node = requireNode();
     requirePinnedDependencies(module);
-    Migrations.run(db.url(), SchemaFixtures.dir, null);
-    withSessionDefaultsUntil006Exists();
+    Migrations.run(db.url(), SchemaFixtures.dir, null); // 006 sets the session defaults the suite checks
 
     List<String> files;
     try (Stream<Path> s = Files.list(module.resolve("test"))) {
@@ -58,8 +55,8 @@ class PostgresJsContractTest {
           .redirectErrorStream(true).redirectOutput(output.toFile());
       Map<String, String> env = pb.environment();
       env.put("DATABASE_URL", db.url()); // in the environment, never on a command line
-      String pooler = poolerUrl();
-      if (pooler != null) env.put("KODIAI_POOLER_URL", pooler); else env.remove("KODIAI_POOLER_URL");
+      // A PgBouncer in transaction mode in front of this class's database (tests/harness/TestPooler.java).
+      env.put("KODIAI_POOLER_URL", TestPooler.url(db.name(), TestPooler.Mode.TRANSACTION));
       env.remove("NODE_OPTIONS");
       Process p = pb.start();
       if (!p.waitFor(TIME_LIMIT_SECONDS, TimeUnit.SECONDS)) {
@@ -147,47 +144,6 @@ class PostgresJsContractTest {
     Matcher m = Pattern.compile(regex).matcher(json);
     assertTrue(m.find(), "no " + regex + " in package.json");
     return m.group(1);
-  }
-
-  /**
-   * The settings are database defaults set by migration 006 (issue 12). Until that migration
-   * is in this checkout, the same defaults are set here, on this class's database only, so
-   * the suite asserts the shared decision rather than the absence of a file.
-   */
-  private static void withSessionDefaultsUntil006Exists() throws Exception {
-    try (Stream<Path> s = Files.list(SchemaFixtures.dir)) {
-      if (s.anyMatch(p -> p.getFileName().toString().matches("006-.*\\.sql"))) return;
-    }
-    try (Connection c = db.connect(); Statement st = c.createStatement()) {
-      st.execute("SELECT '[0]'::vector"); // loads pgvector, whose hnsw.* settings are then known
-      for (String[] kv : new String[][] {{"statement_timeout", "5min"}, {"lock_timeout", "10s"},
-          {"idle_in_transaction_session_timeout", "2min"}, {"plan_cache_mode", "force_custom_plan"},
-          {"hnsw.ef_search", "100"}, {"hnsw.iterative_scan", "relaxed_order"}})
-        st.execute("ALTER DATABASE " + db.name() + " SET " + kv[0] + " = '" + kv[1] + "'");
-    }
-  }
-
-  /**
-   * A URL through a PgBouncer in transaction mode in front of this class's database, from
-   * issue 12's harness (tests/harness/TestPooler.java). Looked up by name so that this class
-   * compiles without it; where it is absent the two pooler tests of session.test.js report
-   * themselves skipped (counted in the summary line). Where it is present, any failure to
-   * start PgBouncer fails this suite.
-   */
-  @SuppressWarnings({"unchecked", "rawtypes"})
-  private static String poolerUrl() throws Exception {
-    Class<?> pooler;
-    try {
-      pooler = Class.forName("TestPooler");
-    } catch (ClassNotFoundException e) {
-      return null;
-    }
-    Class mode = Class.forName("TestPooler$Mode");
-    try {
-      return (String) pooler.getDeclaredMethod("url", String.class, mode).invoke(null, db.name(), Enum.valueOf(mode, "TRANSACTION"));
-    } catch (java.lang.reflect.InvocationTargetException e) {
-      throw new AssertionError("could not start PgBouncer for the pooler tests: " + e.getCause().getMessage(), e.getCause());
-    }
   }
 
   private static String tail(Path output) throws IOException {

@@ -165,6 +165,7 @@ class SchemaCheckTest extends SchemaFixtures {
     }
     for (ExpectedSchema.Function f : ExpectedSchema.FUNCTIONS) expected.add("function " + f.signature());
     expected.add("extension vector");
+    ExpectedSchema.DATABASE_SETTINGS.forEach((k, v) -> expected.add("database setting " + k + "=" + v));
     List<String> unexpected = new java.util.ArrayList<>();
     try (Connection c = db.connect()) {
       for (String line : CatalogSnapshot.take(c)) {
@@ -175,6 +176,7 @@ class SchemaCheckTest extends SchemaFixtures {
           case "relation" -> line.contains(" kind=S ") || line.endsWith(" kind=S") ? null : "table " + name.split(" ")[0];
           case "extension" -> name.equals("plpgsql") ? null : "extension " + name;
           case "function" -> "function " + line.substring("function public.".length(), line.indexOf(')') + 1);
+          case "database" -> line; // database setting NAME=VALUE
           default -> kind + " " + name;
         };
         if (key != null && !expected.contains(key)) unexpected.add(key + "   <- " + line);
