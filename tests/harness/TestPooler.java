@@ -83,12 +83,13 @@ final class TestPooler {
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       if (!p.waitFor(20, TimeUnit.SECONDS) || p.exitValue() != 0)
         throw new IOException("pgbouncer did not start: " + out.strip() + " " + tail(dir.resolve("pgbouncer.log")));
+      // The daemon writes its pid file and starts listening in its own time, in either order.
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (!listening(port)) {
+      long pid;
+      while ((pid = pid(dir.resolve("pgbouncer.pid"))) <= 0 || !listening(port)) {
         if (System.nanoTime() > deadline) throw new IOException("pgbouncer is not listening on " + port + ": " + tail(dir.resolve("pgbouncer.log")));
         Thread.sleep(20);
       }
-      long pid = Long.parseLong(Files.readString(dir.resolve("pgbouncer.pid")).strip());
       return new Running(dir, port, pid);
     } catch (IOException | InterruptedException | RuntimeException e) {
       throw new IllegalStateException("test pooler (" + mode + "): " + DbClient.redact(e.getMessage()), e);
@@ -109,6 +110,15 @@ final class TestPooler {
       }
     }
     running.clear();
+  }
+
+  /** The number in a pid file, or -1 while it is missing or not written yet. */
+  private static long pid(Path file) {
+    try {
+      return Long.parseLong(Files.readString(file).strip());
+    } catch (IOException | NumberFormatException e) {
+      return -1;
+    }
   }
 
   private static boolean listening(int port) {
