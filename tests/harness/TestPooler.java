@@ -56,8 +56,9 @@ final class TestPooler {
   }
 
   private static Running start(Mode mode, DbClient.Target admin) {
+    Path dir = null;
     try {
-      Path dir = Files.createTempDirectory(TEMP_PREFIX);
+      dir = Files.createTempDirectory(TEMP_PREFIX);
       Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
       int port = LocalCluster.freePort();
       // Plain-text password in the auth file: PgBouncer then speaks SCRAM to the client and to the server.
@@ -92,6 +93,10 @@ final class TestPooler {
       }
       return new Running(dir, port, pid);
     } catch (IOException | InterruptedException | RuntimeException e) {
+      if (dir != null) { // a daemon that started but was not ready in time must not outlive the run
+        long pid = pid(dir.resolve("pgbouncer.pid"));
+        if (pid > 0) ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
+      }
       throw new IllegalStateException("test pooler (" + mode + "): " + DbClient.redact(e.getMessage()), e);
     }
   }
