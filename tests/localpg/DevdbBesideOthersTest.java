@@ -5,15 +5,12 @@
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -26,8 +23,6 @@ import org.junit.jupiter.api.TestMethodOrder;
 class DevdbBesideOthersTest {
   static Path first, second;  // the .devdb folders of two checkouts
   static int port;            // the first checkout's port, which the second one also asks for
-
-  record Run(int code, String out, String err) {}
 
   @BeforeAll static void folders() throws Exception {
     first = Files.createTempDirectory("kodiai-devdb-first");
@@ -42,30 +37,16 @@ class DevdbBesideOthersTest {
   }
 
   /** devdb as main runs it (one-line errors), with the given folder; the port only where `args` says. */
-  static Run devdb(Path dir, String... args) {
-    List<String> all = new ArrayList<>(List.of(args));
-    all.addAll(List.of("--no-docker", "--no-install", "--dir", dir.toString()));
-    PrintStream out = System.out, err = System.err;
-    ByteArrayOutputStream o = new ByteArrayOutputStream(), e = new ByteArrayOutputStream();
-    System.setOut(new PrintStream(o, true));
-    System.setErr(new PrintStream(e, true));
-    try {
-      int code = Cli.commandLine(new devdb(), DbClient::redact).execute(all.toArray(String[]::new));
-      return new Run(code, o.toString(), e.toString());
-    } finally {
-      System.setOut(out);
-      System.setErr(err);
-    }
-  }
+  static DevdbTest.Run devdb(Path dir, String... args) { return DevdbTest.inProcess(dir, List.of(args)); }
 
   static String url(int p) { return "postgresql://kodiai:kodiai@127.0.0.1:" + p + "/kodiai"; }
 
-  static List<String> errors(Run r) { return r.err().lines().filter(l -> l.startsWith("devdb: error:")).toList(); }
+  static List<String> errors(DevdbTest.Run r) { return r.err().lines().filter(l -> l.startsWith("devdb: error:")).toList(); }
 
   @Test @Order(1) void secondCheckoutOnATakenPortGetsOneLineBeforeAnythingIsCreated() throws Exception {
-    Run a = devdb(first, "up", "--port", "" + port);
+    DevdbTest.Run a = devdb(first, "up", "--port", "" + port);
     assertEquals(0, a.code(), a.err());
-    Run b = devdb(second, "up", "--port", "" + port);
+    DevdbTest.Run b = devdb(second, "up", "--port", "" + port);
     assertEquals(ExitCode.FAILED, b.code(), b.err());
     String expected = "devdb: error: port " + port + " on 127.0.0.1 is taken by another devdb cluster \\(pid \\d+, data "
         + java.util.regex.Pattern.quote(first.resolve("pgdata").toString()) + "\\): choose another with --port N \\(or KODIAI_DEVDB_PORT=N\\)";
@@ -76,7 +57,7 @@ class DevdbBesideOthersTest {
 
   @Test @Order(2) void withAnotherPortTheSecondCheckoutGetsAWorkingClusterBesideTheFirst() throws Exception {
     int other = LocalCluster.freePort();
-    Run b = devdb(second, "up", "--port", "" + other);
+    DevdbTest.Run b = devdb(second, "up", "--port", "" + other);
     assertEquals(0, b.code(), b.err());
     assertTrue(b.out().strip().endsWith("DATABASE_URL=" + url(other)), b.out());
     try (Connection c1 = DbClient.open(url(port)); Connection c2 = DbClient.open(url(other))) {
@@ -88,13 +69,13 @@ class DevdbBesideOthersTest {
   @Test @Order(3) void portIsNotStickyForAnExistingCluster() throws Exception {
     assertEquals(0, devdb(second, "down").code());
     int moved = LocalCluster.freePort();
-    Run r = devdb(second, "up", "--port", "" + moved);
+    DevdbTest.Run r = devdb(second, "up", "--port", "" + moved);
     assertEquals(0, r.code(), r.err());
     assertTrue(r.err().contains("moving the cluster from port "), r.err());
     assertTrue(r.out().strip().endsWith("DATABASE_URL=" + url(moved)), r.out());
     assertEquals(List.of("t"), MigrateTest.rows(url(moved), "SELECT to_regclass('_migrations') IS NOT NULL"), "same data, new port");
     assertEquals(0, devdb(second, "down").code());
-    Run again = devdb(second, "up"); // no --port: the port it has now
+    DevdbTest.Run again = devdb(second, "up"); // no --port: the port it has now
     assertEquals(0, again.code(), again.err());
     assertTrue(again.out().strip().endsWith("DATABASE_URL=" + url(moved)), again.out());
   }
@@ -102,7 +83,7 @@ class DevdbBesideOthersTest {
   @Test @Order(4) void aPortHeldByAnotherProgramIsNamedToo() throws Exception {
     assertEquals(0, devdb(second, "down").code());
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      Run r = devdb(second, "up", "--port", "" + s.getLocalPort());
+      DevdbTest.Run r = devdb(second, "up", "--port", "" + s.getLocalPort());
       assertEquals(ExitCode.FAILED, r.code());
       assertEquals(List.of("devdb: error: port " + s.getLocalPort() + " on 127.0.0.1 is taken by java (pid " + ProcessHandle.current().pid()
           + "): choose another with --port N (or KODIAI_DEVDB_PORT=N)"), errors(r), r.err());
@@ -115,7 +96,7 @@ class DevdbBesideOthersTest {
     Files.writeString(conf, good + "no_such_setting_here = 1\n");
     try {
       int p = LocalCluster.freePort();
-      Run r = devdb(second, "up", "--port", "" + p);
+      DevdbTest.Run r = devdb(second, "up", "--port", "" + p);
       assertEquals(ExitCode.FAILED, r.code());
       assertEquals(List.of("devdb: error: PostgreSQL did not start on 127.0.0.1:" + p + "; see its log: " + second.resolve("pgdata/server.log")),
           errors(r), r.err());
@@ -126,7 +107,7 @@ class DevdbBesideOthersTest {
   }
 
   @Test void helpShowsTheDefaultPort() {
-    Run r = devdb(first, "--help");
+    DevdbTest.Run r = devdb(first, "--help");
     assertTrue(r.out().contains("54329") && !r.out().contains("null"), r.out());
   }
 }

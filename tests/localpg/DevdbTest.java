@@ -44,7 +44,14 @@ class DevdbTest {
   /** devdb as main runs it (the one error handler, exit codes), with its output captured. */
   static Run devdbIn(Path stateDir, String... args) {
     List<String> all = new java.util.ArrayList<>(List.of(args));
-    all.addAll(List.of("--no-docker", "--no-install", "--dir", stateDir.toString(), "--port", String.valueOf(port)));
+    all.addAll(List.of("--port", String.valueOf(port)));
+    return inProcess(stateDir, all);
+  }
+
+  /** devdb as main runs it with `args` and the given folder (no Docker, no install), its output captured. */
+  static Run inProcess(Path stateDir, List<String> args) {
+    List<String> all = new java.util.ArrayList<>(args);
+    all.addAll(List.of("--no-docker", "--no-install", "--dir", stateDir.toString()));
     PrintStream out = System.out, err = System.err;
     ByteArrayOutputStream o = new ByteArrayOutputStream(), e = new ByteArrayOutputStream();
     System.setOut(new PrintStream(o, true));
