@@ -17,17 +17,8 @@
 # (debian-trixie-apt.sh); pgvector is built against that pair with a stand-in pg_config.
 set -euo pipefail
 
-MIN_PGVECTOR=0.8.0
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-say() { printf 'install-postgres: %s\n' "$*" >&2; }
-die() { say "$*"; exit "${2:-1}"; }
-as_root() {
-  if [ "$(id -u)" -eq 0 ]; then "$@"
-  elif command -v sudo >/dev/null 2>&1; then sudo "$@"
-  else die "root is needed to install packages; run this script as root or install sudo" 3
-  fi
-}
-version_ge() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]; }
+. "$here/common.sh"   # MIN_PGVECTOR, say, die, as_root, version_ge
 
 # The one Maven artifact version per major this route supports (PostgreSQL 16: no headers are served).
 declare -A ZONKY=([17]=17.11.0)

@@ -18,20 +18,9 @@
 # Anything other than Debian: prints what to install instead and exits 2.
 set -euo pipefail
 
-MIN_PGVECTOR=0.8.0
 OS_RELEASE="${KODIAI_OS_RELEASE:-/etc/os-release}"   # overridable for tests
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-say() { printf 'install-postgres: %s\n' "$*" >&2; }
-die() { say "$*"; exit "${2:-1}"; }
-
-as_root() {
-  if [ "$(id -u)" -eq 0 ]; then "$@"
-  elif command -v sudo >/dev/null 2>&1; then sudo "$@"
-  else die "root is needed to install packages; run this script as root or install sudo" 3
-  fi
-}
-
-version_ge() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]; }
+. "$here/common.sh"   # MIN_PGVECTOR, say, die, as_root, version_ge
 
 control_version() {  # the default_version in an extension's .control file, or nothing
   [ -f "$1" ] && sed -n "s/^default_version *= *'\(.*\)'/\1/p" "$1"
