@@ -216,6 +216,7 @@ class ProvisionInputs {
         + pct(db) + "?sslmode=require";
   }
 
+  /** DbClient.encode's rule, repeated here on purpose: sourcing DbClient.java would make provision compile pgjdbc. */
   static String pct(String s) {
     StringBuilder sb = new StringBuilder();
     for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
