@@ -51,6 +51,13 @@ final class BenchRetrieval implements Callable<Integer> {
   @Mixin BenchData.Options opt;
   @Option(names = "--chart", paramLabel = "FILE.png", description = "also draw recall against p95 per class (PNG)")
   Path chart;
+  @Option(names = "--repo-indexes", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "build the per-repo HNSW indexes (`indexes sync`: repos over 3,000 live rows) before measuring; "
+          + "--no-repo-indexes measures the global index alone (default: ${DEFAULT-VALUE})")
+  boolean repoIndexes;
+  @Option(names = "--repo-index-min-rows", paramLabel = "N", defaultValue = "" + RepoIndexes.MIN_ROWS,
+      description = "with --repo-indexes: repos over N live rows get their own index (default: ${DEFAULT-VALUE}, as indexes sync)")
+  long repoIndexMinRows;
 
   record QClass(String name, List<String> repos, long liveRows, List<BenchData.Query> queries) {}
 
@@ -66,13 +73,18 @@ final class BenchRetrieval implements Callable<Integer> {
     List<BenchJson> json = new ArrayList<>();
     try (BenchScratch s = BenchScratch.create(opt.url, opt.keep, opt.shape, out); Connection c = s.migrateAndConnect()) {
       BenchData.Setup setup = data.prepare(c, s, out);
+      RepoBuild repoBuild = repoIndexes ? buildRepoIndexes(c, repoIndexMinRows, setup.maintenanceWorkMem(), out) : null;
       List<QClass> classes = classes(c, data);
       for (QClass q : classes)
         out.printf(Locale.ROOT, "class %-8s %d repo(s), %,d live rows%n", q.name(), q.repos().size(), q.liveRows());
       List<Result> results = new ArrayList<>();
       for (QClass q : classes) results.addAll(measure(c, q, out));
       printTable(out, results, setup, s);
-      json.add(setup.json(data, opt).put("bench", "retrieval").put("shape", s.shape.name));
+      if (repoBuild != null) repoBuild.print(out);
+      BenchJson head = setup.json(data, opt).put("bench", "retrieval").put("shape", s.shape.name).put("repo_indexes", repoIndexes);
+      if (repoBuild != null) head.put("repo_indexes_built", repoBuild.count()).put("repo_indexes_build_s", repoBuild.seconds())
+          .put("repo_indexes_mb", repoBuild.mb()).put("repo_indexes_rows", repoBuild.rows());
+      json.add(head);
       for (Result r : results) json.add(toJson(r));
       if (opt.json != null) { BenchJson.write(opt.json, json); out.println("wrote " + opt.json); }
       if (chart != null) {
@@ -85,6 +97,34 @@ final class BenchRetrieval implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  /** What `indexes sync` built: per-repo indexes, their rows, build time and size. */
+  record RepoBuild(long minRows, int count, long rows, double seconds, double mb) {
+    void print(PrintStream out) {
+      out.printf(Locale.ROOT, "per-repo HNSW indexes (indexes sync, repos over %,d live rows): %d built in %.1f s, %,d rows, %.0f MB%n",
+          minRows, count, seconds, rows, mb);
+    }
+  }
+
+  /** Builds the per-repo indexes exactly as `./jbang indexes@kodiai sync` does, timing them. */
+  static RepoBuild buildRepoIndexes(Connection c, long minRows, String maintenanceWorkMem, PrintStream out) throws SQLException {
+    long t0 = System.nanoTime(), rows = 0;
+    int count = 0;
+    for (RepoIndexes.Step st : RepoIndexes.plan(c, minRows)) {
+      if (st.action() == RepoIndexes.Action.KEEP) continue;
+      RepoIndexes.apply(c, st, maintenanceWorkMem);
+      if (st.action() != RepoIndexes.Action.DROP) { count++; rows += st.liveRows(); }
+    }
+    double seconds = (System.nanoTime() - t0) / 1e9, mb = 0;
+    try (PreparedStatement ps = c.prepareStatement("SELECT coalesce(sum(pg_relation_size(indexrelid)), 0) FROM pg_index i "
+        + "JOIN pg_class ic ON ic.oid = i.indexrelid WHERE indrelid = 'learning_memories'::regclass AND starts_with(ic.relname, ?)")) {
+      ps.setString(1, RepoIndexes.PREFIX);
+      try (ResultSet rs = ps.executeQuery()) { rs.next(); mb = rs.getLong(1) / 1048576.0; }
+    }
+    RepoBuild b = new RepoBuild(minRows, count, rows, seconds, mb);
+    b.print(out);
+    return b;
   }
 
   /** The query classes: one repo per share of rows, the dominant repo, and up to 5 repos of one owner in one query. */
@@ -194,7 +234,7 @@ final class BenchRetrieval implements Callable<Integer> {
       StringBuilder sb = new StringBuilder();
       try (ResultSet rs = ps.executeQuery()) { while (rs.next()) sb.append(rs.getString(1)).append('\n'); }
       String p = sb.toString();
-      return p.contains("hnsw") ? "hnsw" : p.contains("Index") ? "btree" : "seq";
+      return p.contains(RepoIndexes.PREFIX) ? "hnsw-repo" : p.contains("hnsw") ? "hnsw" : p.contains("Index") ? "btree" : "seq";
     }
   }
 

@@ -32,13 +32,16 @@ class BenchTest {
 
   @Test void retrievalMeasuresEveryRepoSizeAgainstTheExactAnswerAndDrawsTheChart() throws Exception {
     Path json = tmp.resolve("retrieval.json"), png = tmp.resolve("chart.png");
-    assertEquals(0, bench.execute(args("retrieval", json, "--chart", png.toString())));
+    // --repo-index-min-rows 300: the dominant repo (~700 live rows of 2,000) gets its own index, as indexes sync does above 3,000
+    assertEquals(0, bench.execute(args("retrieval", json, "--chart", png.toString(), "--repo-index-min-rows", "300")));
     List<Map<String, String>> objs = parse(Files.readString(json));
 
     Map<String, String> summary = objs.stream().filter(o -> o.containsKey("load_rows_per_s")).findFirst().orElseThrow();
     for (String f : List.of("load_rows_per_s", "hnsw_build_s", "index_mb", "table_mb", "warm_set_mb"))
       assertTrue(num(summary, f) > 0, f + " > 0 in " + summary);
     assertEquals("none", summary.get("shape"));
+    assertEquals("true", summary.get("repo_indexes"));
+    assertTrue(num(summary, "repo_indexes_built") >= 1 && num(summary, "repo_indexes_mb") > 0, summary.toString());
 
     List<Map<String, String>> rows = objs.stream().filter(o -> o.containsKey("query_class")).toList();
     for (Map<String, String> r : rows) {
@@ -62,11 +65,13 @@ class BenchTest {
       assertEquals(1, rec.size(), "one recommended configuration for " + cls);
       Map<String, String> r = rec.get(0);
       // the per-class rule: up to EXACT_MAX_ROWS live rows the exact plan (never HNSW), above it HNSW
-      assertEquals(num(r, "live_rows") <= BenchRetrieval.EXACT_MAX_ROWS, !r.get("plan").equals("hnsw"), r.toString());
+      assertEquals(num(r, "live_rows") <= BenchRetrieval.EXACT_MAX_ROWS, !r.get("plan").startsWith("hnsw"), r.toString());
       assertTrue(num(r, "recall") >= 0.95, "recommended recall: " + r);
       assertEquals(0, (int) num(r, "short_queries"), "recommended rule never returns short: " + r);
     }
     assertTrue(rows.stream().anyMatch(r -> r.get("plan").contains("hnsw")), "the HNSW index was used at all");
+    assertTrue(rows.stream().filter(r -> r.get("query_class").equals("dominant") && r.get("strategy").equals("hnsw"))
+        .allMatch(r -> r.get("plan").equals("hnsw-repo")), "the dominant repo's HNSW plans use its own index: " + rows);
     byte[] head = Files.readAllBytes(png);
     assertTrue(head.length > 1000 && head[1] == 'P' && head[2] == 'N' && head[3] == 'G', "a PNG chart");
     assertNoScratchDatabaseLeft();

@@ -313,6 +313,7 @@ final class ExpectedSchema {
         constraint learning_memories_severity_check CHECK ((severity = ANY (ARRAY['critical'::text, 'major'::text, 'medium'::text, 'minor'::text])))
         hnsw idx_learning_memories_embedding_half_hnsw embedding_half halfvec_cosine_ops m=16 ef_construction=64
         index idx_learning_memories_owner USING btree (owner)
+        index idx_learning_memories_repo_live USING btree (repo) WHERE (NOT stale)
         index idx_learning_memories_search_tsv USING gin (search_tsv)
         index idx_learning_memories_stale USING btree (stale)
         trigger learning_memories_search_tsv_trigger BEFORE INSERT OR UPDATE OF finding_text, search_tsv ON learning_memories FOR EACH ROW EXECUTE FUNCTION learning_memories_search_tsv_update()

@@ -1,0 +1,170 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//JAVA 17+
+//SOURCES cli/*.java DbClient.java retrieval/*.java
+//DESCRIPTION Keeps one HNSW index per large repo on learning_memories (sync, status): fast, exact-enough retrieval for repos of every size.
+//JAVA_OPTIONS -XX:TieredStopAtLevel=1 -XX:+UseSerialGC
+
+// Usage: ./jbang indexes@kodiai [sync|status] [--min-rows N] [--dry-run] ...
+// Run it after an import, and on a schedule (daily is plenty: a repo gains a few memories per
+// review). docs/retrieval.md says why these indexes exist and measures them.
+
+import java.io.PrintStream;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "indexes", mixinStandardHelpOptions = true, version = "indexes 1.0",
+    description = {"Keeps the per-repo HNSW indexes of learning_memories in step with repo sizes: a repo with more than",
+        "--min-rows live memories gets its own partial index (built CONCURRENTLY, so the bot keeps reading and writing),",
+        "one that shrank below half of it loses it, and an index left invalid by an interrupted build is rebuilt.",
+        "The bot's query does not change: the planner takes a repo's own index by itself. With no command: sync."},
+    subcommands = {indexes.Sync.class, indexes.Status.class},
+    footerHeading = "%nExit codes:%n",
+    footer = {"  0  done (or nothing to do)", "  1  an index build failed (the half-built index was dropped again)",
+        "  2  usage error (bad option, missing DATABASE_URL, malformed URL)", "  3  cannot connect or authenticate",
+        "  4  another sync held the lock longer than --lock-timeout",
+        " 10  the database is not migrated far enough (needs migration 007: ./jbang migrate@kodiai up)",
+        " 11  the URL names a connection pooler (index builds need one session: use PostgreSQL's own address)",
+        "(the same numbers mean the same in every kodiai-db command: see README.md)",
+        "%nEnvironment: MIGRATE_DATABASE_URL, then DATABASE_URL (--url), DATABASE_CONNECT_TIMEOUT_MS (default 10000)."})
+public class indexes implements Callable<Integer> {
+  @Mixin Common common;
+
+  /** Options every verb takes; all defaults are here. */
+  static class Common {
+    @Option(names = "--url", defaultValue = "${env:MIGRATE_DATABASE_URL:-${env:DATABASE_URL}}",
+        description = "Database URL, PostgreSQL's own address (default: $MIGRATE_DATABASE_URL, else $DATABASE_URL).")
+    String url;
+    @Option(names = "--min-rows", paramLabel = "N", defaultValue = "" + RepoIndexes.MIN_ROWS,
+        description = "A repo with more live memories than N gets its own index; it loses it below N/2 (default: ${DEFAULT-VALUE}, "
+            + "the exact plan's limit in docs/retrieval.md).")
+    long minRows;
+    @Option(names = "--maintenance-work-mem", paramLabel = "SIZE", defaultValue = "512MB",
+        description = "maintenance_work_mem of each build (default: ${DEFAULT-VALUE}; about 4 kB per row keeps a build in memory; "
+            + "on a 2 GiB server do not go higher).")
+    String maintenanceWorkMem;
+    @Option(names = "--lock-timeout", paramLabel = "SECONDS", defaultValue = "60", description = "Seconds to wait for another sync (default: ${DEFAULT-VALUE}).")
+    int lockTimeoutSeconds;
+    @Option(names = {"-v", "--verbose"}, description = "Show stack traces of errors.")
+    boolean verbose;
+  }
+
+  @Override public Integer call() throws Exception { return new Sync().run(common, false, System.out); }
+
+  @Command(name = "sync", mixinStandardHelpOptions = true, description = "Creates, rebuilds and drops per-repo indexes as repo sizes require.")
+  static class Sync implements Callable<Integer> {
+    @Mixin Common common;
+    @Option(names = "--dry-run", description = "Print what it would do; change nothing.")
+    boolean dryRun;
+
+    @Override public Integer call() throws Exception { return run(common, dryRun, System.out); }
+
+    int run(Common o, boolean dryRun, PrintStream out) throws SQLException, InterruptedException {
+      validate(o);
+      try (Connection c = connect(o)) {
+        lock(c, o.lockTimeoutSeconds);
+        List<RepoIndexes.Step> steps = RepoIndexes.plan(c, o.minRows);
+        RepoIndexes.print(out, steps, o.minRows);
+        if (dryRun) { out.println("dry run: nothing changed"); return ExitCode.OK; }
+        long started = System.nanoTime();
+        for (RepoIndexes.Step s : steps) {
+          if (s.action() == RepoIndexes.Action.KEEP) continue;
+          long t0 = System.nanoTime();
+          try {
+            RepoIndexes.apply(c, s, o.maintenanceWorkMem);
+          } catch (SQLException e) {
+            throw new Failure(ExitCode.FAILED, s.action().name().toLowerCase(Locale.ROOT) + " of " + s.index() + " (repo " + s.repo()
+                + ") failed: " + DbClient.firstLine(e.getMessage()) + "; nothing is left half-built, run sync again", e);
+          }
+          out.printf(Locale.ROOT, "%s %s (%,d live rows) in %.1f s%n", pastTense(s.action()), s.index(), s.liveRows(), (System.nanoTime() - t0) / 1e9);
+        }
+        out.printf(Locale.ROOT, "indexes: created %d, rebuilt %d, dropped %d, kept %d (%.1f s)%n",
+            RepoIndexes.count(steps, RepoIndexes.Action.CREATE), RepoIndexes.count(steps, RepoIndexes.Action.REBUILD),
+            RepoIndexes.count(steps, RepoIndexes.Action.DROP), RepoIndexes.count(steps, RepoIndexes.Action.KEEP),
+            (System.nanoTime() - started) / 1e9);
+        return ExitCode.OK;
+      }
+    }
+  }
+
+  @Command(name = "status", mixinStandardHelpOptions = true, description = "Lists the per-repo indexes and what a sync would do; changes nothing.")
+  static class Status implements Callable<Integer> {
+    @Mixin Common common;
+    @Override public Integer call() throws Exception {
+      validate(common);
+      try (Connection c = connect(common)) {
+        RepoIndexes.print(System.out, RepoIndexes.plan(c, common.minRows), common.minRows);
+        return ExitCode.OK;
+      }
+    }
+  }
+
+  static void validate(Common o) {
+    if (o.minRows < 1) throw new Failure(ExitCode.USAGE, "--min-rows must be at least 1");
+    if (o.lockTimeoutSeconds < 0) throw new Failure(ExitCode.USAGE, "--lock-timeout must be >= 0");
+    if (!o.maintenanceWorkMem.matches("\\d+\\s*(kB|MB|GB)")) throw new Failure(ExitCode.USAGE, "--maintenance-work-mem must look like 256MB or 1GB");
+    DbClient.requireUrl(o.url);
+    if (DbClient.parse(o.url).hasPassword() && !o.url.equals(System.getenv("DATABASE_URL")) && !o.url.equals(System.getenv("MIGRATE_DATABASE_URL")))
+      System.err.println(PASSWORD_IN_ARGS_WARNING);
+  }
+
+  static final String PASSWORD_IN_ARGS_WARNING =
+      "indexes: warning: a password in --url is visible to other users of this machine (ps); prefer DATABASE_URL";
+
+  /** One direct session, autocommit (CREATE INDEX CONCURRENTLY runs outside a transaction), no timeouts on builds. */
+  static Connection connect(Common o) throws SQLException {
+    DbClient.Settings settings = DbClient.Settings.fromEnv(System.getenv());
+    settings.applicationName = "kodiai-indexes";
+    Connection c = DbClient.open(DbClient.parse(o.url), settings);
+    try {
+      if (DbClient.throughPooler(c))
+        throw new Failure(ExitCode.POOLER, "the URL names a connection pooler; index builds need one session: set MIGRATE_DATABASE_URL to PostgreSQL's own address");
+      if (!RepoIndexes.targetReady(c))
+        throw new Failure(ExitCode.TARGET_NOT_READY, "learning_memories has no embedding_half column: run ./jbang migrate@kodiai up (migration 007) first");
+      try (Statement st = c.createStatement()) {
+        // A build of a large repo takes minutes, and CONCURRENTLY waits for older transactions: no timeouts.
+        st.execute("SET statement_timeout = 0");
+        st.execute("SET lock_timeout = 0");
+      }
+      return c;
+    } catch (RuntimeException | SQLException e) {
+      c.close();
+      throw e;
+    }
+  }
+
+  /** Waits for the sync lock (a session advisory lock) up to timeoutSeconds. */
+  static void lock(Connection c, int timeoutSeconds) throws SQLException, InterruptedException {
+    long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
+    while (true) {
+      try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_try_advisory_lock(" + RepoIndexes.LOCK_KEY + ")")) {
+        rs.next();
+        if (rs.getBoolean(1)) return;
+      }
+      if (System.nanoTime() >= deadline)
+        throw new Failure(ExitCode.LOCK_TIMEOUT, "another indexes sync held the lock for " + timeoutSeconds + " s; try again when it has finished, or raise --lock-timeout");
+      Thread.sleep(200);
+    }
+  }
+
+  private static String pastTense(RepoIndexes.Action a) {
+    return switch (a) { case CREATE -> "created"; case REBUILD -> "rebuilt"; case DROP -> "dropped"; case KEEP -> "kept"; };
+  }
+
+  public static void main(String[] args) {
+    System.exit(execute(args));
+  }
+
+  /** Runs the command in-process (the tests call this); returns the exit code. */
+  static int execute(String... args) {
+    return Cli.commandLine(new indexes(), DbClient::redact).execute(args);
+  }
+}

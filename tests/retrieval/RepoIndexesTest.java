@@ -1,0 +1,306 @@
+// `indexes@kodiai` (indexes.java, retrieval/RepoIndexes.java) against a real database: one HNSW
+// index per repo above --min-rows, used by the planner for the bot's unchanged query, kept in step
+// as repos grow and shrink, rebuilt when a build was interrupted, and never left half-built.
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class RepoIndexesTest extends SchemaFixtures {
+  static final String BIG = "acme/big", MID = "acme/mid", SMALL = "acme/small";
+  /** A repo name that needs quoting everywhere: quote, backslash, percent, non-ASCII. */
+  static final String ODD = "o'brien/x\\y %é";
+  String name, url;
+
+  @BeforeEach void database() throws Exception {
+    name = FreshDatabase.create("repoindexes");
+    url = FreshDatabase.urlFor(name);
+    assertEquals(LATEST, Migrations.run(url, dir, null));
+    try (Connection c = DbClient.open(url)) {
+      insert(c, BIG, 120, 0);
+      insert(c, MID, 60, 0);
+      insert(c, SMALL, 10, 0);
+      insert(c, ODD, 80, 0);
+      try (Statement st = c.createStatement()) { // stale rows do not count
+        st.execute("UPDATE learning_memories SET stale = true WHERE repo = '" + SMALL + "'");
+        st.execute("ANALYZE learning_memories");
+      }
+      insert(c, SMALL, 70, 1000); // 70 live rows after 10 stale: above 50
+    }
+  }
+
+  @AfterEach void drop() throws SQLException { FreshDatabase.drop(name); }
+
+  record Run(int code, String out, String err) {
+    @Override public String toString() { return "exit " + code + "\n--- out:\n" + out + "--- err:\n" + err; }
+  }
+
+  static synchronized Run cli(String... args) {
+    PrintStream out = System.out, err = System.err;
+    var o = new ByteArrayOutputStream();
+    var e = new ByteArrayOutputStream();
+    try {
+      System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+      int code = indexes.execute(args);
+      String errText = e.toString(StandardCharsets.UTF_8).replace(indexes.PASSWORD_IN_ARGS_WARNING + "\n", "");
+      return new Run(code, o.toString(StandardCharsets.UTF_8), errText);
+    } finally {
+      System.setOut(out);
+      System.setErr(err);
+    }
+  }
+
+  /** `indexes sync` on this test's database with --min-rows 50, or the given --min-rows. */
+  Run sync(String... more) {
+    List<String> a = new ArrayList<>(List.of("sync", "--url", url, "--maintenance-work-mem", "64MB"));
+    if (!List.of(more).contains("--min-rows")) a.addAll(List.of("--min-rows", "50"));
+    a.addAll(List.of(more));
+    return cli(a.toArray(String[]::new));
+  }
+
+  @Test void syncGivesEachRepoAboveMinRowsItsOwnIndexAndThePlannerTakesIt() throws Exception {
+    Run r = sync();
+    assertEquals(0, r.code, r.toString());
+    assertTrue(r.out.contains("indexes: created 4, rebuilt 0, dropped 0, kept 0"), r.toString());
+    try (Connection c = DbClient.open(url)) {
+      Map<String, String> idx = managed(c);
+      assertEquals(4, idx.size(), idx.toString());
+      try (Statement st = c.createStatement()) {
+        // With 60-120 rows a repo's btree and a sort beat any HNSW search, and the planner says so. Without
+        // them it must choose between the global HNSW index and the repo's own: the repo's, whose predicate
+        // it proves from the query's `repo = ANY($2)` (one repo, a custom plan).
+        st.execute("ALTER TABLE learning_memories DROP CONSTRAINT learning_memories_repo_finding_id_outcome_key");
+        st.execute("DROP INDEX idx_learning_memories_repo_live, idx_learning_memories_stale, idx_learning_memories_owner");
+      }
+      for (String repo : List.of(BIG, MID, SMALL, ODD)) {
+        String index = RepoIndexes.indexName(c, repo);
+        assertEquals("valid hnsw", idx.get(index), repo + " -> " + idx);
+        assertEquals(index, planIndex(c, repo), "the bot's query for " + repo + " uses the repo's own index");
+        List<String> got = nearestRepos(c, repo);
+        assertEquals(10, got.size());
+        assertEquals(List.of(repo), got.stream().distinct().toList());
+        assertEquals(RepoIndexes.COMMENT + repo, comment(c, index));
+      }
+    }
+  }
+
+  @Test void aSecondSyncChangesNothing() throws Exception {
+    assertEquals(0, sync().code);
+    Map<String, Long> before;
+    try (Connection c = DbClient.open(url)) { before = oids(c); }
+    Run r = sync();
+    assertEquals(0, r.code, r.toString());
+    assertTrue(r.out.contains("indexes: created 0, rebuilt 0, dropped 0, kept 4"), r.toString());
+    try (Connection c = DbClient.open(url)) { assertEquals(before, oids(c)); }
+  }
+
+  @Test void aRepoBelowHalfOfMinRowsLosesItsIndexOneNearTheLimitKeepsIt() throws Exception {
+    assertEquals(0, sync().code);
+    try (Connection c = DbClient.open(url); Statement st = c.createStatement()) {
+      st.execute("UPDATE learning_memories SET stale = true WHERE repo = '" + BIG + "' AND finding_id > 20");  // 20 live: < 25
+      st.execute("UPDATE learning_memories SET stale = true WHERE repo = '" + MID + "' AND finding_id > 30");  // 30 live: >= 25
+      st.execute("DELETE FROM learning_memories WHERE repo = '" + SMALL + "'");
+    }
+    Run r = sync();
+    assertEquals(0, r.code, r.toString());
+    assertTrue(r.out.contains("indexes: created 0, rebuilt 0, dropped 2, kept 2"), r.toString());
+    try (Connection c = DbClient.open(url)) {
+      Map<String, String> idx = managed(c);
+      assertEquals(List.of(RepoIndexes.indexName(c, MID), RepoIndexes.indexName(c, ODD)).stream().sorted().toList(),
+          idx.keySet().stream().sorted().toList());
+    }
+  }
+
+  @Test void anIndexLeftInvalidByAnInterruptedBuildIsRebuilt() throws Exception {
+    try (Connection c = DbClient.open(url); Statement st = c.createStatement()) {
+      String index = RepoIndexes.indexName(c, MID);
+      // A CONCURRENTLY build that fails leaves its index behind, invalid, under the name it was given.
+      assertThrows(SQLException.class, () -> st.execute("CREATE UNIQUE INDEX CONCURRENTLY " + index + " ON learning_memories (owner)"));
+      assertEquals("invalid btree", managed(c).get(index));
+      Run r = sync();
+      assertEquals(0, r.code, r.toString());
+      assertTrue(r.out.lines().anyMatch(l -> l.startsWith("rebuild ") && l.endsWith(MID)), r.toString());
+      assertTrue(r.out.contains("indexes: created 3, rebuilt 1, dropped 0, kept 0"), r.toString());
+      assertEquals("valid hnsw", managed(c).get(index));
+    }
+  }
+
+  @Test void dryRunAndStatusPrintThePlanAndChangeNothing() throws Exception {
+    for (Run r : List.of(cli("sync", "--dry-run", "--url", url, "--min-rows", "50"), cli("status", "--url", url, "--min-rows", "50"))) {
+      assertEquals(0, r.code, r.toString());
+      assertTrue(r.out.lines().anyMatch(l -> l.startsWith("create ") && l.contains("120") && l.endsWith(BIG)), r.toString());
+      assertTrue(r.out.lines().noneMatch(l -> l.startsWith("created ")), r.toString());
+      try (Connection c = DbClient.open(url)) { assertEquals(Map.of(), managed(c)); }
+    }
+  }
+
+  @Test void aBuildThatFailsExitsOneAndLeavesNoHalfBuiltIndex() throws Exception {
+    // An open snapshot makes CREATE INDEX CONCURRENTLY wait after it has created its (invalid) index;
+    // cancelling it there is what an interrupted or failed build looks like.
+    try (Connection holder = DbClient.open(url); Connection watcher = DbClient.open(url)) {
+      holder.setAutoCommit(false);
+      try (Statement st = holder.createStatement()) {
+        st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+        st.execute("SELECT 1"); // a snapshot, and no lock on the table (DROP INDEX CONCURRENTLY would wait for one)
+      }
+      CompletableFuture<Run> running = CompletableFuture.supplyAsync(() -> sync("--min-rows", "100")); // BIG only
+      assertTrue(waitForBuildToWait(watcher), "the build waits for the open snapshot");
+      try (Statement st = watcher.createStatement()) {
+        st.execute("SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = 'kodiai-indexes' AND query LIKE 'CREATE INDEX%'");
+      }
+      Run r = running.get(60, TimeUnit.SECONDS);
+      holder.rollback();
+      assertEquals(1, r.code, r.toString());
+      String index = RepoIndexes.indexName(watcher, BIG);
+      assertEquals("indexes: error: create of " + index + " (repo " + BIG + ") failed: ERROR: canceling statement due to user request;"
+          + " nothing is left half-built, run sync again\n", r.err);
+      assertEquals(Map.of(), managed(watcher), "the invalid index was dropped again");
+    }
+  }
+
+  @Test void anotherSyncHoldingTheLockGivesExitFour() throws Exception {
+    try (Connection other = DbClient.open(url); Statement st = other.createStatement()) {
+      st.execute("SELECT pg_advisory_lock(" + RepoIndexes.LOCK_KEY + ")");
+      Run r = sync("--lock-timeout", "0");
+      assertEquals(4, r.code, r.toString());
+      assertEquals("indexes: error: another indexes sync held the lock for 0 s; try again when it has finished, or raise --lock-timeout\n", r.err);
+      try (Connection c = DbClient.open(url)) { assertEquals(Map.of(), managed(c)); }
+    }
+  }
+
+  @Test void badInputGivesOneLineAndTheDocumentedExitCode() throws Exception {
+    Run r = sync("--min-rows", "0");
+    assertEquals(2, r.code, r.toString());
+    assertEquals("indexes: error: --min-rows must be at least 1\n", r.err);
+    r = sync("--lock-timeout", "-1");
+    assertEquals(2, r.code, r.toString());
+    assertEquals("indexes: error: --lock-timeout must be >= 0\n", r.err);
+    r = cli("sync", "--url", "");
+    assertEquals(2, r.code, r.toString());
+    assertTrue(r.err.startsWith("indexes: error: ") && r.err.lines().count() == 1, r.toString());
+    r = sync("--min-rows", "0");
+    assertEquals("indexes: error: --min-rows must be at least 1\n", r.err);
+    r = cli("sync", "--url", url, "--maintenance-work-mem", "lots");
+    assertEquals(2, r.code, r.toString());
+    assertEquals("indexes: error: --maintenance-work-mem must look like 256MB or 1GB\n", r.err);
+    withDatabase("repoindexesempty", empty -> {
+      Run e = cli("sync", "--url", empty);
+      assertEquals(10, e.code, e.toString());
+      assertEquals("indexes: error: learning_memories has no embedding_half column: run ./jbang migrate@kodiai up (migration 007) first\n", e.err);
+    });
+    try (Connection c = DbClient.open(url)) { assertEquals(Map.of(), managed(c)); }
+  }
+
+  // ------------------------------------------------------------------------------------------ helpers
+
+  /** `rows` memories of `repo` with random 1024-dimension embeddings, finding ids from first + 1. */
+  static void insert(Connection c, String repo, int rows, int first) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("INSERT INTO learning_memories (repo, owner, source_repo, finding_id, finding_text, "
+        + "severity, category, file_path, outcome, embedding_model, embedding_dim, embedding) "
+        + "SELECT ?, 'acme', ?, ? + g, 'finding ' || g, 'minor', 'style', 'a.java', 'accepted', 'test', 1024, "
+        + "(SELECT array_agg(random() - 0.5)::vector(1024) FROM generate_series(1, 1024) WHERE g > 0) FROM generate_series(1, ?) g")) {
+      ps.setString(1, repo);
+      ps.setString(2, repo);
+      ps.setInt(3, first);
+      ps.setInt(4, rows);
+      ps.executeUpdate();
+    }
+  }
+
+  /** Managed index name -> "valid|invalid AM". */
+  static Map<String, String> managed(Connection c) throws SQLException {
+    Map<String, String> m = new LinkedHashMap<>();
+    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT ic.relname, i.indisvalid, am.amname FROM pg_index i "
+        + "JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam "
+        + "WHERE indrelid = 'learning_memories'::regclass AND starts_with(ic.relname, '" + RepoIndexes.PREFIX + "') ORDER BY 1")) {
+      while (rs.next()) m.put(rs.getString(1), (rs.getBoolean(2) ? "valid " : "invalid ") + rs.getString(3));
+    }
+    return m;
+  }
+
+  static Map<String, Long> oids(Connection c) throws SQLException {
+    Map<String, Long> m = new LinkedHashMap<>();
+    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT relname, oid FROM pg_class WHERE starts_with(relname, '"
+        + RepoIndexes.PREFIX + "') ORDER BY 1")) {
+      while (rs.next()) m.put(rs.getString(1), rs.getLong(2));
+    }
+    return m;
+  }
+
+  static String comment(Connection c, String index) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT obj_description(to_regclass(?), 'pg_class')")) {
+      ps.setString(1, index);
+      try (ResultSet rs = ps.executeQuery()) { rs.next(); return rs.getString(1); }
+    }
+  }
+
+  /** The index the bot's query (docs/retrieval.md, one repo) takes when the planner may use an index for the order. */
+  static String planIndex(Connection c, String repo) throws SQLException {
+    try (Statement st = c.createStatement()) {
+      st.execute("SET enable_seqscan = off");
+      st.execute("SET enable_bitmapscan = off"); // a table this small would otherwise be scanned exactly
+    }
+    try (PreparedStatement ps = c.prepareStatement("EXPLAIN (COSTS OFF) " + BenchRetrieval.QUERY)) {
+      bind(c, ps, repo);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          var m = java.util.regex.Pattern.compile("Index Scan using (\\S+)").matcher(rs.getString(1));
+          if (m.find()) return m.group(1);
+        }
+      }
+      return null;
+    } finally {
+      try (Statement st = c.createStatement()) { st.execute("RESET enable_seqscan"); st.execute("RESET enable_bitmapscan"); }
+    }
+  }
+
+  static List<String> nearestRepos(Connection c, String repo) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT m.repo FROM (" + BenchRetrieval.QUERY + ") n JOIN learning_memories m USING (id)")) {
+      bind(c, ps, repo);
+      List<String> repos = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) { while (rs.next()) repos.add(rs.getString(1)); }
+      return repos;
+    }
+  }
+
+  private static void bind(Connection c, PreparedStatement ps, String repo) throws SQLException {
+    StringBuilder v = new StringBuilder("[");
+    for (int i = 0; i < 1024; i++) v.append(i == 0 ? "" : ",").append(i % 7 == 0 ? "0.3" : "-0.01");
+    ps.setString(1, v.append(']').toString());
+    Array repos = c.createArrayOf("text", new String[] {repo});
+    ps.setArray(2, repos);
+    ps.setInt(3, 40);
+    ps.setInt(4, 10);
+  }
+
+  /** True once the indexes backend waits (for the open snapshot) inside CREATE INDEX CONCURRENTLY. */
+  private static boolean waitForBuildToWait(Connection c) throws Exception {
+    for (int i = 0; i < 300; i++) {
+      try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_stat_activity "
+          + "WHERE application_name = 'kodiai-indexes' AND query LIKE 'CREATE INDEX%' AND wait_event_type = 'Lock'")) {
+        rs.next();
+        if (rs.getInt(1) > 0) return true;
+      }
+      Thread.sleep(100);
+    }
+    return false;
+  }
+}
