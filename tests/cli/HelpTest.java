@@ -14,7 +14,7 @@ import picocli.CommandLine;
 
 /**
  * README: "Every command takes --help, which lists its options, environment variables and exit codes."
- * Checked for every alias of jbang-catalog.json, run as users run it, and for every verb of migrate and bench.
+ * Checked for every alias of jbang-catalog.json, run as users run it, and for every verb of migrate, bench and indexes.
  */
 class HelpTest {
   static final Path ROOT = MigrationSource.checkoutRoot();
@@ -28,7 +28,8 @@ class HelpTest {
       "test", List.of("KODIAI_TEST_DATABASE_URL", "KODIAI_PG_BINDIR"),
       "schema-check", List.of("DATABASE_URL"),
       "import", List.of("DATABASE_URL", "KNOWLEDGE_DB_PATH", "TELEMETRY_DB_PATH", "DATABASE_CONNECT_TIMEOUT_MS"),
-      "bench", List.of("KODIAI_BENCH_DATABASE_URL", "DATABASE_URL"));
+      "bench", List.of("KODIAI_BENCH_DATABASE_URL", "DATABASE_URL"),
+      "indexes", List.of("MIGRATE_DATABASE_URL", "DATABASE_URL", "DATABASE_CONNECT_TIMEOUT_MS"));
 
   static Map<String, String> aliases() throws Exception {
     Map<String, String> out = new LinkedHashMap<>();
@@ -70,13 +71,14 @@ class HelpTest {
     }
   }
 
-  @Test void everyVerbOfMigrateAndBenchNamesTheExitCodes() {
-    for (var root : List.of(migrate.commandLine(), Cli.withSafeUsageErrors(new CommandLine(new bench())))) {
+  @Test void everyVerbOfMigrateBenchAndIndexesNamesTheExitCodes() {
+    for (var root : List.of(migrate.commandLine(), Cli.withSafeUsageErrors(new CommandLine(new bench())),
+        Cli.withSafeUsageErrors(new CommandLine(new indexes())))) {
       for (var sub : root.getSubcommands().entrySet()) {
         String help = sub.getValue().getUsageMessage();
         String what = root.getCommandName() + " " + sub.getKey();
         assertNamesExitCodesAndEnvironment(what, help,
-            root.getCommandName().equals("migrate") ? INDIRECT.get("migrate") : INDIRECT.get("bench"));
+            INDIRECT.get(root.getCommandName()));
       }
     }
   }
