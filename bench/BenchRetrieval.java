@@ -11,9 +11,11 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -172,16 +174,20 @@ final class BenchRetrieval implements Callable<Integer> {
       double exactP50, boolean recommended) throws SQLException {
     set(c, "SET hnsw.ef_search = " + ef);
     for (String s : settings) set(c, "SET " + s);
+    // The rule for several repos above the exact limit: each repo on its own path, lists merged (docs/retrieval.md).
+    boolean split = recommended && q.repos().size() > 1 && q.liveRows() > EXACT_MAX_ROWS;
+    Map<String, Long> perRepo = new HashMap<>();
+    if (split) for (String r : q.repos()) perRepo.put(r, BenchData.liveRows(c, List.of(r)));
     try {
       List<BenchData.Query> qs = q.queries();
-      for (BenchData.Query x : qs) run(c, q.repos(), x); // warm: every page this configuration reads is cached
+      for (BenchData.Query x : qs) { if (split) runSplit(c, perRepo, x); else run(c, q.repos(), x); } // warm: every page this configuration reads is cached
       double[] ms = new double[qs.size()], cpu = new double[qs.size()];
       double recallSum = 0;
       int counted = 0, shortQ = 0;
       int pid = backendPid(c);
       for (int i = 0; i < qs.size(); i++) {
         long c0 = BenchShape.onCpuNanos(pid), t0 = System.nanoTime();
-        List<Long> got = run(c, q.repos(), qs.get(i));
+        List<Long> got = split ? runSplit(c, perRepo, qs.get(i)) : run(c, q.repos(), qs.get(i));
         ms[i] = (System.nanoTime() - t0) / 1e6;
         long c1 = BenchShape.onCpuNanos(pid);
         cpu[i] = c0 < 0 || c1 < 0 ? Double.NaN : (c1 - c0) / 1e6;
@@ -195,10 +201,31 @@ final class BenchRetrieval implements Callable<Integer> {
       }
       return new Result(q.name(), strategy, ef, counted == 0 ? 1.0 : recallSum / counted, shortQ, qs.size(),
           BenchData.percentile(ms, 50), BenchData.percentile(ms, 95), BenchData.percentile(cpu, 50), BenchData.percentile(cpu, 95),
-          exactP50, plan(c, q), recommended, q.liveRows());
+          exactP50, split ? "per-repo" : plan(c, q), recommended, q.liveRows());
     } finally {
       for (String s : settings) set(c, "RESET " + s.substring(0, s.indexOf(' ')));
     }
+  }
+
+  /** One query per repo, each with its own rule (exact up to EXACT_MAX_ROWS, else its own index), merged by distance. */
+  List<Long> runSplit(Connection c, Map<String, Long> liveRows, BenchData.Query q) throws SQLException {
+    record Hit(long id, double distance) {}
+    List<Hit> hits = new ArrayList<>();
+    for (var repo : liveRows.entrySet()) {
+      List<String> settings = settingsFor(repo.getValue());
+      for (String s : settings) set(c, "SET " + s);
+      try (PreparedStatement ps = c.prepareStatement(QUERY)) {
+        ps.setObject(1, q.pgvector());
+        ps.setArray(2, c.createArrayOf("text", new Object[] {repo.getKey()}));
+        ps.setInt(3, OVERFETCH * opt.k);
+        ps.setInt(4, opt.k);
+        try (ResultSet rs = ps.executeQuery()) { while (rs.next()) hits.add(new Hit(rs.getLong(1), rs.getDouble(2))); }
+      } finally {
+        for (String s : settings) set(c, "RESET " + s.substring(0, s.indexOf(' ')));
+      }
+    }
+    hits.sort(java.util.Comparator.comparingDouble(Hit::distance));
+    return hits.stream().limit(opt.k).map(Hit::id).toList();
   }
 
   List<Long> run(Connection c, List<String> repos, BenchData.Query q) throws SQLException {

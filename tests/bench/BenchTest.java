@@ -65,7 +65,9 @@ class BenchTest {
       assertEquals(1, rec.size(), "one recommended configuration for " + cls);
       Map<String, String> r = rec.get(0);
       // the per-class rule: up to EXACT_MAX_ROWS live rows the exact plan (never HNSW), above it HNSW
-      assertEquals(num(r, "live_rows") <= BenchRetrieval.EXACT_MAX_ROWS, !r.get("plan").startsWith("hnsw"), r.toString());
+      // (several repos above it: one query per repo, "per-repo")
+      if (!r.get("plan").equals("per-repo"))
+        assertEquals(num(r, "live_rows") <= BenchRetrieval.EXACT_MAX_ROWS, !r.get("plan").startsWith("hnsw"), r.toString());
       assertTrue(num(r, "recall") >= 0.95, "recommended recall: " + r);
       assertEquals(0, (int) num(r, "short_queries"), "recommended rule never returns short: " + r);
     }

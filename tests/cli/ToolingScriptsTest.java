@@ -84,6 +84,36 @@ class ToolingScriptsTest {
     assertEquals("two z\n", asked.out(), asked.err());
   }
 
+  /**
+   * Launchers started together on a script nobody has built yet (replicas booting at once on one cache, a suite
+   * starting every command) all run it, bundled files included: JBang's build runs under the launcher's lock. Without
+   * it, 15 of 18 such runs failed here ("Error creating/updating jar", or a jar without its //FILES).
+   */
+  @Test void launchersStartedTogetherOnANewScriptAllRunItWithItsBundledFiles() throws Exception {
+    Path work = Files.createDirectories(tmp.resolve("together"));
+    Files.writeString(work.resolve("jbang-catalog.json"), "{\"aliases\": {}}\n");
+    Files.writeString(work.resolve("bundled.txt"), "bundled-content\n");
+    String cls = "Together" + ProcessHandle.current().pid() + "x" + System.nanoTime();
+    Files.writeString(work.resolve(cls + ".java"), "//FILES bundled.txt\nclass " + cls + " { public static void main(String[] a) throws Exception {"
+        + " var in = " + cls + ".class.getResourceAsStream(\"/bundled.txt\");"
+        + " System.out.println(in == null ? \"MISSING\" : new String(in.readAllBytes()).trim()); } }\n");
+    String launcher = MigrationSource.checkoutRoot().resolve("jbang").toString();
+    Map<String, String> env = new java.util.HashMap<>(System.getenv());
+    env.remove("KODIAI_JBANG_NO_CACHE");
+    var pool = java.util.concurrent.Executors.newFixedThreadPool(6);
+    try {
+      List<java.util.concurrent.Future<Run>> runs = new java.util.ArrayList<>();
+      for (int i = 0; i < 6; i++) runs.add(pool.submit(() -> runIn(work, env, "bash", launcher, cls + ".java")));
+      for (var f : runs) {
+        Run r = f.get(300, TimeUnit.SECONDS);
+        assertEquals(0, r.code(), r.err());
+        assertEquals("bundled-content\n", r.out(), r.err());
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
   static Run runIn(Path dir, Map<String, String> env, String... cmd) throws Exception {
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
     pb.environment().clear();
