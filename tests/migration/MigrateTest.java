@@ -39,23 +39,10 @@ class MigrateTest {
   }
 
   /** Runs the CLI as main() would, minus System.exit, with stdout and stderr captured. */
-  static synchronized Run cli(String... args) {
-    PrintStream out = System.out, err = System.err;
-    var o = new ByteArrayOutputStream();
-    var e = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-      int code = migrate.commandLine().execute(args);
-      System.out.flush();
-      System.err.flush();
-      // These tests pass URLs with --url; the warning that draws is tested once, in passwordInUrlOptionDrawsAWarning.
-      String errText = e.toString(StandardCharsets.UTF_8).replace("\r", "").replace(migrate.PASSWORD_IN_ARGS_WARNING + "\n", "");
-      return new Run(code, o.toString(StandardCharsets.UTF_8).replace("\r", ""), errText);
-    } finally {
-      System.setOut(out);
-      System.setErr(err);
-    }
+  static Run cli(String... args) {
+    Captured c = Captured.run(() -> migrate.commandLine().execute(args));
+    // These tests pass URLs with --url; the warning that draws is tested once, in passwordInUrlOptionDrawsAWarning.
+    return new Run(c.code(), c.out(), c.err().replace(migrate.PASSWORD_IN_ARGS_WARNING + "\n", ""));
   }
 
   Run run(String... args) {

@@ -4,9 +4,6 @@
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -48,28 +45,14 @@ class RepoIndexesTest extends SchemaFixtures {
 
   @AfterEach void drop() throws SQLException { FreshDatabase.drop(name); }
 
-  record Run(int code, String out, String err) {
-    @Override public String toString() { return "exit " + code + "\n--- out:\n" + out + "--- err:\n" + err; }
-  }
-
-  static synchronized Run cli(String... args) {
-    PrintStream out = System.out, err = System.err;
-    var o = new ByteArrayOutputStream();
-    var e = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-      int code = indexes.execute(args);
-      String errText = e.toString(StandardCharsets.UTF_8).replace(indexes.PASSWORD_IN_ARGS_WARNING + "\n", "");
-      return new Run(code, o.toString(StandardCharsets.UTF_8), errText);
-    } finally {
-      System.setOut(out);
-      System.setErr(err);
-    }
+  /** `indexes ARGS` in-process; the warning a password in --url draws is left out (migrate's tests cover it). */
+  static Captured cli(String... args) {
+    Captured c = Captured.run(() -> indexes.execute(args));
+    return new Captured(c.code(), c.out(), c.err().replace(indexes.PASSWORD_IN_ARGS_WARNING + "\n", ""));
   }
 
   /** `indexes sync` on this test's database with --min-rows 50, or the given --min-rows. */
-  Run sync(String... more) {
+  Captured sync(String... more) {
     List<String> a = new ArrayList<>(List.of("sync", "--url", url, "--maintenance-work-mem", "64MB"));
     if (!List.of(more).contains("--min-rows")) a.addAll(List.of("--min-rows", "50"));
     a.addAll(List.of(more));
@@ -77,9 +60,9 @@ class RepoIndexesTest extends SchemaFixtures {
   }
 
   @Test void syncGivesEachRepoAboveMinRowsItsOwnIndexAndThePlannerTakesIt() throws Exception {
-    Run r = sync();
-    assertEquals(0, r.code, r.toString());
-    assertTrue(r.out.contains("indexes: created 4, rebuilt 0, dropped 0, kept 0"), r.toString());
+    Captured r = sync();
+    assertEquals(0, r.code(), r.toString());
+    assertTrue(r.out().contains("indexes: created 4, rebuilt 0, dropped 0, kept 0"), r.toString());
     try (Connection c = DbClient.open(url)) {
       Map<String, String> idx = managed(c);
       assertEquals(4, idx.size(), idx.toString());
@@ -103,25 +86,25 @@ class RepoIndexesTest extends SchemaFixtures {
   }
 
   @Test void aSecondSyncChangesNothing() throws Exception {
-    assertEquals(0, sync().code);
+    assertEquals(0, sync().code());
     Map<String, Long> before;
     try (Connection c = DbClient.open(url)) { before = oids(c); }
-    Run r = sync();
-    assertEquals(0, r.code, r.toString());
-    assertTrue(r.out.contains("indexes: created 0, rebuilt 0, dropped 0, kept 4"), r.toString());
+    Captured r = sync();
+    assertEquals(0, r.code(), r.toString());
+    assertTrue(r.out().contains("indexes: created 0, rebuilt 0, dropped 0, kept 4"), r.toString());
     try (Connection c = DbClient.open(url)) { assertEquals(before, oids(c)); }
   }
 
   @Test void aRepoBelowHalfOfMinRowsLosesItsIndexOneNearTheLimitKeepsIt() throws Exception {
-    assertEquals(0, sync().code);
+    assertEquals(0, sync().code());
     try (Connection c = DbClient.open(url); Statement st = c.createStatement()) {
       st.execute("UPDATE learning_memories SET stale = true WHERE repo = '" + BIG + "' AND finding_id > 20");  // 20 live: < 25
       st.execute("UPDATE learning_memories SET stale = true WHERE repo = '" + MID + "' AND finding_id > 30");  // 30 live: >= 25
       st.execute("DELETE FROM learning_memories WHERE repo = '" + SMALL + "'");
     }
-    Run r = sync();
-    assertEquals(0, r.code, r.toString());
-    assertTrue(r.out.contains("indexes: created 0, rebuilt 0, dropped 2, kept 2"), r.toString());
+    Captured r = sync();
+    assertEquals(0, r.code(), r.toString());
+    assertTrue(r.out().contains("indexes: created 0, rebuilt 0, dropped 2, kept 2"), r.toString());
     try (Connection c = DbClient.open(url)) {
       Map<String, String> idx = managed(c);
       assertEquals(List.of(RepoIndexes.indexName(c, MID), RepoIndexes.indexName(c, ODD)).stream().sorted().toList(),
@@ -135,19 +118,19 @@ class RepoIndexesTest extends SchemaFixtures {
       // A CONCURRENTLY build that fails leaves its index behind, invalid, under the name it was given.
       assertThrows(SQLException.class, () -> st.execute("CREATE UNIQUE INDEX CONCURRENTLY " + index + " ON learning_memories (owner)"));
       assertEquals("invalid btree", managed(c).get(index));
-      Run r = sync();
-      assertEquals(0, r.code, r.toString());
-      assertTrue(r.out.lines().anyMatch(l -> l.startsWith("rebuild ") && l.endsWith(MID)), r.toString());
-      assertTrue(r.out.contains("indexes: created 3, rebuilt 1, dropped 0, kept 0"), r.toString());
+      Captured r = sync();
+      assertEquals(0, r.code(), r.toString());
+      assertTrue(r.out().lines().anyMatch(l -> l.startsWith("rebuild ") && l.endsWith(MID)), r.toString());
+      assertTrue(r.out().contains("indexes: created 3, rebuilt 1, dropped 0, kept 0"), r.toString());
       assertEquals("valid hnsw", managed(c).get(index));
     }
   }
 
   @Test void dryRunAndStatusPrintThePlanAndChangeNothing() throws Exception {
-    for (Run r : List.of(cli("sync", "--dry-run", "--url", url, "--min-rows", "50"), cli("status", "--url", url, "--min-rows", "50"))) {
-      assertEquals(0, r.code, r.toString());
-      assertTrue(r.out.lines().anyMatch(l -> l.startsWith("create ") && l.contains("120") && l.endsWith(BIG)), r.toString());
-      assertTrue(r.out.lines().noneMatch(l -> l.startsWith("created ")), r.toString());
+    for (Captured r : List.of(cli("sync", "--dry-run", "--url", url, "--min-rows", "50"), cli("status", "--url", url, "--min-rows", "50"))) {
+      assertEquals(0, r.code(), r.toString());
+      assertTrue(r.out().lines().anyMatch(l -> l.startsWith("create ") && l.contains("120") && l.endsWith(BIG)), r.toString());
+      assertTrue(r.out().lines().noneMatch(l -> l.startsWith("created ")), r.toString());
       try (Connection c = DbClient.open(url)) { assertEquals(Map.of(), managed(c)); }
     }
   }
@@ -161,17 +144,17 @@ class RepoIndexesTest extends SchemaFixtures {
         st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
         st.execute("SELECT 1"); // a snapshot, and no lock on the table (DROP INDEX CONCURRENTLY would wait for one)
       }
-      CompletableFuture<Run> running = CompletableFuture.supplyAsync(() -> sync("--min-rows", "100")); // BIG only
+      CompletableFuture<Captured> running = CompletableFuture.supplyAsync(() -> sync("--min-rows", "100")); // BIG only
       assertTrue(waitForBuildToWait(watcher), "the build waits for the open snapshot");
       try (Statement st = watcher.createStatement()) {
         st.execute("SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = 'kodiai-indexes' AND query LIKE 'CREATE INDEX%'");
       }
-      Run r = running.get(60, TimeUnit.SECONDS);
+      Captured r = running.get(60, TimeUnit.SECONDS);
       holder.rollback();
-      assertEquals(1, r.code, r.toString());
+      assertEquals(1, r.code(), r.toString());
       String index = RepoIndexes.indexName(watcher, BIG);
       assertEquals("indexes: error: create of " + index + " (repo " + BIG + ") failed: ERROR: canceling statement due to user request;"
-          + " nothing is left half-built, run sync again\n", r.err);
+          + " nothing is left half-built, run sync again\n", r.err());
       assertEquals(Map.of(), managed(watcher), "the invalid index was dropped again");
     }
   }
@@ -179,32 +162,32 @@ class RepoIndexesTest extends SchemaFixtures {
   @Test void anotherSyncHoldingTheLockGivesExitFour() throws Exception {
     try (Connection other = DbClient.open(url); Statement st = other.createStatement()) {
       st.execute("SELECT pg_advisory_lock(" + RepoIndexes.LOCK_KEY + ")");
-      Run r = sync("--lock-timeout", "0");
-      assertEquals(4, r.code, r.toString());
-      assertEquals("indexes: error: another indexes sync held the lock for 0 s; try again when it has finished, or raise --lock-timeout\n", r.err);
+      Captured r = sync("--lock-timeout", "0");
+      assertEquals(4, r.code(), r.toString());
+      assertEquals("indexes: error: another indexes sync held the lock for 0 s; try again when it has finished, or raise --lock-timeout\n", r.err());
       try (Connection c = DbClient.open(url)) { assertEquals(Map.of(), managed(c)); }
     }
   }
 
   @Test void badInputGivesOneLineAndTheDocumentedExitCode() throws Exception {
-    Run r = sync("--min-rows", "0");
-    assertEquals(2, r.code, r.toString());
-    assertEquals("indexes: error: --min-rows must be at least 1\n", r.err);
+    Captured r = sync("--min-rows", "0");
+    assertEquals(2, r.code(), r.toString());
+    assertEquals("indexes: error: --min-rows must be at least 1\n", r.err());
     r = sync("--lock-timeout", "-1");
-    assertEquals(2, r.code, r.toString());
-    assertEquals("indexes: error: --lock-timeout must be >= 0\n", r.err);
+    assertEquals(2, r.code(), r.toString());
+    assertEquals("indexes: error: --lock-timeout must be >= 0\n", r.err());
     r = cli("sync", "--url", "");
-    assertEquals(2, r.code, r.toString());
-    assertTrue(r.err.startsWith("indexes: error: ") && r.err.lines().count() == 1, r.toString());
+    assertEquals(2, r.code(), r.toString());
+    assertTrue(r.err().startsWith("indexes: error: ") && r.err().lines().count() == 1, r.toString());
     r = sync("--min-rows", "0");
-    assertEquals("indexes: error: --min-rows must be at least 1\n", r.err);
+    assertEquals("indexes: error: --min-rows must be at least 1\n", r.err());
     r = cli("sync", "--url", url, "--maintenance-work-mem", "lots");
-    assertEquals(2, r.code, r.toString());
-    assertEquals("indexes: error: --maintenance-work-mem must look like 256MB or 1GB\n", r.err);
+    assertEquals(2, r.code(), r.toString());
+    assertEquals("indexes: error: --maintenance-work-mem must look like 256MB or 1GB\n", r.err());
     withDatabase("repoindexesempty", empty -> {
-      Run e = cli("sync", "--url", empty);
-      assertEquals(10, e.code, e.toString());
-      assertEquals("indexes: error: learning_memories has no embedding_half column: run ./jbang migrate@kodiai up (migration 007) first\n", e.err);
+      Captured e = cli("sync", "--url", empty);
+      assertEquals(10, e.code(), e.toString());
+      assertEquals("indexes: error: learning_memories has no embedding_half column: run ./jbang migrate@kodiai up (migration 007) first\n", e.err());
     });
     try (Connection c = DbClient.open(url)) { assertEquals(Map.of(), managed(c)); }
   }
