@@ -97,10 +97,11 @@ class BenchTest {
       assertTrue(num(r, "recall") >= 0.9 && num(r, "recall") <= 1, r.toString());
       assertEquals(0, (int) num(r, "short_queries"), r.toString());
       assertTrue(num(r, "p50_ms") > 0 && num(r, "p50_ms") <= num(r, "p95_ms"), r.toString());
-      assertTrue(num(r, "cpu_p50_ms") > 0 && num(r, "cpu_p50_ms") <= num(r, "cpu_p95_ms"), "on-CPU time of a local server: " + r);
+      boolean onCpu = !"null".equals(r.get("cpu_p95_ms")); // readable from /proc where the server runs on this machine
+      if (onCpu) assertTrue(num(r, "cpu_p50_ms") > 0 && num(r, "cpu_p50_ms") <= num(r, "cpu_p95_ms"), "on-CPU time: " + r);
       // the recommended query is the any-word one through migration 009's function, and only it
       assertEquals(r.get("text_match").equals("any_word"), r.get("recommended").equals("true"), r.toString());
-      boolean met = num(r, "recall") >= 0.95 && num(r, "cpu_p95_ms") <= 25;
+      boolean met = num(r, "recall") >= 0.95 && num(r, onCpu ? "cpu_p95_ms" : "p95_ms") <= 25;
       assertEquals(String.valueOf(met), r.get("target_met"), "target_met says what the figures say: " + r);
     }
     // The common class: the dominant repo's queries with two common words more, so its any-word rows match more.
