@@ -6,15 +6,16 @@
 -- ts_rank_cd has no IDF and no length normalization: a row's rank is 0.1 x the
 -- number of occurrences of the query's words in it. Ranking every row that
 -- holds any word costs a heap visit (a row is ~2.6 kB since 007) and a
--- ts_rank_cd call (3-13 us) per row: with common words most of a large repo.
+-- ts_rank_cd call (5-20 us) per row: with common words most of a large repo.
 -- The top ranks go to rows holding several of the words, so
 -- learning_memories_text_top ranks only the rows that hold at least k of them,
--- for the largest k whose rows are plenty (2n), found through the GIN index:
---   k = number of distinct words (capped at 8), then one less, ... down to 1
+-- for the largest k whose rows are plenty (4n), found through the GIN index:
+--   k = number of distinct words (capped at 8), then fewer, ... down to 1
 --   (any word: the exact answer, also whenever the stricter sets are small).
 -- A row with fewer distinct words but many repetitions can rank above the
 -- chosen set's rows and is then missed: the recall of the fused list against
--- the exact fusion is measured by `bench hybrid`.
+-- the exact fusion is measured by `bench hybrid`. Repos with at most 3,000 rows
+-- are always ranked exactly.
 
 -- The words of `words` (parsed with `config`, as plainto_tsquery does) as a
 -- tsquery matching the rows that hold at least k distinct ones. Only the first 8
