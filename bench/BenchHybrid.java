@@ -1,6 +1,10 @@
 // `bench hybrid` (//SOURCES bench/BenchHybrid.java): the hybrid retrieval query (vector
 // top-N and ts_rank_cd top-N on search_tsv, fused by Reciprocal Rank Fusion with
-// 1/(60 + rank)), its recall against the exact fusion and its latency.
+// 1/(60 + rank)), its recall against the exact fusion and its latency. The recommended
+// query (docs/retrieval.md, "What to paste") matches any word through migration 009's
+// learning_memories_text_top; beside it, every word and the any-word query that ranks
+// every matching row. Prints per class whether issue 11's target is met (recall >= 0.95,
+// on-CPU p95 <= 25 ms), and one line for the recommended query over all classes.
 
 import java.io.PrintStream;
 import java.sql.Connection;
@@ -18,41 +22,87 @@ import picocli.CommandLine.Mixin;
 
 @Command(name = "hybrid", mixinStandardHelpOptions = true,
     description = "Loads synthetic memories into a scratch database and measures the hybrid (RRF) query: "
-        + "recall of the fused top k against the exact fusion, p50/p95 latency.")
+        + "recall of the fused top k against the exact fusion, p50/p95 latency (wall and on-CPU), and whether the target is met.")
 final class BenchHybrid implements Callable<Integer> {
 
   /** Candidates per side: N = 5k (50 at k = 10). */
   static int candidates(int k) { return 5 * k; }
 
   /**
-   * The hybrid query. Text match all_words: websearch_to_tsquery (every word, as migration 003 documents);
-   * any_word: plainto_tsquery with & replaced by | (a row with any of the words). Parameters: vector, repos, N,
-   * text, repos, N, k.
+   * How the text side matches, each measured against its exact fusion:
+   * all_words   websearch_to_tsquery (every word), every matching row ranked;
+   * any_word    the recommended query (docs/retrieval.md, "What to paste"): any word, ranked by
+   *             learning_memories_text_top (migration 009), which ranks only the rows holding the most words;
+   * any_word_all_rows  any word, every matching row ranked (the query before 009: exact, slow in a large repo).
    */
-  static String sql(boolean anyWord) {
-    return SQL.replace("TSQUERY", anyWord ? "replace(plainto_tsquery('english', ?)::text, ' & ', ' | ')::tsquery"
-        : "websearch_to_tsquery('english', ?)");
+  static final List<String> TEXT_MATCHES = List.of("all_words", "any_word", "any_word_all_rows");
+
+  /** The recommended text match. */
+  static final String RECOMMENDED_TEXT = "any_word";
+
+  /** The target of issue 11 item 4: recall of the fused top k against the exact fusion, and on-CPU p95. */
+  static final double TARGET_RECALL = 0.95, TARGET_P95_MS = 25;
+
+  /** Any of the words, as a tsquery (the exact answer's text side; the same as tsquery_at_least(..., 1)). */
+  static final String ANY_WORD = "replace(plainto_tsquery('english', ?)::text, ' & ', ' | ')::tsquery";
+
+  /** The hybrid query for a text match. Parameters: vector, repos, N, text, repos, N, k. */
+  static String sql(String textMatch) {
+    return switch (textMatch) {
+      case "any_word" -> RECOMMENDED_SQL;
+      case "all_words" -> RANK_ALL_SQL.replace("TSQUERY", "websearch_to_tsquery('english', ?)");
+      case "any_word_all_rows" -> RANK_ALL_SQL.replace("TSQUERY", ANY_WORD);
+      default -> throw new IllegalArgumentException(textMatch);
+    };
   }
 
-  /** The recommended text match: every word (websearch_to_tsquery, as migration 003 documents). */
-  static final String RECOMMENDED_TEXT = "all_words";
+  /** The exact fusion's text side matches any word (both any_word queries) or every word. */
+  static String exactOf(String textMatch) { return textMatch.equals("all_words") ? "all_words" : "any_word_all_rows"; }
 
-  private static final String SQL = """
+  private static final String VECTOR_SIDE = """
       WITH vec AS MATERIALIZED (
         SELECT id, embedding_half <=> ?::halfvec(1024) AS distance
         FROM learning_memories
         WHERE repo = ANY(?::text[]) AND NOT stale
         ORDER BY distance LIMIT ?),
       vec_ranked AS (SELECT id, row_number() OVER (ORDER BY distance, id) AS rnk FROM vec),
+      """;
+
+  private static final String FUSION = """
+      SELECT id, sum(1.0 / (60 + rnk)) AS score
+      FROM (SELECT id, rnk FROM vec_ranked UNION ALL SELECT id, rnk FROM txt) both_sides
+      GROUP BY id ORDER BY score DESC, id LIMIT ?""";
+
+  /** docs/retrieval.md's hybrid query, as the bot pastes it (the text side in one call of 009's function). */
+  static final String RECOMMENDED_SQL = VECTOR_SIDE + """
+      txt AS (SELECT id, rnk FROM learning_memories_text_top('english', ?, ?::text[], ?))
+      """ + FUSION;
+
+  /** Every row that matches ranked by ts_rank_cd (TSQUERY: the match). */
+  private static final String RANK_ALL_SQL = VECTOR_SIDE + """
       txt AS (
         SELECT m.id, row_number() OVER (ORDER BY ts_rank_cd(m.search_tsv, q.query) DESC, m.id) AS rnk
         FROM learning_memories m,
              (SELECT TSQUERY AS query) q
         WHERE m.repo = ANY(?::text[]) AND NOT m.stale AND m.search_tsv @@ q.query
         ORDER BY rnk LIMIT ?)
-      SELECT id, sum(1.0 / (60 + rnk)) AS score
-      FROM (SELECT id, rnk FROM vec_ranked UNION ALL SELECT id, rnk FROM txt) both_sides
-      GROUP BY id ORDER BY score DESC, id LIMIT ?""";
+      """ + FUSION;
+
+  /**
+   * Common words of review texts, added to the dominant repo's queries by the class `common`: words that
+   * survive the 'english' stop list and occur in ~20 % of all rows each (BenchVocabulary.GENERAL).
+   */
+  static final String[] COMMON = {"code", "function", "value", "check", "path", "return", "change", "module", "variable",
+      "ensure", "avoid", "production", "callers", "behaviour", "prefer", "handle"};
+
+  /** The same queries with two common words appended (a title as a person would write it, e.g. "... in this function code"). */
+  static List<BenchData.Query> withCommonWords(List<BenchData.Query> qs, long seed) {
+    java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+    List<BenchData.Query> out = new ArrayList<>();
+    for (BenchData.Query q : qs)
+      out.add(new BenchData.Query(q.repos(), q.vector(), q.text() + " " + COMMON[r.nextInt(COMMON.length)] + " " + COMMON[r.nextInt(COMMON.length)]));
+    return out;
+  }
 
   @Mixin BenchData.Options opt;
 
@@ -67,48 +117,57 @@ final class BenchHybrid implements Callable<Integer> {
     try (BenchScratch s = BenchScratch.create(opt.url, opt.keep, opt.shape, out); Connection c = s.migrateAndConnect()) {
       BenchData.Setup setup = data.prepare(c, s, out);
       List<String> dom = List.of(data.repo[data.dominant]), small = List.of(data.repo[data.small]);
+      List<BenchData.Query> domQueries = data.queries(dom, data.dominant, 11);
       List<QClass> classes = List.of(
-          new QClass("dominant", dom, data.queries(dom, data.dominant, 11)),
+          new QClass("dominant", dom, domQueries),
+          new QClass("common", dom, withCommonWords(domQueries, opt.seed + 14)),
           new QClass("1%", small, data.queries(small, data.small, 12)),
           new QClass("owner", data.ownerRepos, data.queries(data.ownerRepos, data.dominant, 13)));
       List<BenchJson> rows = new ArrayList<>();
+      List<String> missed = new ArrayList<>();
       out.println();
       out.printf(Locale.ROOT, "hybrid (RRF, N=%d per side, k=%d): %,d rows, %d queries per class, shape %s, PostgreSQL %s, pgvector %s%n",
           candidates(opt.k), opt.k, opt.rows, opt.queries, s.shape.name, setup.server(), setup.pgvector());
-      out.printf("%-8s %8s %-9s %7s %7s %8s %8s %8s %8s %10s%n", "class", "rows", "text", "recall", "short", "p50 ms", "p95 ms",
+      out.println("classes: dominant = the largest repo, queries = a finding title; common = the same with two common words added;"
+          + " 1% = a repo with 1% of the rows; owner = 5 small repos of one owner (= ANY)");
+      out.printf("%-8s %8s %-17s %7s %7s %8s %8s %8s %8s %10s%n", "class", "rows", "text", "recall", "short", "p50 ms", "p95 ms",
           "cpu p50", "cpu p95", "exact p50");
       BenchRetrieval.set(c, "SET plan_cache_mode = " + BenchRetrieval.RECOMMENDED_PLAN_CACHE_MODE,
           "SET hnsw.ef_search = " + BenchRetrieval.RECOMMENDED_EF, "SET hnsw.iterative_scan = " + BenchRetrieval.RECOMMENDED_MODE);
       for (QClass q : classes) {
         long live = BenchData.liveRows(c, q.repos());
-        for (String text : List.of("all_words", "any_word")) {
-          boolean any = text.equals("any_word");
-          // The exact fusion: both sides without indexes (sequential scans, float32 distance order is not needed:
-          // the halfvec exact order is what the index approximates; recall here measures the index and the text side).
-          BenchRetrieval.set(c, "SET enable_indexscan = off", "SET enable_bitmapscan = off");
-          List<List<Long>> exact = new ArrayList<>();
+        // The exact fusions: both sides without indexes (sequential scans; the halfvec exact order is what the
+        // index approximates, so recall here measures the index and the text side), every matching row ranked.
+        java.util.Map<String, List<List<Long>>> exact = new java.util.HashMap<>();
+        java.util.Map<String, Double> exactP50 = new java.util.HashMap<>();
+        BenchRetrieval.set(c, "SET enable_indexscan = off", "SET enable_bitmapscan = off");
+        for (String e : List.of("all_words", "any_word_all_rows")) {
+          List<List<Long>> answers = new ArrayList<>();
           double[] ems = new double[q.queries().size()];
           for (int i = 0; i < ems.length; i++) {
             long t0 = System.nanoTime();
-            exact.add(run(c, q.repos(), q.queries().get(i), any));
+            answers.add(run(c, e, q.repos(), q.queries().get(i)));
             ems[i] = (System.nanoTime() - t0) / 1e6;
           }
-          BenchRetrieval.set(c, "RESET enable_indexscan", "RESET enable_bitmapscan");
-          double exactP50 = BenchData.percentile(ems, 50);
+          exact.put(e, answers);
+          exactP50.put(e, BenchData.percentile(ems, 50));
+        }
+        BenchRetrieval.set(c, "RESET enable_indexscan", "RESET enable_bitmapscan");
+        for (String text : TEXT_MATCHES) {
           List<String> settings = BenchRetrieval.settingsFor(live); // the per-class rule of `bench retrieval`
           for (String x : settings) BenchRetrieval.set(c, "SET " + x);
-          for (BenchData.Query x : q.queries()) run(c, q.repos(), x, any); // warm
+          for (BenchData.Query x : q.queries()) run(c, text, q.repos(), x); // warm
           double[] ms = new double[q.queries().size()], cpu = new double[ms.length];
           double recall = 0;
           int counted = 0, shortQ = 0;
           int pid = BenchRetrieval.backendPid(c);
           for (int i = 0; i < ms.length; i++) {
             long c0 = BenchShape.onCpuNanos(pid), t0 = System.nanoTime();
-            List<Long> got = run(c, q.repos(), q.queries().get(i), any);
+            List<Long> got = run(c, text, q.repos(), q.queries().get(i));
             ms[i] = (System.nanoTime() - t0) / 1e6;
             long c1 = BenchShape.onCpuNanos(pid);
             cpu[i] = c0 < 0 || c1 < 0 ? Double.NaN : (c1 - c0) / 1e6;
-            List<Long> want = exact.get(i);
+            List<Long> want = exact.get(exactOf(text)).get(i);
             if (want.isEmpty()) continue;
             Set<Long> hit = new HashSet<>(got);
             hit.retainAll(want);
@@ -118,30 +177,43 @@ final class BenchHybrid implements Callable<Integer> {
           }
           for (String x : settings) BenchRetrieval.set(c, "RESET " + x.substring(0, x.indexOf(' ')));
           double r = counted == 0 ? 1.0 : recall / counted, p50 = BenchData.percentile(ms, 50), p95 = BenchData.percentile(ms, 95);
-          double cpu50 = BenchData.percentile(cpu, 50), cpu95 = BenchData.percentile(cpu, 95);
-          boolean quality = r >= 0.95 && shortQ == 0;
-          out.printf(Locale.ROOT, "%-8s %,8d %-9s %7.3f %7s %8.2f %8.2f %8.2f %8.2f %10.1f %s%n", q.name(), live, text, r,
-              shortQ + "/" + ms.length, p50, p95, cpu50, cpu95, exactP50, quality && p95 <= 25 ? "targets met"
-                  : quality && cpu95 <= 25 ? "targets met on-CPU only (wall p95 over 25 ms)" : "target MISSED");
+          double cpu50 = BenchData.percentile(cpu, 50), cpu95 = BenchData.percentile(cpu, 95), e50 = exactP50.get(exactOf(text));
+          boolean quality = r >= TARGET_RECALL && shortQ == 0, recommended = text.equals(RECOMMENDED_TEXT);
+          // On-CPU time is what a query costs on a CPU of its own (wall time waits for CPUs others hold); where it
+          // cannot be read (a remote server), wall time decides.
+          boolean fast = Double.isNaN(cpu95) ? p95 <= TARGET_P95_MS : cpu95 <= TARGET_P95_MS;
+          if (recommended && !(quality && fast)) missed.add(q.name());
+          out.printf(Locale.ROOT, "%-8s %,8d %-17s %7.3f %7s %8.2f %8.2f %8.2f %8.2f %10.1f %s%s%n", q.name(), live, text, r,
+              shortQ + "/" + ms.length, p50, p95, cpu50, cpu95, e50,
+              !quality || !fast ? "target MISSED" : p95 <= TARGET_P95_MS ? "target met" : "target met on-CPU (wall p95 over 25 ms)",
+              recommended ? "  <- recommended" : "");
           rows.add(new BenchJson().put("bench", "hybrid").put("query_class", q.name()).put("live_rows", live)
               .put("ef_search", BenchRetrieval.RECOMMENDED_EF).put("iterative_scan", BenchRetrieval.RECOMMENDED_MODE)
-              .put("recommended", text.equals(RECOMMENDED_TEXT)).put("recall", r).put("short_queries", shortQ)
+              .put("recommended", recommended).put("recall", r).put("short_queries", shortQ)
               .put("queries", ms.length).put("p50_ms", p50).put("p95_ms", p95).put("cpu_p50_ms", cpu50).put("cpu_p95_ms", cpu95)
-              .put("exact_p50_ms", exactP50).put("text_match", text)
+              .put("exact_p50_ms", e50).put("text_match", text).put("target_met", quality && fast)
               .put("candidates_per_side", candidates(opt.k)));
         }
       }
       BenchRetrieval.set(c, "RESET hnsw.ef_search", "RESET hnsw.iterative_scan", "RESET plan_cache_mode");
-      json.add(setup.json(data, opt).put("bench", "hybrid").put("shape", s.shape.name));
+      out.println(missed.isEmpty()
+          ? String.format(Locale.ROOT, "hybrid target (recommended %s: recall >= %.2f, no short results, p95 <= %.0f ms on-CPU): met in every class",
+              RECOMMENDED_TEXT, TARGET_RECALL, TARGET_P95_MS)
+          : String.format(Locale.ROOT, "hybrid target (recommended %s: recall >= %.2f, no short results, p95 <= %.0f ms on-CPU): MISSED in %s",
+              RECOMMENDED_TEXT, TARGET_RECALL, TARGET_P95_MS, String.join(", ", missed)));
+      String usage = s.shape.usage();
+      if (usage != null) out.println(usage);
+      json.add(setup.json(data, opt).put("bench", "hybrid").put("shape", s.shape.name).put("target_met", missed.isEmpty()));
       json.addAll(rows);
       if (opt.json != null) { BenchJson.write(opt.json, json); out.println("wrote " + opt.json); }
     }
     return 0;
   }
 
-  List<Long> run(Connection c, List<String> repos, BenchData.Query q, boolean anyWord) throws SQLException {
+  /** Runs the hybrid query of `textMatch` for one query; the fused ids, best first. */
+  List<Long> run(Connection c, String textMatch, List<String> repos, BenchData.Query q) throws SQLException {
     int n = candidates(opt.k);
-    try (PreparedStatement ps = c.prepareStatement(sql(anyWord))) {
+    try (PreparedStatement ps = c.prepareStatement(sql(textMatch))) {
       var arr = c.createArrayOf("text", repos.toArray());
       ps.setObject(1, q.pgvector());
       ps.setArray(2, arr);

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 class BenchTest {
   @TempDir Path tmp;
 
-  static final List<String> CLASSES = List.of("dominant", "1%", "owner");
+  static final List<String> HYBRID_CLASSES = List.of("dominant", "common", "1%", "owner");
   static final List<String> RETRIEVAL_CLASSES = List.of("0.1%", "1%", "3%", "6%", "10%", "25%", "dominant", "owner");
   static final List<String> FIELDS = List.of("query_class", "live_rows", "ef_search", "iterative_scan", "recommended", "recall",
       "short_queries", "p50_ms", "p95_ms", "exact_p50_ms");
@@ -82,19 +82,44 @@ class BenchTest {
 
   @Test void hybridMeasuresTheFusionAgainstTheExactFusion() throws Exception {
     Path json = tmp.resolve("hybrid.json");
-    assertEquals(0, bench.execute(args("hybrid", json)));
+    java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream old = System.out;
+    System.setOut(new java.io.PrintStream(buf, true));
+    int code;
+    try {
+      code = bench.execute(args("hybrid", json));
+    } finally {
+      System.setOut(old);
+    }
+    String out = buf.toString();
+    assertEquals(0, code, out);
     List<Map<String, String>> objs = parse(Files.readString(json));
-    assertTrue(objs.stream().anyMatch(o -> o.containsKey("load_rows_per_s") && num(o, "hnsw_build_s") > 0));
+    Map<String, String> summary = objs.stream().filter(o -> o.containsKey("load_rows_per_s")).findFirst().orElseThrow();
+    assertTrue(num(summary, "hnsw_build_s") > 0, summary.toString());
     List<Map<String, String>> rows = objs.stream().filter(o -> o.containsKey("query_class")).toList();
-    for (String text : List.of("all_words", "any_word"))
-      assertEquals(CLASSES.size(), rows.stream().filter(r -> r.get("text_match").equals(text)).count(), "3 classes, " + text);
+    for (String text : BenchHybrid.TEXT_MATCHES)
+      assertEquals(HYBRID_CLASSES.size(), rows.stream().filter(r -> r.get("text_match").equals(text)).count(), "every class, " + text);
     for (Map<String, String> r : rows) {
       for (String f : FIELDS) assertTrue(r.containsKey(f), "field " + f + " in " + r);
-      assertTrue(CLASSES.contains(r.get("query_class")), r.toString());
+      assertTrue(HYBRID_CLASSES.contains(r.get("query_class")), r.toString());
       assertTrue(num(r, "recall") >= 0.9 && num(r, "recall") <= 1, r.toString());
       assertEquals(0, (int) num(r, "short_queries"), r.toString());
       assertTrue(num(r, "p50_ms") > 0 && num(r, "p50_ms") <= num(r, "p95_ms"), r.toString());
+      boolean onCpu = !"null".equals(r.get("cpu_p95_ms")); // readable from /proc where the server runs on this machine
+      if (onCpu) assertTrue(num(r, "cpu_p50_ms") > 0 && num(r, "cpu_p50_ms") <= num(r, "cpu_p95_ms"), "on-CPU time: " + r);
+      // the recommended query is the any-word one through migration 009's function, and only it
+      assertEquals(r.get("text_match").equals("any_word"), r.get("recommended").equals("true"), r.toString());
+      boolean met = num(r, "recall") >= 0.95 && num(r, onCpu ? "cpu_p95_ms" : "p95_ms") <= 25;
+      assertEquals(String.valueOf(met), r.get("target_met"), "target_met says what the figures say: " + r);
     }
+    // The common class: the dominant repo's queries with two common words more, so its any-word rows match more.
+    assertEquals(rows.stream().filter(r -> r.get("query_class").equals("dominant")).findFirst().orElseThrow().get("live_rows"),
+        rows.stream().filter(r -> r.get("query_class").equals("common")).findFirst().orElseThrow().get("live_rows"));
+    boolean allMet = rows.stream().filter(r -> r.get("recommended").equals("true")).allMatch(r -> r.get("target_met").equals("true"));
+    assertEquals(String.valueOf(allMet), summary.get("target_met"), summary.toString());
+    assertTrue(out.contains("hybrid target (recommended any_word: recall >= 0.95, no short results, p95 <= 25 ms on-CPU): "
+        + (allMet ? "met in every class" : "MISSED in ")), out);
+    assertEquals(HYBRID_CLASSES.size(), out.lines().filter(l -> l.contains(" any_word ") && l.endsWith("<- recommended")).count(), out);
     assertNoScratchDatabaseLeft();
   }
 

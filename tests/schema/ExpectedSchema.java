@@ -319,6 +319,8 @@ final class ExpectedSchema {
         trigger learning_memories_search_tsv_trigger BEFORE INSERT OR UPDATE OF finding_text, search_tsv ON learning_memories FOR EACH ROW EXECUTE FUNCTION learning_memories_search_tsv_update()
       function findings_search_tsv_update() returns trigger language plpgsql
       function learning_memories_search_tsv_update() returns trigger language plpgsql
+      function tsquery_at_least(config regconfig, words text, k integer) returns tsquery language plpgsql
+      function learning_memories_text_top(config regconfig, words text, repos text[], n integer) returns TABLE(id bigint, rnk bigint) language plpgsql
       """;
 
   // ------------------------------------------------------------------ parsed into

@@ -105,6 +105,39 @@ describe('learning_memories', () => {
     assert.deepEqual(rows.map((x) => x.repo), repos)
   })
 
+  test('hybrid retrieval as docs/retrieval.md pastes it: vector top 50 and any-word text top 50 (migration 009), fused by RRF', async () => {
+    const r = repo('hybrid')
+    const q = embedding(40)
+    const words = 'Retry loop in the webhook handler'
+    const remembered = async (vector, text, stale = 0) => (await remember(r, vector, { text, stale }))[0].id
+    const both = await remembered(near(q, 0.001), 'Unbounded retry loop in the webhook handler')
+    const vectorOnly = await remembered(near(q, 0.01), 'Cache entry never invalidated')
+    const textOnly = await remembered(embedding(41), 'retry storms when the webhook times out')
+    const stale = await remembered(near(q, 0.0001), 'retry loop webhook handler retry loop', 1)
+    await remembered(embedding(42), 'Naming convention of the helpers')
+    await remember(repo('hybrid-other'), near(q, 0), { text: words })
+    const text = await sql`SELECT id, rnk FROM learning_memories_text_top('english', ${words}, ${[r]}::text[], ${50})`
+    assert.deepEqual(text.map((x) => ({ ...x })), [{ id: both, rnk: 1 }, { id: textOnly, rnk: 2 }],
+      'any word, ranked by occurrences (4 > 2); stale rows and other repos left out; rnk a plain number')
+    const fused = await sql`
+      WITH vec AS MATERIALIZED (
+        SELECT id, embedding_half <=> ${q}::halfvec(1024) AS distance
+        FROM learning_memories
+        WHERE repo = ANY(${[r]}::text[]) AND NOT stale
+        ORDER BY distance LIMIT 50),
+      vec_ranked AS (SELECT id, row_number() OVER (ORDER BY distance, id) AS rnk FROM vec),
+      txt AS (SELECT id, rnk FROM learning_memories_text_top('english', ${words}, ${[r]}::text[], 50))
+      SELECT id, sum(1.0 / (60 + rnk)) AS score
+      FROM (SELECT id, rnk FROM vec_ranked UNION ALL SELECT id, rnk FROM txt) both_sides
+      GROUP BY id ORDER BY score DESC, id LIMIT ${10}`
+    assert.equal(fused[0].id, both, 'first on both sides: first fused')
+    assert.ok(Math.abs(fused[0].score - 2 / 61) < 1e-12, `score 1/61 + 1/61 as a number: ${fused[0].score}`)
+    const ids = fused.map((x) => x.id)
+    assert.ok(ids.includes(vectorOnly) && ids.includes(textOnly), 'each side brings its own')
+    assert.ok(!ids.includes(stale))
+    assert.equal(fused.length, 4, 'the repo has four live memories')
+  })
+
   test('the outcome upsert keeps one memory per (repo, finding, outcome); hybrid text search finds it', async () => {
     const r = repo('upsert')
     const findingId = 7_000_000_001
