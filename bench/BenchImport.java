@@ -49,6 +49,9 @@ final class BenchImport implements Callable<Integer> {
   Path json;
   @Option(names = "--keep", description = "keep the scratch databases, the throwaway cluster and the generated files")
   boolean keep;
+  @Option(names = "--files", paramLabel = "DIR", description = "generate the SQLite files into DIR and keep them there; a later run with the same"
+      + " --memories and --seed reuses them (generating 100,000 memories takes minutes)")
+  Path filesDir;
 
   static final double MEMORY_ROWS_TARGET = 20_000, FLOOR_RATIO_TARGET = 2.0;
   static final int DIM = 1024;
@@ -58,11 +61,20 @@ final class BenchImport implements Callable<Integer> {
     PrintStream out = System.out;
     Path work = Files.createTempDirectory("kodiai-bench-import-");
     try (BenchScratch a = BenchScratch.create(url, keep, out)) {
-      Path k = work.resolve("kodiai-knowledge.db"), t = work.resolve("kodiai-telemetry.db");
-      long g0 = System.nanoTime();
-      Map<String, Long> rows = generate(k, t, memories, seed);
-      out.printf(Locale.ROOT, "generated %,d rows (%,d memories) in %.1f s: knowledge %,d MB, telemetry %,d MB%n",
-          rows.values().stream().mapToLong(Long::longValue).sum(), memories, (System.nanoTime() - g0) / 1e9, Files.size(k) >> 20, Files.size(t) >> 20);
+      Path dir = filesDir == null ? work : Files.createDirectories(filesDir);
+      Path k = dir.resolve("kodiai-knowledge.db"), t = dir.resolve("kodiai-telemetry.db"), stamp = dir.resolve("bench-import.stamp");
+      String made = "memories=" + memories + " seed=" + seed;
+      if (filesDir != null && Files.exists(stamp) && Files.readString(stamp).equals(made) && Files.exists(k) && Files.exists(t)) {
+        out.printf(Locale.ROOT, "reusing the files in %s (%s): knowledge %,d MB, telemetry %,d MB%n", dir, made, Files.size(k) >> 20, Files.size(t) >> 20);
+      } else {
+        Files.deleteIfExists(stamp);
+        for (Path f : List.of(k, t)) for (String suffix : List.of("", "-wal", "-shm")) Files.deleteIfExists(SqliteSource.sibling(f, suffix));
+        long g0 = System.nanoTime();
+        Map<String, Long> rows = generate(k, t, memories, seed);
+        out.printf(Locale.ROOT, "generated %,d rows (%,d memories) in %.1f s: knowledge %,d MB, telemetry %,d MB%n",
+            rows.values().stream().mapToLong(Long::longValue).sum(), memories, (System.nanoTime() - g0) / 1e9, Files.size(k) >> 20, Files.size(t) >> 20);
+        if (filesDir != null) Files.writeString(stamp, made);
+      }
       a.migrateAndConnect().close();
 
       // ---- the importer
@@ -101,6 +113,8 @@ final class BenchImport implements Callable<Integer> {
         }
       }
       double floorS, floorHnswS;
+      double[] floorS0 = new double[2];
+      Map<String, Double> floorTable = new LinkedHashMap<>(); // target table -> seconds of its \copy
       try (BenchScratch b = BenchScratch.create(a.adminUrl, keep, quiet)) {
         b.migrateAndConnect().close();
         List<String> hnsw = new ArrayList<>();
@@ -110,15 +124,20 @@ final class BenchImport implements Callable<Integer> {
                  + " WHERE indrelid = 'learning_memories'::regclass AND amname = 'hnsw'")) {
           while (rs.next()) { hnsw.add(rs.getString(1)); sql.append("DROP INDEX ").append(TargetTable.quote(rs.getString(2))).append(";\n"); } // 002's, or 007's halfvec index
         }
-        sql.append("BEGIN;\n");
-        for (String[] l : loads) sql.append("\\copy ").append(l[0]).append(" (").append(l[1]).append(") FROM '").append(l[2]).append("' (FORMAT binary)\n");
+        // The server's clock between the \copy commands: the floor's time per table.
+        String mark = "SELECT extract(epoch FROM clock_timestamp());\n";
+        sql.append("BEGIN;\n").append(mark);
+        for (String[] l : loads) sql.append("\\copy ").append(l[0]).append(" (").append(l[1]).append(") FROM '").append(l[2]).append("' (FORMAT binary)\n").append(mark);
         sql.append("COMMIT;\n");
         Path script = work.resolve("floor.sql");
         Files.writeString(script, sql);
-        floorS = psql(b.adminUrl, b.db, script);
+        String[] marks = psql(b.adminUrl, b.db, script, t0 -> floorS0[0] = t0).lines().filter(x -> x.matches("[0-9.]+")).toArray(String[]::new);
+        floorS = floorS0[0];
+        for (int j = 0; j + 1 < marks.length && j < loads.size(); j++) floorTable.put(loads.get(j)[0], Double.parseDouble(marks[j + 1]) - Double.parseDouble(marks[j]));
         Path idx = work.resolve("hnsw.sql");
         Files.writeString(idx, "SET maintenance_work_mem = '" + s.maintenanceWorkMem + "';\n" + String.join(";\n", hnsw) + ";\n");
-        floorHnswS = psql(b.adminUrl, b.db, idx);
+        psql(b.adminUrl, b.db, idx, t0 -> floorS0[1] = t0);
+        floorHnswS = floorS0[1];
         try (Connection c = DbClient.open(b.url); Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM learning_memories")) {
           rs.next();
           if (rs.getLong(1) != mem.row.imported) throw new IllegalStateException("the floor loaded " + rs.getLong(1) + " memories");
@@ -134,13 +153,16 @@ final class BenchImport implements Callable<Integer> {
       out.printf(Locale.ROOT, "%-62s %10.1f s  (%,.0f rows/s)  target >= %,.0f: %s%n", "  learning_memories incl. vectors (stage + write + verify)", memS, memRate,
           MEMORY_ROWS_TARGET, memRate >= MEMORY_ROWS_TARGET ? "met" : "MISSED");
       for (Importer.Staged st : imp.staged) if (st.n > 0)
-        out.printf(Locale.ROOT, "    %-40s %,9d rows  stage %6.1f s  write %6.1f s  verify %5.1f s%n", st.label(), st.n, st.stageMs / 1e3, st.writeMs / 1e3, st.verifyMs / 1e3);
+        out.printf(Locale.ROOT, "    %-40s %,9d rows  stage %6.1f s  write %6.1f s  verify %5.1f s  (floor %5.1f s)%n", st.label(), st.n,
+            st.stageMs / 1e3, st.writeMs / 1e3, st.verifyMs / 1e3, floorTable.getOrDefault(st.map.target(), Double.NaN));
+      double floorMem = floorTable.getOrDefault(TableMap.MEMORIES, Double.NaN);
+      out.printf(Locale.ROOT, "%-62s %10.1f s  (%,.0f rows/s)%n", "  floor's learning_memories (its \\copy alone)", floorMem, mem.row.imported / floorMem);
       out.printf(Locale.ROOT, "%-62s %10.1f s%n", "floor: psql \\copy (binary) of the same rows, one transaction", floorS);
       out.printf(Locale.ROOT, "%-62s %10.2f x  target <= %.1f: %s%n", "import / floor", ratio, FLOOR_RATIO_TARGET, ratio <= FLOOR_RATIO_TARGET ? "met" : "MISSED");
       out.printf(Locale.ROOT, "%-62s %10.1f s (import)  %.1f s (floor)%n", "HNSW build (" + memories + " x " + DIM + ", m=16, ef_construction=64)", hnswS, floorHnswS);
       if (json != null) {
         BenchJson.write(json, List.of(new BenchJson().put("memories", memories).put("rows", total).put("import_s", importNoHnsw)
-            .put("memory_rows_per_s", memRate).put("floor_s", floorS).put("ratio", ratio).put("hnsw_import_s", hnswS).put("hnsw_floor_s", floorHnswS)));
+            .put("memory_rows_per_s", memRate).put("floor_s", floorS).put("ratio", ratio).put("hnsw_import_s", hnswS).put("hnsw_floor_s", floorHnswS).put("floor_memories_s", floorMem)));
       }
       return memRate >= MEMORY_ROWS_TARGET && ratio <= FLOOR_RATIO_TARGET ? 0 : 1;
     } finally {
@@ -149,10 +171,10 @@ final class BenchImport implements Callable<Integer> {
     }
   }
 
-  /** psql with the password in PGPASSWORD (never argv); returns the seconds it took. */
-  static double psql(String admin, String db, Path file) throws IOException, InterruptedException {
+  /** psql with the password in PGPASSWORD (never argv); hands the seconds it took to `took`, returns its output. */
+  static String psql(String admin, String db, Path file, java.util.function.DoubleConsumer took) throws IOException, InterruptedException {
     DbClient.Target t = DbClient.parse(admin);
-    ProcessBuilder pb = new ProcessBuilder("psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", t.host(), "-p", String.valueOf(t.port()),
+    ProcessBuilder pb = new ProcessBuilder("psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", t.host(), "-p", String.valueOf(t.port()),
         "-U", t.user() == null ? System.getProperty("user.name") : t.user(), "-d", db, "-f", file.toString()).redirectErrorStream(true);
     if (t.password() != null) pb.environment().put("PGPASSWORD", t.password());
     long t0 = System.nanoTime();
@@ -161,7 +183,8 @@ final class BenchImport implements Callable<Integer> {
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (!p.waitFor(1800, TimeUnit.SECONDS)) { p.destroyForcibly(); throw new IllegalStateException("psql hung"); }
     if (p.exitValue() != 0) throw new IllegalStateException("psql failed: " + DbClient.redact(out));
-    return (System.nanoTime() - t0) / 1e9;
+    took.accept((System.nanoTime() - t0) / 1e9);
+    return out;
   }
 
   // ------------------------------------------------------------------------------ data

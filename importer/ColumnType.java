@@ -33,19 +33,4 @@ record ColumnType(Kind kind, int precision, int scale, int dims) {
     if (m.matches()) return new ColumnType(Kind.VECTOR, 0, 0, Integer.parseInt(m.group(1)));
     return null;
   }
-
-  /**
-   * The column's value in the canonical text both sides of the verification produce:
-   * this SQL expression of the column `c` (already quoted)
-   * on the PostgreSQL side, Converter.canonical on the Java side.
-   */
-  String canonicalSql(String c) {
-    return switch (kind) {
-      case INT2, INT4, INT8, BOOL, JSONB, NUMERIC -> c + "::text";
-      case TEXT -> c;
-      case TIMESTAMPTZ -> "to_char(" + c + " AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')";
-      case FLOAT8 -> "encode(float8send(" + c + "), 'hex')";
-      case VECTOR -> "md5(vector_send(" + c + "))";
-    };
-  }
 }

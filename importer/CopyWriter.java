@@ -1,20 +1,17 @@
 // Shared source of the importer (//SOURCES importer/CopyWriter.java; needs pgjdbc): rows into
 // a table with COPY ... FROM STDIN (FORMAT binary): each value in PostgreSQL's own binary
-// form, so nothing is printed and parsed back (no float or timestamp text round trips),
-// sent in 1 MiB pieces.
+// form (PgBinary), so nothing is printed and parsed back (no float or timestamp text round
+// trips), sent in 1 MiB pieces.
 
 //DEPS org.postgresql:postgresql:42.7.8
 
-import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
-import org.postgresql.util.ByteConverter;
 
 final class CopyWriter implements AutoCloseable {
   private static final byte[] HEADER = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xff, '\r', '\n', 0, 0, 0, 0, 0, 0, 0, 0, 0};
@@ -23,6 +20,7 @@ final class CopyWriter implements AutoCloseable {
   private final CopyIn copy;
   private final List<ColumnType> types;
   private ByteBuffer buf = ByteBuffer.allocate(FLUSH_AT + (1 << 16)).order(ByteOrder.BIG_ENDIAN);
+  private final PgBinary.Sink sink = this::room;
   private boolean done;
   long rows;
 
@@ -36,42 +34,18 @@ final class CopyWriter implements AutoCloseable {
 
   /** One row; `values[k]` is what Converter returned for column k (null for NULL). */
   void row(Object[] values) throws SQLException {
-    room(2);
-    buf.putShort((short) values.length);
-    for (int k = 0; k < values.length; k++) value(values[k], types.get(k));
+    room(2).putShort((short) values.length);
+    for (int k = 0; k < values.length; k++) PgBinary.put(sink, values[k], types.get(k), false);
     rows++;
     if (buf.position() >= FLUSH_AT) flush();
   }
 
-  private void value(Object v, ColumnType t) throws SQLException {
-    if (v == null) { room(4); buf.putInt(-1); return; }
-    switch (t.kind()) {
-      case INT2 -> { room(6); buf.putInt(2).putShort(((Long) v).shortValue()); }
-      case INT4 -> { room(8); buf.putInt(4).putInt(((Long) v).intValue()); }
-      case INT8 -> { room(12); buf.putInt(8).putLong((Long) v); }
-      case BOOL -> { room(5); buf.putInt(1).put((byte) ((Boolean) v ? 1 : 0)); }
-      case TIMESTAMPTZ -> { room(12); buf.putInt(8).putLong(((Converter.Timestamp) v).pgMicros()); }
-      case FLOAT8 -> { room(12); buf.putInt(8).putLong(Double.doubleToRawLongBits((Double) v)); }
-      case TEXT -> bytes(((String) v).getBytes(StandardCharsets.UTF_8), -1);
-      case JSONB -> bytes(((Converter.Json) v).text().getBytes(StandardCharsets.UTF_8), 1); // jsonb binary = version 1 + text
-      case NUMERIC -> bytes(ByteConverter.numeric((BigDecimal) v), -1);
-      case VECTOR -> bytes(Converter.pgvectorSend((Converter.Vector) v), -1);
-    }
-  }
-
-  private void bytes(byte[] b, int prefix) throws SQLException {
-    int len = b.length + (prefix >= 0 ? 1 : 0);
-    room(4 + len);
-    buf.putInt(len);
-    if (prefix >= 0) buf.put((byte) prefix);
-    buf.put(b);
-  }
-
   /** Makes room for `n` more bytes: sends what is buffered, or grows for one large value. */
-  private void room(int n) throws SQLException {
-    if (buf.remaining() >= n) return;
+  private ByteBuffer room(int n) throws SQLException {
+    if (buf.remaining() >= n) return buf;
     flush();
     if (buf.remaining() < n) buf = ByteBuffer.allocate(n + 16).order(ByteOrder.BIG_ENDIAN);
+    return buf;
   }
 
   private void flush() throws SQLException {
@@ -82,8 +56,7 @@ final class CopyWriter implements AutoCloseable {
 
   /** Ends the COPY; returns the rows the server took. */
   long finish() throws SQLException {
-    room(2);
-    buf.putShort((short) -1);
+    room(2).putShort((short) -1);
     flush();
     done = true;
     return copy.endCopy();

@@ -295,6 +295,7 @@ final class Importer {
         : "SELECT " + String.join(", ", srcQuoted(t.columns, "")) + " FROM " + SqliteSource.quote(m.source());
     long withoutVector = 0;
     int idCol = t.columns.indexOf("id");
+    Checksum checksum = new Checksum(t.types, t.columns.stream().mapToInt(target.typeOids::get).toArray());
     try (CopyWriter copy = write ? new CopyWriter(conn, t.rowsTable(), quoted, t.types) : null;
          Statement q = src.connection().createStatement();
          ResultSet rs = q.executeQuery(select)) {
@@ -322,7 +323,7 @@ final class Importer {
             withoutVector++;
           }
         }
-        t.add(id, Checksum.rowHash(values));
+        t.add(id, checksum.rowHash(values));
         if (problemCount == 0 && copy != null) copy.row(values);
         if ((++done & 1023) == 0) progress.tick(done);
       }
@@ -462,7 +463,7 @@ final class Importer {
         // checksum is taken there, in the same pass, instead of reading 100,000s of rows back.
         st.executeUpdate("WITH ins AS (INSERT INTO public." + TargetTable.quote(t.map.target()) + " AS t (" + cols(t, "") + ") SELECT " + cols(t, "s.")
             + " FROM " + t.stage + " s JOIN " + t.classes + " c ON c.id = s.id WHERE c.state = '" + NEW + "' ON CONFLICT DO NOTHING RETURNING t.id, "
-            + Checksum.rowHashSql(t.columns, t.types, "t") + " AS h) "
+            + Checksum.rowHashSql(t.columns, "t") + " AS h) "
             + "UPDATE " + t.classes + " c SET state = '" + INSERTED + "', hash = ins.h FROM ins WHERE c.id = ins.id");
         st.executeUpdate("UPDATE " + t.classes + " SET state = '" + KEY_EXISTS + "' WHERE state = '" + NEW + "'");
       } catch (SQLException e) {
@@ -595,9 +596,9 @@ final class Importer {
       // The target side: inserted rows as the INSERT stored them (their hash from RETURNING),
       // rows that were already present read back from the table.
       // A direct table held nothing before its COPY: every row in it is one of the source's.
-      String rows = t.direct ? "SELECT t.id, " + Checksum.rowHashSql(t.columns, t.types, "t") + " AS h FROM public." + TargetTable.quote(t.map.target()) + " t"
+      String rows = t.direct ? "SELECT t.id, " + Checksum.rowHashSql(t.columns, "t") + " AS h FROM public." + TargetTable.quote(t.map.target()) + " t"
           : "SELECT c.id, c.hash AS h FROM " + t.classes + " c WHERE c.state = '" + INSERTED + "' UNION ALL SELECT t.id, "
-          + Checksum.rowHashSql(t.columns, t.types, "t") + " FROM public." + TargetTable.quote(t.map.target()) + " t JOIN " + t.classes
+          + Checksum.rowHashSql(t.columns, "t") + " FROM public." + TargetTable.quote(t.map.target()) + " t JOIN " + t.classes
           + " c ON c.id = t.id WHERE c.state = '" + PRESENT + "'";
       long pgCount, pgSum;
       try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT count(h), sum(h::numeric) FROM (" + rows + ") x")) {

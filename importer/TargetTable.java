@@ -20,6 +20,7 @@ final class TargetTable {
 
   final String name;
   final Map<String, String> types = new LinkedHashMap<>(); // column -> format_type()
+  final Map<String, Integer> typeOids = new LinkedHashMap<>(); // column -> its type's oid (the checksum hashes it, as record_send() sends it)
   final List<String> notNull = new ArrayList<>();
   /** Stored generated columns (column -> expression): PostgreSQL computes them, the importer never writes them. */
   final Map<String, String> generated = new LinkedHashMap<>();
@@ -34,13 +35,14 @@ final class TargetTable {
   static TargetTable load(Connection c, String table) throws SQLException {
     TargetTable t = new TargetTable(table);
     try (PreparedStatement ps = c.prepareStatement(
-        "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, a.attgenerated <> '', pg_get_expr(d.adbin, d.adrelid) "
+        "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, a.attgenerated <> '', pg_get_expr(d.adbin, d.adrelid), a.atttypid::int "
             + "FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
             + "WHERE a.attrelid = to_regclass(?) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum")) {
       ps.setString(1, "public." + table);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           t.types.put(rs.getString(1), rs.getString(2));
+          t.typeOids.put(rs.getString(1), rs.getInt(6));
           if (rs.getBoolean(3)) t.notNull.add(rs.getString(1));
           if (rs.getBoolean(4)) t.generated.put(rs.getString(1), rs.getString(5));
         }

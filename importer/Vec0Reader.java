@@ -17,6 +17,8 @@
 // set and whose rowids entry is that memory; anything else is a corrupt table. Anything
 // but this layout is refused, never guessed at.
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.sql.PreparedStatement;
@@ -36,6 +38,8 @@ final class Vec0Reader implements AutoCloseable {
       "repo text partition key", "severity text", "category text");
 
   final int dims;
+  private static final VarHandle LE_INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle BE_INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
   /** |x| >= 65520f, as float bits without the sign: rounds to an infinite half, which pgvector refuses (65504 is the largest half). */
   static final int HALF_OVERFLOW_BITS = Float.floatToRawIntBits(65520f);
   /** The first element of the last vector read that halfvec cannot hold, or -1 (checked in the same pass as NaN). */
@@ -113,13 +117,12 @@ final class Vec0Reader implements AutoCloseable {
     int base = o * dims * 4;
     byte[] be = new byte[dims * 4];
     beyondHalf = -1;
-    for (int k = 0; k < dims; k++) {
-      int p = base + k * 4;
-      int bits = (vectors[p] & 0xff) | (vectors[p + 1] & 0xff) << 8 | (vectors[p + 2] & 0xff) << 16 | (vectors[p + 3] & 0xff) << 24;
+    for (int k = 0; k < dims; k++) { // int views of the byte arrays: the JIT turns these into plain loads and stores
+      int bits = (int) LE_INT.get(vectors, base + k * 4);
       if ((bits & 0x7f800000) == 0x7f800000)
         throw new Converter.Problem("embedding element " + k + " is " + Float.intBitsToFloat(bits) + " (NaN and infinity cannot be stored in a vector)");
       if ((bits & 0x7fffffff) >= HALF_OVERFLOW_BITS && beyondHalf < 0) beyondHalf = k;
-      be[k * 4] = vectors[p + 3]; be[k * 4 + 1] = vectors[p + 2]; be[k * 4 + 2] = vectors[p + 1]; be[k * 4 + 3] = vectors[p];
+      BE_INT.set(be, k * 4, bits);
     }
     return new Converter.Vector(be, dims);
   }
