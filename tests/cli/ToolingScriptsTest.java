@@ -24,17 +24,9 @@ class ToolingScriptsTest {
 
   record Run(int code, String out, String err) {}
 
-  /** Runs a script with exactly `env` as its environment (no inherited PATH, JAVA_HOME, ...). */
+  /** Runs a script of the checkout with exactly `env` as its environment (no inherited PATH, JAVA_HOME, ...). */
   static Run run(Map<String, String> env, String... cmd) throws Exception {
-    ProcessBuilder pb = new ProcessBuilder(cmd).directory(MigrationSource.checkoutRoot().toFile());
-    pb.environment().clear();
-    pb.environment().putAll(env);
-    Process p = pb.start();
-    p.getOutputStream().close();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-    return new Run(p.exitValue(), out, err);
+    return runIn(MigrationSource.checkoutRoot(), env, cmd);
   }
 
   /** A PATH folder holding only the named tools (links to the real ones). */
@@ -114,6 +106,7 @@ class ToolingScriptsTest {
     }
   }
 
+  /** Runs `cmd` in `dir` with exactly `env` as its environment. */
   static Run runIn(Path dir, Map<String, String> env, String... cmd) throws Exception {
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
     pb.environment().clear();
