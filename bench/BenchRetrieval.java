@@ -42,6 +42,12 @@ final class BenchRetrieval implements Callable<Integer> {
    */
   static final long OWNER_EXACT_MAX_ROWS = 4000;
   static final int RECOMMENDED_EF = 100;
+  /**
+   * A repo's own graph above this many live rows loses recall at ef_search 100 (1,000,000-row table: 0.88-0.90 for
+   * repos of 225,000-360,000 rows, 0.947 at 400), so the rule raises ef_search for it (docs/retrieval.md, growth).
+   */
+  static final long LARGE_REPO_ROWS = 150_000;
+  static final int LARGE_REPO_EF = 400;
   static final String RECOMMENDED_MODE = "relaxed_order";
   static final String RECOMMENDED_PLAN_CACHE_MODE = "force_custom_plan";
   /** Rows the inner query takes per wanted row: relaxed_order hands rows over slightly out of order. */
@@ -155,7 +161,8 @@ final class BenchRetrieval implements Callable<Integer> {
 
   /** The same for a query over `repos` repos (the owner query: exact up to OWNER_EXACT_MAX_ROWS together). */
   static List<String> settingsFor(long liveRows, int repos) {
-    return liveRows <= (repos > 1 ? OWNER_EXACT_MAX_ROWS : EXACT_MAX_ROWS) ? List.of("enable_indexscan = off") : List.of();
+    if (liveRows <= (repos > 1 ? OWNER_EXACT_MAX_ROWS : EXACT_MAX_ROWS)) return List.of("enable_indexscan = off");
+    return repos == 1 && liveRows > LARGE_REPO_ROWS ? List.of("hnsw.ef_search = " + LARGE_REPO_EF) : List.of();
   }
 
   List<Result> measure(Connection c, QClass q, PrintStream out) throws SQLException {
