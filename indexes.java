@@ -20,6 +20,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.ScopeType;
 
 @Command(name = "indexes", mixinStandardHelpOptions = true, version = "indexes 1.0",
     description = {"Keeps the per-repo HNSW indexes of learning_memories in step with repo sizes: a repo with more than",
@@ -38,22 +40,22 @@ import picocli.CommandLine.Option;
 public class indexes implements Callable<Integer> {
   @Mixin Common common;
 
-  /** Options every verb takes; all defaults are here. */
+  /** Options every verb takes, before or after the verb (inherited); all defaults are here. */
   static class Common {
-    @Option(names = "--url", defaultValue = "${env:MIGRATE_DATABASE_URL:-${env:DATABASE_URL}}",
+    @Option(names = "--url", scope = ScopeType.INHERIT, defaultValue = "${env:MIGRATE_DATABASE_URL:-${env:DATABASE_URL}}",
         description = "Database URL, PostgreSQL's own address (default: $MIGRATE_DATABASE_URL, else $DATABASE_URL).")
     String url;
-    @Option(names = "--min-rows", paramLabel = "N", defaultValue = "" + RepoIndexes.MIN_ROWS,
+    @Option(names = "--min-rows", paramLabel = "N", scope = ScopeType.INHERIT, defaultValue = "" + RepoIndexes.MIN_ROWS,
         description = "A repo with more live memories than N gets its own index; it loses it below N/2 (default: ${DEFAULT-VALUE}, "
             + "the exact plan's limit in docs/retrieval.md).")
     long minRows;
-    @Option(names = "--maintenance-work-mem", paramLabel = "SIZE", defaultValue = "512MB",
+    @Option(names = "--maintenance-work-mem", paramLabel = "SIZE", scope = ScopeType.INHERIT, defaultValue = "512MB",
         description = "maintenance_work_mem of each build (default: ${DEFAULT-VALUE}; about 4 kB per row keeps a build in memory; "
             + "on a 2 GiB server do not go higher).")
     String maintenanceWorkMem;
-    @Option(names = "--lock-timeout", paramLabel = "SECONDS", defaultValue = "60", description = "Seconds to wait for another sync (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lock-timeout", paramLabel = "SECONDS", scope = ScopeType.INHERIT, defaultValue = "60", description = "Seconds to wait for another sync (default: ${DEFAULT-VALUE}).")
     int lockTimeoutSeconds;
-    @Option(names = {"-v", "--verbose"}, description = "Show stack traces of errors.")
+    @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT, description = "Show stack traces of errors.")
     boolean verbose;
   }
 
@@ -61,11 +63,11 @@ public class indexes implements Callable<Integer> {
 
   @Command(name = "sync", mixinStandardHelpOptions = true, description = "Creates, rebuilds and drops per-repo indexes as repo sizes require.")
   static class Sync implements Callable<Integer> {
-    @Mixin Common common;
+    @ParentCommand indexes parent;
     @Option(names = "--dry-run", description = "Print what it would do; change nothing.")
     boolean dryRun;
 
-    @Override public Integer call() throws Exception { return run(common, dryRun, System.out); }
+    @Override public Integer call() throws Exception { return run(parent.common, dryRun, System.out); }
 
     int run(Common o, boolean dryRun, PrintStream out) throws SQLException, InterruptedException {
       validate(o);
@@ -97,8 +99,9 @@ public class indexes implements Callable<Integer> {
 
   @Command(name = "status", mixinStandardHelpOptions = true, description = "Lists the per-repo indexes and what a sync would do; changes nothing.")
   static class Status implements Callable<Integer> {
-    @Mixin Common common;
+    @ParentCommand indexes parent;
     @Override public Integer call() throws Exception {
+      Common common = parent.common;
       validate(common);
       try (Connection c = connect(common)) {
         RepoIndexes.print(System.out, RepoIndexes.plan(c, common.minRows), common.minRows);

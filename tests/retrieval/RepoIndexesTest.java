@@ -135,6 +135,18 @@ class RepoIndexesTest extends SchemaFixtures {
     }
   }
 
+  @Test void optionsWorkBeforeAndAfterTheVerbAndNoVerbIsSync() throws Exception {
+    for (String[] args : List.of(new String[] {"--url", url, "--min-rows", "100", "status"},
+        new String[] {"status", "--url", url, "--min-rows", "100"}, new String[] {"--url", url, "status", "--min-rows", "100"})) {
+      Captured r = cli(args);
+      assertEquals(0, r.code(), r.toString());
+      assertEquals(1, r.out().lines().filter(l -> l.startsWith("create ")).count(), "--min-rows 100: only " + BIG + "\n" + r);
+    }
+    Captured r = cli("--url", url, "--min-rows", "100", "--maintenance-work-mem", "64MB");
+    assertEquals(0, r.code(), r.toString());
+    assertTrue(r.out().contains("indexes: created 1, rebuilt 0, dropped 0, kept 0"), r.toString());
+  }
+
   @Test void aBuildThatFailsExitsOneAndLeavesNoHalfBuiltIndex() throws Exception {
     // An open snapshot makes CREATE INDEX CONCURRENTLY wait after it has created its (invalid) index;
     // cancelling it there is what an interrupted or failed build looks like.
