@@ -37,6 +37,9 @@ final class RepoIndexes {
   static final String PREFIX = "idx_lm_repo_hnsw_";
   /** The global index's parameters (migration 007), so every repo's graph is built alike. */
   static final String OPS = "USING hnsw (embedding_half halfvec_cosine_ops) WITH (m = 16, ef_construction = 64)";
+  /** SQL of a repo's index name (the repo expression in %s): derived in one place, for the plan and the tests alike. */
+  private static final String NAME_SQL = "'" + PREFIX + "' || left(md5(%s), 16)";
+
   /** Advisory lock key of a running sync (migrate's lock uses another key). */
   static final long LOCK_KEY = 0x6b6f6469_69786e73L; // "kodiixns"
 
@@ -47,9 +50,8 @@ final class RepoIndexes {
 
   /** The index name of a repo: stable, short, safe whatever characters the repo name holds. */
   static String indexName(Connection c, String repo) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT ? || left(md5(?), 16)")) {
-      ps.setString(1, PREFIX);
-      ps.setString(2, repo);
+    try (PreparedStatement ps = c.prepareStatement("SELECT " + NAME_SQL.formatted("?"))) {
+      ps.setString(1, repo);
       try (ResultSet rs = ps.executeQuery()) { rs.next(); return rs.getString(1); }
     }
   }
@@ -82,10 +84,9 @@ final class RepoIndexes {
     List<Step> steps = new ArrayList<>();
     long keepFloor = Math.max(1, minRows / DROP_DIVISOR);
     try (PreparedStatement ps = c.prepareStatement(
-        "SELECT repo, count(*), ? || left(md5(repo), 16) FROM learning_memories WHERE NOT stale AND embedding_half IS NOT NULL "
+        "SELECT repo, count(*), " + NAME_SQL.formatted("repo") + " FROM learning_memories WHERE NOT stale AND embedding_half IS NOT NULL "
             + "GROUP BY repo HAVING count(*) >= ? ORDER BY 2 DESC, 1")) {
-      ps.setString(1, PREFIX);
-      ps.setLong(2, keepFloor);
+      ps.setLong(1, keepFloor);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           String repo = rs.getString(1), name = rs.getString(3);
@@ -97,7 +98,8 @@ final class RepoIndexes {
       }
     }
     // What is left belongs to repos that shrank below the floor, were deleted, or to no repo.
-    existing.forEach((name, e) -> steps.add(new Step(Action.DROP, e.repo, name, liveRows(c, e.repo), e.bytes)));
+    for (var e : existing.entrySet())
+      steps.add(new Step(Action.DROP, e.getValue().repo, e.getKey(), liveRows(c, e.getValue().repo), e.getValue().bytes));
     return steps;
   }
 
@@ -136,13 +138,11 @@ final class RepoIndexes {
     return comment != null && comment.startsWith(COMMENT) ? comment.substring(COMMENT.length()) : null;
   }
 
-  private static long liveRows(Connection c, String repo) {
+  private static long liveRows(Connection c, String repo) throws SQLException {
     if (repo == null) return 0;
     try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM learning_memories WHERE repo = ? AND NOT stale")) {
       ps.setString(1, repo);
       try (ResultSet rs = ps.executeQuery()) { rs.next(); return rs.getLong(1); }
-    } catch (SQLException e) {
-      return 0;
     }
   }
 
