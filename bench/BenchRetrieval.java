@@ -225,17 +225,12 @@ final class BenchRetrieval implements Callable<Integer> {
 
   /** One query per repo, each with its own rule (exact up to EXACT_MAX_ROWS, else its own index), merged by distance. */
   List<Long> runSplit(Connection c, Map<String, Long> liveRows, BenchData.Query q) throws SQLException {
-    record Hit(long id, double distance) {}
     List<Hit> hits = new ArrayList<>();
     for (var repo : liveRows.entrySet()) {
       List<String> settings = settingsFor(repo.getValue());
       for (String s : settings) set(c, "SET " + s);
-      try (PreparedStatement ps = c.prepareStatement(QUERY)) {
-        ps.setObject(1, q.pgvector());
-        ps.setArray(2, c.createArrayOf("text", new Object[] {repo.getKey()}));
-        ps.setInt(3, OVERFETCH * opt.k);
-        ps.setInt(4, opt.k);
-        try (ResultSet rs = ps.executeQuery()) { while (rs.next()) hits.add(new Hit(rs.getLong(1), rs.getDouble(2))); }
+      try {
+        hits.addAll(hits(c, List.of(repo.getKey()), q));
       } finally {
         for (String s : settings) set(c, "RESET " + s.substring(0, s.indexOf(' ')));
       }
@@ -245,14 +240,21 @@ final class BenchRetrieval implements Callable<Integer> {
   }
 
   List<Long> run(Connection c, List<String> repos, BenchData.Query q) throws SQLException {
+    return hits(c, repos, q).stream().map(Hit::id).toList();
+  }
+
+  record Hit(long id, double distance) {}
+
+  /** The recommended query's rows, nearest first. */
+  List<Hit> hits(Connection c, List<String> repos, BenchData.Query q) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(QUERY)) {
       ps.setObject(1, q.pgvector());
       ps.setArray(2, c.createArrayOf("text", repos.toArray()));
       ps.setInt(3, OVERFETCH * opt.k);
       ps.setInt(4, opt.k);
-      List<Long> ids = new ArrayList<>();
-      try (ResultSet rs = ps.executeQuery()) { while (rs.next()) ids.add(rs.getLong(1)); }
-      return ids;
+      List<Hit> hits = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) { while (rs.next()) hits.add(new Hit(rs.getLong(1), rs.getDouble(2))); }
+      return hits;
     }
   }
 
