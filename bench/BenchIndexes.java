@@ -16,11 +16,11 @@ final class BenchIndexes {
 
   record Built(String name, String method, double seconds, double mb, boolean spilled) {}
 
-  /** Drops the HNSW and GIN indexes of learning_memories (so COPY does not maintain them); returns their definitions. */
+  /** Drops the HNSW and GIN indexes of learning_memories and its search copy (so COPY does not maintain them); returns their definitions. */
   static Map<String, String> dropSearchIndexes(Connection c) throws SQLException {
     Map<String, String> defs = new LinkedHashMap<>();
     try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'learning_memories' "
+        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN ('learning_memories', 'learning_memories_search') "
             + "AND (indexdef ILIKE '% USING hnsw %' OR indexdef ILIKE '% USING gin %') ORDER BY indexdef ILIKE '% USING gin %' DESC")) {
       while (rs.next()) defs.put(rs.getString(1), rs.getString(2));
     }
