@@ -355,7 +355,7 @@ final class BenchData {
         o.rows, o.repos, 100 * o.dominantShare, 100 * o.staleShare, String.join(", ", defs.keySet()));
     double rate = load(c, out);
     long t0 = System.nanoTime();
-    try (Statement st = c.createStatement()) { st.execute("VACUUM ANALYZE learning_memories"); }
+    try (Statement st = c.createStatement()) { st.execute("VACUUM ANALYZE learning_memories, learning_memories_search"); }
     out.printf(Locale.ROOT, "  vacuum analyze: %.1f s%n", (System.nanoTime() - t0) / 1e9);
     String mwm = BenchIndexes.maintenanceWorkMem(o.rows, small);
     out.printf("building indexes (maintenance_work_mem %s, max_parallel_maintenance_workers %d)%n", mwm, BenchIndexes.parallelWorkers(small));

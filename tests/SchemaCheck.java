@@ -252,23 +252,77 @@ public class SchemaCheck implements Callable<Integer> {
     for (String[] p : probes) {
       String what = "trigger " + p[0] + " fires";
       if (!cat.columns.containsKey(p[1])) { out.add("MISSING " + what + ": no table " + p[1]); continue; }
-      boolean wasAuto = c.getAutoCommit();
-      Savepoint sp = null;
-      if (wasAuto) c.setAutoCommit(false); else sp = c.setSavepoint();
-      try {
-        String problem = probe(c, p[1], p[2]);
-        out.add(problem == null ? "OK   " + what + ": INSERT fills " + p[1] + ".search_tsv, UPDATE OF " + p[2] + " refreshes it"
-            : "WRONG " + what + ": " + problem);
-      } catch (SQLException e) {
-        // Not allowed to write (a read-only user, a read-only transaction or standby): the schema is not wrong.
-        String state = String.valueOf(e.getSQLState());
-        if (state.equals("42501") || state.equals("25006"))
-          out.add("SKIP " + what + ": not probed: the user lacks privileges (" + DbClient.firstLine(String.valueOf(e.getMessage()))
-              + "); run schema-check as the tables' owner to prove the trigger fires");
-        else out.add("WRONG " + what + ": probe row failed: " + DbClient.firstLine(String.valueOf(e.getMessage())));
-      } finally {
-        if (wasAuto) { c.rollback(); c.setAutoCommit(true); } else c.rollback(sp);
-      }
+      runProbe(c, what, "INSERT fills " + p[1] + ".search_tsv, UPDATE OF " + p[2] + " refreshes it", () -> probe(c, p[1], p[2]), out);
+    }
+    // 010's copy; before 010 (or without the table) the MISSING lines of the catalog say so
+    if (cat.columns.containsKey("learning_memories") && cat.columns.containsKey("learning_memories_search"))
+      runProbe(c, "triggers learning_memories_search_* keep the copy", "a live row is copied, UPDATE OF finding_text refreshes "
+          + "the copy, stale = true removes it", () -> probeSearchCopy(c), out);
+  }
+
+  interface Probe { String problem() throws SQLException; }
+
+  /** Runs a probe that writes, always rolled back; adds OK, WRONG or SKIP (no privileges to write). */
+  private static void runProbe(Connection c, String what, String ok, Probe probe, List<String> out) throws SQLException {
+    boolean wasAuto = c.getAutoCommit();
+    Savepoint sp = null;
+    if (wasAuto) c.setAutoCommit(false); else sp = c.setSavepoint();
+    try {
+      String problem = probe.problem();
+      out.add(problem == null ? "OK   " + what + ": " + ok : "WRONG " + what + ": " + problem);
+    } catch (SQLException e) {
+      // Not allowed to write (a read-only user, a read-only transaction or standby): the schema is not wrong.
+      String state = String.valueOf(e.getSQLState());
+      if (state.equals("42501") || state.equals("25006"))
+        out.add("SKIP " + what + ": not probed: the user lacks privileges (" + DbClient.firstLine(String.valueOf(e.getMessage()))
+            + "); run schema-check as the tables' owner to prove the trigger fires");
+      else out.add("WRONG " + what + ": probe row failed: " + DbClient.firstLine(String.valueOf(e.getMessage())));
+    } finally {
+      if (wasAuto) { c.rollback(); c.setAutoCommit(true); } else c.rollback(sp);
+    }
+  }
+
+  /** A live learning_memories row for the probes (id below every other, so no sequence moves). */
+  private static long insertProbeMemory(Connection c) throws SQLException {
+    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("INSERT INTO learning_memories (id, repo, owner, source_repo, "
+        + "finding_text, severity, category, file_path, outcome, embedding_model, embedding_dim) VALUES (" + PROBE_ID.formatted("learning_memories")
+        + ", 'schema-check/probe', 'schema-check', 'schema-check/probe', 'Quokka sightings unchecked', 'minor', 'style', 'probe.java', "
+        + "'accepted', 'probe', 1024) RETURNING id")) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  /**
+   * 010: a memory written live is in learning_memories_search with the same search_tsv, follows a new text, and
+   * leaves when made stale. Compares with the row's own search_tsv, so a broken 003 trigger is not reported twice.
+   */
+  private static String probeSearchCopy(Connection c) throws SQLException {
+    long id = insertProbeMemory(c);
+    String copied = "SELECT count(*) FROM learning_memories m JOIN learning_memories_search s ON s.id = m.id AND s.repo = m.repo "
+        + "AND s.search_tsv IS NOT DISTINCT FROM m.search_tsv WHERE m.id = ?";
+    if (count(c, copied, id) != 1) return "after INSERT of a live row, learning_memories_search does not hold it";
+    update(c, "UPDATE learning_memories SET finding_text = 'Wombat burrow overflow' WHERE id = ?", id);
+    if (count(c, copied, id) != 1) return "after UPDATE OF finding_text, learning_memories_search does not hold the new search_tsv";
+    update(c, "UPDATE learning_memories SET stale = true WHERE id = ?", id);
+    if (count(c, "SELECT count(*) FROM learning_memories_search WHERE id = ?", id) != 0)
+      return "after stale = true, learning_memories_search still holds the row";
+    return null;
+  }
+
+  private static long count(Connection c, String sql, long id) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setLong(1, id);
+      ResultSet rs = ps.executeQuery();
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  private static void update(Connection c, String sql, long id) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setLong(1, id);
+      ps.executeUpdate();
     }
   }
 
@@ -287,12 +341,7 @@ public class SchemaCheck implements Callable<Integer> {
         rs.next();
         id = rs.getLong(1);
       } else {
-        ResultSet rs = st.executeQuery("INSERT INTO learning_memories (id, repo, owner, source_repo, finding_text, severity, category, "
-            + "file_path, outcome, embedding_model, embedding_dim) VALUES (" + PROBE_ID.formatted("learning_memories")
-            + ", 'schema-check/probe', 'schema-check', "
-            + "'schema-check/probe', 'Quokka sightings unchecked', 'minor', 'style', 'probe.java', 'accepted', 'probe', 1024) RETURNING id");
-        rs.next();
-        id = rs.getLong(1);
+        id = insertProbeMemory(c);
       }
     }
     String match = "SELECT search_tsv IS NOT NULL, search_tsv @@ to_tsquery('english', ?) FROM " + table + " WHERE id = ?";

@@ -317,10 +317,21 @@ final class ExpectedSchema {
         index idx_learning_memories_search_tsv USING gin (search_tsv)
         index idx_learning_memories_stale USING btree (stale)
         trigger learning_memories_search_tsv_trigger BEFORE INSERT OR UPDATE OF finding_text, search_tsv ON learning_memories FOR EACH ROW EXECUTE FUNCTION learning_memories_search_tsv_update()
+        trigger learning_memories_search_insert AFTER INSERT ON learning_memories FOR EACH ROW WHEN ((NOT new.stale)) EXECUTE FUNCTION learning_memories_search_sync()
+        trigger learning_memories_search_update AFTER UPDATE ON learning_memories FOR EACH ROW WHEN ((((((old.id IS DISTINCT FROM new.id) OR (old.repo IS DISTINCT FROM new.repo)) OR (old.stale IS DISTINCT FROM new.stale)) OR (old.search_tsv IS DISTINCT FROM new.search_tsv)) AND (NOT (old.stale AND new.stale)))) EXECUTE FUNCTION learning_memories_search_sync()
+        trigger learning_memories_search_delete AFTER DELETE ON learning_memories FOR EACH ROW WHEN ((NOT old.stale)) EXECUTE FUNCTION learning_memories_search_sync()
+        trigger learning_memories_search_truncate AFTER TRUNCATE ON learning_memories FOR EACH STATEMENT EXECUTE FUNCTION learning_memories_search_sync()
+      table learning_memories_search
+        repo                             text not null
+        id                               bigint not null
+        search_tsv                       tsvector
+        constraint learning_memories_search_pkey PRIMARY KEY (repo, id)
+        index idx_learning_memories_search_search_tsv USING gin (search_tsv)
       function findings_search_tsv_update() returns trigger language plpgsql
       function learning_memories_search_tsv_update() returns trigger language plpgsql
       function tsquery_at_least(config regconfig, words text, k integer) returns tsquery language plpgsql
       function learning_memories_text_top(config regconfig, words text, repos text[], n integer) returns TABLE(id bigint, rnk bigint) language plpgsql
+      function learning_memories_search_sync() returns trigger language plpgsql
       """;
 
   // ------------------------------------------------------------------ parsed into
