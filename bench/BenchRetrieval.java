@@ -65,13 +65,7 @@ final class BenchRetrieval implements Callable<Integer> {
   @Mixin BenchData.Options opt;
   @Option(names = "--chart", paramLabel = "FILE.png", description = "also draw recall against p95 per class (PNG)")
   Path chart;
-  @Option(names = "--repo-indexes", negatable = true, defaultValue = "true", fallbackValue = "true",
-      description = "build the per-repo HNSW indexes (`indexes sync`: repos over 3,000 live rows) before measuring; "
-          + "--no-repo-indexes measures the global index alone (default: ${DEFAULT-VALUE})")
-  boolean repoIndexes;
-  @Option(names = "--repo-index-min-rows", paramLabel = "N", defaultValue = "" + RepoIndexes.MIN_ROWS,
-      description = "with --repo-indexes: repos over N live rows get their own index (default: ${DEFAULT-VALUE}, as indexes sync)")
-  long repoIndexMinRows;
+  @Mixin BenchRepoIndexOptions repoIndexes;
 
   record QClass(String name, List<String> repos, long liveRows, List<BenchData.Query> queries) {}
 
@@ -87,7 +81,7 @@ final class BenchRetrieval implements Callable<Integer> {
     List<BenchJson> json = new ArrayList<>();
     try (BenchScratch s = BenchScratch.create(opt.url, opt.keep, opt.shape, out); Connection c = s.migrateAndConnect()) {
       BenchData.Setup setup = data.prepare(c, s, out);
-      RepoBuild repoBuild = repoIndexes ? buildRepoIndexes(c, repoIndexMinRows, setup.maintenanceWorkMem(), out) : null;
+      RepoBuild repoBuild = repoIndexes.build(c, setup.maintenanceWorkMem(), out);
       List<QClass> classes = classes(c, data);
       for (QClass q : classes)
         out.printf(Locale.ROOT, "class %-8s %d repo(s), %,d live rows%n", q.name(), q.repos().size(), q.liveRows());
@@ -95,10 +89,8 @@ final class BenchRetrieval implements Callable<Integer> {
       for (QClass q : classes) results.addAll(measure(c, q, out));
       printTable(out, results, setup, s);
       if (repoBuild != null) repoBuild.print(out);
-      BenchJson head = setup.json(data, opt).put("bench", "retrieval").put("shape", s.shape.name).put("repo_indexes", repoIndexes);
-      if (repoBuild != null) head.put("repo_indexes_built", repoBuild.count()).put("repo_indexes_build_s", repoBuild.seconds())
-          .put("repo_indexes_mb", repoBuild.mb()).put("repo_indexes_rows", repoBuild.rows());
-      json.add(head);
+      json.add(BenchRepoIndexOptions.describe(setup.json(data, opt).put("bench", "retrieval").put("shape", s.shape.name),
+          repoIndexes.enabled, repoBuild));
       for (Result r : results) json.add(toJson(r));
       if (opt.json != null) { BenchJson.write(opt.json, json); out.println("wrote " + opt.json); }
       if (chart != null) {

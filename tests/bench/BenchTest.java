@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 class BenchTest {
   @TempDir Path tmp;
 
-  static final List<String> HYBRID_CLASSES = List.of("dominant", "common", "1%", "owner");
+  static final List<String> HYBRID_CLASSES = List.of("dominant", "common", "1%", "owner", "6%", "10%", "25%");
   static final List<String> RETRIEVAL_CLASSES = List.of("0.1%", "1%", "3%", "6%", "10%", "25%", "dominant", "owner");
   static final List<String> FIELDS = List.of("query_class", "live_rows", "ef_search", "iterative_scan", "recommended", "recall",
       "short_queries", "p50_ms", "p95_ms", "exact_p50_ms");
@@ -96,6 +96,7 @@ class BenchTest {
     List<Map<String, String>> objs = parse(Files.readString(json));
     Map<String, String> summary = objs.stream().filter(o -> o.containsKey("load_rows_per_s")).findFirst().orElseThrow();
     assertTrue(num(summary, "hnsw_build_s") > 0, summary.toString());
+    assertEquals("true", summary.get("repo_indexes"), "measured as production runs: after indexes sync");
     List<Map<String, String>> rows = objs.stream().filter(o -> o.containsKey("query_class")).toList();
     for (String text : BenchHybrid.TEXT_MATCHES)
       assertEquals(HYBRID_CLASSES.size(), rows.stream().filter(r -> r.get("text_match").equals(text)).count(), "every class, " + text);
