@@ -8,8 +8,8 @@
 -- On a B1ms server (shared_buffers 256 MB, smaller than the table plus its HNSW index) those
 -- pages come from the page cache, and that copy was what kept the query over its 25 ms
 -- target there. learning_memories_search holds only what the ranking reads, for live rows:
--- ~0.3 kB a row, 25 to a page, ~20 MB per 100,000 memories, with its own GIN index, so it
--- stays in shared buffers.
+-- ~0.25 kB a row, ~35 to a page (21 MB and a 2.5 MB GIN index for 90,000 live memories of
+-- the bench), so it stays in shared buffers.
 --
 -- It is kept by AFTER ROW triggers on learning_memories (so INSERT ... ON CONFLICT, COPY and
 -- UPDATE ... RETURNING all keep it right; a row-level AFTER trigger sees only rows really
