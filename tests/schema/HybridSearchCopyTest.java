@@ -150,15 +150,9 @@ class HybridSearchCopyTest extends SchemaFixtures {
     }
   }
 
+  /** The text side's answer for one repo (HybridTextTopTest.top, which also checks rnk). */
   static List<Long> top(Connection c, String words, String repo) throws SQLException {
-    List<Long> ids = new ArrayList<>();
-    try (PreparedStatement ps = c.prepareStatement("SELECT id FROM learning_memories_text_top('english', ?, ARRAY[?], 10) ORDER BY rnk")) {
-      ps.setString(1, words);
-      ps.setString(2, repo);
-      ResultSet rs = ps.executeQuery();
-      while (rs.next()) ids.add(rs.getLong(1));
-    }
-    return ids;
+    return HybridTextTopTest.top(c, words, new String[] {repo}, 10);
   }
 
   @Test void theTextSideAnswersFromTheCopyAsTheMemoriesChange() throws Exception {
