@@ -204,11 +204,12 @@ final class BenchHybrid implements Callable<Integer> {
         }
       }
       BenchRetrieval.set(c, "RESET hnsw.ef_search", "RESET hnsw.iterative_scan", "RESET plan_cache_mode");
-      out.println(missed.isEmpty()
-          ? String.format(Locale.ROOT, "hybrid target (recommended %s: recall >= %.2f, no short results, p95 <= %.0f ms on-CPU): met in every class",
-              RECOMMENDED_TEXT, TARGET_RECALL, TARGET_P95_MS)
-          : String.format(Locale.ROOT, "hybrid target (recommended %s: recall >= %.2f, no short results, p95 <= %.0f ms on-CPU): MISSED in %s",
-              RECOMMENDED_TEXT, TARGET_RECALL, TARGET_P95_MS, String.join(", ", missed)));
+      String target = String.format(Locale.ROOT, "hybrid target (recommended %s: recall >= %.2f, no short results, p95 <= %.0f ms on-CPU): ",
+          RECOMMENDED_TEXT, TARGET_RECALL, TARGET_P95_MS);
+      List<String> met = classes.stream().map(QClass::name).filter(n -> !missed.contains(n)).toList();
+      // issue 11 sets it for the dominant repo; the other classes hold the same query to it
+      out.println(target + (missed.isEmpty() ? "met in every class"
+          : (met.isEmpty() ? "" : "met in " + String.join(", ", met) + "; ") + "MISSED in " + String.join(", ", missed)));
       String usage = s.shape.usage();
       if (usage != null) out.println(usage);
       json.add(BenchRepoIndexOptions.describe(setup.json(data, opt).put("bench", "hybrid").put("shape", s.shape.name)
