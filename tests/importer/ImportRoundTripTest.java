@@ -229,6 +229,15 @@ class ImportRoundTripTest extends ImportFixtures {
     assertEquals(65504f, (float) count(db.url(), "SELECT (embedding_half::real[])[5] FROM learning_memories WHERE id = 4"), "nextDown(65520) rounds to 65504 in the copy");
   }
 
+  @Test void theSearchCopyOf010HoldsEveryImportedLiveMemory() throws Exception { // kept by triggers, never written by the import
+    assertEquals(0, first.exit(), first.all());
+    long live = count(db.url(), "SELECT count(*) FROM learning_memories WHERE NOT stale");
+    assertTrue(live > 0);
+    assertEquals(live, count(db.url(), "SELECT count(*) FROM learning_memories_search"));
+    assertEquals(0, count(db.url(), "SELECT count(*) FROM (SELECT repo, id, search_tsv FROM learning_memories WHERE NOT stale "
+        + "EXCEPT SELECT repo, id, search_tsv FROM learning_memories_search) d"), "every live memory, with its search vector");
+  }
+
   @Test void sequencesEndPastTheHighestIdTheSourceEverIssued() throws Exception {
     try (Connection c = DbClient.open(db.url()); Statement st = c.createStatement()) {
       // reviews: sqlite_sequence 4 (row 4 deleted), max(id) 3; executions: 4 vs 3; memories: 42 vs 42
