@@ -78,7 +78,7 @@ CREATE TRIGGER learning_memories_search_truncate AFTER TRUNCATE ON learning_memo
 -- learning_memories_text_top as in 009, but reading learning_memories_search instead of
 -- learning_memories: its narrow rows (live ones only) and their GIN index for a large repo, the
 -- repo's rows through the primary key for repos of up to 3,000 live rows (009 counted stale
--- rows too). Counting a repo's rows had cost 10-20 ms on B1ms for a large repo: the planner
+-- rows too). Counting a repo's rows had cost 10-22 ms on B1ms for a large repo: the planner
 -- read its wide rows (a sequential scan or 008's index and the heap) to count 3,001 of them.
 CREATE OR REPLACE FUNCTION learning_memories_text_top(config regconfig, words text, repos text[], n integer)
 RETURNS TABLE (id bigint, rnk bigint)
