@@ -6,8 +6,9 @@
 // Usage: jbang tests/SchemaCheck.java [DATABASE_URL]     (alias: schema-check)
 // Reads the catalog of the connection's current schema (normally public) and
 // compares it with ExpectedSchema.java, which is the schema of all the migrations
-// written out object by object. It proves the full-text triggers fire by
-// writing a probe row and rolling it back (nothing is left behind).
+// written out object by object. It proves the full-text triggers fire, and that
+// 010's triggers keep learning_memories_search, by writing a probe row and rolling it
+// back (nothing is left behind).
 // Exit: 0 every expectation holds, 1 some do not, 2 usage error / no URL,
 // 3 cannot connect.
 // In-process use (tests): SchemaCheck.check(connection) returns the failing
