@@ -43,11 +43,18 @@ final class BenchRetrieval implements Callable<Integer> {
   static final long OWNER_EXACT_MAX_ROWS = 4000;
   static final int RECOMMENDED_EF = 100;
   /**
-   * A repo's own graph above this many live rows loses recall at ef_search 100 (1,000,000-row table: 0.88-0.90 for
-   * repos of 225,000-360,000 rows, 0.947 at 400), so the rule raises ef_search for it (docs/retrieval.md, growth).
+   * A repo's own graph loses recall at ef_search 100 as it grows, so the rule raises ef_search with the repo's live
+   * rows (docs/retrieval.md, growth; two 1,000,000-row runs): above 50,000 rows to 200 (a 90,381-row repo: 0.900 at
+   * 100, 0.970 at 200; 53,790 rows: 0.993 at 100), above 150,000 to 400 (225,093 and 359,830 rows: 0.883-0.963 at
+   * 100, 0.923-0.980 at 200, 0.947-0.983 at 400).
    */
-  static final long LARGE_REPO_ROWS = 150_000;
-  static final int LARGE_REPO_EF = 400;
+  static final long MEDIUM_REPO_ROWS = 50_000, LARGE_REPO_ROWS = 150_000;
+  static final int MEDIUM_REPO_EF = 200, LARGE_REPO_EF = 400;
+
+  /** ef_search of the recommended rule for one repo of `liveRows` live rows (on its own index). */
+  static int efFor(long liveRows) {
+    return liveRows > LARGE_REPO_ROWS ? LARGE_REPO_EF : liveRows > MEDIUM_REPO_ROWS ? MEDIUM_REPO_EF : RECOMMENDED_EF;
+  }
   static final String RECOMMENDED_MODE = "relaxed_order";
   static final String RECOMMENDED_PLAN_CACHE_MODE = "force_custom_plan";
   /** Rows the inner query takes per wanted row: relaxed_order hands rows over slightly out of order. */
@@ -148,13 +155,13 @@ final class BenchRetrieval implements Callable<Integer> {
     return cs;
   }
 
-  /** The recommended settings for a query over `liveRows` rows: the exact plan for small repos (SET LOCAL), else none. */
+  /** The recommended settings for a query over `liveRows` rows: the exact plan for small repos, ef_search for large ones (SET LOCAL). */
   static List<String> settingsFor(long liveRows) { return settingsFor(liveRows, 1); }
 
   /** The same for a query over `repos` repos (the owner query: exact up to OWNER_EXACT_MAX_ROWS together). */
   static List<String> settingsFor(long liveRows, int repos) {
     if (liveRows <= (repos > 1 ? OWNER_EXACT_MAX_ROWS : EXACT_MAX_ROWS)) return List.of("enable_indexscan = off");
-    return repos == 1 && liveRows > LARGE_REPO_ROWS ? List.of("hnsw.ef_search = " + LARGE_REPO_EF) : List.of();
+    return repos == 1 && efFor(liveRows) != RECOMMENDED_EF ? List.of("hnsw.ef_search = " + efFor(liveRows)) : List.of();
   }
 
   List<Result> measure(Connection c, QClass q, PrintStream out) throws SQLException {
@@ -172,7 +179,8 @@ final class BenchRetrieval implements Callable<Integer> {
     if (q.liveRows() <= 4 * EXACT_MAX_ROWS) rs.add(one(c, q, "exact", RECOMMENDED_EF, List.of("enable_indexscan = off"), truth, exactP50, false));
     for (int ef : EF_SEARCH) // HNSW wherever the planner agrees (it may still pick the btree for tiny repos: see plan)
       rs.add(one(c, q, "hnsw", ef, List.of("enable_bitmapscan = off", "enable_seqscan = off"), truth, exactP50, false));
-    rs.add(one(c, q, "recommended", RECOMMENDED_EF, settingsFor(q.liveRows(), q.repos().size()), truth, exactP50, true));
+    rs.add(one(c, q, "recommended", q.repos().size() == 1 ? efFor(q.liveRows()) : RECOMMENDED_EF,
+        settingsFor(q.liveRows(), q.repos().size()), truth, exactP50, true));
     out.printf(Locale.ROOT, "  %-8s measured (exact float32 p50 %.1f ms)%n", q.name(), exactP50);
     set(c, "RESET plan_cache_mode", "RESET hnsw.iterative_scan", "RESET hnsw.ef_search");
     return rs;

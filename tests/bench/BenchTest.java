@@ -80,6 +80,18 @@ class BenchTest {
     assertNoScratchDatabaseLeft();
   }
 
+  /** The rule docs/retrieval.md gives the bot: exact up to 3,000 live rows, then the repo's own index, ef_search up with its size. */
+  @Test void theRecommendedRuleFollowsTheRepoSize() {
+    assertEquals(List.of("enable_indexscan = off"), BenchRetrieval.settingsFor(3_000));
+    assertEquals(List.of(), BenchRetrieval.settingsFor(3_001));
+    assertEquals(List.of(), BenchRetrieval.settingsFor(50_000));
+    assertEquals(List.of("hnsw.ef_search = 200"), BenchRetrieval.settingsFor(50_001));
+    assertEquals(List.of("hnsw.ef_search = 200"), BenchRetrieval.settingsFor(150_000));
+    assertEquals(List.of("hnsw.ef_search = 400"), BenchRetrieval.settingsFor(150_001));
+    assertEquals(List.of("enable_indexscan = off"), BenchRetrieval.settingsFor(4_000, 5), "the owner query: exact up to 4,000 rows together");
+    assertEquals(List.of(), BenchRetrieval.settingsFor(400_000, 5), "several repos above it: each repo gets its own rule (runSplit)");
+  }
+
   @Test void hybridMeasuresTheFusionAgainstTheExactFusion() throws Exception {
     Path json = tmp.resolve("hybrid.json");
     java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
