@@ -196,7 +196,7 @@ final class BenchHybrid implements Callable<Integer> {
               !quality || !fast ? "target MISSED" : p95 <= TARGET_P95_MS ? "target met" : "target met on-CPU (wall p95 over 25 ms)",
               recommended ? "  <- recommended" : "");
           rows.add(new BenchJson().put("bench", "hybrid").put("query_class", q.name()).put("live_rows", live)
-              .put("ef_search", q.repos().size() == 1 ? BenchRetrieval.efFor(live) : BenchRetrieval.RECOMMENDED_EF).put("iterative_scan", BenchRetrieval.RECOMMENDED_MODE)
+              .put("ef_search", BenchRetrieval.efFor(live, q.repos().size())).put("iterative_scan", BenchRetrieval.RECOMMENDED_MODE)
               .put("recommended", recommended).put("recall", r).put("short_queries", shortQ)
               .put("queries", ms.length).put("p50_ms", p50).put("p95_ms", p95).put("cpu_p50_ms", cpu50).put("cpu_p95_ms", cpu95)
               .put("exact_p50_ms", e50).put("text_match", text).put("target_met", quality && fast)
@@ -212,8 +212,8 @@ final class BenchHybrid implements Callable<Integer> {
           : (met.isEmpty() ? "" : "met in " + String.join(", ", met) + "; ") + "MISSED in " + String.join(", ", missed)));
       String usage = s.shape.usage();
       if (usage != null) out.println(usage);
-      json.add(BenchRepoIndexOptions.describe(setup.json(data, opt).put("bench", "hybrid").put("shape", s.shape.name)
-          .put("target_met", missed.isEmpty()), repoIndexes.enabled, repoBuild));
+      json.add(repoIndexes.describe(setup.json(data, opt).put("bench", "hybrid").put("shape", s.shape.name)
+          .put("target_met", missed.isEmpty()), repoBuild));
       json.addAll(rows);
       if (opt.json != null) { BenchJson.write(opt.json, json); out.println("wrote " + opt.json); }
     }

@@ -20,8 +20,8 @@ final class BenchRepoIndexOptions {
     return enabled ? BenchRetrieval.buildRepoIndexes(c, minRows, maintenanceWorkMem, out) : null;
   }
 
-  /** Adds the build's figures to the run's JSON head. */
-  static BenchJson describe(BenchJson head, boolean enabled, BenchRetrieval.RepoBuild b) {
+  /** Adds whether the indexes were built, and the build's figures, to the run's JSON head. */
+  BenchJson describe(BenchJson head, BenchRetrieval.RepoBuild b) {
     head.put("repo_indexes", enabled);
     return b == null ? head : head.put("repo_indexes_built", b.count()).put("repo_indexes_build_s", b.seconds())
         .put("repo_indexes_mb", b.mb()).put("repo_indexes_rows", b.rows());

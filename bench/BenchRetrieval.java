@@ -55,6 +55,9 @@ final class BenchRetrieval implements Callable<Integer> {
   static int efFor(long liveRows) {
     return liveRows > LARGE_REPO_ROWS ? LARGE_REPO_EF : liveRows > MEDIUM_REPO_ROWS ? MEDIUM_REPO_EF : RECOMMENDED_EF;
   }
+
+  /** The same for a query over `repos` repos: several are run exact or one query per repo, each with its own rule. */
+  static int efFor(long liveRows, int repos) { return repos == 1 ? efFor(liveRows) : RECOMMENDED_EF; }
   static final String RECOMMENDED_MODE = "relaxed_order";
   static final String RECOMMENDED_PLAN_CACHE_MODE = "force_custom_plan";
   /** Rows the inner query takes per wanted row: relaxed_order hands rows over slightly out of order. */
@@ -96,8 +99,7 @@ final class BenchRetrieval implements Callable<Integer> {
       for (QClass q : classes) results.addAll(measure(c, q, out));
       printTable(out, results, setup, s);
       if (repoBuild != null) repoBuild.print(out);
-      json.add(BenchRepoIndexOptions.describe(setup.json(data, opt).put("bench", "retrieval").put("shape", s.shape.name),
-          repoIndexes.enabled, repoBuild));
+      json.add(repoIndexes.describe(setup.json(data, opt).put("bench", "retrieval").put("shape", s.shape.name), repoBuild));
       for (Result r : results) json.add(toJson(r));
       if (opt.json != null) { BenchJson.write(opt.json, json); out.println("wrote " + opt.json); }
       if (chart != null) {
@@ -161,7 +163,8 @@ final class BenchRetrieval implements Callable<Integer> {
   /** The same for a query over `repos` repos (the owner query: exact up to OWNER_EXACT_MAX_ROWS together). */
   static List<String> settingsFor(long liveRows, int repos) {
     if (liveRows <= (repos > 1 ? OWNER_EXACT_MAX_ROWS : EXACT_MAX_ROWS)) return List.of("enable_indexscan = off");
-    return repos == 1 && efFor(liveRows) != RECOMMENDED_EF ? List.of("hnsw.ef_search = " + efFor(liveRows)) : List.of();
+    int ef = efFor(liveRows, repos);
+    return ef != RECOMMENDED_EF ? List.of("hnsw.ef_search = " + ef) : List.of();
   }
 
   List<Result> measure(Connection c, QClass q, PrintStream out) throws SQLException {
@@ -179,8 +182,8 @@ final class BenchRetrieval implements Callable<Integer> {
     if (q.liveRows() <= 4 * EXACT_MAX_ROWS) rs.add(one(c, q, "exact", RECOMMENDED_EF, List.of("enable_indexscan = off"), truth, exactP50, false));
     for (int ef : EF_SEARCH) // HNSW wherever the planner agrees (it may still pick the btree for tiny repos: see plan)
       rs.add(one(c, q, "hnsw", ef, List.of("enable_bitmapscan = off", "enable_seqscan = off"), truth, exactP50, false));
-    rs.add(one(c, q, "recommended", q.repos().size() == 1 ? efFor(q.liveRows()) : RECOMMENDED_EF,
-        settingsFor(q.liveRows(), q.repos().size()), truth, exactP50, true));
+    rs.add(one(c, q, "recommended", efFor(q.liveRows(), q.repos().size()), settingsFor(q.liveRows(), q.repos().size()),
+        truth, exactP50, true));
     out.printf(Locale.ROOT, "  %-8s measured (exact float32 p50 %.1f ms)%n", q.name(), exactP50);
     set(c, "RESET plan_cache_mode", "RESET hnsw.iterative_scan", "RESET hnsw.ef_search");
     return rs;
