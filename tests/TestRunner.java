@@ -1,6 +1,6 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//DESCRIPTION Runs kodiai-db's test suite (JUnit 5) against a real PostgreSQL with pgvector; ends with 'N passed, N failed, N skipped'.
+//DESCRIPTION Runs kodiai-db's test suite (JUnit 5) against a real PostgreSQL with pgvector (--fast: the tests that need none); ends with 'N passed, N failed'.
 //DEPS org.junit.platform:junit-platform-launcher:1.14.1
 //DEPS org.junit.jupiter:junit-jupiter:5.14.1
 //DEPS org.testcontainers:postgresql:1.21.4
@@ -12,7 +12,7 @@
 //FILES migrations/=../migrations/*.sql
 //JAVA_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1
 
-// Usage: ./jbang test@kodiai [NAME ...]   (NAME: run only test classes whose name contains it)
+// Usage: ./jbang test@kodiai [--fast] [NAME ...]   (NAME: run only test classes whose name contains it)
 //        KODIAI_TEST_PG=15,17 ./jbang test@kodiai   (the whole run once per PostgreSQL major version)
 // Exit 0 when every test passed, 1 when any failed or none ran, 2 when the test database could not start.
 
@@ -28,7 +28,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.ZipFile;
 import org.junit.platform.engine.TestExecutionResult;
 import org.junit.platform.engine.discovery.ClassSelector;
-import org.junit.platform.launcher.LauncherDiscoveryRequest;
+import org.junit.platform.launcher.TagFilter;
 import org.junit.platform.launcher.TestExecutionListener;
 import org.junit.platform.launcher.TestIdentifier;
 import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
@@ -36,9 +36,11 @@ import org.junit.platform.launcher.core.LauncherFactory;
 
 public class TestRunner {
   static final String HELP = """
-      Usage: ./jbang test@kodiai [-h] [NAME...]
+      Usage: ./jbang test@kodiai [-h] [--fast] [NAME...]
       Runs kodiai-db's tests (JUnit 5) against a real PostgreSQL with pgvector >= 0.8 and ends with one line,
       'N passed, N failed' (', N skipped' when some were). NAME: run only the test classes whose name contains it.
+      --fast: only the tests that need no PostgreSQL (parsing, planning, URLs, exit codes, encoders, help texts,
+      provisioning with a fake az), in well under a minute, once, without looking for a server.
       The server: KODIAI_TEST_DATABASE_URL if set, else Testcontainers (pgvector/pgvector:pg17) where a Docker
       engine answers, else a throwaway cluster from the installed binaries, deleted at the end.
         -h, --help   Show this help message and exit.
@@ -55,87 +57,120 @@ public class TestRunner {
 
   public static void main(String[] args) throws Exception {
     PrintStream out = System.out;
-    if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
+    List<String> argList = List.of(args);
+    if (argList.contains("--help") || argList.contains("-h")) {
       out.print(HELP);
       System.exit(0);
     }
     if (MigrationSource.checkoutRoot() == null) { // tests run scripts and read files of the checkout
-      out.println("error: run the tests from inside the kodiai-db checkout (./jbang test@kodiai)");
-      out.println("0 passed, 0 failed");
-      System.exit(2);
+      System.exit(stop(out, 2, "run the tests from inside the kodiai-db checkout (./jbang test@kodiai)"));
     }
-    List<Integer> versions;
-    try {
-      versions = TestDatabase.requestedVersions(System.getenv(TestDatabase.ENV_VERSION));
-    } catch (IllegalArgumentException e) {
-      out.println("error: " + e.getMessage());
-      out.println("0 passed, 0 failed");
-      System.exit(2);
-      return;
+    boolean fast = argList.contains(FAST);
+    List<String> names = argList.stream().filter(a -> !a.equals(FAST)).toList();
+    if (!fast) {
+      List<Integer> versions;
+      try {
+        versions = TestDatabase.requestedVersions(System.getenv(TestDatabase.ENV_VERSION));
+      } catch (IllegalArgumentException e) {
+        System.exit(stop(out, 2, e.getMessage()));
+        return;
+      }
+      if (versions.size() > 1) System.exit(runEachVersion(versions, args, out));
     }
-    if (versions.size() > 1) System.exit(runEachVersion(versions, args, out));
-    List<ClassSelector> selectors = new ArrayList<>();
-    for (String cls : testClasses()) {
-      if (args.length == 0 || List.of(args).stream().anyMatch(cls::contains)) selectors.add(selectClass(cls));
-    }
+    List<ClassSelector> selectors = selectors(names);
     if (selectors.isEmpty()) {
-      out.println("no test class matches " + String.join(" ", args));
-      out.println("0 passed, 0 failed");
-      System.exit(1);
+      out.println("no test class matches " + String.join(" ", names));
+      System.exit(stop(out, 1, null));
     }
-    try {
-      String url = TestDatabase.adminUrl();
-      out.println("test database: " + TestDatabase.source() + ", PostgreSQL " + TestDatabase.serverMajor() + ", "
-          + DbClient.parse(url).redacted());
-    } catch (RuntimeException e) {
-      out.println("error: " + e.getMessage());
-      out.println("0 passed, 0 failed");
-      System.exit(2);
+    if (fast) {
+      TestDatabase.noServer = true;
+      out.println("fast tier: the tests tagged '" + FAST_TAG + "', without PostgreSQL");
+    } else {
+      try {
+        String url = TestDatabase.adminUrl();
+        out.println("test database: " + TestDatabase.source() + ", PostgreSQL " + TestDatabase.serverMajor() + ", "
+            + DbClient.parse(url).redacted());
+      } catch (RuntimeException e) {
+        System.exit(stop(out, 2, e.getMessage()));
+      }
     }
+    System.exit(execute(selectors, fast, out));
+  }
 
-    AtomicLong passed = new AtomicLong(), failed = new AtomicLong(), skipped = new AtomicLong();
-    List<String> failures = new ArrayList<>();
-    TestExecutionListener listener = new TestExecutionListener() {
-      final java.util.Map<String, Long> started = new java.util.concurrent.ConcurrentHashMap<>();
-      @Override public void executionStarted(TestIdentifier id) { started.put(id.getUniqueId(), System.nanoTime()); }
-      @Override public void executionSkipped(TestIdentifier id, String reason) {
-        if (!id.isTest()) return;
-        skipped.incrementAndGet();
-        out.println("SKIP " + name(id) + " (" + reason + ")");
-      }
-      @Override public void executionFinished(TestIdentifier id, TestExecutionResult r) {
-        long ms = (System.nanoTime() - started.getOrDefault(id.getUniqueId(), System.nanoTime())) / 1_000_000;
-        if (r.getStatus() == TestExecutionResult.Status.SUCCESSFUL) {
-          if (id.isTest()) { passed.incrementAndGet(); out.println("PASS " + name(id) + " (" + ms + " ms)"); }
-          return;
-        }
-        if (r.getStatus() == TestExecutionResult.Status.ABORTED && id.isTest()) { // an assumption said so: skipped, visibly
-          skipped.incrementAndGet();
-          out.println("SKIP " + name(id) + " (" + r.getThrowable().map(TestRunner::describe).orElse("aborted") + ")");
-          return;
-        }
-        // A failed container (e.g. @BeforeAll) fails the tests it holds: count it once.
-        failed.incrementAndGet();
-        String why = r.getThrowable().map(TestRunner::describe).orElse(r.getStatus().toString());
-        out.println("FAIL " + name(id) + " (" + ms + " ms): " + why);
-        failures.add(name(id) + ": " + why);
-        r.getThrowable().ifPresent(t -> failures.add(trace(t)));
-      }
-    };
-    LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request().selectors(selectors).build();
+  /** `--fast`: only the tests tagged FAST_TAG, which need no PostgreSQL (none is started). */
+  static final String FAST = "--fast";
+  static final String FAST_TAG = "fast";
+
+  /** Prints the error (if any) and the summary line of a run that did not start; returns `code`. */
+  private static int stop(PrintStream out, int code, String error) {
+    if (error != null) out.println("error: " + error);
+    out.println("0 passed, 0 failed");
+    return code;
+  }
+
+  private static List<ClassSelector> selectors(List<String> names) throws Exception {
+    List<ClassSelector> selectors = new ArrayList<>();
+    for (String cls : testClasses())
+      if (names.isEmpty() || names.stream().anyMatch(cls::contains)) selectors.add(selectClass(cls));
+    return selectors;
+  }
+
+  /** Runs the selected tests, prints a line per test, the failures, and the summary; the exit code. */
+  private static int execute(List<ClassSelector> selectors, boolean fast, PrintStream out) {
+    Listener listener = new Listener(out);
+    var builder = LauncherDiscoveryRequestBuilder.request().selectors(selectors);
+    if (fast) builder.filters(TagFilter.includeTags(FAST_TAG));
     try {
-      LauncherFactory.create().execute(request, listener);
+      LauncherFactory.create().execute(builder.build(), listener);
     } finally {
       TestDatabase.shutdown();
     }
-    if (!failures.isEmpty()) {
+    if (!listener.failures.isEmpty()) {
       out.println();
       out.println("Failures:");
-      failures.forEach(out::println);
+      listener.failures.forEach(out::println);
     }
-    if (passed.get() + failed.get() == 0) failed.incrementAndGet(); // running nothing is a failure
-    out.println(passed.get() + " passed, " + failed.get() + " failed" + (skipped.get() > 0 ? ", " + skipped.get() + " skipped" : ""));
-    System.exit(failed.get() == 0 ? 0 : 1);
+    if (listener.passed.get() + listener.failed.get() == 0) listener.failed.incrementAndGet(); // running nothing is a failure
+    long skipped = listener.skipped.get();
+    out.println(listener.passed.get() + " passed, " + listener.failed.get() + " failed" + (skipped > 0 ? ", " + skipped + " skipped" : ""));
+    return listener.failed.get() == 0 ? 0 : 1;
+  }
+
+  /** Counts and prints each test's outcome as it finishes. */
+  private static final class Listener implements TestExecutionListener {
+    final AtomicLong passed = new AtomicLong(), failed = new AtomicLong(), skipped = new AtomicLong();
+    final List<String> failures = new ArrayList<>();
+    private final java.util.Map<String, Long> started = new java.util.concurrent.ConcurrentHashMap<>();
+    private final PrintStream out;
+
+    Listener(PrintStream out) { this.out = out; }
+
+    @Override public void executionStarted(TestIdentifier id) { started.put(id.getUniqueId(), System.nanoTime()); }
+
+    @Override public void executionSkipped(TestIdentifier id, String reason) {
+      if (!id.isTest()) return;
+      skipped.incrementAndGet();
+      out.println("SKIP " + name(id) + " (" + reason + ")");
+    }
+
+    @Override public void executionFinished(TestIdentifier id, TestExecutionResult r) {
+      long ms = (System.nanoTime() - started.getOrDefault(id.getUniqueId(), System.nanoTime())) / 1_000_000;
+      if (r.getStatus() == TestExecutionResult.Status.SUCCESSFUL) {
+        if (id.isTest()) { passed.incrementAndGet(); out.println("PASS " + name(id) + " (" + ms + " ms)"); }
+        return;
+      }
+      if (r.getStatus() == TestExecutionResult.Status.ABORTED && id.isTest()) { // an assumption said so: skipped, visibly
+        skipped.incrementAndGet();
+        out.println("SKIP " + name(id) + " (" + r.getThrowable().map(TestRunner::describe).orElse("aborted") + ")");
+        return;
+      }
+      // A failed container (e.g. @BeforeAll) fails the tests it holds: count it once.
+      failed.incrementAndGet();
+      String why = r.getThrowable().map(TestRunner::describe).orElse(r.getStatus().toString());
+      out.println("FAIL " + name(id) + " (" + ms + " ms): " + why);
+      failures.add(name(id) + ": " + why);
+      r.getThrowable().ifPresent(t -> failures.add(trace(t)));
+    }
   }
 
   /**

@@ -24,6 +24,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 * records every call (argv, @file contents and modes, environment) in a log.
 * No network, no Azure.
 */
+@Fast
 class ProvisionTest {
 
   static final String PASSWORD = "Kodiai-Test-Pw7!x";

@@ -81,7 +81,7 @@ class BenchTest {
   }
 
   /** The rule docs/retrieval.md gives the bot: exact up to 3,000 live rows, then the repo's own index, ef_search up with its size. */
-  @Test void theRecommendedRuleFollowsTheRepoSize() {
+  @Fast @Test void theRecommendedRuleFollowsTheRepoSize() {
     assertEquals(List.of("enable_indexscan = off"), BenchRetrieval.settingsFor(3_000));
     assertEquals(List.of(), BenchRetrieval.settingsFor(3_001));
     assertEquals(List.of(), BenchRetrieval.settingsFor(50_000));

@@ -3,6 +3,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import org.junit.jupiter.api.Test;
 
 /** Usage errors name the mistyped option but never echo a value that may be a secret. */
+@Fast
 class CliTest {
   static final String SECRET = "Hunter2-pw";
 

@@ -16,6 +16,7 @@ import picocli.CommandLine;
  * README: "Every command takes --help, which lists its options, environment variables and exit codes."
  * Checked for every alias of jbang-catalog.json, run as users run it, and for every verb of migrate, bench and indexes.
  */
+@Fast
 class HelpTest {
   static final Path ROOT = MigrationSource.checkoutRoot();
 

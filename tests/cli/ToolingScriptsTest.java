@@ -119,7 +119,7 @@ class ToolingScriptsTest {
     return new Run(p.exitValue(), out, err);
   }
 
-  @Test void launcherSaysJavaIsMissingAndHowToInstallIt() throws Exception {
+  @Fast @Test void launcherSaysJavaIsMissingAndHowToInstallIt() throws Exception {
     Path bin = pathWith(BASICS);
     Run r = run(Map.of("PATH", bin.toString(), "HOME", tmp.toString()), "bash", "jbang", "version");
     assertEquals(1, r.code());
@@ -127,7 +127,7 @@ class ToolingScriptsTest {
     assertTrue(r.err().contains("apt-get install openjdk-17-jdk"), r.err());
   }
 
-  @Test void launcherSaysMavenIsMissingWhenJbangIsNotCachedYet() throws Exception {
+  @Fast @Test void launcherSaysMavenIsMissingWhenJbangIsNotCachedYet() throws Exception {
     Path bin = pathWith(BASICS);
     Files.createSymbolicLink(bin.resolve("java"), Path.of(System.getProperty("java.home"), "bin", "java"));
     Run r = run(Map.of("PATH", bin.toString(), "HOME", tmp.toString(), "KODIAI_CACHE_DIR", tmp.resolve("cache").toString()),
@@ -167,7 +167,7 @@ class ToolingScriptsTest {
     assertTrue(Files.isSymbolicLink(dir.resolve("lib")) && Files.exists(dir.resolve("lib/.complete")));
   }
 
-  @Test void installScriptExplainsWhatToInstallOffDebian() throws Exception {
+  @Fast @Test void installScriptExplainsWhatToInstallOffDebian() throws Exception {
     Path osRelease = Files.writeString(tmp.resolve("os-release"), "ID=fedora\nVERSION_ID=41\n");
     Path bin = pathWith(BASICS); // no pg_config: PostgreSQL looks missing
     Run r = run(Map.of("PATH", bin.toString(), "KODIAI_OS_RELEASE", osRelease.toString()), "bash", "scripts/install-postgres.sh");

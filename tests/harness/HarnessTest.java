@@ -9,13 +9,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class HarnessTest {
   @RegisterExtension static final FreshDatabase db = new FreshDatabase();
 
-  @Test void choosesEnvUrlThenDockerThenLocalCluster() {
-    assertEquals(TestDatabase.Source.ENV, TestDatabase.choose("postgresql://u@h/db", true));
-    assertEquals(TestDatabase.Source.ENV, TestDatabase.choose("postgresql://u@h/db", false));
-    assertEquals(TestDatabase.Source.TESTCONTAINERS, TestDatabase.choose(null, true));
-    assertEquals(TestDatabase.Source.LOCAL_CLUSTER, TestDatabase.choose("  ", false));
-  }
-
   @Test void runsOnTheSourceTheEnvironmentCallsFor() {
     String env = System.getenv(TestDatabase.ENV_URL);
     TestDatabase.Source expected = env != null && !env.isBlank() ? TestDatabase.Source.ENV
@@ -41,13 +34,5 @@ class HarnessTest {
     assertEquals(running, TestDatabase.serverMajor());
     if (asked != null) assertEquals(asked.intValue(), running, TestDatabase.ENV_VERSION + " is honoured, never silently another version");
     assertTrue(running >= 15, "PostgreSQL 15 or newer, got " + running);
-  }
-
-  @Test void versionListsAreParsedOrRefusedInOneLine() {
-    assertEquals(java.util.List.of(15, 17), TestDatabase.requestedVersions("15,17"));
-    assertEquals(java.util.List.of(17), TestDatabase.requestedVersions(" 17 , 17"));
-    assertEquals(java.util.List.of(), TestDatabase.requestedVersions(""));
-    var e = assertThrows(IllegalArgumentException.class, () -> TestDatabase.requestedVersions("15;17"));
-    assertEquals("KODIAI_TEST_PG must be PostgreSQL major versions >= 15 separated by commas (e.g. 15,17), got '15;17'", e.getMessage());
   }
 }

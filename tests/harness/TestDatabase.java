@@ -78,7 +78,15 @@ final class TestDatabase {
     return dockerAnswers ? Source.TESTCONTAINERS : Source.LOCAL_CLUSTER;
   }
 
+  /**
+   * Set by `test --fast`: the run has no PostgreSQL, so a test that asks for one fails at once
+   * with a line saying it is not a fast test, instead of starting a server.
+   */
+  static volatile boolean noServer;
+
   private static void start() {
+    if (noServer)
+      throw new IllegalStateException("this test needs PostgreSQL, but `test --fast` runs without it: tag it only if it needs none");
     String env = System.getenv(ENV_URL);
     source = choose(env, env == null && Docker.answers());
     try {

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** MigrationSource without a database: file-name rules, checksums, the no-transaction marker, the splitter. */
+@Fast
 class MigrationSourceTest {
   @TempDir Path tmp;
 
