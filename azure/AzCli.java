@@ -1,4 +1,4 @@
-//DEPS com.google.code.gson:gson:2.13.2
+//DEPS com.google.code.gson:gson:2.15.0
 
 import java.io.File;
 import java.io.IOException;
