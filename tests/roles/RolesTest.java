@@ -271,6 +271,26 @@ class RolesTest extends SchemaFixtures {
     return out;
   }
 
+  /** A table the owner cannot grant is refused by name; an extension's own relations are not in the way. */
+  @Test void tablesOfAnotherOwnerAreRefusedButAnExtensionsAreNot() throws Exception {
+    superuser(database, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements",
+        "CREATE TABLE roles_test_foreign_table (id int)");
+    try {
+      Captured r = roles("create-app-user", "roles_test_blocked", "--env-file", tmp.resolve("blocked.env").toString());
+      assertEquals(ExitCode.USAGE, r.code(), r.toString());
+      assertTrue(r.err().contains("roles_test_foreign_table (owned by "), r.err());
+      assertFalse(r.err().contains("pg_stat_statements"), "an extension's view is not the schema's: " + r.err());
+      try (Connection c = DbClient.open(ownerUrl)) {
+        assertEquals(AppRoles.Refused.Kind.NOT_ITS_TABLES,
+            assertThrows(AppRoles.Refused.class, () -> new AppRoles(c, GROUP).checkOwner()).kind);
+      }
+    } finally {
+      superuser(database, "DROP TABLE roles_test_foreign_table");
+    }
+    Captured ok = roles("create-app-user", "roles_test_blocked", "--env-file", tmp.resolve("blocked.env").toString());
+    assertEquals(0, ok.code(), "with pg_stat_statements in the schema: " + ok);
+  }
+
   @Test void aUrlThatMayNotCreateRolesOrAPoolerIsRefused() throws Exception {
     String botUrl = createLogin("roles_test_notowner");
     Captured asBot = Captured.run(() -> roles.execute("create-app-user", "roles_test_x", "--url", botUrl, "--group",
