@@ -14,7 +14,7 @@
 // ...) travels in the startup packet (`options`): honoured on a direct connection; a stock
 // PgBouncer refuses it (translate() says which variable to unset), see docs/pooler.md.
 
-//DEPS org.postgresql:postgresql:42.7.8
+//DEPS org.postgresql:postgresql:42.7.14
 //DEPS com.pgvector:pgvector:0.1.6
 import com.pgvector.PGvector;
 import java.io.PrintWriter;
@@ -114,9 +114,13 @@ final class DbClient {
     }
   }
 
-  /** A configuration problem (exit 2) or a connection problem (exit 3), with a message fit to print as one line. */
+  /**
+   * A configuration problem (exit 2) or a connection problem (exit 3), with a message fit to print as one line.
+   * TLS_HOST_NAME: the certificate does not name the host; TLS_UNTRUSTED: it does not chain to a trusted root;
+   * TLS_UNAVAILABLE: the server offers no TLS but the URL's sslmode needs it.
+   */
   static final class DbException extends Failure {
-    enum Kind { CONFIG, CONNECT }
+    enum Kind { CONFIG, CONNECT, TLS_HOST_NAME, TLS_UNTRUSTED, TLS_UNAVAILABLE }
     final Kind kind;
     DbException(Kind kind, String message) { this(kind, message, null); }
     DbException(Kind kind, String message, Throwable cause) {
@@ -181,7 +185,8 @@ final class DbClient {
   static String requireUrl(String url) {
     if (url == null || url.isBlank())
       throw new DbException(DbException.Kind.CONFIG,
-          "no database URL: set DATABASE_URL or pass --url (form: postgresql://USER@HOST:5432/DB?sslmode=require, with the password as USER:PASSWORD, percent-encoded)");
+          "no database URL: set DATABASE_URL or pass --url (form: postgresql://USER@HOST:5432/DB?sslmode=verify-full,"
+          + " with the password as USER:PASSWORD, percent-encoded)");
     return url.trim();
   }
 
@@ -380,10 +385,12 @@ final class DbClient {
   /** pgjdbc properties for a target: credentials, timeouts, session limits, URL parameters. */
   static Properties properties(Target t, Settings s) {
     Properties p = new Properties();
+    tls(t.params(), p);
     t.params().forEach((k, v) -> {
       switch (k) { // libpq names that pgjdbc spells differently
         case "connect_timeout" -> p.setProperty("connectTimeout", v);
         case "application_name" -> p.setProperty("ApplicationName", v);
+        case "sslmode", "sslrootcert", "sslfactory" -> { } // tls() decided them
         default -> p.setProperty(k, v);
       }
     });
@@ -407,6 +414,61 @@ final class DbClient {
     return p;
   }
 
+  // pgjdbc logs a refused certificate through java.util.logging at SEVERE (one stderr line per failure)
+  // before it throws; the exception says the same and translate() turns it into the one line a command
+  // prints. Kept in a field: a logger nobody references may be collected, level and all.
+  private static final Logger PGJDBC_TLS_LOG = Logger.getLogger("org.postgresql.ssl");
+  static { PGJDBC_TLS_LOG.setLevel(java.util.logging.Level.OFF); }
+
+  /** Java's own trust store (cacerts, or -Djavax.net.ssl.trustStore), with pgjdbc's host-name check on top. */
+  static final String SYSTEM_TRUST_FACTORY = "org.postgresql.ssl.DefaultJavaSSLFactory";
+
+  /**
+   * The TLS properties of a URL, as libpq reads it and then some: sslmode and sslrootcert pass to pgjdbc;
+   * `sslrootcert=system` (libpq 16's word, which postgres.js also reads as verify-full) means Java's
+   * trust store and makes verify-full the default mode. A verifying mode without sslrootcert uses
+   * ~/.postgresql/root.crt when it exists (libpq's rule), else Java's trust store, which holds Azure's
+   * roots (pgjdbc alone would fail for want of that file). A named root file must be readable.
+   */
+  static void tls(Map<String, String> params, Properties p) {
+    String mode = params.get("sslmode"), root = params.get("sslrootcert"), factory = params.get("sslfactory");
+    if ("system".equals(root)) {
+      if (mode == null) mode = "verify-full";
+      root = null;
+      if (factory == null) factory = SYSTEM_TRUST_FACTORY;
+    }
+    if (root != null && !java.nio.file.Files.isReadable(java.nio.file.Path.of(root)))
+      throw new DbException(DbException.Kind.CONFIG, "sslrootcert " + root + " is not a readable file: give the path of"
+          + " the PEM file that holds the CA certificate (or sslrootcert=system for Java's trust store)");
+    boolean verifying = "verify-full".equals(mode) || "verify-ca".equals(mode);
+    java.nio.file.Path libpqRoot = java.nio.file.Path.of(System.getProperty("user.home"), ".postgresql", "root.crt");
+    boolean libpqDefault = java.nio.file.Files.exists(libpqRoot);
+    if (verifying && root == null && factory == null && !libpqDefault) factory = SYSTEM_TRUST_FACTORY;
+    if (mode != null) p.setProperty("sslmode", mode);
+    if (root != null) p.setProperty("sslrootcert", root);
+    if (factory != null) p.setProperty("sslfactory", factory);
+  }
+
+  /** A refused TLS handshake as one line that names the cause and the fix; null when `raw` is not one. */
+  private static DbException tlsFailure(Target t, String where, String raw, Throwable e) {
+    String mode = t.params().getOrDefault("sslmode", "verify-full");
+    if (raw.contains("could not be verified by hostnameverifier"))
+      return new DbException(DbException.Kind.TLS_HOST_NAME, "cannot connect to " + where + ": the server's TLS"
+          + " certificate is not for host " + t.host() + " (sslmode=" + mode + " checks the name): connect with a host"
+          + " name the certificate names (Azure: SERVER.postgres.database.azure.com, not an IP address or another"
+          + " alias)", e);
+    if (raw.contains("PKIX path") || raw.contains("unable to find valid certification path")
+        || raw.contains("does not chain") || raw.contains("signature check failed"))
+      return new DbException(DbException.Kind.TLS_UNTRUSTED, "cannot connect to " + where + ": the server's TLS"
+          + " certificate is not signed by a trusted CA (sslmode=" + mode + "): put the CA's PEM file in the URL as"
+          + " sslrootcert=FILE, or add it to Java's trust store (Azure's roots are there already)", e);
+    if (raw.contains("The server does not support SSL"))
+      return new DbException(DbException.Kind.TLS_UNAVAILABLE, "cannot connect to " + where + ": the server does"
+          + " not offer TLS, and sslmode=" + mode + " requires it: enable ssl on the server, or connect to the right"
+          + " one", e);
+    return null;
+  }
+
   /** A pgjdbc failure as a one-line, password-free message that says what to do. */
   static DbException translate(Target t, Throwable e) { return translate(t, e, null); }
 
@@ -416,6 +478,8 @@ final class DbClient {
     String where = t.host() + ":" + t.port() + "/" + t.database();
     String who = t.user() != null ? t.user() : "(no user)";
     String raw = e.getMessage() == null ? "" : e.getMessage();
+    DbException tls = tlsFailure(t, where, raw, e);
+    if (tls != null) return new DbException(tls.kind, scrub(tls.getMessage(), t.password()), e);
     if (raw.contains("unsupported startup parameter")) { // PgBouncer's words, e.g. for `options`
       List<String> vars = s == null ? List.of() : s.overrideVariables();
       String why = vars.isEmpty() ? "remove `options` from the URL" : "unset " + String.join(", ", vars);

@@ -1,6 +1,6 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//SOURCES cli/*.java DbClient.java migration/*.java localpg/*.java bench/*.java importer/*.java retrieval/*.java
+//SOURCES cli/*.java process/*.java DbClient.java migration/*.java localpg/*.java bench/*.java importer/*.java retrieval/*.java
 //FILES migrations/=migrations/*.sql
 //DESCRIPTION Benchmarks of kodiai's database: retrieval (HNSW recall and latency per setting), hybrid (RRF), migrate, import.
 //JAVA_OPTIONS -Xmx2g -XX:+UseSerialGC

@@ -1,6 +1,6 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//SOURCES cli/*.java DbClient.java migration/*.java localpg/*.java
+//SOURCES cli/*.java process/*.java DbClient.java migration/*.java localpg/*.java
 //FILES migrations/=migrations/*.sql
 //FILES compose.yaml
 //DESCRIPTION A local development database with pgvector and every migration applied: up, down [--purge], status, url.
@@ -30,7 +30,9 @@ import picocli.CommandLine.Parameters;
         "down --purge deletes only a cluster devdb created (it leaves a " + devdb.MARKER + " file in it).",
         "",
         "Environment: KODIAI_DEVDB_PORT, KODIAI_DEVDB_DIR, KODIAI_DEVDB_NO_DOCKER (true: as --no-docker),",
-        "KODIAI_PG_BINDIR (the PostgreSQL server binaries to use; default: pg_config --bindir, else the newest installed)."},
+        "KODIAI_PG_BINDIR (the PostgreSQL server binaries to use; default: pg_config --bindir, else the newest"
+            + " installed),",
+        "KODIAI_DOCKER_COMPOSE_TIMEOUT (seconds docker compose may take; default 600). `docker info` gets 10 s."},
     footerHeading = "%nExit codes:%n",
     footer = {"  0  done", "  1  failed (the server or docker compose did not start; the message says why)", "  2  usage error",
         "  3  the database does not answer", "  4  timed out waiting for another migration runner's lock",
@@ -57,7 +59,9 @@ public class devdb implements Callable<Integer> {
   @Option(names = {"-v", "--verbose"}, description = "Show stack traces of errors.") boolean verbose;
 
   public Integer call() throws Exception {
-    boolean docker = !noDocker && Docker.answers();
+    Docker.Probe probe = noDocker ? Docker.Probe.NO_CLI : Docker.probe();
+    if (Docker.timedOutNote(probe) != null) log(Docker.timedOutNote(probe));
+    boolean docker = probe == Docker.Probe.ANSWERS;
     return switch (action) {
       case "up" -> docker ? dockerUp() : localUp();
       case "down" -> docker ? dockerDown() : localDown();
@@ -185,10 +189,7 @@ public class devdb implements Callable<Integer> {
       file = Files.createTempFile("kodiai-compose", ".yaml");
       try (InputStream in = devdb.class.getResourceAsStream("/compose.yaml")) { Files.copy(in, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING); }
     }
-    List<String> cmd = new java.util.ArrayList<>(List.of("docker", "compose", "-p", "kodiai-db", "-f", file.toString()));
-    cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).inheritIO().start();
-    if (p.waitFor() != 0) throw new LocalPgException(ExitCode.FAILED, "docker compose " + String.join(" ", args) + " failed (see above)");
+    Docker.compose(file, args);
   }
 
   // ------------------------------------------------------------------ common

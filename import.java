@@ -28,7 +28,9 @@ import picocli.CommandLine.Option;
         "Without --knowledge/--telemetry: $KNOWLEDGE_DB_PATH / $TELEMETRY_DB_PATH, else ./data/kodiai-knowledge.db and",
         "./data/kodiai-telemetry.db (those that exist). See docs/import.md."},
     footerHeading = "%nEnvironment:%n",
-    footer = {"  DATABASE_URL       the target (--url), postgresql://USER:PASSWORD@HOST:5432/DB?sslmode=require",
+    footer = {"  MIGRATE_DATABASE_URL, else DATABASE_URL  the target (--url), the schema owner's URL (the import"
+        + " resets a"
+        + " sequence, which the bot's login may not): postgresql://USER:PASSWORD@HOST:5432/DB?sslmode=verify-full",
         "  KNOWLEDGE_DB_PATH  kodiai-knowledge.db when neither --knowledge nor --telemetry is given (kodiai's own variable)",
         "  TELEMETRY_DB_PATH  kodiai-telemetry.db, likewise",
         "  DATABASE_CONNECT_TIMEOUT_MS  how long to wait for the connection (default 10000)",
@@ -50,7 +52,8 @@ class Import implements Callable<Integer> {
   Path knowledge;
   @Option(names = "--telemetry", paramLabel = "FILE", description = "kodiai-telemetry.db")
   Path telemetry;
-  @Option(names = "--url", defaultValue = "${env:DATABASE_URL}", description = "target database URL (default: $DATABASE_URL)")
+  @Option(names = "--url", defaultValue = "${env:MIGRATE_DATABASE_URL:-${env:DATABASE_URL}}",
+      description = "target database URL (default: $MIGRATE_DATABASE_URL, else $DATABASE_URL)")
   String url;
   @Option(names = "--dry-run", description = "read, convert and check everything, print the summary and every problem; write nothing")
   boolean dryRun;

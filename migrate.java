@@ -35,7 +35,8 @@ import picocli.CommandLine.Parameters;
         " 11  needs one session but the URL is a pooler; nothing changed (see MIGRATE_DATABASE_URL)",
         "  130/143  interrupted by SIGINT/SIGTERM (after saying what committed)",
         "(the same numbers mean the same in every kodiai-db command: see README.md)",
-        "%nEnvironment: DATABASE_URL (postgresql://USER:PASSWORD@HOST:5432/DB?sslmode=require), MIGRATE_DATABASE_URL",
+        "%nEnvironment: DATABASE_URL (postgresql://USER:PASSWORD@HOST:5432/DB?sslmode=verify-full),"
+            + " MIGRATE_DATABASE_URL",
         "(wins over DATABASE_URL: PostgreSQL's own address where DATABASE_URL is a pooler), MIGRATE_WAIT_SECONDS (--wait),",
         "DATABASE_CONNECT_TIMEOUT_MS (default 10000), DATABASE_LOCK_TIMEOUT_MS (DDL lock wait, default 10000),",
         "DATABASE_STATEMENT_TIMEOUT_MS (default 0: none for migrations), DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS (default: the",

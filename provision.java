@@ -1,6 +1,6 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//SOURCES cli/*.java azure/*.java
+//SOURCES cli/*.java process/*.java secret/*.java azure/*.java
 //DESCRIPTION Create (or confirm) an Azure Database for PostgreSQL Flexible Server for kodiai, with pgvector allow-listed: idempotent, secret-safe, drives the Azure CLI (az).
 
 import picocli.CommandLine;
@@ -103,8 +103,9 @@ public class provision implements Callable<Integer> {
   boolean allowPublicInternet;
 
   @Option(names = "--env-file", paramLabel = "FILE", defaultValue = "${env:KODIAI_AZ_ENV_FILE}",
-      description = "Set DATABASE_URL (with the password) in FILE, mode 0600, with a comment line above it; other lines of an"
-          + " existing FILE are kept. Written only for a server this run creates (env KODIAI_AZ_ENV_FILE).")
+      description = "Set MIGRATE_DATABASE_URL (the admin's URL, with the password) in FILE, mode 0600, with a"
+          + " comment line above it; other lines of an existing FILE are kept. Written only for a server this run"
+          + " creates (env KODIAI_AZ_ENV_FILE).")
   Path envFile;
 
   @Option(names = "--dry-run",
@@ -269,7 +270,7 @@ public class provision implements Callable<Integer> {
       } else if (envFile == null) {
         throw new AzureException(ExitCode.USAGE, "server " + serverName + " does not exist and no admin password was given;"
             + " nothing was changed. Either set " + PASSWORD_ENV + " or pass --admin-password-file FILE,"
-            + " or pass --env-file FILE to generate a strong password and keep it (with DATABASE_URL) in FILE");
+            + " or pass --env-file FILE to generate a strong password and keep it (with MIGRATE_DATABASE_URL) in FILE");
       } else {
         password = ProvisionInputs.generatePassword();
         az.addSecret(password);
@@ -346,26 +347,44 @@ public class provision implements Callable<Integer> {
     for (ProvisionInputs.Rule rule : in.rules()) firewall(rule);
   }
 
-  /** 7. Result: what was done, and the URL (without the password). */
+  /** 7. Result: what was done, the admin's URL (without the password), and what to run next. */
   private void result() {
     String url = ProvisionInputs.databaseUrl(adminUser, null, host, database);
     report(7, dryRun ? "planned (dry run): " + changes + " change(s) would be made, none was made"
         : "ready: " + changes + " change(s) made");
     out.println("  host:         " + host);
     out.println("  database:     " + database);
-    out.println("  user:         " + adminUser);
-    out.println("  DATABASE_URL: " + url);
-    if (envFile != null && !dryRun) {
-      out.println(server == null
-          ? "  env file:     " + envFile + (envWritten ? " (DATABASE_URL written, mode 600)" : " (up to date, mode 600)")
-          : "  env file:     " + envFile + " left as it is: server " + serverName + " existed before this run, and provision"
-              + (password == null ? " cannot read its password back from Azure"
-                  : " does not change its password, so the one given (" + (adminPasswordFile != null ? "--admin-password-file" : PASSWORD_ENV)
-                      + ") may not be the server's and is not written")
-              + "; add DATABASE_URL yourself, or reset it: az postgres flexible-server update -g " + resourceGroup + " -n " + serverName
-              + " --admin-password ...");
+    out.println("  admin user:   " + adminUser + " (owns the schema: for migrate and roles, never for the bot)");
+    out.println("  " + ProvisionInputs.ENV_VARIABLE + ": " + url);
+    out.println("  TLS:          sslmode=verify-full; Azure's certificate chains to DigiCert Global Root G2 /"
+        + " Microsoft RSA Root CA 2017, which Java's and Node's trust stores hold (docs/client.md#tls)");
+    if (envFile != null && !dryRun) out.println(envFileLine());
+    nextSteps();
+  }
+
+  private String envFileLine() {
+    if (server == null) {
+      return "  env file:     " + envFile + (envWritten ? " (" + ProvisionInputs.ENV_VARIABLE + " written, mode 600)"
+          : " (up to date, mode 600)");
     }
-    out.println("next: the migrations run CREATE EXTENSION vector in " + database + " (./jbang migrate@kodiai up)");
+    return "  env file:     " + envFile + " left as it is: server " + serverName + " existed before this run,"
+        + " and provision"
+        + (password == null ? " cannot read its password back from Azure"
+            : " does not change its password, so the one given (" + (adminPasswordFile != null ? "--admin-password-file"
+                : PASSWORD_ENV) + ") may not be the server's and is not written")
+        + "; add " + ProvisionInputs.ENV_VARIABLE + " yourself, or reset it: az postgres flexible-server update -g "
+        + resourceGroup + " -n " + serverName + " --admin-password ...";
+  }
+
+  /** The two URLs: migrate's (the admin, above) and the bot's (a login role that may only read and write rows). */
+  private void nextSteps() {
+    String file = envFile == null ? ".env.azure" : envFile.toString();
+    out.println("next: with " + ProvisionInputs.ENV_VARIABLE + " set (set -a; . " + file + "; set +a):");
+    out.println("  ./jbang migrate@kodiai up      # the schema, as the admin (it runs CREATE EXTENSION vector)");
+    out.println("  ./jbang roles@kodiai create-app-user kodiai_bot --env-file " + file + "   # the bot's login:"
+        + " DATABASE_URL");
+    out.println("  give the bot only DATABASE_URL; keep " + ProvisionInputs.ENV_VARIABLE
+        + " for migrate and roles (docs/roles.md)");
   }
 
   private void firewall(ProvisionInputs.Rule rule) throws IOException {

@@ -1,9 +1,7 @@
-//DEPS com.google.code.gson:gson:2.13.2
+//DEPS com.google.code.gson:gson:2.15.0
 
-import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,7 +14,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -141,37 +138,17 @@ class AzCli {
           command.add(String.valueOf(a));
         }
       }
-      ProcessBuilder pb = new ProcessBuilder(command);
-      pb.environment().clear();
-      pb.environment().putAll(env);
+      Map<String, String> childEnv = new LinkedHashMap<>(env);
       // A secret reaches az only through its @file: never through the environment either.
-      pb.environment().values().removeIf(v -> secrets.stream().anyMatch(v::contains));
-      pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-      Process p = pb.start();
-      current = p;
-      if (aborted) abort(); // the hook ran between start() and here: it could not see this process
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      ByteArrayOutputStream err = new ByteArrayOutputStream();
-      Thread to = pump(p.getInputStream(), out);
-      Thread te = pump(p.getErrorStream(), err);
-      boolean finished;
-      try {
-        finished = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        finished = false;
-      }
-      if (!finished) {
-        p.descendants().forEach(ProcessHandle::destroyForcibly);
-        p.destroyForcibly();
-        try { p.waitFor(5, TimeUnit.SECONDS); } catch (InterruptedException e) { Thread.currentThread().interrupt(); }
-      }
+      childEnv.values().removeIf(v -> secrets.stream().anyMatch(v::contains));
+      ChildProcess.Result r = ChildProcess.of(command).named("az").exactEnv(childEnv).onStart(p -> {
+        current = p;
+        if (aborted) abort(); // the hook ran between start and here: it could not see this process
+      }).run(timeout);
       current = null;
       if (aborted) parkUntilExit(); // abort() killed az: the JVM is exiting, nothing after this may run
-      join(to);
-      join(te);
-      return new Result(finished ? p.exitValue() : -1,
-          out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8), !finished);
+      boolean finished = r.end() == ChildProcess.End.EXITED;
+      return new Result(r.exitCode(), r.stdout(), r.stderr(), !finished);
     } finally {
       for (Path f : tempFiles) { Files.deleteIfExists(f); secretFiles.remove(f); }
     }
@@ -185,14 +162,7 @@ class AzCli {
   boolean abort() {
     aborted = true;
     Process p = current;
-    if (p != null) {
-      List<ProcessHandle> tree = new ArrayList<>(p.descendants().toList());
-      tree.add(p.toHandle());
-      tree.forEach(ProcessHandle::destroyForcibly);
-      for (ProcessHandle h : tree) {
-        try { h.onExit().get(5, TimeUnit.SECONDS); } catch (Exception e) { /* gone, or beyond waiting for */ }
-      }
-    }
+    if (p != null) ChildProcess.killTree(p);
     for (Path f : secretFiles) {
       try { Files.deleteIfExists(f); } catch (IOException ignored) { /* nothing more can be done while exiting */ }
     }
@@ -267,18 +237,5 @@ class AzCli {
     String msg = errors.isEmpty() ? text.replaceAll("\\s*\\R\\s*", " ") : String.join(" ", errors);
     if (msg.isEmpty()) msg = "(no message)";
     return msg.length() > 400 ? msg.substring(0, 397) + "..." : msg;
-  }
-
-  private static Thread pump(InputStream in, ByteArrayOutputStream sink) {
-    Thread t = new Thread(() -> {
-      try (in) { in.transferTo(sink); } catch (IOException ignored) { }
-    }, "az-output");
-    t.setDaemon(true);
-    t.start();
-    return t;
-  }
-
-  private static void join(Thread t) {
-    try { t.join(5000); } catch (InterruptedException e) { Thread.currentThread().interrupt(); }
   }
 }

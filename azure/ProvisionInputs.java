@@ -1,16 +1,9 @@
 // Shared source (//SOURCES azure/ProvisionInputs.java): no dependencies beyond the JDK.
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -36,7 +29,7 @@ class ProvisionInputs {
   static final Set<String> TIERS = Set.of("Burstable", "GeneralPurpose", "MemoryOptimized");
 
   /** A password file holds one line of at most 128 characters; reading stops past this many bytes. */
-  static final int MAX_PASSWORD_FILE_BYTES = 1024;
+  static final int MAX_PASSWORD_FILE_BYTES = SecretInput.MAX_FILE_BYTES;
 
   static AzureException usage(String message) { return new AzureException(ExitCode.USAGE, message); }
 
@@ -144,30 +137,14 @@ class ProvisionInputs {
   * Validated against Azure's rules; messages never include it.
   */
   static String password(Path file, String envValue, String user) {
-    String pw;
-    String source;
-    if (file != null) {
-      source = "--admin-password-file " + file;
-      byte[] bytes;
-      try (InputStream in = Files.newInputStream(file)) {
-        bytes = in.readNBytes(MAX_PASSWORD_FILE_BYTES + 1); // /dev/zero or a huge file: read no more than this
-      } catch (IOException | RuntimeException e) {
-        throw usage("cannot read " + source + ": " + e.getClass().getSimpleName());
-      }
-      if (bytes.length > MAX_PASSWORD_FILE_BYTES) {
-        throw usage(source + " is longer than " + MAX_PASSWORD_FILE_BYTES + " bytes: it must hold only the password, on one line");
-      }
-      pw = new String(bytes, StandardCharsets.UTF_8).replaceAll("[\r\n]+$", "");
-    } else if (envValue != null && !envValue.isEmpty()) {
-      source = "KODIAI_PG_ADMIN_PASSWORD";
-      pw = envValue;
-    } else {
-      return null;
+    SecretInput.Secret given;
+    try {
+      given = SecretInput.read(file, "--admin-password-file", envValue, "KODIAI_PG_ADMIN_PASSWORD", "admin password");
+    } catch (Failure f) {
+      throw usage(f.getMessage());
     }
-    if (pw.isEmpty()) throw usage("the admin password from " + source + " is empty");
-    if (pw.chars().anyMatch(c -> c < 32 || c == 127)) {
-      throw usage("the admin password from " + source + " contains a line break or control character");
-    }
+    if (given == null) return null;
+    String pw = given.value(), source = given.source();
     if (pw.length() < 8 || pw.length() > 128) {
       throw usage("the admin password from " + source + " must be 8-128 characters long (it has " + pw.length() + ")");
     }
@@ -185,21 +162,8 @@ class ProvisionInputs {
     return pw;
   }
 
-  private static final String UPPER = "ABCDEFGHJKLMNPQRSTUVWXYZ", LOWER = "abcdefghijkmnopqrstuvwxyz",
-      DIGITS = "23456789", SYMBOLS = "-_.~";
-
   /** 32 characters, all four kinds, only URL-safe symbols (so DATABASE_URL needs no escaping). */
-  static String generatePassword() {
-    SecureRandom rnd = new SecureRandom();
-    String all = UPPER + LOWER + DIGITS + SYMBOLS;
-    List<Character> chars = new ArrayList<>();
-    for (String kind : List.of(UPPER, LOWER, DIGITS, SYMBOLS)) chars.add(kind.charAt(rnd.nextInt(kind.length())));
-    while (chars.size() < 32) chars.add(all.charAt(rnd.nextInt(all.length())));
-    Collections.shuffle(chars, rnd);
-    StringBuilder sb = new StringBuilder();
-    chars.forEach(sb::append);
-    return sb.toString();
-  }
+  static String generatePassword() { return SecretInput.generate(); }
 
   /** The azure.extensions value with VECTOR in it: unchanged if it is there, else every entry kept and VECTOR appended. */
   static String withVector(String current) {
@@ -210,10 +174,15 @@ class ProvisionInputs {
     return String.join(",", entries);
   }
 
-  /** postgresql://USER:PASSWORD@HOST:5432/DB?sslmode=require, with {@code <password>} when password is null. */
+  /**
+  * postgresql://USER:PASSWORD@HOST:5432/DB?sslmode=verify-full, with {@code <password>} when password is null.
+  * verify-full: the server's certificate must chain to a trusted root and name HOST. Azure's chain to
+  * DigiCert Global Root G2 / Microsoft RSA Root CA 2017, which Java's and Node's trust stores hold, so
+  * the URL needs nothing more (no sslrootcert, which postgres.js would send to the server as a setting).
+  */
   static String databaseUrl(String user, String password, String host, String db) {
     return "postgresql://" + pct(user) + ":" + (password == null ? "<password>" : pct(password)) + "@" + host + ":5432/"
-        + pct(db) + "?sslmode=require";
+        + pct(db) + "?sslmode=verify-full";
   }
 
   /** DbClient.encode's rule, repeated here on purpose: sourcing DbClient.java would make provision compile pgjdbc. */
@@ -227,49 +196,18 @@ class ProvisionInputs {
     return sb.toString();
   }
 
-  static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
-
   static final String ENV_HEADER = "# kodiai database of Azure server ";
+  /** The variable provision sets: the admin's URL is the one migrate (and roles, import, indexes) use,
+      not the bot's. */
+  static final String ENV_VARIABLE = "MIGRATE_DATABASE_URL";
 
   /**
-  * Sets DATABASE_URL in the env file, owner-only, atomically. Only what provision owns changes: its
-  * comment line and the DATABASE_URL line (put where the old one was, else at the end); every other
-  * line of an existing file is kept as it is. False when the file already held exactly that (and was
-  * owner-only).
+  * Sets MIGRATE_DATABASE_URL in the env file, owner-only, atomically (secret/EnvFile.java). Only what
+  * provision owns changes: its comment line and that line; every other line of an existing file is
+  * kept. False when the file already held exactly that (and was owner-only).
   */
   static boolean writeEnvFile(Path file, String url, String server) throws IOException {
-    List<String> lines = new ArrayList<>();
-    String before = "";
-    if (Files.isRegularFile(file)) {
-      if (Files.size(file) > 1 << 20) throw new IOException("--env-file " + file + " is over 1 MiB: not an env file?");
-      before = Files.readString(file, StandardCharsets.UTF_8);
-      lines.addAll(before.lines().toList());
-    }
-    List<String> ours = List.of(ENV_HEADER + server + ", written by provision. Keep this file private.", "DATABASE_URL=" + url);
-    int at = -1;
-    for (int i = lines.size() - 1; i >= 0; i--) {
-      String l = lines.get(i).strip();
-      if (l.startsWith(ENV_HEADER) || l.startsWith("DATABASE_URL=") || l.startsWith("export DATABASE_URL=")) {
-        lines.remove(i);
-        at = i;
-      }
-    }
-    lines.addAll(at >= 0 ? at : lines.size(), ours);
-    String content = String.join("\n", lines) + "\n";
-    if (content.equals(before) && Files.getPosixFilePermissions(file).equals(OWNER_ONLY)) return false;
-    Path dir = file.toAbsolutePath().getParent();
-    Path tmp = Files.createTempFile(dir, ".provision-", ".tmp", PosixFilePermissions.asFileAttribute(OWNER_ONLY));
-    try {
-      Files.writeString(tmp, content, StandardCharsets.UTF_8);
-      try {
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-      }
-      Files.setPosixFilePermissions(file, OWNER_ONLY);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
-    return true;
+    return EnvFile.set(file, ENV_HEADER, ENV_HEADER + server + ", written by provision. Keep this file private.",
+        ENV_VARIABLE, url);
   }
 }

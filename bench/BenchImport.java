@@ -174,17 +174,13 @@ final class BenchImport implements Callable<Integer> {
   /** psql with the password in PGPASSWORD (never argv); hands the seconds it took to `took`, returns its output. */
   static String psql(String admin, String db, Path file, java.util.function.DoubleConsumer took) throws IOException, InterruptedException {
     DbClient.Target t = DbClient.parse(admin);
-    ProcessBuilder pb = new ProcessBuilder("psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", t.host(), "-p", String.valueOf(t.port()),
-        "-U", t.user() == null ? System.getProperty("user.name") : t.user(), "-d", db, "-f", file.toString()).redirectErrorStream(true);
-    if (t.password() != null) pb.environment().put("PGPASSWORD", t.password());
-    long t0 = System.nanoTime();
-    Process p = pb.start();
-    p.getOutputStream().close();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(1800, TimeUnit.SECONDS)) { p.destroyForcibly(); throw new IllegalStateException("psql hung"); }
-    if (p.exitValue() != 0) throw new IllegalStateException("psql failed: " + DbClient.redact(out));
-    took.accept((System.nanoTime() - t0) / 1e9);
-    return out;
+    ChildProcess.Result r = ChildProcess.of("psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", t.host(),
+        "-p", String.valueOf(t.port()), "-U", t.user() == null ? System.getProperty("user.name") : t.user(), "-d", db,
+        "-f", file.toString()).env("PGPASSWORD", t.password()).mergeErrors().run(java.time.Duration.ofSeconds(1800));
+    if (r.end() != ChildProcess.End.EXITED) r.orThrow();
+    if (r.exitCode() != 0) throw new IllegalStateException("psql failed: " + DbClient.redact(r.stdout()));
+    took.accept(r.millis() / 1e3);
+    return r.stdout();
   }
 
   // ------------------------------------------------------------------------------ data

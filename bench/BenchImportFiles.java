@@ -3,8 +3,7 @@
 // IF NOT EXISTS, later columns added by ALTER TABLE ... ADD COLUMN), WAL mode, and the
 // learning store's vec0 table created and filled through the real sqlite-vec extension
 // (vec0.so from npm, fetched by scripts/fetch-sqlite-vec.sh; $KODIAI_SQLITE_VEC overrides).
-
-//DEPS org.xerial:sqlite-jdbc:3.54.1.0
+// sqlite-jdbc is pinned in importer/SqliteSource.java, which bench and the tests source too.
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -204,17 +203,12 @@ final class BenchImportFiles {
     for (Path p = Path.of("").toAbsolutePath(); p != null && script == null; p = p.getParent())
       if (Files.exists(p.resolve("scripts/fetch-sqlite-vec.sh"))) script = p.resolve("scripts/fetch-sqlite-vec.sh");
     if (script == null) throw new IllegalStateException("scripts/fetch-sqlite-vec.sh not found: run from the kodiai-db checkout, or set KODIAI_SQLITE_VEC");
-    try {
-      Process p = new ProcessBuilder("bash", script.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-      if (p.waitFor() != 0 || out.isEmpty()) throw new IllegalStateException("scripts/fetch-sqlite-vec.sh failed (exit " + p.exitValue() + ")");
-      return vec0 = Path.of(out.lines().reduce((a, b) -> b).orElseThrow());
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot run scripts/fetch-sqlite-vec.sh: " + e.getMessage(), e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    // It downloads from npm the first time: ten minutes is ample, and a stuck download must not hang the run.
+    ChildProcess.Result r = ChildProcess.of("bash", script.toString()).run(java.time.Duration.ofMinutes(10));
+    String out = r.stdout().trim();
+    if (!r.ok() || out.isEmpty())
+      throw new IllegalStateException(r.ok() ? "scripts/fetch-sqlite-vec.sh printed no path" : r.problem());
+    return vec0 = Path.of(out.lines().reduce((a, b) -> b).orElseThrow());
   }
 
   /** A vector as the bot binds it (vec_f32 of a Float32Array): little-endian float32. */

@@ -298,29 +298,26 @@ class BenchMigrate implements Callable<Integer> {
   private static Result runMigrate(Path root, String script, Path dir, String dbUrl, boolean askJBang) throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>(List.of(root.resolve("jbang").toString(), script, "up"));
     if (dir != null) cmd.addAll(List.of("--dir", dir.toString()));
-    ProcessBuilder pb = new ProcessBuilder(cmd).directory(root.toFile());
-    pb.environment().put("DATABASE_URL", dbUrl); // never argv: it holds the password
-    if (askJBang) pb.environment().put("KODIAI_JBANG_NO_CACHE", "1");
-    return time(pb);
+    ChildProcess child = ChildProcess.of(cmd).dir(root).env("DATABASE_URL", dbUrl); // never argv: it holds the password
+    if (askJBang) child.env("KODIAI_JBANG_NO_CACHE", "1");
+    return time(child);
   }
 
   /** psql -c SQL: the least a no-op can cost (a process, a connection with its authentication, one query). */
   private static Result runPsqlCommand(String admin, String db, String sql) throws IOException, InterruptedException {
     DbClient.Target t = DbClient.parse(admin);
-    ProcessBuilder pb = new ProcessBuilder("psql", "-X", "-q", "-At", "-h", t.host(), "-p", String.valueOf(t.port()),
-        "-U", t.user() == null ? System.getProperty("user.name") : t.user(), "-d", db, "-c", sql);
-    if (t.password() != null) pb.environment().put("PGPASSWORD", t.password());
-    if (t.params().containsKey("sslmode")) pb.environment().put("PGSSLMODE", t.params().get("sslmode"));
-    return time(pb);
+    return time(ChildProcess.of("psql", "-X", "-q", "-At", "-h", t.host(), "-p", String.valueOf(t.port()),
+        "-U", t.user() == null ? System.getProperty("user.name") : t.user(), "-d", db, "-c", sql)
+        .env("PGPASSWORD", t.password()).env("PGSSLMODE", t.params().get("sslmode")));
   }
 
   /** dbmate status on an empty migrations folder (it reads its own table): the Go tool's process + connect + query. */
   private static Result runDbmateStatus(String admin, String db, Path work) throws IOException, InterruptedException {
     Path empty = Files.createDirectories(work.resolve("dbmate-migrations"));
-    ProcessBuilder pb = new ProcessBuilder("dbmate", "--migrations-dir", empty.toString(), "--no-dump-schema", "status");
     String url = DbClient.withDatabase(admin, db).replaceFirst("^jdbc:", "");
-    pb.environment().put("DATABASE_URL", url + (url.contains("sslmode=") ? "" : (url.contains("?") ? "&" : "?") + "sslmode=disable"));
-    return time(pb);
+    return time(ChildProcess.of("dbmate", "--migrations-dir", empty.toString(), "--no-dump-schema", "status")
+        .env("DATABASE_URL", url + (url.contains("sslmode=") ? "" : (url.contains("?") ? "&" : "?")
+            + "sslmode=disable")));
   }
 
   private static boolean onPath(String tool) {
@@ -335,20 +332,14 @@ class BenchMigrate implements Callable<Integer> {
     List<String> cmd = new ArrayList<>(List.of("psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", t.host(), "-p", String.valueOf(t.port()),
         "-U", t.user() == null ? System.getProperty("user.name") : t.user(), "-d", db, "-f", file.toString()));
     cmd.addAll(List.of(extra));
-    ProcessBuilder pb = new ProcessBuilder(cmd);
-    if (t.password() != null) pb.environment().put("PGPASSWORD", t.password());
-    if (t.params().containsKey("sslmode")) pb.environment().put("PGSSLMODE", t.params().get("sslmode"));
-    return time(pb);
+    return time(ChildProcess.of(cmd).env("PGPASSWORD", t.password()).env("PGSSLMODE", t.params().get("sslmode")));
   }
 
-  private static Result time(ProcessBuilder pb) throws IOException, InterruptedException {
-    pb.redirectErrorStream(true);
-    long t0 = System.nanoTime();
-    Process p = pb.start();
-    p.getOutputStream().close();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(600, TimeUnit.SECONDS)) { p.destroyForcibly(); throw new IllegalStateException(pb.command().get(0) + " hung"); }
-    return new Result(p.exitValue(), (System.nanoTime() - t0) / 1e9, DbClient.redact(out));
+  /** Runs the child (stdout and stderr together) for at most 600 s; the figure is its wall time. */
+  private static Result time(ChildProcess child) {
+    ChildProcess.Result r = child.mergeErrors().run(java.time.Duration.ofSeconds(600));
+    if (r.end() != ChildProcess.End.EXITED) r.orThrow(); // hung or interrupted: no figure
+    return new Result(r.exitCode(), r.millis() / 1e3, DbClient.redact(r.stdout()));
   }
 
   private static void checkApplied(String dbUrl, int count) throws SQLException {

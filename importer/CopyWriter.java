@@ -1,9 +1,8 @@
 // Shared source of the importer (//SOURCES importer/CopyWriter.java; needs pgjdbc): rows into
 // a table with COPY ... FROM STDIN (FORMAT binary): each value in PostgreSQL's own binary
 // form (PgBinary), so nothing is printed and parsed back (no float or timestamp text round
-// trips), sent in 1 MiB pieces.
-
-//DEPS org.postgresql:postgresql:42.7.8
+// trips), sent in 1 MiB pieces. pgjdbc comes with DbClient.java, which every user of the
+// importer sources (pinned there only).
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -13,11 +13,11 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 final class LocalCluster {
@@ -89,6 +89,22 @@ final class LocalCluster {
   boolean initialized() { return Files.exists(dataDir.resolve("PG_VERSION")); }
 
   /**
+   * Turns TLS on (takes effect at the next start): the certificate chain and its private key (PEM) go into
+   * the data folder, owner-only and the server user's, as PostgreSQL demands of a key file.
+   */
+  void enableTls(String certificatePem, String privateKeyPem) throws IOException {
+    for (var f : java.util.Map.of("server.crt", certificatePem, "server.key", privateKeyPem).entrySet()) {
+      Path file = dataDir.resolve(f.getKey());
+      Files.writeString(file, f.getValue());
+      Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+      giveToServerUser(file);
+    }
+    Path conf = dataDir.resolve("postgresql.conf");
+    writeAsServerUser(conf, Files.readString(conf)
+        + "ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n");
+  }
+
+  /**
    * initdb with `superuser` as the cluster's superuser, who logs in over TCP with
    * `password` (scram-sha-256). `throwaway` trades durability for speed.
    */
@@ -158,9 +174,8 @@ final class LocalCluster {
   String dataVersion() throws IOException { return Files.readString(dataDir.resolve("PG_VERSION")).strip(); }
 
   String binariesVersion() throws IOException, InterruptedException {
-    Process p = new ProcessBuilder(binDir.resolve("pg_ctl").toString(), "--version").redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    p.waitFor(30, TimeUnit.SECONDS);
+    String out = ChildProcess.of(binDir.resolve("pg_ctl").toString(), "--version").mergeErrors()
+        .run(Duration.ofSeconds(30)).stdout();
     java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\) (\\d+)").matcher(out);
     return m.find() ? m.group(1) : out.strip();
   }
@@ -272,30 +287,29 @@ final class LocalCluster {
   }
 
   private static int runStatus(String... cmd) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder(asServerUser(cmd)).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-    if (!p.waitFor(30, TimeUnit.SECONDS)) { p.destroyForcibly(); return -1; }
-    return p.exitValue();
+    ChildProcess.Result r = ChildProcess.of(asServerUser(cmd)).mergeErrors().run(Duration.ofSeconds(30));
+    return r.end() == ChildProcess.End.EXITED ? r.exitCode() : -1;
   }
 
   private static void run(int timeoutSeconds, String... cmd) throws IOException, InterruptedException {
     runCommand(timeoutSeconds, asServerUser(cmd), cmd);
   }
 
-  /** Runs `full`; `cmd` (the tool and its arguments, without runuser or a launcher) names it in errors. */
-  private static void runCommand(int timeoutSeconds, List<String> full, String[] cmd) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder(full).redirectErrorStream(true).start();
-    // Read output on this thread: the tools print little; waiting first could fill the pipe.
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new IOException(Path.of(cmd[0]).getFileName() + " did not finish within " + timeoutSeconds + " s");
-    }
-    if (p.exitValue() != 0) {
-      String tail = out.strip();
-      int cut = Math.max(0, tail.length() - 600);
-      throw new IOException(Path.of(cmd[0]).getFileName() + " " + cmd[1] + " failed (exit " + p.exitValue() + "): "
-          + tail.substring(cut).replace('\n', ' '));
-    }
+  /**
+   * Runs `full`; `cmd` (the tool and its arguments, without runuser or a launcher) names it in errors,
+   * which are IOExceptions of one line (the callers add the server log where it helps).
+   */
+  private static void runCommand(int timeoutSeconds, List<String> full, String[] cmd) throws IOException {
+    String tool = Path.of(cmd[0]).getFileName().toString();
+    ChildProcess.Result r = ChildProcess.of(full).named(tool + " " + cmd[1]).mergeErrors()
+        .run(Duration.ofSeconds(timeoutSeconds));
+    if (r.ok()) return;
+    if (r.end() == ChildProcess.End.TIMED_OUT) throw new IOException(tool + " did not finish within " + timeoutSeconds
+        + " s");
+    if (r.end() == ChildProcess.End.INTERRUPTED) throw new IOException(tool + " " + cmd[1] + " was interrupted");
+    String tail = r.stdout().strip();
+    int cut = Math.max(0, tail.length() - 600);
+    throw new IOException(tool + " " + cmd[1] + " failed (exit " + r.exitCode() + "): "
+        + tail.substring(cut).replace('\n', ' '));
   }
 }

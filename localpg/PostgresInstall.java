@@ -5,18 +5,18 @@
 // or the build scripts/install-postgres-cached.sh keeps outside the repository (same places).
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 import java.util.stream.Stream;
 
 final class PostgresInstall {
   private PostgresInstall() {}
 
+  static final Duration INSTALL_TIMEOUT = Duration.ofMinutes(30);
   static final String INSTALL_HINT =
       "run `sudo scripts/install-postgres.sh` (Debian 12/13), or install PostgreSQL >= 15 with pgvector >= 0.8 yourself";
 
@@ -84,19 +84,22 @@ final class PostgresInstall {
     if (!mayInstall || script == null || !Files.exists(script))
       throw new LocalPgException(ExitCode.MISSING_TOOL, "PostgreSQL >= 15 with pgvector >= 0.8 is needed: " + INSTALL_HINT);
     log.accept("PostgreSQL or pgvector is missing: running " + script);
-    Process p = new ProcessBuilder("bash", script.toString()).inheritIO().start();
-    if (p.waitFor() != 0 || !ready())
+    // Its output is the user's to watch (apt, a build of PostgreSQL 17 on Debian 12); half an hour is ample.
+    ChildProcess.Result r = ChildProcess.of("bash", script.toString()).inheritOutput().run(INSTALL_TIMEOUT);
+    if (r.end() == ChildProcess.End.TIMED_OUT)
+      throw new LocalPgException(ExitCode.MISSING_TOOL, script.getFileName() + " did not finish within "
+          + INSTALL_TIMEOUT.toMinutes() + " min (stopped it): " + INSTALL_HINT);
+    if (!r.ok() || !ready())
       throw new LocalPgException(ExitCode.MISSING_TOOL, "installing PostgreSQL/pgvector failed (see above): " + INSTALL_HINT);
   }
 
   /** The trimmed output of a command that exits 0 within 10 s; null otherwise. */
   private static String output(String... cmd) {
     try {
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-      return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0 ? out : null;
-    } catch (IOException | InterruptedException e) {
-      return null;
+      ChildProcess.Result r = ChildProcess.of(cmd).mergeErrors().run(Duration.ofSeconds(10));
+      return r.ok() ? r.stdout().trim() : null;
+    } catch (ChildProcess.Failed e) {
+      return null; // not installed
     }
   }
 }

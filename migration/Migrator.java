@@ -328,6 +328,8 @@ final class Migrator {
       @Override public void handleResultRows(org.postgresql.core.Query q, org.postgresql.core.Field[] f,
           List<org.postgresql.core.Tuple> rows, org.postgresql.core.ResultCursor c) { completed++; }
       @Override public void handleCommandStatus(String status, long updateCount, long insertOID) { completed++; }
+      // pgjdbc 42.7.14 left this to each handler (its base class had collected them, unread): notices are not errors.
+      @Override public void handleWarning(java.sql.SQLWarning warning) { }
     };
     var executor = conn.unwrap(org.postgresql.core.BaseConnection.class).getQueryExecutor();
     org.postgresql.core.CachedQuery query = executor.createQuery(sql, false, false);

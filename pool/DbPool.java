@@ -3,8 +3,8 @@
 // connection and exit (migrate, devdb, schema-check) do not compile or load HikariCP.
 // Its defaults (DATABASE_POOL_MAX, DATABASE_IDLE_TIMEOUT_MS, ...) live in DbClient.Settings.
 
-//DEPS com.zaxxer:HikariCP:6.3.0
-//DEPS org.slf4j:slf4j-nop:2.0.17
+//DEPS com.zaxxer:HikariCP:6.3.3
+//DEPS org.slf4j:slf4j-nop:2.0.20
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;

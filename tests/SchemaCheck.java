@@ -62,7 +62,7 @@ public class SchemaCheck implements Callable<Integer> {
     String u = url != null && !url.isBlank() ? url : System.getenv("DATABASE_URL");
     if (u == null || u.isBlank()) {
       err.println("schema-check: no database URL: pass it as an argument or set DATABASE_URL "
-          + "(postgresql://USER:PASSWORD@HOST:5432/DB?sslmode=require)");
+          + "(postgresql://USER:PASSWORD@HOST:5432/DB?sslmode=verify-full)");
       return 2;
     }
     String shown;

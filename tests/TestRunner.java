@@ -1,13 +1,13 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
 //DESCRIPTION Runs kodiai-db's test suite (JUnit 5) against a real PostgreSQL with pgvector (--fast: the tests that need none); ends with 'N passed, N failed'.
-//DEPS org.junit.platform:junit-platform-launcher:1.14.1
-//DEPS org.junit.jupiter:junit-jupiter:5.14.1
-//DEPS org.testcontainers:postgresql:1.21.4
+//DEPS org.junit.platform:junit-platform-launcher:1.14.4
+//DEPS org.junit.jupiter:junit-jupiter:5.14.4
+//DEPS org.testcontainers:testcontainers-postgresql:2.0.5
 // The rest comes with the sources (each shared file pins what it needs beside itself);
 // slf4j-nop, which also keeps Testcontainers quiet, with pool/DbPool.java.
 // The commands are compiled in too: the tests drive them in-process.
-//SOURCES ../*.java ../cli/*.java ../migration/*.java ../localpg/*.java ../azure/*.java ../bench/*.java ../pool/*.java ../importer/*.java ../retrieval/*.java
+//SOURCES ../*.java ../cli/*.java ../process/*.java ../secret/*.java ../roles/*.java ../migration/*.java ../localpg/*.java ../azure/*.java ../bench/*.java ../pool/*.java ../importer/*.java ../retrieval/*.java
 //SOURCES SchemaCheck.java schema/ExpectedSchema.java harness/*.java importer/ImportFixtures.java */*Test.java
 //FILES migrations/=../migrations/*.sql
 //JAVA_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1

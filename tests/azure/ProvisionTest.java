@@ -158,7 +158,9 @@ class ProvisionTest {
     r.calls().forEach(c -> assertTrue(c.exit() == 0 || c.exit() == 3, c.joined() + " exited " + c.exit()));
     assertEquals("VECTOR", Files.readString(state.resolve("params/" + SERVER + "/azure.extensions")));
     assertTrue(r.out().contains("[7/7] ready: 5 change(s) made"), r.out());
-    assertTrue(r.out().contains("DATABASE_URL: postgresql://kodiaiadmin:<password>@kodiai-pg-test.postgres.database.azure.com:5432/kodiai?sslmode=require"), r.out());
+    assertTrue(r.out().contains("  MIGRATE_DATABASE_URL: postgresql://kodiaiadmin:<password>@kodiai-pg-test.postgres.database.azure.com"
+        + ":5432/kodiai?sslmode=verify-full\n"), "the admin's URL, verified TLS: " + r.out());
+    assertTrue(r.out().contains("\n  ./jbang roles@kodiai create-app-user kodiai_bot --env-file "), "what to run next: " + r.out());
     assertEquals("", r.err());
   }
 
@@ -368,8 +370,8 @@ class ProvisionTest {
     assertEquals(0, r.code(), r.err());
     assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(envFile)));
     List<String> lines = Files.readAllLines(envFile);
-    assertEquals("DATABASE_URL=postgresql://kodiaiadmin:Kodiai-Test-Pw7%21x@kodiai-pg-test.postgres.database.azure.com:5432/kodiai?sslmode=require",
-        lines.get(lines.size() - 1));
+    assertEquals("MIGRATE_DATABASE_URL=postgresql://kodiaiadmin:Kodiai-Test-Pw7%21x@kodiai-pg-test.postgres.database.azure.com"
+        + ":5432/kodiai?sslmode=verify-full", lines.get(lines.size() - 1));
     assertNoSecretAnywhere(r);
     try (var s = Files.list(tmp)) {
       assertEquals(List.of(), s.filter(p -> p.getFileName().toString().startsWith(".provision-")).toList(), "temp file left");
@@ -465,10 +467,10 @@ class ProvisionTest {
     Files.setPosixFilePermissions(envFile, PosixFilePermissions.fromString("rw-r--r--"));
     Result r = run(args("--env-file", envFile.toString()));
     assertEquals(0, r.code(), r.err());
-    assertEquals(List.of("# the app's settings", "GITHUB_APP_ID=12345",
-        "# kodiai database of Azure server kodiai-pg-test, written by provision. Keep this file private.",
-        "DATABASE_URL=postgresql://kodiaiadmin:Kodiai-Test-Pw7%21x@kodiai-pg-test.postgres.database.azure.com:5432/kodiai?sslmode=require",
-        "LOG_LEVEL=debug"), Files.readAllLines(envFile));
+    assertEquals(List.of("# the app's settings", "GITHUB_APP_ID=12345", "DATABASE_URL=postgresql://old@localhost/old",
+        "LOG_LEVEL=debug", "# kodiai database of Azure server kodiai-pg-test, written by provision. Keep this file private.",
+        "MIGRATE_DATABASE_URL=postgresql://kodiaiadmin:Kodiai-Test-Pw7%21x@kodiai-pg-test.postgres.database.azure.com:5432/kodiai"
+            + "?sslmode=verify-full"), Files.readAllLines(envFile), "the bot's DATABASE_URL is not provision's: kept");
     assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(envFile)));
   }
 
@@ -565,6 +567,6 @@ class ProvisionTest {
       for (int i = 0; i < 50 && h.isPresent() && h.get().isAlive(); i++) { Thread.sleep(100); h = ProcessHandle.of(Long.parseLong(pid)); }
       assertFalse(h.isPresent() && h.get().isAlive(), "az's process " + pid + " still runs");
     }
-    assertTrue(Files.readString(envFile).contains("DATABASE_URL=postgresql://kodiaiadmin:"), "the generated password was kept");
+    assertTrue(Files.readString(envFile).contains("MIGRATE_DATABASE_URL=postgresql://kodiaiadmin:"), "the generated password was kept");
   }
 }

@@ -28,9 +28,11 @@ class HelpTest {
       "devdb", List.of("KODIAI_DEVDB_PORT", "KODIAI_DEVDB_DIR", "KODIAI_PG_BINDIR"),
       "test", List.of("KODIAI_TEST_DATABASE_URL", "KODIAI_PG_BINDIR"),
       "schema-check", List.of("DATABASE_URL"),
-      "import", List.of("DATABASE_URL", "KNOWLEDGE_DB_PATH", "TELEMETRY_DB_PATH", "DATABASE_CONNECT_TIMEOUT_MS"),
+      "import", List.of("MIGRATE_DATABASE_URL", "DATABASE_URL", "KNOWLEDGE_DB_PATH", "TELEMETRY_DB_PATH",
+          "DATABASE_CONNECT_TIMEOUT_MS"),
       "bench", List.of("KODIAI_BENCH_DATABASE_URL", "DATABASE_URL"),
-      "indexes", List.of("MIGRATE_DATABASE_URL", "DATABASE_URL", "DATABASE_CONNECT_TIMEOUT_MS"));
+      "indexes", List.of("MIGRATE_DATABASE_URL", "DATABASE_URL", "DATABASE_CONNECT_TIMEOUT_MS"),
+      "roles", List.of("MIGRATE_DATABASE_URL", "DATABASE_URL", "KODIAI_APP_PASSWORD", "DATABASE_CONNECT_TIMEOUT_MS"));
 
   static Map<String, String> aliases() throws Exception {
     Map<String, String> out = new LinkedHashMap<>();

@@ -108,15 +108,9 @@ class ToolingScriptsTest {
 
   /** Runs `cmd` in `dir` with exactly `env` as its environment. */
   static Run runIn(Path dir, Map<String, String> env, String... cmd) throws Exception {
-    ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
-    pb.environment().clear();
-    pb.environment().putAll(env);
-    Process p = pb.start();
-    p.getOutputStream().close();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(180, TimeUnit.SECONDS));
-    return new Run(p.exitValue(), out, err);
+    ChildProcess.Result r = ChildProcess.of(cmd).dir(dir).exactEnv(env).run(java.time.Duration.ofSeconds(180));
+    assertEquals(ChildProcess.End.EXITED, r.end(), String.join(" ", cmd) + " did not finish within 180 s");
+    return new Run(r.exitCode(), r.stdout(), r.stderr());
   }
 
   @Fast @Test void launcherSaysJavaIsMissingAndHowToInstallIt() throws Exception {

@@ -101,11 +101,10 @@ class PostgresJsContractTest {
   static String requireNode() throws Exception {
     String version;
     try {
-      Process p = new ProcessBuilder("node", "--version").redirectErrorStream(true).start();
-      version = new String(p.getInputStream().readAllBytes()).strip();
-      if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) throw new IOException(version);
-    } catch (IOException e) {
-      throw new AssertionError("node is not installed: install Debian's nodejs and npm (.ci/run does), then `npm ci` in clients/postgres-js");
+      version = ChildProcess.of("node", "--version").mergeErrors().runOrThrow(java.time.Duration.ofSeconds(30)).stdout().strip();
+    } catch (ChildProcess.Failed e) {
+      throw new AssertionError("node is not installed or does not answer (" + e.getMessage() + "): install Debian's nodejs"
+          + " and npm (.ci/run does), then `npm ci` in clients/postgres-js");
     }
     Matcher m = Pattern.compile("v(\\d+)\\.(\\d+)").matcher(version);
     assertTrue(m.find(), "node --version printed " + version);
@@ -120,17 +119,14 @@ class PostgresJsContractTest {
     String pinned = version(Files.readString(module.resolve("package.json")), "\"postgres\"\\s*:\\s*\"([^\"]+)\"");
     if (!pinned.equals(installedVersion(module))) {
       System.out.println("installing clients/postgres-js's pinned dependencies (npm ci)");
-      String out;
-      int exit;
+      ChildProcess.Result r;
       try {
-        Process p = new ProcessBuilder("npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error")
-            .directory(module.toFile()).redirectErrorStream(true).start();
-        out = new String(p.getInputStream().readAllBytes()).strip().replace('\n', ' ');
-        exit = p.waitFor(TIME_LIMIT_SECONDS, TimeUnit.SECONDS) ? p.exitValue() : -1;
-      } catch (IOException e) {
+        r = ChildProcess.of("npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error").dir(module)
+            .mergeErrors().run(java.time.Duration.ofSeconds(TIME_LIMIT_SECONDS));
+      } catch (ChildProcess.Failed e) {
         throw new AssertionError("npm is not installed: install Debian's npm (.ci/run does), then `npm ci` in clients/postgres-js");
       }
-      assertEquals(0, exit, "npm ci in clients/postgres-js failed: " + out);
+      assertTrue(r.ok(), "npm ci in clients/postgres-js failed: " + r.problem());
     }
     assertEquals(pinned, installedVersion(module), "postgres.js in clients/postgres-js/node_modules is not the pinned version");
   }

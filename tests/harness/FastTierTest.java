@@ -1,10 +1,7 @@
 import static org.junit.jupiter.api.Assertions.*;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** The harness's choices that need no server, and the fast tier itself (`test --fast`). */
@@ -32,28 +29,15 @@ class FastTierTest {
   @Test void theFastTierRunsWithoutPostgres() throws Exception {
     List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow()));
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), TestRunner.class.getName(), TestRunner.FAST, "CliTest"));
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-    pb.environment().put("PATH", "/nonexistent");
-    pb.environment().put("KODIAI_PG_BINDIR", "/nonexistent");
-    pb.environment().remove(TestDatabase.ENV_URL);
-    String out = run(pb);
+    var env = new java.util.HashMap<>(System.getenv());
+    env.put("PATH", "/nonexistent");
+    env.put("KODIAI_PG_BINDIR", "/nonexistent");
+    env.remove(TestDatabase.ENV_URL);
+    var r = ChildProcess.of(cmd).exactEnv(env).mergeErrors().named("test --fast").run(java.time.Duration.ofSeconds(120));
+    String out = r.stdout();
+    assertTrue(r.ok(), r.problem() + "\n" + out);
     assertTrue(out.contains("PASS CliTest"), out);
     assertFalse(out.contains("test database:"), "no server was started: " + out);
     assertTrue(out.strip().matches("(?s).*\\n[1-9]\\d* passed, 0 failed"), out);
-  }
-
-  private static String run(ProcessBuilder pb) throws IOException, InterruptedException {
-    Process p = pb.start();
-    p.getOutputStream().close();
-    var reader = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-      try { return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8); }
-      catch (IOException e) { return "unreadable: " + e; }
-    });
-    if (!p.waitFor(120, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      fail("test --fast did not finish in 120 s");
-    }
-    assertEquals(0, p.exitValue(), reader.join());
-    return reader.join();
   }
 }

@@ -174,7 +174,7 @@ final class TestDatabase {
   static final class Containers {
     static String start(int major) {
       var image = org.testcontainers.utility.DockerImageName.parse("pgvector/pgvector:pg" + major).asCompatibleSubstituteFor("postgres");
-      var pg = new org.testcontainers.containers.PostgreSQLContainer<>(image);
+      var pg = new org.testcontainers.postgresql.PostgreSQLContainer(image);
       pg.start();
       container = pg;
       return DbClient.url(pg.getUsername(), pg.getPassword(), pg.getHost(), pg.getMappedPort(5432), pg.getDatabaseName());

@@ -80,10 +80,10 @@ final class TestPooler {
       List<String> cmd = new java.util.ArrayList<>();
       if (LocalCluster.runningAsRoot()) cmd.addAll(List.of("runuser", "-u", LocalCluster.OS_USER_WHEN_ROOT, "--"));
       cmd.addAll(List.of(binary().toString(), "-d", "-q", dir.resolve("pgbouncer.ini").toString()));
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (!p.waitFor(20, TimeUnit.SECONDS) || p.exitValue() != 0)
-        throw new IOException("pgbouncer did not start: " + out.strip() + " " + tail(dir.resolve("pgbouncer.log")));
+      ChildProcess.Result r = ChildProcess.of(cmd).mergeErrors().run(java.time.Duration.ofSeconds(20));
+      if (!r.ok())
+        throw new IOException("pgbouncer did not start" + (r.end() == ChildProcess.End.TIMED_OUT ? " within 20 s" : "")
+            + ": " + r.stdout().strip() + " " + tail(dir.resolve("pgbouncer.log")));
       // The daemon writes its pid file and starts listening in its own time, in either order.
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
       long pid;

@@ -197,7 +197,8 @@ class MigrateEdgesTest {
   // ------------------------------------------------------------- connection and server failures
 
   static final String NO_URL = "migrate: error: no database URL: set DATABASE_URL or pass --url"
-      + " (form: postgresql://USER@HOST:5432/DB?sslmode=require, with the password as USER:PASSWORD, percent-encoded)";
+      + " (form: postgresql://USER@HOST:5432/DB?sslmode=verify-full, with the password as USER:PASSWORD,"
+      + " percent-encoded)";
 
   @Test void missingOrMalformedUrlIsAUsageErrorOnOneLine() throws Exception {
     threeTables();
