@@ -9,12 +9,63 @@
 --   review_checkpoints.checkpoint_data                    object (files reviewed, counts, draft)
 --   suppression_log.finding_ids                           array  (already checked since 001)
 -- SQL NULL stays allowed where the column is nullable; a JSON `null` is not.
+-- migrate:no-transaction
+-- migrate:replaces 33c39aca808c87eda9e0db2f7765c4514d5c8b3af306c25bbcf30ddb96cb8899
 
--- Rows written double-encoded before this migration are repaired first: a
--- string scalar whose text is JSON is replaced by that JSON (`#>> '{}'`
--- unwraps the string, `::jsonb` parses it). A string that is not JSON stops
--- the migration ("invalid input syntax for type json"); one that holds another
--- scalar fails the new CHECK below. Either way nothing of 004 is applied.
+-- Online (issue 22; this file replaces one that repaired and checked each table in one
+-- transaction, scanning it under an ACCESS EXCLUSIVE lock). A database that applied the
+-- earlier file has the same constraints, validated.
+--   1. Rows written double-encoded before this migration are repaired below: a string scalar
+--      whose text is JSON is replaced by that JSON (`#>> '{}'` unwraps the string, `::jsonb`
+--      parses it). First, read-only, every such string is parsed: one that is not JSON stops
+--      the migration here ("invalid input syntax for type json") with nothing changed.
+--   2. The constraints, NOT VALID: from then on every write is checked; adding them changes
+--      only the catalog (a short lock, waited for at most 500 ms at a time).
+--   3. The repairs: plain UPDATEs of the double-encoded rows only (row locks on those).
+--   4. VALIDATE: scans each table under SHARE UPDATE EXCLUSIVE, which blocks no read or write.
+--      A string holding another scalar (`"42"`) fails here: the constraint then stays NOT
+--      VALID (still checking new writes); fix the row, VALIDATE it by hand, then resolve 4.
+
+SELECT count((config_snapshot #>> '{}')::jsonb) FROM reviews WHERE jsonb_typeof(config_snapshot) = 'string';
+SELECT count((signals_json #>> '{}')::jsonb) FROM dep_bump_merge_history WHERE jsonb_typeof(signals_json) = 'string';
+SELECT count((merge_confidence_rationale_json #>> '{}')::jsonb) FROM dep_bump_merge_history
+  WHERE jsonb_typeof(merge_confidence_rationale_json) = 'string';
+SELECT count((checkpoint_data #>> '{}')::jsonb) FROM review_checkpoints WHERE jsonb_typeof(checkpoint_data) = 'string';
+
+-- pg_temp.brief_ddl(statements): runs the statements in one transaction that waits at most
+-- 500 ms for its locks; on a lock timeout it lets go, sleeps 0.5 s and tries again (up to
+-- 10 minutes). A DDL statement waiting for a lock blocks every later reader and writer of the
+-- table behind it, so it must never wait long; the bot's own queries wait at most that long.
+-- (A temporary function: it vanishes with this session and is called schema-qualified.)
+CREATE FUNCTION pg_temp.brief_ddl(statements text[]) RETURNS void LANGUAGE plpgsql AS $fn$
+DECLARE
+  s text;
+BEGIN
+  FOR attempt IN 1..1200 LOOP
+    BEGIN
+      PERFORM pg_catalog.set_config('lock_timeout', '500ms', true);
+      FOREACH s IN ARRAY statements LOOP EXECUTE s; END LOOP;
+      RETURN;
+    EXCEPTION WHEN lock_not_available THEN
+      IF attempt = 1200 THEN RAISE; END IF;
+      PERFORM pg_catalog.pg_sleep(0.5);
+    END;
+  END LOOP;
+END
+$fn$;
+
+SELECT pg_temp.brief_ddl(ARRAY[
+  'ALTER TABLE reviews ADD CONSTRAINT reviews_config_snapshot_check'
+    || ' CHECK (jsonb_typeof(config_snapshot) = ''object'') NOT VALID']);
+SELECT pg_temp.brief_ddl(ARRAY[
+  'ALTER TABLE dep_bump_merge_history ADD CONSTRAINT dep_bump_merge_history_signals_json_check'
+    || ' CHECK (jsonb_typeof(signals_json) = ''array'') NOT VALID,'
+    || ' ADD CONSTRAINT dep_bump_merge_history_merge_confidence_rationale_json_check'
+    || ' CHECK (jsonb_typeof(merge_confidence_rationale_json) = ''array'') NOT VALID']);
+SELECT pg_temp.brief_ddl(ARRAY[
+  'ALTER TABLE review_checkpoints ADD CONSTRAINT review_checkpoints_checkpoint_data_check'
+    || ' CHECK (jsonb_typeof(checkpoint_data) = ''object'') NOT VALID']);
+
 UPDATE reviews SET config_snapshot = (config_snapshot #>> '{}')::jsonb
   WHERE jsonb_typeof(config_snapshot) = 'string';
 UPDATE dep_bump_merge_history SET signals_json = (signals_json #>> '{}')::jsonb
@@ -25,15 +76,7 @@ UPDATE dep_bump_merge_history
 UPDATE review_checkpoints SET checkpoint_data = (checkpoint_data #>> '{}')::jsonb
   WHERE jsonb_typeof(checkpoint_data) = 'string';
 
--- Each ADD CONSTRAINT scans its table once under an ACCESS EXCLUSIVE lock:
--- these tables hold one row per review, dependency bump or checkpoint, so
--- the scan is short (NOT VALID + VALIDATE would only matter for big tables).
-ALTER TABLE reviews
-  ADD CONSTRAINT reviews_config_snapshot_check CHECK (jsonb_typeof(config_snapshot) = 'object');
-ALTER TABLE dep_bump_merge_history
-  ADD CONSTRAINT dep_bump_merge_history_signals_json_check
-    CHECK (jsonb_typeof(signals_json) = 'array'),
-  ADD CONSTRAINT dep_bump_merge_history_merge_confidence_rationale_json_check
-    CHECK (jsonb_typeof(merge_confidence_rationale_json) = 'array');
-ALTER TABLE review_checkpoints
-  ADD CONSTRAINT review_checkpoints_checkpoint_data_check CHECK (jsonb_typeof(checkpoint_data) = 'object');
+ALTER TABLE reviews VALIDATE CONSTRAINT reviews_config_snapshot_check;
+ALTER TABLE dep_bump_merge_history VALIDATE CONSTRAINT dep_bump_merge_history_signals_json_check;
+ALTER TABLE dep_bump_merge_history VALIDATE CONSTRAINT dep_bump_merge_history_merge_confidence_rationale_json_check;
+ALTER TABLE review_checkpoints VALIDATE CONSTRAINT review_checkpoints_checkpoint_data_check;
