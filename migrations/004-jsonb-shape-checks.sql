@@ -68,11 +68,12 @@ SELECT pg_temp.brief_ddl(ARRAY[
 
 UPDATE reviews SET config_snapshot = (config_snapshot #>> '{}')::jsonb
   WHERE jsonb_typeof(config_snapshot) = 'string';
-UPDATE dep_bump_merge_history SET signals_json = (signals_json #>> '{}')::jsonb
-  WHERE jsonb_typeof(signals_json) = 'string';
-UPDATE dep_bump_merge_history
-  SET merge_confidence_rationale_json = (merge_confidence_rationale_json #>> '{}')::jsonb
-  WHERE jsonb_typeof(merge_confidence_rationale_json) = 'string';
+-- Both columns of a row at once: the new row version must pass both constraints.
+UPDATE dep_bump_merge_history SET
+    signals_json = CASE WHEN jsonb_typeof(signals_json) = 'string' THEN (signals_json #>> '{}')::jsonb ELSE signals_json END,
+    merge_confidence_rationale_json = CASE WHEN jsonb_typeof(merge_confidence_rationale_json) = 'string'
+      THEN (merge_confidence_rationale_json #>> '{}')::jsonb ELSE merge_confidence_rationale_json END
+  WHERE jsonb_typeof(signals_json) = 'string' OR jsonb_typeof(merge_confidence_rationale_json) = 'string';
 UPDATE review_checkpoints SET checkpoint_data = (checkpoint_data #>> '{}')::jsonb
   WHERE jsonb_typeof(checkpoint_data) = 'string';
 
