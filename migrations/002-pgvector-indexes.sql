@@ -25,6 +25,11 @@
 -- 2 kB at which PostgreSQL starts moving values out of line; a TOAST target of 4 kB keeps
 -- finding_text and search_tsv inline (hybrid retrieval reads thousands of search_tsv).
 
+-- Statements outside pg_temp.brief_ddl take no lock that blocks the bot's reads or writes
+-- (function definitions, comments, VALIDATE, concurrent index builds and drops: SHARE UPDATE
+-- EXCLUSIVE at most) and may wait for older transactions: no lock timeout for them.
+SET lock_timeout = 0;
+
 -- pg_temp.brief_ddl(statements): runs the statements in one transaction that waits at most
 -- 500 ms for its locks; on a lock timeout it lets go, sleeps 0.5 s and tries again (up to
 -- 10 minutes). A DDL statement waiting for a lock blocks every later reader and writer of the

@@ -18,6 +18,11 @@
 -- rows that exist 5,000 per transaction, then build the GIN index CONCURRENTLY. A database
 -- that applied the earlier file has the same objects.
 
+-- Statements outside pg_temp.brief_ddl take no lock that blocks the bot's reads or writes
+-- (function definitions, comments, VALIDATE, concurrent index builds and drops: SHARE UPDATE
+-- EXCLUSIVE at most) and may wait for older transactions: no lock timeout for them.
+SET lock_timeout = 0;
+
 -- pg_temp.brief_ddl(statements): runs the statements in one transaction that waits at most
 -- 500 ms for its locks; on a lock timeout it lets go, sleeps 0.5 s and tries again (up to
 -- 10 minutes). A DDL statement waiting for a lock blocks every later reader and writer of the
@@ -71,8 +76,6 @@ BEGIN
 END
 $fn$;
 
--- An index build waits for older transactions (the bot's are short): no lock timeout for it.
-SET lock_timeout = 0;
 
 -- ------------------------------------------------------------------- findings
 SELECT pg_temp.brief_ddl(ARRAY['ALTER TABLE findings ADD COLUMN IF NOT EXISTS search_tsv tsvector']);

@@ -32,6 +32,11 @@ SELECT count((merge_confidence_rationale_json #>> '{}')::jsonb) FROM dep_bump_me
   WHERE jsonb_typeof(merge_confidence_rationale_json) = 'string';
 SELECT count((checkpoint_data #>> '{}')::jsonb) FROM review_checkpoints WHERE jsonb_typeof(checkpoint_data) = 'string';
 
+-- Statements outside pg_temp.brief_ddl take no lock that blocks the bot's reads or writes
+-- (function definitions, comments, VALIDATE, concurrent index builds and drops: SHARE UPDATE
+-- EXCLUSIVE at most) and may wait for older transactions: no lock timeout for them.
+SET lock_timeout = 0;
+
 -- pg_temp.brief_ddl(statements): runs the statements in one transaction that waits at most
 -- 500 ms for its locks; on a lock timeout it lets go, sleeps 0.5 s and tries again (up to
 -- 10 minutes). A DDL statement waiting for a lock blocks every later reader and writer of the
@@ -77,7 +82,15 @@ UPDATE dep_bump_merge_history SET
 UPDATE review_checkpoints SET checkpoint_data = (checkpoint_data #>> '{}')::jsonb
   WHERE jsonb_typeof(checkpoint_data) = 'string';
 
+-- VALIDATE of a valid constraint does nothing: re-runnable:
+-- squawk-ignore prefer-robust-stmts
 ALTER TABLE reviews VALIDATE CONSTRAINT reviews_config_snapshot_check;
+-- VALIDATE of a valid constraint does nothing: re-runnable:
+-- squawk-ignore prefer-robust-stmts
 ALTER TABLE dep_bump_merge_history VALIDATE CONSTRAINT dep_bump_merge_history_signals_json_check;
+-- VALIDATE of a valid constraint does nothing: re-runnable:
+-- squawk-ignore prefer-robust-stmts
 ALTER TABLE dep_bump_merge_history VALIDATE CONSTRAINT dep_bump_merge_history_merge_confidence_rationale_json_check;
+-- VALIDATE of a valid constraint does nothing: re-runnable:
+-- squawk-ignore prefer-robust-stmts
 ALTER TABLE review_checkpoints VALIDATE CONSTRAINT review_checkpoints_checkpoint_data_check;

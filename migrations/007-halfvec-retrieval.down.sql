@@ -9,6 +9,11 @@
 -- keeps its data and takes the name `embedding_half` (its indexes follow the rename).
 -- migrate:no-transaction
 
+-- Statements outside pg_temp.brief_ddl take no lock that blocks the bot's reads or writes
+-- (function definitions, comments, VALIDATE, concurrent index builds and drops: SHARE UPDATE
+-- EXCLUSIVE at most) and may wait for older transactions: no lock timeout for them.
+SET lock_timeout = 0;
+
 -- pg_temp.brief_ddl(statements): runs the statements in one transaction that waits at most
 -- 500 ms for its locks; on a lock timeout it lets go, sleeps 0.5 s and tries again (up to
 -- 10 minutes). A DDL statement waiting for a lock blocks every later reader and writer of the
@@ -100,6 +105,8 @@ SELECT pg_temp.brief_ddl(ARRAY[
   'ALTER TABLE learning_memories ADD CONSTRAINT learning_memories_embedding_dim_check'
     || ' CHECK (embedding IS NULL OR vector_dims(embedding) = embedding_dim) NOT VALID']);
 
+-- VALIDATE of a valid constraint does nothing: re-runnable:
+-- squawk-ignore prefer-robust-stmts
 ALTER TABLE learning_memories VALIDATE CONSTRAINT learning_memories_embedding_dim_check;
 
 COMMENT ON COLUMN learning_memories.embedding IS 'Voyage AI embedding, 1024 dims, compared by cosine distance (<=>); HNSW index in 002.';

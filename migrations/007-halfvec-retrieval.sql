@@ -22,6 +22,11 @@
 -- the name `embedding`. Indexes on the copy (per-repo ones) follow the rename. The CHECK comes
 -- back NOT VALID and is validated after, under a lock that blocks no read or write.
 
+-- Statements outside pg_temp.brief_ddl take no lock that blocks the bot's reads or writes
+-- (function definitions, comments, VALIDATE, concurrent index builds and drops: SHARE UPDATE
+-- EXCLUSIVE at most) and may wait for older transactions: no lock timeout for them.
+SET lock_timeout = 0;
+
 -- pg_temp.brief_ddl(statements): runs the statements in one transaction that waits at most
 -- 500 ms for its locks; on a lock timeout it lets go, sleeps 0.5 s and tries again (up to
 -- 10 minutes). A DDL statement waiting for a lock blocks every later reader and writer of the
@@ -76,9 +81,7 @@ END
 $fn$;
 
 -- The earlier 002's float32 index goes first (the swap would drop it with its column anyway):
--- the copy's batches below would otherwise update it row by row. CONCURRENTLY, which waits for
--- older transactions: no lock timeout for it.
-SET lock_timeout = 0;
+-- the copy's batches below would otherwise update it row by row. CONCURRENTLY.
 DROP INDEX CONCURRENTLY IF EXISTS idx_learning_memories_embedding_hnsw;
 
 -- The copy, where the earlier 002 left none (each statement is a no-op where 002 ran).
@@ -120,6 +123,8 @@ SELECT pg_temp.brief_ddl(ARRAY[
   'ALTER TABLE learning_memories ADD CONSTRAINT learning_memories_embedding_dim_check'
     || ' CHECK (embedding IS NULL OR vector_dims(embedding) = embedding_dim) NOT VALID']);
 
+-- VALIDATE of a valid constraint does nothing: re-runnable:
+-- squawk-ignore prefer-robust-stmts
 ALTER TABLE learning_memories VALIDATE CONSTRAINT learning_memories_embedding_dim_check;
 
 COMMENT ON COLUMN learning_memories.embedding IS

@@ -35,6 +35,11 @@
 -- then sees the new version, and skips a stale row) or waits until the batch commits (its
 -- trigger then deletes the row the batch copied); ON CONFLICT skips rows a trigger copied first.
 
+-- Statements outside pg_temp.brief_ddl take no lock that blocks the bot's reads or writes
+-- (function definitions, comments, VALIDATE, concurrent index builds and drops: SHARE UPDATE
+-- EXCLUSIVE at most) and may wait for older transactions: no lock timeout for them.
+SET lock_timeout = 0;
+
 -- pg_temp.brief_ddl(statements): runs the statements in one transaction that waits at most
 -- 500 ms for its locks; on a lock timeout it lets go, sleeps 0.5 s and tries again (up to
 -- 10 minutes). A DDL statement waiting for a lock blocks every later reader and writer of the
@@ -97,7 +102,7 @@ CREATE TABLE IF NOT EXISTS learning_memories_search (
   CONSTRAINT learning_memories_search_pkey PRIMARY KEY (repo, id)
 );
 
-CREATE INDEX IF NOT EXISTS idx_learning_memories_search_search_tsv ON learning_memories_search USING gin (search_tsv);
+CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_learning_memories_search_search_tsv ON learning_memories_search USING gin (search_tsv);
 
 DO $migration$
 BEGIN

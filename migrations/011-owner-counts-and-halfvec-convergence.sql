@@ -21,6 +21,11 @@
 -- The float32 values' TOAST stays on disk until rows are rewritten (VACUUM FULL or pg_repack
 -- return it; docs/migrate.md).
 
+-- Statements outside pg_temp.brief_ddl take no lock that blocks the bot's reads or writes
+-- (function definitions, comments, VALIDATE, concurrent index builds and drops: SHARE UPDATE
+-- EXCLUSIVE at most) and may wait for older transactions: no lock timeout for them.
+SET lock_timeout = 0;
+
 -- pg_temp.brief_ddl(statements): runs the statements in one transaction that waits at most
 -- 500 ms for its locks; on a lock timeout it lets go, sleeps 0.5 s and tries again (up to
 -- 10 minutes). A DDL statement waiting for a lock blocks every later reader and writer of the
@@ -57,13 +62,13 @@ BEGIN
 END
 $$;
 
+-- VALIDATE of a valid constraint does nothing: re-runnable:
+-- squawk-ignore prefer-robust-stmts
 ALTER TABLE learning_memories VALIDATE CONSTRAINT learning_memories_embedding_dim_check;
 
 COMMENT ON COLUMN learning_memories.embedding IS
   'Voyage embedding as halfvec(1024), stored inline (PLAIN); the bot writes $1::vector (assignment cast) and orders by embedding <=> $1::vector (implicit cast): per-repo HNSW indexes (indexes@kodiai) and the exact plan serve it.';
 
--- Index builds and drops wait for older transactions (the bot's are short): no lock timeout.
-SET lock_timeout = 0;
 DROP INDEX CONCURRENTLY IF EXISTS idx_learning_memories_embedding_half_hnsw;
 
 CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_learning_memories_owner_live
