@@ -67,6 +67,8 @@ final class BenchRetrieval implements Callable<Integer> {
   @Option(names = "--chart", paramLabel = "FILE.png", description = "also draw recall against p95 per class (PNG)")
   Path chart;
   @Mixin BenchRepoIndexOptions repoIndexes;
+  @Option(names = "--explain", description = "also print EXPLAIN (ANALYZE, BUFFERS) of the bot's statement per class (its first query, warm)")
+  boolean explain;
 
   /**
    * A query class: one repo (owner null), or kodiai's owner query (owner, the repo it leaves out, the repos its first
@@ -192,6 +194,7 @@ final class BenchRetrieval implements Callable<Integer> {
     rs.add(one(c, q, truth, "exact", List.of("enable_indexscan = off")));
     if (!q.ownerQuery()) rs.add(one(c, q, truth, "rule", settingsFor(q.liveRows())));
     out.printf(Locale.ROOT, "  %-9s measured%n", q.name());
+    if (explain) explainAnalyze(c, q, out);
     return rs;
   }
 
@@ -270,6 +273,13 @@ final class BenchRetrieval implements Callable<Integer> {
       try (ResultSet rs = ps.executeQuery()) { while (rs.next()) sb.append(rs.getString(1)).append('\n'); }
       String p = sb.toString();
       return p.contains(RepoIndexes.PREFIX) ? "hnsw-repo" : p.contains("hnsw") ? "hnsw" : p.contains("Index") ? "btree" : "seq";
+    }
+  }
+
+  private void explainAnalyze(Connection c, QClass q, PrintStream out) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("EXPLAIN (ANALYZE, BUFFERS) " + botSql(q))) {
+      bind(ps, q, q.queries().get(0), "bot");
+      try (ResultSet rs = ps.executeQuery()) { while (rs.next()) out.println("    " + rs.getString(1)); }
     }
   }
 

@@ -21,7 +21,7 @@ class OnlineMigrationsTest extends SchemaFixtures {
   @Test void noMigrationUpOrDownMakesTheBotWaitTwoSeconds() throws Exception {
     withDatabase("online", url -> {
       assertEquals(1, Migrations.run(url, dir, 1));
-      populate(url);
+      populate(url, MEMORIES);
       List<String> failures = new ArrayList<>();
       OnlineWorkload w = new OnlineWorkload(url, "2s", "online/small", MEMORIES);
       try {
@@ -56,15 +56,15 @@ class OnlineMigrationsTest extends SchemaFixtures {
   }
 
   /** At version 001: memories in a few repos (one of them small, the reader's), with random vectors; the knowledge tables. */
-  static void populate(String url) throws Exception {
+  static void populate(String url, int memories) throws Exception {
     try (Connection c = DbClient.open(url); Statement st = c.createStatement()) {
       st.execute("INSERT INTO learning_memories (repo, owner, finding_id, source_repo, finding_text, severity, category, file_path,"
           + " outcome, embedding_model, embedding_dim, stale, embedding)"
           + " SELECT CASE WHEN g % 20 = 0 THEN 'online/small' ELSE 'online/r' || (g % 5) END, 'online', g, 'online/r', 'finding ' || g,"
           + " 'minor', 'style', 'src/a.ts', 'accepted', 'voyage-code-3', 1024, g % 10 = 0,"
           + " (SELECT array_agg(random() - 0.5)::vector(1024) FROM generate_series(1, 1024) WHERE g > 0)"
-          + " FROM generate_series(1, " + MEMORIES + ") g");
-      OnlineWorkload.fillKnowledge(c, MEMORIES);
+          + " FROM generate_series(1, " + memories + ") g");
+      OnlineWorkload.fillKnowledge(c, memories);
     }
   }
 }

@@ -56,10 +56,10 @@ describe('learning_memories', () => {
   test('a number[] embedding of decimals comes back as the nearest halves of those decimals', async () => {
     const v = Array.from({ length: 1024 }, (_, i) => [0.1, -0.25, 1.5, 0, -3e-5, 0.333][i % 6])
     const [row] = await remember(repo('vec-decimals'), v)
-    assert.deepEqual(row.embedding.slice(0, 6), [0.099975586, -0.25, 1.5, 0, -0.000029981136, 0.33300781],
+    assert.deepEqual(row.embedding.slice(0, 6), [0.099975586, -0.25, 1.5, 0, -0.000029981136, 0.3330078],
       'each the half pgvector stores, as its shortest text parses back')
     const [stored] = await sql`SELECT (embedding::real[])[1:6]::text AS head FROM learning_memories WHERE id = ${row.id}`
-    assert.equal(stored.head, '{0.099975586,-0.25,1.5,0,-2.9981136e-05,0.33300781}')
+    assert.equal(stored.head, '{0.099975586,-0.25,1.5,0,-2.9981136e-05,0.3330078}')
   })
 
   test('halfvec (for a half-precision index or column) converts the same way', async () => {
