@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
 
 @Command(name = "retrieval", mixinStandardHelpOptions = true,
     description = "Loads synthetic memories into a scratch database and measures kodiai's own nearest-memory statements per "
-        + "repo size (0.1% .. 25% of the rows, the dominant repo, the owner query over small repos and over the dominant "
+        + "repo size (0.1%% .. 25%% of the rows, the dominant repo, the owner query over small repos and over the dominant "
         + "one) as the bot sends them: recall@k against the exact float32 answer, short results, p50/p95 latency; beside "
         + "them the exact plan and the per-class rule recommended before (a CTE with SET LOCALs).")
 final class BenchRetrieval implements Callable<Integer> {
