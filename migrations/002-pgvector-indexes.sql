@@ -13,7 +13,7 @@
 -- Online (docs/migrate.md, "Online migrations"): no statement holds a lock that blocks the
 -- bot's reads or writes for more than a moment.
 --   1. the column, its storage and the table's TOAST target: catalog changes only (no rewrite),
---      one short ACCESS EXCLUSIVE lock, waited for at most 500 ms at a time;
+--      one short ACCESS EXCLUSIVE lock, waited for at most 1.5 s at a time;
 --   2. the trigger that keeps it for every row written from then on (a short SHARE ROW
 --      EXCLUSIVE lock);
 --   3. the rows that exist, 2,000 per transaction (row locks of one batch at a time);
@@ -31,9 +31,12 @@
 SET lock_timeout = 0;
 
 -- pg_temp.brief_ddl(statements): runs the statements in one transaction that waits at most
--- 500 ms for its locks; on a lock timeout it lets go, sleeps 0.5 s and tries again (up to
--- 10 minutes). A DDL statement waiting for a lock blocks every later reader and writer of the
+-- 1.5 s for its locks; on a lock timeout it lets go, sleeps 0.5 s and tries again (up to
+-- 40 minutes). A DDL statement waiting for a lock blocks every later reader and writer of the
 -- table behind it, so it must never wait long; the bot's own queries wait at most that long.
+-- Longer than deadlock_timeout (1 s): a waiter that long makes PostgreSQL cancel an autovacuum
+-- holding the table (a 500 ms wait never did: measured at 1,000,000 memories, 10 minutes of
+-- retries behind a VACUUM of the TOAST table).
 -- (A temporary function: it vanishes with this session and is called schema-qualified.)
 CREATE FUNCTION pg_temp.brief_ddl(statements text[]) RETURNS void LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -41,7 +44,7 @@ DECLARE
 BEGIN
   FOR attempt IN 1..1200 LOOP
     BEGIN
-      PERFORM pg_catalog.set_config('lock_timeout', '500ms', true);
+      PERFORM pg_catalog.set_config('lock_timeout', '1500ms', true);
       FOREACH s IN ARRAY statements LOOP EXECUTE s; END LOOP;
       RETURN;
     EXCEPTION WHEN lock_not_available THEN

@@ -20,7 +20,7 @@
 --      parses it). First, read-only, every such string is parsed: one that is not JSON stops
 --      the migration here ("invalid input syntax for type json") with nothing changed.
 --   2. The constraints, NOT VALID: from then on every write is checked; adding them changes
---      only the catalog (a short lock, waited for at most 500 ms at a time).
+--      only the catalog (a short lock, waited for at most 1.5 s at a time).
 --   3. The repairs: plain UPDATEs of the double-encoded rows only (row locks on those).
 --   4. VALIDATE: scans each table under SHARE UPDATE EXCLUSIVE, which blocks no read or write.
 --      A string holding another scalar (`"42"`) fails here: the constraint then stays NOT
@@ -38,9 +38,12 @@ SELECT count((checkpoint_data #>> '{}')::jsonb) FROM review_checkpoints WHERE js
 SET lock_timeout = 0;
 
 -- pg_temp.brief_ddl(statements): runs the statements in one transaction that waits at most
--- 500 ms for its locks; on a lock timeout it lets go, sleeps 0.5 s and tries again (up to
--- 10 minutes). A DDL statement waiting for a lock blocks every later reader and writer of the
+-- 1.5 s for its locks; on a lock timeout it lets go, sleeps 0.5 s and tries again (up to
+-- 40 minutes). A DDL statement waiting for a lock blocks every later reader and writer of the
 -- table behind it, so it must never wait long; the bot's own queries wait at most that long.
+-- Longer than deadlock_timeout (1 s): a waiter that long makes PostgreSQL cancel an autovacuum
+-- holding the table (a 500 ms wait never did: measured at 1,000,000 memories, 10 minutes of
+-- retries behind a VACUUM of the TOAST table).
 -- (A temporary function: it vanishes with this session and is called schema-qualified.)
 CREATE FUNCTION pg_temp.brief_ddl(statements text[]) RETURNS void LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -48,7 +51,7 @@ DECLARE
 BEGIN
   FOR attempt IN 1..1200 LOOP
     BEGIN
-      PERFORM pg_catalog.set_config('lock_timeout', '500ms', true);
+      PERFORM pg_catalog.set_config('lock_timeout', '1500ms', true);
       FOREACH s IN ARRAY statements LOOP EXECUTE s; END LOOP;
       RETURN;
     EXCEPTION WHEN lock_not_available THEN

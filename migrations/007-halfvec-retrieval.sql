@@ -17,7 +17,7 @@
 -- Online: migration 002 filled the copy `embedding_half` in batches and keeps it by trigger;
 -- a database that applied the earlier 002 (a float32 index, no copy) gets the copy here first,
 -- the same way. Then one short transaction swaps it in, catalog changes only (waited for at most
--- 500 ms at a time): the trigger goes, the float32 column goes (with its CHECK and any float32
+-- 1.5 s at a time): the trigger goes, the float32 column goes (with its CHECK and any float32
 -- index; its TOAST values are left in place and freed as rows are rewritten), the copy takes
 -- the name `embedding`. Indexes on the copy (per-repo ones) follow the rename. The CHECK comes
 -- back NOT VALID and is validated after, under a lock that blocks no read or write.
@@ -28,9 +28,12 @@
 SET lock_timeout = 0;
 
 -- pg_temp.brief_ddl(statements): runs the statements in one transaction that waits at most
--- 500 ms for its locks; on a lock timeout it lets go, sleeps 0.5 s and tries again (up to
--- 10 minutes). A DDL statement waiting for a lock blocks every later reader and writer of the
+-- 1.5 s for its locks; on a lock timeout it lets go, sleeps 0.5 s and tries again (up to
+-- 40 minutes). A DDL statement waiting for a lock blocks every later reader and writer of the
 -- table behind it, so it must never wait long; the bot's own queries wait at most that long.
+-- Longer than deadlock_timeout (1 s): a waiter that long makes PostgreSQL cancel an autovacuum
+-- holding the table (a 500 ms wait never did: measured at 1,000,000 memories, 10 minutes of
+-- retries behind a VACUUM of the TOAST table).
 -- (A temporary function: it vanishes with this session and is called schema-qualified.)
 CREATE FUNCTION pg_temp.brief_ddl(statements text[]) RETURNS void LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -38,7 +41,7 @@ DECLARE
 BEGIN
   FOR attempt IN 1..1200 LOOP
     BEGIN
-      PERFORM pg_catalog.set_config('lock_timeout', '500ms', true);
+      PERFORM pg_catalog.set_config('lock_timeout', '1500ms', true);
       FOREACH s IN ARRAY statements LOOP EXECUTE s; END LOOP;
       RETURN;
     EXCEPTION WHEN lock_not_available THEN
@@ -85,10 +88,18 @@ $fn$;
 DROP INDEX CONCURRENTLY IF EXISTS idx_learning_memories_embedding_hnsw;
 
 -- The copy, where the earlier 002 left none (each statement is a no-op where 002 ran).
-SELECT pg_temp.brief_ddl(ARRAY[
-  'ALTER TABLE learning_memories ADD COLUMN IF NOT EXISTS embedding_half halfvec(1024)',
-  'ALTER TABLE learning_memories ALTER COLUMN embedding_half SET STORAGE PLAIN',
-  'ALTER TABLE learning_memories SET (toast_tuple_target = 4080)']);
+-- Only where it is missing: each of these waits for a lock on the table.
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'learning_memories'::regclass AND attname = 'embedding_half'
+                 AND NOT attisdropped) THEN
+    PERFORM pg_temp.brief_ddl(ARRAY[
+      'ALTER TABLE learning_memories ADD COLUMN IF NOT EXISTS embedding_half halfvec(1024)',
+      'ALTER TABLE learning_memories ALTER COLUMN embedding_half SET STORAGE PLAIN',
+      'ALTER TABLE learning_memories SET (toast_tuple_target = 4080)']);
+  END IF;
+END
+$$;
 
 CREATE OR REPLACE FUNCTION learning_memories_embedding_half_sync() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -98,9 +109,16 @@ BEGIN
 END
 $$;
 
-SELECT pg_temp.brief_ddl(ARRAY['CREATE OR REPLACE TRIGGER learning_memories_embedding_half_sync'
-  || ' BEFORE INSERT OR UPDATE OF embedding, embedding_half ON learning_memories'
-  || ' FOR EACH ROW EXECUTE FUNCTION learning_memories_embedding_half_sync()']);
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = 'learning_memories'::regclass
+                 AND tgname = 'learning_memories_embedding_half_sync') THEN
+    PERFORM pg_temp.brief_ddl(ARRAY['CREATE TRIGGER learning_memories_embedding_half_sync'
+      || ' BEFORE INSERT OR UPDATE OF embedding, embedding_half ON learning_memories'
+      || ' FOR EACH ROW EXECUTE FUNCTION learning_memories_embedding_half_sync()']);
+  END IF;
+END
+$$;
 
 -- 002's comment says the copy is complete; without it, fill it (a pass over every row).
 DO $$

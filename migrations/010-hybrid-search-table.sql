@@ -29,7 +29,7 @@
 -- Online (issue 22; the file this replaces held LOCK TABLE ... SHARE ROW EXCLUSIVE while it
 -- copied every live row: memory writes waited 2.2 s at 100,000 memories). The table and its
 -- index are new (nobody waits for them); the triggers are created in one short transaction
--- (waited for at most 500 ms at a time), so every write from then on keeps the copy; then the
+-- (waited for at most 1.5 s at a time), so every write from then on keeps the copy; then the
 -- rows that exist are copied 5,000 ids per transaction. Each batch reads its source rows FOR
 -- SHARE: a concurrent UPDATE of such a row (stale = true) either committed before (the batch
 -- then sees the new version, and skips a stale row) or waits until the batch commits (its
@@ -41,9 +41,12 @@
 SET lock_timeout = 0;
 
 -- pg_temp.brief_ddl(statements): runs the statements in one transaction that waits at most
--- 500 ms for its locks; on a lock timeout it lets go, sleeps 0.5 s and tries again (up to
--- 10 minutes). A DDL statement waiting for a lock blocks every later reader and writer of the
+-- 1.5 s for its locks; on a lock timeout it lets go, sleeps 0.5 s and tries again (up to
+-- 40 minutes). A DDL statement waiting for a lock blocks every later reader and writer of the
 -- table behind it, so it must never wait long; the bot's own queries wait at most that long.
+-- Longer than deadlock_timeout (1 s): a waiter that long makes PostgreSQL cancel an autovacuum
+-- holding the table (a 500 ms wait never did: measured at 1,000,000 memories, 10 minutes of
+-- retries behind a VACUUM of the TOAST table).
 -- (A temporary function: it vanishes with this session and is called schema-qualified.)
 CREATE FUNCTION pg_temp.brief_ddl(statements text[]) RETURNS void LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -51,7 +54,7 @@ DECLARE
 BEGIN
   FOR attempt IN 1..1200 LOOP
     BEGIN
-      PERFORM pg_catalog.set_config('lock_timeout', '500ms', true);
+      PERFORM pg_catalog.set_config('lock_timeout', '1500ms', true);
       FOREACH s IN ARRAY statements LOOP EXECUTE s; END LOOP;
       RETURN;
     EXCEPTION WHEN lock_not_available THEN
