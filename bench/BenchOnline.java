@@ -15,9 +15,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 @Command(name = "online", mixinStandardHelpOptions = true,
-    description = {"Applies every migration after 001 (up, down, up again) to a populated scratch database while a bot-like",
-        "reader and writer run (lock_timeout 10 s, the bot's); prints each step's duration and the longest lock wait the bot",
-        "saw. --rows memories (default 100000), knowledge tables in proportion (reviews rows/10, findings rows/2, ...)."})
+    description = {"Applies every migration after 001 (up, down, up again) to a populated scratch database"
+        + " while a bot-like",
+        "reader and writer run (lock_timeout 10 s, the bot's); prints each step's duration and the longest"
+            + " lock wait the bot",
+        "saw. --rows memories (default 100000), knowledge tables in proportion (reviews rows/10, findings"
+            + " rows/2, ...)."})
 final class BenchOnline implements Callable<Integer> {
   @Mixin BenchData.Options opt;
 
@@ -41,7 +44,8 @@ final class BenchOnline implements Callable<Integer> {
       List<Step> steps = run(s.url, data.repo[2], out);
       print(out, steps);
       for (Step st : steps)
-        json.add(new BenchJson().put("bench", "online").put("rows", opt.rows).put("step", st.name()).put("seconds", st.seconds())
+        json.add(new BenchJson().put("bench", "online").put("rows", opt.rows).put("step", st.name()).put("seconds",
+            st.seconds())
             .put("max_lock_wait_ms", st.seen().maxLockWaitMs).put("max_read_ms", st.seen().maxReadMs)
             .put("max_write_ms", st.seen().maxWriteMs).put("errors", String.join("; ", st.seen().errors)));
       if (opt.json != null) { BenchJson.write(opt.json, json); out.println("wrote " + opt.json); }
@@ -61,7 +65,8 @@ final class BenchOnline implements Callable<Integer> {
           if (step.endsWith("down")) Migrations.rollback(url, null, m - 1); else Migrations.run(url, null, m);
           Step st = new Step(step, (System.nanoTime() - t0) / 1e9, w.get(step));
           steps.add(st);
-          out.printf(Locale.ROOT, "  %-12s %8.1f s  longest lock wait %6.0f ms%n", step, st.seconds(), st.seen().maxLockWaitMs);
+          out.printf(Locale.ROOT, "  %-12s %8.1f s  longest lock wait %6.0f ms%n", step, st.seconds(),
+              st.seen().maxLockWaitMs);
         }
       }
       w.phase("after");
@@ -75,6 +80,7 @@ final class BenchOnline implements Callable<Integer> {
     out.printf("%-12s %9s %14s %12s %12s %s%n", "step", "seconds", "lock wait ms", "read ms", "write ms", "errors");
     for (Step s : steps)
       out.printf(Locale.ROOT, "%-12s %9.1f %14.0f %12.0f %12.0f %s%s%n", s.name(), s.seconds(), s.seen().maxLockWaitMs,
-          s.seen().maxReadMs, s.seen().maxWriteMs, String.join("; ", s.seen().errors), s.seen().maxLockWaitMs > 2000 ? " <- over 2 s" : "");
+          s.seen().maxReadMs, s.seen().maxWriteMs, String.join("; ", s.seen().errors),
+              s.seen().maxLockWaitMs > 2000 ? " <- over 2 s" : "");
   }
 }

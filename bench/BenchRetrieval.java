@@ -23,9 +23,12 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "retrieval", mixinStandardHelpOptions = true,
-    description = "Loads synthetic memories into a scratch database and measures kodiai's own nearest-memory statements per "
-        + "repo size (0.1%% .. 25%% of the rows, the dominant repo, the owner query over small repos and over the dominant "
-        + "one) as the bot sends them: recall@k against the exact float32 answer, short results, p50/p95 latency; beside "
+    description = "Loads synthetic memories into a scratch database and measures kodiai's own nearest-memory"
+        + " statements per "
+        + "repo size (0.1%% .. 25%% of the rows, the dominant repo, the owner query over small repos and over"
+            + " the dominant "
+        + "one) as the bot sends them: recall@k against the exact float32 answer, short results, p50/p95"
+            + " latency; beside "
         + "them the exact plan and the per-class rule recommended before (a CTE with SET LOCALs).")
 final class BenchRetrieval implements Callable<Integer> {
 
@@ -67,14 +70,16 @@ final class BenchRetrieval implements Callable<Integer> {
   @Option(names = "--chart", paramLabel = "FILE.png", description = "also draw recall against p95 per class (PNG)")
   Path chart;
   @Mixin BenchRepoIndexOptions repoIndexes;
-  @Option(names = "--explain", description = "also print EXPLAIN (ANALYZE, BUFFERS) of the bot's statement per class (its first query, warm)")
+  @Option(names = "--explain",
+      description = "also print EXPLAIN (ANALYZE, BUFFERS) of the bot's statement per class (its first query, warm)")
   boolean explain;
 
   /**
    * A query class: one repo (owner null), or kodiai's owner query (owner, the repo it leaves out, the repos its first
    * step picks); `first` is the index of its first query in the run's list (BenchTruth's numbering).
    */
-  record QClass(String name, List<String> repos, String owner, String exclude, long liveRows, List<BenchData.Query> queries,
+  record QClass(String name, List<String> repos, String owner, String exclude, long liveRows,
+      List<BenchData.Query> queries,
       int first) {
     boolean ownerQuery() { return owner != null; }
   }
@@ -89,13 +94,15 @@ final class BenchRetrieval implements Callable<Integer> {
     if (invalid != null) { System.err.println("bench retrieval: " + invalid); return 2; }
     BenchData data = new BenchData(opt);
     List<BenchJson> json = new ArrayList<>();
-    try (BenchScratch s = BenchScratch.create(opt.url, opt.keep, opt.shape, out); Connection c = s.migrateAndConnect()) {
+    try (BenchScratch s = BenchScratch.create(opt.url, opt.keep, opt.shape,
+        out); Connection c = s.migrateAndConnect()) {
       BenchData.Setup setup = data.prepare(c, s, out);
       RepoBuild repoBuild = repoIndexes.build(c, setup.maintenanceWorkMem(), out);
       List<QClass> classes = classes(c, data);
       long t0 = System.nanoTime();
       BenchTruth truth = BenchTruth.compute(data, classes.stream().flatMap(q -> q.queries().stream()).toList(), opt.k);
-      out.printf(Locale.ROOT, "exact float32 answers computed in %.1f s (the rows generated again)%n", (System.nanoTime() - t0) / 1e9);
+      out.printf(Locale.ROOT, "exact float32 answers computed in %.1f s (the rows generated again)%n",
+          (System.nanoTime() - t0) / 1e9);
       out.println("session: " + sessionSettings(c) + " (the database's defaults, migration 006; the bot sends none)");
       List<Result> results = new ArrayList<>();
       for (QClass q : classes) results.addAll(measure(c, q, truth, out));
@@ -111,22 +118,26 @@ final class BenchRetrieval implements Callable<Integer> {
 
   private void drawChart(List<Result> results, BenchScratch s) throws Exception {
     boolean onCpu = results.stream().allMatch(r -> Double.isFinite(r.cpuP95()));
-    BenchChart.recallVsP95(chart, "retrieval, " + String.format(Locale.ROOT, "%,d rows", opt.rows) + ", shape " + s.shape.name,
+    BenchChart.recallVsP95(chart, "retrieval, " + String.format(Locale.ROOT, "%,d rows", opt.rows) + ", shape "
+        + s.shape.name,
         onCpu ? "p95 on-CPU time of the server, ms (log)" : "p95 latency, ms (log)",
-        results.stream().map(r -> new BenchChart.Point(r.cls(), r.strategy(), r.recall(), onCpu ? r.cpuP95() : r.p95())).toList());
+        results.stream().map(r -> new BenchChart.Point(r.cls(), r.strategy(), r.recall(), onCpu ? r.cpuP95()
+            : r.p95())).toList());
     System.out.println("wrote " + chart);
   }
 
   /** What `indexes sync` built: per-repo indexes, their rows, build time and size. */
   record RepoBuild(long minRows, int count, long rows, double seconds, double mb) {
     void print(PrintStream out) {
-      out.printf(Locale.ROOT, "per-repo HNSW indexes (indexes sync, repos over %,d live rows): %d built in %.1f s, %,d rows, %.0f MB%n",
+      out.printf(Locale.ROOT,
+          "per-repo HNSW indexes (indexes sync, repos over %,d live rows): %d built in %.1f s, %,d rows, %.0f MB%n",
           minRows, count, seconds, rows, mb);
     }
   }
 
   /** Builds the per-repo indexes exactly as `./jbang indexes@kodiai sync` does, timing them. */
-  static RepoBuild buildRepoIndexes(Connection c, long minRows, String maintenanceWorkMem, PrintStream out) throws SQLException {
+  static RepoBuild buildRepoIndexes(Connection c, long minRows, String maintenanceWorkMem,
+      PrintStream out) throws SQLException {
     long t0 = System.nanoTime(), rows = 0;
     int count = 0;
     for (RepoIndexes.Step st : RepoIndexes.plan(c, minRows)) {
@@ -135,8 +146,10 @@ final class BenchRetrieval implements Callable<Integer> {
       if (st.action() != RepoIndexes.Action.DROP) { count++; rows += st.liveRows(); }
     }
     double seconds = (System.nanoTime() - t0) / 1e9, mb = 0;
-    try (PreparedStatement ps = c.prepareStatement("SELECT coalesce(sum(pg_relation_size(indexrelid)), 0) FROM pg_index i "
-        + "JOIN pg_class ic ON ic.oid = i.indexrelid WHERE indrelid = 'learning_memories'::regclass AND starts_with(ic.relname, ?)")) {
+    try (PreparedStatement ps = c.prepareStatement("SELECT coalesce(sum(pg_relation_size(indexrelid)), 0)"
+        + " FROM pg_index i "
+        + "JOIN pg_class ic ON ic.oid = i.indexrelid WHERE indrelid = 'learning_memories'::regclass AND"
+            + " starts_with(ic.relname, ?)")) {
       ps.setString(1, RepoIndexes.PREFIX);
       try (ResultSet rs = ps.executeQuery()) { rs.next(); mb = rs.getLong(1) / 1048576.0; }
     }
@@ -159,18 +172,22 @@ final class BenchRetrieval implements Callable<Integer> {
       int r = data.classRepo[i];
       if (r < 0) continue;
       List<String> repos = List.of(data.repo[r]);
-      cs.add(new QClass(BenchData.CLASS_NAMES[i], repos, null, null, BenchData.liveRows(c, repos), data.queries(repos, r, 20 + i), first));
+      cs.add(new QClass(BenchData.CLASS_NAMES[i], repos, null, null, BenchData.liveRows(c, repos),
+          data.queries(repos, r, 20 + i), first));
       first += data.o.queries;
     }
     List<String> dom = List.of(data.repo[data.dominant]);
-    cs.add(new QClass("dominant", dom, null, null, BenchData.liveRows(c, dom), data.queries(dom, data.dominant, 1), first));
+    cs.add(new QClass("dominant", dom, null, null, BenchData.liveRows(c, dom), data.queries(dom, data.dominant, 1),
+        first));
     first += data.o.queries;
     String owner = data.owner[data.dominant];
     for (String[] oc : new String[][] {{"owner", data.repo[data.dominant]}, {"owner+dom", data.repo[data.small]}}) {
       List<String> mine = new ArrayList<>();
-      for (int i = 0; i < data.repo.length; i++) if (data.owner[i].equals(owner) && !data.repo[i].equals(oc[1])) mine.add(data.repo[i]);
+      for (int i = 0; i < data.repo.length; i++) if (data.owner[i].equals(owner)
+          && !data.repo[i].equals(oc[1])) mine.add(data.repo[i]);
       List<String> chosen = ownerRepos(c, owner, oc[1]);
-      cs.add(new QClass(oc[0], chosen, owner, oc[1], BenchData.liveRows(c, chosen), data.queries(mine, data.small, oc[0].length()), first));
+      cs.add(new QClass(oc[0], chosen, owner, oc[1], BenchData.liveRows(c, chosen), data.queries(mine, data.small,
+          oc[0].length()), first));
       first += data.o.queries;
     }
     return cs;
@@ -200,7 +217,8 @@ final class BenchRetrieval implements Callable<Integer> {
   }
 
   /** One strategy over the class's queries: a warm pass, then a measured one (wall and on-CPU time per query). */
-  private Result one(Connection c, QClass q, BenchTruth truth, String strategy, List<String> settings) throws SQLException {
+  private Result one(Connection c, QClass q, BenchTruth truth, String strategy,
+      List<String> settings) throws SQLException {
     c.setAutoCommit(false); // settings are SET LOCAL: this transaction only
     try (PreparedStatement ps = c.prepareStatement(strategy.equals("rule") ? QUERY : botSql(q))) {
       ps.unwrap(org.postgresql.PGStatement.class).setPrepareThreshold(1); // a named statement, as postgres.js prepares
@@ -216,7 +234,8 @@ final class BenchRetrieval implements Callable<Integer> {
         ms[i] = (System.nanoTime() - t0) / 1e6;
         long c1 = BenchShape.onCpuNanos(pid);
         cpu[i] = c0 < 0 || c1 < 0 ? Double.NaN : (c1 - c0) / 1e6;
-        List<Long> want = q.ownerQuery() ? truth.ownerTop(q.first() + i, q.repos()) : truth.repoTop(q.first() + i, q.repos().get(0));
+        List<Long> want = q.ownerQuery() ? truth.ownerTop(q.first() + i, q.repos()) : truth.repoTop(q.first() + i,
+            q.repos().get(0));
         if (want.isEmpty()) continue;
         Set<Long> hit = new HashSet<>(got);
         hit.retainAll(want);
@@ -226,7 +245,8 @@ final class BenchRetrieval implements Callable<Integer> {
       }
       String plan = plan(c, q, strategy);
       return new Result(q.name(), strategy, counted == 0 ? 1.0 : recallSum / counted, shortQ, qs.size(),
-          BenchData.percentile(ms, 50), BenchData.percentile(ms, 95), BenchData.percentile(cpu, 50), BenchData.percentile(cpu, 95),
+          BenchData.percentile(ms, 50), BenchData.percentile(ms, 95), BenchData.percentile(cpu, 50),
+              BenchData.percentile(cpu, 95),
           plan, q.liveRows());
     } finally {
       c.rollback();
@@ -234,7 +254,8 @@ final class BenchRetrieval implements Callable<Integer> {
     }
   }
 
-  static String botSql(QClass q) { return q.ownerQuery() ? KodiaiQueries.RETRIEVE_MEMORIES_FOR_OWNER : KodiaiQueries.RETRIEVE_MEMORIES; }
+  static String botSql(QClass q) { return q.ownerQuery() ? KodiaiQueries.RETRIEVE_MEMORIES_FOR_OWNER
+      : KodiaiQueries.RETRIEVE_MEMORIES; }
 
   /** Binds and runs one query of the class; the ids it returns, in order. */
   List<Long> run(PreparedStatement ps, QClass q, BenchData.Query x, String strategy) throws SQLException {
@@ -268,12 +289,14 @@ final class BenchRetrieval implements Callable<Integer> {
 
   /** The access path of the class's first query under the current settings: hnsw-repo, hnsw, btree (exact) or seq. */
   private String plan(Connection c, QClass q, String strategy) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("EXPLAIN (COSTS OFF) " + (strategy.equals("rule") ? QUERY : botSql(q)))) {
+    try (PreparedStatement ps = c.prepareStatement("EXPLAIN (COSTS OFF) " + (strategy.equals("rule") ? QUERY
+        : botSql(q)))) {
       bind(ps, q, q.queries().get(0), strategy);
       StringBuilder sb = new StringBuilder();
       try (ResultSet rs = ps.executeQuery()) { while (rs.next()) sb.append(rs.getString(1)).append('\n'); }
       String p = sb.toString();
-      return p.contains(RepoIndexes.PREFIX) ? "hnsw-repo" : p.contains("hnsw") ? "hnsw" : p.contains("Index") ? "btree" : "seq";
+      return p.contains(RepoIndexes.PREFIX) ? "hnsw-repo" : p.contains("hnsw") ? "hnsw" : p.contains("Index")
+          ? "btree" : "seq";
     }
   }
 
@@ -285,22 +308,28 @@ final class BenchRetrieval implements Callable<Integer> {
   }
 
   static String sessionSettings(Connection c) throws SQLException {
-    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT current_setting('plan_cache_mode'), "
+    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT"
+        + " current_setting('plan_cache_mode'), "
         + "current_setting('hnsw.ef_search', true), current_setting('hnsw.iterative_scan', true)")) {
       rs.next();
-      return "plan_cache_mode " + rs.getString(1) + ", hnsw.ef_search " + rs.getString(2) + ", hnsw.iterative_scan " + rs.getString(3);
+      return "plan_cache_mode " + rs.getString(1) + ", hnsw.ef_search " + rs.getString(2)
+          + ", hnsw.iterative_scan " + rs.getString(3);
     }
   }
 
   static int backendPid(Connection c) throws SQLException {
-    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_backend_pid()")) { rs.next(); return rs.getInt(1); }
+    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_backend_pid()")) {
+      rs.next();
+      return rs.getInt(1);
+    }
   }
 
   static void set(Connection c, String... sql) throws SQLException {
     try (Statement st = c.createStatement()) { for (String s : sql) st.execute(s); }
   }
 
-  private void printTable(PrintStream out, List<Result> rs, BenchData.Setup s, BenchScratch scratch, RepoBuild repoBuild) {
+  private void printTable(PrintStream out, List<Result> rs, BenchData.Setup s, BenchScratch scratch,
+      RepoBuild repoBuild) {
     out.println();
     out.printf(Locale.ROOT, "retrieval: %,d rows, k=%d, %d queries per class, shape %s, PostgreSQL %s, pgvector %s%n",
         opt.rows, opt.k, opt.queries, scratch.shape.name, s.server(), s.pgvector());
@@ -309,13 +338,17 @@ final class BenchRetrieval implements Callable<Integer> {
     String usage = scratch.shape.usage();
     if (usage != null) out.println(usage);
     out.println();
-    out.println("bot: kodiai's statement as it sends it; exact: the same with enable_indexscan = off; rule: the earlier");
-    out.println("recommendation (CTE, SET LOCALs). p50/p95: wall time at the client; cpu p50/p95: the server process's time on");
-    out.println("a CPU (what the query costs on a CPU of its own; the rest is waiting for a CPU held by other work, or the round trip)");
+    out.println("bot: kodiai's statement as it sends it; exact: the same with enable_indexscan = off; rule:"
+        + " the earlier");
+    out.println("recommendation (CTE, SET LOCALs). p50/p95: wall time at the client; cpu p50/p95: the server"
+        + " process's time on");
+    out.println("a CPU (what the query costs on a CPU of its own; the rest is waiting for a CPU held by other"
+        + " work, or the round trip)");
     out.printf("%-9s %8s %-8s %7s %7s %8s %8s %8s %8s %-9s%n",
         "class", "rows", "strategy", "recall", "short", "p50 ms", "p95 ms", "cpu p50", "cpu p95", "plan");
     for (Result r : rs)
-      out.printf(Locale.ROOT, "%-9s %,8d %-8s %7.3f %7s %8.2f %8.2f %8.2f %8.2f %-9s%s%n", r.cls(), r.liveRows(), r.strategy(),
+      out.printf(Locale.ROOT, "%-9s %,8d %-8s %7.3f %7s %8.2f %8.2f %8.2f %8.2f %-9s%s%n", r.cls(), r.liveRows(),
+          r.strategy(),
           r.recall(), r.shortQueries() + "/" + r.queries(), r.p50(), r.p95(), r.cpuP50(), r.cpuP95(), r.plan(),
           r.strategy().equals("bot") ? targets(r) : "");
   }
@@ -332,6 +365,7 @@ final class BenchRetrieval implements Callable<Integer> {
     return new BenchJson().put("bench", "retrieval").put("query_class", r.cls()).put("live_rows", r.liveRows())
         .put("strategy", r.strategy()).put("recall", r.recall()).put("short_queries", r.shortQueries())
         .put("queries", r.queries()).put("p50_ms", r.p50()).put("p95_ms", r.p95()).put("cpu_p50_ms", r.cpuP50())
-        .put("cpu_p95_ms", r.cpuP95()).put("plan", r.plan()).put("target_met", r.strategy().equals("bot") ? !targets(r).contains("MISSED") : null);
+        .put("cpu_p95_ms", r.cpuP95()).put("plan", r.plan()).put("target_met", r.strategy().equals("bot")
+            ? !targets(r).contains("MISSED") : null);
   }
 }

@@ -29,7 +29,8 @@ final class BenchTruth {
   static BenchTruth compute(BenchData data, List<BenchData.Query> queries, int k) {
     BenchTruth t = new BenchTruth(queries, k);
     Map<String, List<Integer>> byRepo = new HashMap<>();
-    for (int q = 0; q < queries.size(); q++) for (String r : queries.get(q).repos()) byRepo.computeIfAbsent(r, x -> new ArrayList<>()).add(q);
+    for (int q = 0; q < queries.size(); q++) for (String r : queries.get(q).repos()) byRepo.computeIfAbsent(r, x
+        -> new ArrayList<>()).add(q);
     double[] norms = queries.stream().mapToDouble(q -> Math.sqrt(dot(q.vector(), q.vector()))).toArray();
     SplittableRandom r = new SplittableRandom(data.o.seed);
     BenchData.Row row = new BenchData.Row();
@@ -74,7 +75,8 @@ final class BenchTruth {
     if (chosen.isEmpty()) return List.of();
     int each = Math.max(1, (int) Math.ceil((double) k / chosen.size()));
     List<Hit> merged = new ArrayList<>();
-    for (String repo : chosen) merged.addAll(nearest.get(q).getOrDefault(repo, List.of()).stream().limit(each).toList());
+    for (String repo : chosen) merged.addAll(nearest.get(q).getOrDefault(repo,
+        List.of()).stream().limit(each).toList());
     merged.sort(BenchTruth::compare);
     return merged.stream().limit(k).map(Hit::id).toList();
   }

@@ -39,7 +39,8 @@ final class OnlineWorkload implements AutoCloseable {
   private volatile boolean stop;
   private final List<Thread> threads = new ArrayList<>();
 
-  /** Starts the reader, the writer and the monitor. `repo`: a small repo the reader asks about; `maxId`: memory ids to touch. */
+  /** Starts the reader, the writer and the monitor. `repo`: a small repo the reader asks about; `maxId`: memory ids
+   * to touch. */
   OnlineWorkload(String url, String lockTimeout, String repo, long maxId) {
     this.url = url;
     this.lockTimeout = lockTimeout;
@@ -47,7 +48,8 @@ final class OnlineWorkload implements AutoCloseable {
     this.maxId = Math.max(1, maxId);
     StringBuilder v = new StringBuilder("[");
     SplittableRandom r = new SplittableRandom(11);
-    for (int i = 0; i < 1024; i++) v.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT, "%.5f", r.nextDouble() - 0.5));
+    for (int i = 0; i < 1024; i++) v.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT, "%.5f",
+        r.nextDouble() - 0.5));
     this.vector = v.append(']').toString();
     phase("start");
     threads.add(new Thread(() -> loop(true), "online-reader"));
@@ -86,11 +88,18 @@ final class OnlineWorkload implements AutoCloseable {
     for (long n = 0; !stop; n++) {
       Phase p = current;
       try {
-        if (c == null || n % 25 == 0) { if (c != null) c.close(); c = open(); } // a new connection now and then, as a pool does
+        // a new connection now and then, as a pool does
+        if (c == null || n % 25 == 0) { if (c != null) c.close(); c = open(); }
         long t0 = System.nanoTime();
         if (reader) read(c, r, n); else write(c, r, n);
         double ms = (System.nanoTime() - t0) / 1e6;
-        if (reader) { p.reads++; p.maxReadMs = Math.max(p.maxReadMs, ms); } else { p.writes++; p.maxWriteMs = Math.max(p.maxWriteMs, ms); }
+        if (reader) {
+          p.reads++;
+          p.maxReadMs = Math.max(p.maxReadMs, ms);
+        } else {
+          p.writes++;
+          p.maxWriteMs = Math.max(p.maxWriteMs, ms);
+        }
         Thread.sleep(5);
       } catch (SQLException e) {
         p.errors.add((reader ? "read: " : "write: ") + e.getSQLState() + " " + DbClient.firstLine(e.getMessage()));
@@ -106,24 +115,34 @@ final class OnlineWorkload implements AutoCloseable {
   private void read(Connection c, SplittableRandom r, long n) throws SQLException {
     switch ((int) (n % 4)) {
       case 0 -> query(c, KodiaiQueries.RETRIEVE_MEMORIES, vector, repo, vector, 10);
-      case 1 -> query(c, "SELECT id, severity FROM findings WHERE file_path = ? LIMIT 20", "src/f" + r.nextInt(500) + ".ts");
-      case 2 -> query(c, "SELECT count(*) FROM feedback_reactions WHERE repo = ? AND title = ?", "acme/r" + r.nextInt(20), "t" + r.nextInt(200));
-      default -> query(c, "SELECT (SELECT count(*) FROM (SELECT 1 FROM reviews WHERE repo = ? ORDER BY created_at DESC LIMIT 5) x),"
-          + " (SELECT count(*) FROM dep_bump_merge_history WHERE repo = ?), (SELECT count(*) FROM review_checkpoints WHERE repo = ?)",
+      case 1 -> query(c, "SELECT id, severity FROM findings WHERE file_path = ? LIMIT 20", "src/f" + r.nextInt(500)
+          + ".ts");
+      case 2 -> query(c, "SELECT count(*) FROM feedback_reactions WHERE repo = ? AND title = ?", "acme/r"
+          + r.nextInt(20), "t" + r.nextInt(200));
+      default -> query(c,
+          "SELECT (SELECT count(*) FROM (SELECT 1 FROM reviews WHERE repo = ? ORDER BY created_at DESC LIMIT 5) x),"
+          + " (SELECT count(*) FROM dep_bump_merge_history WHERE repo = ?), (SELECT count(*) FROM"
+              + " review_checkpoints WHERE repo = ?)",
           "acme/r1", "acme/r1", "acme/r1");
     }
   }
 
   private void write(Connection c, SplittableRandom r, long n) throws SQLException {
     switch ((int) (n % 4)) {
-      case 0 -> update(c, "INSERT INTO learning_memories (repo, owner, finding_id, review_id, source_repo, finding_text, severity,"
-          + " category, file_path, outcome, embedding_model, embedding_dim, stale, embedding) VALUES (?, 'online', ?, NULL, ?,"
-          + " 'a memory written while migrating', 'minor', 'style', 'src/a.ts', 'accepted', 'voyage-code-3', 1024, false, ?::vector)"
+      case 0 -> update(c,
+          "INSERT INTO learning_memories (repo, owner, finding_id, review_id, source_repo, finding_text, severity,"
+          + " category, file_path, outcome, embedding_model, embedding_dim, stale, embedding) VALUES (?,"
+              + " 'online', ?, NULL, ?,"
+          + " 'a memory written while migrating', 'minor', 'style', 'src/a.ts', 'accepted', 'voyage-code-3',"
+              + " 1024, false, ?::vector)"
           + " ON CONFLICT (repo, finding_id, outcome) DO NOTHING", repo, 9_000_000_000L + n, repo, vector);
       case 1 -> update(c, "UPDATE learning_memories SET stale = NOT stale WHERE id = ?", 1 + r.nextLong(maxId));
-      case 2 -> update(c, "WITH rv AS (INSERT INTO reviews (repo, pr_number, config_snapshot) VALUES ('acme/r1', ?, '{\"online\": true}'::jsonb)"
+      case 2 -> update(c,
+          "WITH rv AS (INSERT INTO reviews (repo, pr_number, config_snapshot) VALUES ('acme/r1', ?,"
+              + " '{\"online\": true}'::jsonb)"
           + " RETURNING id) INSERT INTO findings (review_id, file_path, severity, category, confidence, title)"
-          + " SELECT id, 'src/online.ts', 'minor', 'style', 50, 'written while migrating' FROM rv", (int) (n % 100_000));
+          + " SELECT id, 'src/online.ts', 'minor', 'style', 50, 'written while migrating' FROM rv",
+              (int) (n % 100_000));
       default -> update(c, "UPDATE findings SET suppressed = NOT suppressed WHERE id = (SELECT max(id) FROM findings)");
     }
   }
@@ -148,30 +167,40 @@ final class OnlineWorkload implements AutoCloseable {
    * Some JSON is double-encoded (004 repairs it) and some findings are suppressed.
    */
   static void fillKnowledge(Connection c, long memories) throws SQLException {
-    long reviews = Math.max(10, memories / 10), findings = Math.max(50, memories / 2), small = Math.max(10, memories / 100);
+    long reviews = Math.max(10, memories / 10), findings = Math.max(50, memories / 2), small = Math.max(10,
+        memories / 100);
     try (Statement st = c.createStatement()) {
       st.execute("INSERT INTO reviews (repo, pr_number, config_snapshot) SELECT 'acme/r' || (g % 20), g,"
-          + " CASE WHEN g % 50 = 0 THEN to_jsonb('{\"a\": 1}'::text) ELSE '{\"a\": 1}'::jsonb END FROM generate_series(1, " + reviews + ") g");
+          + " CASE WHEN g % 50 = 0 THEN to_jsonb('{\"a\": 1}'::text) ELSE '{\"a\": 1}'::jsonb END FROM"
+              + " generate_series(1, " + reviews + ") g");
       st.execute("INSERT INTO findings (review_id, file_path, severity, category, confidence, title, suppressed)"
-          + " SELECT 1 + g % " + reviews + ", 'src/f' || (g % 500) || '.ts', 'minor', 'style', 50, 't' || (g % 200), g % 9 = 0"
+          + " SELECT 1 + g % " + reviews
+              + ", 'src/f' || (g % 500) || '.ts', 'minor', 'style', 50, 't' || (g % 200), g % 9 = 0"
           + " FROM generate_series(1, " + findings + ") g");
-      st.execute("INSERT INTO feedback_reactions (repo, review_id, finding_id, comment_id, comment_surface, reaction_id,"
-          + " reaction_content, reactor_login, severity, category, file_path, title) SELECT 'acme/r' || (g % 20), 1 + g % " + reviews
+      st.execute("INSERT INTO feedback_reactions (repo, review_id, finding_id, comment_id, comment_surface,"
+          + " reaction_id,"
+          + " reaction_content, reactor_login, severity, category, file_path, title) SELECT 'acme/r' || (g %"
+              + " 20), 1 + g % " + reviews
           + ", g, g, 'review', 5000000000 + g, '+1', 'u', 'minor', 'style', 'src/a.ts', 't' || (g % 200)"
           + " FROM generate_series(1, " + small * 5 + ") g");
       st.execute("INSERT INTO dep_bump_merge_history (repo, pr_number, signals_json, merge_confidence_rationale_json)"
-          + " SELECT 'acme/r' || (g % 20), g, CASE WHEN g % 10 = 0 THEN to_jsonb('[\"s\"]'::text) ELSE '[\"s\"]'::jsonb END,"
+          + " SELECT 'acme/r' || (g % 20), g, CASE WHEN g % 10 = 0 THEN to_jsonb('[\"s\"]'::text) ELSE"
+              + " '[\"s\"]'::jsonb END,"
           + " '[\"r\"]'::jsonb FROM generate_series(1, " + small + ") g");
       st.execute("INSERT INTO review_checkpoints (review_output_key, repo, pr_number, checkpoint_data)"
-          + " SELECT 'k' || g, 'acme/r' || (g % 20), g, '{\"files\": []}'::jsonb FROM generate_series(1, " + small + ") g");
+          + " SELECT 'k' || g, 'acme/r' || (g % 20), g, '{\"files\": []}'::jsonb FROM generate_series(1, " + small
+              + ") g");
       st.execute("ANALYZE");
     }
   }
 
-  /** Every 20 ms: the longest a workload statement has been waiting for a lock (its query started, now waiting on a Lock). */
+  /** Every 20 ms: the longest a workload statement has been waiting for a lock (its query started, now waiting on a
+   * Lock). */
   private void monitor() {
-    try (Connection c = DbClient.open(url); PreparedStatement ps = c.prepareStatement("SELECT coalesce(max(extract(epoch FROM"
-        + " clock_timestamp() - query_start)) * 1000, 0) FROM pg_stat_activity WHERE application_name = ? AND wait_event_type = 'Lock'")) {
+    try (Connection c = DbClient.open(url); PreparedStatement ps = c.prepareStatement("SELECT"
+        + " coalesce(max(extract(epoch FROM"
+        + " clock_timestamp() - query_start)) * 1000, 0) FROM pg_stat_activity WHERE application_name = ? AND"
+            + " wait_event_type = 'Lock'")) {
       ps.setString(1, APPLICATION);
       while (!stop) {
         try (ResultSet rs = ps.executeQuery()) {

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class HalfPrecisionTest {
   @RegisterExtension static final FreshDatabase db = new FreshDatabase();
 
-  /** Edge values (zeros, subnormal halves and the ties around them, rounding ties, the largest halves) and random ones. */
+  /** Edge values (zeros, subnormal halves and the ties around them, rounding ties, the largest halves) and random
+   * ones. */
   static List<Float> values() {
     List<Float> v = new ArrayList<>(List.of(0f, -0f, 1f, -1f, 65504f, -65504f, 65519.99f, 6.1035156e-5f, 6.097555e-5f,
         5.9604645e-8f, 2.9802322e-8f, 2.9802326e-8f, 4.4703484e-8f, 8.940697e-8f, 1.0004883f, 1.0009766f, 1.0014648f,
@@ -42,7 +43,8 @@ class HalfPrecisionTest {
       for (int from = 0; from < v.size(); from += 1000) {
         List<Float> chunk = v.subList(from, Math.min(v.size(), from + 1000));
         StringBuilder text = new StringBuilder("[");
-        for (Float f : chunk) text.append(text.length() > 1 ? "," : "").append(Float.toString(f).replace("Infinity", "inf"));
+        for (Float f : chunk) text.append(text.length() > 1 ? "," : "").append(Float.toString(f).replace("Infinity",
+            "inf"));
         ps.setString(1, text.append(']').toString());
         try (ResultSet rs = ps.executeQuery()) {
           rs.next();
@@ -51,7 +53,8 @@ class HalfPrecisionTest {
           b.getShort();
           for (Float f : chunk) {
             short want = b.getShort();
-            assertEquals(want, PgBinary.half(Float.floatToRawIntBits(f)), "float " + f + " (bits " + Integer.toHexString(Float.floatToRawIntBits(f)) + ")");
+            assertEquals(want, PgBinary.half(Float.floatToRawIntBits(f)), "float " + f + " (bits "
+                + Integer.toHexString(Float.floatToRawIntBits(f)) + ")");
           }
         }
       }

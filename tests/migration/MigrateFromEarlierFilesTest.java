@@ -40,8 +40,10 @@ class MigrateFromEarlierFilesTest extends SchemaFixtures {
       assertEquals(1, Migrations.run(url, earlier, 1));
       OnlineMigrationsTest.populate(url, MEMORIES);
       assertEquals(version - 1, Migrations.run(url, earlier, version));
-      if (version >= 7) try (Connection c = DbClient.open(url); Statement st = c.createStatement()) { // as indexes sync builds them
-        st.execute("CREATE INDEX idx_lm_repo_hnsw_test ON learning_memories USING hnsw (embedding_half halfvec_cosine_ops)"
+      // as indexes sync builds them
+      if (version >= 7) try (Connection c = DbClient.open(url); Statement st = c.createStatement()) {
+        st.execute("CREATE INDEX idx_lm_repo_hnsw_test ON learning_memories USING hnsw (embedding_half"
+            + " halfvec_cosine_ops)"
             + " WITH (m = 16, ef_construction = 64) WHERE repo = 'online/r1' AND NOT stale");
       }
       List<String> failures = new ArrayList<>();
@@ -55,12 +57,14 @@ class MigrateFromEarlierFilesTest extends SchemaFixtures {
       }
       OnlineWorkload.Phase p = w.get("up");
       failures.addAll(p.errors);
-      if (p.maxLockWaitMs > 2000) failures.add("a statement of the bot waited " + Math.round(p.maxLockWaitMs) + " ms for a lock");
+      if (p.maxLockWaitMs > 2000) failures.add("a statement of the bot waited " + Math.round(p.maxLockWaitMs)
+          + " ms for a lock");
       assertEquals(List.of(), failures);
       assertEquals(LATEST - version, applied, "only what the earlier files lacked");
       try (Connection c = DbClient.open(url)) {
         assertEquals(List.of(), SchemaCheck.check(c), "today's layout");
-        assertEquals(0, longOf(c, "SELECT count(*) FROM learning_memories WHERE embedding IS NULL"), "every vector kept");
+        assertEquals(0, longOf(c, "SELECT count(*) FROM learning_memories WHERE embedding IS NULL"),
+            "every vector kept");
         assertTrue(longOf(c, "SELECT count(*) FROM learning_memories") >= MEMORIES);
         if (version >= 7)
           assertEquals(1, longOf(c, "SELECT count(*) FROM pg_indexes WHERE indexname = 'idx_lm_repo_hnsw_test'"

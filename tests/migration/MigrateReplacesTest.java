@@ -16,7 +16,10 @@ class MigrateReplacesTest {
   @TempDir Path dir;
   String name, url;
 
-  @BeforeEach void newDatabase() throws SQLException { name = FreshDatabase.create("replaces"); url = FreshDatabase.urlFor(name); }
+  @BeforeEach void newDatabase() throws SQLException {
+    name = FreshDatabase.create("replaces");
+    url = FreshDatabase.urlFor(name);
+  }
   @AfterEach void dropDatabase() throws SQLException { FreshDatabase.drop(name); }
 
   MigrateTest.Run run(String... args) {
@@ -32,17 +35,20 @@ class MigrateReplacesTest {
     assertEquals(0, run("up").code());
     String old = MigrationSource.checksum(OLD);
     MigrateTest.write(dir, "002-t.sql", "-- 002: the same table, its index built online\n-- migrate:no-transaction\n"
-        + "-- migrate:replaces " + old + "\nCREATE TABLE IF NOT EXISTS t (id int);\nCREATE INDEX CONCURRENTLY IF NOT EXISTS t_id ON t (id);\n",
+        + "-- migrate:replaces " + old
+            + "\nCREATE TABLE IF NOT EXISTS t (id int);\nCREATE INDEX CONCURRENTLY IF NOT EXISTS t_id ON t (id);\n",
         "003-b.sql", "SELECT 3;");
     MigrateTest.Run status = run("status");
     assertEquals(0, status.code(), status.toString());
     assertTrue(status.out().matches("(?s).*\n002 +t +applied\\* .*"), status.toString());
-    assertTrue(status.out().contains("* applied as an earlier version of the file, which the current one replaces"), status.toString());
+    assertTrue(status.out().contains("* applied as an earlier version of the file, which the current one replaces"),
+        status.toString());
     assertTrue(status.out().contains("2 applied, 1 pending, 0 modified"), status.toString());
     assertEquals(0, run("validate").code());
     MigrateTest.Run up = run("up");
     assertEquals(0, up.code(), up.toString());
-    assertEquals(List.of("applied 003-b.sql"), up.outLines().stream().filter(l -> l.startsWith("applied")).map(l -> l.replaceAll(" \\(.*", "")).toList(),
+    assertEquals(List.of("applied 003-b.sql"), up.outLines().stream().filter(l -> l.startsWith("applied")).map(l
+        -> l.replaceAll(" \\(.*", "")).toList(),
         "002 does not run again");
   }
 
@@ -57,6 +63,7 @@ class MigrateReplacesTest {
     // the header counts only among the leading comments, as the no-transaction marker does
     MigrateTest.write(dir, "002-t.sql", "SELECT 2;\n-- migrate:replaces " + MigrationSource.checksum(OLD) + "\n");
     assertEquals(5, run("validate").code());
-    assertEquals(List.of(), MigrationSource.replacedChecksums("SELECT 2;\n-- migrate:replaces " + MigrationSource.checksum(OLD)));
+    assertEquals(List.of(), MigrationSource.replacedChecksums("SELECT 2;\n-- migrate:replaces "
+        + MigrationSource.checksum(OLD)));
   }
 }

@@ -44,23 +44,29 @@ class OnlineMigrationsTest extends SchemaFixtures {
         OnlineWorkload.Phase p = w.get(name);
         reads += p.reads;
         writes += p.writes;
-        System.out.printf(Locale.ROOT, "  %-12s longest lock wait %6.0f ms, slowest read %6.0f ms, write %6.0f ms (%d reads, %d writes)%n",
+        System.out.printf(Locale.ROOT,
+            "  %-12s longest lock wait %6.0f ms, slowest read %6.0f ms, write %6.0f ms (%d reads, %d writes)%n",
             name, p.maxLockWaitMs, p.maxReadMs, p.maxWriteMs, p.reads, p.writes);
         for (String e : p.errors) failures.add(name + ": " + e);
-        if (p.maxLockWaitMs > 2000) failures.add(name + ": a statement of the bot waited " + Math.round(p.maxLockWaitMs) + " ms for a lock");
+        if (p.maxLockWaitMs > 2000) failures.add(name + ": a statement of the bot waited "
+            + Math.round(p.maxLockWaitMs) + " ms for a lock");
       }
       assertEquals(List.of(), failures);
       assertTrue(reads > 50 && writes > 50, "the workload ran throughout: " + reads + " reads, " + writes + " writes");
-      try (Connection c = DbClient.open(url)) { assertEquals(List.of(), SchemaCheck.check(c), "the schema is complete after it all"); }
+      try (Connection c = DbClient.open(url)) { assertEquals(List.of(), SchemaCheck.check(c),
+          "the schema is complete after it all"); }
     });
   }
 
-  /** At version 001: memories in a few repos (one of them small, the reader's), with random vectors; the knowledge tables. */
+  /** At version 001: memories in a few repos (one of them small, the reader's), with random vectors; the knowledge
+   * tables. */
   static void populate(String url, int memories) throws Exception {
     try (Connection c = DbClient.open(url); Statement st = c.createStatement()) {
-      st.execute("INSERT INTO learning_memories (repo, owner, finding_id, source_repo, finding_text, severity, category, file_path,"
+      st.execute("INSERT INTO learning_memories (repo, owner, finding_id, source_repo, finding_text,"
+          + " severity, category, file_path,"
           + " outcome, embedding_model, embedding_dim, stale, embedding)"
-          + " SELECT CASE WHEN g % 20 = 0 THEN 'online/small' ELSE 'online/r' || (g % 5) END, 'online', g, 'online/r', 'finding ' || g,"
+          + " SELECT CASE WHEN g % 20 = 0 THEN 'online/small' ELSE 'online/r' || (g % 5) END, 'online', g,"
+              + " 'online/r', 'finding ' || g,"
           + " 'minor', 'style', 'src/a.ts', 'accepted', 'voyage-code-3', 1024, g % 10 = 0,"
           + " (SELECT array_agg(random() - 0.5)::vector(1024) FROM generate_series(1, 1024) WHERE g > 0)"
           + " FROM generate_series(1, " + memories + ") g");
