@@ -131,7 +131,8 @@ public class indexes implements Callable<Integer> {
       if (DbClient.throughPooler(c))
         throw new Failure(ExitCode.POOLER, "the URL names a connection pooler; index builds need one session: set MIGRATE_DATABASE_URL to PostgreSQL's own address");
       if (!RepoIndexes.targetReady(c))
-        throw new Failure(ExitCode.TARGET_NOT_READY, "learning_memories has no halfvec embedding column: run ./jbang migrate@kodiai up first");
+        throw new Failure(ExitCode.TARGET_NOT_READY,
+            "learning_memories has no halfvec embedding column: run ./jbang migrate@kodiai up first");
       try (Statement st = c.createStatement()) {
         // A build of a large repo takes minutes, and CONCURRENTLY waits for older transactions: no timeouts.
         st.execute("SET statement_timeout = 0");

@@ -121,8 +121,8 @@ public class migrate implements Callable<Integer> {
               e.state().name().toLowerCase().replace('_', ' ') + (replaced ? "*" : ""),
               e.row() == null || e.row().appliedAt() == null ? "-" : e.row().appliedAt().toInstant().toString());
         }
-        if (anyReplaced) System.out.println("* applied as an earlier version of the file, which the current one replaces"
-            + " (" + MigrationSource.REPLACES_MARKER + "); a later migration brings what it left to the current layout");
+        if (anyReplaced) System.out.println("* applied as an earlier version of the file, which the current one replaces ("
+            + MigrationSource.REPLACES_MARKER + "); a later migration brings what it left to the current layout");
         Map<Migrator.State, Long> n = new java.util.EnumMap<>(Migrator.State.class);
         for (var s : Migrator.State.values()) n.put(s, entries.stream().filter(e -> e.state() == s).count());
         System.out.printf("%d applied, %d pending, %d modified, %d file missing, %d failed%s%n", n.get(Migrator.State.APPLIED),

@@ -271,7 +271,8 @@ final class BenchData {
     return o.rows / s;
   }
 
-  static final List<String> LOADED = List.of("id", "repo", "owner", "finding_id", "review_id", "source_repo", "finding_text",
+  static final List<String> LOADED = List.of("id", "repo", "owner", "finding_id", "review_id", "source_repo",
+      "finding_text",
       "severity", "category", "file_path", "outcome", "embedding_model", "embedding_dim", "stale", "created_at", "embedding");
 
   private Object value(Row row, String col) {
@@ -331,7 +332,9 @@ final class BenchData {
   record Setup(double loadRowsPerS, List<BenchIndexes.Built> builds, String maintenanceWorkMem, int parallelWorkers, String server,
       String pgvector, long heapMb, long toastMb) {
     /** The migrations' own HNSW index, if any (none since issue 22: the per-repo indexes are built after). */
-    BenchIndexes.Built hnsw() { return builds.stream().filter(b -> b.method().equals("hnsw")).findFirst().orElse(null); }
+    BenchIndexes.Built hnsw() {
+      return builds.stream().filter(b -> b.method().equals("hnsw")).findFirst().orElse(null);
+    }
     BenchIndexes.Built gin() { return builds.stream().filter(b -> b.method().equals("gin")).findFirst().orElse(null); }
 
     /** What has to stay cached for warm retrieval, before the per-repo indexes: the table (with the inline halfvec). */
@@ -340,15 +343,18 @@ final class BenchData {
     void print(PrintStream out) {
       out.printf(Locale.ROOT, "load %,.0f rows/s (binary COPY); maintenance_work_mem %s, max_parallel_maintenance_workers %d%n",
           loadRowsPerS, maintenanceWorkMem, parallelWorkers);
-      if (hnsw() != null) out.printf(Locale.ROOT, "HNSW (halfvec): build %.1f s, %.1f MB%s%n", hnsw().seconds(), hnsw().mb(),
+      if (hnsw() != null) out.printf(Locale.ROOT, "HNSW (halfvec): build %.1f s, %.1f MB%s%n", hnsw().seconds(),
+          hnsw().mb(),
           hnsw().spilled() ? " (graph spilled)" : "");
       out.printf(Locale.ROOT, "table %,d MB with the inline halfvec (+ %,d MB TOAST)%n", heapMb, toastMb);
       if (gin() != null) out.printf(Locale.ROOT, "GIN search_tsv: build %.1f s, %.1f MB%n", gin().seconds(), gin().mb());
     }
 
     BenchJson json(BenchData data, Options o) {
-      BenchJson j = new BenchJson().put("load_rows_per_s", loadRowsPerS).put("table_mb", heapMb).put("toast_mb", toastMb);
-      if (hnsw() != null) j.put("hnsw_build_s", hnsw().seconds()).put("index_mb", hnsw().mb()).put("hnsw_graph_spilled", hnsw().spilled());
+      BenchJson j = new BenchJson().put("load_rows_per_s", loadRowsPerS).put("table_mb", heapMb).put("toast_mb",
+          toastMb);
+      if (hnsw() != null)
+        j.put("hnsw_build_s", hnsw().seconds()).put("index_mb", hnsw().mb()).put("hnsw_graph_spilled", hnsw().spilled());
       if (gin() != null) j.put("gin_build_s", gin().seconds()).put("gin_index_mb", gin().mb());
       return j.put("maintenance_work_mem", maintenanceWorkMem).put("max_parallel_maintenance_workers", parallelWorkers)
           .put("rows", o.rows).put("repos", o.repos).put("dominant_share", o.dominantShare).put("stale_share", o.staleShare)

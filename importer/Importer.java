@@ -312,8 +312,10 @@ final class Importer {
               Converter.Vector v = vec.vector(id, rs.getLong(nSrc + 2), rs.getLong(nSrc + 3));
               int beyond = halfCopy == null ? -1 : vec.beyondHalf;
               if (beyond >= 0) problem(src.file + ": table " + m.source() + ", id " + id + ", column " + halfCopy + ": embedding element " + beyond + " is "
-                  + Converter.element(v, beyond) + ", beyond the range of halfvec (|x| <= 65504), so the target's column " + halfCopy + " ("
-                  + (target.generated.containsKey(halfCopy) ? target.generated.get(halfCopy) : target.types.get(halfCopy) + ", migration 007")
+                  + Converter.element(v, beyond)
+                      + ", beyond the range of halfvec (|x| <= 65504), so the target's column " + halfCopy + " ("
+                  + (target.generated.containsKey(halfCopy) ? target.generated.get(halfCopy)
+                      : target.types.get(halfCopy) + ", migration 007")
                   + ") cannot hold it; kodiai's embeddings are normalized (|x| <= 1): re-embed this memory or delete it from the source");
               else values[nSrc] = v;
             } catch (Converter.Problem p) {

@@ -45,9 +45,10 @@ final class PgBinary {
       case HALFVEC -> { // halfvec_send: int16 dims, int16 0, each element as an IEEE half, big-endian
         Converter.Vector vec = (Converter.Vector) v;
         byte[] b = vec.bigEndian();
-        ByteBuffer out = s.room(8 + 2 * vec.dims()).putInt(4 + 2 * vec.dims()).putShort((short) vec.dims()).putShort((short) 0);
+        int n = vec.dims();
+        ByteBuffer out = s.room(8 + 2 * n).putInt(4 + 2 * n).putShort((short) n).putShort((short) 0);
         for (int k = 0; k < b.length; k += 4)
-          out.putShort(half((b[k] & 0xff) << 24 | (b[k + 1] & 0xff) << 16 | (b[k + 2] & 0xff) << 8 | (b[k + 3] & 0xff)));
+          out.putShort(half(ByteBuffer.wrap(b, k, 4).getInt()));
       }
     }
   }

@@ -36,7 +36,7 @@ final class RepoIndexes {
   /** An index is dropped only when its repo falls below MIN_ROWS / DROP_DIVISOR, so a repo near the limit does not flap. */
   static final long DROP_DIVISOR = 2;
   static final String PREFIX = "idx_lm_repo_hnsw_";
-  /** pgvector's defaults, written out (m = 16, ef_construction = 64), the same for every repo's graph; %s: the column. */
+  /** pgvector's defaults written out (m = 16, ef_construction = 64), alike for every repo's graph; %s: the column. */
   static final String OPS = "USING hnsw (%s halfvec_cosine_ops) WITH (m = 16, ef_construction = 64)";
   /** SQL of a repo's index name (the repo expression in %s): derived in one place, for the plan and the tests alike. */
   private static final String NAME_SQL = "'" + PREFIX + "' || left(md5(%s), 16)";
@@ -57,10 +57,11 @@ final class RepoIndexes {
     }
   }
 
-  /** The halfvec column of learning_memories (embedding since 007, the copy embedding_half before), or null before 002. */
+  /** The halfvec column of learning_memories (embedding since 007, 002's copy embedding_half before); null before. */
   static String column(Connection c) throws SQLException {
     try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-        "SELECT attname FROM pg_attribute WHERE attrelid = to_regclass('learning_memories') AND attname IN ('embedding', 'embedding_half')"
+        "SELECT attname FROM pg_attribute WHERE attrelid = to_regclass('learning_memories') AND attname IN"
+            + " ('embedding', 'embedding_half')"
             + " AND NOT attisdropped AND atttypid = to_regtype('halfvec') ORDER BY attname LIMIT 1")) {
       return rs.next() ? rs.getString(1) : null;
     }
@@ -89,7 +90,8 @@ final class RepoIndexes {
     List<Step> steps = new ArrayList<>();
     long keepFloor = Math.max(1, minRows / DROP_DIVISOR);
     try (PreparedStatement ps = c.prepareStatement(
-        "SELECT repo, count(*), " + NAME_SQL.formatted("repo") + " FROM learning_memories WHERE NOT stale AND " + column(c) + " IS NOT NULL "
+        "SELECT repo, count(*), " + NAME_SQL.formatted("repo") + " FROM learning_memories WHERE NOT stale AND "
+            + column(c) + " IS NOT NULL "
             + "GROUP BY repo HAVING count(*) >= ? ORDER BY 2 DESC, 1")) {
       ps.setLong(1, keepFloor);
       try (ResultSet rs = ps.executeQuery()) {
@@ -116,7 +118,8 @@ final class RepoIndexes {
     exec(c, "SET maintenance_work_mem = " + quote(c, maintenanceWorkMem));
     try {
       String ops = OPS.formatted(column(c));
-      exec(c, ddl(c, "CREATE INDEX CONCURRENTLY %I ON learning_memories " + ops + " WHERE repo = %L AND NOT stale", s.index, s.repo));
+      exec(c, ddl(c, "CREATE INDEX CONCURRENTLY %I ON learning_memories " + ops + " WHERE repo = %L AND NOT stale",
+          s.index, s.repo));
       exec(c, ddl(c, "COMMENT ON INDEX %I IS %L", s.index, COMMENT + s.repo));
     } catch (SQLException e) {
       try { exec(c, "DROP INDEX CONCURRENTLY IF EXISTS " + s.index); } catch (SQLException ignored) { /* the next sync rebuilds it */ }

@@ -208,7 +208,8 @@ public class SchemaCheck implements Callable<Integer> {
 
   /** Vector columns the bot orders by stay inside the row (STORAGE PLAIN): an exact scan then reads no TOAST. */
   private static void checkInlineVectors(Connection c, List<String> out) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT attstorage::text FROM pg_attribute WHERE attrelid = to_regclass(?)"
+    try (PreparedStatement ps = c.prepareStatement("SELECT attstorage::text FROM pg_attribute WHERE attrelid"
+        + " = to_regclass(?)"
         + " AND attname = ? AND NOT attisdropped")) {
       for (String col : ExpectedSchema.PLAIN_STORAGE) {
         String[] tc = col.split("\\.");
@@ -224,7 +225,8 @@ public class SchemaCheck implements Callable<Integer> {
     }
   }
 
-  private static final Map<String, String> STORAGE = Map.of("p", "plain", "e", "external", "m", "main", "x", "extended");
+  private static final Map<String, String> STORAGE = Map.of("p", "plain", "e", "external", "m", "main", "x",
+      "extended");
 
   private static void checkExtension(Catalog cat, List<String> out) {
     String min = MIN_VECTOR_VERSION[0] + "." + MIN_VECTOR_VERSION[1] + "." + MIN_VECTOR_VERSION[2];

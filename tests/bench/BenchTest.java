@@ -19,10 +19,12 @@ class BenchTest {
   @TempDir Path tmp;
 
   static final List<String> HYBRID_CLASSES = List.of("dominant", "common", "1%", "owner", "6%", "10%", "25%");
-  static final List<String> RETRIEVAL_CLASSES = List.of("0.1%", "1%", "3%", "6%", "10%", "25%", "dominant", "owner", "owner+dom");
+  static final List<String> RETRIEVAL_CLASSES = List.of("0.1%", "1%", "3%", "6%", "10%", "25%", "dominant", "owner",
+      "owner+dom");
   static final List<String> FIELDS = List.of("query_class", "live_rows", "ef_search", "iterative_scan", "recommended", "recall",
       "short_queries", "p50_ms", "p95_ms", "exact_p50_ms");
-  static final List<String> RETRIEVAL_FIELDS = List.of("query_class", "live_rows", "strategy", "recall", "short_queries", "p50_ms",
+  static final List<String> RETRIEVAL_FIELDS = List.of("query_class", "live_rows", "strategy", "recall",
+      "short_queries", "p50_ms",
       "p95_ms", "cpu_p95_ms", "plan", "target_met");
 
   String[] args(String command, Path json, String... more) {
@@ -59,14 +61,18 @@ class BenchTest {
       }
       if (r.get("strategy").equals("bot")) {
         assertNotEquals("hnsw", r.get("plan"), "no global HNSW index serves the bot: " + r);
-        boolean met = recall >= 0.95 && num(r, "short_queries") == 0 && Math.min(num(r, "p95_ms"), num(r, "cpu_p95_ms")) <= 10;
+        boolean met = recall >= 0.95 && num(r, "short_queries") == 0 && Math.min(num(r, "p95_ms"), num(r,
+            "cpu_p95_ms")) <= 10;
         assertEquals(String.valueOf(met), r.get("target_met"), "target_met says what the figures say: " + r);
       }
     }
     for (String cls : RETRIEVAL_CLASSES) {
-      List<String> strategies = rows.stream().filter(r -> r.get("query_class").equals(cls)).map(r -> r.get("strategy")).toList();
-      assertEquals(cls.startsWith("owner") ? List.of("bot", "exact") : List.of("bot", "exact", "rule"), strategies, cls);
-      Map<String, String> bot = rows.stream().filter(r -> r.get("query_class").equals(cls) && r.get("strategy").equals("bot"))
+      List<String> strategies = rows.stream().filter(r -> r.get("query_class").equals(cls))
+          .map(r -> r.get("strategy")).toList();
+      assertEquals(cls.startsWith("owner") ? List.of("bot", "exact") : List.of("bot", "exact", "rule"), strategies,
+          cls);
+      Map<String, String> bot = rows.stream().filter(r -> r.get("query_class").equals(cls)
+          && r.get("strategy").equals("bot"))
           .findFirst().orElseThrow();
       assertTrue(num(bot, "recall") >= 0.95, "kodiai's own statement, recall: " + bot);
       assertEquals(0, (int) num(bot, "short_queries"), "never short: " + bot);
@@ -76,7 +82,7 @@ class BenchTest {
     assertNoScratchDatabaseLeft();
   }
 
-  /** The rule docs/retrieval.md gave the bot before issue 22 (the bench's peer): exact up to 3,000 live rows, then ef_search up with size. */
+  /** The rule docs/retrieval.md gave before issue 22 (the bench's peer): exact up to 3,000 rows, ef_search up with size. */
   @Test void theRecommendedRuleFollowsTheRepoSize() {
     assertEquals(List.of("enable_indexscan = off"), BenchRetrieval.settingsFor(3_000));
     assertEquals(List.of(), BenchRetrieval.settingsFor(3_001));

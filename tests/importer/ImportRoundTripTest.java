@@ -220,7 +220,8 @@ class ImportRoundTripTest extends ImportFixtures {
         assertTrue(rs.next());
         ByteBuffer b = ByteBuffer.wrap(rs.getBytes(1)).order(ByteOrder.LITTLE_ENDIAN);
         for (int k = 0; k < got.length; k++)
-          assertEquals(PgBinary.half(b.getInt()), PgBinary.half(Float.floatToRawIntBits(got[k])), "memory " + id + " element " + k + " vs vec0");
+          assertEquals(PgBinary.half(b.getInt()), PgBinary.half(Float.floatToRawIntBits(got[k])), "memory " + id
+              + " element " + k + " vs vec0");
       }
     }
   }
@@ -228,7 +229,8 @@ class ImportRoundTripTest extends ImportFixtures {
   @Test void theEmbeddingIsStoredAsHalfPrecision() throws Exception { // 007: embedding is halfvec(1024)
     assertEquals(0, first.exit(), first.all());
     assertEquals(vectors.size(), count(db.url(), "SELECT count(embedding) FROM learning_memories"));
-    assertEquals(65504f, (float) count(db.url(), "SELECT (embedding::real[])[5] FROM learning_memories WHERE id = 4"), "nextDown(65520) rounds to 65504");
+    assertEquals(65504f, (float) count(db.url(),
+        "SELECT (embedding::real[])[5] FROM learning_memories WHERE id = 4"), "nextDown(65520) rounds to 65504");
   }
 
   @Test void theSearchCopyOf010HoldsEveryImportedLiveMemory() throws Exception { // kept by triggers, never written by the import

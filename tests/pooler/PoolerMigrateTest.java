@@ -132,7 +132,8 @@ class PoolerMigrateTest {
     var refused = start(cmd, Map.of("DATABASE_URL", pooled(TestPooler.Mode.TRANSACTION)));
     assertEquals(11, refused.exit(120), refused.both());
     assertTrue(refused.both().contains("002-pgvector-indexes.sql"), refused.both());
-    try (var c = DbClient.open(direct); var st = c.createStatement(); var rs = st.executeQuery("SELECT to_regclass('_migrations')")) {
+    try (var c = DbClient.open(direct); var st = c.createStatement(); var rs = st.executeQuery("SELECT"
+        + " to_regclass('_migrations')")) {
       rs.next();
       assertNull(rs.getString(1), "nothing changed, not even _migrations");
     }

@@ -71,7 +71,8 @@ class RepoIndexesTest extends SchemaFixtures {
         // them it takes the repo's own index, whose predicate it proves from the bot's `m.repo = $2 AND
         // m.stale = false` under a custom plan.
         st.execute("ALTER TABLE learning_memories DROP CONSTRAINT learning_memories_repo_finding_id_outcome_key");
-        st.execute("DROP INDEX idx_learning_memories_repo_live, idx_learning_memories_stale, idx_learning_memories_owner,"
+        st.execute("DROP INDEX idx_learning_memories_repo_live, idx_learning_memories_stale,"
+            + " idx_learning_memories_owner,"
             + " idx_learning_memories_owner_live");
       }
       for (String repo : List.of(BIG, MID, SMALL, ODD)) {
@@ -200,7 +201,8 @@ class RepoIndexesTest extends SchemaFixtures {
     withDatabase("repoindexesempty", empty -> {
       Captured e = cli("sync", "--url", empty);
       assertEquals(10, e.code(), e.toString());
-      assertEquals("indexes: error: learning_memories has no halfvec embedding column: run ./jbang migrate@kodiai up first\n", e.err());
+      assertEquals("indexes: error: learning_memories has no halfvec embedding column: run ./jbang"
+          + " migrate@kodiai up first\n", e.err());
     });
     try (Connection c = DbClient.open(url)) { assertEquals(Map.of(), managed(c)); }
   }

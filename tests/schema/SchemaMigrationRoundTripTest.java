@@ -111,19 +111,23 @@ class SchemaMigrationRoundTripTest extends SchemaFixtures {
         id = insertMemory(c, "kodiai/h", 1L, "halfvec copy", v, false);
         assertEquals(1, longOf(c, "SELECT count(*) FROM learning_memories WHERE id = ? AND embedding_half = embedding::halfvec(1024)", id));
         st.execute("UPDATE learning_memories SET embedding_half = NULL WHERE id = " + id);
-        assertEquals(1, longOf(c, "SELECT count(*) FROM learning_memories WHERE id = ? AND embedding_half IS NOT NULL", id),
+        assertEquals(1, longOf(c,
+            "SELECT count(*) FROM learning_memories WHERE id = ? AND embedding_half IS NOT NULL", id),
             "a direct write to the copy is overwritten from the vector");
-        st.execute("CREATE INDEX idx_lm_repo_hnsw_test ON learning_memories USING hnsw (embedding_half halfvec_cosine_ops)"
+        st.execute("CREATE INDEX idx_lm_repo_hnsw_test ON learning_memories USING hnsw (embedding_half"
+            + " halfvec_cosine_ops)"
             + " WHERE repo = 'kodiai/h' AND NOT stale");
       }
       assertEquals(1, Migrations.run(url, dir, 7));
       try (Connection c = DbClient.open(url); Statement st = c.createStatement()) {
         assertEquals(1, longOf(c, "SELECT count(*) FROM pg_attribute WHERE attrelid = 'learning_memories'::regclass "
-            + "AND attname = 'embedding' AND attstorage = 'p' AND format_type(atttypid, atttypmod) = 'halfvec(1024)'"), "inline halfvec");
+            + "AND attname = 'embedding' AND attstorage = 'p' AND format_type(atttypid, atttypmod) ="
+                + " 'halfvec(1024)'"), "inline halfvec");
         assertEquals(1, longOf(c, "SELECT count(*) FROM pg_indexes WHERE indexname = 'idx_lm_repo_hnsw_test'"
             + " AND indexdef LIKE '%(embedding halfvec_cosine_ops)%'"), "the per-repo index followed the rename");
         // the bot's forms: a float32 literal written with ::vector, ordered by <=> ::vector
-        st.execute("UPDATE learning_memories SET embedding = '" + new com.pgvector.PGvector(v) + "'::vector WHERE id = " + id);
+        st.execute("UPDATE learning_memories SET embedding = '" + new com.pgvector.PGvector(v)
+            + "'::vector WHERE id = " + id);
         assertEquals(id, longOf(c, "SELECT m.id FROM learning_memories m WHERE m.repo = 'kodiai/h' AND m.stale = false"
             + " ORDER BY m.embedding <=> ?::vector LIMIT 1", new com.pgvector.PGvector(v)));
         st.execute("DROP INDEX idx_lm_repo_hnsw_test");
@@ -135,8 +139,10 @@ class SchemaMigrationRoundTripTest extends SchemaFixtures {
       try (Connection c = DbClient.open(url); Statement st = c.createStatement()) {
         assertEquals(1, longOf(c, "SELECT count(*) FROM pg_indexes WHERE indexname = 'idx_lm_repo_hnsw_test'"
             + " AND indexdef LIKE '%(embedding_half halfvec_cosine_ops)%'"), "007's down keeps the per-repo index");
-        assertEquals(1, longOf(c, "SELECT count(*) FROM learning_memories WHERE id = ? AND embedding = embedding_half::vector"
-            + " AND embedding_half = ?::vector::halfvec", id, new com.pgvector.PGvector(v)), "the float32 column is the halfvec widened");
+        assertEquals(1, longOf(c,
+            "SELECT count(*) FROM learning_memories WHERE id = ? AND embedding = embedding_half::vector"
+            + " AND embedding_half = ?::vector::halfvec", id, new com.pgvector.PGvector(v)),
+                "the float32 column is the halfvec widened");
         st.execute("DROP INDEX idx_lm_repo_hnsw_test");
         st.execute("DELETE FROM learning_memories");
       }

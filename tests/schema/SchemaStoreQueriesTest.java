@@ -92,7 +92,8 @@ class SchemaStoreQueriesTest extends SchemaFixtures {
         assertEquals(BIG_ID, rs.getLong(1));
         assertTrue(rs.getBoolean(2));
         assertEquals(0.7, rs.getDouble(3));
-        rs = st.executeQuery("SELECT embedding = '" + new PGvector(e) + "'::vector::halfvec(1024), vector_dims(embedding), stale,"
+        rs = st.executeQuery("SELECT embedding = '" + new PGvector(e)
+            + "'::vector::halfvec(1024), vector_dims(embedding), stale,"
             + " created_at <= now() FROM learning_memories WHERE id = " + memory);
         assertTrue(rs.next());
         assertTrue(rs.getBoolean(1), "the float32 vector written is stored as its halfvec (migration 007)");
