@@ -33,7 +33,7 @@ import picocli.CommandLine.ScopeType;
     footer = {"  0  done (or nothing to do)", "  1  an index build failed (the half-built index was dropped again)",
         "  2  usage error (bad option, missing DATABASE_URL, malformed URL)", "  3  cannot connect or authenticate",
         "  4  another sync held the lock longer than --lock-timeout",
-        " 10  the database is not migrated far enough (needs migration 007: ./jbang migrate@kodiai up)",
+        " 10  the database is not migrated far enough (needs migration 002: ./jbang migrate@kodiai up)",
         " 11  the URL names a connection pooler (index builds need one session: use PostgreSQL's own address)",
         "(the same numbers mean the same in every kodiai-db command: see README.md)",
         "%nEnvironment: MIGRATE_DATABASE_URL, then DATABASE_URL (--url), DATABASE_CONNECT_TIMEOUT_MS (default 10000)."})
@@ -131,7 +131,8 @@ public class indexes implements Callable<Integer> {
       if (DbClient.throughPooler(c))
         throw new Failure(ExitCode.POOLER, "the URL names a connection pooler; index builds need one session: set MIGRATE_DATABASE_URL to PostgreSQL's own address");
       if (!RepoIndexes.targetReady(c))
-        throw new Failure(ExitCode.TARGET_NOT_READY, "learning_memories has no embedding_half column: run ./jbang migrate@kodiai up (migration 007) first");
+        throw new Failure(ExitCode.TARGET_NOT_READY,
+            "learning_memories has no halfvec embedding column: run ./jbang migrate@kodiai up first");
       try (Statement st = c.createStatement()) {
         // A build of a large repo takes minutes, and CONCURRENTLY waits for older transactions: no timeouts.
         st.execute("SET statement_timeout = 0");

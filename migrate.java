@@ -114,10 +114,16 @@ public class migrate implements Callable<Integer> {
       return withMigrator(common, m -> {
         List<Migrator.Entry> entries = m.status();
         System.out.printf("%-8s %-40s %-13s %s%n", "VERSION", "NAME", "STATE", "APPLIED AT");
-        for (var e : entries)
+        boolean anyReplaced = false;
+        for (var e : entries) {
+          boolean replaced = replacedVersion(e);
+          anyReplaced |= replaced;
           System.out.printf("%-8s %-40s %-13s %s%n", String.format("%03d", e.version()), e.name(),
-              e.state().name().toLowerCase().replace('_', ' '),
+              e.state().name().toLowerCase().replace('_', ' ') + (replaced ? "*" : ""),
               e.row() == null || e.row().appliedAt() == null ? "-" : e.row().appliedAt().toInstant().toString());
+        }
+        if (anyReplaced) System.out.println("* applied as an earlier version of the file, which the current one replaces ("
+            + MigrationSource.REPLACES_MARKER + "); a later migration brings what it left to the current layout");
         Map<Migrator.State, Long> n = new java.util.EnumMap<>(Migrator.State.class);
         for (var s : Migrator.State.values()) n.put(s, entries.stream().filter(e -> e.state() == s).count());
         System.out.printf("%d applied, %d pending, %d modified, %d file missing, %d failed%s%n", n.get(Migrator.State.APPLIED),
@@ -127,6 +133,12 @@ public class migrate implements Callable<Integer> {
         return ExitCode.OK;
       });
     }
+  }
+
+  /** An applied row written by an earlier version of the file (its checksum is one the file replaces). */
+  static boolean replacedVersion(Migrator.Entry e) {
+    return e.state() == Migrator.State.APPLIED && e.row() != null && e.migration() != null && e.row().checksum() != null
+        && !e.row().checksum().equals(e.migration().checksum());
   }
 
   @Command(name = "validate", mixinStandardHelpOptions = true, description = "Check the files against the database; change nothing.")

@@ -61,7 +61,7 @@ final class BenchHybrid implements Callable<Integer> {
 
   private static final String VECTOR_SIDE = """
       WITH vec AS MATERIALIZED (
-        SELECT id, embedding_half <=> ?::halfvec(1024) AS distance
+        SELECT id, embedding <=> ?::halfvec(1024) AS distance
         FROM learning_memories
         WHERE repo = ANY(?::text[]) AND NOT stale
         ORDER BY distance LIMIT ?),

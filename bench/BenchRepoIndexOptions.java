@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
 final class BenchRepoIndexOptions {
   @Option(names = "--repo-indexes", negatable = true, defaultValue = "true", fallbackValue = "true",
       description = "build the per-repo HNSW indexes (`indexes sync`: repos over 3,000 live rows) before measuring; "
-          + "--no-repo-indexes measures the global index alone (default: ${DEFAULT-VALUE})")
+          + "--no-repo-indexes: none, every repo served exactly (default: ${DEFAULT-VALUE})")
   boolean enabled;
   @Option(names = "--repo-index-min-rows", paramLabel = "N", defaultValue = "" + RepoIndexes.MIN_ROWS,
       description = "with --repo-indexes: repos over N live rows get their own index (default: ${DEFAULT-VALUE}, as indexes sync)")

@@ -6,12 +6,12 @@
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** One target column type; `scale`/`precision` for numeric(p,s), `dims` for vector(n). */
+/** One target column type; `scale`/`precision` for numeric(p,s), `dims` for vector(n) and halfvec(n). */
 record ColumnType(Kind kind, int precision, int scale, int dims) {
-  enum Kind { INT2, INT4, INT8, TEXT, TIMESTAMPTZ, BOOL, JSONB, NUMERIC, FLOAT8, VECTOR }
+  enum Kind { INT2, INT4, INT8, TEXT, TIMESTAMPTZ, BOOL, JSONB, NUMERIC, FLOAT8, VECTOR, HALFVEC }
 
   private static final Pattern NUMERIC = Pattern.compile("numeric\\((\\d+),(\\d+)\\)");
-  private static final Pattern VECTOR = Pattern.compile("vector\\((\\d+)\\)");
+  private static final Pattern VECTOR = Pattern.compile("(half)?vec(tor)?\\((\\d+)\\)");
 
   /** The type as format_type() prints it, or null when the importer cannot write it. */
   static ColumnType of(String formatted) {
@@ -30,7 +30,8 @@ record ColumnType(Kind kind, int precision, int scale, int dims) {
     Matcher m = NUMERIC.matcher(formatted.replace(" ", ""));
     if (m.matches()) return new ColumnType(Kind.NUMERIC, Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), 0);
     m = VECTOR.matcher(formatted);
-    if (m.matches()) return new ColumnType(Kind.VECTOR, 0, 0, Integer.parseInt(m.group(1)));
+    if (m.matches() && (m.group(1) == null) == (m.group(2) != null)) // vector(n) or halfvec(n) (migration 007)
+      return new ColumnType(m.group(1) == null ? Kind.VECTOR : Kind.HALFVEC, 0, 0, Integer.parseInt(m.group(3)));
     return null;
   }
 }

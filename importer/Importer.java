@@ -257,7 +257,7 @@ final class Importer {
         continue;
       }
       ColumnType type = target.type(c);
-      if (type == null || type.kind() == ColumnType.Kind.VECTOR)
+      if (type == null || type.kind() == ColumnType.Kind.VECTOR || type.kind() == ColumnType.Kind.HALFVEC)
         throw ImportFailure.targetNotReady("column " + m.target() + "." + c + " has type " + target.types.get(c) + ", which the importer cannot write");
       t.columns.add(c);
       t.types.add(type);
@@ -268,10 +268,10 @@ final class Importer {
     String halfCopy = null; // a generated halfvec column computed from the embedding (007's embedding_half)
     if (memories) {
       ColumnType et = target.type(TableMap.EMBEDDING);
-      if (et == null || et.kind() != ColumnType.Kind.VECTOR)
+      if (et == null || (et.kind() != ColumnType.Kind.VECTOR && et.kind() != ColumnType.Kind.HALFVEC))
         throw ImportFailure.targetNotReady("learning_memories.embedding is " + target.types.get(TableMap.EMBEDDING) + ", not a vector the importer can write");
       vec = Vec0Reader.open(src, et.dims());
-      halfCopy = halfvecCopyOf(target);
+      halfCopy = et.kind() == ColumnType.Kind.HALFVEC ? TableMap.EMBEDDING : halfvecCopyOf(target);
       t.columns.add(TableMap.EMBEDDING);
       t.types.add(et);
     }
@@ -312,8 +312,10 @@ final class Importer {
               Converter.Vector v = vec.vector(id, rs.getLong(nSrc + 2), rs.getLong(nSrc + 3));
               int beyond = halfCopy == null ? -1 : vec.beyondHalf;
               if (beyond >= 0) problem(src.file + ": table " + m.source() + ", id " + id + ", column " + halfCopy + ": embedding element " + beyond + " is "
-                  + Converter.element(v, beyond) + ", beyond the range of halfvec (|x| <= 65504), so the target's generated column " + halfCopy + " ("
-                  + target.generated.get(halfCopy) + (halfCopy.equals("embedding_half") ? ", migration 007" : "")
+                  + Converter.element(v, beyond)
+                      + ", beyond the range of halfvec (|x| <= 65504), so the target's column " + halfCopy + " ("
+                  + (target.generated.containsKey(halfCopy) ? target.generated.get(halfCopy)
+                      : target.types.get(halfCopy) + ", migration 007")
                   + ") cannot hold it; kodiai's embeddings are normalized (|x| <= 1): re-embed this memory or delete it from the source");
               else values[nSrc] = v;
             } catch (Converter.Problem p) {

@@ -42,7 +42,34 @@ final class PgBinary {
         byte[] b = vec.bigEndian();
         s.room(8 + b.length).putInt(4 + b.length).putShort((short) vec.dims()).putShort((short) 0).put(b);
       }
+      case HALFVEC -> { // halfvec_send: int16 dims, int16 0, each element as an IEEE half, big-endian
+        Converter.Vector vec = (Converter.Vector) v;
+        byte[] b = vec.bigEndian();
+        int n = vec.dims();
+        ByteBuffer out = s.room(8 + 2 * n).putInt(4 + 2 * n).putShort((short) n).putShort((short) 0);
+        for (int k = 0; k < b.length; k += 4)
+          out.putShort(half(ByteBuffer.wrap(b, k, 4).getInt()));
+      }
     }
+  }
+
+  /**
+   * The IEEE half nearest to a float (given as its bits), ties to even: what pgvector's own cast
+   * vector -> halfvec stores, so the import writes the value the bot's `$1::vector` would. The caller
+   * has refused NaN, infinities and |x| >= 65520 (Vec0Reader), which have no finite half.
+   */
+  static short half(int bits) {
+    int sign = (bits >>> 16) & 0x8000, abs = bits & 0x7fffffff;
+    if (abs < 0x38800000) { // below 2^-14: a subnormal half (or zero), in units of 2^-24
+      int exp = abs >>> 23;
+      if (exp < 102) return (short) sign; // below 2^-25: rounds to zero
+      int mant = (abs & 0x7fffff) | 0x800000, shift = 126 - exp;
+      int h = mant >>> shift, rest = mant & ((1 << shift) - 1), halfway = 1 << (shift - 1);
+      if (rest > halfway || (rest == halfway && (h & 1) != 0)) h++;
+      return (short) (sign | h);
+    }
+    int rebased = abs - (112 << 23); // exponent bias 127 -> 15
+    return (short) (sign | (rebased + 0xfff + ((rebased >>> 13) & 1)) >>> 13);
   }
 
   private static final BigInteger NBASE = BigInteger.valueOf(10_000);

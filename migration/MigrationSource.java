@@ -237,6 +237,39 @@ final class MigrationSource {
     }
   }
 
+  /** `-- migrate:replaces <sha256>` among the leading comments: a row with that checksum counts as this file applied. */
+  static final String REPLACES_MARKER = "-- migrate:replaces";
+  private static final Pattern REPLACES_LINE = Pattern.compile("(?i)--\\s*migrate:replaces\\s+([0-9a-f]{64})");
+
+  /**
+   * The checksums of earlier versions of a file that it replaces, from its leading comments: a database
+   * that applied one of them has applied this migration (a later migration converges what it left).
+   */
+  static List<String> replacedChecksums(String sql) {
+    List<String> out = new ArrayList<>();
+    for (String line : leadingComments(sql)) {
+      Matcher m = REPLACES_LINE.matcher(line);
+      if (m.matches()) out.add(m.group(1).toLowerCase(java.util.Locale.ROOT));
+    }
+    return out;
+  }
+
+  /** True when `checksum` is the file's own or one it replaces. */
+  static boolean accepts(String sql, String ownChecksum, String checksum) {
+    return checksum.equals(ownChecksum) || replacedChecksums(sql).contains(checksum);
+  }
+
+  private static List<String> leadingComments(String sql) {
+    List<String> lines = new ArrayList<>();
+    for (String line : sql.split("\\R", -1)) {
+      String t = line.strip();
+      if (t.isEmpty()) continue;
+      if (!t.startsWith("--")) break;
+      lines.add(t);
+    }
+    return lines;
+  }
+
   /** The marker counts only among the leading comments and blank lines of the file. */
   static boolean hasNoTransactionMarker(String sql) {
     for (int from = 0; from < sql.length(); ) {

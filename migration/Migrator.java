@@ -165,7 +165,7 @@ final class Migrator {
       MigrationTable.Row r = rows.get(m.version());
       State s = r == null ? State.PENDING
           : r.failed() ? State.FAILED
-          : r.checksum() != null && !r.checksum().equals(m.checksum()) ? State.MODIFIED
+          : r.checksum() != null && !MigrationSource.accepts(m.sql(), m.checksum(), r.checksum()) ? State.MODIFIED
           : State.APPLIED;
       entries.put(m.version(), new Entry(m.version(), m.name(), s, r, m));
     }

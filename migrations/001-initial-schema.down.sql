@@ -1,4 +1,6 @@
 -- Inverse of 001: drops every table of the schema, then the extension.
+-- Down 0: the whole schema goes, the bot with it:
+-- squawk-ignore-file ban-drop-table, require-lock-timeout
 -- Children before parents so that no CASCADE is needed: CASCADE could
 -- silently take objects created outside the migrations with it (a view an
 -- operator added), and such a dependency should stop the rollback instead.

@@ -1,4 +1,6 @@
 -- 005: every row a real SQLite file can hold must fit the schema (issue 10).
+-- migrate:no-transaction
+-- migrate:replaces b6760cb0711c50e328e9d4881d2e70640129be0e4b081f85910a1c1e65b165fc
 --
 -- A btree index entry holds at most 2704 bytes (a third of a page, after
 -- compression). SQLite has no such limit, so a finding title or a file path of
@@ -22,11 +24,18 @@
 -- text PostgreSQL cannot store (U+0000, invalid UTF-8) are reported per row
 -- by the importer before anything is written.
 
-DROP INDEX idx_feedback_reactions_repo_title;
-CREATE INDEX idx_feedback_reactions_title_hash ON feedback_reactions USING hash (title);
+-- Online (issue 22; this file replaces one that dropped and built the indexes in one
+-- transaction: ACCESS EXCLUSIVE on findings for the whole build, 0.5 s at 100,000 memories).
+-- The hash index is built CONCURRENTLY first, then the btree is dropped CONCURRENTLY: no step
+-- blocks the bot's reads or writes; lookups by title or path are served throughout.
+-- Index builds wait for older transactions (the bot's are short): no lock timeout for them.
+SET lock_timeout = 0;
 
-DROP INDEX idx_findings_file_path;
-CREATE INDEX idx_findings_file_path_hash ON findings USING hash (file_path);
+CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_feedback_reactions_title_hash ON feedback_reactions USING hash (title);
+DROP INDEX CONCURRENTLY IF EXISTS idx_feedback_reactions_repo_title;
+
+CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_findings_file_path_hash ON findings USING hash (file_path);
+DROP INDEX CONCURRENTLY IF EXISTS idx_findings_file_path;
 
 COMMENT ON INDEX idx_feedback_reactions_title_hash IS
   'Hash: WHERE repo = $1 AND title = $2 for titles of any length (a btree entry holds at most 2704 bytes).';

@@ -1,16 +1,17 @@
 // Shared source (//SOURCES retrieval/RepoIndexes.java): one HNSW index per large repo on
 // learning_memories, kept in step with repo sizes (`./jbang indexes@kodiai`, bench retrieval).
 //
-// Why: a repo's nearest memories come from the global HNSW index filtered by repo. For a repo
-// holding a few percent of the table the filter discards most of what the index yields, and a
-// query whose neighbourhood holds little of the repo walks thousands of graph nodes first
-// (6 % and 10 % repos: p95 20-37 ms on-CPU on B1ms), while scanning every row exactly costs
-// ~2 us per row. A partial index `WHERE repo = '...' AND NOT stale` holds only that repo's live
-// rows: nothing is filtered, a search costs 1-3 ms and recall is that of a small graph. The
-// planner takes it by itself for `repo = $2` (or `repo = ANY($2)` with one repo) under
-// custom plans (migration 006's plan_cache_mode), so the bot's query does not change.
-// Repos up to MIN_ROWS live rows keep the exact plan (docs/retrieval.md); the global index
-// stays for owner queries over several repos and for a repo that grew since the last sync.
+// Why: scanning a repo's rows exactly costs ~1.3-2 us per row, and a global HNSW index filtered
+// by repo discards most of what it yields for a repo holding a few percent of the table (6 % and
+// 10 % repos: p95 20-37 ms on-CPU on B1ms). A partial index `WHERE repo = '...' AND NOT stale`
+// holds only that repo's live rows: nothing is filtered, a search costs 1-3 ms and recall is
+// that of a small graph. The planner takes it by itself for the bot's `repo = $2 AND stale =
+// false ORDER BY embedding <=> $1::vector` under custom plans (migration 006's plan_cache_mode),
+// so the bot's query does not change. Repos up to MIN_ROWS live rows keep the exact plan
+// (migration 008's btree); since issue 22 there is no global index (docs/retrieval.md).
+//
+// The indexed column is the halfvec one: `embedding` since migration 007, `embedding_half` (the
+// copy 002 keeps) before it; an index built on the copy follows it when 007 renames it.
 //
 // Managed indexes are recognised by their name (PREFIX + 16 hex digits of md5(repo)); the
 // comment on each names its repo for people. Nothing else on the table is touched.
@@ -35,8 +36,8 @@ final class RepoIndexes {
   /** An index is dropped only when its repo falls below MIN_ROWS / DROP_DIVISOR, so a repo near the limit does not flap. */
   static final long DROP_DIVISOR = 2;
   static final String PREFIX = "idx_lm_repo_hnsw_";
-  /** The global index's parameters (migration 007), so every repo's graph is built alike. */
-  static final String OPS = "USING hnsw (embedding_half halfvec_cosine_ops) WITH (m = 16, ef_construction = 64)";
+  /** pgvector's defaults written out (m = 16, ef_construction = 64), alike for every repo's graph; %s: the column. */
+  static final String OPS = "USING hnsw (%s halfvec_cosine_ops) WITH (m = 16, ef_construction = 64)";
   /** SQL of a repo's index name (the repo expression in %s): derived in one place, for the plan and the tests alike. */
   private static final String NAME_SQL = "'" + PREFIX + "' || left(md5(%s), 16)";
 
@@ -56,13 +57,18 @@ final class RepoIndexes {
     }
   }
 
-  /** True when the database has what the indexes need (migration 007's embedding_half). */
-  static boolean targetReady(Connection c) throws SQLException {
+  /** The halfvec column of learning_memories (embedding since 007, 002's copy embedding_half before); null before. */
+  static String column(Connection c) throws SQLException {
     try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-        "SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('learning_memories') AND attname = 'embedding_half' AND NOT attisdropped")) {
-      return rs.next();
+        "SELECT attname FROM pg_attribute WHERE attrelid = to_regclass('learning_memories') AND attname IN"
+            + " ('embedding', 'embedding_half')"
+            + " AND NOT attisdropped AND atttypid = to_regtype('halfvec') ORDER BY attname LIMIT 1")) {
+      return rs.next() ? rs.getString(1) : null;
     }
   }
+
+  /** True when the database has what the indexes need (a halfvec column: migration 002). */
+  static boolean targetReady(Connection c) throws SQLException { return column(c) != null; }
 
   /**
    * What a sync would do, repo by repo, largest first: CREATE for a repo above minRows without
@@ -84,7 +90,8 @@ final class RepoIndexes {
     List<Step> steps = new ArrayList<>();
     long keepFloor = Math.max(1, minRows / DROP_DIVISOR);
     try (PreparedStatement ps = c.prepareStatement(
-        "SELECT repo, count(*), " + NAME_SQL.formatted("repo") + " FROM learning_memories WHERE NOT stale AND embedding_half IS NOT NULL "
+        "SELECT repo, count(*), " + NAME_SQL.formatted("repo") + " FROM learning_memories WHERE NOT stale AND "
+            + column(c) + " IS NOT NULL "
             + "GROUP BY repo HAVING count(*) >= ? ORDER BY 2 DESC, 1")) {
       ps.setLong(1, keepFloor);
       try (ResultSet rs = ps.executeQuery()) {
@@ -110,7 +117,9 @@ final class RepoIndexes {
     if (s.action == Action.DROP) return;
     exec(c, "SET maintenance_work_mem = " + quote(c, maintenanceWorkMem));
     try {
-      exec(c, ddl(c, "CREATE INDEX CONCURRENTLY %I ON learning_memories " + OPS + " WHERE repo = %L AND NOT stale", s.index, s.repo));
+      String ops = OPS.formatted(column(c));
+      exec(c, ddl(c, "CREATE INDEX CONCURRENTLY %I ON learning_memories " + ops + " WHERE repo = %L AND NOT stale",
+          s.index, s.repo));
       exec(c, ddl(c, "COMMENT ON INDEX %I IS %L", s.index, COMMENT + s.repo));
     } catch (SQLException e) {
       try { exec(c, "DROP INDEX CONCURRENTLY IF EXISTS " + s.index); } catch (SQLException ignored) { /* the next sync rebuilds it */ }

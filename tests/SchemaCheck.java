@@ -131,6 +131,7 @@ public class SchemaCheck implements Callable<Integer> {
       else out.add("OK   function " + f.signature() + " " + want);
     }
     checkExtension(cat, out);
+    checkInlineVectors(c, out);
     checkDatabaseSettings(c, out);
     probeFullText(c, cat, out);
     return new Report(out);
@@ -204,6 +205,28 @@ public class SchemaCheck implements Callable<Integer> {
   private static String line(String what, String want, String found) {
     return want.equals(found) ? "OK   " + what + ": " + want : "WRONG " + what + ": expected " + want + ", found " + found;
   }
+
+  /** Vector columns the bot orders by stay inside the row (STORAGE PLAIN): an exact scan then reads no TOAST. */
+  private static void checkInlineVectors(Connection c, List<String> out) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT attstorage::text FROM pg_attribute WHERE attrelid"
+        + " = to_regclass(?)"
+        + " AND attname = ? AND NOT attisdropped")) {
+      for (String col : ExpectedSchema.PLAIN_STORAGE) {
+        String[] tc = col.split("\\.");
+        ps.setString(1, tc[0]);
+        ps.setString(2, tc[1]);
+        try (ResultSet rs = ps.executeQuery()) {
+          if (!rs.next()) continue; // the column's own line reports it missing
+          String found = rs.getString(1);
+          out.add("p".equals(found) ? "OK   storage " + col + " plain"
+              : "WRONG storage " + col + ": expected plain (inline), found " + STORAGE.getOrDefault(found, found));
+        }
+      }
+    }
+  }
+
+  private static final Map<String, String> STORAGE = Map.of("p", "plain", "e", "external", "m", "main", "x",
+      "extended");
 
   private static void checkExtension(Catalog cat, List<String> out) {
     String min = MIN_VECTOR_VERSION[0] + "." + MIN_VECTOR_VERSION[1] + "." + MIN_VECTOR_VERSION[2];

@@ -163,7 +163,8 @@ class ImportBadInputTest extends ImportFixtures {
     refused(ExitCode.SOURCE_DATA, k(f), "table learning_memory_vec, memory_id 2, column embedding: embedding element 17 is NaN");
   }
 
-  @Test void aVectorBeyondHalfvecRangeIsAProblemBeforeWriting() throws Exception { // 007's generated embedding_half
+  // embedding is halfvec(1024) since 007
+  @Test void aVectorBeyondHalfvecRangeIsAProblemBeforeWriting() throws Exception {
     Path f = knowledgeWith();
     try (Connection c = BenchImportFiles.open(f)) {
       float[] v = BenchImportFiles.unitVector(new SplittableRandom(3), 1024);
@@ -175,8 +176,10 @@ class ImportBadInputTest extends ImportFixtures {
       BenchImportFiles.insertMemory(c, "a/b", 3L, "just beyond", "minor", "style", "accepted", v, false);
     }
     Run r = refused(ExitCode.SOURCE_DATA, k(f),
-        f + ": table learning_memories, id 2, column embedding_half: embedding element 2 is 3.4028235E38, beyond the range of halfvec",
-        "migration 007", "id 3, column embedding_half: embedding element 9 is -65520.0", "2 problems in the source data; nothing was written");
+        f + ": table learning_memories, id 2, column embedding: embedding element 2 is 3.4028235E38, beyond"
+            + " the range of halfvec",
+        "migration 007", "id 3, column embedding: embedding element 9 is -65520.0",
+            "2 problems in the source data; nothing was written");
     assertFalse(r.err().contains("id 1,"), r.err());
   }
 

@@ -26,8 +26,8 @@ class ImportVerifyTest extends ImportFixtures {
   record Meddle(String table, String assignment) {}
 
   static final List<Meddle> MEDDLES = List.of(
-      new Meddle("learning_memories", "NEW.embedding := (SELECT array_agg(CASE WHEN o = 7 THEN x + 0.000001 ELSE x END ORDER BY o)"
-          + " FROM unnest(NEW.embedding::real[]) WITH ORDINALITY u(x, o))::vector"),          // one float32 of 1024
+      new Meddle("learning_memories", "NEW.embedding := (SELECT array_agg(CASE WHEN o = 7 THEN x + 0.001 ELSE x END ORDER BY o)"
+          + " FROM unnest(NEW.embedding::real[]) WITH ORDINALITY u(x, o))::vector"),          // one element of 1024 (a half step at least: since 007 the column is halfvec)
       new Meddle("learning_memories", "NEW.created_at := NEW.created_at + interval '1 microsecond'"),
       new Meddle("learning_memories", "NEW.stale := NOT NEW.stale"),
       new Meddle("learning_memories", "NEW.finding_id := NEW.finding_id + 1"),                  // bigint

@@ -120,13 +120,27 @@ class PoolerMigrateTest {
     assertEquals(0, status.exit(60), "reading works through a pooler: " + status.both());
   }
 
-  @Test void theBundledMigrationsApplyThroughATransactionPoolerAndTheSchemaChecksOut() throws Exception {
+  /**
+   * Since issue 22 the bundled migrations include no-transaction files (online rewrites in batches, concurrent index
+   * builds): through a transaction pooler `up` refuses them before anything (exit 11); with MIGRATE_DATABASE_URL
+   * naming PostgreSQL itself it applies them all, and the schema checks out.
+   */
+  @Test void theBundledMigrationsNeedTheDirectAddressAndTheSchemaChecksOut() throws Exception {
     var r = migrate(Map.of("DATABASE_URL", pooled(TestPooler.Mode.TRANSACTION)), "status"); // warm: nothing applied
     assertEquals(0, r.exit(60), r.both());
     List<String> cmd = new ArrayList<>(List.of(JAVA, "-cp", System.getProperty("java.class.path"), "migrate", "up"));
-    var up = start(cmd, Map.of("DATABASE_URL", pooled(TestPooler.Mode.TRANSACTION)));
+    var refused = start(cmd, Map.of("DATABASE_URL", pooled(TestPooler.Mode.TRANSACTION)));
+    assertEquals(11, refused.exit(120), refused.both());
+    assertTrue(refused.both().contains("002-pgvector-indexes.sql"), refused.both());
+    try (var c = DbClient.open(direct); var st = c.createStatement(); var rs = st.executeQuery("SELECT"
+        + " to_regclass('_migrations')")) {
+      rs.next();
+      assertNull(rs.getString(1), "nothing changed, not even _migrations");
+    }
+    var up = start(cmd, Map.of("DATABASE_URL", pooled(TestPooler.Mode.TRANSACTION), "MIGRATE_DATABASE_URL", direct));
     assertEquals(0, up.exit(120), up.both());
     try (var c = DbClient.open(direct)) { assertEquals(List.of(), SchemaCheck.check(c)); }
     assertEquals(List.of(), advisoryLocks());
   }
+
 }

@@ -68,10 +68,12 @@ class RepoIndexesTest extends SchemaFixtures {
       assertEquals(4, idx.size(), idx.toString());
       try (Statement st = c.createStatement()) {
         // With 60-120 rows a repo's btree and a sort beat any HNSW search, and the planner says so. Without
-        // them it must choose between the global HNSW index and the repo's own: the repo's, whose predicate
-        // it proves from the query's `repo = ANY($2)` (one repo, a custom plan).
+        // them it takes the repo's own index, whose predicate it proves from the bot's `m.repo = $2 AND
+        // m.stale = false` under a custom plan.
         st.execute("ALTER TABLE learning_memories DROP CONSTRAINT learning_memories_repo_finding_id_outcome_key");
-        st.execute("DROP INDEX idx_learning_memories_repo_live, idx_learning_memories_stale, idx_learning_memories_owner");
+        st.execute("DROP INDEX idx_learning_memories_repo_live, idx_learning_memories_stale,"
+            + " idx_learning_memories_owner,"
+            + " idx_learning_memories_owner_live");
       }
       for (String repo : List.of(BIG, MID, SMALL, ODD)) {
         String index = RepoIndexes.indexName(c, repo);
@@ -199,7 +201,8 @@ class RepoIndexesTest extends SchemaFixtures {
     withDatabase("repoindexesempty", empty -> {
       Captured e = cli("sync", "--url", empty);
       assertEquals(10, e.code(), e.toString());
-      assertEquals("indexes: error: learning_memories has no embedding_half column: run ./jbang migrate@kodiai up (migration 007) first\n", e.err());
+      assertEquals("indexes: error: learning_memories has no halfvec embedding column: run ./jbang"
+          + " migrate@kodiai up first\n", e.err());
     });
     try (Connection c = DbClient.open(url)) { assertEquals(Map.of(), managed(c)); }
   }
@@ -253,7 +256,7 @@ class RepoIndexesTest extends SchemaFixtures {
       st.execute("SET enable_seqscan = off");
       st.execute("SET enable_bitmapscan = off"); // a table this small would otherwise be scanned exactly
     }
-    try (PreparedStatement ps = c.prepareStatement("EXPLAIN (COSTS OFF) " + BenchRetrieval.QUERY)) {
+    try (PreparedStatement ps = c.prepareStatement("EXPLAIN (COSTS OFF) " + KodiaiQueries.RETRIEVE_MEMORIES)) {
       bind(c, ps, repo);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
@@ -268,7 +271,8 @@ class RepoIndexesTest extends SchemaFixtures {
   }
 
   static List<String> nearestRepos(Connection c, String repo) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT m.repo FROM (" + BenchRetrieval.QUERY + ") n JOIN learning_memories m USING (id)")) {
+    try (PreparedStatement ps = c.prepareStatement("SELECT m.repo FROM (" + KodiaiQueries.RETRIEVE_MEMORIES
+        + ") n JOIN learning_memories m ON m.id = n.memory_id")) {
       bind(c, ps, repo);
       List<String> repos = new ArrayList<>();
       try (ResultSet rs = ps.executeQuery()) { while (rs.next()) repos.add(rs.getString(1)); }
@@ -279,10 +283,10 @@ class RepoIndexesTest extends SchemaFixtures {
   private static void bind(Connection c, PreparedStatement ps, String repo) throws SQLException {
     StringBuilder v = new StringBuilder("[");
     for (int i = 0; i < 1024; i++) v.append(i == 0 ? "" : ",").append(i % 7 == 0 ? "0.3" : "-0.01");
-    ps.setString(1, v.append(']').toString());
-    Array repos = c.createArrayOf("text", new String[] {repo});
-    ps.setArray(2, repos);
-    ps.setInt(3, 40);
+    String text = v.append(']').toString(); // the bot sends '[...]' text, cast with ::vector
+    ps.setString(1, text);
+    ps.setString(2, repo);
+    ps.setString(3, text);
     ps.setInt(4, 10);
   }
 

@@ -300,19 +300,18 @@ final class ExpectedSchema {
         outcome                          text not null
         embedding_model                  text not null
         embedding_dim                    integer not null
-        embedding                        vector(1024)
+        embedding                        halfvec(1024)
         stale                            boolean not null default false
         created_at                       timestamptz not null default now()
         search_tsv                       tsvector
-        embedding_half                   halfvec(1024) generated always as ((embedding)::halfvec(1024)) stored
         constraint learning_memories_pkey PRIMARY KEY (id)
         constraint learning_memories_repo_finding_id_outcome_key UNIQUE (repo, finding_id, outcome)
         constraint learning_memories_category_check CHECK ((category = ANY (ARRAY['security'::text, 'correctness'::text, 'performance'::text, 'style'::text, 'documentation'::text])))
         constraint learning_memories_embedding_dim_check CHECK (((embedding IS NULL) OR (vector_dims(embedding) = embedding_dim)))
         constraint learning_memories_outcome_check CHECK ((outcome = ANY (ARRAY['accepted'::text, 'suppressed'::text, 'thumbs_up'::text, 'thumbs_down'::text])))
         constraint learning_memories_severity_check CHECK ((severity = ANY (ARRAY['critical'::text, 'major'::text, 'medium'::text, 'minor'::text])))
-        hnsw idx_learning_memories_embedding_half_hnsw embedding_half halfvec_cosine_ops m=16 ef_construction=64
         index idx_learning_memories_owner USING btree (owner)
+        index idx_learning_memories_owner_live USING btree (owner) INCLUDE (repo) WHERE (NOT stale)
         index idx_learning_memories_repo_live USING btree (repo) WHERE (NOT stale)
         index idx_learning_memories_search_tsv USING gin (search_tsv)
         index idx_learning_memories_stale USING btree (stale)
@@ -359,6 +358,9 @@ final class ExpectedSchema {
     DATABASE_SETTINGS.put("hnsw.ef_search", "100");
     DATABASE_SETTINGS.put("hnsw.iterative_scan", "relaxed_order");
   }
+
+  /** Vector columns kept inside the row (STORAGE PLAIN), as table.column. */
+  static final List<String> PLAIN_STORAGE = List.of("learning_memories.embedding");
 
   static final List<Table> TABLES = new ArrayList<>();
   static final List<Function> FUNCTIONS = new ArrayList<>();

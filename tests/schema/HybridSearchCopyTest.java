@@ -113,7 +113,7 @@ class HybridSearchCopyTest extends SchemaFixtures {
 
   @Test void migration010CopiesTheLiveRowsThatExistBeforeIt() throws Exception {
     withDatabase("copy010", url -> {
-      assertEquals(LATEST - 1, Migrations.run(url, dir, 9));
+      assertEquals(9, Migrations.run(url, dir, 9));
       try (Connection c = DbClient.open(url)) {
         for (int i = 0; i < 30; i++) insertMemory(c, "copy/before" + i % 3, (long) i, "retry loop number " + i, null, i % 4 == 0);
         assertEquals(0, longOf(c, "SELECT count(*) FROM pg_class WHERE relname = 'learning_memories_search'"));

@@ -35,7 +35,7 @@ class SchemaCheckTest extends SchemaFixtures {
       SchemaCheck.Report r = SchemaCheck.run(c);
       assertEquals(List.of(), r.failures());
       assertTrue(r.lines().size() > 290, "one line per expectation: " + r.lines().size());
-      assertTrue(r.lines().contains("OK   index idx_learning_memories_embedding_half_hnsw m: 16"));
+      assertTrue(r.lines().contains("OK   storage learning_memories.embedding plain"), "the halfvec stays inline");
       assertTrue(c.getAutoCommit(), "autocommit restored");
       assertEquals(before, count(st, "SELECT (SELECT count(*) FROM reviews) + (SELECT count(*) FROM findings) + (SELECT count(*) FROM learning_memories)"),
           "the trigger probe rolls its rows back");
@@ -74,22 +74,13 @@ class SchemaCheckTest extends SchemaFixtures {
             List.of("MISSING constraint findings.findings_severity_check " + sev)),
         Arguments.of("FK index dropped", "DROP INDEX idx_findings_review_id",
             List.of("MISSING index idx_findings_review_id on findings USING btree (review_id)")),
-        Arguments.of("HNSW rebuilt with m = 8", "DROP INDEX idx_learning_memories_embedding_half_hnsw;"
-                + " CREATE INDEX idx_learning_memories_embedding_half_hnsw ON learning_memories USING hnsw (embedding_half halfvec_cosine_ops) WITH (m = 8, ef_construction = 64)",
-            List.of("WRONG index idx_learning_memories_embedding_half_hnsw m: expected 16, found 8")),
-        Arguments.of("HNSW with ef_construction = 32", "DROP INDEX idx_learning_memories_embedding_half_hnsw;"
-                + " CREATE INDEX idx_learning_memories_embedding_half_hnsw ON learning_memories USING hnsw (embedding_half halfvec_cosine_ops) WITH (ef_construction = 32)",
-            List.of("WRONG index idx_learning_memories_embedding_half_hnsw ef_construction: expected 64, found 32")),
-        Arguments.of("HNSW on L2 distance", "DROP INDEX idx_learning_memories_embedding_half_hnsw;"
-                + " CREATE INDEX idx_learning_memories_embedding_half_hnsw ON learning_memories USING hnsw (embedding_half halfvec_l2_ops) WITH (m = 16, ef_construction = 64)",
-            List.of("WRONG index idx_learning_memories_embedding_half_hnsw operator class: expected halfvec_cosine_ops, found halfvec_l2_ops")),
-        Arguments.of("IVFFlat instead of HNSW", "DROP INDEX idx_learning_memories_embedding_half_hnsw;"
-                + " CREATE INDEX idx_learning_memories_embedding_half_hnsw ON learning_memories USING ivfflat (embedding_half halfvec_cosine_ops)",
-            List.of("WRONG index idx_learning_memories_embedding_half_hnsw method: expected hnsw, found ivfflat")),
-        Arguments.of("HNSW dropped", "DROP INDEX idx_learning_memories_embedding_half_hnsw",
-            List.of("MISSING index idx_learning_memories_embedding_half_hnsw on learning_memories USING hnsw (embedding_half halfvec_cosine_ops) WITH (m = 16, ef_construction = 64)")),
-        Arguments.of("halfvec copy no longer generated", "ALTER TABLE learning_memories ALTER COLUMN embedding_half DROP EXPRESSION",
-            List.of("WRONG column learning_memories.embedding_half: expected generated always as ((embedding)::halfvec(1024)) stored, found no default")),
+        Arguments.of("embedding back to float32",
+            "ALTER TABLE learning_memories ALTER COLUMN embedding TYPE vector(1024)",
+            List.of("WRONG column learning_memories.embedding: expected halfvec(1024), found vector(1024)",
+                "WRONG storage learning_memories.embedding: expected plain (inline), found external")),
+        Arguments.of("embedding moved out of line",
+            "ALTER TABLE learning_memories ALTER COLUMN embedding SET STORAGE EXTERNAL",
+            List.of("WRONG storage learning_memories.embedding: expected plain (inline), found external")),
         Arguments.of("GIN index dropped", "DROP INDEX idx_findings_search_tsv",
             List.of("MISSING index idx_findings_search_tsv on findings USING gin (search_tsv)")),
         Arguments.of("trigger dropped", "DROP TRIGGER findings_search_tsv_trigger ON findings",

@@ -96,38 +96,57 @@ class SchemaMigrationRoundTripTest extends SchemaFixtures {
     });
   }
 
-  /** 007: the halfvec copy follows the float32 vector, sits inline, and its rollback restores 002's index exactly. */
-  @Test void halfvecCopyFollowsTheVectorAnd007RollsBackTo002sIndex() throws Exception {
+  /**
+   * 002 and 007: the halfvec copy follows the float32 vector (a trigger, not a rewrite) until 007 makes it the
+   * `embedding` column the bot writes and orders by; 007's down brings the float32 column back, exactly the
+   * schema of 006, and keeps a per-repo index built on the halfvec column.
+   */
+  @Test void halfvecBecomesTheEmbeddingAnd007RollsBackKeepingPerRepoIndexes() throws Exception {
     withDatabase("halfvec", url -> {
       Migrations.run(url, dir, 6); // everything before 007
       List<String> at6 = snapshot(url);
-      assertEquals(1, Migrations.run(url, dir, 7));
-      List<String> at7 = snapshot(url);
-      try (Connection c = DbClient.open(url)) {
-        long id = insertMemory(c, "kodiai/h", 1L, "halfvec copy", unitVector(new java.util.Random(5)), false);
+      float[] v = unitVector(new java.util.Random(5));
+      long id;
+      try (Connection c = DbClient.open(url); Statement st = c.createStatement()) {
+        id = insertMemory(c, "kodiai/h", 1L, "halfvec copy", v, false);
         assertEquals(1, longOf(c, "SELECT count(*) FROM learning_memories WHERE id = ? AND embedding_half = embedding::halfvec(1024)", id));
-        try (Statement st = c.createStatement()) { st.execute("UPDATE learning_memories SET embedding = NULL WHERE id = " + id); }
-        assertEquals(1, longOf(c, "SELECT count(*) FROM learning_memories WHERE id = ? AND embedding_half IS NULL", id), "follows the vector");
-        assertEquals(1, longOf(c, "SELECT count(*) FROM pg_attribute WHERE attrelid = 'learning_memories'::regclass "
-            + "AND attname = 'embedding_half' AND attstorage = 'p' AND attgenerated = 's'"), "stored inline (PLAIN), generated");
-        assertThrows(java.sql.SQLException.class, () -> { try (Statement st = c.createStatement()) {
-          st.execute("UPDATE learning_memories SET embedding_half = NULL WHERE id = " + id); } }, "no writer can set the copy");
-        // complete at 7 but for what later migrations add (008's index, 009's functions, 010's table, triggers and function)
-        assertEquals(List.of("MISSING index idx_learning_memories_repo_live on learning_memories USING btree (repo) WHERE (NOT stale)",
-            "MISSING table learning_memories_search (with its 3 columns and 2 constraints, indexes and triggers)",
-            "MISSING trigger learning_memories.learning_memories_search_delete",
-            "MISSING trigger learning_memories.learning_memories_search_insert",
-            "MISSING trigger learning_memories.learning_memories_search_truncate",
-            "MISSING trigger learning_memories.learning_memories_search_update",
-            "function learning_memories_search_sync()",
-            "function learning_memories_text_top(config regconfig, words text, repos text[], n integer)",
-            "function tsquery_at_least(config regconfig, words text, k integer)"),
-            SchemaCheck.check(c).stream().map(l -> l.replaceFirst("^MISSING (function [^)]*\\)).*", "$1")
-                .replaceFirst("^(MISSING trigger \\S+) .*", "$1")).sorted().toList());
+        st.execute("UPDATE learning_memories SET embedding_half = NULL WHERE id = " + id);
+        assertEquals(1, longOf(c,
+            "SELECT count(*) FROM learning_memories WHERE id = ? AND embedding_half IS NOT NULL", id),
+            "a direct write to the copy is overwritten from the vector");
+        st.execute("CREATE INDEX idx_lm_repo_hnsw_test ON learning_memories USING hnsw (embedding_half"
+            + " halfvec_cosine_ops)"
+            + " WHERE repo = 'kodiai/h' AND NOT stale");
       }
-      try (Connection c = DbClient.open(url); Statement st = c.createStatement()) { st.execute("DELETE FROM learning_memories"); }
+      assertEquals(1, Migrations.run(url, dir, 7));
+      try (Connection c = DbClient.open(url); Statement st = c.createStatement()) {
+        assertEquals(1, longOf(c, "SELECT count(*) FROM pg_attribute WHERE attrelid = 'learning_memories'::regclass "
+            + "AND attname = 'embedding' AND attstorage = 'p' AND format_type(atttypid, atttypmod) ="
+                + " 'halfvec(1024)'"), "inline halfvec");
+        assertEquals(1, longOf(c, "SELECT count(*) FROM pg_indexes WHERE indexname = 'idx_lm_repo_hnsw_test'"
+            + " AND indexdef LIKE '%(embedding halfvec_cosine_ops)%'"), "the per-repo index followed the rename");
+        // the bot's forms: a float32 literal written with ::vector, ordered by <=> ::vector
+        st.execute("UPDATE learning_memories SET embedding = '" + new com.pgvector.PGvector(v)
+            + "'::vector WHERE id = " + id);
+        assertEquals(id, longOf(c, "SELECT m.id FROM learning_memories m WHERE m.repo = 'kodiai/h' AND m.stale = false"
+            + " ORDER BY m.embedding <=> ?::vector LIMIT 1", new com.pgvector.PGvector(v)));
+        st.execute("DROP INDEX idx_lm_repo_hnsw_test");
+        st.execute("CREATE INDEX idx_lm_repo_hnsw_test ON learning_memories USING hnsw (embedding halfvec_cosine_ops)"
+            + " WHERE repo = 'kodiai/h' AND NOT stale");
+      }
+      List<String> at7 = snapshot(url).stream().filter(l -> !l.contains("idx_lm_repo_hnsw_test")).toList();
       assertEquals(1, Migrations.rollback(url, dir, 6));
-      assertEquals("", CatalogSnapshot.diff(at6, snapshot(url)), "rolling back 007 restores 002's float32 HNSW index exactly");
+      try (Connection c = DbClient.open(url); Statement st = c.createStatement()) {
+        assertEquals(1, longOf(c, "SELECT count(*) FROM pg_indexes WHERE indexname = 'idx_lm_repo_hnsw_test'"
+            + " AND indexdef LIKE '%(embedding_half halfvec_cosine_ops)%'"), "007's down keeps the per-repo index");
+        assertEquals(1, longOf(c,
+            "SELECT count(*) FROM learning_memories WHERE id = ? AND embedding = embedding_half::vector"
+            + " AND embedding_half = ?::vector::halfvec", id, new com.pgvector.PGvector(v)),
+                "the float32 column is the halfvec widened");
+        st.execute("DROP INDEX idx_lm_repo_hnsw_test");
+        st.execute("DELETE FROM learning_memories");
+      }
+      assertEquals("", CatalogSnapshot.diff(at6, snapshot(url)), "rolling back 007 restores the schema of 006 exactly");
       assertEquals(1, Migrations.run(url, dir, 7));
       assertEquals("", CatalogSnapshot.diff(at7, snapshot(url)));
     });

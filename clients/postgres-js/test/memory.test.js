@@ -1,6 +1,7 @@
 // The learning memory store: memories with their 1024-dimension embedding
-// inline, written from Float32Array or number[] and read back as number[];
-// the top-k query of one repo and the merge across an owner's repos.
+// inline (halfvec(1024) since migration 007), written from Float32Array or number[] and read
+// back as number[]; kodiai's own nearest-memory statements as its memory store sends them
+// (retrieveMemories, retrieveMemoriesForOwner: the vector as '[...]' text cast with ::vector).
 
 import { test, describe, before, after } from 'node:test'
 import assert from 'node:assert/strict'
@@ -14,15 +15,21 @@ after(async () => { await cleanup(sql); await sql.end() })
 const repo = (name) => `${RUN}/${name}`
 let nextFindingId = 5_000_000_000 // learning_memories.finding_id holds GitHub comment ids (64-bit)
 
-function remember(r, vector, { outcome = 'accepted', stale = 0, text = 'Avoid N+1 queries in the loader', dim } = {}) {
+function remember(r, vector, { outcome = 'accepted', stale = 0, text = 'Avoid N+1 queries in the loader', dim, owner = RUN } = {}) {
   return sql`
     INSERT INTO learning_memories (repo, owner, finding_id, review_id, source_repo, finding_text, severity, category,
       file_path, outcome, embedding_model, embedding_dim, embedding, stale)
-    VALUES (${r}, ${RUN}, ${nextFindingId++}, ${17}, ${r}, ${text}, ${'major'}, ${'performance'}, ${'src/loader.ts'},
+    VALUES (${r}, ${owner}, ${nextFindingId++}, ${17}, ${r}, ${text}, ${'major'}, ${'performance'}, ${'src/loader.ts'},
       ${outcome}, ${'voyage-code-3'}, ${dim ?? (vector ? vector.length : 1024)}, ${vector}, ${stale})
     ON CONFLICT (repo, finding_id, outcome) DO NOTHING
     RETURNING id, finding_id, embedding, stale`
 }
+
+/** The vector as kodiai's memory store writes it into its SQL: '[x,y,...]' text, cast with ::vector. */
+const vectorText = (v) => `[${Array.from(v).join(',')}]`
+
+/** What the database stores for `v`: each element as the nearest half (pgvector's cast to halfvec). */
+const halves = async (v) => (await sql`SELECT ${vectorText(v)}::vector::halfvec AS h`)[0].h
 
 const sameFloats = (actual, expected) => {
   assert.equal(actual.length, expected.length)
@@ -31,12 +38,13 @@ const sameFloats = (actual, expected) => {
 }
 
 describe('learning_memories', () => {
-  test('a Float32Array embedding is stored as vector(1024) and read back as a number[] of the same floats', async () => {
+  test('a Float32Array embedding is stored as halfvec(1024) and read back as a number[] of its halves', async () => {
     const v = embedding(1)
     const [row] = await remember(repo('vec'), v)
     assert.ok(Array.isArray(row.embedding), 'embedding comes back as a plain array')
     assert.equal(typeof row.embedding[0], 'number')
-    sameFloats(row.embedding, v)
+    sameFloats(row.embedding, await halves(v))
+    assert.ok(row.embedding.every((x, i) => Math.abs(x - v[i]) <= Math.abs(v[i]) / 1024 + 2 ** -25), 'within half precision')
     const [stored] = await sql`SELECT vector_dims(embedding) AS dims, embedding_dim, finding_id::text AS fid,
                                       stale::text AS stale, embedding <=> ${v} AS self_distance
                                FROM learning_memories WHERE id = ${row.id}`
@@ -45,12 +53,13 @@ describe('learning_memories', () => {
     assert.ok(row.finding_id > 2 ** 32 && typeof row.finding_id === 'number')
   })
 
-  test('a number[] embedding of decimals comes back as exactly those decimals', async () => {
+  test('a number[] embedding of decimals comes back as the nearest halves of those decimals', async () => {
     const v = Array.from({ length: 1024 }, (_, i) => [0.1, -0.25, 1.5, 0, -3e-5, 0.333][i % 6])
     const [row] = await remember(repo('vec-decimals'), v)
-    assert.deepEqual(row.embedding, v, 'shortest float4 text parses back to the same JS numbers')
+    assert.deepEqual(row.embedding.slice(0, 6), [0.099975586, -0.25, 1.5, 0, -0.000029981136, 0.3330078],
+      'each the half pgvector stores, as its shortest text parses back')
     const [stored] = await sql`SELECT (embedding::real[])[1:6]::text AS head FROM learning_memories WHERE id = ${row.id}`
-    assert.equal(stored.head, '{0.1,-0.25,1.5,0,-3e-05,0.333}')
+    assert.equal(stored.head, '{0.099975586,-0.25,1.5,0,-2.9981136e-05,0.3330078}')
   })
 
   test('halfvec (for a half-precision index or column) converts the same way', async () => {
@@ -74,7 +83,7 @@ describe('learning_memories', () => {
     assert.equal(n, 0)
   })
 
-  test('top-k of one repo, stale excluded (flags given as 1/0), ordered by cosine distance', async () => {
+  test('top-k of one repo as kodiai sends it (retrieveMemories): stale excluded, ordered by cosine distance', async () => {
     const r = repo('topk')
     const q = embedding(10)
     const ids = {}
@@ -83,26 +92,59 @@ describe('learning_memories', () => {
     await remember(repo('topk-other'), near(q, 0), { text: 'other repo' })
     await remember(r, embedding(99), { text: 'far' })
 
+    const qs = vectorText(q)
     const rows = await sql`
-      SELECT id, finding_text, embedding <=> ${q} AS distance
-      FROM learning_memories
-      WHERE repo = ${r} AND NOT stale
-      ORDER BY embedding <=> ${q}
-      LIMIT ${3}`
-    assert.deepEqual(rows.map((x) => x.id), [ids.closest, ids.second, ids.third])
+        SELECT m.id AS memory_id, m.embedding <=> ${qs}::vector AS distance
+        FROM learning_memories m
+        WHERE m.repo = ${r} AND m.stale = false
+        ORDER BY m.embedding <=> ${qs}::vector
+        LIMIT ${3}
+      `
+    assert.deepEqual(rows.map((x) => x.memory_id), [ids.closest, ids.second, ids.third])
     assert.ok(rows.every((x) => typeof x.distance === 'number'))
     assert.ok(rows[0].distance < rows[1].distance && rows[1].distance < rows[2].distance)
   })
 
-  test('merge across up to five repos of the same owner', async () => {
+  test('the nearest of the other repos of an owner as kodiai sends it (retrieveMemoriesForOwner)', async () => {
     const q = embedding(20)
+    const owner = `${RUN}-owner`
     const repos = [1, 2, 3].map((i) => repo(`owner-${i}`))
-    for (const [i, r] of repos.entries()) await remember(r, near(q, 0.001 * (i + 1)), { text: r })
+    const ids = []
+    for (const [i, r] of repos.entries()) ids.push((await remember(r, near(q, 0.001 * (i + 1)), { text: r, owner }))[0].id)
+    await remember(repos[0], near(q, 0.2), { text: 'farther, same repo', owner })
+    await remember(repo('owner-current'), near(q, 0), { text: 'the repo asking, left out', owner })
+    const qs = vectorText(q)
     const rows = await sql`
-      SELECT repo, embedding <=> ${q} AS distance FROM learning_memories
-      WHERE owner = ${RUN} AND repo IN ${sql(repos)} AND NOT stale
-      ORDER BY embedding <=> ${q} LIMIT ${5}`
-    assert.deepEqual(rows.map((x) => x.repo), repos)
+          WITH repo_counts AS (
+            SELECT repo, COUNT(*) AS cnt
+            FROM learning_memories
+            WHERE owner = ${owner}
+              AND repo != ${repo('owner-current')}
+              AND stale = false
+            GROUP BY repo
+            ORDER BY cnt DESC
+            LIMIT 5
+          ), active_repos AS (
+            SELECT repo, cnt, COUNT(*) OVER () AS repo_count
+            FROM repo_counts
+          )
+          SELECT candidate.memory_id, candidate.distance
+          FROM active_repos ar
+          CROSS JOIN LATERAL (
+            SELECT
+              m.id AS memory_id,
+              m.embedding <=> ${qs}::vector AS distance
+            FROM learning_memories m
+            WHERE m.repo = ar.repo
+              AND m.stale = false
+            ORDER BY m.embedding <=> ${qs}::vector
+            LIMIT GREATEST(1, CEIL(${3}::numeric / NULLIF(ar.repo_count, 0)))::int
+          ) candidate
+          ORDER BY candidate.distance ASC
+          LIMIT ${3}
+        `
+    assert.deepEqual(rows.map((x) => x.memory_id), ids, 'the nearest of each other repo (3 / 3 repos = 1 each), nearest first')
+    assert.ok(rows.every((x) => typeof x.distance === 'number'))
   })
 
   test('hybrid retrieval as docs/retrieval.md pastes it: vector top 50 and any-word text top 50 (migration 009), fused by RRF', async () => {
@@ -121,7 +163,7 @@ describe('learning_memories', () => {
       'any word, ranked by occurrences (4 > 2); stale rows and other repos left out; rnk a plain number')
     const fused = await sql`
       WITH vec AS MATERIALIZED (
-        SELECT id, embedding_half <=> ${q}::halfvec(1024) AS distance
+        SELECT id, embedding <=> ${q}::halfvec(1024) AS distance
         FROM learning_memories
         WHERE repo = ANY(${[r]}::text[]) AND NOT stale
         ORDER BY distance LIMIT 50),

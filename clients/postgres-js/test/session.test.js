@@ -45,12 +45,13 @@ async function roundTrip(sql, tag) {
   const [m] = await sql`INSERT INTO learning_memories (repo, owner, source_repo, finding_text, severity, category, file_path,
                           outcome, embedding_model, embedding_dim, embedding)
                         VALUES (${r}, ${RUN}, ${r}, ${'x'}, ${'minor'}, ${'style'}, ${'a'}, ${'accepted'}, ${'m'}, ${1024}, ${v})
-                        RETURNING embedding, jsonb_typeof(${JSON.stringify([1])}::jsonb) AS type`
+                        RETURNING embedding, embedding = ${v}::vector::halfvec AS halves, jsonb_typeof(${JSON.stringify([1])}::jsonb) AS type`
   assert.equal(typeof rv.id, 'number')
   assert.deepEqual(JSON.parse(rv.config_snapshot), { tag })
   assert.deepEqual({ ...f }, { suppressed: true, comment_id: 4153840487 })
   assert.equal(m.type, 'array')
-  assert.ok(m.embedding.every((x, i) => Math.fround(x) === v[i]))
+  assert.equal(m.halves, true, 'stored as the halves of the float32s (halfvec since migration 007)')
+  assert.ok(m.embedding.length === 1024 && m.embedding.every((x, i) => Math.abs(x - v[i]) <= Math.abs(v[i]) / 1024 + 2 ** -25))
 }
 
 describe('session settings', () => {
