@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Lints every migration file with squawk (npm squawk-cli, pinned in .ci/squawk/package-lock.json,
+# Lints every migration file with squawk (npm @squawk-cli/linux-x64, pinned in .ci/squawk/package-lock.json,
 # installed into .ci/squawk/node_modules, git-ignored) under the reviewed configurations in
 # .ci/squawk/: the files fixed since databases applied them (001, 006, 009) with fixed-files.toml, the
 # rest with squawk.toml; transactional files as the runner wraps them (--assume-in-transaction),
@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-squawk=.ci/squawk/node_modules/.bin/squawk
+squawk=.ci/squawk/node_modules/@squawk-cli/linux-x64/bin/squawk
 if [ ! -x "$squawk" ]; then
   (cd .ci/squawk && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
 fi
