@@ -31,7 +31,8 @@ import picocli.CommandLine.Parameters;
     footer = {"  0  success", "  1  a migration failed (its changes were rolled back, or it is recorded as failed)",
         "  2  usage error (bad option, missing DATABASE_URL, malformed URL)", "  3  cannot connect or authenticate",
         "  4  timed out waiting for another runner's lock",
-        "  5  validation failed (edited, missing or misnamed files, or a _migrations table it does not understand; nothing ran);",
+        "  5  validation failed (edited, missing or misnamed files, or a _migrations table it does not understand;",
+        "     a kodiai file kodiai's runner applied, with no conversion; nothing ran);",
         "     kodiai-drift: kodiai's folder has files kodiai-db does not carry, or carried files kodiai edited",
         "  8  local files unreadable (permissions)",
         " 11  needs one session but the URL is a pooler; nothing changed (see MIGRATE_DATABASE_URL)",
@@ -133,8 +134,9 @@ public class migrate implements Callable<Integer> {
         }
         if (anyReplaced) System.out.println("* applied as an earlier version of the file, which the current one replaces ("
             + MigrationSource.REPLACES_MARKER + "); a later migration brings what it left to the current layout");
-        if (anyConverts) System.out.println("+ kodiai's runner applied the kodiai files it carries: `up` converts kodiai's objects with"
-            + " migrations/" + KodiaiFiles.FROM_KODIAI + "/ instead of running it (`validate` says if a conversion is missing)");
+        if (anyConverts) System.out.println("+ kodiai's runner applied the kodiai files it carries: `up` converts"
+            + " kodiai's objects with migrations/" + KodiaiFiles.FROM_KODIAI + "/ instead of running it"
+            + " (`validate` says if a conversion is missing)");
         kodiaiSections(rows);
         Map<Migrator.State, Long> n = new java.util.EnumMap<>(Migrator.State.class);
         for (var s : Migrator.State.values()) n.put(s, entries.stream().filter(e -> e.state() == s).count());
@@ -150,11 +152,13 @@ public class migrate implements Callable<Integer> {
   /** The rows that are kodiai's runner's business: its own (left alone) and ours for it. */
   static void kodiaiSections(MigrationTable.Rows rows) {
     if (!rows.foreign().isEmpty())
-      System.out.println("recorded by kodiai's runner: " + String.join(", ", rows.foreign().stream().map(r -> r.name()).toList())
-          + " (kodiai's own files, not kodiai-db's: left alone; `migrate kodiai-drift` lists what kodiai-db does not carry)");
+      System.out.println("recorded by kodiai's runner: " + String.join(", ", rows.foreign().stream().map(r -> r.name())
+          .toList()) + " (kodiai's own files, not kodiai-db's: left alone; `migrate kodiai-drift` lists what kodiai-db"
+          + " does not carry)");
     if (!rows.provided().isEmpty())
       System.out.println("recorded for kodiai's runner: " + String.join(", ", rows.provided().stream()
-          .map(r -> r.name() + " (by " + r.providedBy() + ")").toList()) + " (carried by kodiai-db: kodiai's runner skips them)");
+          .map(r -> r.name() + " (by " + r.providedBy() + ")").toList())
+          + " (carried by kodiai-db: kodiai's runner skips them)");
   }
 
   /** An applied row written by an earlier version of the file (its checksum is one the file replaces). */
@@ -237,14 +241,16 @@ public class migrate implements Callable<Integer> {
           "Needs no database. Exit 0: no drift; 5: drift (one line per file)."})
   static class KodiaiDrift implements Callable<Integer> {
     @Parameters(paramLabel = "PATH", description = "A kodiai checkout, or its src/db/migrations folder.") Path path;
-    @Option(names = "--dir", description = "Folder of our migrations (default: the migrations shipped with this tool).") Path dir;
+    @Option(names = "--dir", description = "Folder of our migrations (default: the migrations shipped with this tool).")
+    Path dir;
     public Integer call() {
       MigrationSource source = MigrationSource.load(dir);
       var files = KodiaiFiles.readFolder(path);
       KodiaiFiles.Drift d = KodiaiFiles.drift(source, files);
       d.notCarried().forEach(f -> System.out.println("not carried: " + f));
       d.edited().forEach(f -> System.out.println("edited: " + f));
-      System.out.printf("migrate: kodiai-drift: %d kodiai files, %d not carried, %d edited since kodiai-db carried them%n",
+      System.out.printf("migrate: kodiai-drift: %d kodiai files, %d not carried, %d edited since kodiai-db carried"
+          + " them%n",
           files.size(), d.notCarried().size(), d.edited().size());
       return d.none() ? ExitCode.OK : ExitCode.VALIDATION;
     }

@@ -113,7 +113,8 @@ final class Batch {
       for (String r : Migrator.AS_RUNNER.split(";\n")) cur.add(m, r);
       // Its row, and its rows for kodiai's runner (Migrator.recordStatements).
       for (String r : runner.recordStatements(m, "(extract(epoch FROM pg_catalog.clock_timestamp()"
-          + " - nullif(pg_catalog.current_setting('kodiai_migrate.started_at', true), '')::timestamptz) * 1000)::int")) cur.add(m, r);
+          + " - nullif(pg_catalog.current_setting('kodiai_migrate.started_at', true), '')::timestamptz) *"
+          + " 1000)::int")) cur.add(m, r);
       cur.committed.add(m);
       cur.commitAt.add(cur.statements);
       cur.add(m, "COMMIT");
@@ -167,6 +168,7 @@ final class Batch {
     int end = into >= sql.codePointCount(0, sql.length()) ? sql.length() : sql.offsetByCodePoints(0, (int) into);
     int line = hit.statement().line();
     for (int i = 0; i < end; i++) if (sql.charAt(i) == '\n') line++;
-    return new MigrationException(ExitCode.FAILED, hit.migration().runsFile() + " line " + line + ": " + Migrator.serverMessage(e), e);
+    return new MigrationException(ExitCode.FAILED, hit.migration().runsFile() + " line " + line + ": "
+        + Migrator.serverMessage(e), e);
   }
 }

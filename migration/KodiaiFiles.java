@@ -179,8 +179,8 @@ final class KodiaiFiles {
       throw new MigrationException(ExitCode.LOCAL_ERROR, "cannot read " + dir + ": " + MigrationSource.reason(e), e);
     }
     if (files.isEmpty())
-      throw new MigrationException(ExitCode.USAGE, dir + " holds no kodiai migration (NNN-name.sql); pass a kodiai checkout"
-          + " or its src/db/migrations folder");
+      throw new MigrationException(ExitCode.USAGE, dir + " holds no kodiai migration (NNN-name.sql); pass a kodiai"
+          + " checkout or its src/db/migrations folder");
     return files;
   }
 }

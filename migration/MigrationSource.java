@@ -43,7 +43,8 @@ final class MigrationSource {
      * checksum `from-kodiai:` + the checksum of that SQL; transactional unless the first says otherwise.
      */
     Migration converted(List<String> files, String conversionSql) {
-      return new Migration(version, name, fileName, conversionSql, KodiaiFiles.CONVERTED_PREFIX + MigrationSource.checksum(conversionSql),
+      return new Migration(version, name, fileName, conversionSql, KodiaiFiles.CONVERTED_PREFIX
+          + MigrationSource.checksum(conversionSql),
           !hasNoTransactionMarker(conversionSql), downFileName, downSql, kodiai,
           String.join(", ", files.stream().map(f -> KodiaiFiles.FROM_KODIAI + "/" + f).toList()));
     }
@@ -62,7 +63,8 @@ final class MigrationSource {
   final Map<String, String> fromKodiai;
   private final Map<String, List<Statement>> statements = new java.util.IdentityHashMap<>(); // split once per file
 
-  private MigrationSource(String description, List<Migration> migrations, List<String> warnings, Map<String, List<Statement>> split,
+  private MigrationSource(String description, List<Migration> migrations, List<String> warnings,
+      Map<String, List<Statement>> split,
       Map<String, String> fromKodiai) {
     this.description = description;
     this.migrations = migrations;
@@ -196,7 +198,8 @@ final class MigrationSource {
     return fromFiles(description, files, new ArrayList<>(), List.of(), fromKodiai);
   }
 
-  private static MigrationSource fromFiles(String description, Map<String, String> given, List<String> problems, List<String> warnings,
+  private static MigrationSource fromFiles(String description, Map<String, String> given,
+      List<String> problems, List<String> warnings,
       Map<String, String> fromKodiai) {
     // A byte-order mark is no SQL (psql would send it on to the server, which calls it a syntax error).
     Map<String, String> files = new TreeMap<>();
@@ -255,7 +258,8 @@ final class MigrationSource {
       List<KodiaiFiles.Declared> kodiai = KodiaiFiles.declared(file, sql, problems);
       for (var d : kodiai) {
         String other = declaredBy.put(d.file(), file);
-        if (other != null) problems.add(file + ": declares kodiai's " + d.file() + ", which " + other + " declares too; a file split"
+        if (other != null) problems.add(file + ": declares kodiai's " + d.file() + ", which " + other
+            + " declares too; a file split"
             + " over several migrations is declared only by the last one carrying part of it");
       }
       list.add(new Migration(e.getKey(), m.group(2), file, sql, checksum(sql), !hasNoTransactionMarker(sql),
@@ -266,7 +270,8 @@ final class MigrationSource {
   }
 
   /** Conversions are named as kodiai's files and follow a migration's transaction rules. */
-  private static void checkConversions(Map<String, String> conversions, Map<String, List<Statement>> split, List<String> problems) {
+  private static void checkConversions(Map<String, String> conversions, Map<String, List<Statement>> split,
+      List<String> problems) {
     for (var e : conversions.entrySet()) {
       String file = KodiaiFiles.FROM_KODIAI + "/" + e.getKey();
       if (!KodiaiFiles.FILE.matcher(e.getKey()).matches()) {
@@ -274,7 +279,8 @@ final class MigrationSource {
       } else if (!hasNoTransactionMarker(e.getValue())) {
         for (Statement st : split.computeIfAbsent(e.getValue(), MigrationSource::split))
           if (TRANSACTION_CONTROL.matcher(st.sql()).lookingAt())
-            problems.add(file + " line " + st.line() + ": '" + st.sql().split("\\s+")[0] + "' would end the transaction the runner"
+            problems.add(file + " line " + st.line() + ": '" + st.sql().split("\\s+")[0]
+                + "' would end the transaction the runner"
                 + " wraps the file in; remove it, or put `" + NO_TRANSACTION_MARKER + "` first");
       }
     }

@@ -23,10 +23,12 @@ final class MigrationTable {
   static final String NAME = "_migrations";
 
   /**
-   * A row, in the current format or the earlier runner's (id, name, applied_at); name ends in .down.sql while a down file
-   * failed. providedBy: for a row recorded under a kodiai file's name (status 'provided'), our migration that carries it.
+   * A row, in the current format or the earlier runner's (id, name, applied_at); name ends in .down.sql while a
+   * down file failed. providedBy: for a row recorded under a kodiai file's name (status 'provided'), our migration
+   * that carries it.
    */
-  record Row(int version, String name, String checksum, java.sql.Timestamp appliedAt, String status, String providedBy) {
+  record Row(int version, String name, String checksum, java.sql.Timestamp appliedAt,
+      String status, String providedBy) {
     boolean failed() { return "failed".equals(status); }
     boolean failedDown() { return failed() && name.endsWith(".down.sql"); }
     /** Written by kodiai's runner as it writes every row: a name, nothing else. */
@@ -167,7 +169,8 @@ final class MigrationTable {
         if (row.version() < 0) { foreign.add(row); continue; }
         Row other = rows.put(row.version(), row);
         if (other != null)
-          problems.add(table + " has two rows for version " + row.version() + " ('" + other.name() + "' and '" + row.name()
+          problems.add(table + " has two rows for version " + row.version() + " ('" + other.name() + "' and '"
+              + row.name()
               + "'); delete the wrong one");
       }
     }
@@ -194,20 +197,24 @@ final class MigrationTable {
       } catch (SQLException notANumber) {
         version = null;
       }
-    } else if (PROVIDED.equals(status) || source != null && source.byFileName(name) == null && KodiaiFiles.number(name) >= 0) {
+    } else if (PROVIDED.equals(status) || source != null && source.byFileName(name) == null
+        && KodiaiFiles.number(name) >= 0) {
       version = -1;
     } else {
       version = versionOf(name);
     }
     if (version == null || name == null) {
-      problems.add(table + " has a row named '" + name + "' that is not a kodiai migration (NNN-name.sql with its version):"
-          + " written by another tool or by hand? Delete that row if it is not kodiai's, or point --url at kodiai's database");
+      problems.add(table + " has a row named '" + name + "' that is not a kodiai migration (NNN-name.sql with its"
+          + " version): written by another tool or by hand? Delete that row if it is not kodiai's, or point --url at"
+          + " kodiai's database");
       return null;
     }
     if (!"applied".equals(status) && !"failed".equals(status) && !PROVIDED.equals(status))
-      problems.add(table + " row '" + name + "' has status '" + status + "' (kodiai writes 'applied', 'failed' or 'provided');"
+      problems.add(table + " row '" + name + "' has status '" + status + "' (kodiai writes 'applied', 'failed' or"
+          + " 'provided');"
           + " fix or delete that row");
-    return new Row(version, name, cols.contains("checksum") ? rs.getString("checksum") : null, rs.getTimestamp("applied_at"), status,
+    return new Row(version, name, cols.contains("checksum") ? rs.getString("checksum") : null,
+        rs.getTimestamp("applied_at"), status,
         providedBy);
   }
 
@@ -221,12 +228,15 @@ final class MigrationTable {
   /** Inserts a row now (autocommit): `failed` before a non-transactional migration runs, `applied` by resolve. */
   void insert(MigrationSource.Migration m, String status) throws SQLException { insert(m, status, false); }
 
-  /** The same; takeOver: a name-only row of that name (kodiai's runner's, which a conversion replaces) becomes this one. */
+  /**
+   * The same; takeOver: a name-only row of that name (kodiai's runner's, which a conversion replaces) becomes this one.
+   */
   void insert(MigrationSource.Migration m, String status, boolean takeOver) throws SQLException {
     try (PreparedStatement ps = conn.prepareStatement("INSERT INTO " + name()
         + " (name, version, checksum, execution_ms, status, applied_at) VALUES (?, ?, ?, 0, ?, clock_timestamp())"
         + (takeOver ? " ON CONFLICT (name) DO UPDATE SET version = EXCLUDED.version, checksum = EXCLUDED.checksum,"
-            + " status = EXCLUDED.status, applied_at = EXCLUDED.applied_at WHERE " + name() + ".version IS NULL" : ""))) {
+            + " status = EXCLUDED.status, applied_at = EXCLUDED.applied_at WHERE " + name()
+            + ".version IS NULL" : ""))) {
       ps.setString(1, m.fileName());
       ps.setInt(2, m.version());
       ps.setString(3, m.checksum());

@@ -160,7 +160,9 @@ final class Migrator {
   /** Every migration with its state, in version order. */
   List<Entry> status() throws SQLException { return status(table.readAll()); }
 
-  /** Every row of _migrations by owner (MigrationTable.Rows): ours, provided for kodiai's runner, kodiai's runner's own. */
+  /**
+   * Every row of _migrations by owner (MigrationTable.Rows): ours, provided for kodiai's runner, kodiai's runner's own.
+   */
   MigrationTable.Rows readAll() throws SQLException { return table.readAll(); }
 
   List<Entry> status(MigrationTable.Rows all) {
@@ -183,7 +185,8 @@ final class Migrator {
 
   /** What stops `up`: edited or deleted applied files, out-of-order files, unfinished migrations. */
   static List<String> problems(List<Entry> entries) {
-    int newestApplied = entries.stream().filter(e -> e.row() != null && e.state() != State.PENDING).mapToInt(Entry::version)
+    int newestApplied = entries.stream().filter(e -> e.row() != null
+        && e.state() != State.PENDING).mapToInt(Entry::version)
         .max().orElse(0);
     List<String> problems = new ArrayList<>();
     for (Entry e : entries) {
@@ -199,7 +202,8 @@ final class Migrator {
             : file + " did not finish (non-transactional, failed or interrupted); fix the database by hand,"
                 + " then run `migrate resolve " + e.version() + " --applied` (it is done) or `--rolled-back` (undone, retry it)");
         case PENDING -> {
-          if (e.version() < newestApplied && e.row() == null) // a row here: kodiai's runner's, which a conversion takes over
+          // a row here: kodiai's runner's, which a conversion takes over
+          if (e.version() < newestApplied && e.row() == null)
             problems.add(file + " is new but numbered below the newest applied migration (" + newestApplied
                 + "); renumber it above " + newestApplied);
         }
@@ -266,7 +270,10 @@ final class Migrator {
     return pending;
   }
 
-  /** What stops `up` (and fails `validate`): problems(entries), and kodiai files applied by kodiai's runner with no conversion. */
+  /**
+   * What stops `up` (and fails `validate`): problems(entries), and kodiai files applied by kodiai's runner with no
+   * conversion.
+   */
   List<String> problems(MigrationTable.Rows rows) {
     List<String> problems = new ArrayList<>(problems(status(rows)));
     for (var m : source.migrations) {
@@ -276,12 +283,15 @@ final class Migrator {
       if (recorded.isEmpty()) continue;
       for (String f : recorded)
         if (!source.fromKodiai.containsKey(f))
-          problems.add(m.fileName() + " carries kodiai's " + f + ", which kodiai's runner already applied itself, and there is no "
+          problems.add(m.fileName() + " carries kodiai's " + f + ", which kodiai's runner already applied itself, and"
+              + " there is no "
               + KodiaiFiles.FROM_KODIAI + "/" + f + " to convert kodiai's objects to kodiai-db's; nothing ran");
       for (var d : m.kodiai())
         if (!recorded.contains(d.file()))
-          problems.add(m.fileName() + " carries kodiai's " + String.join(", ", recorded) + " (applied by kodiai's runner) and "
-              + d.file() + " (not applied by it): convert all or none; apply " + d.file() + " with kodiai's runner first; nothing ran");
+          problems.add(m.fileName() + " carries kodiai's " + String.join(", ", recorded)
+              + " (applied by kodiai's runner) and "
+              + d.file() + " (not applied by it): convert all or none; apply " + d.file()
+              + " with kodiai's runner first; nothing ran");
     }
     return problems;
   }
@@ -307,12 +317,15 @@ final class Migrator {
 
   /** A recorded checksum that stands for m: its own, one it replaces, or `from-kodiai:` + today's conversion's. */
   private boolean acceptsChecksum(MigrationSource.Migration m, String checksum) {
-    if (!checksum.startsWith(KodiaiFiles.CONVERTED_PREFIX)) return MigrationSource.accepts(m.sql(), m.checksum(), checksum);
+    if (!checksum.startsWith(KodiaiFiles.CONVERTED_PREFIX)) return MigrationSource.accepts(m.sql(),
+        m.checksum(), checksum);
     List<String> files = new ArrayList<>();
     if (source.fromKodiai.containsKey(m.fileName()) && m.kodiai().isEmpty()) files.add(m.fileName());
     for (var d : m.kodiai()) files.add(d.file());
-    if (files.isEmpty() || !files.stream().allMatch(source.fromKodiai::containsKey)) return true; // the conversion left the bundle
-    return checksum.equals(m.converted(files, String.join("\n", files.stream().map(source.fromKodiai::get).toList())).checksum());
+    // the conversion left the bundle
+    if (files.isEmpty() || !files.stream().allMatch(source.fromKodiai::containsKey)) return true;
+    return checksum.equals(m.converted(files,
+        String.join("\n", files.stream().map(source.fromKodiai::get).toList())).checksum());
   }
 
   /** Creates or upgrades _migrations (with provided_by where a migration records rows for kodiai's runner). */
@@ -333,21 +346,30 @@ final class Migrator {
     String t = table.name();
     List<String> l = new ArrayList<>();
     if (m.convertedFrom() != null)
-      l.add("DELETE FROM " + t + " WHERE name = " + literal(m.fileName()) + " AND version IS NULL AND checksum IS NULL");
-    l.add("INSERT INTO " + t + " (name, version, checksum, execution_ms, status, applied_at) VALUES (" + literal(m.fileName()) + ", "
-        + m.version() + ", " + literal(m.checksum()) + ", " + executionMs + ", 'applied', pg_catalog.clock_timestamp())");
+      l.add("DELETE FROM " + t + " WHERE name = " + literal(m.fileName()) + " AND version IS NULL AND checksum IS"
+          + " NULL");
+    l.add("INSERT INTO " + t + " (name, version, checksum, execution_ms, status, applied_at) VALUES ("
+        + literal(m.fileName()) + ", "
+        + m.version() + ", " + literal(m.checksum()) + ", " + executionMs + ", 'applied',"
+        + " pg_catalog.clock_timestamp())");
     l.addAll(providedRows(m, m.convertedFrom() != null));
     return l;
   }
 
-  /** The rows m records for kodiai's runner; takeOver: a name-only row of that name becomes ours (a conversion, or a retry). */
+  /**
+   * The rows m records for kodiai's runner; takeOver: a name-only row of that name becomes ours (a conversion, or a
+   * retry).
+   */
   List<String> providedRows(MigrationSource.Migration m, boolean takeOver) throws SQLException {
     List<String> l = new ArrayList<>();
     for (var d : m.kodiai())
       l.add("INSERT INTO " + table.name() + " (name, checksum, execution_ms, status, provided_by, applied_at) VALUES ("
-          + literal(d.file()) + ", " + literal(d.sha12()) + ", 0, '" + MigrationTable.PROVIDED + "', " + literal(m.fileName())
-          + ", pg_catalog.clock_timestamp())" + (takeOver ? " ON CONFLICT (name) DO UPDATE SET status = EXCLUDED.status,"
-          + " checksum = EXCLUDED.checksum, provided_by = EXCLUDED.provided_by WHERE " + table.name() + ".version IS NULL" : ""));
+          + literal(d.file()) + ", " + literal(d.sha12()) + ", 0, '" + MigrationTable.PROVIDED + "', "
+          + literal(m.fileName())
+          + ", pg_catalog.clock_timestamp())" + (takeOver ? " ON CONFLICT (name) DO UPDATE SET status ="
+          + " EXCLUDED.status,"
+          + " checksum = EXCLUDED.checksum, provided_by = EXCLUDED.provided_by WHERE " + table.name()
+          + ".version IS NULL" : ""));
     return l;
   }
 
@@ -356,7 +378,8 @@ final class Migrator {
     List<String> problems = new ArrayList<>();
     for (MigrationTable.Row r : table.read().values()) {
       MigrationSource.Migration m = source.byVersion(r.version());
-      if (r.version() <= target || m != null && convertsOwnRow(m, r)) continue; // kodiai's runner's row, not converted yet
+      // kodiai's runner's row, not converted yet
+      if (r.version() <= target || m != null && convertsOwnRow(m, r)) continue;
       if (m == null) problems.add(r.name() + " is applied but its file is missing, so it cannot be rolled back");
       else if (!m.hasDown()) problems.add(m.fileName() + " has no down file " + m.fileName().replace(".sql", ".down.sql"));
       else if (r.failed()) problems.add(m.fileName() + " did not finish; resolve it first (see `migrate validate`)");
@@ -484,7 +507,8 @@ final class Migrator {
       if (table.exists()) table.update("DELETE FROM %s WHERE version = ?", m.version());
       // Its rows for kodiai's runner go with it: that runner applies those files again, as it would on its own.
       if (table.exists() && !m.kodiai().isEmpty())
-        table.update("DELETE FROM %s WHERE status = '" + MigrationTable.PROVIDED + "' AND provided_by = ?", m.fileName());
+        table.update("DELETE FROM %s WHERE status = '" + MigrationTable.PROVIDED + "' AND provided_by = ?",
+            m.fileName());
       if (tx) conn.commit();
     } catch (SQLException | RuntimeException e) {
       if (tx) rollbackQuietly();
@@ -766,8 +790,10 @@ final class Migrator {
     if (!"23505".equals(s.getSQLState()) || !TABLE.equals(s.getTable())) return null;
     for (var d : m.kodiai())
       if (String.valueOf(s.getDetail()).contains("=(" + d.file() + ")"))
-        return new MigrationException(ExitCode.FAILED, m.fileName() + " was rolled back (nothing lost): kodiai's runner recorded "
-            + d.file() + ", which it carries, while it ran (the bot started meanwhile?); run `migrate up` again: it converts"
+        return new MigrationException(ExitCode.FAILED, m.fileName() + " was rolled back (nothing lost): kodiai's"
+            + " runner recorded "
+            + d.file() + ", which it carries, while it ran (the bot started meanwhile?); run `migrate up` again: it"
+            + " converts"
             + " kodiai's objects (" + KodiaiFiles.FROM_KODIAI + "/" + d.file() + ") or says what is missing", e);
     return new MigrationException(ExitCode.FAILED, m.fileName() + " was recorded by another runner while this one applied it"
         + " (rolled back here, nothing lost): two runners worked at once, so the migration lock did not hold (a transaction"

@@ -34,7 +34,8 @@ class KodiaiFilesTest {
     assertEquals(List.of(new KodiaiFiles.Declared("004-webhook-queue.sql", "1a2b3c4d5e6f"),
         new KodiaiFiles.Declared("030-reserved.sql", "0123456789ab")), s.migrations.get(0).kodiai(),
         "the line after the first statement is no header");
-    assertEquals(List.of(), MigrationSource.fromFiles("t", files("001-a.sql", "SELECT 1;\n")).migrations.get(0).kodiai());
+    assertEquals(List.of(), MigrationSource.fromFiles("t", files("001-a.sql", "SELECT"
+        + " 1;\n")).migrations.get(0).kodiai());
   }
 
   @Test void aMalformedHeaderIsRefusedNamingOurFile() {
@@ -50,23 +51,30 @@ class KodiaiFilesTest {
   @Test void aKodiaiFileIsDeclaredOnceInAFileAndByOneMigration() {
     var twice = refused(files("001-a.sql", "-- kodiai: 004-q.sql 1a2b3c4d5e6f\n-- kodiai: 004-q.sql 1a2b3c4d5e6f\n"));
     assertTrue(twice.getMessage().contains("001-a.sql: declares 004-q.sql twice"), twice.getMessage());
-    var two = refused(files("001-a.sql", "-- kodiai: 004-q.sql 1a2b3c4d5e6f\n", "002-b.sql", "-- kodiai: 004-q.sql 1a2b3c4d5e6f\n"));
-    assertTrue(two.getMessage().contains("002-b.sql: declares kodiai's 004-q.sql, which 001-a.sql declares too"), two.getMessage());
+    var two = refused(files("001-a.sql", "-- kodiai: 004-q.sql 1a2b3c4d5e6f\n",
+        "002-b.sql", "-- kodiai: 004-q.sql 1a2b3c4d5e6f\n"));
+    assertTrue(two.getMessage().contains("002-b.sql: declares kodiai's 004-q.sql, which 001-a.sql declares too"),
+        two.getMessage());
   }
 
   @Test void conversionsAreNamedAsKodiaiFilesAndKeepTheTransaction() {
-    var s = MigrationSource.fromFiles("t", files("001-a.sql", "SELECT 1;"), files("004-q.sql", "ALTER TABLE q ADD c int;"));
+    var s = MigrationSource.fromFiles("t", files("001-a.sql", "SELECT 1;"),
+        files("004-q.sql", "ALTER TABLE q ADD c int;"));
     assertEquals("ALTER TABLE q ADD c int;", s.fromKodiai.get("004-q.sql"));
-    var name = assertThrows(MigrationException.class, () -> MigrationSource.fromFiles("t", files(), files("q.sql", "SELECT 1;")));
-    assertTrue(name.getMessage().contains("from-kodiai/q.sql: name is not a kodiai migration file's"), name.getMessage());
+    var name = assertThrows(MigrationException.class, () -> MigrationSource.fromFiles("t",
+        files(), files("q.sql", "SELECT 1;")));
+    assertTrue(name.getMessage().contains("from-kodiai/q.sql: name is not a kodiai migration file's"),
+        name.getMessage());
     var commit = assertThrows(MigrationException.class,
         () -> MigrationSource.fromFiles("t", files(), files("004-q.sql", "SELECT 1;\nCOMMIT;")));
-    assertTrue(commit.getMessage().contains("from-kodiai/004-q.sql line 2: 'COMMIT' would end the transaction"), commit.getMessage());
+    assertTrue(commit.getMessage().contains("from-kodiai/004-q.sql line 2: 'COMMIT' would end the transaction"),
+        commit.getMessage());
     MigrationSource.fromFiles("t", files(), files("004-q.sql", "-- migrate:no-transaction\nVACUUM;\nCOMMIT;"));
   }
 
   @Test void aConversionIsRecordedUnderItsMigrationWithAPrefixedChecksum() {
-    var m = MigrationSource.fromFiles("t", files("002-queue.sql", "-- kodiai: 004-q.sql 1a2b3c4d5e6f\nCREATE TABLE q ();"))
+    var m = MigrationSource.fromFiles("t", files("002-queue.sql", "-- kodiai: 004-q.sql 1a2b3c4d5e6f\nCREATE TABLE q"
+        + " ();"))
         .migrations.get(0);
     var c = m.converted(List.of("004-q.sql"), "ALTER TABLE q ADD c int;");
     assertEquals("002-queue.sql", c.fileName());
@@ -103,7 +111,8 @@ class KodiaiFilesTest {
     d = KodiaiFiles.drift(ours, edited);
     assertEquals(List.of("004-issues.sql", "005-new.sql"), d.notCarried());
     assertEquals(1, d.edited().size());
-    assertTrue(d.edited().get(0).matches("003-wiki-pages\\.sql \\(kodiai's is [0-9a-f]{12}, 003-wiki\\.sql declares 7b4ff1178058\\)"),
+    assertTrue(d.edited().get(0).matches("003-wiki-pages\\.sql \\(kodiai's is [0-9a-f]{12}, 003-wiki\\.sql declares"
+        + " 7b4ff1178058\\)"),
         d.edited().get(0));
   }
 
@@ -123,13 +132,15 @@ class KodiaiFilesTest {
     assertEquals(0, run.code(), run.toString());
     run = MigrateTest.cli("kodiai-drift", tmp.resolve("nowhere").toString(), "--dir", ours);
     assertEquals(ExitCode.USAGE, run.code(), run.toString());
-    assertEquals(List.of("migrate: error: " + tmp.resolve("nowhere") + " is not a kodiai checkout nor its src/db/migrations folder"
+    assertEquals(List.of("migrate: error: " + tmp.resolve("nowhere") + " is not a kodiai checkout nor its"
+        + " src/db/migrations folder"
         + " (it does not exist)"), run.errLines());
   }
 
   @Test void theFixturesHeadersQuoteTheFixtureFilesBytes() throws Exception {
     for (var m : MigrationSource.load(FIXTURES.resolve("ours")).migrations)
       for (var d : m.kodiai())
-        assertEquals(KodiaiFiles.sha12(Files.readAllBytes(FIXTURES.resolve("kodiai").resolve(d.file()))), d.sha12(), d.file());
+        assertEquals(KodiaiFiles.sha12(Files.readAllBytes(FIXTURES.resolve("kodiai").resolve(d.file()))),
+            d.sha12(), d.file());
   }
 }

@@ -66,7 +66,8 @@ class KodiaiRunnerTest {
   static List<String> kodiaiRunner(String dbUrl, Path folder) throws Exception {
     List<String> files;
     try (Stream<Path> s = Files.list(folder)) {
-      files = s.map(p -> p.getFileName().toString()).filter(f -> f.endsWith(".sql") && !f.endsWith(".down.sql")).sorted().toList();
+      files = s.map(p -> p.getFileName().toString()).filter(f -> f.endsWith(".sql")
+          && !f.endsWith(".down.sql")).sorted().toList();
     }
     List<String> applied = new ArrayList<>();
     try (Connection c = DbClient.open(DbClient.parse(dbUrl), DbClient.Settings.fromEnv(Map.of()))) {
@@ -79,7 +80,8 @@ class KodiaiRunnerTest {
       for (String f : files) {
         if (done.contains(f)) continue;
         c.setAutoCommit(false);
-        try (Statement st = c.createStatement(); PreparedStatement ps = c.prepareStatement("INSERT INTO _migrations (name) VALUES ($1)"
+        try (Statement st = c.createStatement(); PreparedStatement ps = c.prepareStatement("INSERT INTO _migrations"
+            + " (name) VALUES ($1)"
             .replace("$1", "?"))) {
           st.execute(Files.readString(folder.resolve(f)));
           ps.setString(1, f);
@@ -97,7 +99,8 @@ class KodiaiRunnerTest {
     return applied;
   }
 
-  static final String FOREIGN_004 = "recorded by kodiai's runner: 004-issues.sql (kodiai's own files, not kodiai-db's: left alone;"
+  static final String FOREIGN_004 = "recorded by kodiai's runner: 004-issues.sql (kodiai's own files, not kodiai-db's:"
+      + " left alone;"
       + " `migrate kodiai-drift` lists what kodiai-db does not carry)";
 
   // ------------------------------------------------------------- ours first
@@ -105,9 +108,11 @@ class KodiaiRunnerTest {
   @Test void afterOurUpKodiaisRunnerAppliesNoneOfTheFilesWeCarry() throws Exception {
     var up = migrate(url, "up");
     assertEquals(0, up.code(), up.toString());
-    assertEquals(List.of("002-webhook-queue.sql|002-queue.sql|e2ea97eaf325", "003-reserved.sql|003-wiki.sql|b4296452b693",
+    assertEquals(List.of("002-webhook-queue.sql|002-queue.sql|e2ea97eaf325",
+        "003-reserved.sql|003-wiki.sql|b4296452b693",
         "003-wiki-pages.sql|003-wiki.sql|7b4ff1178058"),
-        rows("SELECT name, provided_by, checksum FROM _migrations WHERE status = 'provided' AND version IS NULL ORDER BY name"),
+        rows("SELECT name, provided_by, checksum FROM _migrations WHERE status = 'provided' AND version IS NULL ORDER"
+            + " BY name"),
         "a row per declared kodiai file, also after the non-transactional 003");
     assertEquals(List.of("004-issues.sql"), kodiaiRunner(url, KODIAI), "only the file kodiai-db does not carry");
     assertEquals(List.of(), kodiaiRunner(url, KODIAI), "and nothing on its next start");
@@ -115,10 +120,13 @@ class KodiaiRunnerTest {
     var status = migrate(url, "status");
     assertTrue(status.outLines().contains(FOREIGN_004), status.toString());
     assertTrue(status.outLines().contains("a database built by kodiai's own runner, files 004"), status.toString());
-    assertTrue(status.outLines().contains("recorded for kodiai's runner: 002-webhook-queue.sql (by 002-queue.sql), 003-reserved.sql"
-        + " (by 003-wiki.sql), 003-wiki-pages.sql (by 003-wiki.sql) (carried by kodiai-db: kodiai's runner skips them)"),
+    assertTrue(status.outLines().contains("recorded for kodiai's runner: 002-webhook-queue.sql (by 002-queue.sql),"
+        + " 003-reserved.sql"
+        + " (by 003-wiki.sql), 003-wiki-pages.sql (by 003-wiki.sql) (carried by kodiai-db: kodiai's runner skips"
+        + " them)"),
         status.toString());
-    assertTrue(status.outLines().contains("3 applied, 0 pending, 0 modified, 0 file missing, 0 failed"), status.toString());
+    assertTrue(status.outLines().contains("3 applied, 0 pending, 0 modified, 0 file missing, 0 failed"),
+        status.toString());
     assertFalse(status.out().contains("delete the wrong one"));
   }
 
@@ -127,15 +135,21 @@ class KodiaiRunnerTest {
     var down = migrate(url, "down", "1");
     assertEquals(0, down.code(), down.toString());
     assertEquals(List.of("001-initial-schema.sql"), rows("SELECT name FROM _migrations ORDER BY name"));
-    assertEquals(List.of("002-webhook-queue.sql", "003-reserved.sql", "003-wiki-pages.sql", "004-issues.sql"), kodiaiRunner(url, KODIAI));
-    // kodiai's runner applied what 002 and 003 carry, and there is no conversion: up refuses, one line per file, nothing changed.
+    assertEquals(List.of("002-webhook-queue.sql", "003-reserved.sql", "003-wiki-pages.sql",
+        "004-issues.sql"), kodiaiRunner(url, KODIAI));
+    // kodiai's runner applied what 002 and 003 carry, and there is no conversion: up refuses, one line per file,
+    // nothing changed.
     var up = migrate(url, "up");
     assertEquals(ExitCode.VALIDATION, up.code(), up.toString());
-    assertEquals(List.of("migrate: error: 002-queue.sql carries kodiai's 002-webhook-queue.sql, which kodiai's runner already applied"
-        + " itself, and there is no from-kodiai/002-webhook-queue.sql to convert kodiai's objects to kodiai-db's; nothing ran",
-        "migrate: error: 003-wiki.sql carries kodiai's 003-reserved.sql, which kodiai's runner already applied itself, and there is no"
+    assertEquals(List.of("migrate: error: 002-queue.sql carries kodiai's 002-webhook-queue.sql, which kodiai's runner"
+        + " already applied"
+        + " itself, and there is no from-kodiai/002-webhook-queue.sql to convert kodiai's objects to kodiai-db's;"
+        + " nothing ran",
+        "migrate: error: 003-wiki.sql carries kodiai's 003-reserved.sql, which kodiai's runner already applied itself,"
+            + " and there is no"
         + " from-kodiai/003-reserved.sql to convert kodiai's objects to kodiai-db's; nothing ran",
-        "migrate: error: 003-wiki.sql carries kodiai's 003-wiki-pages.sql, which kodiai's runner already applied itself, and there is no"
+        "migrate: error: 003-wiki.sql carries kodiai's 003-wiki-pages.sql, which kodiai's runner already applied"
+            + " itself, and there is no"
         + " from-kodiai/003-wiki-pages.sql to convert kodiai's objects to kodiai-db's; nothing ran"), up.errLines());
     assertEquals(5, rows("SELECT name FROM _migrations").size(), "nothing recorded");
     assertEquals(ExitCode.VALIDATION, migrate(url, "validate").code());
@@ -146,31 +160,39 @@ class KodiaiRunnerTest {
 
   @Test void afterKodiaisRunnerOurUpConvertsWhatItCarriesAndLeavesTheRest() throws Exception {
     withConversions();
-    assertEquals(List.of("001-initial-schema.sql", "002-webhook-queue.sql", "003-reserved.sql", "003-wiki-pages.sql", "004-issues.sql"),
+    assertEquals(List.of("001-initial-schema.sql", "002-webhook-queue.sql", "003-reserved.sql",
+        "003-wiki-pages.sql", "004-issues.sql"),
         kodiaiRunner(url, KODIAI));
     var status = migrate(url, "status");
     assertEquals(0, status.code(), status.toString());
     assertEquals("a database built by kodiai's own runner, files 001-004", status.outLines().get(0));
     assertTrue(status.outLines().contains(MigrateTest.statusLine("002", "queue", "pending+", "-")), status.toString());
-    assertTrue(status.out().contains("recorded by kodiai's runner: 002-webhook-queue.sql, 003-reserved.sql, 003-wiki-pages.sql,"
+    assertTrue(status.out().contains("recorded by kodiai's runner: 002-webhook-queue.sql, 003-reserved.sql,"
+        + " 003-wiki-pages.sql,"
         + " 004-issues.sql"), status.toString());
     assertEquals(0, migrate(url, "validate").code());
     var up = migrate(url, "up");
     assertEquals(0, up.code(), up.toString());
     assertEquals("migrate: a database built by kodiai's own runner, files 001-004", up.outLines().get(0));
-    MigrateTest.assertMatches("applied 002-queue\\.sql by converting kodiai's objects with from-kodiai/002-webhook-queue\\.sql"
+    MigrateTest.assertMatches("applied 002-queue\\.sql by converting kodiai's objects with"
+        + " from-kodiai/002-webhook-queue\\.sql"
         + " \\(\\d+ ms\\)", up.outLines().get(2));
     String conv003 = Files.readString(FIXTURES.resolve("from-kodiai/003-reserved.sql")) + "\n"
         + Files.readString(FIXTURES.resolve("from-kodiai/003-wiki-pages.sql"));
     assertEquals(List.of("001-initial-schema.sql|1|from-kodiai:" + MigrationSource.checksum(Files.readString(
             FIXTURES.resolve("from-kodiai/001-initial-schema.sql"))),
-        "002-queue.sql|2|from-kodiai:" + MigrationSource.checksum(Files.readString(FIXTURES.resolve("from-kodiai/002-webhook-queue.sql"))),
+        "002-queue.sql|2|from-kodiai:"
+            + MigrationSource.checksum(Files.readString(FIXTURES.resolve("from-kodiai/002-webhook-queue.sql"))),
         "003-wiki.sql|3|from-kodiai:" + MigrationSource.checksum(conv003)),
-        rows("SELECT name, version, checksum FROM _migrations WHERE version IS NOT NULL AND status = 'applied' ORDER BY version"));
-    assertEquals(List.of("002-webhook-queue.sql|002-queue.sql", "003-reserved.sql|003-wiki.sql", "003-wiki-pages.sql|003-wiki.sql"),
+        rows("SELECT name, version, checksum FROM _migrations WHERE version IS NOT NULL AND status = 'applied' ORDER"
+            + " BY version"));
+    assertEquals(List.of("002-webhook-queue.sql|002-queue.sql", "003-reserved.sql|003-wiki.sql",
+        "003-wiki-pages.sql|003-wiki.sql"),
         rows("SELECT name, provided_by FROM _migrations WHERE status = 'provided' ORDER BY name"));
-    assertEquals(List.of("k_reviews|bigint", "webhook_queue|bigint", "wiki_pages|bigint"), rows("SELECT table_name, data_type"
-        + " FROM information_schema.columns WHERE column_name = 'id' AND table_name <> '_migrations' AND table_name <> 'issues'"
+    assertEquals(List.of("k_reviews|bigint", "webhook_queue|bigint", "wiki_pages|bigint"),
+        rows("SELECT table_name, data_type"
+        + " FROM information_schema.columns WHERE column_name = 'id' AND table_name <> '_migrations' AND table_name <>"
+        + " 'issues'"
         + " ORDER BY 1"), "the conversions ran");
     assertEquals(List.of("f"), rows("SELECT to_regclass('idx_webhook_queue_id') IS NOT NULL"));
     for (String verb : List.of("up", "validate", "status")) {
@@ -214,7 +236,8 @@ class KodiaiRunnerTest {
     assertEquals(0, up.code(), up.toString());
     assertEquals(List.of("003-reserved.sql", "003-wiki-pages.sql", "004-issues.sql"), kodiaiRunner(pooled, KODIAI),
         "not 001 nor 002-webhook-queue.sql");
-    assertEquals(0, migrate(pooled, "status").code()); // validate: 003 carries what kodiai's runner applied, with no conversion
+    // validate: 003 carries what kodiai's runner applied, with no conversion
+    assertEquals(0, migrate(pooled, "status").code());
 
     String other = FreshDatabase.create("kodiairunnerpool");
     try {
