@@ -96,8 +96,10 @@ final class KodiaiFiles {
 
   /**
    * What _migrations says about kodiai's runner: the kodiai file names it recorded (name-only
-   * rows: no version, no checksum, as `INSERT INTO _migrations (name)` leaves them). Empty: no
-   * sign of it. The adoption of a bot-built database adds its schema checks beside this.
+   * rows: no version, no checksum, as `INSERT INTO _migrations (name)` leaves them), when it built
+   * the database (its 001 is among them). Empty: not built by it (kodiai's runner may still have
+   * applied files kodiai-db does not carry on a database of ours: status lists those rows). The
+   * adoption of a bot-built database adds its schema checks beside this.
    */
   record Recognition(List<String> files) {
     boolean builtByKodiai() { return !files.isEmpty(); }
@@ -107,7 +109,8 @@ final class KodiaiFiles {
   }
 
   static Recognition recognise(List<String> nameOnlyRows) {
-    return new Recognition(nameOnlyRows.stream().filter(n -> number(n) >= 0).sorted().toList());
+    List<String> files = nameOnlyRows.stream().filter(n -> number(n) >= 0).sorted().toList();
+    return new Recognition(files.stream().anyMatch(n -> number(n) == 1) ? files : List.of());
   }
 
   /** File numbers as compressed ranges: 001-003, 005, 007-054 (kodiai's two 038s count once). */

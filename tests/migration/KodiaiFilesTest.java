@@ -98,6 +98,7 @@ class KodiaiFilesTest {
     var r = KodiaiFiles.recognise(List.of("004-webhook-queue.sql", "001-initial-schema.sql", "002-b.sql"));
     assertEquals("a database built by kodiai's own runner, files 001-002, 004", r.line());
     assertNull(KodiaiFiles.recognise(List.of("001_create_users", "004-x.down.sql")).line());
+    assertNull(KodiaiFiles.recognise(List.of("004-webhook-queue.sql")).line(), "its 001 is not kodiai's runner's");
   }
 
   @Test void driftListsFilesNotCarriedAndFilesEditedSince() throws Exception {

@@ -119,7 +119,7 @@ class KodiaiRunnerTest {
     for (String verb : List.of("up", "validate", "status")) assertEquals(0, migrate(url, verb).code(), verb);
     var status = migrate(url, "status");
     assertTrue(status.outLines().contains(FOREIGN_004), status.toString());
-    assertTrue(status.outLines().contains("a database built by kodiai's own runner, files 004"), status.toString());
+    assertFalse(status.out().contains("a database built by kodiai's own runner"), "ours built it: " + status);
     assertTrue(status.outLines().contains("recorded for kodiai's runner: 002-webhook-queue.sql (by 002-queue.sql),"
         + " 003-reserved.sql"
         + " (by 003-wiki.sql), 003-wiki-pages.sql (by 003-wiki.sql) (carried by kodiai-db: kodiai's runner skips"
