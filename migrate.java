@@ -2,7 +2,7 @@
 //JAVA 17+
 //SOURCES cli/*.java DbClient.java migration/*.java
 //FILES migrations/=migrations/*.sql
-//FILES migrations/from-kodiai/=migrations/from-kodiai/*
+//FILES migrations/from-kodiai/=migrations/from-kodiai/*.sql
 //DESCRIPTION Applies and rolls back kodiai's PostgreSQL migrations (up, down, status, validate, resolve, new); safe with many runners at once.
 //JAVA_OPTIONS -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xlog:cds=off -Xlog:cds+dynamic=off
 //CDS
