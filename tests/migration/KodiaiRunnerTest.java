@@ -220,6 +220,20 @@ class KodiaiRunnerTest {
         + " AND column_name = 'id'"), "no conversion ran either");
   }
 
+  /** kodiai's runner records a carried file while ours runs (simulated inside ours): ours rolls back, says so. */
+  @Test void aRowKodiaisRunnerWritesMeanwhileRollsOursBack() throws Exception {
+    Path other = dir.resolve("raced");
+    Files.createDirectories(other);
+    MigrateTest.write(other, "001-a.sql", "-- kodiai: 004-x.sql 0123456789ab\nCREATE TABLE a (id int);\n"
+        + "INSERT INTO _migrations (name) VALUES ('004-x.sql');\n");
+    var up = MigrateTest.cli("up", "--url", url, "--dir", other.toString());
+    assertEquals(ExitCode.FAILED, up.code(), up.toString());
+    assertEquals(List.of("migrate: error: 001-a.sql was rolled back (nothing lost): kodiai's runner recorded 004-x.sql,"
+        + " which it carries, while it ran (the bot started meanwhile?); run `migrate up` again: it converts kodiai's"
+        + " objects (from-kodiai/004-x.sql) or says what is missing"), up.errLines());
+    assertFalse(MigrateTest.exists(url, "a"));
+  }
+
   @Test void anEditedConversionIsAnEditOfItsMigration() throws Exception {
     withConversions();
     kodiaiRunner(url, KODIAI);
