@@ -210,13 +210,15 @@ class KodiaiRunnerTest {
     MigrateTest.exec(url, "DELETE FROM _migrations WHERE name = '003-reserved.sql'");
     var v = migrate(url, "validate");
     assertEquals(ExitCode.VALIDATION, v.code(), v.toString());
-    assertEquals(List.of("migrate: invalid: 003-wiki.sql carries kodiai's 003-wiki-pages.sql (applied by kodiai's runner)"
+    assertEquals(List.of("migrate: invalid: 003-wiki.sql carries kodiai's 003-wiki-pages.sql (applied by kodiai's"
+        + " runner)"
         + " and 003-reserved.sql (not applied by it): convert all or none; apply 003-reserved.sql with kodiai's runner"
         + " first; nothing ran"), v.errLines());
     var up = migrate(url, "up");
     assertEquals(ExitCode.VALIDATION, up.code(), up.toString());
     assertEquals(List.of("4"), rows("SELECT count(*) FROM _migrations"), "nothing ran, nothing recorded");
-    assertEquals(List.of("integer"), rows("SELECT data_type FROM information_schema.columns WHERE table_name = 'k_reviews'"
+    assertEquals(List.of("integer"), rows("SELECT data_type FROM information_schema.columns WHERE table_name ="
+        + " 'k_reviews'"
         + " AND column_name = 'id'"), "no conversion ran either");
   }
 
