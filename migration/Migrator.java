@@ -9,6 +9,9 @@
 //    newer release knows (a rolling deploy) do not;
 //  - whatever stops it (an error, a lost connection, SIGTERM/SIGINT), it says what
 //    committed, what did not, and what to run next;
+//  - kodiai's own runner may share _migrations (KodiaiFiles): its rows are left alone, the kodiai
+//    files a migration carries are recorded for it in the migration's transaction, and where it
+//    applied such a file itself, `up` converts (migrations/from-kodiai/) or refuses;
 //  - through a connection pooler (PgBouncer, Azure's built-in one) no session state is relied
 //    on: `up` guards each transaction instead (migrateThroughPooler), and what needs one
 //    session throughout (non-transactional migrations, down, resolve) is refused up front.
