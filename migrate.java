@@ -79,8 +79,8 @@ public class migrate implements Callable<Integer> {
     int run(Common c, Integer to, boolean dryRun) throws SQLException {
       long t0 = System.nanoTime();
       return withMigrator(c, m -> {
-        String recognised = KodiaiFiles.recognise(m.readAll().nameOnly()).line();
-        if (recognised != null) System.out.println("migrate: " + recognised);
+        String recognised = c.quiet ? null : KodiaiFiles.recognise(m.readAll().nameOnly()).line();
+        if (recognised != null) System.out.println("migrate: " + recognised); // before anything is converted
         int applied = m.migrate(to, dryRun);
         var entries = m.status();
         warnNewer(entries);
