@@ -2,6 +2,7 @@
 //JAVA 17+
 //SOURCES cli/*.java DbClient.java migration/*.java
 //FILES migrations/=migrations/*.sql
+//FILES migrations/from-kodiai/=migrations/from-kodiai/*.sql
 //DESCRIPTION Applies and rolls back kodiai's PostgreSQL migrations (up, down, status, validate, resolve, new); safe with many runners at once.
 //JAVA_OPTIONS -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xlog:cds=off -Xlog:cds+dynamic=off
 //CDS
@@ -25,12 +26,14 @@ import picocli.CommandLine.Parameters;
 @Command(name = "migrate", mixinStandardHelpOptions = true, version = "migrate 1.0",
     description = "Applies and rolls back the SQL migrations of kodiai's database. With no command: up.",
     subcommands = {migrate.Up.class, migrate.Down.class, migrate.Status.class, migrate.Validate.class,
-        migrate.Resolve.class, migrate.New.class},
+        migrate.Resolve.class, migrate.New.class, migrate.KodiaiDrift.class},
     footerHeading = "%nExit codes:%n",
     footer = {"  0  success", "  1  a migration failed (its changes were rolled back, or it is recorded as failed)",
         "  2  usage error (bad option, missing DATABASE_URL, malformed URL)", "  3  cannot connect or authenticate",
         "  4  timed out waiting for another runner's lock",
-        "  5  validation failed (edited, missing or misnamed files, or a _migrations table it does not understand; nothing ran)",
+        "  5  validation failed (edited, missing or misnamed files, or a _migrations table it does not understand;",
+        "     a kodiai file kodiai's runner applied, with no conversion; nothing ran);",
+        "     kodiai-drift: kodiai's folder has files kodiai-db does not carry, or carried files kodiai edited",
         "  8  local files unreadable (permissions)",
         " 11  needs one session but the URL is a pooler; nothing changed (see MIGRATE_DATABASE_URL)",
         "  130/143  interrupted by SIGINT/SIGTERM (after saying what committed)",
@@ -76,6 +79,8 @@ public class migrate implements Callable<Integer> {
     int run(Common c, Integer to, boolean dryRun) throws SQLException {
       long t0 = System.nanoTime();
       return withMigrator(c, m -> {
+        String recognised = c.quiet ? null : KodiaiFiles.recognise(m.readAll().nameOnly()).line();
+        if (recognised != null) System.out.println("migrate: " + recognised); // before anything is converted
         int applied = m.migrate(to, dryRun);
         var entries = m.status();
         warnNewer(entries);
@@ -112,18 +117,27 @@ public class migrate implements Callable<Integer> {
     @Mixin Common common;
     public Integer call() throws Exception {
       return withMigrator(common, m -> {
-        List<Migrator.Entry> entries = m.status();
+        MigrationTable.Rows rows = m.readAll();
+        String recognised = KodiaiFiles.recognise(rows.nameOnly()).line();
+        if (recognised != null) System.out.println(recognised);
+        List<Migrator.Entry> entries = m.status(rows);
         System.out.printf("%-8s %-40s %-13s %s%n", "VERSION", "NAME", "STATE", "APPLIED AT");
-        boolean anyReplaced = false;
+        boolean anyReplaced = false, anyConverts = false;
         for (var e : entries) {
           boolean replaced = replacedVersion(e);
+          boolean converts = e.state() == Migrator.State.PENDING && !m.recordedByKodiai(e.migration(), rows).isEmpty();
           anyReplaced |= replaced;
+          anyConverts |= converts;
           System.out.printf("%-8s %-40s %-13s %s%n", String.format("%03d", e.version()), e.name(),
-              e.state().name().toLowerCase().replace('_', ' ') + (replaced ? "*" : ""),
+              e.state().name().toLowerCase().replace('_', ' ') + (replaced ? "*" : "") + (converts ? "+" : ""),
               e.row() == null || e.row().appliedAt() == null ? "-" : e.row().appliedAt().toInstant().toString());
         }
         if (anyReplaced) System.out.println("* applied as an earlier version of the file, which the current one replaces ("
             + MigrationSource.REPLACES_MARKER + "); a later migration brings what it left to the current layout");
+        if (anyConverts) System.out.println("+ kodiai's runner applied the kodiai files it carries: `up` converts"
+            + " kodiai's objects with migrations/" + KodiaiFiles.FROM_KODIAI + "/ instead of running it"
+            + " (`validate` says if a conversion is missing)");
+        kodiaiSections(rows);
         Map<Migrator.State, Long> n = new java.util.EnumMap<>(Migrator.State.class);
         for (var s : Migrator.State.values()) n.put(s, entries.stream().filter(e -> e.state() == s).count());
         System.out.printf("%d applied, %d pending, %d modified, %d file missing, %d failed%s%n", n.get(Migrator.State.APPLIED),
@@ -133,6 +147,18 @@ public class migrate implements Callable<Integer> {
         return ExitCode.OK;
       });
     }
+  }
+
+  /** The rows that are kodiai's runner's business: its own (left alone) and ours for it. */
+  static void kodiaiSections(MigrationTable.Rows rows) {
+    if (!rows.foreign().isEmpty())
+      System.out.println("recorded by kodiai's runner: " + String.join(", ", rows.foreign().stream().map(r -> r.name())
+          .toList()) + " (kodiai's own files, not kodiai-db's: left alone; `migrate kodiai-drift` lists what kodiai-db"
+          + " does not carry)");
+    if (!rows.provided().isEmpty())
+      System.out.println("recorded for kodiai's runner: " + String.join(", ", rows.provided().stream()
+          .map(r -> r.name() + " (by " + r.providedBy() + ")").toList())
+          + " (carried by kodiai-db: kodiai's runner skips them)");
   }
 
   /** An applied row written by an earlier version of the file (its checksum is one the file replaces). */
@@ -146,8 +172,9 @@ public class migrate implements Callable<Integer> {
     @Mixin Common common;
     public Integer call() throws Exception {
       return withMigrator(common, m -> {
-        List<Migrator.Entry> entries = m.status();
-        List<String> problems = Migrator.problems(entries);
+        MigrationTable.Rows rows = m.readAll();
+        List<Migrator.Entry> entries = m.status(rows);
+        List<String> problems = m.problems(rows);
         problems.forEach(p -> System.err.println("migrate: invalid: " + p));
         warnNewer(entries);
         long pending = entries.stream().filter(e -> e.state() == Migrator.State.PENDING).count();
@@ -205,6 +232,27 @@ public class migrate implements Callable<Integer> {
       Path root = MigrationSource.checkoutRoot();
       if (root == null) throw new MigrationException(ExitCode.USAGE, "no migrations folder here or above; pass --dir FOLDER");
       return root.resolve("migrations");
+    }
+  }
+
+  @Command(name = "kodiai-drift", mixinStandardHelpOptions = true,
+      description = {"Lists kodiai's migration files that kodiai-db does not carry (declared by no `-- kodiai:` header,"
+          + " not one of our file names), and carried files kodiai edited since (SHA-256 differs from the header's).",
+          "Needs no database. Exit 0: no drift; 5: drift (one line per file)."})
+  static class KodiaiDrift implements Callable<Integer> {
+    @Parameters(paramLabel = "PATH", description = "A kodiai checkout, or its src/db/migrations folder.") Path path;
+    @Option(names = "--dir", description = "Folder of our migrations (default: the migrations shipped with this tool).")
+    Path dir;
+    public Integer call() {
+      MigrationSource source = MigrationSource.load(dir);
+      var files = KodiaiFiles.readFolder(path);
+      KodiaiFiles.Drift d = KodiaiFiles.drift(source, files);
+      d.notCarried().forEach(f -> System.out.println("not carried: " + f));
+      d.edited().forEach(f -> System.out.println("edited: " + f));
+      System.out.printf("migrate: kodiai-drift: %d kodiai files, %d not carried, %d edited since kodiai-db carried"
+          + " them%n",
+          files.size(), d.notCarried().size(), d.edited().size());
+      return d.none() ? ExitCode.OK : ExitCode.VALIDATION;
     }
   }
 

@@ -90,13 +90,12 @@ final class Batch {
   private List<Message> messages(List<MigrationSource.Migration> run, boolean endsTheUp) throws SQLException {
     List<Message> out = new ArrayList<>();
     Message cur = new Message();
-    String table = runner.table.name();
     List<String> reset = List.of(runner.sessionReset().split(";\n"));
     for (int k = 0; k < run.size(); k++) {
       MigrationSource.Migration m = run.get(k);
       List<MigrationSource.Statement> body = runner.source.statements(m.sql());
       List<String> prelude = runner.transactionPrelude(m); // through a pooler: limits and the guard (Migrator)
-      int fixed = reset.size() + prelude.size() + 8;
+      int fixed = reset.size() + prelude.size() + 9 + m.kodiai().size();
       if (cur.statements > 0 && cur.full(body.size() + fixed, m.sql().length())) { out.add(cur); cur = new Message(); }
       boolean spans = cur.full(body.size() + fixed, m.sql().length()); // too big for one message: it gets messages of its own
       cur.begun.add(m);
@@ -112,10 +111,10 @@ final class Batch {
       }
       // Recorded as the runner, wherever the migration left role and search_path.
       for (String r : Migrator.AS_RUNNER.split(";\n")) cur.add(m, r);
-      cur.add(m, "INSERT INTO " + table + " (name, version, checksum, execution_ms, status, applied_at) VALUES ("
-          + Migrator.literal(m.fileName()) + ", " + m.version() + ", " + Migrator.literal(m.checksum()) + ", (extract(epoch FROM"
-          + " pg_catalog.clock_timestamp() - nullif(pg_catalog.current_setting('kodiai_migrate.started_at', true), '')::timestamptz)"
-          + " * 1000)::int, 'applied', pg_catalog.clock_timestamp())");
+      // Its row, and its rows for kodiai's runner (Migrator.recordStatements).
+      for (String r : runner.recordStatements(m, "(extract(epoch FROM pg_catalog.clock_timestamp()"
+          + " - nullif(pg_catalog.current_setting('kodiai_migrate.started_at', true), '')::timestamptz) *"
+          + " 1000)::int")) cur.add(m, r);
       cur.committed.add(m);
       cur.commitAt.add(cur.statements);
       cur.add(m, "COMMIT");
@@ -169,6 +168,7 @@ final class Batch {
     int end = into >= sql.codePointCount(0, sql.length()) ? sql.length() : sql.offsetByCodePoints(0, (int) into);
     int line = hit.statement().line();
     for (int i = 0; i < end; i++) if (sql.charAt(i) == '\n') line++;
-    return new MigrationException(ExitCode.FAILED, hit.migration().fileName() + " line " + line + ": " + Migrator.serverMessage(e), e);
+    return new MigrationException(ExitCode.FAILED, hit.migration().runsFile() + " line " + line + ": "
+        + Migrator.serverMessage(e), e);
   }
 }

@@ -26,11 +26,31 @@ final class MigrationSource {
   /** Put this on a line of its own among a file's leading comments to run it outside a transaction. */
   static final String NO_TRANSACTION_MARKER = "-- migrate:no-transaction";
 
-  /** One migration: its up file, and its down file if there is one. */
+  /**
+   * One migration: its up file, and its down file if there is one; the kodiai files it declares
+   * (KodiaiFiles); convertedFrom: null, or for a migration applied by conversion (see converted())
+   * the from-kodiai files whose SQL this carries instead of the migration's own.
+   */
   record Migration(int version, String name, String fileName, String sql, String checksum,
-                   boolean transactional, String downFileName, String downSql) {
+                   boolean transactional, String downFileName, String downSql,
+                   List<KodiaiFiles.Declared> kodiai, String convertedFrom) {
     String label() { return String.format("%03d-%s", version, name); }
     boolean hasDown() { return downSql != null; }
+
+    /**
+     * This migration as applied where kodiai's runner already applied what it carries: the
+     * conversions' SQL (joined in order) instead of its own, recorded under its own name with the
+     * checksum `from-kodiai:` + the checksum of that SQL; transactional unless the first says otherwise.
+     */
+    Migration converted(List<String> files, String conversionSql) {
+      return new Migration(version, name, fileName, conversionSql, KodiaiFiles.CONVERTED_PREFIX
+          + MigrationSource.checksum(conversionSql),
+          !hasNoTransactionMarker(conversionSql), downFileName, downSql, kodiai,
+          String.join(", ", files.stream().map(f -> KodiaiFiles.FROM_KODIAI + "/" + f).toList()));
+    }
+
+    /** The file whose SQL runs, for messages: the migration's, or its conversions'. */
+    String runsFile() { return convertedFrom == null ? fileName : convertedFrom + " (for " + fileName + ")"; }
   }
 
   /** One statement of a file and the line it starts on (1-based). */
@@ -39,12 +59,17 @@ final class MigrationSource {
   final String description;          // where the files came from, for messages
   final List<Migration> migrations;  // sorted by version
   final List<String> warnings;       // files that look like migrations but are ignored, one line each
+  /** migrations/from-kodiai/: kodiai file name -> the SQL that converts kodiai's objects of that file to ours. */
+  final Map<String, String> fromKodiai;
   private final Map<String, List<Statement>> statements = new java.util.IdentityHashMap<>(); // split once per file
 
-  private MigrationSource(String description, List<Migration> migrations, List<String> warnings, Map<String, List<Statement>> split) {
+  private MigrationSource(String description, List<Migration> migrations, List<String> warnings,
+      Map<String, List<Statement>> split,
+      Map<String, String> fromKodiai) {
     this.description = description;
     this.migrations = migrations;
     this.warnings = warnings;
+    this.fromKodiai = Map.copyOf(fromKodiai);
     this.statements.putAll(split);
   }
 
@@ -67,16 +92,22 @@ final class MigrationSource {
       if ("file".equals(url.getProtocol())) return fromFolder("bundled migrations", Path.of(url.toURI()));
       // Read the jar directly (not through a zip FileSystem, of which a JVM may open only one per jar at a time).
       String jar = url.toString().substring("jar:".length(), url.toString().indexOf("!/"));
-      Map<String, String> files = new TreeMap<>();
+      Map<String, String> files = new TreeMap<>(), conversions = new TreeMap<>();
       List<String> problems = new ArrayList<>();
+      String sub = "migrations/" + KodiaiFiles.FROM_KODIAI + "/";
       try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(Path.of(URI.create(jar)).toFile())) {
         for (var e : java.util.Collections.list(zip.entries())) {
           String n = e.getName();
-          if (e.isDirectory() || !n.startsWith("migrations/") || n.indexOf('/', 11) >= 0 || !n.endsWith(".sql")) continue;
-          try (var in = zip.getInputStream(e)) { files.put(n.substring(11), decode(n.substring(11), in.readAllBytes(), problems)); }
+          if (e.isDirectory() || !n.startsWith("migrations/") || !n.endsWith(".sql")) continue;
+          boolean conversion = n.startsWith(sub) && n.indexOf('/', sub.length()) < 0;
+          if (!conversion && n.indexOf('/', 11) >= 0) continue;
+          String file = n.substring(conversion ? sub.length() : 11);
+          try (var in = zip.getInputStream(e)) {
+            (conversion ? conversions : files).put(file, decode(n.substring(11), in.readAllBytes(), problems));
+          }
         }
       }
-      return fromFiles("bundled migrations", files, problems, List.of());
+      return fromFiles("bundled migrations", files, problems, List.of(), conversions);
     } catch (IOException e) {
       throw new MigrationException(ExitCode.LOCAL_ERROR, "cannot read the migrations" + (dir == null ? "" : " in " + dir) + ": " + reason(e)
           + "; check that the folder and its files are readable by this user", e);
@@ -107,7 +138,22 @@ final class MigrationSource {
         }
       }
     }
-    return fromFiles(description, files, problems, warnings);
+    Map<String, String> conversions = new TreeMap<>();
+    Path sub = dir.resolve(KodiaiFiles.FROM_KODIAI);
+    if (Files.isDirectory(sub)) {
+      try (Stream<Path> s = Files.list(sub)) { entries = s.sorted().toList(); }
+      for (Path p : entries) {
+        String n = p.getFileName().toString();
+        if (!n.endsWith(".sql") || !Files.isRegularFile(p)) continue; // its README
+        try {
+          conversions.put(n, decode(KodiaiFiles.FROM_KODIAI + "/" + n, Files.readAllBytes(p), problems));
+        } catch (IOException e) {
+          throw new MigrationException(ExitCode.LOCAL_ERROR, "cannot read " + p + ": " + reason(e)
+              + "; check that the file is readable by this user", e);
+        }
+      }
+    }
+    return fromFiles(description, files, problems, warnings, conversions);
   }
 
   /** The file as text: UTF-8, a leading byte-order mark dropped; anything else is a problem naming the file and where. */
@@ -144,10 +190,17 @@ final class MigrationSource {
 
   /** Builds the set from file names and contents, reporting every problem at once. */
   static MigrationSource fromFiles(String description, Map<String, String> files) {
-    return fromFiles(description, files, new ArrayList<>(), List.of());
+    return fromFiles(description, files, new ArrayList<>(), List.of(), Map.of());
   }
 
-  private static MigrationSource fromFiles(String description, Map<String, String> given, List<String> problems, List<String> warnings) {
+  /** The same, with conversions (migrations/from-kodiai/: kodiai file name -> SQL). */
+  static MigrationSource fromFiles(String description, Map<String, String> files, Map<String, String> fromKodiai) {
+    return fromFiles(description, files, new ArrayList<>(), List.of(), fromKodiai);
+  }
+
+  private static MigrationSource fromFiles(String description, Map<String, String> given,
+      List<String> problems, List<String> warnings,
+      Map<String, String> fromKodiai) {
     // A byte-order mark is no SQL (psql would send it on to the server, which calls it a syntax error).
     Map<String, String> files = new TreeMap<>();
     given.forEach((name, text) -> files.put(name, text.startsWith("\uFEFF") ? text.substring(1) : text));
@@ -189,19 +242,48 @@ final class MigrationSource {
               + NO_TRANSACTION_MARKER + "` first and run the file statement by statement");
       }
     }
+    Map<String, String> conversions = new TreeMap<>();
+    fromKodiai.forEach((name, text) -> conversions.put(name, text.startsWith("\uFEFF") ? text.substring(1) : text));
+    checkConversions(conversions, split, problems);
     if (!problems.isEmpty()) throw invalid(description + ": " + String.join("; ", problems));
 
     List<Migration> list = new ArrayList<>();
+    Map<String, String> declaredBy = new TreeMap<>();
     for (var e : ups.entrySet()) {
       String file = e.getValue();
       Matcher m = FILE_NAME.matcher(file);
       m.matches();
       String sql = files.get(file);
       String down = downs.get(e.getKey());
+      List<KodiaiFiles.Declared> kodiai = KodiaiFiles.declared(file, sql, problems);
+      for (var d : kodiai) {
+        String other = declaredBy.put(d.file(), file);
+        if (other != null) problems.add(file + ": declares kodiai's " + d.file() + ", which " + other
+            + " declares too; a file split"
+            + " over several migrations is declared only by the last one carrying part of it");
+      }
       list.add(new Migration(e.getKey(), m.group(2), file, sql, checksum(sql), !hasNoTransactionMarker(sql),
-          down, down == null ? null : files.get(down)));
+          down, down == null ? null : files.get(down), List.copyOf(kodiai), null));
     }
-    return new MigrationSource(description, List.copyOf(list), List.copyOf(warnings), split);
+    if (!problems.isEmpty()) throw invalid(description + ": " + String.join("; ", problems));
+    return new MigrationSource(description, List.copyOf(list), List.copyOf(warnings), split, conversions);
+  }
+
+  /** Conversions are named as kodiai's files and follow a migration's transaction rules. */
+  private static void checkConversions(Map<String, String> conversions, Map<String, List<Statement>> split,
+      List<String> problems) {
+    for (var e : conversions.entrySet()) {
+      String file = KodiaiFiles.FROM_KODIAI + "/" + e.getKey();
+      if (!KodiaiFiles.FILE.matcher(e.getKey()).matches()) {
+        problems.add(file + ": name is not a kodiai migration file's (NNN-name.sql, as in kodiai's src/db/migrations)");
+      } else if (!hasNoTransactionMarker(e.getValue())) {
+        for (Statement st : split.computeIfAbsent(e.getValue(), MigrationSource::split))
+          if (TRANSACTION_CONTROL.matcher(st.sql()).lookingAt())
+            problems.add(file + " line " + st.line() + ": '" + st.sql().split("\\s+")[0]
+                + "' would end the transaction the runner"
+                + " wraps the file in; remove it, or put `" + NO_TRANSACTION_MARKER + "` first");
+      }
+    }
   }
 
   /**
@@ -216,6 +298,11 @@ final class MigrationSource {
 
   /** A file-set problem found before anything runs. */
   private static MigrationException invalid(String message) { return new MigrationException(ExitCode.VALIDATION, message); }
+
+  /** Our migration of that file name, or null. */
+  Migration byFileName(String fileName) {
+    return migrations.stream().filter(m -> m.fileName().equals(fileName)).findFirst().orElse(null);
+  }
 
   Migration byVersion(int version) {
     return migrations.stream().filter(m -> m.version() == version).findFirst().orElse(null);

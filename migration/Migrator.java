@@ -9,6 +9,9 @@
 //    newer release knows (a rolling deploy) do not;
 //  - whatever stops it (an error, a lost connection, SIGTERM/SIGINT), it says what
 //    committed, what did not, and what to run next;
+//  - kodiai's own runner may share _migrations (KodiaiFiles): its rows are left alone, the kodiai
+//    files a migration carries are recorded for it in the migration's transaction, and where it
+//    applied such a file itself, `up` converts (migrations/from-kodiai/) or refuses;
 //  - through a connection pooler (PgBouncer, Azure's built-in one) no session state is relied
 //    on: `up` guards each transaction instead (migrateThroughPooler), and what needs one
 //    session throughout (non-transactional migrations, down, resolve) is refused up front.
@@ -62,7 +65,7 @@ final class Migrator {
     this.conn = conn;
     this.source = source;
     this.out = out;
-    this.table = new MigrationTable(conn);
+    this.table = new MigrationTable(conn, source);
     this.lock = new AdvisoryLock(conn, LOCK_KEY, out);
   }
 
@@ -86,7 +89,7 @@ final class Migrator {
     // A problem seen here may only be another runner's non-transactional migration in
     // progress (recorded as failed until it ends), so only the look under the lock decides.
     // One read of _migrations decides; rows of kodiai's earlier runner (no checksum) are adopted under the lock.
-    Map<Integer, MigrationTable.Row> rows = table.read();
+    MigrationTable.Rows rows = table.readAll();
     List<MigrationSource.Migration> pending;
     try {
       pending = plan(rows, to);
@@ -94,17 +97,18 @@ final class Migrator {
       if (dryRun) throw e;
       pending = null;
     }
-    boolean adopt = rows.values().stream().anyMatch(r -> r.checksum() == null);
+    boolean adopt = rows.ours().values().stream().anyMatch(r -> r.checksum() == null);
     if (pending != null && ((pending.isEmpty() && !adopt) || dryRun)) {
-      for (var m : pending) out.println("would apply " + m.fileName() + (m.transactional() ? "" : " (no transaction)"));
+      for (var m : pending)
+        out.println("would apply " + m.runsFile() + (m.transactional() ? "" : " (no transaction)"));
       return 0;
     }
     if (pooler != null) return migrateThroughPooler(to, pending);
     acquireLock();
     try {
-      pending = plan(table.read(), to); // another runner may have applied them while we waited
+      pending = plan(table.readAll(), to); // another runner may have applied them while we waited
       checkExtensions(pending); // before ensureTable: a missing extension leaves no trace at all
-      table.ensure(source);
+      ensureTable(pending);
       sessionReset();
       // Consecutive transactional migrations go to the server in few messages (Batch.java);
       // a non-transactional one runs on its own, statement by statement.
@@ -157,15 +161,21 @@ final class Migrator {
   }
 
   /** Every migration with its state, in version order. */
-  List<Entry> status() throws SQLException { return status(table.read()); }
+  List<Entry> status() throws SQLException { return status(table.readAll()); }
 
-  private List<Entry> status(Map<Integer, MigrationTable.Row> rows) {
+  /**
+   * Every row of _migrations by owner (MigrationTable.Rows): ours, provided for kodiai's runner, kodiai's runner's own.
+   */
+  MigrationTable.Rows readAll() throws SQLException { return table.readAll(); }
+
+  List<Entry> status(MigrationTable.Rows all) {
+    Map<Integer, MigrationTable.Row> rows = all.ours();
     Map<Integer, Entry> entries = new TreeMap<>();
     for (var m : source.migrations) {
       MigrationTable.Row r = rows.get(m.version());
-      State s = r == null ? State.PENDING
+      State s = r == null || convertsOwnRow(m, r) ? State.PENDING
           : r.failed() ? State.FAILED
-          : r.checksum() != null && !MigrationSource.accepts(m.sql(), m.checksum(), r.checksum()) ? State.MODIFIED
+          : r.checksum() != null && !acceptsChecksum(m, r.checksum()) ? State.MODIFIED
           : State.APPLIED;
       entries.put(m.version(), new Entry(m.version(), m.name(), s, r, m));
     }
@@ -178,7 +188,9 @@ final class Migrator {
 
   /** What stops `up`: edited or deleted applied files, out-of-order files, unfinished migrations. */
   static List<String> problems(List<Entry> entries) {
-    int newestApplied = entries.stream().filter(e -> e.row() != null).mapToInt(Entry::version).max().orElse(0);
+    int newestApplied = entries.stream().filter(e -> e.row() != null
+        && e.state() != State.PENDING).mapToInt(Entry::version)
+        .max().orElse(0);
     List<String> problems = new ArrayList<>();
     for (Entry e : entries) {
       String file = e.migration() != null ? e.migration().fileName() : e.row().name();
@@ -193,7 +205,8 @@ final class Migrator {
             : file + " did not finish (non-transactional, failed or interrupted); fix the database by hand,"
                 + " then run `migrate resolve " + e.version() + " --applied` (it is done) or `--rolled-back` (undone, retry it)");
         case PENDING -> {
-          if (e.version() < newestApplied)
+          // a row here: kodiai's runner's, which a conversion takes over
+          if (e.version() < newestApplied && e.row() == null)
             problems.add(file + " is new but numbered below the newest applied migration (" + newestApplied
                 + "); renumber it above " + newestApplied);
         }
@@ -245,22 +258,131 @@ final class Migrator {
 
   // ------------------------------------------------------------- planning
 
-  /** The migrations `up` would apply, given the recorded rows; a problem stops it. */
-  private List<MigrationSource.Migration> plan(Map<Integer, MigrationTable.Row> rows, Integer to) {
-    List<String> problems = problems(status(rows));
+  /** The migrations `up` would apply, given the recorded rows (conversions in their place); a problem stops it. */
+  private List<MigrationSource.Migration> plan(MigrationTable.Rows rows, Integer to) {
+    List<String> problems = problems(rows);
     if (!problems.isEmpty()) throw new MigrationException(ExitCode.VALIDATION, String.join("\n", problems));
     List<MigrationSource.Migration> pending = new ArrayList<>();
-    for (var m : source.migrations)
-      if (!rows.containsKey(m.version()) && (to == null || m.version() <= to)) pending.add(m);
+    for (var m : source.migrations) {
+      MigrationTable.Row own = rows.ours().get(m.version());
+      if ((own != null && !convertsOwnRow(m, own)) || (to != null && m.version() > to)) continue;
+      List<String> recorded = recordedByKodiai(m, rows);
+      pending.add(recorded.isEmpty() ? m : m.converted(recorded, String.join("\n", recorded.stream()
+          .map(source.fromKodiai::get).toList())));
+    }
     return pending;
+  }
+
+  /**
+   * What stops `up` (and fails `validate`): problems(entries), and kodiai files applied by kodiai's runner with no
+   * conversion.
+   */
+  List<String> problems(MigrationTable.Rows rows) {
+    List<String> problems = new ArrayList<>(problems(status(rows)));
+    for (var m : source.migrations) {
+      MigrationTable.Row own = rows.ours().get(m.version());
+      if (own != null && !convertsOwnRow(m, own)) continue;
+      List<String> recorded = recordedByKodiai(m, rows);
+      if (recorded.isEmpty()) continue;
+      for (String f : recorded)
+        if (!source.fromKodiai.containsKey(f))
+          problems.add(m.fileName() + " carries kodiai's " + f + ", which kodiai's runner already applied itself, and"
+              + " there is no "
+              + KodiaiFiles.FROM_KODIAI + "/" + f + " to convert kodiai's objects to kodiai-db's; nothing ran");
+      for (var d : m.kodiai())
+        if (!recorded.contains(d.file()))
+          problems.add(m.fileName() + " carries kodiai's " + String.join(", ", recorded)
+              + " (applied by kodiai's runner) and "
+              + d.file() + " (not applied by it): convert all or none; apply " + d.file()
+              + " with kodiai's runner first; nothing ran");
+    }
+    return problems;
+  }
+
+  /**
+   * The kodiai files m carries that kodiai's runner applied itself: those it declares that have
+   * a row of kodiai's runner, and m's own name when its row is kodiai's runner's (001-003 share
+   * kodiai's names) and a conversion for it exists (without one that row is the earlier
+   * runner's, adopted as applied: docs/migrate.md).
+   */
+  List<String> recordedByKodiai(MigrationSource.Migration m, MigrationTable.Rows rows) {
+    List<String> out = new ArrayList<>();
+    MigrationTable.Row own = rows.ours().get(m.version());
+    if (own != null && convertsOwnRow(m, own)) out.add(m.fileName());
+    for (var d : m.kodiai()) if (rows.foreign(d.file()) != null) out.add(d.file());
+    return out;
+  }
+
+  /** m's own row is kodiai's runner's (name only) and a conversion for that file is bundled: `up` converts. */
+  boolean convertsOwnRow(MigrationSource.Migration m, MigrationTable.Row own) {
+    return own.nameOnly() && own.name().equals(m.fileName()) && source.fromKodiai.containsKey(m.fileName());
+  }
+
+  /** A recorded checksum that stands for m: its own, one it replaces, or `from-kodiai:` + today's conversion's. */
+  private boolean acceptsChecksum(MigrationSource.Migration m, String checksum) {
+    if (!checksum.startsWith(KodiaiFiles.CONVERTED_PREFIX)) return MigrationSource.accepts(m.sql(),
+        m.checksum(), checksum);
+    List<String> files = new ArrayList<>();
+    if (source.fromKodiai.containsKey(m.fileName()) && m.kodiai().isEmpty()) files.add(m.fileName());
+    for (var d : m.kodiai()) files.add(d.file());
+    // the conversion left the bundle
+    if (files.isEmpty() || !files.stream().allMatch(source.fromKodiai::containsKey)) return true;
+    return checksum.equals(m.converted(files,
+        String.join("\n", files.stream().map(source.fromKodiai::get).toList())).checksum());
+  }
+
+  /** Creates or upgrades _migrations (with provided_by where a migration records rows for kodiai's runner). */
+  private void ensureTable(List<MigrationSource.Migration> pending) throws SQLException {
+    Set<Integer> converting = new java.util.HashSet<>();
+    for (var m : pending) if (m.convertedFrom() != null) converting.add(m.version());
+    table.ensure(source, pending.stream().anyMatch(m -> !m.kodiai().isEmpty()), converting);
+  }
+
+  /**
+   * The statements that record m in its transaction, run as the runner: its own row (replacing
+   * kodiai's runner's row of its name, where a conversion takes that over) and, for each kodiai
+   * file it declares, a row under that file's name for kodiai's runner (provided_by = m): a
+   * plain INSERT, so a row kodiai's runner wrote meanwhile fails the transaction; where m
+   * converts, kodiai's runner's row becomes that row.
+   */
+  List<String> recordStatements(MigrationSource.Migration m, String executionMs) throws SQLException {
+    String t = table.name();
+    List<String> l = new ArrayList<>();
+    if (m.convertedFrom() != null)
+      l.add("DELETE FROM " + t + " WHERE name = " + literal(m.fileName()) + " AND version IS NULL AND checksum IS"
+          + " NULL");
+    l.add("INSERT INTO " + t + " (name, version, checksum, execution_ms, status, applied_at) VALUES ("
+        + literal(m.fileName()) + ", "
+        + m.version() + ", " + literal(m.checksum()) + ", " + executionMs + ", 'applied',"
+        + " pg_catalog.clock_timestamp())");
+    l.addAll(providedRows(m, m.convertedFrom() != null));
+    return l;
+  }
+
+  /**
+   * The rows m records for kodiai's runner; takeOver: a name-only row of that name becomes ours (a conversion, or a
+   * retry).
+   */
+  List<String> providedRows(MigrationSource.Migration m, boolean takeOver) throws SQLException {
+    List<String> l = new ArrayList<>();
+    for (var d : m.kodiai())
+      l.add("INSERT INTO " + table.name() + " (name, checksum, execution_ms, status, provided_by, applied_at) VALUES ("
+          + literal(d.file()) + ", " + literal(d.sha12()) + ", 0, '" + MigrationTable.PROVIDED + "', "
+          + literal(m.fileName())
+          + ", pg_catalog.clock_timestamp())" + (takeOver ? " ON CONFLICT (name) DO UPDATE SET status ="
+          + " EXCLUDED.status,"
+          + " checksum = EXCLUDED.checksum, provided_by = EXCLUDED.provided_by WHERE " + table.name()
+          + ".version IS NULL" : ""));
+    return l;
   }
 
   private List<MigrationSource.Migration> rollbackPlan(int target) throws SQLException {
     List<MigrationSource.Migration> todo = new ArrayList<>();
     List<String> problems = new ArrayList<>();
     for (MigrationTable.Row r : table.read().values()) {
-      if (r.version() <= target) continue;
       MigrationSource.Migration m = source.byVersion(r.version());
+      // kodiai's runner's row, not converted yet
+      if (r.version() <= target || m != null && convertsOwnRow(m, r)) continue;
       if (m == null) problems.add(r.name() + " is applied but its file is missing, so it cannot be rolled back");
       else if (!m.hasDown()) problems.add(m.fileName() + " has no down file " + m.fileName().replace(".sql", ".down.sql"));
       else if (r.failed()) problems.add(m.fileName() + " did not finish; resolve it first (see `migrate validate`)");
@@ -305,7 +427,8 @@ final class Migrator {
 
   /** Reports a committed migration: a line, and the run's record for later messages. */
   void applied(MigrationSource.Migration m, int ms) {
-    out.println("applied " + m.fileName() + " (" + ms + " ms)");
+    out.println("applied " + m.fileName() + (m.convertedFrom() == null ? "" : " by converting kodiai's objects with "
+        + m.convertedFrom()) + " (" + ms + " ms)");
     appliedNow.add(m.fileName());
     unflushed = m.version();
   }
@@ -348,10 +471,11 @@ final class Migrator {
     if (interruptedBy != null) throw interrupted(m);
     long t0 = System.nanoTime();
     execute(sessionReset());
-    // Recorded as unfinished first, so a crash or error midway cannot pass unnoticed.
-    table.insert(m, "failed");
+    // Recorded as unfinished first, so a crash or error midway cannot pass unnoticed (a conversion
+    // takes over kodiai's runner's row of the same name in that one statement).
+    table.insert(m, "failed", m.convertedFrom() != null);
     try {
-      run(m.fileName(), m.sql());
+      run(m.runsFile(), m.sql());
     } catch (MigrationException e) {
       throw new MigrationException(interruptedBy != null ? interruptCode : e.exitCode, (interruptedBy != null ? "interrupted by "
           + interruptedBy + ": " : "") + e.getMessage() + "; " + m.fileName() + " ran without a transaction and is recorded as failed"
@@ -360,8 +484,10 @@ final class Migrator {
     }
     execute(sessionReset());
     long ms = elapsedMs(t0);
+    // Its rows for kodiai's runner commit with its status; a retry after a crash here finds them and takes them over.
     execute("BEGIN;\nSET LOCAL synchronous_commit = on;\nUPDATE " + table.name() + " SET status = 'applied', execution_ms = "
-        + ms + ", applied_at = clock_timestamp() WHERE version = " + m.version() + ";\nCOMMIT");
+        + ms + ", applied_at = clock_timestamp() WHERE version = " + m.version() + ";\n"
+        + String.join("", providedRows(m, true).stream().map(r -> r + ";\n").toList()) + "COMMIT");
     applied(m, (int) ms);
     unflushed = null; // that commit was synchronous: it flushed everything before it too
   }
@@ -382,6 +508,10 @@ final class Migrator {
       execute(AS_RUNNER);
       // 001's down file drops _migrations itself: then there is no row left to delete.
       if (table.exists()) table.update("DELETE FROM %s WHERE version = ?", m.version());
+      // Its rows for kodiai's runner go with it: that runner applies those files again, as it would on its own.
+      if (table.exists() && !m.kodiai().isEmpty())
+        table.update("DELETE FROM %s WHERE status = '" + MigrationTable.PROVIDED + "' AND provided_by = ?",
+            m.fileName());
       if (tx) conn.commit();
     } catch (SQLException | RuntimeException e) {
       if (tx) rollbackQuietly();
@@ -525,10 +655,10 @@ final class Migrator {
         conn.rollback();
         pause(wait);
       }
-      pending = plan(table.read(), to); // the first look may have seen another runner's migration in progress
+      pending = plan(table.readAll(), to); // the first look may have seen another runner's migration in progress
       refuseWithoutTransaction(pending);
       checkExtensions(pending);
-      table.ensure(source);
+      ensureTable(pending);
       conn.commit();
     } catch (SQLException | RuntimeException e) {
       rollbackQuietly();
@@ -537,7 +667,7 @@ final class Migrator {
       conn.setAutoCommit(true);
     }
     try {
-      while (!(pending = plan(table.read(), to)).isEmpty()) {
+      while (!(pending = plan(table.readAll(), to)).isEmpty()) {
         try {
           new Batch(this).apply(pending, true);
         } catch (MigrationException stopped) {
@@ -634,7 +764,7 @@ final class Migrator {
     Map<Integer, MigrationTable.Row> rows;
     try (Connection c = reconnect == null ? null : reconnect.call()) {
       if (c == null) throw new SQLException("no way to reconnect");
-      rows = MigrationTable.read(c, table.name());
+      rows = MigrationTable.read(c, table.name(), source).ours();
     } catch (Exception again) {
       return new MigrationException(ExitCode.FAILED, "lost the connection to the database during " + run.get(0).fileName()
           + (run.size() > 1 ? " .. " + run.get(run.size() - 1).fileName() : "") + " (" + why + ") and cannot reconnect to see what"
@@ -661,6 +791,13 @@ final class Migrator {
     if (!(e instanceof PSQLException pe) || pe.getServerErrorMessage() == null) return null;
     ServerErrorMessage s = pe.getServerErrorMessage();
     if (!"23505".equals(s.getSQLState()) || !TABLE.equals(s.getTable())) return null;
+    for (var d : m.kodiai())
+      if (String.valueOf(s.getDetail()).contains("=(" + d.file() + ")"))
+        return new MigrationException(ExitCode.FAILED, m.fileName() + " was rolled back (nothing lost): kodiai's"
+            + " runner recorded "
+            + d.file() + ", which it carries, while it ran (the bot started meanwhile?); run `migrate up` again: it"
+            + " converts"
+            + " kodiai's objects (" + KodiaiFiles.FROM_KODIAI + "/" + d.file() + ") or says what is missing", e);
     return new MigrationException(ExitCode.FAILED, m.fileName() + " was recorded by another runner while this one applied it"
         + " (rolled back here, nothing lost): two runners worked at once, so the migration lock did not hold (a transaction"
         + " pooler such as PgBouncer does not keep session advisory locks; connect directly); run `migrate status`", e);

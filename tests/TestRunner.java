@@ -10,6 +10,7 @@
 //SOURCES ../*.java ../cli/*.java ../process/*.java ../secret/*.java ../roles/*.java ../migration/*.java ../localpg/*.java ../azure/*.java ../bench/*.java ../pool/*.java ../importer/*.java ../retrieval/*.java
 //SOURCES SchemaCheck.java schema/ExpectedSchema.java harness/*.java importer/ImportFixtures.java */*Test.java
 //FILES migrations/=../migrations/*.sql
+//FILES migrations/from-kodiai/=../migrations/from-kodiai/*.sql
 //JAVA_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1
 
 // Usage: ./jbang test@kodiai [--fast] [NAME ...]   (NAME: run only test classes whose name contains it)

@@ -28,6 +28,7 @@ final class ExpectedSchema {
         execution_ms                     integer
         status                           text not null default 'applied'::text
         applied_by                       text default CURRENT_USER
+        provided_by                      text
         constraint _migrations_pkey PRIMARY KEY (id)
         constraint _migrations_name_key UNIQUE (name)
       table reviews

@@ -1,0 +1,1 @@
+-- Nothing to convert: kodiai's file is empty.

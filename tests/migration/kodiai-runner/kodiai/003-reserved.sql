@@ -1,0 +1,1 @@
+-- Reserved: this number was skipped.

@@ -1,0 +1,1 @@
+CREATE TABLE issues (id serial PRIMARY KEY, title text NOT NULL);
