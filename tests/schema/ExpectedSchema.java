@@ -360,13 +360,16 @@ final class ExpectedSchema {
   }
 
   /** Vector columns kept inside the row (STORAGE PLAIN), as table.column. */
-  static final List<String> PLAIN_STORAGE = List.of("learning_memories.embedding");
+  static final List<String> PLAIN_STORAGE = List.of("learning_memories.embedding",
+      "review_comments.embedding", "wiki_pages.embedding", "code_snippets.embedding");
 
   static final List<Table> TABLES = new ArrayList<>();
   static final List<Function> FUNCTIONS = new ArrayList<>();
   static {
     Table cur = null;
-    for (String raw : TEXT.split("\n")) {
+    // kodiai's tables beyond the foundation (issue 21) follow in blocks of their own per slice (qualified:
+    // they are declared further down)
+    for (String raw : (TEXT + ExpectedSchema.KODIAI_SLICE_A).split("\n")) {
       if (raw.isBlank()) continue;
       String line = raw.strip();
       if (raw.startsWith("table ")) {
@@ -404,4 +407,132 @@ final class ExpectedSchema {
       default -> t;
     };
   }
+
+  // ------------------------------------------------------------------ kodiai's tables, slice A
+
+  /**
+   * kodiai's tables of its migrations 004-028 that are not the foundation (issue 21, slice A: webhook
+   * queue, review comments, wiki pages and their state, CI history, code snippets, LLM cost events,
+   * guardrail audit), as migrations 020-049 create them; same notation as TEXT.
+   */
+  static final String KODIAI_SLICE_A = """
+      table webhook_queue
+        id                               integer not null identity
+        source                           text not null
+        delivery_id                      text
+        event_name                       text
+        headers                          jsonb not null
+        body                             text not null
+        queued_at                        timestamptz not null default now()
+        claimed_at                       timestamptz
+        processed_at                     timestamptz
+        status                           text not null default 'pending'::text
+        error_message                    text
+        constraint webhook_queue_pkey PRIMARY KEY (id)
+        constraint webhook_queue_headers_check CHECK (jsonb_is_string_map(headers))
+        constraint webhook_queue_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'processing'::text, 'completed'::text, 'failed'::text])))
+        index idx_webhook_queue_pending USING btree (status, queued_at) WHERE (status = 'pending'::text)
+        index idx_webhook_queue_processing_claimed USING btree (status, claimed_at) WHERE (status = 'processing'::text)
+        trigger webhook_queue_json_unwrap_trigger BEFORE INSERT OR UPDATE OF headers ON webhook_queue FOR EACH ROW EXECUTE FUNCTION webhook_queue_json_unwrap()
+      table review_comments
+        id                               bigint not null identity
+        created_at                       timestamptz not null default now()
+        repo                             text not null
+        owner                            text not null
+        pr_number                        integer not null
+        pr_title                         text
+        comment_github_id                bigint not null
+        thread_id                        text not null
+        in_reply_to_id                   bigint
+        file_path                        text
+        start_line                       integer
+        end_line                         integer
+        diff_hunk                        text
+        author_login                     text not null
+        author_association               text
+        body                             text not null
+        chunk_index                      integer not null default 0
+        chunk_text                       text not null
+        token_count                      integer not null
+        embedding                        halfvec(1024)
+        embedding_model                  text
+        stale                            boolean not null default false
+        github_created_at                timestamptz not null
+        github_updated_at                timestamptz
+        deleted                          boolean not null default false
+        backfill_batch                   text
+        search_tsv                       tsvector
+        constraint review_comments_pkey PRIMARY KEY (id)
+        constraint review_comments_repo_comment_github_id_chunk_index_key UNIQUE (repo, comment_github_id, chunk_index)
+        constraint review_comments_counts_check CHECK (((pr_number >= 0) AND (chunk_index >= 0) AND (token_count >= 0) AND (start_line >= 0) AND (end_line >= 0)))
+        index idx_review_comments_author USING btree (author_login)
+        hnsw idx_review_comments_embedding_hnsw embedding halfvec_cosine_ops m=16 ef_construction=64
+        index idx_review_comments_embedding_repair_voyage4 USING btree (id) WHERE ((deleted = false) AND ((embedding IS NULL) OR (stale = true) OR (embedding_model IS DISTINCT FROM 'voyage-4'::text)))
+        index idx_review_comments_null_embedding_repair USING btree (repo, github_created_at, id) WHERE ((deleted = false) AND (embedding IS NULL))
+        index idx_review_comments_pr USING btree (repo, pr_number)
+        index idx_review_comments_search_tsv USING gin (search_tsv)
+        index idx_review_comments_thread_hash USING hash (thread_id)
+        trigger review_comments_search_tsv_trigger BEFORE INSERT OR UPDATE OF chunk_text, search_tsv ON review_comments FOR EACH ROW EXECUTE FUNCTION review_comments_search_tsv_update()
+      table review_comment_sync_state
+        id                               bigint not null identity
+        repo                             text not null
+        last_synced_at                   timestamptz
+        last_page_cursor                 text
+        total_comments_synced            integer not null default 0
+        backfill_complete                boolean not null default false
+        updated_at                       timestamptz not null default now()
+        constraint review_comment_sync_state_pkey PRIMARY KEY (id)
+        constraint review_comment_sync_state_repo_key UNIQUE (repo)
+        constraint review_comment_sync_state_total_comments_synced_check CHECK ((total_comments_synced >= 0))
+      table wiki_pages
+        id                               bigint not null identity
+        created_at                       timestamptz not null default now()
+        page_id                          integer not null
+        page_title                       text not null
+        namespace                        text not null default ''::text
+        page_url                         text not null
+        section_heading                  text
+        section_anchor                   text
+        section_level                    integer
+        chunk_index                      integer not null default 0
+        chunk_text                       text not null
+        raw_text                         text not null
+        token_count                      integer not null
+        embedding                        halfvec(1024)
+        embedding_model                  text
+        stale                            boolean not null default false
+        last_modified                    timestamptz
+        revision_id                      integer
+        deleted                          boolean not null default false
+        search_tsv                       tsvector
+        language_tags                    text[] not null default '{}'::text[]
+        constraint wiki_pages_pkey PRIMARY KEY (id)
+        constraint wiki_pages_counts_check CHECK (((page_id >= 0) AND (chunk_index >= 0) AND (token_count >= 0) AND (section_level >= 0) AND (revision_id >= 0)))
+        constraint wiki_pages_section_anchor_check CHECK ((octet_length(section_anchor) <= 2000))
+        index idx_wiki_pages_active_page_chunk USING btree (page_id, chunk_index) WHERE (deleted = false)
+        hnsw idx_wiki_pages_embedding_hnsw embedding halfvec_cosine_ops m=16 ef_construction=64
+        index idx_wiki_pages_language_tags USING gin (language_tags)
+        index idx_wiki_pages_namespace USING btree (namespace)
+        index idx_wiki_pages_repair_candidates_page_chunk USING btree (page_id, chunk_index, id) WHERE ((deleted = false) AND ((embedding IS NULL) OR (stale = true) OR (embedding_model IS DISTINCT FROM 'voyage-4'::text)))
+        index idx_wiki_pages_search_tsv USING gin (search_tsv)
+        index idx_wiki_pages_title_hash USING hash (page_title)
+        index idx_wiki_pages_unique_chunk UNIQUE USING btree (page_id, COALESCE(section_anchor, ''::text), chunk_index)
+        trigger wiki_pages_search_tsv_trigger BEFORE INSERT OR UPDATE OF chunk_text, search_tsv ON wiki_pages FOR EACH ROW EXECUTE FUNCTION wiki_pages_search_tsv_update()
+      table wiki_sync_state
+        id                               bigint not null identity
+        source                           text not null
+        last_synced_at                   timestamptz
+        last_continue_token              text
+        total_pages_synced               integer not null default 0
+        backfill_complete                boolean not null default false
+        updated_at                       timestamptz not null default now()
+        constraint wiki_sync_state_pkey PRIMARY KEY (id)
+        constraint wiki_sync_state_source_key UNIQUE (source)
+        constraint wiki_sync_state_total_pages_synced_check CHECK ((total_pages_synced >= 0))
+      function jsonb_unwrap_stringified(v jsonb) returns jsonb language sql
+      function jsonb_is_string_map(v jsonb) returns boolean language sql
+      function webhook_queue_json_unwrap() returns trigger language plpgsql
+      function review_comments_search_tsv_update() returns trigger language plpgsql
+      function wiki_pages_search_tsv_update() returns trigger language plpgsql
+      """;
 }
