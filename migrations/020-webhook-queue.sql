@@ -54,15 +54,15 @@ CREATE TABLE webhook_queue (
   CONSTRAINT webhook_queue_headers_check CHECK (jsonb_is_string_map(headers))
 );
 
+-- SET search_path FROM CURRENT: the body finds jsonb_unwrap_stringified in the migration's schema
+-- whatever the writer's search_path (kodiai's other JSON triggers do the same).
 CREATE FUNCTION webhook_queue_json_unwrap() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
   NEW.headers := jsonb_unwrap_stringified(NEW.headers);
   RETURN NEW;
 END
 $$;
--- Search path of the function body: the table's schema (the migration's), as for 003's triggers.
-ALTER FUNCTION webhook_queue_json_unwrap() SET search_path FROM CURRENT;
 
 CREATE TRIGGER webhook_queue_json_unwrap_trigger BEFORE INSERT OR UPDATE OF headers ON webhook_queue
   FOR EACH ROW EXECUTE FUNCTION webhook_queue_json_unwrap();
