@@ -429,7 +429,7 @@ final class ExpectedSchema {
         status                           text not null default 'pending'::text
         error_message                    text
         constraint webhook_queue_pkey PRIMARY KEY (id)
-        constraint webhook_queue_headers_check CHECK (jsonb_is_string_map(headers))
+        constraint webhook_queue_headers_check CHECK ((jsonb_typeof(headers) = 'object'::text))
         constraint webhook_queue_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'processing'::text, 'completed'::text, 'failed'::text])))
         index idx_webhook_queue_pending USING btree (status, queued_at) WHERE (status = 'pending'::text)
         index idx_webhook_queue_processing_claimed USING btree (status, claimed_at) WHERE (status = 'processing'::text)
@@ -744,7 +744,6 @@ final class ExpectedSchema {
         constraint wiki_embedding_repair_state_counts_check CHECK (((window_index >= 0) AND (windows_total >= 0) AND (repaired >= 0) AND (skipped >= 0) AND (failed >= 0) AND (retry_count >= 0)))
         index idx_wiki_embedding_repair_state_updated_at USING btree (updated_at DESC)
       function jsonb_unwrap_stringified(v jsonb) returns jsonb language sql
-      function jsonb_is_string_map(v jsonb) returns boolean language sql
       function webhook_queue_json_unwrap() returns trigger language plpgsql
       function review_comments_search_tsv_update() returns trigger language plpgsql
       function wiki_pages_search_tsv_update() returns trigger language plpgsql
