@@ -5,9 +5,9 @@
 -- A new table, created in this migration's transaction: nobody waits for it.
 -- Where this differs from kodiai's file, and why:
 --   * id is a bigint identity; last_processed_chunk_ids holds wiki_pages ids, which are bigint:
---     bigint[], not kodiai's integer[]. (The bot writes it with sql.array, which postgres.js sends
---     as text[]: PostgreSQL accepts only the empty array that way, into either type, and the repair
---     never passes another.)
+--     bigint[], not kodiai's integer[]. (The bot writes it with sql.array: postgres.js sends an
+--     empty array untyped, which fits either type, and a non-empty one as text[], which neither
+--     takes; the repair only ever passes the empty one.)
 --   * counts and window positions are >= 0: a CHECK.
 -- Page ids, windows and counts stay integer (read as numbers):
 -- squawk-ignore-file prefer-bigint-over-int
