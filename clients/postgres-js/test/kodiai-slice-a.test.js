@@ -87,14 +87,15 @@ describe('kodiai slice A through stock postgres.js', () => {
     assert.deepEqual(row.style_description, style)
     await assert.rejects(sql`
       INSERT INTO wiki_style_cache (page_id, page_title, content_hash, style_description, expires_at)
-      VALUES (${903}, ${RUN}, ${'h'}, ${JSON.stringify(style)}::jsonb, now())`, /wiki_style_cache_style_description_check/)
+      VALUES (${903}, ${RUN}, ${'h'}, ${JSON.stringify(style)}::jsonb, now())`,
+    /wiki_style_cache_style_description_check/)
   })
 
   test('review_comments: a float32 vector text orders the halfvec column', async () => {
     const e = embedding(7)
     await sql`
-      INSERT INTO review_comments (repo, owner, pr_number, comment_github_id, thread_id, author_login, body, chunk_index,
-        chunk_text, token_count, embedding, embedding_model, github_created_at)
+      INSERT INTO review_comments (repo, owner, pr_number, comment_github_id, thread_id, author_login, body,
+        chunk_index, chunk_text, token_count, embedding, embedding_model, github_created_at)
       VALUES (${RUN + '/rc'}, ${'o'}, ${1}, ${4153840487}, ${'t'}, ${'octocat'}, ${'b'}, ${0}, ${'Use a mutex'}, ${3},
         ${vectorText(e)}::vector, ${'voyage-4'}, now())`
     const rows = await sql`
