@@ -183,6 +183,14 @@ class KodiaiSliceAStoreQueriesTest extends SchemaFixtures {
           + " review_comments WHERE comment_github_id = ?)", vectorText(far), "voyage-4", big + 2);
       assertEquals("0", text(c, "SELECT COUNT(*)::int FROM review_comments WHERE repo = ? AND embedding IS NULL"
           + " AND deleted = false", "xbmc/xbmc"));
+      // the embedding repair's batch write: ids as bigint[], vectors as text[] cast ::vector
+      long repaired = longOf(c, "SELECT id FROM review_comments WHERE comment_github_id = ?", big + 1);
+      assertEquals(1, update(c, "UPDATE review_comments AS rc SET embedding = updates.embedding::vector,"
+          + " embedding_model = ?, stale = false FROM (SELECT UNNEST(?::bigint[]) AS row_id,"
+          + " UNNEST(?::text[]) AS embedding) AS updates WHERE rc.id = updates.row_id", "voyage-4",
+          c.createArrayOf("int8", new Object[] {repaired}), c.createArrayOf("text", new Object[] {vectorText(near)})));
+      assertEquals(String.valueOf(big + 1), text(c, "SELECT comment_github_id FROM review_comments"
+          + " WHERE comment_github_id <> ? ORDER BY embedding <=> ?::vector LIMIT 1", big, vectorText(near)));
       // softDelete: the tombstone upsert, then a later batch of the same comment is skipped
       update(c, "UPDATE review_comments SET deleted = true WHERE repo = ? AND comment_github_id = ?", "xbmc/xbmc", big);
       update(c, "INSERT INTO review_comments (repo, owner, pr_number, comment_github_id, thread_id, author_login, body,"
