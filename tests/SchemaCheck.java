@@ -272,11 +272,17 @@ public class SchemaCheck implements Callable<Integer> {
   private static void probeFullText(Connection c, Catalog cat, List<String> out) throws SQLException {
     String[][] probes = {
         {"findings_search_tsv_trigger", "findings", "title"},
-        {"learning_memories_search_tsv_trigger", "learning_memories", "finding_text"}};
+        {"learning_memories_search_tsv_trigger", "learning_memories", "finding_text"},
+        // kodiai's tables of slice A (021, 022, 024)
+        {"review_comments_search_tsv_trigger", "review_comments", "chunk_text"},
+        {"wiki_pages_search_tsv_trigger", "wiki_pages", "chunk_text"},
+        {"code_snippets_tsv_trigger", "code_snippets", "embedded_text"}};
     for (String[] p : probes) {
       String what = "trigger " + p[0] + " fires";
       if (!cat.columns.containsKey(p[1])) { out.add("MISSING " + what + ": no table " + p[1]); continue; }
-      runProbe(c, what, "INSERT fills " + p[1] + ".search_tsv, UPDATE OF " + p[2] + " refreshes it", () -> probe(c, p[1], p[2]), out);
+      String tsv = p[1].equals("code_snippets") ? "tsv" : "search_tsv";
+      runProbe(c, what, "INSERT fills " + p[1] + "." + tsv + ", UPDATE OF " + p[2] + " refreshes it",
+          () -> probe(c, p[1], p[2], tsv), out);
     }
     // 010's copy; before 010 (or without the table) the MISSING lines of the catalog say so
     if (cat.columns.containsKey("learning_memories") && cat.columns.containsKey("learning_memories_search"))
@@ -353,10 +359,26 @@ public class SchemaCheck implements Callable<Integer> {
   /** A probe row's id: below every id of the table, given explicitly so that no identity sequence advances. */
   private static final String PROBE_ID = "(SELECT least(min(id), 0) - 1 FROM %s)";
 
-  private static String probe(Connection c, String table, String column) throws SQLException {
+  /** The probe row of kodiai's tables of slice A (%s: its id), text 'Quokka sightings unchecked'. */
+  private static final Map<String, String> PROBE_INSERTS = Map.of(
+      "review_comments", "INSERT INTO review_comments (id, repo, owner, pr_number, comment_github_id, thread_id,"
+          + " author_login, body, chunk_text, token_count, github_created_at) VALUES (%s, 'schema-check/probe',"
+          + " 'schema-check', 1, 1, 'probe', 'schema-check', 'probe', 'Quokka sightings unchecked', 3, now())"
+          + " RETURNING id",
+      "wiki_pages", "INSERT INTO wiki_pages (id, page_id, page_title, page_url, chunk_text, raw_text, token_count)"
+          + " VALUES (%s, 0, 'Probe', 'probe', 'Quokka sightings unchecked', 'probe', 3) RETURNING id",
+      "code_snippets", "INSERT INTO code_snippets (id, content_hash, embedded_text) VALUES (%s,"
+          + " repeat('f', 64), 'Quokka sightings unchecked') RETURNING id");
+
+  private static String probe(Connection c, String table, String column, String tsv) throws SQLException {
     long id;
     try (Statement st = c.createStatement()) {
-      if (table.equals("findings")) {
+      String other = PROBE_INSERTS.get(table);
+      if (other != null) {
+        ResultSet rs = st.executeQuery(other.formatted(PROBE_ID.formatted(table)));
+        rs.next();
+        id = rs.getLong(1);
+      } else if (table.equals("findings")) {
         ResultSet rs = st.executeQuery("INSERT INTO reviews (id, repo, pr_number) VALUES (" + PROBE_ID.formatted("reviews")
             + ", 'schema-check/probe', 1) RETURNING id");
         rs.next();
@@ -368,14 +390,17 @@ public class SchemaCheck implements Callable<Integer> {
         id = insertProbeMemory(c);
       }
     }
-    String match = "SELECT search_tsv IS NOT NULL, search_tsv @@ to_tsquery('english', ?) FROM " + table + " WHERE id = ?";
-    if (!matches(c, match, "quokka", id)) return "after INSERT, search_tsv does not match a word of " + column;
+    String match = "SELECT " + tsv + " IS NOT NULL, " + tsv + " @@ to_tsquery('english', ?) FROM " + table
+        + " WHERE id = ?";
+    if (!matches(c, match, "quokka", id)) return "after INSERT, " + tsv + " does not match a word of " + column;
     try (PreparedStatement ps = c.prepareStatement("UPDATE " + table + " SET " + column + " = 'Wombat burrow overflow' WHERE id = ?")) {
       ps.setLong(1, id);
       ps.executeUpdate();
     }
-    if (!matches(c, match, "wombat", id)) return "after UPDATE OF " + column + ", search_tsv does not match the new word";
-    if (matches(c, match, "quokka", id)) return "after UPDATE OF " + column + ", search_tsv still matches the old word";
+    if (!matches(c, match, "wombat", id))
+      return "after UPDATE OF " + column + ", " + tsv + " does not match the new word";
+    if (matches(c, match, "quokka", id))
+      return "after UPDATE OF " + column + ", " + tsv + " still matches the old word";
     return null;
   }
 

@@ -25,6 +25,8 @@ abstract class SchemaFixtures {
 
   /** The number of migrations (001 up to the newest): a new migration needs no change here. */
   static final int LATEST = MigrationSource.load(dir).migrations.size();
+  /** The newest version (not LATEST: versions may leave gaps, 012-019 are reserved). */
+  static final int LATEST_VERSION = MigrationSource.load(dir).latestVersion();
 
   private static Path workingTreeMigrations() {
     for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent())

@@ -361,13 +361,16 @@ final class ExpectedSchema {
   }
 
   /** Vector columns kept inside the row (STORAGE PLAIN), as table.column. */
-  static final List<String> PLAIN_STORAGE = List.of("learning_memories.embedding");
+  static final List<String> PLAIN_STORAGE = List.of("learning_memories.embedding",
+      "review_comments.embedding", "wiki_pages.embedding", "code_snippets.embedding");
 
   static final List<Table> TABLES = new ArrayList<>();
   static final List<Function> FUNCTIONS = new ArrayList<>();
   static {
     Table cur = null;
-    for (String raw : TEXT.split("\n")) {
+    // kodiai's tables beyond the foundation (issue 21) follow in blocks of their own per slice (qualified:
+    // they are declared further down)
+    for (String raw : (TEXT + ExpectedSchema.KODIAI_SLICE_A).split("\n")) {
       if (raw.isBlank()) continue;
       String line = raw.strip();
       if (raw.startsWith("table ")) {
@@ -405,4 +408,349 @@ final class ExpectedSchema {
       default -> t;
     };
   }
+
+  // ------------------------------------------------------------------ kodiai's tables, slice A
+
+  /**
+   * kodiai's tables of its migrations 004-028 that are not the foundation (issue 21, slice A: webhook
+   * queue, review comments, wiki pages and their state, CI history, code snippets, LLM cost events,
+   * guardrail audit), as migrations 020-049 create them; same notation as TEXT.
+   */
+  static final String KODIAI_SLICE_A = """
+      table webhook_queue
+        id                               integer not null identity
+        source                           text not null
+        delivery_id                      text
+        event_name                       text
+        headers                          jsonb not null
+        body                             text not null
+        queued_at                        timestamptz not null default now()
+        claimed_at                       timestamptz
+        processed_at                     timestamptz
+        status                           text not null default 'pending'::text
+        error_message                    text
+        constraint webhook_queue_pkey PRIMARY KEY (id)
+        constraint webhook_queue_headers_check CHECK ((jsonb_typeof(headers) = 'object'::text))
+        constraint webhook_queue_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'processing'::text, 'completed'::text, 'failed'::text])))
+        index idx_webhook_queue_pending USING btree (status, queued_at) WHERE (status = 'pending'::text)
+        index idx_webhook_queue_processing_claimed USING btree (status, claimed_at) WHERE (status = 'processing'::text)
+        trigger webhook_queue_json_unwrap_trigger BEFORE INSERT OR UPDATE OF headers ON webhook_queue FOR EACH ROW EXECUTE FUNCTION webhook_queue_json_unwrap()
+      table review_comments
+        id                               bigint not null identity
+        created_at                       timestamptz not null default now()
+        repo                             text not null
+        owner                            text not null
+        pr_number                        integer not null
+        pr_title                         text
+        comment_github_id                bigint not null
+        thread_id                        text not null
+        in_reply_to_id                   bigint
+        file_path                        text
+        start_line                       integer
+        end_line                         integer
+        diff_hunk                        text
+        author_login                     text not null
+        author_association               text
+        body                             text not null
+        chunk_index                      integer not null default 0
+        chunk_text                       text not null
+        token_count                      integer not null
+        embedding                        halfvec(1024)
+        embedding_model                  text
+        stale                            boolean not null default false
+        github_created_at                timestamptz not null
+        github_updated_at                timestamptz
+        deleted                          boolean not null default false
+        backfill_batch                   text
+        search_tsv                       tsvector
+        constraint review_comments_pkey PRIMARY KEY (id)
+        constraint review_comments_repo_comment_github_id_chunk_index_key UNIQUE (repo, comment_github_id, chunk_index)
+        constraint review_comments_counts_check CHECK (((pr_number >= 0) AND (chunk_index >= 0) AND (token_count >= 0) AND (start_line >= 0) AND (end_line >= 0)))
+        index idx_review_comments_author USING btree (author_login)
+        hnsw idx_review_comments_embedding_hnsw embedding halfvec_cosine_ops m=16 ef_construction=64
+        index idx_review_comments_embedding_repair_voyage4 USING btree (id) WHERE ((deleted = false) AND ((embedding IS NULL) OR (stale = true) OR (embedding_model IS DISTINCT FROM 'voyage-4'::text)))
+        index idx_review_comments_null_embedding_repair USING btree (repo, github_created_at, id) WHERE ((deleted = false) AND (embedding IS NULL))
+        index idx_review_comments_pr USING btree (repo, pr_number)
+        index idx_review_comments_search_tsv USING gin (search_tsv)
+        index idx_review_comments_thread_hash USING hash (thread_id)
+        trigger review_comments_search_tsv_trigger BEFORE INSERT OR UPDATE OF chunk_text, search_tsv ON review_comments FOR EACH ROW EXECUTE FUNCTION review_comments_search_tsv_update()
+      table review_comment_sync_state
+        id                               bigint not null identity
+        repo                             text not null
+        last_synced_at                   timestamptz
+        last_page_cursor                 text
+        total_comments_synced            integer not null default 0
+        backfill_complete                boolean not null default false
+        updated_at                       timestamptz not null default now()
+        constraint review_comment_sync_state_pkey PRIMARY KEY (id)
+        constraint review_comment_sync_state_repo_key UNIQUE (repo)
+        constraint review_comment_sync_state_total_comments_synced_check CHECK ((total_comments_synced >= 0))
+      table wiki_pages
+        id                               bigint not null identity
+        created_at                       timestamptz not null default now()
+        page_id                          integer not null
+        page_title                       text not null
+        namespace                        text not null default ''::text
+        page_url                         text not null
+        section_heading                  text
+        section_anchor                   text
+        section_level                    integer
+        chunk_index                      integer not null default 0
+        chunk_text                       text not null
+        raw_text                         text not null
+        token_count                      integer not null
+        embedding                        halfvec(1024)
+        embedding_model                  text
+        stale                            boolean not null default false
+        last_modified                    timestamptz
+        revision_id                      integer
+        deleted                          boolean not null default false
+        search_tsv                       tsvector
+        language_tags                    text[] not null default '{}'::text[]
+        constraint wiki_pages_pkey PRIMARY KEY (id)
+        constraint wiki_pages_counts_check CHECK (((page_id >= 0) AND (chunk_index >= 0) AND (token_count >= 0) AND (section_level >= 0) AND (revision_id >= 0)))
+        constraint wiki_pages_section_anchor_check CHECK ((octet_length(section_anchor) <= 2000))
+        index idx_wiki_pages_active_page_chunk USING btree (page_id, chunk_index) WHERE (deleted = false)
+        hnsw idx_wiki_pages_embedding_hnsw embedding halfvec_cosine_ops m=16 ef_construction=64
+        index idx_wiki_pages_language_tags USING gin (language_tags)
+        index idx_wiki_pages_namespace USING btree (namespace)
+        index idx_wiki_pages_repair_candidates_page_chunk USING btree (page_id, chunk_index, id) WHERE ((deleted = false) AND ((embedding IS NULL) OR (stale = true) OR (embedding_model IS DISTINCT FROM 'voyage-4'::text)))
+        index idx_wiki_pages_search_tsv USING gin (search_tsv)
+        index idx_wiki_pages_title_hash USING hash (page_title)
+        index idx_wiki_pages_unique_chunk UNIQUE USING btree (page_id, COALESCE(section_anchor, ''::text), chunk_index)
+        trigger wiki_pages_search_tsv_trigger BEFORE INSERT OR UPDATE OF chunk_text, search_tsv ON wiki_pages FOR EACH ROW EXECUTE FUNCTION wiki_pages_search_tsv_update()
+      table wiki_sync_state
+        id                               bigint not null identity
+        source                           text not null
+        last_synced_at                   timestamptz
+        last_continue_token              text
+        total_pages_synced               integer not null default 0
+        backfill_complete                boolean not null default false
+        updated_at                       timestamptz not null default now()
+        constraint wiki_sync_state_pkey PRIMARY KEY (id)
+        constraint wiki_sync_state_source_key UNIQUE (source)
+        constraint wiki_sync_state_total_pages_synced_check CHECK ((total_pages_synced >= 0))
+      table ci_check_history
+        id                               bigint not null identity
+        created_at                       timestamptz not null default now()
+        repo                             text not null
+        check_name                       text not null
+        head_sha                         text not null
+        conclusion                       text not null
+        check_suite_id                   bigint
+        pr_number                        integer
+        constraint ci_check_history_pkey PRIMARY KEY (id)
+        constraint ci_check_history_check_name_check CHECK ((octet_length(check_name) <= 2000))
+        constraint ci_check_history_conclusion_check CHECK ((conclusion = ANY (ARRAY['success'::text, 'failure'::text, 'neutral'::text, 'cancelled'::text, 'skipped'::text, 'timed_out'::text, 'action_required'::text, 'stale'::text, 'startup_failure'::text])))
+        index idx_ci_check_history_repo_name USING btree (repo, check_name, created_at DESC)
+      table code_snippets
+        id                               bigint not null identity
+        content_hash                     text not null
+        embedded_text                    text not null
+        language                         text not null default 'unknown'::text
+        embedding                        halfvec(1024)
+        embedding_model                  text
+        tsv                              tsvector
+        stale                            boolean not null default false
+        created_at                       timestamptz not null default now()
+        constraint code_snippets_pkey PRIMARY KEY (id)
+        constraint code_snippets_content_hash_key UNIQUE (content_hash)
+        constraint code_snippets_content_hash_check CHECK ((content_hash ~ '^[0-9a-f]{64}$'::text))
+        hnsw idx_code_snippets_embedding embedding halfvec_cosine_ops m=16 ef_construction=64
+        index idx_code_snippets_embedding_repair_voyage4 USING btree (id) WHERE ((embedded_text IS NOT NULL) AND ((embedding IS NULL) OR (stale = true) OR (embedding_model IS DISTINCT FROM 'voyage-4'::text)))
+        index idx_code_snippets_language USING btree (language)
+        index idx_code_snippets_tsv USING gin (tsv)
+        trigger code_snippets_tsv_trigger BEFORE INSERT OR UPDATE OF embedded_text, tsv ON code_snippets FOR EACH ROW EXECUTE FUNCTION code_snippets_tsv_update()
+      table code_snippet_occurrences
+        id                               bigint not null identity
+        content_hash                     text not null
+        repo                             text not null
+        owner                            text not null
+        pr_number                        integer not null
+        pr_title                         text
+        file_path                        text not null
+        start_line                       integer not null
+        end_line                         integer not null
+        function_context                 text
+        created_at                       timestamptz not null default now()
+        constraint code_snippet_occurrences_pkey PRIMARY KEY (id)
+        constraint code_snippet_occurrences_content_hash_fkey FOREIGN KEY (content_hash) REFERENCES code_snippets(content_hash)
+        constraint code_snippet_occurrences_lines_check CHECK (((pr_number >= 0) AND (start_line >= 0) AND (end_line >= start_line)))
+        index idx_snippet_occ_hash_repo_created USING btree (content_hash, repo, created_at DESC)
+        index idx_snippet_occ_repo_pr USING btree (repo, pr_number)
+      table llm_cost_events
+        id                               bigint not null identity
+        created_at                       timestamptz not null default now()
+        delivery_id                      text
+        repo                             text not null
+        task_type                        text not null
+        model                            text not null
+        provider                         text not null
+        sdk                              text not null
+        input_tokens                     integer not null default 0
+        output_tokens                    integer not null default 0
+        cache_read_tokens                integer not null default 0
+        cache_write_tokens               integer not null default 0
+        estimated_cost_usd               float8 not null default 0
+        duration_ms                      integer
+        used_fallback                    boolean not null default false
+        fallback_reason                  text
+        error                            text
+        constraint llm_cost_events_pkey PRIMARY KEY (id)
+        constraint llm_cost_events_sdk_check CHECK ((sdk = ANY (ARRAY['agent'::text, 'ai'::text])))
+        constraint llm_cost_events_usage_check CHECK (((input_tokens >= 0) AND (output_tokens >= 0) AND (cache_read_tokens >= 0) AND (cache_write_tokens >= 0) AND (duration_ms >= 0) AND (estimated_cost_usd >= (0)::double precision) AND (estimated_cost_usd < 'Infinity'::double precision)))
+        index idx_llm_cost_events_created_at USING btree (created_at)
+        index idx_llm_cost_events_delivery_id USING btree (delivery_id)
+        index idx_llm_cost_events_model USING btree (model)
+        index idx_llm_cost_events_repo_created USING btree (repo, created_at DESC)
+        index idx_llm_cost_events_task_type USING btree (task_type)
+      table wiki_staleness_run_state
+        id                               integer not null default 1
+        last_run_at                      timestamptz
+        last_commit_sha                  text
+        pages_flagged                    integer not null default 0
+        pages_evaluated                  integer not null default 0
+        status                           text not null default 'pending'::text
+        error_message                    text
+        updated_at                       timestamptz not null default now()
+        constraint wiki_staleness_run_state_pkey PRIMARY KEY (id)
+        constraint wiki_staleness_run_state_counts_check CHECK (((pages_flagged >= 0) AND (pages_evaluated >= 0)))
+        constraint wiki_staleness_run_state_id_check CHECK ((id = 1))
+        constraint wiki_staleness_run_state_status_check CHECK ((status = ANY (ARRAY['success'::text, 'failed'::text, 'pending'::text])))
+      table wiki_page_popularity
+        id                               bigint not null identity
+        page_id                          integer not null
+        page_title                       text not null
+        inbound_links                    integer not null default 0
+        citation_count                   integer not null default 0
+        edit_recency_score               float8 not null default 0.0
+        composite_score                  float8 not null default 0.0
+        last_scored_at                   timestamptz
+        last_linkshere_fetch             timestamptz
+        last_citation_reset              timestamptz
+        created_at                       timestamptz not null default now()
+        updated_at                       timestamptz not null default now()
+        constraint wiki_page_popularity_pkey PRIMARY KEY (id)
+        constraint wiki_page_popularity_page_id_key UNIQUE (page_id)
+        constraint wiki_page_popularity_scores_check CHECK (((inbound_links >= 0) AND (citation_count >= 0) AND (edit_recency_score >= (0)::double precision) AND (edit_recency_score < 'Infinity'::double precision) AND (composite_score >= (0)::double precision) AND (composite_score < 'Infinity'::double precision)))
+        index idx_wiki_page_popularity_score USING btree (composite_score DESC)
+      table wiki_citation_events
+        id                               bigint not null identity
+        page_id                          integer not null
+        cited_at                         timestamptz not null default now()
+        constraint wiki_citation_events_pkey PRIMARY KEY (id)
+        index idx_wiki_citation_events_cited_at USING btree (cited_at)
+        index idx_wiki_citation_events_page_cited USING btree (page_id, cited_at)
+      table wiki_pr_evidence
+        id                               bigint not null identity
+        pr_number                        integer not null
+        pr_title                         text not null
+        pr_description                   text
+        pr_author                        text not null
+        merged_at                        timestamptz not null
+        file_path                        text not null
+        patch                            text not null
+        issue_references                 jsonb not null default '[]'::jsonb
+        matched_page_id                  integer
+        matched_page_title               text
+        heuristic_score                  integer not null default 0
+        created_at                       timestamptz not null default now()
+        constraint wiki_pr_evidence_pkey PRIMARY KEY (id)
+        constraint wiki_pr_evidence_pr_number_file_path_matched_page_id_key UNIQUE (pr_number, file_path, matched_page_id)
+        constraint wiki_pr_evidence_file_path_check CHECK ((octet_length(file_path) <= 2000))
+        constraint wiki_pr_evidence_issue_references_check CHECK ((jsonb_typeof(issue_references) = 'array'::text))
+        index idx_wiki_pr_evidence_merged_at USING btree (merged_at DESC)
+        index idx_wiki_pr_evidence_page_merged USING btree (matched_page_id, merged_at DESC)
+        trigger wiki_pr_evidence_json_unwrap_trigger BEFORE INSERT OR UPDATE OF issue_references ON wiki_pr_evidence FOR EACH ROW EXECUTE FUNCTION wiki_pr_evidence_json_unwrap()
+      table wiki_update_suggestions
+        id                               bigint not null identity
+        page_id                          integer not null
+        page_title                       text not null
+        section_heading                  text
+        original_content                 text not null
+        suggestion                       text not null
+        why_summary                      text not null
+        grounding_status                 text not null default 'grounded'::text
+        citing_prs                       jsonb not null default '[]'::jsonb
+        voice_mismatch_warning           boolean not null default false
+        voice_scores                     jsonb
+        generated_at                     timestamptz not null default now()
+        created_at                       timestamptz not null default now()
+        published_at                     timestamptz
+        published_issue_number           integer
+        published_comment_id             bigint
+        constraint wiki_update_suggestions_pkey PRIMARY KEY (id)
+        constraint wiki_update_suggestions_citing_prs_check CHECK ((jsonb_typeof(citing_prs) = 'array'::text))
+        constraint wiki_update_suggestions_grounding_status_check CHECK ((grounding_status = ANY (ARRAY['grounded'::text, 'partially-grounded'::text, 'ungrounded'::text, 'no_update'::text])))
+        constraint wiki_update_suggestions_section_heading_check CHECK ((octet_length(section_heading) <= 2000))
+        constraint wiki_update_suggestions_voice_scores_check CHECK ((jsonb_typeof(voice_scores) = 'object'::text))
+        index idx_wiki_update_suggestions_generated USING btree (generated_at DESC)
+        index idx_wiki_update_suggestions_grounding USING btree (grounding_status)
+        index idx_wiki_update_suggestions_page_section UNIQUE USING btree (page_id, COALESCE(section_heading, ''::text))
+        index idx_wiki_update_suggestions_unpublished USING btree (page_id) WHERE (published_at IS NULL)
+        trigger wiki_update_suggestions_json_unwrap_trigger BEFORE INSERT OR UPDATE OF citing_prs, voice_scores ON wiki_update_suggestions FOR EACH ROW EXECUTE FUNCTION wiki_update_suggestions_json_unwrap()
+      table wiki_style_cache
+        page_id                          integer not null
+        page_title                       text not null
+        content_hash                     text not null
+        style_description                jsonb not null
+        created_at                       timestamptz not null default now()
+        expires_at                       timestamptz not null
+        constraint wiki_style_cache_pkey PRIMARY KEY (page_id)
+        constraint wiki_style_cache_style_description_check CHECK ((jsonb_typeof(style_description) = 'object'::text))
+        index idx_wiki_style_cache_expires USING btree (expires_at)
+      table guardrail_audit
+        id                               bigint not null identity
+        created_at                       timestamptz not null default now()
+        surface                          text not null
+        repo                             text not null
+        strictness                       text not null default 'standard'::text
+        claims_total                     integer not null default 0
+        claims_grounded                  integer not null default 0
+        claims_removed                   integer not null default 0
+        claims_ambiguous                 integer not null default 0
+        llm_fallback_used                boolean not null default false
+        response_suppressed              boolean not null default false
+        classifier_error                 boolean not null default false
+        removed_claims                   jsonb
+        duration_ms                      integer
+        constraint guardrail_audit_pkey PRIMARY KEY (id)
+        constraint guardrail_audit_counts_check CHECK (((claims_total >= 0) AND (claims_grounded >= 0) AND (claims_removed >= 0) AND (claims_ambiguous >= 0) AND (duration_ms >= 0)))
+        constraint guardrail_audit_removed_claims_check CHECK ((jsonb_typeof(removed_claims) = 'array'::text))
+        constraint guardrail_audit_strictness_check CHECK ((strictness = ANY (ARRAY['strict'::text, 'standard'::text, 'lenient'::text])))
+        constraint guardrail_audit_surface_check CHECK ((surface = ANY (ARRAY['mention'::text, 'review'::text, 'slack'::text, 'troubleshoot'::text, 'wiki'::text])))
+        index idx_guardrail_audit_created USING btree (created_at)
+        index idx_guardrail_audit_repo USING btree (repo)
+        index idx_guardrail_audit_surface USING btree (surface)
+        trigger guardrail_audit_json_unwrap_trigger BEFORE INSERT OR UPDATE OF removed_claims ON guardrail_audit FOR EACH ROW EXECUTE FUNCTION guardrail_audit_json_unwrap()
+      table wiki_embedding_repair_state
+        id                               bigint not null identity
+        repair_key                       text not null
+        created_at                       timestamptz not null default now()
+        updated_at                       timestamptz not null default now()
+        page_id                          integer
+        page_title                       text
+        window_index                     integer
+        windows_total                    integer
+        repaired                         integer not null default 0
+        skipped                          integer not null default 0
+        failed                           integer not null default 0
+        retry_count                      integer not null default 0
+        used_split_fallback              boolean not null default false
+        last_failure_class               text
+        last_failure_message             text
+        last_processed_chunk_ids         bigint[] not null default '{}'::bigint[]
+        constraint wiki_embedding_repair_state_pkey PRIMARY KEY (id)
+        constraint wiki_embedding_repair_state_repair_key_key UNIQUE (repair_key)
+        constraint wiki_embedding_repair_state_counts_check CHECK (((window_index >= 0) AND (windows_total >= 0) AND (repaired >= 0) AND (skipped >= 0) AND (failed >= 0) AND (retry_count >= 0)))
+        index idx_wiki_embedding_repair_state_updated_at USING btree (updated_at DESC)
+      function jsonb_unwrap_stringified(v jsonb) returns jsonb language sql
+      function webhook_queue_json_unwrap() returns trigger language plpgsql
+      function review_comments_search_tsv_update() returns trigger language plpgsql
+      function wiki_pages_search_tsv_update() returns trigger language plpgsql
+      function code_snippets_tsv_update() returns trigger language plpgsql
+      function wiki_pr_evidence_json_unwrap() returns trigger language plpgsql
+      function wiki_update_suggestions_json_unwrap() returns trigger language plpgsql
+      function guardrail_audit_json_unwrap() returns trigger language plpgsql
+      """;
 }

@@ -34,6 +34,14 @@ class SchemaJsonShapeTest extends SchemaFixtures {
       new JsonColumn("review_checkpoints", "checkpoint_data", "object",
           "INSERT INTO review_checkpoints (review_output_key, repo, pr_number, checkpoint_data) VALUES ('k-' || gen_random_uuid(), 'kodiai/json', 1, {})"));
 
+  /**
+   * The jsonb columns of kodiai's tables of slice A (migrations 020-032). Their BEFORE triggers decode a
+   * double-encoded value once, so the loop below does not fit them: KodiaiSliceAStoreQueriesTest tests each.
+   */
+  static final List<String> KODIAI_SLICE_A = List.of("webhook_queue.headers", "wiki_pr_evidence.issue_references",
+      "wiki_update_suggestions.citing_prs", "wiki_update_suggestions.voice_scores", "wiki_style_cache.style_description",
+      "guardrail_audit.removed_claims");
+
   @BeforeAll static void migrateTheClassDatabase() throws SQLException {
     migrateToLatest(db);
     try (Connection c = db.connect()) { insertReview(c, "kodiai/json", 1); }
@@ -57,8 +65,9 @@ class SchemaJsonShapeTest extends SchemaFixtures {
         if (!rs.getBoolean(2)) unguarded.add(rs.getString(1));
       }
     }
-    assertEquals(COLUMNS.stream().map(j -> j.table() + "." + j.column()).sorted().toList(), jsonb.stream().sorted().toList(),
-        "the jsonb columns this test knows");
+    List<String> known = new ArrayList<>(KODIAI_SLICE_A);
+    COLUMNS.forEach(j -> known.add(j.table() + "." + j.column()));
+    assertEquals(known.stream().sorted().toList(), jsonb.stream().sorted().toList(), "the jsonb columns this test knows");
     assertEquals(List.of(), unguarded, "jsonb columns without a shape CHECK");
   }
 
