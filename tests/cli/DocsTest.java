@@ -143,4 +143,17 @@ class DocsTest {
     }
     return out;
   }
+
+  /** The environment variables each command's --help names are documented on its page too. */
+  @Test void everyVariableAHelpNamesIsOnItsPage() throws Exception {
+    List<String> missing = new ArrayList<>();
+    for (String[] c : new String[][] {{"migrate", "migrate.md"}, {"import", "import.md"}, {"provision", "provision.md"},
+        {"roles", "roles.md"}}) {
+      String page = Files.readString(ROOT.resolve("docs").resolve(c[1]));
+      Matcher m = Pattern.compile("\\b(?:DATABASE|MIGRATE|KODIAI|KNOWLEDGE|TELEMETRY)_[A-Z0-9_]+").matcher(
+          COMMANDS.get(c[0]).get().getUsageMessage());
+      while (m.find()) if (!page.contains(m.group())) missing.add(c[1] + " lacks " + m.group());
+    }
+    assertEquals(List.of(), missing.stream().distinct().toList());
+  }
 }
