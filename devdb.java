@@ -34,11 +34,13 @@ import picocli.CommandLine.Parameters;
             + " installed),",
         "KODIAI_DOCKER_COMPOSE_TIMEOUT (seconds docker compose may take; default 600). `docker info` gets 10 s."},
     footerHeading = "%nExit codes:%n",
-    footer = {"  0  done", "  1  failed (the server or docker compose did not start; the message says why)", "  2  usage error",
+    footer = {"  0  done", "  1  failed (the server or docker compose did not start; the message says why),",
+        "     or url/status where no cluster exists yet (create it with up)", "  2  usage error (also --port outside 1-65535)",
         "  3  the database does not answer", "  4  timed out waiting for another migration runner's lock",
         "  5  the migrations disagree with the database (see ./jbang migrate@kodiai validate)",
         "  6  PostgreSQL or pgvector is missing and could not be installed (the message says how)",
-        "  8  down --purge refused: the folder holds no " + devdb.MARKER + ", so devdb did not create it",
+        "  8  down --purge refused: the folder holds no " + devdb.MARKER + ", so devdb did not create it;",
+        "     or, as root, a --dir the postgres user cannot enter (nothing created)",
         "(the same numbers mean the same in every kodiai-db command: see README.md)"})
 public class devdb implements Callable<Integer> {
   static final String USER = "kodiai", PASSWORD = "kodiai", DATABASE = "kodiai"; // dev-only credentials, as in compose.yaml
