@@ -44,7 +44,8 @@ class DocsCommandsRunTest {
 
   /** README: `export DATABASE_URL=$(./jbang devdb@kodiai url)` before any `up` must give no URL, and fail. */
   @Test void devdbUrlInAFreshCheckoutPrintsNoUrl() throws Exception {
-    assertTrue(Files.readString(DocsTest.ROOT.resolve("README.md")).contains("export DATABASE_URL=$(./jbang devdb@kodiai url)"));
+    assertTrue(Files.readString(DocsTest.ROOT.resolve("README.md"))
+        .contains("export DATABASE_URL=$(./jbang devdb@kodiai url)"));
     Path fresh = Files.createTempDirectory("kodiai-docs-devdb");
     try {
       Captured r = Captured.run(() -> DocsTest.COMMANDS.get("devdb").get().execute("url", "--no-docker", "--no-install",

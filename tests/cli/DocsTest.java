@@ -25,11 +25,13 @@ class DocsTest {
   /** README.md and every page of docs/. */
   static List<Path> pages() throws Exception {
     List<Path> pages = new ArrayList<>(List.of(ROOT.resolve("README.md")));
-    try (var s = Files.list(ROOT.resolve("docs"))) { s.filter(p -> p.toString().endsWith(".md")).sorted().forEach(pages::add); }
+    try (var s = Files.list(ROOT.resolve("docs"))) {
+      s.filter(p -> p.toString().endsWith(".md")).sorted().forEach(pages::add);
+    }
     return pages;
   }
 
-  /** One command of a fenced block: where it is, the alias, its arguments (shell words, comments and env prefixes gone). */
+  /** One command of a fenced block: where it is, the alias, its arguments (shell words; comments, env prefixes gone). */
   record DocCommand(String where, String alias, List<String> args) {
     @Override public String toString() { return where + ": " + alias + " " + String.join(" ", args); }
   }
@@ -101,7 +103,8 @@ class DocsTest {
 
   /** A usage error is caught: the extraction and the parse are not vacuous. */
   @Test void aBrokenDocumentedCommandIsCaught() {
-    assertThrows(CommandLine.ParameterException.class, () -> COMMANDS.get("indexes").get().parseArgs("status", "--dry-run"));
+    assertThrows(CommandLine.ParameterException.class,
+        () -> COMMANDS.get("indexes").get().parseArgs("status", "--dry-run"));
     assertEquals(List.of("up", "--to", "3"), words("up --to 3   # a comment"));
     assertEquals(List.of("postgresql://u@127.0.0.1:5432/kodiai"), words("\"$MIGRATE_DATABASE_URL\""));
   }
@@ -121,7 +124,10 @@ class DocsTest {
         String file = target.contains("#") ? target.substring(0, target.indexOf('#')) : target;
         String anchor = target.contains("#") ? target.substring(target.indexOf('#') + 1) : null;
         Path resolved = file.isEmpty() ? page : page.getParent().resolve(file).normalize();
-        if (!Files.exists(resolved) || !resolved.startsWith(ROOT)) { broken.add(ROOT.relativize(page) + ": " + target); continue; }
+        if (!Files.exists(resolved) || !resolved.startsWith(ROOT)) {
+          broken.add(ROOT.relativize(page) + ": " + target);
+          continue;
+        }
         if (anchor != null && resolved.toString().endsWith(".md") && !anchors(resolved).contains(anchor))
           broken.add(ROOT.relativize(page) + ": " + target + " (no such heading)");
       }
@@ -155,5 +161,17 @@ class DocsTest {
       while (m.find()) if (!page.contains(m.group())) missing.add(c[1] + " lacks " + m.group());
     }
     assertEquals(List.of(), missing.stream().distinct().toList());
+  }
+
+  /** docs/schema.md has a row for every migration (a new one adds its row with it). */
+  @Test void schemaMdListsEveryMigration() throws Exception {
+    String page = Files.readString(ROOT.resolve("docs/schema.md"));
+    List<String> missing = new ArrayList<>();
+    try (var s = Files.list(ROOT.resolve("migrations"))) {
+      s.map(p -> p.getFileName().toString()).filter(n -> n.matches("\\d{3}-.*\\.sql") && !n.endsWith(".down.sql"))
+          .sorted()
+          .filter(n -> !page.contains("| `" + n + "` |")).forEach(missing::add);
+    }
+    assertEquals(List.of(), missing, "migrations without a row in docs/schema.md");
   }
 }

@@ -26,7 +26,10 @@ class PoolerGuardTest {
   @TempDir Path dir;
   String name, direct;
 
-  @BeforeEach void newDatabase() throws SQLException { name = FreshDatabase.create("poolguard"); direct = FreshDatabase.urlFor(name); }
+  @BeforeEach void newDatabase() throws SQLException {
+    name = FreshDatabase.create("poolguard");
+    direct = FreshDatabase.urlFor(name);
+  }
   @AfterEach void dropDatabase() throws SQLException { FreshDatabase.drop(name); }
 
   @Test void aMigrationRecordedWhileTheRunnerWaitedIsNotAppliedAgain() throws Exception {
@@ -41,9 +44,9 @@ class PoolerGuardTest {
       try {
         assertTrue(waitsFor(test), "the runner waits inside 001");
         // Another runner applied 002 meanwhile: its row, as that runner wrote it.
-        try (PreparedStatement ps = test.prepareStatement("INSERT INTO _migrations (name, applied_at, version, checksum,"
-            + " execution_ms, status, applied_by) SELECT name, applied_at, version, checksum, execution_ms, status, applied_by"
-            + " FROM jsonb_populate_record(NULL::_migrations, ?::jsonb)")) {
+        try (PreparedStatement ps = test.prepareStatement("INSERT INTO _migrations (name, applied_at, version,"
+            + " checksum, execution_ms, status, applied_by) SELECT name, applied_at, version, checksum, execution_ms,"
+            + " status, applied_by FROM jsonb_populate_record(NULL::_migrations, ?::jsonb)")) {
           ps.setString(1, recorded);
           ps.executeUpdate();
         }
@@ -71,8 +74,8 @@ class PoolerGuardTest {
   /** True once a session waits for the HOLD lock. */
   static boolean waitsFor(Connection c) throws Exception {
     for (int i = 0; i < 600; i++) {
-      try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_locks WHERE locktype ="
-          + " 'advisory' AND NOT granted AND objid = " + HOLD)) {
+      try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_locks"
+          + " WHERE locktype = 'advisory' AND NOT granted AND objid = " + HOLD)) {
         rs.next();
         if (rs.getInt(1) > 0) return true;
       }
