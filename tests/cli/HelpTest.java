@@ -115,7 +115,11 @@ class HelpTest {
   @Test void footerLinesAreNeverSplitAndEveryCommandHasAVersion() {
     for (CommandLine cl : everyCommand()) {
       String what = cl.getCommandSpec().qualifiedName(), help = cl.getUsageMessage();
-      for (String line : cl.getCommandSpec().usageMessage().footer())
+      List<String> whole = new ArrayList<>(List.of(cl.getCommandSpec().usageMessage().footer()));
+      if (cl.getCommandSpec().parent() == null) // description lines written to fit (not paragraphs picocli wraps)
+        List.of(cl.getCommandSpec().usageMessage().description()).stream().filter(l -> l.length() <= Cli.HELP_WIDTH)
+            .forEach(whole::add);
+      for (String line : whole)
         for (String part : String.format(line).split("\\R"))
           if (!part.isBlank()) assertTrue(help.lines().anyMatch(l -> l.equals(part.stripTrailing())), what + ": split: " + part + "\n" + help);
       if (cl.getCommandSpec().parent() != null) { // a verb's line in its parent's list is its description's first element
