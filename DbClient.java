@@ -354,6 +354,22 @@ final class DbClient {
     return secret == null || secret.isEmpty() ? s : s.replace(secret, "***");
   }
 
+  /**
+   * scrub, but `keep` (what the URL shows anyway: host:port/database, the user) stays as it is: with devdb's
+   * kodiai:kodiai@.../kodiai the password is also the database's name, which a message must still name.
+   */
+  static String scrubKeeping(String text, String secret, String... keep) {
+    if (text == null || secret == null || secret.isEmpty()) return scrub(text, secret);
+    List<String> kept = java.util.Arrays.stream(keep) // longest first; never a piece of the secret (it would unmask the rest)
+        .filter(k -> k != null && !k.isEmpty() && (k.equals(secret) || !secret.contains(k)))
+        .sorted(java.util.Comparator.comparingInt(String::length).reversed()).toList();
+    String s = text;
+    for (int i = 0; i < kept.size(); i++) s = s.replace(kept.get(i), "\0" + (char) ('\uE000' + i) + "\0");
+    s = scrub(s, secret);
+    for (int i = 0; i < kept.size(); i++) s = s.replace("\0" + (char) ('\uE000' + i) + "\0", kept.get(i));
+    return s;
+  }
+
   // ------------------------------------------------------------- connecting
 
   /** One unpooled connection for short CLI runs: no pool threads, one round trip fewer. */
@@ -479,14 +495,14 @@ final class DbClient {
     String who = t.user() != null ? t.user() : "(no user)";
     String raw = e.getMessage() == null ? "" : e.getMessage();
     DbException tls = tlsFailure(t, where, raw, e);
-    if (tls != null) return new DbException(tls.kind, scrub(tls.getMessage(), t.password()), e);
+    if (tls != null) return new DbException(tls.kind, scrubKeeping(tls.getMessage(), t.password(), where, who), e);
     if (raw.contains("unsupported startup parameter")) { // PgBouncer's words, e.g. for `options`
       List<String> vars = s == null ? List.of() : s.overrideVariables();
       String why = vars.isEmpty() ? "remove `options` from the URL" : "unset " + String.join(", ", vars);
-      return new DbException(DbException.Kind.CONNECT, scrub("cannot connect to " + where + ": it is a connection pooler that refuses"
+      return new DbException(DbException.Kind.CONNECT, scrubKeeping("cannot connect to " + where + ": it is a connection pooler that refuses"
           + " session settings in the startup packet (" + firstLine(raw).replaceFirst("^FATAL: *", "") + "): " + why
           + " (the database's own defaults, set by migration 006, apply through a pooler), or connect to PostgreSQL directly",
-          t.password()), e);
+          t.password(), where, who), e);
     }
     String msg = switch (state) {
       case "28P01", "28000" -> "authentication failed for user " + who + " at " + where
@@ -504,7 +520,8 @@ final class DbClient {
       }
       default -> "cannot connect to " + where + ": " + firstLine(e.getMessage());
     };
-    return new DbException(DbException.Kind.CONNECT, scrub(msg, t.password()), e);
+    return new DbException(DbException.Kind.CONNECT, scrubKeeping(msg, t.password(), where, who,
+        "database \"" + t.database() + "\""), e);
   }
 
   static String firstLine(String s) {

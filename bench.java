@@ -14,7 +14,7 @@
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-@Command(name = "bench", mixinStandardHelpOptions = true,
+@Command(name = "bench", mixinStandardHelpOptions = true, version = "bench 1.0",
     description = "Benchmarks of kodiai's PostgreSQL schema (see docs/retrieval.md).",
     subcommands = {BenchRetrieval.class, BenchHybrid.class, BenchMigrate.class, BenchImport.class, BenchOnline.class},
     footerHeading = "%nExit codes:%n",

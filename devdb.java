@@ -34,11 +34,13 @@ import picocli.CommandLine.Parameters;
             + " installed),",
         "KODIAI_DOCKER_COMPOSE_TIMEOUT (seconds docker compose may take; default 600). `docker info` gets 10 s."},
     footerHeading = "%nExit codes:%n",
-    footer = {"  0  done", "  1  failed (the server or docker compose did not start; the message says why)", "  2  usage error",
+    footer = {"  0  done", "  1  failed (the server or docker compose did not start; the message says why),",
+        "     or url/status where no cluster exists yet (create it with up)", "  2  usage error (also --port outside 1-65535)",
         "  3  the database does not answer", "  4  timed out waiting for another migration runner's lock",
         "  5  the migrations disagree with the database (see ./jbang migrate@kodiai validate)",
         "  6  PostgreSQL or pgvector is missing and could not be installed (the message says how)",
-        "  8  down --purge refused: the folder holds no " + devdb.MARKER + ", so devdb did not create it",
+        "  8  down --purge refused: the folder holds no " + devdb.MARKER + ", so devdb did not create it;",
+        "     or, as root, a --dir the postgres user cannot enter (nothing created)",
         "(the same numbers mean the same in every kodiai-db command: see README.md)"})
 public class devdb implements Callable<Integer> {
   static final String USER = "kodiai", PASSWORD = "kodiai", DATABASE = "kodiai"; // dev-only credentials, as in compose.yaml
@@ -59,6 +61,9 @@ public class devdb implements Callable<Integer> {
   @Option(names = {"-v", "--verbose"}, description = "Show stack traces of errors.") boolean verbose;
 
   public Integer call() throws Exception {
+    // Checked before anything else: a port 0 written into postgresql.conf never starts, and a bad one changes nothing.
+    if (port != null && (port < 1 || port > 65535))
+      throw new CommandLine.ParameterException(new CommandLine(this), "--port (or KODIAI_DEVDB_PORT) must be 1-65535, got " + port);
     Docker.Probe probe = noDocker ? Docker.Probe.NO_CLI : Docker.probe();
     if (Docker.timedOutNote(probe) != null) log(Docker.timedOutNote(probe));
     boolean docker = probe == Docker.Probe.ANSWERS;
@@ -66,9 +71,20 @@ public class devdb implements Callable<Integer> {
       case "up" -> docker ? dockerUp() : localUp();
       case "down" -> docker ? dockerDown() : localDown();
       case "status" -> status(docker);
-      case "url" -> { System.out.println(url(docker)); yield 0; }
+      case "url" -> { if (!docker) requireCluster(); System.out.println(url(docker)); yield 0; }
       default -> throw new CommandLine.ParameterException(new CommandLine(this), "unknown action '" + action + "': use up, down, status or url");
     };
+  }
+
+  /**
+   * `url` and `status` of a folder holding no cluster fail: in a fresh checkout, `export DATABASE_URL=$(devdb url)`
+   * must not point at the default port, where another checkout's cluster (same credentials) may answer.
+   */
+  void requireCluster() {
+    Path data = dataDir();
+    if (!Files.exists(data.resolve("PG_VERSION")))
+      throw new LocalPgException(ExitCode.FAILED, "no devdb cluster in " + data + ": create it with ./jbang devdb@kodiai up"
+          + (dir != null ? " --dir " + dir : ""));
   }
 
   String url(boolean docker) {
@@ -103,12 +119,9 @@ public class devdb implements Callable<Integer> {
       throw new LocalPgException(ExitCode.FAILED, "port " + p + " on 127.0.0.1 is taken by " + PortHolder.describe(p)
           + ": choose another with --port N (or KODIAI_DEVDB_PORT=N)");
     if (!cluster.initialized()) {
-      log("creating a PostgreSQL cluster in " + cluster.dataDir + " (port " + p + ")");
-      boolean newStateDir = !Files.exists(cluster.dataDir.getParent());
-      cluster.init(USER, PASSWORD, false);
-      Files.writeString(cluster.dataDir.resolve(MARKER), "created by kodiai devdb for " + cluster.dataDir
-          + "\nstate folder created by devdb: " + (newStateDir ? "yes" : "no") + "\n");
-    } else if (LocalCluster.configuredPort(cluster.dataDir) > 0 && LocalCluster.configuredPort(cluster.dataDir) != p) {
+      create(cluster, p);
+    } else if (LocalCluster.configuredPort(cluster.dataDir) >= 0 && LocalCluster.configuredPort(cluster.dataDir) != p) {
+      // also repairs `port = 0`, which an older devdb wrote for --port 0
       log("moving the cluster from port " + LocalCluster.configuredPort(cluster.dataDir) + " to " + p);
       cluster.setPort(p);
     }
@@ -119,6 +132,34 @@ public class devdb implements Callable<Integer> {
       throw new LocalPgException(ExitCode.FAILED, "PostgreSQL did not start on 127.0.0.1:" + p + "; see its log: " + cluster.logFile());
     }
     return finishUp(url(false));
+  }
+
+  /**
+   * initdb into a new data folder, then the marker. As root the server user must be able to enter the folder's
+   * parent (checked first, exit 8); any failure removes what was made, so no half-made folder stays behind.
+   */
+  void create(LocalCluster cluster, int p) throws Exception {
+    Path state = cluster.dataDir.getParent();
+    Path existing = state;
+    while (existing != null && !Files.exists(existing)) existing = existing.getParent();
+    if (LocalCluster.runningAsRoot() && existing != null && !LocalCluster.serverUserCanEnter(existing))
+      throw new LocalPgException(ExitCode.LOCAL_ERROR, "the " + LocalCluster.OS_USER_WHEN_ROOT + " user, which runs"
+          + " PostgreSQL when devdb runs as root, cannot enter " + existing + ": give it access (chmod o+x on " + existing
+          + " and each folder above it) or choose a --dir it can reach (e.g. under /var/tmp); nothing was created");
+    log("creating a PostgreSQL cluster in " + cluster.dataDir + " (port " + p + ")");
+    boolean newStateDir = !Files.exists(state), newDataDir = !Files.exists(cluster.dataDir);
+    try {
+      cluster.init(USER, PASSWORD, false);
+      Files.writeString(cluster.dataDir.resolve(MARKER), "created by kodiai devdb for " + cluster.dataDir
+          + "\nstate folder created by devdb: " + (newStateDir ? "yes" : "no") + "\n");
+    } catch (Exception e) {
+      if (newDataDir) cluster.delete();
+      if (newStateDir) {
+        try { Files.deleteIfExists(state); } catch (IOException keep) { /* something else put files there */ }
+      }
+      throw e instanceof IOException ? new LocalPgException(ExitCode.FAILED, "could not create the cluster in "
+          + cluster.dataDir + " (nothing left behind): " + e.getMessage()) : e;
+    }
   }
 
   int localDown() throws Exception {
@@ -208,6 +249,7 @@ public class devdb implements Callable<Integer> {
   }
 
   int status(boolean docker) throws Exception {
+    if (!docker) requireCluster();
     String url = url(docker);
     boolean running = docker || new LocalCluster(dataDir(), localPort()).running();
     System.out.println("mode: " + (docker ? "docker compose" : "local cluster in " + dataDir()));

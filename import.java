@@ -21,16 +21,15 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "import", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "import", mixinStandardHelpOptions = true, sortOptions = false, version = "import 1.0",
     description = {"Imports kodiai's SQLite files into the PostgreSQL database in one transaction: every table, every column,",
         "every embedding (read from sqlite-vec's shadow tables, no extension needed), verified against the source",
         "before the commit. Running it again imports only rows the target lacks; nothing is ever overwritten.",
         "Without --knowledge/--telemetry: $KNOWLEDGE_DB_PATH / $TELEMETRY_DB_PATH, else ./data/kodiai-knowledge.db and",
         "./data/kodiai-telemetry.db (those that exist). See docs/import.md."},
     footerHeading = "%nEnvironment:%n",
-    footer = {"  MIGRATE_DATABASE_URL, else DATABASE_URL  the target (--url), the schema owner's URL (the import"
-        + " resets a"
-        + " sequence, which the bot's login may not): postgresql://USER:PASSWORD@HOST:5432/DB?sslmode=verify-full",
+    footer = {"  MIGRATE_DATABASE_URL, else DATABASE_URL  the target (--url), the schema owner's URL (the import resets a",
+        "    sequence, which the bot's login may not): postgresql://USER:PASSWORD@HOST:5432/DB?sslmode=verify-full",
         "  KNOWLEDGE_DB_PATH  kodiai-knowledge.db when neither --knowledge nor --telemetry is given (kodiai's own variable)",
         "  TELEMETRY_DB_PATH  kodiai-telemetry.db, likewise",
         "  DATABASE_CONNECT_TIMEOUT_MS  how long to wait for the connection (default 10000)",

@@ -178,8 +178,9 @@ public class migrate implements Callable<Integer> {
         problems.forEach(p -> System.err.println("migrate: invalid: " + p));
         warnNewer(entries);
         long pending = entries.stream().filter(e -> e.state() == Migrator.State.PENDING).count();
-        System.out.printf("migrate: %s: %d migrations, %d pending, %d problems%n", problems.isEmpty() ? "valid" : "INVALID",
-            m.source.migrations.size(), pending, problems.size());
+        System.out.printf("migrate: %s: %d migration%s, %d pending, %d problem%s%n", problems.isEmpty() ? "valid" : "INVALID",
+            m.source.migrations.size(), m.source.migrations.size() == 1 ? "" : "s", pending, problems.size(),
+            problems.size() == 1 ? "" : "s");
         return problems.isEmpty() ? ExitCode.OK : ExitCode.VALIDATION;
       });
     }

@@ -35,8 +35,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "import", mixinStandardHelpOptions = true,
-    description = {"Times `import` on generated kodiai files (N memories with real vec0 vectors + proportionate knowledge and",
-        "telemetry rows) against the floor: psql \\copy of the same rows from prepared binary files. HNSW build reported apart.",
+    description = {"Times `import` on generated kodiai files against psql's \\copy floor.",
+        "The files: N memories with real vec0 vectors + proportionate knowledge and telemetry rows; the floor: psql",
+        "\\copy of the same rows from prepared binary files. HNSW build reported apart.",
         "Targets: >= 20,000 memory rows/s including vectors; the whole import within 2x the floor."})
 final class BenchImport implements Callable<Integer> {
   @Option(names = "--memories", defaultValue = "100000", description = "memories to generate (default: ${DEFAULT-VALUE})")

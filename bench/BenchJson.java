@@ -23,10 +23,19 @@ final class BenchJson {
       else if (v instanceof Boolean || v instanceof Integer || v instanceof Long) sb.append(v);
       else if (v instanceof Number n) {
         double d = n.doubleValue();
-        sb.append(Double.isFinite(d) ? String.format(Locale.ROOT, "%.4f", d).replaceAll("0+$", "").replaceAll("\\.$", ".0") : "null");
+        sb.append(Double.isFinite(d) ? number(d) : "null");
       } else sb.append(quote(String.valueOf(v)));
     });
     return sb.append('}').toString();
+  }
+
+  /**
+   * Six significant digits, never an exponent: a recall of 0.99996 stays 0.99996 and a p95 of 0.00004 ms stays
+   * 0.00004 (four decimals wrote 1.0 and 0.0); a whole number keeps its ".0".
+   */
+  static String number(double d) {
+    String s = new java.math.BigDecimal(d).round(new java.math.MathContext(6)).stripTrailingZeros().toPlainString();
+    return s.contains(".") ? s : s + ".0";
   }
 
   static String quote(String s) {

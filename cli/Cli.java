@@ -38,6 +38,9 @@ final class Cli {
    */
   static CommandLine withSafeUsageErrors(CommandLine cl) {
     inheritFooter(cl);
+    // 120 columns (the width of the source lines): at picocli's 80 a footer line was cut wherever column 80 fell,
+    // splitting URLs and paths; footers are written in lines of at most 120.
+    cl.setUsageHelpWidth(HELP_WIDTH);
     return cl.setParameterExceptionHandler((ex, args) -> {
       String name = ex.getCommandLine().getCommandSpec().root().name();
       PrintWriter err = ex.getCommandLine().getErr();
@@ -48,6 +51,8 @@ final class Cli {
       return ExitCode.USAGE;
     });
   }
+
+  static final int HELP_WIDTH = 120;
 
   private static void inheritFooter(CommandLine cl) {
     var usage = cl.getCommandSpec().usageMessage();

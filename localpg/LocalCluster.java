@@ -159,14 +159,40 @@ final class LocalCluster {
     }
     if (pid <= 0 || !Files.isDirectory(Path.of("/proc/self"))) return 0; // no /proc: leave it to pg_ctl
     try {
-      // The server runs as `postgres -D DATADIR`; argv is NUL-separated.
-      List<String> argv = List.of(new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")),
-          StandardCharsets.UTF_8).split("\0"));
-      boolean ours = !argv.isEmpty() && (argv.get(0).endsWith("postgres") || argv.get(0).endsWith("postmaster"))
-          && argv.contains(dataDir.toString());
-      return ours ? 0 : pid;
+      return isOwnPostmaster(pid) ? 0 : pid;
     } catch (IOException e) {
       return 0; // no such process: pg_ctl sees the file as stale by itself
+    }
+  }
+
+  /**
+   * Whether `pid` is this cluster's postmaster: its argv is `.../postgres -D DATADIR` (the program named
+   * exactly postgres or postmaster, and -D naming this data folder), and, where /proc lets us see it, its working
+   * folder is this data folder (the postmaster enters it at start). Any other process, including another
+   * cluster's postgres, is not ours. IOException: no such process.
+   */
+  boolean isOwnPostmaster(long pid) throws IOException {
+    Path proc = Path.of("/proc", Long.toString(pid));
+    List<String> argv = List.of(new String(Files.readAllBytes(proc.resolve("cmdline")), StandardCharsets.UTF_8).split("\0"));
+    if (argv.isEmpty()) return false;
+    String program = Path.of(argv.get(0)).getFileName() == null ? "" : Path.of(argv.get(0)).getFileName().toString();
+    int d = argv.indexOf("-D");
+    boolean argvOurs = (program.equals("postgres") || program.equals("postmaster"))
+        && d >= 0 && d + 1 < argv.size() && Path.of(argv.get(d + 1)).toAbsolutePath().normalize().equals(dataDir.normalize());
+    if (!argvOurs) return false;
+    try {
+      return Files.readSymbolicLink(proc.resolve("cwd")).equals(dataDir.toRealPath());
+    } catch (java.nio.file.AccessDeniedException e) {
+      return true; // another user's process whose folder we may not see: argv has to do
+    }
+  }
+
+  /** Whether the server user (as root) may enter `dir`: access(2) also checks every folder above it. */
+  static boolean serverUserCanEnter(Path dir) {
+    try {
+      return runStatus("test", "-x", dir.toAbsolutePath().toString()) == 0;
+    } catch (IOException | InterruptedException e) {
+      return false;
     }
   }
 

@@ -43,7 +43,8 @@ import picocli.CommandLine.Parameters;
     footer = {"  0  every expectation holds", "  1  at least one is MISSING or WRONG",
         "  2  usage error (no DATABASE_URL, malformed URL)", "  3  cannot connect or authenticate",
         "%nEnvironment: DATABASE_URL (the database to check when no argument is given; prefer it: a password in an",
-        "argument is visible to other users of this machine)."})
+        "argument is visible to other users of this machine), DATABASE_CONNECT_TIMEOUT_MS (how long to wait for the",
+        "login; default 10000)."})
 public class SchemaCheck implements Callable<Integer> {
 
   @Parameters(index = "0", arity = "0..1", paramLabel = "DATABASE_URL",

@@ -47,7 +47,10 @@ public class TestRunner {
         -h, --help   Show this help message and exit.
 
       Environment: KODIAI_TEST_DATABASE_URL (an admin URL of the server to test against), KODIAI_PG_BINDIR (the
-      PostgreSQL server binaries of the throwaway cluster; default: pg_config --bindir, else the newest installed).
+      PostgreSQL server binaries of the throwaway cluster; default: pg_config --bindir, else the newest installed),
+      KODIAI_TEST_PG (the PostgreSQL major version, e.g. 17; a list such as 15,17 runs the suite once per
+      version), KODIAI_SQLITE_VEC (sqlite-vec's vec0.so for the import tests; default: the copy
+      scripts/fetch-sqlite-vec.sh keeps in ~/.cache/kodiai-db), DATABASE_CONNECT_TIMEOUT_MS (as for every command).
 
       Exit codes:
         0  every test passed

@@ -199,6 +199,25 @@ class ProvisionTest {
     assertFalse(create.env().containsKey(provision.PASSWORD_ENV), "the password variable was passed on to az");
   }
 
+  /**
+   * The password is scrubbed from az's environment by value, not only by name: copies of it in other variables
+   * (whole, or inside a longer value) never reach any az call; variables without it still do.
+   */
+  @Test
+  void thePasswordInAnyOtherVariableNeverReachesAz() throws IOException {
+    env.put("SOME_OTHER_SECRET", PASSWORD);
+    env.put("A_CONNECTION_STRING", "postgresql://kodiaiadmin:" + PASSWORD + "@elsewhere/kodiai");
+    env.put("KEEP_ME", "harmless");
+    Result r = run(args("--allow-ip", "203.0.113.7"));
+    assertEquals(0, r.code(), r.err());
+    assertFalse(r.calls().isEmpty());
+    for (Call c : r.calls()) {
+      assertEquals("harmless", c.env().get("KEEP_ME"), "az gets the rest of the environment: " + c.joined());
+      assertFalse(c.env().containsKey("SOME_OTHER_SECRET") || c.env().containsKey("A_CONNECTION_STRING"), c.joined());
+    }
+    assertNoSecretAnywhere(r);
+  }
+
   @Test
   void aSecondRunChangesNothing() throws IOException {
     assertEquals(0, run(args("--allow-ip", "203.0.113.7")).code());
@@ -476,7 +495,7 @@ class ProvisionTest {
 
   /** az answers with something else than the JSON asked for: the step fails saying what az printed; nothing is written. */
   @ParameterizedTest
-  @ValueSource(strings = {"noise-line", "html", "wrong-host", "no-host"})
+  @ValueSource(strings = {"noise-line", "html", "wrong-host", "other-server", "no-host"})
   void whatAzPrintsIsValidatedBeforeItIsUsed(String how) throws IOException {
     existingServer("Standard_B1ms", "Burstable", "17", "VECTOR");
     switch (how) {
@@ -484,6 +503,9 @@ class ProvisionTest {
       case "html" -> Files.writeString(state.resolve("noise"), "account show\n<html><body>Bad Gateway</body></html>\n");
       case "wrong-host" -> Files.writeString(state.resolve("servers/" + SERVER),
           String.join("\n", "Standard_B1ms", "Burstable", "17", "32", "evil.example.com", "Ready") + "\n");
+      // In Azure's domain, but another server's name (or the right name inside a longer one): not this server.
+      case "other-server" -> Files.writeString(state.resolve("servers/" + SERVER), String.join("\n", "Standard_B1ms", "Burstable",
+          "17", "32", "evil-" + SERVER + ".postgres.database.azure.com", "Ready") + "\n");
       default -> Files.writeString(state.resolve("servers/" + SERVER),
           String.join("\n", "Standard_B1ms", "Burstable", "17", "32", "", "Ready") + "\n");
     }
@@ -497,6 +519,8 @@ class ProvisionTest {
       case "noise-line" -> "'WARNING: 32 new updates {";
       case "html" -> "'<html><body>Bad Gateway</body></html> {";
       case "wrong-host" -> "fullyQualifiedDomainName 'evil.example.com' is not kodiai-pg-test.postgres.database.azure.com";
+      case "other-server" -> "fullyQualifiedDomainName 'evil-kodiai-pg-test.postgres.database.azure.com' is not"
+          + " kodiai-pg-test.postgres.database.azure.com";
       default -> "fullyQualifiedDomainName '' is not";
     }), r.err());
     assertFalse(Files.exists(envFile), "an env file was written from what az printed");

@@ -26,8 +26,8 @@ class HelpTest {
           "DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS"),
       "provision", List.of("KODIAI_PG_ADMIN_PASSWORD"),
       "devdb", List.of("KODIAI_DEVDB_PORT", "KODIAI_DEVDB_DIR", "KODIAI_PG_BINDIR"),
-      "test", List.of("KODIAI_TEST_DATABASE_URL", "KODIAI_PG_BINDIR"),
-      "schema-check", List.of("DATABASE_URL"),
+      "test", List.of("KODIAI_TEST_DATABASE_URL", "KODIAI_PG_BINDIR", "KODIAI_TEST_PG", "KODIAI_SQLITE_VEC"),
+      "schema-check", List.of("DATABASE_URL", "DATABASE_CONNECT_TIMEOUT_MS"),
       "import", List.of("MIGRATE_DATABASE_URL", "DATABASE_URL", "KNOWLEDGE_DB_PATH", "TELEMETRY_DB_PATH",
           "DATABASE_CONNECT_TIMEOUT_MS"),
       "bench", List.of("KODIAI_BENCH_DATABASE_URL", "DATABASE_URL"),
@@ -67,6 +67,7 @@ class HelpTest {
       String help = Files.readString(outputs.get(a.getKey())).replaceAll("(?m)^\\[jbang\\].*\\n", "");
       Files.delete(outputs.get(a.getKey()));
       assertEquals(0, p.exitValue(), a.getKey() + " --help: " + help);
+      assertFalse(help.contains("[picocli WARN]"), a.getKey() + " --help: " + help);
       List<String> vars = new ArrayList<>(INDIRECT.getOrDefault(a.getKey(), List.of()));
       Matcher m = Pattern.compile("\\$\\{env:([A-Z0-9_]+)").matcher(Files.readString(ROOT.resolve(a.getValue())));
       while (m.find()) vars.add(m.group(1));
@@ -82,6 +83,51 @@ class HelpTest {
         String what = root.getCommandName() + " " + sub.getKey();
         assertNamesExitCodesAndEnvironment(what, help,
             INDIRECT.get(root.getCommandName()));
+      }
+    }
+  }
+
+  /** Every command as main builds it (in-process), with each of its verbs. */
+  static List<CommandLine> everyCommand() {
+    List<CommandLine> roots = List.of(migrate.commandLine(), Cli.commandLine(new provision(Map.of(), System.out, System.err), m -> m),
+        Cli.commandLine(new devdb(), DbClient::redact), Cli.commandLine(new roles(), DbClient::redact),
+        Cli.commandLine(new indexes(), DbClient::redact), Cli.commandLine(new Import(), DbClient::redact),
+        Cli.commandLine(new bench(), DbClient::redact), Cli.withSafeUsageErrors(new CommandLine(new SchemaCheck())));
+    List<CommandLine> all = new ArrayList<>();
+    for (CommandLine r : roots) { all.add(r); all.addAll(r.getSubcommands().values()); }
+    return all;
+  }
+
+  /** picocli's own warnings (an unescaped % in a text) go to stderr while the help is rendered. */
+  @Test void noHelpDrawsAPicocliWarning() {
+    for (int i = 0; i < everyCommand().size(); i++) {
+      int n = i;
+      // built inside the capture: picocli's tracer writes to the System.err of the time
+      Captured c = Captured.run(() -> { System.out.print(everyCommand().get(n).getUsageMessage()); return 0; });
+      assertFalse(c.err().contains("[picocli WARN]") || c.err().contains("Could not format"), c.out() + "\n" + c.err());
+    }
+  }
+
+  /**
+   * Help is not hard-wrapped mid-line: every footer line (exit codes, environment, paths) comes out whole on one line,
+   * so a path or URL is never split; and every command prints its version with -V.
+   */
+  @Test void footerLinesAreNeverSplitAndEveryCommandHasAVersion() {
+    for (CommandLine cl : everyCommand()) {
+      String what = cl.getCommandSpec().qualifiedName(), help = cl.getUsageMessage();
+      List<String> whole = new ArrayList<>(List.of(cl.getCommandSpec().usageMessage().footer()));
+      if (cl.getCommandSpec().parent() == null) // description lines written to fit (not paragraphs picocli wraps)
+        List.of(cl.getCommandSpec().usageMessage().description()).stream().filter(l -> l.length() <= Cli.HELP_WIDTH)
+            .forEach(whole::add);
+      for (String line : whole)
+        for (String part : String.format(line).split("\\R"))
+          if (!part.isBlank()) assertTrue(help.lines().anyMatch(l -> l.equals(part.stripTrailing())), what + ": split: " + part + "\n" + help);
+      if (cl.getCommandSpec().parent() != null) { // a verb's line in its parent's list is its description's first element
+        String first = cl.getCommandSpec().usageMessage().description()[0].strip();
+        assertTrue(first.endsWith("."), what + ": its line in " + cl.getCommandSpec().parent().name() + " --help stops mid-sentence: "
+            + first);
+      } else {
+        assertTrue(cl.getCommandSpec().version().length > 0 && !cl.getCommandSpec().version()[0].isBlank(), what + " -V prints nothing");
       }
     }
   }

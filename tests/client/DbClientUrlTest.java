@@ -72,6 +72,18 @@ class DbClientUrlTest {
     assertEquals("other", DbClient.parse(DbClient.withDatabase("postgresql://u:p@h/x?a=b", "other")).database());
   }
 
+  /** devdb's kodiai:kodiai@.../kodiai: the password is also the database's name, which errors must still show. */
+  @Test void errorsKeepTheDatabaseNameWhenThePasswordIsTheSame() {
+    DbClient.Target t = DbClient.parse("postgresql://kodiai:kodiai@127.0.0.1:55449/kodiai");
+    assertEquals("cannot connect to 127.0.0.1:55449/kodiai: connection refused (is PostgreSQL running and listening there?)",
+        DbClient.translate(t, new java.sql.SQLException("Connection to 127.0.0.1:55449 refused.", "08001")).getMessage());
+    assertEquals("authentication failed for user kodiai at 127.0.0.1:55449/kodiai: check the user and password in the database URL",
+        DbClient.translate(t, new java.sql.SQLException("FATAL: password authentication failed", "28P01")).getMessage());
+    DbClient.Target other = DbClient.parse("postgresql://bob:bob-secret9@db.example.com:5432/bob");
+    String m = DbClient.translate(other, new java.sql.SQLException("server echoed bob-secret9 and bob-secret9", "XX000")).getMessage();
+    assertEquals("cannot connect to db.example.com:5432/bob: server echoed *** and ***", m, "a user name inside the password unmasks nothing");
+  }
+
   @Test void redactsPasswordsInUrlsAndText() {
     assertEquals("postgresql://u:***@h:5432/d?sslmode=require",
         DbClient.parse("postgresql://u:hunter2@h/d?sslmode=require").redacted());

@@ -67,10 +67,27 @@ class DevdbTest {
 
   static String expectedUrl() { return "postgresql://kodiai:kodiai@127.0.0.1:" + port + "/kodiai"; }
 
-  @Test @Order(1) void statusBeforeUpSaysStopped() {
-    Run r = devdb("status");
-    assertEquals(0, r.code());
-    assertTrue(r.out().contains("state: stopped"), r.out());
+  /** Before up there is no cluster: `url` must not print a URL (another checkout's cluster may answer there). */
+  @Test @Order(1) void urlAndStatusOfAClusterThatDoesNotExistFail() {
+    for (String action : List.of("url", "status")) {
+      Run r = devdb(action);
+      assertEquals(ExitCode.FAILED, r.code(), action + ": " + r.out() + r.err());
+      assertEquals("", r.out(), action + " prints nothing on stdout: " + r.out());
+      assertEquals("devdb: error: no devdb cluster in " + dir.resolve("pgdata") + ": create it with ./jbang devdb@kodiai up"
+          + " --dir " + dir, r.err().strip(), action);
+    }
+    assertFalse(Files.exists(dir), "url and status create nothing");
+  }
+
+  /** --port outside 1-65535 (also through KODIAI_DEVDB_PORT's picocli default) is a usage error before anything. */
+  @Test @Order(1) void aPortOutsideTheRangeIsAUsageErrorAndChangesNothing() {
+    for (String bad : List.of("0", "99999", "65536", "-5")) {
+      Run r = inProcess(dir, List.of("up", "--port=" + bad));
+      assertEquals(ExitCode.USAGE, r.code(), bad + ": " + r.err());
+      assertTrue(r.err().startsWith("devdb: error: --port (or KODIAI_DEVDB_PORT) must be 1-65535, got " + bad + "\n"), r.err());
+      assertFalse(r.err().contains("devdb up --port " + bad), "no advice to repeat the bad port: " + r.err());
+      assertFalse(Files.exists(dir), bad + ": nothing created");
+    }
   }
 
   @Test @Order(2) void upCreatesTheDatabaseAppliesMigrationsAndEndsWithTheUrl() throws Exception {
@@ -166,6 +183,77 @@ class DevdbTest {
     } finally {
       other.descendants().forEach(ProcessHandle::destroyForcibly); // first: once runuser is gone, its child is nobody's descendant
       other.destroyForcibly();
+    }
+  }
+
+  /** A process named postgres that is not this cluster's server: argv[0] alone must not make it ours. */
+  @Test @Order(7) void aStalePidOfAnotherPostgresNamedProgramIsNotTrusted() throws Exception {
+    assertStalePidIsLeftAlone("exec -a postgres sleep 300", Path.of("/"));
+  }
+
+  /** Named postgres with `-D THIS_FOLDER` in its argv, but running elsewhere: the data folder check catches it. */
+  @Test @Order(7) void aStalePidOfAPostgresNamingThisFolderButRunningElsewhereIsNotTrusted() throws Exception {
+    assertStalePidIsLeftAlone("exec -a postgres bash -c 'sleep 300; :' x -D " + dir.resolve("pgdata"), Path.of("/"));
+  }
+
+  /** Named postgres, -D naming another data folder, working folder this one: not ours either. */
+  @Test @Order(7) void aStalePidOfAnotherClustersPostgresIsNotTrusted() throws Exception {
+    assertStalePidIsLeftAlone("exec -a postgres bash -c 'sleep 300; :' x -D /var/lib/postgresql/15/main", dir.resolve("pgdata"));
+  }
+
+  /** status, down and up with a postmaster.pid naming a process started by `script` (bash) in `cwd`. */
+  static void assertStalePidIsLeftAlone(String script, Path cwd) throws Exception {
+    assertEquals(0, devdb("down").code());
+    List<String> cmd = new java.util.ArrayList<>(List.of("bash", "-c", "echo $$; " + script));
+    if (LocalCluster.runningAsRoot()) cmd.addAll(0, List.of("runuser", "-u", LocalCluster.OS_USER_WHEN_ROOT, "--"));
+    Process other = new ProcessBuilder(cmd).directory(cwd.toFile()).start();
+    try {
+      long pid = Long.parseLong(new java.io.BufferedReader(new java.io.InputStreamReader(other.getInputStream())).readLine().strip());
+      Thread.sleep(200); // let exec -a replace the shell's argv
+      Path pidFile = dir.resolve("pgdata/postmaster.pid");
+      Files.writeString(pidFile, pid + "\n" + dir.resolve("pgdata") + "\n");
+      Run status = devdb("status");
+      assertTrue(status.out().contains("PID " + pid + " is another program"), script + ": " + status.out());
+      Run down = devdb("down");
+      assertEquals(0, down.code(), down.err());
+      assertTrue(down.err().contains("not running"), down.err());
+      Run up = devdb("up");
+      assertEquals(0, up.code(), up.err());
+      assertTrue(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "the other program was signalled");
+      assertNotEquals(String.valueOf(pid), Files.readAllLines(pidFile).get(0), "the stale pid file was replaced");
+    } finally {
+      other.descendants().forEach(ProcessHandle::destroyForcibly);
+      other.destroyForcibly();
+    }
+  }
+
+  /** postgresql.conf with `port = 0` (what --port 0 used to write): up repairs it, the cluster starts. */
+  @Test @Order(7) void upRepairsAConfiguredPortOfZero() throws Exception {
+    assertEquals(0, devdb("down").code());
+    Path conf = dir.resolve("pgdata/postgresql.conf");
+    Files.writeString(conf, Files.readString(conf).replaceAll("(?m)^port = \\d+$", "port = 0"));
+    assertEquals(0, LocalCluster.configuredPort(dir.resolve("pgdata")));
+    Run up = devdb("up");
+    assertEquals(0, up.code(), up.err());
+    assertEquals(port, LocalCluster.configuredPort(dir.resolve("pgdata")));
+  }
+
+  /** As root, a --dir under a folder the postgres user cannot enter (mktemp -d, a 0700 home): exit 8, nothing made. */
+  @Test void aFolderThePostgresUserCannotEnterIsOneLineAndLeavesNothing() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(LocalCluster.runningAsRoot(), "only root hands the server to postgres");
+    Path closed = Files.createTempDirectory("kodiai-devdb-closed"); // mode 0700, as mktemp -d
+    try {
+      Path state = closed.resolve("state");
+      Run r = inProcess(state, List.of("up", "--port", String.valueOf(LocalCluster.freePort())));
+      assertEquals(ExitCode.LOCAL_ERROR, r.code(), r.err());
+      assertEquals(1, r.err().lines().count(), r.err());
+      assertTrue(r.err().startsWith("devdb: error: the postgres user, which runs PostgreSQL when devdb runs as root, cannot"
+          + " enter " + closed + ": give it access"), r.err());
+      try (var left = Files.list(closed)) { assertEquals(List.of(), left.toList(), "nothing left behind"); }
+    } finally {
+      try (var files = Files.walk(closed)) {
+        for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+      }
     }
   }
 

@@ -237,7 +237,7 @@ class MigrateTest {
     Run v = run("validate");
     assertEquals(ExitCode.VALIDATION, v.code(), v.toString());
     assertEquals(List.of("migrate: invalid: " + why), v.errLines());
-    assertEquals("migrate: INVALID: 3 migrations, 1 pending, 1 problems", v.out().strip());
+    assertEquals("migrate: INVALID: 3 migrations, 1 pending, 1 problem", v.out().strip());
 
     // A CRLF checkout of the original text is not an edit.
     Files.writeString(dir.resolve("001-a.sql"), "CREATE TABLE a (id int);\r\n");

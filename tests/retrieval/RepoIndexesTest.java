@@ -114,6 +114,53 @@ class RepoIndexesTest extends SchemaFixtures {
     }
   }
 
+  /**
+   * Exactly on each limit (--min-rows 50): a repo of exactly 50 live rows gets no index, 51 does (more than
+   * min-rows); an indexed repo of exactly 25 (half) keeps it, 24 loses it.
+   */
+  @Test void theLimitsAreExact() throws Exception {
+    try (Connection c = DbClient.open(url); Statement st = c.createStatement()) {
+      st.execute("UPDATE learning_memories SET stale = true WHERE repo = '" + MID + "' AND finding_id > 50");   // 50 live
+      st.execute("UPDATE learning_memories SET stale = true WHERE repo = '" + SMALL + "' AND finding_id > 1051"); // 51 live
+      Captured r = sync();
+      assertEquals(0, r.code(), r.toString());
+      assertTrue(r.out().contains("indexes: created 3, rebuilt 0, dropped 0, kept 0"), r.toString());
+      assertFalse(managed(c).containsKey(RepoIndexes.indexName(c, MID)), "exactly min-rows: no index " + managed(c));
+      assertTrue(managed(c).containsKey(RepoIndexes.indexName(c, SMALL)), "min-rows + 1: an index " + managed(c));
+      st.execute("UPDATE learning_memories SET stale = true WHERE repo = '" + BIG + "' AND finding_id > 25");      // 25 live
+      st.execute("UPDATE learning_memories SET stale = true WHERE repo = '" + SMALL + "' AND finding_id > 1024");  // 24 live
+      r = sync();
+      assertEquals(0, r.code(), r.toString());
+      assertTrue(r.out().contains("indexes: created 0, rebuilt 0, dropped 1, kept 2"), r.toString());
+      assertTrue(managed(c).containsKey(RepoIndexes.indexName(c, BIG)), "exactly half: kept " + managed(c));
+      assertFalse(managed(c).containsKey(RepoIndexes.indexName(c, SMALL)), "one below half: dropped " + managed(c));
+    }
+  }
+
+  /** The defaults: 3,000 live rows (more than that gets an index), dropped below half of it. */
+  @Test void theDefaultLimitsAreThreeThousandAndHalfOfIt() {
+    assertEquals(3000, RepoIndexes.MIN_ROWS);
+    assertEquals(2, RepoIndexes.DROP_DIVISOR);
+  }
+
+  /**
+   * Index names are pinned: a sync after an upgrade must recognise every index an older sync built. A name derived
+   * any other way (another slice of md5, another prefix) would rebuild them all.
+   */
+  @Test void indexNamesArePinned() throws Exception {
+    try (Connection c = DbClient.open(url)) {
+      assertEquals("idx_lm_repo_hnsw_1f6864795feae1a9", RepoIndexes.indexName(c, BIG)); // md5('acme/big') = 1f6864795feae1a9...
+      var md5 = java.security.MessageDigest.getInstance("MD5");
+      for (String repo : List.of(MID, SMALL, ODD)) {
+        String hex = java.util.HexFormat.of().formatHex(md5.digest(repo.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        assertEquals("idx_lm_repo_hnsw_" + hex.substring(0, 16), RepoIndexes.indexName(c, repo), repo);
+      }
+      assertEquals(0, sync().code());
+      assertEquals(java.util.Set.of(RepoIndexes.indexName(c, BIG), RepoIndexes.indexName(c, MID), RepoIndexes.indexName(c, SMALL),
+          RepoIndexes.indexName(c, ODD)), managed(c).keySet(), "sync builds the indexes under those names");
+    }
+  }
+
   @Test void anIndexLeftInvalidByAnInterruptedBuildIsRebuilt() throws Exception {
     try (Connection c = DbClient.open(url); Statement st = c.createStatement()) {
       String index = RepoIndexes.indexName(c, MID);
@@ -180,6 +227,41 @@ class RepoIndexesTest extends SchemaFixtures {
       assertEquals(4, r.code(), r.toString());
       assertEquals("indexes: error: another indexes sync held the lock for 0 s; try again when it has finished, or raise --lock-timeout\n", r.err());
       try (Connection c = DbClient.open(url)) { assertEquals(Map.of(), managed(c)); }
+    }
+  }
+
+  /**
+   * Two syncs at once: while one builds (held inside CREATE INDEX CONCURRENTLY by an open snapshot), a second one,
+   * even a dry run, gets exit 4. The lock must outlive each statement of the first: a transaction-level lock taken
+   * in autocommit would be gone before its first build.
+   */
+  @Test void aSecondSyncWhileOneIsBuildingGivesExitFour() throws Exception {
+    try (Connection holder = DbClient.open(url); Connection watcher = DbClient.open(url)) {
+      holder.setAutoCommit(false);
+      try (Statement st = holder.createStatement()) {
+        st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+        st.execute("SELECT 1");
+      }
+      // Not captured: Captured.run takes one command at a time, and the second sync must run meanwhile.
+      CompletableFuture<Integer> first = CompletableFuture.supplyAsync(
+          () -> indexes.execute("sync", "--url", url, "--min-rows", "100", "--maintenance-work-mem", "64MB"));
+      try {
+        assertTrue(waitForBuildToWait(watcher), "the first sync's build waits for the open snapshot");
+        try (Statement st = watcher.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_locks l"
+            + " JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted"
+            + " AND a.application_name = 'kodiai-indexes'")) {
+          rs.next();
+          assertEquals(1, rs.getInt(1), "the building sync holds its advisory lock");
+        }
+        Captured second = cli("sync", "--dry-run", "--url", url, "--min-rows", "100", "--lock-timeout", "0");
+        assertEquals(4, second.code(), second.toString());
+        assertEquals("indexes: error: another indexes sync held the lock for 0 s; try again when it has finished, or raise"
+            + " --lock-timeout\n", second.err());
+      } finally {
+        holder.rollback();
+      }
+      assertEquals(0, first.get(120, TimeUnit.SECONDS), "the first sync finishes once the snapshot is gone");
+      assertEquals(Map.of(RepoIndexes.indexName(watcher, BIG), "valid hnsw"), managed(watcher));
     }
   }
 

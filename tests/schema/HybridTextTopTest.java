@@ -157,4 +157,36 @@ class HybridTextTopTest extends SchemaFixtures {
       c.rollback();
     }
   }
+
+  /**
+   * Exactly on the small-repo limit: 3,000 live rows take the small path (the exact any-word ranking), 3,001 the
+   * large one (only the rows holding the most words are ranked). Stale rows do not count. The two answers differ
+   * here: one row repeats a single word more often than the 30 rows holding all three words.
+   */
+  @Test void theSmallRepoLimitIsExactlyThreeThousandLiveRows() throws Exception {
+    try (Connection c = db.connect()) {
+      c.setAutoCommit(false);
+      long f = 5000;
+      List<Long> allThree = new ArrayList<>();
+      for (int i = 0; i < 30; i++) allThree.add(insertMemory(c, "hy/edge", f++, "alpha bravo charlie", null, false));
+      long repeated = insertMemory(c, "hy/edge", f++, "alpha alpha alpha alpha alpha", null, false);
+      fill(c, 200000, 3000 - 31, false); // 3,000 live rows in all
+      fill(c, 300000, 50, true);         // and stale ones, which do not count
+      String[] repo = {"hy/edge"};
+      assertEquals(3000, longOf(c, "SELECT count(*) FROM learning_memories WHERE repo = 'hy/edge' AND NOT stale"));
+      List<Long> exact = exact(c, "alpha bravo charlie", repo, 5);
+      assertEquals(repeated, exact.get(0));
+      assertEquals(exact, top(c, "alpha bravo charlie", repo, 5), "3,000 live rows: the small path, the exact answer");
+      fill(c, 400000, 1, false);
+      assertEquals(allThree.subList(0, 5), top(c, "alpha bravo charlie", repo, 5), "3,001 live rows: the large path");
+      c.rollback();
+    }
+  }
+
+  /** `rows` memories of hy/edge that hold none of the words, finding ids from first + 1. */
+  private static void fill(Connection c, long first, int rows, boolean stale) throws SQLException {
+    exec(c, "INSERT INTO learning_memories (repo, owner, finding_id, source_repo, finding_text, severity, category, file_path, outcome,"
+        + " embedding_model, embedding_dim, stale) SELECT 'hy/edge', 'hy', " + first + " + g, 'hy/edge', 'delta echo', 'major',"
+        + " 'correctness', 'src/a.ts', 'thumbs_up', 'voyage-code-3', 1024, " + stale + " FROM generate_series(1, " + rows + ") g");
+  }
 }
