@@ -55,6 +55,7 @@ final class ExpectedSchema {
         constraint reviews_duration_ms_check CHECK ((duration_ms >= 0))
         index idx_reviews_repo_created_at USING btree (repo, created_at)
         index idx_reviews_repo_pr_number USING btree (repo, pr_number)
+        trigger reviews_jsonb_unwrap BEFORE INSERT OR UPDATE OF config_snapshot ON reviews FOR EACH ROW EXECUTE FUNCTION jsonb_unwrap_string('config_snapshot')
       table findings
         id                               bigint not null identity
         review_id                        bigint not null
@@ -86,10 +87,10 @@ final class ExpectedSchema {
         review_id                        bigint not null
         pattern                          text not null
         matched_count                    integer not null default 0
-        finding_ids                      jsonb
+        finding_ids                      text
         constraint suppression_log_pkey PRIMARY KEY (id)
         constraint suppression_log_review_id_fkey FOREIGN KEY (review_id) REFERENCES reviews(id) ON DELETE CASCADE
-        constraint suppression_log_finding_ids_check CHECK ((jsonb_typeof(finding_ids) = 'array'::text))
+        constraint suppression_log_finding_ids_check CHECK ((jsonb_typeof((finding_ids)::jsonb) = 'array'::text))
         constraint suppression_log_matched_count_check CHECK ((matched_count >= 0))
         index idx_suppression_log_review_id USING btree (review_id)
       table global_patterns
@@ -186,17 +187,18 @@ final class ExpectedSchema {
         constraint dep_bump_merge_history_signals_json_check CHECK ((jsonb_typeof(signals_json) = 'array'::text))
         index idx_dep_bump_merge_history_repo_created_at USING btree (repo, created_at)
         index idx_dep_bump_merge_history_repo_package_name USING btree (repo, package_name)
+        trigger dep_bump_merge_history_jsonb_unwrap BEFORE INSERT OR UPDATE OF signals_json, merge_confidence_rationale_json ON dep_bump_merge_history FOR EACH ROW EXECUTE FUNCTION jsonb_unwrap_string('signals_json', 'merge_confidence_rationale_json')
       table review_checkpoints
         id                               bigint not null identity
         created_at                       timestamptz not null default now()
         review_output_key                text not null
         repo                             text not null
         pr_number                        integer not null
-        checkpoint_data                  jsonb not null
+        checkpoint_data                  text not null
         partial_comment_id               bigint
         constraint review_checkpoints_pkey PRIMARY KEY (id)
         constraint review_checkpoints_review_output_key_key UNIQUE (review_output_key)
-        constraint review_checkpoints_checkpoint_data_check CHECK ((jsonb_typeof(checkpoint_data) = 'object'::text))
+        constraint review_checkpoints_checkpoint_data_check CHECK ((jsonb_typeof((checkpoint_data)::jsonb) = 'object'::text))
       table telemetry_events
         id                               bigint not null identity
         created_at                       timestamptz not null default now()
@@ -212,14 +214,14 @@ final class ExpectedSchema {
         cache_read_tokens                integer not null default 0
         cache_creation_tokens            integer not null default 0
         duration_ms                      integer not null default 0
-        cost_usd                         numeric(18,10) not null default 0
+        cost_usd                         float8 not null default 0
         conclusion                       text not null
         session_id                       text
         num_turns                        integer
         stop_reason                      text
         constraint telemetry_events_pkey PRIMARY KEY (id)
         constraint telemetry_events_num_turns_check CHECK ((num_turns >= 0))
-        constraint telemetry_events_usage_check CHECK (((input_tokens >= 0) AND (output_tokens >= 0) AND (cache_read_tokens >= 0) AND (cache_creation_tokens >= 0) AND (duration_ms >= 0) AND (cost_usd >= (0)::numeric)))
+        constraint telemetry_events_usage_check CHECK (((input_tokens >= 0) AND (output_tokens >= 0) AND (cache_read_tokens >= 0) AND (cache_creation_tokens >= 0) AND (duration_ms >= 0) AND (cost_usd >= (0)::double precision) AND (cost_usd < 'Infinity'::double precision)))
         index idx_telemetry_events_created_at USING btree (created_at)
         index idx_telemetry_events_repo USING btree (repo)
         index idx_telemetry_timeout_repo_author_recent USING btree (repo, pr_author, created_at DESC) WHERE (conclusion = ANY (ARRAY['timeout'::text, 'timeout_partial'::text]))
