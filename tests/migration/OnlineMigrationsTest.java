@@ -26,11 +26,14 @@ class OnlineMigrationsTest extends SchemaFixtures {
       OnlineWorkload w = new OnlineWorkload(url, "2s", "online/small", MEMORIES);
       try {
         Thread.sleep(300);
-        for (int m = 2; m <= LATEST; m++) {
+        // versions, not positions: the numbering has gaps (012-049 are other slices' of issue 21)
+        List<Integer> versions = MigrationSource.load(dir).migrations.stream().map(x -> x.version()).toList();
+        for (int i = 1; i < versions.size(); i++) {
+          int m = versions.get(i);
           w.phase(m + " up");
           assertEquals(1, Migrations.run(url, dir, m));
           w.phase(m + " down");
-          assertEquals(1, Migrations.rollback(url, dir, m - 1));
+          assertEquals(1, Migrations.rollback(url, dir, versions.get(i - 1)));
           w.phase(m + " up again");
           assertEquals(1, Migrations.run(url, dir, m));
         }
