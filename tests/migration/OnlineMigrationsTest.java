@@ -26,7 +26,7 @@ class OnlineMigrationsTest extends SchemaFixtures {
       OnlineWorkload w = new OnlineWorkload(url, "2s", "online/small", MEMORIES);
       try {
         Thread.sleep(300);
-        // the versions there are (numbers may leave gaps: 012-019 are reserved), each after the one before it
+        // versions, not positions: the numbering has gaps (012-019 reserved, slices of issue 21 at 020 and 050)
         List<Integer> versions = MigrationSource.load(dir).migrations.stream().map(x -> x.version()).toList();
         for (int i = 1; i < versions.size(); i++) {
           int m = versions.get(i);

@@ -56,6 +56,7 @@ final class ExpectedSchema {
         constraint reviews_duration_ms_check CHECK ((duration_ms >= 0))
         index idx_reviews_repo_created_at USING btree (repo, created_at)
         index idx_reviews_repo_pr_number USING btree (repo, pr_number)
+        trigger reviews_jsonb_unwrap BEFORE INSERT OR UPDATE OF config_snapshot ON reviews FOR EACH ROW EXECUTE FUNCTION jsonb_unwrap_string('config_snapshot')
       table findings
         id                               bigint not null identity
         review_id                        bigint not null
@@ -87,10 +88,10 @@ final class ExpectedSchema {
         review_id                        bigint not null
         pattern                          text not null
         matched_count                    integer not null default 0
-        finding_ids                      jsonb
+        finding_ids                      text
         constraint suppression_log_pkey PRIMARY KEY (id)
         constraint suppression_log_review_id_fkey FOREIGN KEY (review_id) REFERENCES reviews(id) ON DELETE CASCADE
-        constraint suppression_log_finding_ids_check CHECK ((jsonb_typeof(finding_ids) = 'array'::text))
+        constraint suppression_log_finding_ids_check CHECK ((jsonb_typeof((finding_ids)::jsonb) = 'array'::text))
         constraint suppression_log_matched_count_check CHECK ((matched_count >= 0))
         index idx_suppression_log_review_id USING btree (review_id)
       table global_patterns
@@ -187,17 +188,18 @@ final class ExpectedSchema {
         constraint dep_bump_merge_history_signals_json_check CHECK ((jsonb_typeof(signals_json) = 'array'::text))
         index idx_dep_bump_merge_history_repo_created_at USING btree (repo, created_at)
         index idx_dep_bump_merge_history_repo_package_name USING btree (repo, package_name)
+        trigger dep_bump_merge_history_jsonb_unwrap BEFORE INSERT OR UPDATE OF signals_json, merge_confidence_rationale_json ON dep_bump_merge_history FOR EACH ROW EXECUTE FUNCTION jsonb_unwrap_string('signals_json', 'merge_confidence_rationale_json')
       table review_checkpoints
         id                               bigint not null identity
         created_at                       timestamptz not null default now()
         review_output_key                text not null
         repo                             text not null
         pr_number                        integer not null
-        checkpoint_data                  jsonb not null
+        checkpoint_data                  text not null
         partial_comment_id               bigint
         constraint review_checkpoints_pkey PRIMARY KEY (id)
         constraint review_checkpoints_review_output_key_key UNIQUE (review_output_key)
-        constraint review_checkpoints_checkpoint_data_check CHECK ((jsonb_typeof(checkpoint_data) = 'object'::text))
+        constraint review_checkpoints_checkpoint_data_check CHECK ((jsonb_typeof((checkpoint_data)::jsonb) = 'object'::text))
       table telemetry_events
         id                               bigint not null identity
         created_at                       timestamptz not null default now()
@@ -213,16 +215,17 @@ final class ExpectedSchema {
         cache_read_tokens                integer not null default 0
         cache_creation_tokens            integer not null default 0
         duration_ms                      integer not null default 0
-        cost_usd                         numeric(18,10) not null default 0
+        cost_usd                         float8 not null default 0
         conclusion                       text not null
         session_id                       text
         num_turns                        integer
         stop_reason                      text
         constraint telemetry_events_pkey PRIMARY KEY (id)
         constraint telemetry_events_num_turns_check CHECK ((num_turns >= 0))
-        constraint telemetry_events_usage_check CHECK (((input_tokens >= 0) AND (output_tokens >= 0) AND (cache_read_tokens >= 0) AND (cache_creation_tokens >= 0) AND (duration_ms >= 0) AND (cost_usd >= (0)::numeric)))
+        constraint telemetry_events_usage_check CHECK (((input_tokens >= 0) AND (output_tokens >= 0) AND (cache_read_tokens >= 0) AND (cache_creation_tokens >= 0) AND (duration_ms >= 0) AND (cost_usd >= (0)::double precision) AND (cost_usd < 'Infinity'::double precision)))
         index idx_telemetry_events_created_at USING btree (created_at)
         index idx_telemetry_events_repo USING btree (repo)
+        index idx_telemetry_timeout_repo_author_recent USING btree (repo, pr_author, created_at DESC) WHERE (conclusion = ANY (ARRAY['timeout'::text, 'timeout_partial'::text]))
       table rate_limit_events
         id                               bigint not null identity
         created_at                       timestamptz not null default now()
@@ -283,8 +286,15 @@ final class ExpectedSchema {
         retry_risk_level                 text
         retry_checkpoint_enabled         boolean
         retry_has_results                boolean
+        checkpoint_files_inspected       integer
+        timeout_classification           text
+        timeout_classification_mode      text
+        timeout_classification_reasons   text[] not null default ARRAY[]::text[]
         constraint resilience_events_pkey PRIMARY KEY (id)
         constraint resilience_events_delivery_id_key UNIQUE (delivery_id)
+        constraint resilience_events_checkpoint_files_inspected_check CHECK ((checkpoint_files_inspected >= 0))
+        constraint resilience_events_timeout_classification_check CHECK ((timeout_classification = ANY (ARRAY['expected-bounded-outcome'::text, 'hard-failure'::text, 'unknown'::text])))
+        constraint resilience_events_timeout_classification_mode_check CHECK ((timeout_classification_mode = ANY (ARRAY['bounded-partial-timeout'::text, 'zero-evidence-hard-timeout'::text, 'max-turns-continuation'::text, 'chronic-timeout-skip'::text, 'retry-enqueued'::text, 'retry-completed'::text, 'retry-failed'::text, 'long-run-threshold-exceeded'::text, 'unknown-malformed-evidence'::text])))
         index idx_resilience_events_created_at_brin USING brin (created_at)
         index idx_resilience_events_repo_created_at USING btree (repo, created_at)
       table learning_memories
@@ -305,6 +315,7 @@ final class ExpectedSchema {
         stale                            boolean not null default false
         created_at                       timestamptz not null default now()
         search_tsv                       tsvector
+        language                         text
         constraint learning_memories_pkey PRIMARY KEY (id)
         constraint learning_memories_repo_finding_id_outcome_key UNIQUE (repo, finding_id, outcome)
         constraint learning_memories_category_check CHECK ((category = ANY (ARRAY['security'::text, 'correctness'::text, 'performance'::text, 'style'::text, 'documentation'::text])))
@@ -312,6 +323,9 @@ final class ExpectedSchema {
         constraint learning_memories_outcome_check CHECK ((outcome = ANY (ARRAY['accepted'::text, 'suppressed'::text, 'thumbs_up'::text, 'thumbs_down'::text])))
         constraint learning_memories_severity_check CHECK ((severity = ANY (ARRAY['critical'::text, 'major'::text, 'medium'::text, 'minor'::text])))
         index idx_learning_memories_owner USING btree (owner)
+        index idx_learning_memories_cluster_training_sample USING btree (repo, outcome, created_at DESC, id DESC) WHERE ((NOT stale) AND (embedding IS NOT NULL) AND (outcome = ANY (ARRAY['accepted'::text, 'thumbs_up'::text, 'suppressed'::text, 'thumbs_down'::text])))
+        index idx_learning_memories_embedding_repair_voyage4 USING btree (id) WHERE ((embedding IS NULL) OR stale OR (embedding_model IS DISTINCT FROM 'voyage-4'::text))
+        index idx_memories_language USING btree (language)
         index idx_learning_memories_owner_live USING btree (owner) INCLUDE (repo) WHERE (NOT stale)
         index idx_learning_memories_repo_live USING btree (repo) WHERE (NOT stale)
         index idx_learning_memories_search_tsv USING gin (search_tsv)
@@ -362,7 +376,8 @@ final class ExpectedSchema {
 
   /** Vector columns kept inside the row (STORAGE PLAIN), as table.column. */
   static final List<String> PLAIN_STORAGE = List.of("learning_memories.embedding",
-      "review_comments.embedding", "wiki_pages.embedding", "code_snippets.embedding");
+      "review_comments.embedding", "wiki_pages.embedding", "code_snippets.embedding", "review_clusters.centroid",
+      "issues.embedding", "issue_comments.embedding", "canonical_code_chunks.embedding");
 
   static final List<Table> TABLES = new ArrayList<>();
   static final List<Function> FUNCTIONS = new ArrayList<>();
@@ -370,7 +385,8 @@ final class ExpectedSchema {
     Table cur = null;
     // kodiai's tables beyond the foundation (issue 21) follow in blocks of their own per slice (qualified:
     // they are declared further down)
-    for (String raw : (TEXT + ExpectedSchema.KODIAI_SLICE_A).split("\n")) {
+    for (String raw : (TEXT + ExpectedSchema.KODIAI_SLICE_A + ExpectedSchema.KODIAI_SLICE_B).split("
+")) {
       if (raw.isBlank()) continue;
       String line = raw.strip();
       if (raw.startsWith("table ")) {
@@ -752,5 +768,536 @@ final class ExpectedSchema {
       function wiki_pr_evidence_json_unwrap() returns trigger language plpgsql
       function wiki_update_suggestions_json_unwrap() returns trigger language plpgsql
       function guardrail_audit_json_unwrap() returns trigger language plpgsql
+      """;
+
+  // ------------------------------------------------------------------ kodiai's tables, slice B
+
+  /**
+   * kodiai's tables of slice B of issue 21 (migrations 050-066), in the notation of TEXT and
+   * parsed with it. review_cluster_assignments' FK to review_comments (slice A's table) is added
+   * by 052 only where review_comments exists (slice A's 021 creates it first, so it is expected here).
+   */
+  static final String KODIAI_SLICE_B = """
+      table contributor_profiles
+        id                               bigint not null identity
+        github_username                  text not null
+        slack_user_id                    text
+        display_name                     text
+        overall_tier                     text not null default 'newcomer'::text
+        overall_score                    float8 not null default 0
+        opted_out                        boolean not null default false
+        created_at                       timestamptz not null default now()
+        updated_at                       timestamptz not null default now()
+        last_scored_at                   timestamptz
+        trust_marker                     text
+        constraint contributor_profiles_pkey PRIMARY KEY (id)
+        constraint contributor_profiles_github_username_key UNIQUE (github_username)
+        constraint contributor_profiles_slack_user_id_key UNIQUE (slack_user_id)
+        constraint contributor_profiles_overall_tier_check CHECK ((overall_tier = ANY (ARRAY['newcomer'::text, 'developing'::text, 'established'::text, 'senior'::text])))
+        index idx_contributor_profiles_tier USING btree (overall_tier)
+        index idx_contributor_profiles_trust_marker USING btree (trust_marker) WHERE (trust_marker IS NOT NULL)
+      table contributor_expertise
+        id                               bigint not null identity
+        profile_id                       bigint not null
+        dimension                        text not null
+        topic                            text not null
+        score                            float8 not null default 0
+        raw_signals                      integer not null default 0
+        last_active                      timestamptz
+        created_at                       timestamptz not null default now()
+        updated_at                       timestamptz not null default now()
+        constraint contributor_expertise_pkey PRIMARY KEY (id)
+        constraint contributor_expertise_profile_id_dimension_topic_key UNIQUE (profile_id, dimension, topic)
+        constraint contributor_expertise_profile_id_fkey FOREIGN KEY (profile_id) REFERENCES contributor_profiles(id) ON DELETE CASCADE
+        constraint contributor_expertise_dimension_check CHECK ((dimension = ANY (ARRAY['language'::text, 'file_area'::text])))
+        constraint contributor_expertise_raw_signals_check CHECK ((raw_signals >= 0))
+        index idx_contributor_expertise_dimension USING btree (dimension, topic)
+      table review_clusters
+        id                               bigint not null identity
+        created_at                       timestamptz not null default now()
+        updated_at                       timestamptz not null default now()
+        repo                             text not null
+        slug                             text not null
+        label                            text not null
+        centroid                         halfvec(1024)
+        member_count                     integer not null default 0
+        member_count_at_label            integer not null default 0
+        file_paths                       text[] not null default '{}'::text[]
+        label_updated_at                 timestamptz not null default now()
+        pinned                           boolean not null default false
+        retired                          boolean not null default false
+        constraint review_clusters_pkey PRIMARY KEY (id)
+        constraint review_clusters_repo_slug_key UNIQUE (repo, slug)
+        constraint review_clusters_counts_check CHECK (((member_count >= 0) AND (member_count_at_label >= 0)))
+        index idx_review_clusters_active USING btree (repo) WHERE (NOT retired)
+        index idx_review_clusters_active_centroid_hnsw USING hnsw (centroid halfvec_cosine_ops) WITH (m='16', ef_construction='64') WHERE ((NOT retired) AND (centroid IS NOT NULL))
+        index idx_review_clusters_active_repo_member_count USING btree (repo, member_count DESC) WHERE (NOT retired)
+      table review_cluster_assignments
+        id                               bigint not null identity
+        cluster_id                       bigint not null
+        review_comment_id                bigint not null
+        probability                      float8 not null default 0
+        assigned_at                      timestamptz not null default now()
+        constraint review_cluster_assignments_pkey PRIMARY KEY (id)
+        constraint review_cluster_assignments_cluster_id_review_comment_id_key UNIQUE (cluster_id, review_comment_id)
+        constraint review_cluster_assignments_cluster_id_fkey FOREIGN KEY (cluster_id) REFERENCES review_clusters(id) ON DELETE CASCADE
+        constraint review_cluster_assignments_review_comment_id_fkey FOREIGN KEY (review_comment_id) REFERENCES review_comments(id) ON DELETE CASCADE
+        constraint review_cluster_assignments_probability_check CHECK (((probability >= (0)::double precision) AND (probability <= (1)::double precision)))
+        index idx_cluster_assignments_comment USING btree (review_comment_id)
+        index idx_review_cluster_assignments_cluster_probability USING btree (cluster_id, probability DESC)
+      table cluster_run_state
+        id                               integer not null default 1
+        last_run_at                      timestamptz
+        clusters_discovered              integer not null default 0
+        comments_processed               integer not null default 0
+        labels_generated                 integer not null default 0
+        status                           text not null default 'pending'::text
+        error_message                    text
+        updated_at                       timestamptz not null default now()
+        constraint cluster_run_state_pkey PRIMARY KEY (id)
+        constraint cluster_run_state_counts_check CHECK (((clusters_discovered >= 0) AND (comments_processed >= 0) AND (labels_generated >= 0)))
+        constraint cluster_run_state_id_check CHECK ((id = 1))
+        constraint cluster_run_state_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'running'::text, 'completed'::text, 'failed'::text])))
+      table suggestion_cluster_models
+        id                               bigint not null identity
+        created_at                       timestamptz not null default now()
+        updated_at                       timestamptz not null default now()
+        repo                             text not null
+        positive_centroids               jsonb not null default '[]'::jsonb
+        negative_centroids               jsonb not null default '[]'::jsonb
+        member_count                     integer not null default 0
+        positive_member_count            integer not null default 0
+        negative_member_count            integer not null default 0
+        built_at                         timestamptz not null default now()
+        expires_at                       timestamptz not null
+        constraint suggestion_cluster_models_pkey PRIMARY KEY (id)
+        constraint suggestion_cluster_models_repo_key UNIQUE (repo)
+        constraint suggestion_cluster_models_member_count_check CHECK ((member_count >= 0))
+        constraint suggestion_cluster_models_negative_centroids_check CHECK ((jsonb_typeof(negative_centroids) = 'array'::text))
+        constraint suggestion_cluster_models_negative_member_count_check CHECK ((negative_member_count >= 0))
+        constraint suggestion_cluster_models_positive_centroids_check CHECK ((jsonb_typeof(positive_centroids) = 'array'::text))
+        constraint suggestion_cluster_models_positive_member_count_check CHECK ((positive_member_count >= 0))
+        index idx_suggestion_cluster_models_expires USING btree (expires_at)
+        trigger suggestion_cluster_models_jsonb_unwrap BEFORE INSERT OR UPDATE OF positive_centroids, negative_centroids ON suggestion_cluster_models FOR EACH ROW EXECUTE FUNCTION jsonb_unwrap_string('positive_centroids', 'negative_centroids')
+      table issues
+        id                               bigint not null identity
+        created_at                       timestamptz not null default now()
+        repo                             text not null
+        owner                            text not null
+        issue_number                     integer not null
+        title                            text not null
+        body                             text
+        state                            text not null default 'open'::text
+        author_login                     text not null
+        author_association               text
+        label_names                      text[] not null default '{}'::text[]
+        template_slug                    text
+        comment_count                    integer not null default 0
+        assignees                        jsonb default '[]'::jsonb
+        milestone                        text
+        reaction_count                   integer not null default 0
+        is_pull_request                  boolean not null default false
+        locked                           boolean not null default false
+        embedding                        halfvec(1024)
+        embedding_model                  text
+        search_tsv                       tsvector
+        github_created_at                timestamptz not null
+        github_updated_at                timestamptz
+        closed_at                        timestamptz
+        constraint issues_pkey PRIMARY KEY (id)
+        constraint issues_repo_issue_number_key UNIQUE (repo, issue_number)
+        constraint issues_assignees_check CHECK ((jsonb_typeof(assignees) = 'array'::text))
+        constraint issues_counts_check CHECK (((issue_number > 0) AND (comment_count >= 0) AND (reaction_count >= 0)))
+        constraint issues_state_check CHECK ((state = ANY (ARRAY['open'::text, 'closed'::text])))
+        index idx_issues_author USING btree (author_login)
+        index idx_issues_embedding_hnsw USING hnsw (embedding halfvec_cosine_ops) WITH (m='16', ef_construction='64')
+        index idx_issues_embedding_repair_voyage4 USING btree (id) WHERE ((embedding IS NULL) OR (embedding_model IS DISTINCT FROM 'voyage-4'::text))
+        index idx_issues_labels USING gin (label_names)
+        index idx_issues_search_tsv USING gin (search_tsv)
+        index idx_issues_state USING btree (state)
+        trigger issues_jsonb_unwrap BEFORE INSERT OR UPDATE OF assignees ON issues FOR EACH ROW EXECUTE FUNCTION jsonb_unwrap_string('assignees')
+        trigger trg_issues_search_tsv BEFORE INSERT OR UPDATE OF title, body, label_names, search_tsv ON issues FOR EACH ROW EXECUTE FUNCTION issues_search_tsv_update()
+      table issue_comments
+        id                               bigint not null identity
+        created_at                       timestamptz not null default now()
+        repo                             text not null
+        issue_number                     integer not null
+        comment_github_id                bigint not null
+        author_login                     text not null
+        author_association               text
+        body                             text not null
+        embedding                        halfvec(1024)
+        embedding_model                  text
+        search_tsv                       tsvector
+        github_created_at                timestamptz not null
+        github_updated_at                timestamptz
+        constraint issue_comments_pkey PRIMARY KEY (id)
+        constraint issue_comments_repo_comment_github_id_key UNIQUE (repo, comment_github_id)
+        index idx_issue_comments_author USING btree (author_login)
+        index idx_issue_comments_embedding_hnsw USING hnsw (embedding halfvec_cosine_ops) WITH (m='16', ef_construction='64')
+        index idx_issue_comments_embedding_repair_voyage4 USING btree (id) WHERE ((embedding IS NULL) OR (embedding_model IS DISTINCT FROM 'voyage-4'::text))
+        index idx_issue_comments_repo_issue USING btree (repo, issue_number)
+        index idx_issue_comments_repo_issue_created USING btree (repo, issue_number, github_created_at)
+        index idx_issue_comments_search_tsv USING gin (search_tsv)
+        trigger trg_issue_comments_search_tsv BEFORE INSERT OR UPDATE OF body, search_tsv ON issue_comments FOR EACH ROW EXECUTE FUNCTION issue_comments_search_tsv_update()
+      table issue_sync_state
+        id                               bigint not null identity
+        repo                             text not null
+        last_synced_at                   timestamptz
+        last_page_cursor                 text
+        total_issues_synced              integer not null default 0
+        total_comments_synced            integer not null default 0
+        backfill_complete                boolean not null default false
+        updated_at                       timestamptz not null default now()
+        comment_last_synced_at           timestamptz
+        constraint issue_sync_state_pkey PRIMARY KEY (id)
+        constraint issue_sync_state_repo_key UNIQUE (repo)
+        constraint issue_sync_state_counts_check CHECK (((total_issues_synced >= 0) AND (total_comments_synced >= 0)))
+      table issue_triage_state
+        id                               bigint not null identity
+        created_at                       timestamptz not null default now()
+        repo                             text not null
+        issue_number                     integer not null
+        triaged_at                       timestamptz not null default now()
+        delivery_id                      text not null
+        duplicate_count                  integer
+        comment_github_id                bigint
+        constraint issue_triage_state_pkey PRIMARY KEY (id)
+        constraint issue_triage_state_repo_issue_number_key UNIQUE (repo, issue_number)
+        constraint issue_triage_state_duplicate_count_check CHECK ((duplicate_count >= 0))
+        index idx_issue_triage_recent_comment_reactions USING btree (triaged_at DESC, repo, issue_number) WHERE (comment_github_id IS NOT NULL)
+      table issue_outcome_feedback
+        id                               bigint not null identity
+        created_at                       timestamptz not null default now()
+        repo                             text not null
+        issue_number                     integer not null
+        triage_id                        bigint
+        outcome                          text not null
+        kodiai_predicted_duplicate       boolean not null default false
+        confirmed_duplicate              boolean not null default false
+        duplicate_of_issue_number        integer
+        state_reason                     text
+        label_names                      text[] not null default '{}'::text[]
+        delivery_id                      text not null
+        constraint issue_outcome_feedback_pkey PRIMARY KEY (id)
+        constraint issue_outcome_feedback_delivery_id_key UNIQUE (delivery_id)
+        constraint issue_outcome_feedback_repo_issue_number_key UNIQUE (repo, issue_number)
+        constraint issue_outcome_feedback_triage_id_fkey FOREIGN KEY (triage_id) REFERENCES issue_triage_state(id) ON DELETE SET NULL
+        constraint issue_outcome_feedback_outcome_check CHECK ((outcome = ANY (ARRAY['duplicate'::text, 'completed'::text, 'not_planned'::text, 'unknown'::text])))
+        index idx_issue_outcome_feedback_triage USING btree (triage_id) WHERE (triage_id IS NOT NULL)
+      table triage_threshold_state
+        id                               bigint not null identity
+        created_at                       timestamptz not null default now()
+        updated_at                       timestamptz not null default now()
+        repo                             text not null
+        alpha                            float8 not null default 1.0
+        beta_                            float8 not null default 1.0
+        sample_count                     integer not null default 0
+        constraint triage_threshold_state_pkey PRIMARY KEY (id)
+        constraint triage_threshold_state_repo_key UNIQUE (repo)
+        constraint triage_threshold_state_beta_check CHECK (((alpha > (0)::double precision) AND (beta_ > (0)::double precision)))
+        constraint triage_threshold_state_sample_count_check CHECK ((sample_count >= 0))
+      table triage_comment_reactions
+        id                               bigint not null identity
+        created_at                       timestamptz not null default now()
+        synced_at                        timestamptz not null default now()
+        repo                             text not null
+        issue_number                     integer not null
+        triage_id                        bigint not null
+        comment_github_id                bigint not null
+        thumbs_up                        integer not null default 0
+        thumbs_down                      integer not null default 0
+        observation_recorded             boolean not null default false
+        observation_direction            text
+        constraint triage_comment_reactions_pkey PRIMARY KEY (id)
+        constraint triage_comment_reactions_repo_issue_number_key UNIQUE (repo, issue_number)
+        constraint triage_comment_reactions_triage_id_fkey FOREIGN KEY (triage_id) REFERENCES issue_triage_state(id) ON DELETE CASCADE
+        constraint triage_comment_reactions_counts_check CHECK (((thumbs_up >= 0) AND (thumbs_down >= 0)))
+        constraint triage_comment_reactions_observation_direction_check CHECK ((observation_direction = ANY (ARRAY['up'::text, 'down'::text])))
+        index idx_triage_comment_reactions_triage USING btree (triage_id)
+      table embedding_repair_state
+        id                               bigint not null identity
+        corpus                           text not null
+        repair_key                       text not null default 'default'::text
+        run_id                           text not null
+        target_model                     text
+        dry_run                          boolean not null default false
+        resumed                          boolean not null default false
+        status                           text not null default 'running'::text
+        resume_ready                     boolean not null default false
+        created_at                       timestamptz not null default now()
+        updated_at                       timestamptz not null default now()
+        batch_index                      integer
+        batches_total                    integer
+        last_row_id                      bigint
+        processed                        integer not null default 0
+        repaired                         integer not null default 0
+        skipped                          integer not null default 0
+        failed                           integer not null default 0
+        failure_counts                   jsonb not null default '{}'::jsonb
+        last_failure_class               text
+        last_failure_message             text
+        constraint embedding_repair_state_pkey PRIMARY KEY (id)
+        constraint embedding_repair_state_corpus_repair_key_key UNIQUE (corpus, repair_key)
+        constraint embedding_repair_state_corpus_check CHECK ((corpus = ANY (ARRAY['review_comments'::text, 'learning_memories'::text, 'code_snippets'::text, 'issues'::text, 'issue_comments'::text, 'canonical_code'::text])))
+        constraint embedding_repair_state_counts_check CHECK (((processed >= 0) AND (repaired >= 0) AND (skipped >= 0) AND (failed >= 0)))
+        constraint embedding_repair_state_failure_counts_check CHECK ((jsonb_typeof(failure_counts) = 'object'::text))
+        constraint embedding_repair_state_status_check CHECK ((status = ANY (ARRAY['running'::text, 'completed'::text, 'failed'::text, 'resume_required'::text, 'not_needed'::text])))
+        index idx_embedding_repair_state_corpus_status USING btree (corpus, status, updated_at DESC)
+        index idx_embedding_repair_state_updated_at USING btree (updated_at DESC)
+        trigger embedding_repair_state_jsonb_unwrap BEFORE INSERT OR UPDATE OF failure_counts ON embedding_repair_state FOR EACH ROW EXECUTE FUNCTION jsonb_unwrap_string('failure_counts')
+      table canonical_code_chunks
+        id                               bigint not null identity
+        repo                             text not null
+        owner                            text not null
+        canonical_ref                    text not null
+        commit_sha                       text not null
+        file_path                        text not null
+        language                         text not null default 'unknown'::text
+        start_line                       integer not null
+        end_line                         integer not null
+        chunk_type                       text not null default 'block'::text
+        symbol_name                      text
+        chunk_text                       text not null
+        content_hash                     text not null
+        embedding                        halfvec(1024)
+        embedding_model                  text
+        tsv                              tsvector
+        stale                            boolean not null default false
+        deleted_at                       timestamptz
+        created_at                       timestamptz not null default now()
+        updated_at                       timestamptz not null default now()
+        constraint canonical_code_chunks_pkey PRIMARY KEY (id)
+        constraint canonical_code_chunks_chunk_type_check CHECK ((chunk_type = ANY (ARRAY['function'::text, 'class'::text, 'method'::text, 'module'::text, 'block'::text])))
+        constraint canonical_code_chunks_lines_check CHECK (((start_line >= 0) AND (end_line >= start_line)))
+        index idx_canonical_chunks_content_hash USING btree (content_hash)
+        index idx_canonical_chunks_embedding USING hnsw (embedding halfvec_cosine_ops) WITH (m='16', ef_construction='64')
+        index idx_canonical_chunks_file_path_hash USING hash (file_path) WHERE (deleted_at IS NULL)
+        index idx_canonical_chunks_identity UNIQUE USING btree (repo, owner, canonical_ref, chunk_type, md5(file_path), md5(COALESCE(symbol_name, ''::text))) WHERE (deleted_at IS NULL)
+        index idx_canonical_chunks_language USING btree (language) WHERE (deleted_at IS NULL)
+        index idx_canonical_chunks_repo_ref USING btree (repo, canonical_ref) WHERE (deleted_at IS NULL)
+        index idx_canonical_chunks_stale USING btree (id) WHERE (stale AND (deleted_at IS NULL))
+        index idx_canonical_chunks_tsv USING gin (tsv)
+        trigger canonical_code_chunks_tsv_trigger BEFORE INSERT OR UPDATE OF chunk_text, tsv ON canonical_code_chunks FOR EACH ROW EXECUTE FUNCTION canonical_code_chunks_tsv_update()
+      table canonical_corpus_backfill_state
+        id                               bigint not null identity
+        repo                             text not null
+        owner                            text not null
+        canonical_ref                    text not null
+        run_id                           text not null
+        status                           text not null default 'running'::text
+        files_total                      integer
+        files_done                       integer not null default 0
+        chunks_total                     integer
+        chunks_done                      integer not null default 0
+        chunks_skipped                   integer not null default 0
+        chunks_failed                    integer not null default 0
+        last_file_path                   text
+        commit_sha                       text
+        error_message                    text
+        created_at                       timestamptz not null default now()
+        updated_at                       timestamptz not null default now()
+        constraint canonical_corpus_backfill_state_pkey PRIMARY KEY (id)
+        constraint canonical_corpus_backfill_state_repo_owner_canonical_ref_key UNIQUE (repo, owner, canonical_ref)
+        constraint canonical_corpus_backfill_state_counts_check CHECK (((files_total >= 0) AND (files_done >= 0) AND (chunks_total >= 0) AND (chunks_done >= 0) AND (chunks_skipped >= 0) AND (chunks_failed >= 0)))
+        constraint canonical_corpus_backfill_state_status_check CHECK ((status = ANY (ARRAY['running'::text, 'completed'::text, 'failed'::text, 'partial'::text])))
+      table review_graph_builds
+        id                               bigint not null identity
+        created_at                       timestamptz not null default now()
+        updated_at                       timestamptz not null default now()
+        repo                             text not null
+        workspace_key                    text not null
+        commit_sha                       text
+        status                           text not null default 'pending'::text
+        started_at                       timestamptz
+        completed_at                     timestamptz
+        last_error                       text
+        files_indexed                    integer not null default 0
+        files_failed                     integer not null default 0
+        nodes_written                    integer not null default 0
+        edges_written                    integer not null default 0
+        constraint review_graph_builds_pkey PRIMARY KEY (id)
+        constraint review_graph_builds_repo_workspace_key_key UNIQUE (repo, workspace_key)
+        constraint review_graph_builds_edges_written_check CHECK ((edges_written >= 0))
+        constraint review_graph_builds_files_failed_check CHECK ((files_failed >= 0))
+        constraint review_graph_builds_files_indexed_check CHECK ((files_indexed >= 0))
+        constraint review_graph_builds_nodes_written_check CHECK ((nodes_written >= 0))
+        constraint review_graph_builds_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'running'::text, 'completed'::text, 'failed'::text])))
+        index idx_review_graph_builds_status USING btree (status)
+      table review_graph_files
+        id                               bigint not null identity
+        created_at                       timestamptz not null default now()
+        updated_at                       timestamptz not null default now()
+        repo                             text not null
+        workspace_key                    text not null
+        path                             text not null
+        language                         text not null
+        content_hash                     text
+        indexed_at                       timestamptz not null default now()
+        build_id                         bigint
+        constraint review_graph_files_pkey PRIMARY KEY (id)
+        constraint review_graph_files_repo_workspace_key_path_key UNIQUE (repo, workspace_key, path)
+        constraint review_graph_files_build_id_fkey FOREIGN KEY (build_id) REFERENCES review_graph_builds(id) ON DELETE SET NULL
+        index idx_review_graph_files_build_id USING btree (build_id)
+        index idx_review_graph_files_repo_path USING btree (repo, path)
+      table review_graph_nodes
+        id                               bigint not null identity
+        created_at                       timestamptz not null default now()
+        repo                             text not null
+        workspace_key                    text not null
+        file_id                          bigint not null
+        build_id                         bigint
+        node_kind                        text not null
+        stable_key                       text not null
+        symbol_name                      text
+        qualified_name                   text
+        language                         text not null
+        span_start_line                  integer
+        span_start_col                   integer
+        span_end_line                    integer
+        span_end_col                     integer
+        signature                        text
+        attributes                       jsonb not null default '{}'::jsonb
+        confidence                       float8
+        constraint review_graph_nodes_pkey PRIMARY KEY (id)
+        constraint review_graph_nodes_repo_workspace_key_stable_key_key UNIQUE (repo, workspace_key, stable_key)
+        constraint review_graph_nodes_build_id_fkey FOREIGN KEY (build_id) REFERENCES review_graph_builds(id) ON DELETE SET NULL
+        constraint review_graph_nodes_file_id_fkey FOREIGN KEY (file_id) REFERENCES review_graph_files(id) ON DELETE CASCADE
+        constraint review_graph_nodes_attributes_check CHECK ((jsonb_typeof(attributes) = 'object'::text))
+        constraint review_graph_nodes_confidence_check CHECK (((confidence >= (0)::double precision) AND (confidence <= (1)::double precision)))
+        constraint review_graph_nodes_kind_check CHECK ((node_kind = ANY (ARRAY['file'::text, 'symbol'::text, 'import'::text, 'callsite'::text, 'test'::text])))
+        constraint review_graph_nodes_span_end_line_check CHECK ((span_end_line >= 1))
+        constraint review_graph_nodes_span_start_line_check CHECK ((span_start_line >= 1))
+        index idx_review_graph_nodes_build_id USING btree (build_id)
+        index idx_review_graph_nodes_file_id USING btree (file_id)
+        index idx_review_graph_nodes_repo_workspace_kind USING btree (repo, workspace_key, node_kind)
+        index idx_review_graph_nodes_workspace_file_id USING btree (repo, workspace_key, file_id, id)
+      table review_graph_edges
+        id                               bigint not null identity
+        created_at                       timestamptz not null default now()
+        repo                             text not null
+        workspace_key                    text not null
+        file_id                          bigint not null
+        build_id                         bigint
+        edge_kind                        text not null
+        source_node_id                   bigint not null
+        target_node_id                   bigint not null
+        confidence                       float8
+        attributes                       jsonb not null default '{}'::jsonb
+        constraint review_graph_edges_pkey PRIMARY KEY (id)
+        constraint review_graph_edges_edge_key UNIQUE (repo, workspace_key, edge_kind, source_node_id, target_node_id)
+        constraint review_graph_edges_build_id_fkey FOREIGN KEY (build_id) REFERENCES review_graph_builds(id) ON DELETE SET NULL
+        constraint review_graph_edges_file_id_fkey FOREIGN KEY (file_id) REFERENCES review_graph_files(id) ON DELETE CASCADE
+        constraint review_graph_edges_source_node_id_fkey FOREIGN KEY (source_node_id) REFERENCES review_graph_nodes(id) ON DELETE CASCADE
+        constraint review_graph_edges_target_node_id_fkey FOREIGN KEY (target_node_id) REFERENCES review_graph_nodes(id) ON DELETE CASCADE
+        constraint review_graph_edges_attributes_check CHECK ((jsonb_typeof(attributes) = 'object'::text))
+        constraint review_graph_edges_confidence_check CHECK (((confidence >= (0)::double precision) AND (confidence <= (1)::double precision)))
+        constraint review_graph_edges_kind_check CHECK ((edge_kind = ANY (ARRAY['declares'::text, 'imports'::text, 'includes'::text, 'calls'::text, 'references'::text, 'tests'::text, 'contains'::text])))
+        constraint review_graph_edges_no_self_loop_check CHECK ((source_node_id <> target_node_id))
+        index idx_review_graph_edges_build_id USING btree (build_id)
+        index idx_review_graph_edges_file_id USING btree (file_id)
+        index idx_review_graph_edges_repo_workspace_kind USING btree (repo, workspace_key, edge_kind)
+        index idx_review_graph_edges_source USING btree (source_node_id, edge_kind)
+        index idx_review_graph_edges_target USING btree (target_node_id, edge_kind)
+        index idx_review_graph_edges_workspace_file_id USING btree (repo, workspace_key, file_id, id)
+      table generated_rules
+        id                               bigint not null identity
+        created_at                       timestamptz not null default now()
+        updated_at                       timestamptz not null default now()
+        repo                             text not null
+        title                            text not null
+        rule_text                        text not null
+        status                           text not null default 'pending'::text
+        origin                           text not null default 'generated'::text
+        signal_score                     float8 not null default 0
+        member_count                     integer not null default 0
+        cluster_centroid                 vector(1024)
+        activated_at                     timestamptz
+        retired_at                       timestamptz
+        constraint generated_rules_pkey PRIMARY KEY (id)
+        constraint generated_rules_repo_title_key UNIQUE (repo, title)
+        constraint generated_rules_member_count_check CHECK ((member_count >= 0))
+        constraint generated_rules_origin_check CHECK ((origin = 'generated'::text))
+        constraint generated_rules_signal_score_check CHECK (((signal_score >= (0)::double precision) AND (signal_score <= (1)::double precision)))
+        constraint generated_rules_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'active'::text, 'retired'::text])))
+        index idx_generated_rules_active USING btree (repo, signal_score DESC, member_count DESC, activated_at DESC) WHERE (status = 'active'::text)
+        index idx_generated_rules_pending USING btree (repo, signal_score DESC, member_count DESC, created_at DESC) WHERE (status = 'pending'::text)
+        index idx_generated_rules_retired USING btree (repo, retired_at DESC, updated_at DESC) WHERE (status = 'retired'::text)
+        index idx_generated_rules_status USING btree (status)
+      table prompt_section_events
+        id                               bigint not null identity
+        created_at                       timestamptz not null default now()
+        delivery_id                      text
+        repo                             text not null
+        task_type                        text not null
+        prompt_kind                      text not null
+        section_name                     text not null
+        section_position                 integer not null
+        char_count                       integer not null default 0
+        estimated_tokens                 integer not null default 0
+        truncated                        boolean not null default false
+        budget_chars                     integer
+        budget_tokens                    integer
+        included_chars                   integer
+        included_tokens                  integer
+        trimmed_chars                    integer
+        trimmed_tokens                   integer
+        budget_status                    text
+        budget_reason                    text
+        constraint prompt_section_events_pkey PRIMARY KEY (id)
+        constraint prompt_section_events_counts_check CHECK (((section_position >= 0) AND (char_count >= 0) AND (estimated_tokens >= 0) AND (budget_chars >= 0) AND (budget_tokens >= 0) AND (included_chars >= 0) AND (included_tokens >= 0) AND (trimmed_chars >= 0) AND (trimmed_tokens >= 0)))
+        index idx_prompt_section_events_created_at USING btree (created_at)
+        index idx_prompt_section_events_delivery_path_position UNIQUE USING btree (delivery_id, task_type, prompt_kind, section_position) WHERE (delivery_id IS NOT NULL)
+        index idx_prompt_section_events_repo_created USING btree (repo, created_at DESC)
+        index idx_prompt_section_events_repo_task_created USING btree (repo, task_type, created_at)
+        index idx_prompt_section_events_section_name USING btree (section_name)
+      table continuation_family_state
+        id                               bigint not null identity
+        created_at                       timestamptz not null default now()
+        updated_at                       timestamptz not null default now()
+        family_key                       text not null
+        base_review_output_key           text not null
+        authoritative_attempt_id         text not null
+        authoritative_attempt_ordinal    integer not null
+        authoritative_outcome            text not null
+        final_stop_reason                text not null
+        projection_status                text not null
+        superseded_by_attempt_id         text
+        constraint continuation_family_state_pkey PRIMARY KEY (id)
+        constraint continuation_family_state_family_key_base_review_output_key_key UNIQUE (family_key, base_review_output_key)
+        constraint continuation_family_attempt_ordinal_check CHECK ((authoritative_attempt_ordinal >= 1))
+        constraint continuation_family_authoritative_outcome_check CHECK ((authoritative_outcome = ANY (ARRAY['blocked'::text, 'continuation-pending'::text, 'merged'::text, 'quiet-settled'::text, 'superseded'::text])))
+        constraint continuation_family_final_stop_reason_check CHECK ((final_stop_reason = ANY (ARRAY['awaiting-continuation'::text, 'merged-continuation-results'::text, 'no-follow-up'::text, 'settled-without-update'::text, 'superseded-by-newer-attempt'::text])))
+        constraint continuation_family_projection_status_check CHECK ((projection_status = ANY (ARRAY['canonical'::text, 'degraded'::text, 'pending'::text])))
+        index idx_continuation_family_state_authoritative_attempt USING btree (authoritative_attempt_id)
+        index idx_continuation_family_state_base_review_output_key USING btree (base_review_output_key)
+      table review_cache_events
+        id                               bigint not null identity
+        created_at                       timestamptz not null default now()
+        delivery_id                      text not null
+        repo                             text not null
+        pr_number                        integer
+        cache_surface                    text not null
+        status                           text not null
+        reason                           text
+        fingerprint_version              text
+        safety_signal_names              text[] not null default '{}'::text[]
+        missing_signal_names             text[] not null default '{}'::text[]
+        invalidation_signal_names        text[] not null default '{}'::text[]
+        bookkeeping_error_count          integer not null default 0
+        constraint review_cache_events_pkey PRIMARY KEY (id)
+        constraint review_cache_events_bookkeeping_count_check CHECK ((bookkeeping_error_count >= 0))
+        constraint review_cache_events_reason_check CHECK ((reason = ANY (ARRAY['safe-reuse'::text, 'cache-miss'::text, 'bookkeeping-failure'::text, 'incomplete-fingerprint'::text, 'expired-stale-entry'::text, 'disabled-cache'::text, 'unavailable-retrieval'::text])))
+        constraint review_cache_events_status_check CHECK ((status = ANY (ARRAY['hit'::text, 'miss'::text, 'degraded'::text, 'bypass'::text])))
+        constraint review_cache_events_surface_check CHECK ((cache_surface = ANY (ARRAY['review-derived-prompt'::text, 'retrieval-query-embedding'::text])))
+        index idx_review_cache_events_created_at USING btree (created_at)
+        index idx_review_cache_events_delivery USING btree (delivery_id)
+        index idx_review_cache_events_repo_created USING btree (repo, created_at DESC)
+        index idx_review_cache_events_repo_pr_created USING btree (repo, pr_number, created_at)
+        index idx_review_cache_events_surface_status_created USING btree (cache_surface, status, created_at)
+      function jsonb_unwrap_string() returns trigger language plpgsql
+      function issues_search_tsv_update() returns trigger language plpgsql
+      function issue_comments_search_tsv_update() returns trigger language plpgsql
+      function canonical_code_chunks_tsv_update() returns trigger language plpgsql
       """;
 }

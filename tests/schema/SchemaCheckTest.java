@@ -143,8 +143,9 @@ class SchemaCheckTest extends SchemaFixtures {
               && l.contains("learning_memories_search"));
       assertEquals(List.of(), failures.stream().filter(explained.negate()).toList(), "unrelated failures after dropping " + t.name());
     }
-    assertEquals(16 + 17, ExpectedSchema.TABLES.size(),
-        "_migrations, the 14 tables, 010's learning_memories_search and kodiai's 17 tables of slice A (020-032)");
+    assertEquals(16 + 17 + 24, ExpectedSchema.TABLES.size(),
+        "_migrations, the 14 tables, 010's learning_memories_search, kodiai's 17 tables of slice A (020-032)"
+        + " and the 24 of slice B (050-067)");
   }
 
   /**

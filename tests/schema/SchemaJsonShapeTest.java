@@ -1,6 +1,7 @@
-// Tests of migration 004 (issue 13) on a real PostgreSQL: every jsonb column
-// has a CHECK on its shape, scalars (what a double-encoded value is) are refused,
-// rows written double-encoded before 004 are repaired by it, and a value it
+// Tests of migrations 004 (issue 13) and 067 (issue 21) on a real PostgreSQL: every jsonb column
+// has a CHECK on its shape; a JSON string holding the right shape (what stock postgres.js sends
+// for ${JSON.stringify(x)}) is stored as that shape, everything else is refused; JSON kept as text
+// parses as its shape; rows written double-encoded before 004 are repaired by it, and a value it
 // cannot repair stops it with nothing changed. The driver's side of the same
 // contract is tested through postgres.js in tests/client/PostgresJsContractTest.
 
@@ -22,15 +23,22 @@ class SchemaJsonShapeTest extends SchemaFixtures {
   /** table.column, the shape its store writes, and an INSERT with {} where the JSON goes. */
   record JsonColumn(String table, String column, String shape, String insert) {}
 
+  /**
+   * jsonb columns kodiai writes with `${JSON.stringify(x)}` and never reads: migration 067's
+   * trigger stores the JSON a JSON string holds (once); the CHECK refuses every other shape.
+   */
   static final List<JsonColumn> COLUMNS = List.of(
       new JsonColumn("reviews", "config_snapshot", "object",
           "INSERT INTO reviews (repo, pr_number, config_snapshot) VALUES ('kodiai/json', 1, {})"),
-      new JsonColumn("suppression_log", "finding_ids", "array",
-          "INSERT INTO suppression_log (review_id, pattern, finding_ids) VALUES ((SELECT min(id) FROM reviews), 'p', {})"),
       new JsonColumn("dep_bump_merge_history", "signals_json", "array",
           "INSERT INTO dep_bump_merge_history (repo, pr_number, signals_json) VALUES ('kodiai/json', (SELECT coalesce(max(pr_number), 0) + 1 FROM dep_bump_merge_history), {})"),
       new JsonColumn("dep_bump_merge_history", "merge_confidence_rationale_json", "array",
-          "INSERT INTO dep_bump_merge_history (repo, pr_number, merge_confidence_rationale_json) VALUES ('kodiai/json', (SELECT coalesce(max(pr_number), 0) + 1 FROM dep_bump_merge_history), {})"),
+          "INSERT INTO dep_bump_merge_history (repo, pr_number, merge_confidence_rationale_json) VALUES ('kodiai/json', (SELECT coalesce(max(pr_number), 0) + 1 FROM dep_bump_merge_history), {})"));
+
+  /** JSON kept as text since 067 (kodiai sends and reads the text); CHECK: it parses as the shape. */
+  static final List<JsonColumn> TEXT_COLUMNS = List.of(
+      new JsonColumn("suppression_log", "finding_ids", "array",
+          "INSERT INTO suppression_log (review_id, pattern, finding_ids) VALUES ((SELECT min(id) FROM reviews), 'p', {})"),
       new JsonColumn("review_checkpoints", "checkpoint_data", "object",
           "INSERT INTO review_checkpoints (review_output_key, repo, pr_number, checkpoint_data) VALUES ('k-' || gen_random_uuid(), 'kodiai/json', 1, {})"));
 
@@ -41,6 +49,10 @@ class SchemaJsonShapeTest extends SchemaFixtures {
   static final List<String> KODIAI_SLICE_A = List.of("webhook_queue.headers", "wiki_pr_evidence.issue_references",
       "wiki_update_suggestions.citing_prs", "wiki_update_suggestions.voice_scores", "wiki_style_cache.style_description",
       "guardrail_audit.removed_claims");
+  /** The jsonb columns of issue 21's slice B (050-062), tested in KodiaiSliceBStoreQueriesTest. */
+  static final List<String> SLICE_B_JSONB = List.of("embedding_repair_state.failure_counts", "issues.assignees",
+      "review_graph_edges.attributes", "review_graph_nodes.attributes", "suggestion_cluster_models.negative_centroids",
+      "suggestion_cluster_models.positive_centroids");
 
   @BeforeAll static void migrateTheClassDatabase() throws SQLException {
     migrateToLatest(db);
@@ -66,23 +78,49 @@ class SchemaJsonShapeTest extends SchemaFixtures {
       }
     }
     List<String> known = new ArrayList<>(KODIAI_SLICE_A);
+    known.addAll(SLICE_B_JSONB);
     COLUMNS.forEach(j -> known.add(j.table() + "." + j.column()));
     assertEquals(known.stream().sorted().toList(), jsonb.stream().sorted().toList(), "the jsonb columns this test knows");
     assertEquals(List.of(), unguarded, "jsonb columns without a shape CHECK");
   }
 
-  @Test void eachColumnTakesItsShapeAndSqlNullButRefusesScalarsAndTheOtherShape() throws Exception {
+  /** A good value of the column's shape, and one of the other shape, as JSON text. */
+  private static String good(JsonColumn j) { return j.shape().equals("object") ? "{\"a\": [1, 2]}" : "[\"title\", \"sender\"]"; }
+  private static String other(JsonColumn j) { return j.shape().equals("object") ? "[1]" : "{\"a\": 1}"; }
+
+  private static void assertRefused(Connection c, JsonColumn j, String value, String sqlState) {
+    SQLException e = assertThrows(SQLException.class, () -> exec(c, j.insert().replace("{}", value)), j + " " + value);
+    assertEquals(sqlState, e.getSQLState(), j.column() + " = " + value + ": " + e.getMessage());
+    if (sqlState.equals("23514")) assertTrue(e.getMessage().contains(j.table() + "_" + j.column() + "_check"), e.getMessage());
+  }
+
+  @Test void eachJsonbColumnTakesItsShapeOnceEncodedOrNotButRefusesEverythingElse() throws Exception {
     try (Connection c = db.connect()) {
       for (JsonColumn j : COLUMNS) {
-        String good = j.shape().equals("object") ? "'{\"a\": [1, 2]}'" : "'[\"title\", \"sender\"]'";
-        String other = j.shape().equals("object") ? "'[1]'" : "'{\"a\": 1}'";
-        exec(c, j.insert().replace("{}", good));
-        if (!j.column().equals("checkpoint_data")) exec(c, j.insert().replace("{}", "NULL")); // NOT NULL there
-        for (String bad : List.of("to_jsonb('{\"a\": 1}'::text)", "'\"[1, 2]\"'", "'42'", "'true'", "'null'", other)) {
-          SQLException e = assertThrows(SQLException.class, () -> exec(c, j.insert().replace("{}", bad)), j + " " + bad);
-          assertEquals("23514", e.getSQLState(), j.column() + " = " + bad + ": " + e.getMessage());
-          assertTrue(e.getMessage().contains(j.table() + "_" + j.column() + "_check"), e.getMessage());
+        String g = "'" + good(j) + "'", o = "'" + other(j) + "'";
+        exec(c, j.insert().replace("{}", g));
+        exec(c, j.insert().replace("{}", "NULL"));
+        // what stock postgres.js sends for ${JSON.stringify(value)}: stored as the value itself
+        exec(c, j.insert().replace("{}", "to_jsonb(" + g + "::text)"));
+        assertEquals(0, longOf(c, "SELECT count(*) FROM " + j.table() + " WHERE jsonb_typeof(" + j.column() + ") = 'string'"));
+        for (String bad : List.of("to_jsonb(" + o + "::text)", "to_jsonb(to_jsonb(" + g + "::text)::text)", "'42'", "'true'", "'null'", o)) {
+          assertRefused(c, j, bad, "23514");
         }
+        assertRefused(c, j, "to_jsonb('medium'::text)", "22P02");
+      }
+    }
+  }
+
+  @Test void eachJsonTextColumnKeepsTheTextOfItsShapeAndRefusesEverythingElse() throws Exception {
+    try (Connection c = db.connect()) {
+      for (JsonColumn j : TEXT_COLUMNS) {
+        String g = good(j);
+        exec(c, j.insert().replace("{}", "'" + g + "'"));
+        assertEquals(1, longOf(c, "SELECT count(*) FROM " + j.table() + " WHERE " + j.column() + " = '" + g + "'"), "kept verbatim");
+        if (!j.column().equals("checkpoint_data")) exec(c, j.insert().replace("{}", "NULL")); // NOT NULL there
+        String doubleEncoded = "'\"" + g.replace("\"", "\\\"") + "\"'";
+        for (String bad : List.of(doubleEncoded, "'42'", "'true'", "'null'", "'" + other(j) + "'")) assertRefused(c, j, bad, "23514");
+        assertRefused(c, j, "'medium'", "22P02");
       }
     }
   }

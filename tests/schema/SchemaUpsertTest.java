@@ -70,13 +70,13 @@ class SchemaUpsertTest extends SchemaFixtures {
 
   @Test void reviewCheckpointIsReplacedPerReviewOutputKey() throws Exception {
     try (Connection c = db.connect()) {
-      String save = "INSERT INTO review_checkpoints (review_output_key, repo, pr_number, checkpoint_data, partial_comment_id) VALUES ('rok-replace', 'kodiai/cp', 3, ?::jsonb, ?)"
+      String save = "INSERT INTO review_checkpoints (review_output_key, repo, pr_number, checkpoint_data, partial_comment_id) VALUES ('rok-replace', 'kodiai/cp', 3, ?, ?)"
           + " ON CONFLICT (review_output_key) DO UPDATE SET checkpoint_data = EXCLUDED.checkpoint_data, partial_comment_id = EXCLUDED.partial_comment_id,"
           + " created_at = now()";
       update(c, save, "{\"filesReviewed\": [\"a\"]}", null);
       update(c, save, "{\"filesReviewed\": [\"a\", \"b\"]}", BIG_ID);
       try (Statement st = c.createStatement()) {
-        ResultSet rs = st.executeQuery("SELECT count(*), max(jsonb_array_length(checkpoint_data -> 'filesReviewed')), max(partial_comment_id) FROM review_checkpoints WHERE review_output_key = 'rok-replace'");
+        ResultSet rs = st.executeQuery("SELECT count(*), max(jsonb_array_length(checkpoint_data::jsonb -> 'filesReviewed')), max(partial_comment_id) FROM review_checkpoints WHERE review_output_key = 'rok-replace'");
         rs.next();
         assertEquals(1, rs.getInt(1));
         assertEquals(2, rs.getInt(2));

@@ -152,21 +152,23 @@ describe('findings', () => {
 })
 
 describe('suppression_log', () => {
-  test('finding_ids as JSON text or as an array is stored as a JSON array and read back as text', async () => {
+  // finding_ids is text since migration 067 (issue 21): the bot's recordset declares it text and
+  // its readers expect the JSON text back.
+  test('finding_ids as JSON text is stored as that text and read back as text; an array parameter is refused', async () => {
     const reviewId = await recordReview(repo('suppression'), null)
     await sql.begin(async (tx) => {
       await tx`INSERT INTO suppression_log (review_id, pattern, matched_count, finding_ids)
                VALUES (${reviewId}, ${'*.generated.ts'}, ${2}, ${JSON.stringify([11, 4153840487])})`
       await tx`INSERT INTO suppression_log (review_id, pattern, matched_count, finding_ids)
-               VALUES (${reviewId}, ${'vendor/**'}, ${1}, ${[7]})`
-      await tx`INSERT INTO suppression_log (review_id, pattern, matched_count, finding_ids)
                VALUES (${reviewId}, ${'none'}, ${0}, ${null})`
     })
-    const rows = await sql`SELECT pattern, matched_count, jsonb_typeof(finding_ids) AS type, finding_ids
+    // a JS array for a text parameter is an array literal ('{7}'), not JSON: the CHECK refuses it
+    await assert.rejects(sql`INSERT INTO suppression_log (review_id, pattern, matched_count, finding_ids)
+                             VALUES (${reviewId}, ${'vendor/**'}, ${1}, ${[7]})`, (e) => e.code === '22P02' || e.code === '23514')
+    const rows = await sql`SELECT pattern, matched_count, jsonb_typeof(finding_ids::jsonb) AS type, finding_ids
                            FROM suppression_log WHERE review_id = ${reviewId} ORDER BY id`
-    assert.deepEqual(rows.map((r) => r.type), ['array', 'array', null])
-    assert.deepEqual(JSON.parse(rows[0].finding_ids), [11, 4153840487])
-    assert.deepEqual(JSON.parse(rows[1].finding_ids), [7])
+    assert.deepEqual(rows.map((r) => r.type), ['array', null])
+    assert.equal(rows[0].finding_ids, '[11,4153840487]')
     assert.equal(rows[0].matched_count, 2)
   })
 })
@@ -316,7 +318,7 @@ describe('review_checkpoints', () => {
     const latest = { filesReviewed: ['a.ts', 'b.ts'], findingCount: 3, summaryDraft: 'more "quoted" \\ text', totalFiles: 4 }
     await save(latest, null)
     const [row] = await sql`SELECT created_at, review_output_key, repo, pr_number, checkpoint_data, partial_comment_id,
-                                   jsonb_typeof(checkpoint_data) AS type
+                                   jsonb_typeof(checkpoint_data::jsonb) AS type
                             FROM review_checkpoints WHERE review_output_key = ${key} LIMIT 1`
     assert.equal(row.type, 'object')
     assert.deepEqual(JSON.parse(row.checkpoint_data), latest)

@@ -4,8 +4,7 @@
 
 import { test, describe, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { contractSql, cleanup, RUN } from './helpers.js'
-import { REFUSED } from '../index.js'
+import { contractSql, stockSql, cleanup, RUN } from './helpers.js'
 
 let sql
 before(async () => { sql = await contractSql() })
@@ -22,55 +21,41 @@ const recordExecution = (r, model, costUsd, extra = {}) => sql`
   RETURNING id, cost_usd`
 
 describe('telemetry_events', () => {
-  test('cost_usd from a JS number is stored at numeric(18,10) and comes back as the same number', async () => {
+  // cost_usd is double precision since migration 067 (issue 21): the bot's stock driver writes and
+  // reads JS numbers (float64), and got numeric back as a string ('0.0500000000').
+  test('cost_usd from a JS number is stored as double precision and comes back as the same number, stock or not', async () => {
     const r = repo('costs')
-    const cases = [
-      [0.05, '0.0500000000'],
-      [0.0000031, '0.0000031000'],
-      [3.1e-8, '0.0000000310'], // String(3.1e-8) is '3.1e-8': numeric input accepts the exponent
-      [99999.9999999999, '99999.9999999999'], // 15 significant digits: the largest exact class
-      [0, '0.0000000000'],
-    ]
-    for (const [cost, text] of cases) {
-      const [row] = await recordExecution(r, 'opus', cost)
-      assert.equal(typeof row.cost_usd, 'number')
-      assert.equal(row.cost_usd, cost, `cost ${cost} comes back unchanged`)
-      const [stored] = await sql`SELECT cost_usd::text AS text FROM telemetry_events WHERE id = ${row.id}`
-      assert.equal(stored.text, text)
-      assert.equal(row.cost_usd.toFixed(10), text, 'exact to all ten decimals')
-    }
+    const stock = stockSql()
+    try {
+      for (const db of [sql, stock]) {
+        for (const cost of [0.05, 0.0000031, 3.1e-8, 99999.9999999999, 0.6104325, 0]) {
+          const [row] = await db`INSERT INTO telemetry_events (repo, event_type, model, conclusion, cost_usd)
+                                 VALUES (${r}, 'call', 'opus', 'ok', ${cost}) RETURNING cost_usd`
+          assert.equal(typeof row.cost_usd, 'number')
+          assert.equal(row.cost_usd, cost, `cost ${cost} comes back bit for bit`)
+        }
+      }
+    } finally { await stock.end() }
   })
 
-  test('a value beyond 15 significant digits comes back as the nearest double, within 1.2e-8 USD', async () => {
-    const [row] = await recordExecution(repo('costs-max'), 'opus', '99999999.9999999999')
-    const [stored] = await sql`SELECT cost_usd::text AS text FROM telemetry_events WHERE id = ${row.id}`
-    assert.equal(stored.text, '99999999.9999999999', 'a decimal string is stored exactly')
-    assert.equal(row.cost_usd, 100000000, 'nearest double')
-    assert.ok(Math.abs(row.cost_usd - 99999999.9999999999) <= 1.2e-8)
-  })
-
-  test('cost per model: sums are exact in the database and arrive as numbers', async () => {
+  test('cost per model: sums arrive as numbers, within 1e-6 USD of the exact decimal sum', async () => {
     const r = repo('cost-sums')
     await sql`INSERT INTO telemetry_events (repo, event_type, model, conclusion, cost_usd)
               SELECT ${r}, 'call', CASE WHEN g % 2 = 0 THEN 'opus' ELSE 'haiku' END, 'ok',
-                     CASE WHEN g % 2 = 0 THEN ${0.1}::numeric ELSE ${0.0000031}::numeric END
+                     CASE WHEN g % 2 = 0 THEN ${0.1}::float8 ELSE ${0.0000031}::float8 END
               FROM generate_series(1, 20000) g`
     const rows = await sql`SELECT model, SUM(cost_usd) AS total, COUNT(*) AS calls FROM telemetry_events
                            WHERE repo = ${r} GROUP BY model ORDER BY model`
-    assert.deepEqual(rows.map((x) => ({ ...x })), [
-      { model: 'haiku', total: 0.031, calls: 10000 },
-      { model: 'opus', total: 1000, calls: 10000 },
-    ])
-    let float = 0
-    for (let i = 0; i < 10000; i++) float += 0.1
-    assert.notEqual(float, 1000, 'the same sum in JS floats drifts; numeric does not')
+    assert.deepEqual(rows.map((x) => [x.model, typeof x.total, x.calls]), [['haiku', 'number', 10000], ['opus', 'number', 10000]])
+    assert.ok(Math.abs(rows[0].total - 0.031) < 1e-6, `haiku ${rows[0].total}`)
+    assert.ok(Math.abs(rows[1].total - 1000) < 1e-6, `opus ${rows[1].total}`)
   })
 
-  test('NaN or Infinity as a cost fails the statement instead of storing numeric NaN', async () => {
+  test('NaN or Infinity as a cost fails the statement (the CHECK: finite, not negative), nothing stored', async () => {
     const r = repo('cost-nan')
-    for (const bad of [NaN, Infinity, -Infinity]) {
+    for (const bad of [NaN, Infinity, -Infinity, -0.01]) {
       await assert.rejects(recordExecution(r, 'opus', bad),
-        (e) => e.code === '22P02' && e.message.includes(`${REFUSED} this numeric parameter: ${bad} is not a finite number`))
+        (e) => e.code === '23514' && e.constraint_name === 'telemetry_events_usage_check', String(bad))
     }
     const [{ n }] = await sql`SELECT count(*) AS n FROM telemetry_events WHERE repo = ${r}`
     assert.equal(n, 0)
