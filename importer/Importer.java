@@ -53,8 +53,8 @@ final class Importer {
     double hnswInsertToBuild = 3.0;
     boolean strict;                           // --strict: a value that would arrive changed (rounded, normalised) is a problem
     Path problemsFile;                        // --problems FILE: every problem line written there too
-    /** Test hook: called at "hnsw-build", "hnsw-built", "verify", "verified" (the import waits for it). */
-    java.util.function.Consumer<String> pause = phase -> { };
+    /** Called at "hnsw-build", "hnsw-built", "verify", "verified" (the import waits for it): tests pause there. */
+    java.util.function.Consumer<String> pause = phase -> testPause.accept(phase);
     String maintenanceWorkMem = "1GB";        // --maintenance-work-mem for the HNSW build (SET LOCAL)
     String tempBuffers = "512MB";             // temp_buffers: memory for the staging tables of this session
     boolean skipUnknownColumns;               // --skip-unknown-columns: import without source columns the target lacks
@@ -64,6 +64,9 @@ final class Importer {
 
   /** What to do with learning_memories' HNSW index(es) around the load. */
   enum Hnsw { AUTO, REBUILD, KEEP }
+
+  /** The tests' pause point when they run `import` through its command line (Settings.pause). */
+  static volatile java.util.function.Consumer<String> testPause = phase -> { };
 
   /** Row states in the classification tables (c_*). */
   static final String NEW = "new", PRESENT = "present", INSERTED = "inserted", COLLIDES = "collides",
