@@ -227,24 +227,26 @@ final class Importer {
    * --dry-run included, so a read-only login is told so instead of failing half-way.
    */
   private void checkPrivileges(Connection conn) throws SQLException {
-    List<String> missing = new ArrayList<>();
+    List<String> insert = new ArrayList<>(), sequences = new ArrayList<>(), missing = new ArrayList<>();
     for (TargetTable t : targets.values()) {
       String table = "public." + TargetTable.quote(t.name);
-      try (PreparedStatement ps = conn.prepareStatement("SELECT has_table_privilege(?, 'INSERT, SELECT'), ? IS NULL OR has_sequence_privilege(?, 'UPDATE'),"
-          + " pg_has_role((SELECT relowner FROM pg_class WHERE oid = ?::regclass), 'USAGE')")) {
-        ps.setString(1, table);
-        ps.setString(2, t.identitySequence);
+      try (PreparedStatement ps = conn.prepareStatement("SELECT has_table_privilege(?, 'INSERT') AND has_table_privilege(?, 'SELECT'),"
+          + " ? IS NULL OR has_sequence_privilege(?, 'UPDATE'), pg_has_role((SELECT relowner FROM pg_class WHERE oid = ?::regclass), 'USAGE')")) {
+        for (int k : new int[] {1, 2, 5}) ps.setString(k, table);
         ps.setString(3, t.identitySequence);
-        ps.setString(4, table);
+        ps.setString(4, t.identitySequence);
         try (ResultSet rs = ps.executeQuery()) {
           rs.next();
-          if (!rs.getBoolean(1)) missing.add("INSERT on " + t.name);
-          if (!rs.getBoolean(2)) missing.add("UPDATE on " + t.identitySequence);
+          if (!rs.getBoolean(1)) insert.add(t.name);
+          if (!rs.getBoolean(2)) sequences.add(t.name);
           if (!rs.getBoolean(3) && t.name.equals(TableMap.MEMORIES) && s.hnsw != Hnsw.KEEP) missing.add("ownership of " + t.name + " (its vector indexes)");
         }
       }
     }
-    if (!missing.isEmpty()) throw ImportFailure.usage("the URL's user " + currentUser(conn) + " may not import: it lacks " + String.join(", ", missing)
+    if (!insert.isEmpty()) missing.add(0, "INSERT on " + String.join(", ", insert));
+    if (!sequences.isEmpty()) missing.add(insert.isEmpty() ? 0 : 1, "UPDATE on the id sequences of " + (sequences.size() == targets.size() ? "those tables"
+        : String.join(", ", sequences)));
+    if (!missing.isEmpty()) throw ImportFailure.usage("the URL's user " + currentUser(conn) + " may not import: it lacks " + String.join("; ", missing)
         + "; use the schema owner's URL (MIGRATE_DATABASE_URL), docs/roles.md");
   }
 
