@@ -28,9 +28,9 @@ import picocli.CommandLine.Option;
         "Without --knowledge/--telemetry: $KNOWLEDGE_DB_PATH / $TELEMETRY_DB_PATH, else ./data/kodiai-knowledge.db and",
         "./data/kodiai-telemetry.db (those that exist). See docs/import.md."},
     footerHeading = "%nEnvironment:%n",
-    footer = {"  MIGRATE_DATABASE_URL, else DATABASE_URL  the target (--url), the schema owner's URL (the import"
-        + " resets a"
-        + " sequence, which the bot's login may not): postgresql://USER:PASSWORD@HOST:5432/DB?sslmode=verify-full",
+    footer = {"  MIGRATE_DATABASE_URL, else DATABASE_URL  the target (--url), the schema owner's URL (the import moves the"
+        + " id sequences and drops and builds learning_memories' vector indexes, which the bot's login may not):"
+        + " postgresql://USER:PASSWORD@HOST:5432/DB?sslmode=verify-full",
         "  KNOWLEDGE_DB_PATH  kodiai-knowledge.db when neither --knowledge nor --telemetry is given (kodiai's own variable)",
         "  TELEMETRY_DB_PATH  kodiai-telemetry.db, likewise",
         "  DATABASE_CONNECT_TIMEOUT_MS  how long to wait for the connection (default 10000)",
@@ -45,8 +45,10 @@ import picocli.CommandLine.Option;
         "  8  local error: a file cannot be read, or its folder cannot be used (a WAL file's folder must be writable),"
             + " or --problems FILE cannot be written",
         "  9  source data: not SQLite, encrypted or corrupt, the wrong file, no vec0 table, invalid JSON,",
-        "     a timestamp that does not parse, a vector with NaN or beyond halfvec (007), a row a CHECK refuses ...",
-        "     (one line per problem; nothing written)",
+        "     a timestamp that does not parse, a vector with NaN or beyond halfvec (007), a row a CHECK refuses,",
+        "     duplicate ids, a text too long for full-text search, a sqlite_sequence past the target's sequence,",
+        "     with --strict a value that would be rounded or normalised (one line per problem, all in one pass;",
+        "     the first 50 shown, all in --problems FILE; nothing written)",
         " 10  the target is not migrated far enough (run ./jbang migrate@kodiai up)"})
 class Import implements Callable<Integer> {
   @Option(names = "--knowledge", paramLabel = "FILE", description = "kodiai-knowledge.db (knowledge tables, learning memories)")
@@ -69,10 +71,12 @@ class Import implements Callable<Integer> {
   String maintenanceWorkMem;
   @Option(names = "--skip-unknown-columns", description = "import although a source table has columns the target lacks (they are listed, not imported)")
   boolean skipUnknownColumns;
-  @Option(names = "--strict", description = "refuse (exit 9) every value that would arrive otherwise than written: a cost_usd rounded to"
+  @Option(names = "--strict",
+      description = "refuse (exit 9) every value that would arrive otherwise than written: a cost_usd rounded to"
       + " numeric(18,10), JSON that jsonb normalises (a repeated key, a number's form); without it they are counted in the summary")
   boolean strict;
-  @Option(names = "--problems", paramLabel = "FILE", description = "write every problem there, one per line (the terminal shows the first 50)")
+  @Option(names = "--problems", paramLabel = "FILE",
+      description = "write every problem there, one per line (the terminal shows the first 50)")
   Path problemsFile;
   @Option(names = {"-v", "--verbose"}, description = "stack traces on errors")
   boolean verbose;

@@ -209,7 +209,8 @@ final class BenchImport implements Callable<Integer> {
       insert(c, rows, "global_patterns", Math.min(2000, n), "INSERT INTO global_patterns (severity, category, confidence_band, pattern_fingerprint, count) VALUES (?, ?, 'high', ?, ?)",
           (ps, i) -> { ps.setString(1, sev[i % 4]); ps.setString(2, cat[i % 5]); ps.setString(3, "fp" + i); ps.setInt(4, 1 + i % 50); });
       insert(c, rows, "feedback_reactions", n / 10, "INSERT INTO feedback_reactions (created_at, repo, review_id, finding_id, comment_id, comment_surface, reaction_id,"
-          + " reaction_content, reactor_login, reacted_at, severity, category, file_path, title) VALUES (" + now + ", ?, ?, ?, ?, 'inline', ?, '+1', 'dev', " + github + ", 'minor', 'style', 'src/a.ts', ?)",
+          + " reaction_content, reactor_login, reacted_at, severity, category, file_path, title) VALUES (" + now
+          + ", ?, ?, ?, ?, 'inline', ?, '+1', 'dev', " + github + ", 'minor', 'style', 'src/a.ts', ?)",
           (ps, i) -> { ps.setString(1, repo(i % repos)); ps.setInt(2, 1 + (i * 4) % reviews); ps.setInt(3, 1 + i * 4 % findings); ps.setLong(4, 4_000_000_000L + i);
             ps.setLong(5, 300_000_000L + i); ps.setString(6, BenchVocabulary.title(r.nextInt(300), r.nextInt(20))); });
       insert(c, rows, "run_state", reviews, "INSERT INTO run_state (run_key, repo, pr_number, base_sha, head_sha, delivery_id, action, status, created_at, completed_at)"

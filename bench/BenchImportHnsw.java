@@ -23,11 +23,14 @@ import picocli.CommandLine.Option;
     description = {"Times `import` by its two HNSW paths (built once after the load, or kept and filled row by row) at several",
         "sizes into a target whose learning_memories has a vector index; the default (--hnsw auto) against the other path."})
 final class BenchImportHnsw implements Callable<Integer> {
-  @Option(names = "--sizes", split = ",", defaultValue = "500,2000,10000,50000", description = "memories per run (default: ${DEFAULT-VALUE})")
+  @Option(names = "--sizes", split = ",", defaultValue = "500,2000,10000,50000",
+      description = "memories per run (default: ${DEFAULT-VALUE})")
   List<Integer> sizes;
-  @Option(names = "--url", description = "admin URL of the server (default: $KODIAI_BENCH_DATABASE_URL, then $DATABASE_URL; neither: a throwaway cluster)")
+  @Option(names = "--url",
+      description = "admin URL of the server (default: $KODIAI_BENCH_DATABASE_URL, then $DATABASE_URL; neither: a throwaway cluster)")
   String url;
-  @Option(names = "--files", paramLabel = "DIR", description = "keep the generated files in DIR/<size>/ and reuse them in a later run")
+  @Option(names = "--files", paramLabel = "DIR",
+      description = "keep the generated files in DIR/<size>/ and reuse them in a later run")
   Path filesDir;
   @Option(names = "--seed", defaultValue = "42", description = "seed of the generated data (default: ${DEFAULT-VALUE})")
   long seed;
@@ -49,17 +52,20 @@ final class BenchImportHnsw implements Callable<Integer> {
     out.println("| memories | default (auto) | other path | default / other |");
     out.println("|---:|---|---|---:|");
     for (Figure f : figures)
-      out.printf(Locale.ROOT, "| %,d | %s: %.1f s | %s: %.1f s | %.2fx |%n", f.memories(), f.defaultPath(), f.defaultS(), f.otherPath(), f.otherS(),
+      out.printf(Locale.ROOT, "| %,d | %s: %.1f s | %s: %.1f s | %.2fx |%n", f.memories(), f.defaultPath(),
+          f.defaultS(), f.otherPath(), f.otherS(),
           f.defaultS() / f.otherS());
     return 0;
   }
 
   private Figure measure(String admin, Path work, int n, boolean otherFirst, PrintStream out) throws Exception {
     Path dir = Files.createDirectories(work.resolve(String.valueOf(n)));
-    Path k = dir.resolve("kodiai-knowledge.db"), t = dir.resolve("kodiai-telemetry.db"), stamp = dir.resolve("bench-import.stamp");
+    Path k = dir.resolve("kodiai-knowledge.db"), t = dir.resolve("kodiai-telemetry.db"),
+        stamp = dir.resolve("bench-import.stamp");
     String made = "memories=" + n + " seed=" + seed;
     if (!(Files.exists(stamp) && Files.readString(stamp).equals(made) && Files.exists(k) && Files.exists(t))) {
-      for (Path f : List.of(k, t)) for (String suffix : List.of("", "-wal", "-shm")) Files.deleteIfExists(SqliteSource.sibling(f, suffix));
+      for (Path f : List.of(k, t)) for (String suffix : List.of("", "-wal",
+          "-shm")) Files.deleteIfExists(SqliteSource.sibling(f, suffix));
       BenchImport.generate(k, t, n, seed);
       Files.writeString(stamp, made);
     }
@@ -70,7 +76,8 @@ final class BenchImportHnsw implements Callable<Integer> {
     for (int run = 0; run < 2; run++) {
       boolean isOther = (run == 0) == otherFirst;
       s[isOther ? 1 : 0] = importOnce(admin, k, t, isOther ? other : Importer.Hnsw.AUTO);
-      out.printf(Locale.ROOT, "%,d memories, --hnsw %s: %.1f s%n", n, isOther ? other.name().toLowerCase() : "auto", s[isOther ? 1 : 0]);
+      out.printf(Locale.ROOT, "%,d memories, --hnsw %s: %.1f s%n", n, isOther ? other.name().toLowerCase() : "auto",
+          s[isOther ? 1 : 0]);
     }
     return new Figure(n, autoRebuilds ? "rebuild" : "keep", s[0], other.name().toLowerCase(), s[1]);
   }
@@ -80,15 +87,18 @@ final class BenchImportHnsw implements Callable<Integer> {
     Path dir = Files.createDirectories(work.resolve("warm-up-" + n));
     Path k = dir.resolve("kodiai-knowledge.db"), t = dir.resolve("kodiai-telemetry.db");
     if (!Files.exists(dir.resolve("done"))) {
-      for (Path f : List.of(k, t)) for (String suffix : List.of("", "-wal", "-shm")) Files.deleteIfExists(SqliteSource.sibling(f, suffix));
+      for (Path f : List.of(k, t)) for (String suffix : List.of("", "-wal",
+          "-shm")) Files.deleteIfExists(SqliteSource.sibling(f, suffix));
       BenchImport.generate(k, t, n, seed + 1);
       Files.writeString(dir.resolve("done"), "");
     }
     for (Importer.Hnsw h : List.of(Importer.Hnsw.REBUILD, Importer.Hnsw.KEEP))
-      out.printf(Locale.ROOT, "warm-up, %,d memories, --hnsw %s: %.1f s (not counted)%n", n, h.name().toLowerCase(), importOnce(admin, k, t, h));
+      out.printf(Locale.ROOT, "warm-up, %,d memories, --hnsw %s: %.1f s (not counted)%n", n, h.name().toLowerCase(),
+          importOnce(admin, k, t, h));
   }
 
-  /** One import of the two files into a fresh, migrated scratch database with a vector index; its wall time in seconds. */
+  /** One import of the two files into a fresh, migrated scratch database with a vector index; its wall time in seconds.
+   * */
   private static double importOnce(String admin, Path k, Path t, Importer.Hnsw hnsw) throws Exception {
     PrintStream quiet = new PrintStream(java.io.OutputStream.nullOutputStream());
     try (BenchScratch b = BenchScratch.create(admin, false, quiet)) {

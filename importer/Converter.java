@@ -24,7 +24,8 @@ final class Converter {
   /** A timestamp: microseconds since 2000-01-01 00:00 UTC, as binary COPY sends it. */
   record Timestamp(long pgMicros) {}
 
-  /** A JSON value, UTF-8: the source text (PostgreSQL parses it itself), its expected jsonb::text, what jsonb changes (or null). */
+  /** A JSON value, UTF-8: the source text (PostgreSQL parses it itself), its expected jsonb::text, what jsonb changes
+   * (or null). */
   record Json(byte[] text, byte[] canonical, String change) {}
 
   /** A vector: big-endian float4s as pgvector's binary form wants them. */
@@ -108,19 +109,22 @@ final class Converter {
     boolean iso = s.length() > 10 && s.charAt(10) == 'T';
     int end = iso ? s.length() - 1 : s.length(); // the ISO shape ends in Z
     int fraction = fractionDigits(s, end);
-    boolean shape = fraction >= 0 && (!iso || s.charAt(end) == 'Z') && (iso || s.charAt(10) == ' ') && s.charAt(4) == '-'
+    boolean shape = fraction >= 0 && (!iso || s.charAt(end) == 'Z') && (iso || s.charAt(10) == ' ')
+        && s.charAt(4) == '-'
         && s.charAt(7) == '-' && s.charAt(13) == ':' && s.charAt(16) == ':' && allDigits(s, 0, 19);
     if (!shape) throw new Problem("timestamp '" + clip(s) + "' is not 'YYYY-MM-DD HH:MM:SS[.ffffff]' nor"
         + " 'YYYY-MM-DDTHH:MM:SS[.ffffff]Z' (UTC)");
     int micros = 0;
     for (int k = 0; k < 6; k++) micros = micros * 10 + (k < fraction ? s.charAt(20 + k) - '0' : 0);
     for (int k = 6; k < fraction; k++)
-      if (s.charAt(20 + k) != '0') throw new Problem("timestamp '" + clip(s) + "' is finer than a microsecond, which timestamptz cannot hold");
+      if (s.charAt(20 + k) != '0') throw new Problem("timestamp '" + clip(s)
+          + "' is finer than a microsecond, which timestamptz cannot hold");
     int year = digits(s, 0, 4);
     LocalDateTime t;
     try {
       if (year < 1) throw new DateTimeException("year 0");
-      t = LocalDateTime.of(year, digits(s, 5, 2), digits(s, 8, 2), digits(s, 11, 2), digits(s, 14, 2), digits(s, 17, 2));
+      t = LocalDateTime.of(year, digits(s, 5, 2), digits(s, 8, 2), digits(s, 11, 2), digits(s, 14, 2), digits(s, 17,
+          2));
     } catch (DateTimeException e) {
       throw new Problem("timestamp '" + clip(s) + "' is not a date and time of the calendar");
     }

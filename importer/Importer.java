@@ -1,20 +1,29 @@
 // Shared source of the importer (//SOURCES importer/Importer.java): the orchestrator of
 // `import`. All defaults are in Settings; the steps are methods named as verbs:
 //
-//   open the sources (one read snapshot each) -> check the target is migrated far enough ->
+//   open the sources (one read snapshot each) -> check the target is migrated far enough and the
+//   URL's user may write it -> the HNSW path by cost: when building the vector indexes after the
+//   load costs less than filling them row by row, drop them CONCURRENTLY (second connection) ->
 //   in ONE PostgreSQL transaction:
 //     stage    every table: convert each SQLite value, binary COPY into a temp table; a table
 //              that is empty in the target (and whose parents went the same way) is COPYed
 //              straight into it instead, its own constraints checking each row (a refused row:
-//              back to a savepoint, and the table is staged to name every bad row)
-//     check    the staged rows against the target's own NOT NULLs, CHECKs, FKs, index limits
+//              back to a savepoint, and the table is staged to name every bad row); a row with
+//              a source problem is reported and not sent, the others are
+//     check    the staged rows against the target's own NOT NULLs, CHECKs, FKs, index and
+//              tsvector limits, duplicate ids, sqlite_sequence against the target's sequences
+//              (every problem, source and target, in this one pass)
 //     classify each row by id: new, already present (same content), colliding (other content)
-//     (--dry-run stops here: summary, rollback)
-//     write    move sequences past the source's, INSERT ... SELECT the new rows (ON CONFLICT
-//              DO NOTHING: a unique key the bot already wrote is skipped, never overwritten),
-//              HNSW index dropped before and rebuilt after a large load
-//     verify   count + checksum of every column of every imported or present row, source vs target
-//   commit only when nothing differs. Any failure rolls everything back: the target is as it was.
+//     (--dry-run stops here: summary, every problem, rollback)
+//     write    INSERT ... SELECT the new rows (ON CONFLICT DO NOTHING: a unique key the bot
+//              already wrote is skipped, never overwritten); the dropped vector indexes built
+//              once after the memories (CREATE INDEX: SHARE, the bot's reads go on)
+//     verify   count + checksum of every column of every imported or present row, source vs
+//              target (timestamps: the source text's instant, parsed again)
+//     then     setval the identity sequences past the source's and the table's ids (no table
+//              lock; not undone by a rollback, hence last)
+//   commit only when nothing differs. Any failure rolls everything back (and builds the dropped
+//   vector indexes again): the target is as it was.
 
 import java.math.BigInteger;
 import java.nio.charset.CharacterCodingException;
@@ -48,10 +57,11 @@ final class Importer {
     Hnsw hnsw = Hnsw.AUTO;                    // --hnsw
     // AUTO rebuilds when that costs less than inserting into the index row by row: a build
     // costs about b per memory in the table, an insert into the index about r x b per memory
-    // (r measured by `bench import --hnsw-paths`, docs/import.md): rebuild when
+    // (r: `bench import-hnsw`, docs/import.md): rebuild when
     // (existing + incoming) x b < incoming x r x b, i.e. existing < (r - 1) x incoming.
     double hnswInsertToBuild = 3.0;
-    boolean strict;                           // --strict: a value that would arrive changed (rounded, normalised) is a problem
+    // --strict: a value that would arrive changed (rounded, normalised) is a problem
+    boolean strict;
     Path problemsFile;                        // --problems FILE: every problem line written there too
     /** Called at "hnsw-build", "hnsw-built", "verify", "verified" (the import waits for it): tests pause there. */
     java.util.function.Consumer<String> pause = phase -> testPause.accept(phase);
@@ -126,10 +136,13 @@ final class Importer {
 
   /** Runs the import on the open sources into `conn` (autocommit off); returns the exit code. */
   int run(List<SqliteSource> sources, Connection conn) throws SQLException {
+    // until begin(): the concurrent index drop waits for every open transaction, this one's too
+    conn.setAutoCommit(true);
     checkTarget(conn);
     for (SqliteSource src : sources) for (TableMap.Mapping m : TableMap.of(src.kind)) {
       TargetTable t = TargetTable.load(conn, m.target());
-      if (t == null) throw ImportFailure.targetNotReady("the target has no table " + m.target() + ": run ./jbang migrate@kodiai up first");
+      if (t == null) throw ImportFailure.targetNotReady("the target has no table " + m.target()
+          + ": run ./jbang migrate@kodiai up first");
       targets.put(m.target(), t);
     }
     checkPrivileges(conn);
@@ -192,7 +205,8 @@ final class Importer {
     conn.rollback();
     summary.print(out, true);
     failOnProblems();
-    out.println("dry run: nothing was written (" + String.format(Locale.ROOT, "%,d", summary.imported()) + " rows would be imported)");
+    out.println("dry run: nothing was written (" + String.format(Locale.ROOT, "%,d", summary.imported())
+        + " rows would be imported)");
     return ExitCode.OK;
   }
 
@@ -239,14 +253,17 @@ final class Importer {
           rs.next();
           if (!rs.getBoolean(1)) insert.add(t.name);
           if (!rs.getBoolean(2)) sequences.add(t.name);
-          if (!rs.getBoolean(3) && t.name.equals(TableMap.MEMORIES) && s.hnsw != Hnsw.KEEP) missing.add("ownership of " + t.name + " (its vector indexes)");
+          if (!rs.getBoolean(3) && t.name.equals(TableMap.MEMORIES)
+              && s.hnsw != Hnsw.KEEP) missing.add("ownership of " + t.name + " (its vector indexes)");
         }
       }
     }
     if (!insert.isEmpty()) missing.add(0, "INSERT on " + String.join(", ", insert));
-    if (!sequences.isEmpty()) missing.add(insert.isEmpty() ? 0 : 1, "UPDATE on the id sequences of " + (sequences.size() == targets.size() ? "those tables"
+    if (!sequences.isEmpty()) missing.add(insert.isEmpty() ? 0 : 1, "UPDATE on the id sequences of "
+        + (sequences.size() == targets.size() ? "those tables"
         : String.join(", ", sequences)));
-    if (!missing.isEmpty()) throw ImportFailure.usage("the URL's user " + currentUser(conn) + " may not import: it lacks " + String.join("; ", missing)
+    if (!missing.isEmpty()) throw ImportFailure.usage("the URL's user " + currentUser(conn)
+        + " may not import: it lacks " + String.join("; ", missing)
         + "; use the schema owner's URL (MIGRATE_DATABASE_URL), docs/roles.md");
   }
 
@@ -334,7 +351,8 @@ final class Importer {
     row.sourceRows = src.count(m.source());
     List<String> quoted = t.columns.stream().map(TargetTable::quote).toList();
     if (!direct) try (Statement st = conn.createStatement()) {
-      st.execute("CREATE TEMP TABLE " + t.stage + " ON COMMIT DROP AS SELECT " + String.join(", ", quoted) + " FROM public."
+      st.execute("CREATE TEMP TABLE " + t.stage + " ON COMMIT DROP AS SELECT " + String.join(", ", quoted)
+          + " FROM public."
           + TargetTable.quote(m.target()) + " WITH NO DATA");
     }
     progress.start((direct ? "copy " : "read ") + t.label(), row.sourceRows);
@@ -362,22 +380,26 @@ final class Importer {
     TargetTable target = t.target;
     for (String c : srcCols) {
       if (target.generated.containsKey(c)) { // PostgreSQL computes it (GENERATED ALWAYS): never written, nor compared
-        t.row.notes.add("column " + c + " not imported: the target computes it (GENERATED ALWAYS AS " + target.generated.get(c) + ")");
+        t.row.notes.add("column " + c + " not imported: the target computes it (GENERATED ALWAYS AS "
+            + target.generated.get(c) + ")");
         continue;
       }
       if (!target.types.containsKey(c)) {
-        if (s.skipUnknownColumns) t.row.notes.add("column " + c + " not imported (--skip-unknown-columns): the target has no such column");
+        if (s.skipUnknownColumns) t.row.notes.add("column " + c
+            + " not imported (--skip-unknown-columns): the target has no such column");
         else problem(t.src.file + ": table " + t.map.source() + ", column " + c + ": the target table " + t.map.target()
             + " has no such column; add it with a migration, or pass --skip-unknown-columns to import without it");
         continue;
       }
       ColumnType type = target.type(c);
       if (type == null || type.kind() == ColumnType.Kind.VECTOR || type.kind() == ColumnType.Kind.HALFVEC)
-        throw ImportFailure.targetNotReady("column " + t.map.target() + "." + c + " has type " + target.types.get(c) + ", which the importer cannot write");
+        throw ImportFailure.targetNotReady("column " + t.map.target() + "." + c + " has type " + target.types.get(c)
+            + ", which the importer cannot write");
       t.columns.add(c);
       t.types.add(type);
     }
-    if (!t.columns.contains("id")) throw ImportFailure.sourceData(t.src.file + ": table " + t.map.source() + " has no id column");
+    if (!t.columns.contains("id")) throw ImportFailure.sourceData(t.src.file + ": table " + t.map.source()
+        + " has no id column");
     t.silent = new long[t.columns.size() + 1];
   }
 
@@ -399,24 +421,29 @@ final class Importer {
    * chunk is read once; other tables in the file's own order.
    */
   private static String selectRows(Staged t, boolean memories) {
-    if (!memories) return "SELECT " + String.join(", ", srcQuoted(t.columns, "")) + " FROM " + SqliteSource.quote(t.map.source());
+    if (!memories) return "SELECT " + String.join(", ", srcQuoted(t.columns, "")) + " FROM "
+        + SqliteSource.quote(t.map.source());
     return "SELECT " + String.join(", ", srcQuoted(t.columns.subList(0, t.columns.size() - 1), "m."))
-        + ", r.rowid IS NOT NULL, r.chunk_id, r.chunk_offset FROM " + TableMap.MEMORIES + " m LEFT JOIN \"" + TableMap.VEC0
+        + ", r.rowid IS NOT NULL, r.chunk_id, r.chunk_offset FROM " + TableMap.MEMORIES + " m LEFT JOIN \""
+        + TableMap.VEC0
         + "_rowids\" r ON r.rowid = m.id ORDER BY r.chunk_id, r.chunk_offset";
   }
 
   private void noteVectors(Staged t, Vec0Reader vec, long withoutVector) throws SQLException {
-    if (withoutVector > 0) t.row.notes.add(String.format(Locale.ROOT, "%,d memories have no vector in %s: imported with a NULL embedding",
+    if (withoutVector > 0) t.row.notes.add(String.format(Locale.ROOT,
+        "%,d memories have no vector in %s: imported with a NULL embedding",
         withoutVector, TableMap.VEC0));
     List<Long> orphans = vec.vectorsWithoutMemory();
-    if (!orphans.isEmpty()) t.row.notes.add(String.format(Locale.ROOT, "%,d vectors in %s have no memory row (ids %s): not imported",
+    if (!orphans.isEmpty()) t.row.notes.add(String.format(Locale.ROOT,
+        "%,d vectors in %s have no memory row (ids %s): not imported",
         orphans.size(), TableMap.VEC0, ids(orphans)));
   }
 
   /** Per column, how many values arrive otherwise than written (rounded, normalised; --strict refuses them). */
   private static void noteSilentChanges(Staged t) {
     for (int k = 0; k < t.columns.size(); k++) {
-      if (t.silent[k] > 0) t.row.notes.add(String.format(Locale.ROOT, "column %s: %,d %s %s (--strict refuses)", t.columns.get(k), t.silent[k],
+      if (t.silent[k] > 0) t.row.notes.add(String.format(Locale.ROOT, "column %s: %,d %s %s (--strict refuses)",
+          t.columns.get(k), t.silent[k],
           t.silent[k] == 1 ? "value" : "values", Converter.silentChangeKind(t.types.get(k))));
     }
   }
@@ -444,7 +471,8 @@ final class Importer {
       Object rawId = rs.getObject(idCol + 1);
       long id = rs.getLong(idCol + 1);
       long before = problemCount;
-      if (rawId == null) problem(where(t) + ", a row with a NULL id (column id): every row needs one; give it an id or delete it");
+      if (rawId == null) problem(where(t)
+          + ", a row with a NULL id (column id): every row needs one; give it an id or delete it");
       for (int k = 0; k < nSrc; k++) {
         Object raw = rs.getObject(k + 1);
         values[k] = value(rs, raw, k, t, id);
@@ -465,12 +493,15 @@ final class Importer {
         Converter.Vector v = vec.vector(id, rs.getLong(nSrc + 2), rs.getLong(nSrc + 3));
         int beyond = t.halfCopy == null ? -1 : vec.beyondHalf;
         if (beyond < 0) return v;
-        problem(where(t) + ", id " + id + ", column " + t.halfCopy + ": embedding element " + beyond + " is " + Converter.element(v, beyond)
+        problem(where(t) + ", id " + id + ", column " + t.halfCopy + ": embedding element " + beyond + " is "
+            + Converter.element(v, beyond)
             + ", beyond the range of halfvec (|x| <= 65504), so the target's column " + t.halfCopy + " ("
-            + (t.target.generated.containsKey(t.halfCopy) ? t.target.generated.get(t.halfCopy) : t.target.types.get(t.halfCopy) + ", migration 007")
+            + (t.target.generated.containsKey(t.halfCopy) ? t.target.generated.get(t.halfCopy)
+            : t.target.types.get(t.halfCopy) + ", migration 007")
             + ") cannot hold it; kodiai's embeddings are normalized (|x| <= 1): re-embed this memory or delete it from the source");
       } catch (Converter.Problem p) {
-        problem(t.src.file + ": table " + TableMap.VEC0 + ", memory_id " + id + ", column embedding: " + p.getMessage());
+        problem(t.src.file + ": table " + TableMap.VEC0 + ", memory_id " + id + ", column embedding: "
+            + p.getMessage());
       }
       return null;
     }
@@ -485,7 +516,8 @@ final class Importer {
     return null;
   }
 
-  /** Column k of the current SQLite row, converted; a problem is recorded (and null returned); silent changes counted. */
+  /** Column k of the current SQLite row, converted; a problem is recorded (and null returned); silent changes counted.
+   * */
   private Object value(ResultSet rs, Object raw, int k, Staged t, long id) throws SQLException {
     ColumnType type = t.types.get(k);
     try {
@@ -494,7 +526,8 @@ final class Importer {
       String change = Converter.silentChange(raw, v);
       if (change != null) {
         t.silent[k]++;
-        if (s.strict) throw new Converter.Problem(change + "; --strict refuses a value that would not arrive as written");
+        if (s.strict) throw new Converter.Problem(change
+            + "; --strict refuses a value that would not arrive as written");
       }
       return v;
     } catch (Converter.Problem p) {
@@ -522,7 +555,8 @@ final class Importer {
   private void check(Staged t, Connection conn) throws SQLException {
     if (t.direct) return; // COPY into the target: its NOT NULLs, CHECKs, FKs and indexes took every row
     String where = where(t);
-    report(conn, "SELECT id FROM " + t.stage + " GROUP BY id HAVING count(*) > 1 ORDER BY id", where + ", id %d, column id: more than one row"
+    report(conn, "SELECT id FROM " + t.stage + " GROUP BY id HAVING count(*) > 1 ORDER BY id", where
+        + ", id %d, column id: more than one row"
         + " has this id (the source table has no primary key); keep one of them in a copy of the file");
     for (String c : t.target.notNull) {
       if (!t.columns.contains(c)) continue;
@@ -542,20 +576,26 @@ final class Importer {
               + " (an index entry holds at most 2704 bytes); a migration must change that index");
     }
     for (TargetTable.ForeignKey fk : t.target.foreignKeys) checkParent(t, fk, conn);
-    for (var e : t.target.tsvectorSources.entrySet()) if (t.columns.contains(e.getKey())) checkTsvector(t, e.getKey(), e.getValue(), conn);
+    for (var e : t.target.tsvectorSources.entrySet()) if (t.columns.contains(e.getKey())) checkTsvector(t, e.getKey(),
+        e.getValue(), conn);
   }
 
-  /** Rows pointing to a parent that is neither imported nor in the target (a parent row with a problem is reported already). */
+  /** Rows pointing to a parent that is neither imported nor in the target (a parent row with a problem is reported
+   * already). */
   private void checkParent(Staged t, TargetTable.ForeignKey fk, Connection conn) throws SQLException {
     if (!t.columns.contains(fk.column())) return;
     Staged parent = staged.stream().filter(p -> p.map.target().equals(fk.parentTable())).findFirst().orElse(null);
     String col = "s." + TargetTable.quote(fk.column());
-    String inParent = parent == null || parent.direct ? "" : " AND NOT EXISTS (SELECT 1 FROM " + parent.stage + " p WHERE p.id = " + col + ")";
+    String inParent = parent == null || parent.direct ? "" : " AND NOT EXISTS (SELECT 1 FROM " + parent.stage
+        + " p WHERE p.id = " + col + ")";
     String reported = parent == null || parent.bad.isEmpty() ? ""
-        : " AND NOT " + col + " = ANY ('{" + String.join(",", parent.bad.stream().map(String::valueOf).toList()) + "}'::bigint[])";
+        : " AND NOT " + col + " = ANY ('{" + String.join(",", parent.bad.stream().map(String::valueOf).toList())
+        + "}'::bigint[])";
     report(conn, "SELECT s.id FROM " + t.stage + " s WHERE " + col + " IS NOT NULL" + inParent + reported
-            + " AND NOT EXISTS (SELECT 1 FROM public." + TargetTable.quote(fk.parentTable()) + " p WHERE p.id = " + col + ") ORDER BY s.id",
-        where(t) + ", id %d, column " + fk.column() + ": points to a " + fk.parentTable() + " row that is neither in the source nor in the target (FK "
+            + " AND NOT EXISTS (SELECT 1 FROM public." + TargetTable.quote(fk.parentTable()) + " p WHERE p.id = "
+            + col + ") ORDER BY s.id",
+        where(t) + ", id %d, column " + fk.column() + ": points to a " + fk.parentTable()
+            + " row that is neither in the source nor in the target (FK "
             + fk.name() + ")");
   }
 
@@ -566,13 +606,15 @@ final class Importer {
    */
   private void checkTsvector(Staged t, String column, String config, Connection conn) throws SQLException {
     List<Long> large = new ArrayList<>();
-    try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT id FROM " + t.stage + " WHERE octet_length("
+    try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT id FROM " + t.stage
+        + " WHERE octet_length("
         + TargetTable.quote(column) + ") >= 1048576 ORDER BY id")) {
       while (rs.next()) large.add(rs.getLong(1));
     }
     for (long id : large) {
       java.sql.Savepoint sp = conn.setSavepoint();
-      try (PreparedStatement ps = conn.prepareStatement("SELECT length(to_tsvector(?::regconfig, " + TargetTable.quote(column) + ")) FROM "
+      try (PreparedStatement ps = conn.prepareStatement("SELECT length(to_tsvector(?::regconfig, "
+          + TargetTable.quote(column) + ")) FROM "
           + t.stage + " WHERE id = ?")) {
         ps.setString(1, config);
         ps.setLong(2, id);
@@ -580,7 +622,8 @@ final class Importer {
         conn.releaseSavepoint(sp);
       } catch (SQLException e) {
         conn.rollback(sp);
-        problem(where(t) + ", id " + id + ", column " + column + ": the target's full-text search cannot index this text (" + firstLine(e)
+        problem(where(t) + ", id " + id + ", column " + column
+            + ": the target's full-text search cannot index this text (" + firstLine(e)
             + "; a tsvector holds at most 1 MiB of words): shorten it in a copy of the file");
       }
     }
@@ -631,7 +674,8 @@ final class Importer {
     for (Staged t : staged) {
       if (t.direct) t.row.imported = t.n; // written by its COPY
       else insertNew(t, conn);
-      if (t.map.target().equals(TableMap.MEMORIES) && !droppedVectorIndexes.isEmpty()) rebuildVectorIndexes(droppedVectorIndexes, conn);
+      if (t.map.target().equals(TableMap.MEMORIES)
+          && !droppedVectorIndexes.isEmpty()) rebuildVectorIndexes(droppedVectorIndexes, conn);
     }
   }
 
@@ -643,13 +687,16 @@ final class Importer {
     try (Statement st = conn.createStatement()) {
       // RETURNING hands back each row as stored (after defaults and any BEFORE trigger): its
       // checksum is taken there, in the same pass, instead of reading 100,000s of rows back.
-      st.executeUpdate("WITH ins AS (INSERT INTO public." + TargetTable.quote(t.map.target()) + " AS t (" + cols(t, "") + ") SELECT " + cols(t, "s.")
-          + " FROM " + t.stage + " s JOIN " + t.classes + " c ON c.id = s.id WHERE c.state = '" + NEW + "' ON CONFLICT DO NOTHING RETURNING t.id, "
+      st.executeUpdate("WITH ins AS (INSERT INTO public." + TargetTable.quote(t.map.target()) + " AS t (" + cols(t,
+          "") + ") SELECT " + cols(t, "s.")
+          + " FROM " + t.stage + " s JOIN " + t.classes + " c ON c.id = s.id WHERE c.state = '" + NEW
+          + "' ON CONFLICT DO NOTHING RETURNING t.id, "
           + Checksum.rowHashSql(t.columns, "t") + " AS h) "
           + "UPDATE " + t.classes + " c SET state = '" + INSERTED + "', hash = ins.h FROM ins WHERE c.id = ins.id");
       st.executeUpdate("UPDATE " + t.classes + " SET state = '" + KEY_EXISTS + "' WHERE state = '" + NEW + "'");
     } catch (SQLException e) {
-      throw ImportFailure.failed("writing " + t.map.target() + " failed: " + firstLine(e) + "; nothing was committed", e);
+      throw ImportFailure.failed("writing " + t.map.target() + " failed: " + firstLine(e) + "; nothing was committed",
+          e);
     }
     tally(conn, t, INSERTED);
     progress.done(t.row.imported, null);
@@ -666,7 +713,8 @@ final class Importer {
     if (t.target.identitySequence == null) return;
     long sourceMax = t.src.sequences.getOrDefault(t.map.source(), 0L);
     try (PreparedStatement ps = conn.prepareStatement("SELECT setval(?::regclass, x) FROM (SELECT greatest(?, (SELECT coalesce(max(id), 0) FROM public."
-        + TargetTable.quote(t.map.target()) + ")) AS x) v, " + t.target.identitySequence + " q WHERE x > 0 AND x > CASE WHEN q.is_called THEN q.last_value"
+        + TargetTable.quote(t.map.target()) + ")) AS x) v, " + t.target.identitySequence
+        + " q WHERE x > 0 AND x > CASE WHEN q.is_called THEN q.last_value"
         + " ELSE q.last_value - 1 END")) {
       ps.setString(1, t.target.identitySequence);
       ps.setLong(2, sourceMax);
@@ -682,8 +730,10 @@ final class Importer {
       try (PreparedStatement ps = conn.prepareStatement("SELECT seqmax FROM pg_sequence WHERE seqrelid = ?::regclass")) {
         ps.setString(1, t.target.identitySequence);
         try (ResultSet rs = ps.executeQuery()) {
-          if (rs.next() && sourceMax >= rs.getLong(1)) problem(where(t) + " (sqlite_sequence), column id: the highest id ever issued is " + sourceMax
-              + ", and the target's id sequence ends at " + rs.getLong(1) + ", so no id would be left for a new row; fix sqlite_sequence in a copy");
+          if (rs.next() && sourceMax >= rs.getLong(1)) problem(where(t)
+              + " (sqlite_sequence), column id: the highest id ever issued is " + sourceMax
+              + ", and the target's id sequence ends at " + rs.getLong(1)
+              + ", so no id would be left for a new row; fix sqlite_sequence in a copy");
         }
       }
     }
@@ -721,7 +771,8 @@ final class Importer {
       throw SqliteSource.translate(src.file, src.kind, e, s.lockTimeout);
     }
     long existing;
-    try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM public." + TableMap.MEMORIES)) {
+    try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM public."
+        + TableMap.MEMORIES)) {
       rs.next();
       existing = rs.getLong(1);
     }
@@ -770,7 +821,8 @@ final class Importer {
       for (String[] d : defs) {
         progress.line("building " + d[0] + " ...");
         st.execute(d[1]);
-        if (d[2] != null) st.execute("COMMENT ON INDEX public." + TargetTable.quote(d[0]) + " IS '" + d[2].replace("'", "''") + "'");
+        if (d[2] != null) st.execute("COMMENT ON INDEX public." + TargetTable.quote(d[0]) + " IS '"
+            + d[2].replace("'", "''") + "'");
       }
     }
     hnswBuildMs = ms(t0);
@@ -786,11 +838,13 @@ final class Importer {
       st.execute("SET maintenance_work_mem = '" + s.maintenanceWorkMem.replace("'", "") + "'");
       for (String[] d : droppedVectorIndexes) {
         st.execute(d[1].replaceFirst("^CREATE (UNIQUE )?INDEX ", "CREATE $1INDEX CONCURRENTLY IF NOT EXISTS "));
-        if (d[2] != null) st.execute("COMMENT ON INDEX public." + TargetTable.quote(d[0]) + " IS '" + d[2].replace("'", "''") + "'");
+        if (d[2] != null) st.execute("COMMENT ON INDEX public." + TargetTable.quote(d[0]) + " IS '"
+            + d[2].replace("'", "''") + "'");
       }
       droppedVectorIndexes = List.of();
     } catch (Exception e) {
-      progress.line("could not build the vector indexes of learning_memories again (" + e.getMessage() + "); run ./jbang migrate@kodiai"
+      progress.line("could not build the vector indexes of learning_memories again (" + e.getMessage()
+          + "); run ./jbang migrate@kodiai"
           + " validate, or create them: " + String.join("; ", droppedVectorIndexes.stream().map(d -> d[1]).toList()));
     }
   }

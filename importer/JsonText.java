@@ -86,7 +86,8 @@ final class JsonText {
       StringBuilder v = new StringBuilder();
       value(v, depth + 1);
       String[] earlier = members.put(key.getBytes(StandardCharsets.UTF_8), new String[] {key, v.toString()});
-      if (earlier != null && change == null) change = "the key \"" + key + "\" appears twice (jsonb keeps the last value)";
+      if (earlier != null && change == null) change = "the key \"" + key
+          + "\" appears twice (jsonb keeps the last value)";
       ws();
       char c = peek();
       i++;

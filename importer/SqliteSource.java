@@ -177,7 +177,8 @@ final class SqliteSource implements AutoCloseable {
       case 5, 6 -> ImportFailure.lockTimeout(what + ": locked by a writer for longer than " + lockTimeout.toSeconds()
           + " s (--lock-timeout); stop the bot or let it finish its write, then run again");
       case 11, 26 -> ImportFailure.sourceData(what + ": the file is corrupt (" + msg + "); restore it from a backup or repair it with sqlite3's .recover");
-      case 8 -> ImportFailure.local(what + ": SQLite cannot read it read-only (" + msg + "); a WAL-mode file needs its -shm file, which"
+      case 8 -> ImportFailure.local(what + ": SQLite cannot read it read-only (" + msg
+          + "); a WAL-mode file needs its -shm file, which"
           + " SQLite creates in the file's folder: make the folder writable, or copy the file with its -wal to a writable folder", e);
       case 14 -> ImportFailure.local(what + ": SQLite cannot open it (" + msg + "); a WAL-mode file needs a writable folder for its -shm file: copy the file with its -wal to a writable folder", e);
       case 23 -> ImportFailure.local(what + ": permission denied (" + msg + ")", e);

@@ -92,7 +92,8 @@ final class TargetTable {
   private static final java.util.regex.Pattern TO_TSVECTOR =
       java.util.regex.Pattern.compile("to_tsvector\\(\\s*'([^']+)'(?:::[\\w.]+)?\\s*,\\s*NEW\\.(\\w+)\\s*\\)");
 
-  /** Reads the trigger functions of the table for `to_tsvector('config'..., NEW.column)` (003's search_tsv triggers). */
+  /** Reads the trigger functions of the table for `to_tsvector('config'..., NEW.column)` (003's search_tsv triggers).
+   * */
   private static void loadTsvectorSources(Connection c, TargetTable t) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement("SELECT p.prosrc FROM pg_trigger g JOIN pg_proc p ON p.oid = g.tgfoid"
         + " WHERE g.tgrelid = to_regclass(?) AND NOT g.tgisinternal")) {

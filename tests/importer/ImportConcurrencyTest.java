@@ -43,7 +43,8 @@ class ImportConcurrencyTest extends ImportFixtures {
     BenchImport.generate(k, t, 1500, 5);
     withDatabase("import_readers", url -> {
       Migrations.run(url, migrations(), null);
-      try (Connection c = DbClient.open(url)) { // a vector index, as indexes@kodiai or an operator makes: built again after the load
+      // a vector index, as indexes@kodiai or an operator makes: built again after the load
+      try (Connection c = DbClient.open(url)) {
         exec(c, "CREATE INDEX lm_hnsw_test ON learning_memories USING hnsw (embedding halfvec_cosine_ops) WITH (m = 16, ef_construction = 64)");
       }
       try (Connection reader = DbClient.open(url); Connection paused = DbClient.open(url)) {
@@ -79,8 +80,10 @@ class ImportConcurrencyTest extends ImportFixtures {
         assertEquals(0, r.exit(), r.all());
         assertEquals(List.of("hnsw-build", "hnsw-built", "verify", "verified"), pausedAt);
         assertEquals(List.of(), failures, "no read waited for a lock");
-        assertTrue(roundsWhileBuilding.get() > 0, "rounds while the index was built: " + roundsWhileBuilding + " of " + rounds);
-        assertTrue(r.err().contains("dropping lm_hnsw_test (concurrently") && r.err().contains("building lm_hnsw_test"), r.err());
+        assertTrue(roundsWhileBuilding.get() > 0, "rounds while the index was built: " + roundsWhileBuilding + " of "
+            + rounds);
+        assertTrue(r.err().contains("dropping lm_hnsw_test (concurrently")
+            && r.err().contains("building lm_hnsw_test"), r.err());
         assertEquals(1, count(url, "SELECT count(*) FROM pg_indexes WHERE indexname = 'lm_hnsw_test'"), "built again");
       }
     });
@@ -91,7 +94,8 @@ class ImportConcurrencyTest extends ImportFixtures {
     Path k = dir.resolve("kodiai-knowledge.db");
     try (Connection c = BenchImportFiles.knowledge(k, BenchImportFiles.Shape.CURRENT)) {
       exec(c, "INSERT INTO reviews (repo, pr_number) VALUES ('acme/api', 1)");
-      BenchImportFiles.insertMemory(c, "a/b", 1L, "m", "minor", "style", "accepted", BenchImportFiles.unitVector(new java.util.SplittableRandom(1), 1024), false);
+      BenchImportFiles.insertMemory(c, "a/b", 1L, "m", "minor", "style", "accepted",
+          BenchImportFiles.unitVector(new java.util.SplittableRandom(1), 1024), false);
     }
     withDatabase("import_restore", url -> {
       Migrations.run(url, migrations(), null);
@@ -100,25 +104,29 @@ class ImportConcurrencyTest extends ImportFixtures {
             "COMMENT ON INDEX lm_hnsw_test IS 'kept by the test'");
       }
       var before = targetState(url);
-      Importer.testPause = phase -> { if (phase.equals("verify")) throw ImportFailure.failed("stopped by the test", null); };
+      Importer.testPause = phase -> { if (phase.equals("verify")) throw ImportFailure.failed("stopped by the test",
+          null); };
       Run r = importInto(url, "--knowledge", k.toString());
       assertEquals(ExitCode.FAILED, r.exit(), r.all());
       assertEquals(before, targetState(url));
       assertEquals(1, count(url, "SELECT count(*) FROM pg_indexes WHERE indexname = 'lm_hnsw_test'"));
-      assertEquals(1, count(url, "SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'lm_hnsw_test'"
+      assertEquals(1, count(url,
+          "SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'lm_hnsw_test'"
           + " AND i.indisvalid AND obj_description(c.oid, 'pg_class') = 'kept by the test'"));
     });
   }
 
   // ------------------------------------------------------------------------------ the source
 
-  /** A writer of the file in another process: commits rows into the -wal (no checkpoint), says so, and waits to be killed. */
+  /** A writer of the file in another process: commits rows into the -wal (no checkpoint), says so, and waits to be
+   * killed. */
   public static final class Writer {
     public static void main(String[] args) throws Exception {
       try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + args[0]); Statement st = c.createStatement()) {
         st.execute("PRAGMA wal_autocheckpoint = 0");
         c.setAutoCommit(false);
-        for (int i = 0; i < 200; i++) st.execute("INSERT INTO reviews (repo, pr_number) VALUES ('writer/crashed', " + i + ")");
+        for (int i = 0; i < 200; i++) st.execute("INSERT INTO reviews (repo, pr_number) VALUES ('writer/crashed', "
+            + i + ")");
         c.commit();
         Files.writeString(Path.of(args[1]), "ready");
         Thread.sleep(600_000);
@@ -126,8 +134,16 @@ class ImportConcurrencyTest extends ImportFixtures {
     }
   }
 
-  /** Starts the Writer on `file`, waits until it committed, kills it (SIGKILL: no clean close, its -wal stays). */
-  private static void writeAndCrash(Path file) throws Exception {
+  /** A running Writer of `file`, after its commit; crash() kills it (SIGKILL: no clean close, its -wal stays). */
+  private record RunningWriter(Process process, CompletableFuture<ChildProcess.Result> run, Path file) {
+    void crash() throws Exception {
+      process.destroyForcibly();
+      run.get();
+      assertTrue(Files.size(SqliteSource.sibling(file, "-wal")) > 0, "the crashed writer left its -wal");
+    }
+  }
+
+  private static RunningWriter startWriter(Path file) throws Exception {
     Path ready = file.resolveSibling("writer-ready");
     Files.deleteIfExists(ready);
     AtomicReference<Process> proc = new AtomicReference<>();
@@ -136,22 +152,24 @@ class ImportConcurrencyTest extends ImportFixtures {
         Writer.class.getName(), file.toString(), ready.toString()).onStart(proc::set).run(Duration.ofSeconds(120)));
     for (int i = 0; i < 600 && !Files.exists(ready) && !run.isDone(); i++) Thread.sleep(100);
     assertTrue(Files.exists(ready), "the writer committed: " + (run.isDone() ? run.get().stderr() : "still starting"));
-    proc.get().destroyForcibly();
-    run.get();
-    assertTrue(Files.size(SqliteSource.sibling(file, "-wal")) > 0, "the crashed writer left its -wal");
+    return new RunningWriter(proc.get(), run, file);
   }
+
+  private static void writeAndCrash(Path file) throws Exception { startWriter(file).crash(); }
 
   private Path knowledgeWithRows() throws Exception {
     Path f = dir.resolve("kodiai-knowledge.db");
     try (Connection c = BenchImportFiles.knowledge(f, BenchImportFiles.Shape.CURRENT)) {
       exec(c, "INSERT INTO reviews (repo, pr_number) VALUES ('acme/api', 1), ('acme/api', 2)");
-      BenchImportFiles.insertMemory(c, "a/b", 1L, "m", "minor", "style", "accepted", BenchImportFiles.unitVector(new java.util.SplittableRandom(2), 1024), false);
+      BenchImportFiles.insertMemory(c, "a/b", 1L, "m", "minor", "style", "accepted",
+          BenchImportFiles.unitVector(new java.util.SplittableRandom(2), 1024), false);
     }
     assertFalse(Files.exists(SqliteSource.sibling(f, "-wal")), "closed cleanly: no -wal");
     return f;
   }
 
-  /** The bot stopped when the import opened the file; a writer then crashed mid-import: its -wal must stay, the file unchanged. */
+  /** The bot stopped when the import opened the file; a writer then crashed mid-import: its -wal must stay, the file
+   * unchanged. */
   @Test void aWriterThatCrashesMidImportLeavesTheSourceByteIdentical() throws Exception {
     Path f = knowledgeWithRows();
     byte[] main = Files.readAllBytes(f);
@@ -171,24 +189,39 @@ class ImportConcurrencyTest extends ImportFixtures {
       assertEquals(0, r.exit(), r.all());
       assertEquals(2, count(url, "SELECT count(*) FROM reviews"), "the snapshot: without the writer's rows");
     });
-    assertArrayEquals(main, Files.readAllBytes(f), "the main file was not written (no checkpoint of the writer's -wal)");
+    assertArrayEquals(main, Files.readAllBytes(f),
+        "the main file was not written (no checkpoint of the writer's -wal)");
     assertEquals(afterCrash.get(), fileState(f), "the -wal as the crashed writer left it");
   }
 
-  /** The writer had committed into its -wal before the import opened the file, and crashes during it. */
-  @Test void aWriterHoldingAWalThatCrashesDuringTheImportLeavesTheSourceByteIdentical() throws Exception {
+  /** A running writer holds a -wal with committed rows when the import opens the file, and crashes during the import. */
+  @Test void aRunningWriterHoldingAWalThatCrashesMidImportLeavesTheSourceByteIdentical() throws Exception {
     Path f = knowledgeWithRows();
-    writeAndCrash(f); // its -wal holds 200 committed reviews: the import's snapshot sees them
-    List<String> before = fileState(f);
     byte[] main = Files.readAllBytes(f);
-    withDatabase("import_crash2", url -> {
-      Migrations.run(url, migrations(), null);
-      Run r = importInto(url, "--knowledge", f.toString());
-      assertEquals(0, r.exit(), r.all());
-      assertEquals(202, count(url, "SELECT count(*) FROM reviews"), "the committed rows of the -wal are read");
-      assertEquals(1, count(url, "SELECT count(*) FROM learning_memories"));
-    });
+    RunningWriter writer = startWriter(f); // its -wal holds 200 committed reviews: the import's snapshot sees them
+    AtomicReference<List<String>> afterCrash = new AtomicReference<>();
+    try {
+      withDatabase("import_crash2", url -> {
+        Migrations.run(url, migrations(), null);
+        Importer.testPause = phase -> {
+          if (!phase.equals("verify")) return;
+          try {
+            writer.crash();
+            afterCrash.set(fileState(f));
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        };
+        Run r = importInto(url, "--knowledge", f.toString());
+        assertEquals(0, r.exit(), r.all());
+        assertTrue(r.out().contains("verified"), r.out());
+        assertEquals(202, count(url, "SELECT count(*) FROM reviews"), "the committed rows of the -wal are read");
+        assertEquals(1, count(url, "SELECT count(*) FROM learning_memories"));
+      });
+    } finally {
+      writer.process().destroyForcibly();
+    }
     assertArrayEquals(main, Files.readAllBytes(f), "the main file was not written");
-    assertEquals(before, fileState(f));
+    assertEquals(afterCrash.get(), fileState(f), "the -wal as the crashed writer left it");
   }
 }

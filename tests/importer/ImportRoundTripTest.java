@@ -64,7 +64,8 @@ class ImportRoundTripTest extends ImportFixtures {
           "INSERT INTO global_patterns (severity, category, confidence_band, pattern_fingerprint, count) VALUES ('major', 'security', 'high', 'fp1', 1)"
               + " ON CONFLICT (severity, category, confidence_band, pattern_fingerprint) DO UPDATE SET count = count + 1",
           "INSERT OR IGNORE INTO feedback_reactions (repo, review_id, finding_id, comment_id, comment_surface, reaction_id, reaction_content, reactor_login, reacted_at, severity, category, file_path, title)"
-              + " VALUES ('acme/api', 1, 1, " + BIG + ", 'inline', " + HUGE + ", '+1', 'octocat', '2025-12-05T09:02:18Z', 'major', 'security', 'src/a.ts', '" + longTitle(r) + "')",
+              + " VALUES ('acme/api', 1, 1, " + BIG + ", 'inline', " + HUGE
+              + ", '+1', 'octocat', '2025-12-05T09:02:18Z', 'major', 'security', 'src/a.ts', '" + longTitle(r) + "')",
           "INSERT OR IGNORE INTO feedback_reactions (repo, review_id, finding_id, comment_id, comment_surface, reaction_id, reaction_content, reactor_login, reacted_at, severity, category, file_path, title)"
               + " VALUES ('acme/api', 1, 1, " + BIG + ", 'inline', " + HUGE + ", '-1', 'octocat', NULL, 'major', 'security', 'src/a.ts', 'dup ignored')",
           "INSERT INTO run_state (run_key, repo, pr_number, base_sha, head_sha, delivery_id, action) VALUES ('k1', 'acme/api', 42, 'b', 'h', 'd-1', 'opened')",
@@ -120,11 +121,15 @@ class ImportRoundTripTest extends ImportFixtures {
     first = importInto(db.url(), "--knowledge", knowledge.toString(), "--telemetry", telemetry.toString());
   }
 
-  /** The shapes kodiai's stores write (SQLite's datetime('now') and %f, GitHub's and JavaScript's ISO 8601), all UTC. */
-  static final List<String> SHAPES = List.of("2025-12-05T09:02:18Z", "2025-12-05 09:02:18", "2025-12-05 09:02:07.123", "2025-12-05T09:02:07.5Z",
-      "2025-12-05 09:02:07.000001", "2024-02-29T23:59:59.999999Z", "1999-12-31 23:59:59.1234560", "2025-12-05T09:02:07.120Z");
+  /** The shapes kodiai's stores write (SQLite's datetime('now') and %f, GitHub's and JavaScript's ISO 8601), all UTC.
+   * */
+  static final List<String> SHAPES = List.of("2025-12-05T09:02:18Z", "2025-12-05 09:02:18", "2025-12-05 09:02:07.123",
+      "2025-12-05T09:02:07.5Z",
+      "2025-12-05 09:02:07.000001", "2024-02-29T23:59:59.999999Z", "1999-12-31 23:59:59.1234560",
+          "2025-12-05T09:02:07.120Z");
 
-  /** Every timestamp column of every table of `file` (those PostgreSQL types timestamptz) gets the shapes, row by row. */
+  /** Every timestamp column of every table of `file` (those PostgreSQL types timestamptz) gets the shapes, row by row.
+   * */
   static void rotateTimestampShapes(Path file) throws Exception {
     try (Connection c = BenchImportFiles.open(file); Statement st = c.createStatement()) {
       List<String[]> columns = new ArrayList<>();
@@ -170,8 +175,10 @@ class ImportRoundTripTest extends ImportFixtures {
     assertTrue(compared > 500, "values compared: " + compared);
     // every timestamp column was compared, and every shape met
     assertTrue(timestampColumns.size() >= 16, timestampColumns.toString());
-    for (String shape : SHAPES) assertTrue(timestampsCompared.stream().anyMatch(x -> x.endsWith(" " + shape)), shape + " in " + timestampsCompared);
-    for (String tc : List.of("feedback_reactions.reacted_at", "dep_bump_merge_history.merged_at", "run_state.completed_at", "author_cache.cached_at"))
+    for (String shape : SHAPES) assertTrue(timestampsCompared.stream().anyMatch(x -> x.endsWith(" " + shape)), shape
+        + " in " + timestampsCompared);
+    for (String tc : List.of("feedback_reactions.reacted_at", "dep_bump_merge_history.merged_at",
+        "run_state.completed_at", "author_cache.cached_at"))
       assertTrue(timestampsCompared.stream().anyMatch(x -> x.startsWith(tc + " ")), tc + " in " + timestampsCompared);
   }
 
@@ -226,9 +233,11 @@ class ImportRoundTripTest extends ImportFixtures {
       case "text" -> assertEquals(src, v, what);
       case "boolean" -> assertEquals(((Number) src).longValue() == 1, v, what);
       case "timestamp with time zone" -> {
-        // the instant the source text names, read here by java.time alone (ISO_LOCAL_DATE_TIME: 'T', up to 9 fraction digits)
+        // the instant the source text names, read here by java.time alone (ISO_LOCAL_DATE_TIME: 'T', up to 9 fraction
+        // digits)
         String iso = ((String) src).replace(' ', 'T');
-        java.time.Instant expected = java.time.LocalDateTime.parse(iso.endsWith("Z") ? iso.substring(0, iso.length() - 1) : iso).toInstant(ZoneOffset.UTC);
+        java.time.Instant expected = java.time.LocalDateTime.parse(iso.endsWith("Z") ? iso.substring(0,
+            iso.length() - 1) : iso).toInstant(ZoneOffset.UTC);
         assertEquals(expected, dst.getObject(col, OffsetDateTime.class).toInstant(), what + ": '" + src + "'");
         timestampsCompared.add(what.substring(0, what.indexOf(" id ")) + " " + src);
       }
