@@ -135,7 +135,7 @@ class ImportConcurrencyTest extends ImportFixtures {
   }
 
   /** A running Writer of `file`, after its commit; crash() kills it (SIGKILL: no clean close, its -wal stays). */
-  private record RunningWriter(Process process, CompletableFuture<ChildProcess.Result> run, Path file) {
+  record RunningWriter(Process process, CompletableFuture<ChildProcess.Result> run, Path file) {
     void crash() throws Exception {
       process.destroyForcibly();
       run.get();
@@ -143,7 +143,7 @@ class ImportConcurrencyTest extends ImportFixtures {
     }
   }
 
-  private static RunningWriter startWriter(Path file) throws Exception {
+  static RunningWriter startWriter(Path file) throws Exception {
     Path ready = file.resolveSibling("writer-ready");
     Files.deleteIfExists(ready);
     AtomicReference<Process> proc = new AtomicReference<>();

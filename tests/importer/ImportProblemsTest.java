@@ -167,6 +167,13 @@ class ImportProblemsTest extends ImportFixtures {
     try (Connection c = BenchImportFiles.knowledge(f, BenchImportFiles.Shape.CURRENT)) {
       exec(c, "INSERT INTO reviews (repo, pr_number) VALUES ('acme/api', 1)");
     }
+    refusedInAFolderNotWritable(folder, f);
+    ImportConcurrencyTest.startWriter(f).crash(); // a crashed writer's -wal, and no -shm: SQLite must create it
+    Files.delete(SqliteSource.sibling(f, "-shm"));
+    refusedInAFolderNotWritable(folder, f);
+  }
+
+  private void refusedInAFolderNotWritable(Path folder, Path f) throws Exception {
     boolean root = "root".equals(System.getProperty("user.name"));
     // root writes anywhere a mode allows nothing; the immutable attribute holds it back too
     String why;
