@@ -32,6 +32,9 @@ final class BenchImportHnsw implements Callable<Integer> {
   @Option(names = "--files", paramLabel = "DIR",
       description = "keep the generated files in DIR/<size>/ and reuse them in a later run")
   Path filesDir;
+  @Option(names = "--without-index", description = "instead: time each size once into a target without any vector index (the rest of"
+      + " the import, to tell the index's share of each path)")
+  boolean withoutIndex;
   @Option(names = "--seed", defaultValue = "42", description = "seed of the generated data (default: ${DEFAULT-VALUE})")
   long seed;
 
@@ -46,6 +49,11 @@ final class BenchImportHnsw implements Callable<Integer> {
     List<Figure> figures = new ArrayList<>();
     try (BenchScratch first = BenchScratch.create(url, false, out)) {
       warmUp(first.adminUrl, work, out); // the JVM's compilation and the server's caches: not in the first figure
+      if (withoutIndex) {
+        for (int n : sizes) out.printf(Locale.ROOT, "%,d memories, no vector index: %.1f s%n", n, importOnce(first.adminUrl,
+            files(work, n), Importer.Hnsw.AUTO, false));
+        return 0;
+      }
       for (int k = 0; k < sizes.size(); k++) figures.add(measure(first.adminUrl, work, sizes.get(k), k % 2 == 1, out));
     }
     out.println();
@@ -58,7 +66,8 @@ final class BenchImportHnsw implements Callable<Integer> {
     return 0;
   }
 
-  private Figure measure(String admin, Path work, int n, boolean otherFirst, PrintStream out) throws Exception {
+  /** The knowledge and telemetry files of `n` memories under `work`, generated unless a run made them already. */
+  private Path[] files(Path work, int n) throws Exception {
     Path dir = Files.createDirectories(work.resolve(String.valueOf(n)));
     Path k = dir.resolve("kodiai-knowledge.db"), t = dir.resolve("kodiai-telemetry.db"),
         stamp = dir.resolve("bench-import.stamp");
@@ -69,13 +78,18 @@ final class BenchImportHnsw implements Callable<Integer> {
       BenchImport.generate(k, t, n, seed);
       Files.writeString(stamp, made);
     }
+    return new Path[] {k, t};
+  }
+
+  private Figure measure(String admin, Path work, int n, boolean otherFirst, PrintStream out) throws Exception {
+    Path[] kt = files(work, n);
     Importer.Settings probe = new Importer.Settings();
     boolean autoRebuilds = new Importer(probe, out, null).rebuildPays(n, 0);
     Importer.Hnsw other = autoRebuilds ? Importer.Hnsw.KEEP : Importer.Hnsw.REBUILD;
     double[] s = new double[2];
     for (int run = 0; run < 2; run++) {
       boolean isOther = (run == 0) == otherFirst;
-      s[isOther ? 1 : 0] = importOnce(admin, k, t, isOther ? other : Importer.Hnsw.AUTO);
+      s[isOther ? 1 : 0] = importOnce(admin, kt, isOther ? other : Importer.Hnsw.AUTO, true);
       out.printf(Locale.ROOT, "%,d memories, --hnsw %s: %.1f s%n", n, isOther ? other.name().toLowerCase() : "auto",
           s[isOther ? 1 : 0]);
     }
@@ -94,16 +108,17 @@ final class BenchImportHnsw implements Callable<Integer> {
     }
     for (Importer.Hnsw h : List.of(Importer.Hnsw.REBUILD, Importer.Hnsw.KEEP))
       out.printf(Locale.ROOT, "warm-up, %,d memories, --hnsw %s: %.1f s (not counted)%n", n, h.name().toLowerCase(),
-          importOnce(admin, k, t, h));
+          importOnce(admin, new Path[] {k, t}, h, true));
   }
 
   /** One import of the two files into a fresh, migrated scratch database with a vector index; its wall time in seconds.
    * */
-  private static double importOnce(String admin, Path k, Path t, Importer.Hnsw hnsw) throws Exception {
+  private static double importOnce(String admin, Path[] kt, Importer.Hnsw hnsw, boolean index) throws Exception {
+    Path k = kt[0], t = kt[1];
     PrintStream quiet = new PrintStream(java.io.OutputStream.nullOutputStream());
     try (BenchScratch b = BenchScratch.create(admin, false, quiet)) {
       try (Connection c = b.migrateAndConnect(); Statement st = c.createStatement()) {
-        st.execute(INDEX);
+        if (index) st.execute(INDEX);
         st.execute("CHECKPOINT");
       }
       Importer.Settings s = new Importer.Settings();
