@@ -78,25 +78,39 @@ class ImportRoundTripTest extends ImportFixtures {
               + " VALUES ('acme/api', 50, '2025-06-30T12:00:00Z', 'dependabot', '[\"title\", \"sender\"]', 'lodash', '4.17.20', '4.17.21', 'patch', 'high', '[\"ok\", null]', 'none', NULL, 0)",
           "INSERT INTO review_checkpoints (review_output_key, repo, pr_number, checkpoint_data, partial_comment_id) VALUES ('rok-1', 'acme/api', 42, '{\"files\": []}', " + BIG + ")",
           "INSERT OR REPLACE INTO review_checkpoints (review_output_key, repo, pr_number, checkpoint_data, partial_comment_id) VALUES ('rok-1', 'acme/api', 42, '{\"files\": [\"a\"]}', NULL)");
-      // Memories: vectors through vec0, holes from deletions, a reused slot, one without a vector, two repos (partitions).
-      for (int i = 0; i < 40; i++) {
-        float[] v = BenchImportFiles.unitVector(r, 1024);
-        if (i == 3) { // bit for bit, every float32 edge case the schema can hold (007's halfvec copy refuses |x| >= 65520)
-          float[] edge = {Float.MIN_VALUE, -0.0f, 65504f, -65504f, Math.nextDown(65520f), 1e-30f, -1e-30f, 1e-40f, Float.MIN_NORMAL,
-              Math.nextDown(Float.MIN_NORMAL), 1.0000001f, 0.99999994f, 4095.9998f, 0.1f, -1.1754942E-38f, 3.0517578E-5f, 1.0f / 3};
-          System.arraycopy(edge, 0, v, 0, edge.length);
-        }
-        String repo = i % 3 == 0 ? "acme/web" : "acme/api";
-        long id = BenchImportFiles.insertMemory(c, repo, i % 5 == 0 ? null : BIG + i, "finding " + i + " " + WEIRD, "major", "correctness",
-            i % 2 == 0 ? "accepted" : "thumbs_up", v, i % 7 == 0);
-        vectors.put(id, v);
-      }
-      exec(c, "DELETE FROM learning_memory_vec WHERE memory_id IN (5, 6, 40)", "DELETE FROM learning_memories WHERE id IN (5, 6, 40)");
-      float[] v = BenchImportFiles.unitVector(r, 1024);
-      vectors.put(BenchImportFiles.insertMemory(c, "acme/api", 777L, "reuses a freed slot", "minor", "style", "suppressed", v, false), v);
-      BenchImportFiles.insertMemory(c, "acme/api", 778L, "no vector (embedding call failed)", "minor", "style", "accepted", null, false);
-      vectors.keySet().removeAll(List.of(5L, 6L, 40L));
+      writeMemories(c, r);
     }
+    writeTelemetry(telemetry);
+    rotateTimestampShapes(knowledge);
+    rotateTimestampShapes(telemetry);
+    knowledgeBefore = fileState(knowledge);
+    telemetryBefore = fileState(telemetry);
+    first = importInto(db.url(), "--knowledge", knowledge.toString(), "--telemetry", telemetry.toString());
+  }
+
+  /** Memories: vectors through vec0, holes from deletions, a reused slot, one without a vector, two repos (partitions). */
+  static void writeMemories(Connection c, SplittableRandom r) throws Exception {
+    for (int i = 0; i < 40; i++) {
+      float[] v = BenchImportFiles.unitVector(r, 1024);
+      if (i == 3) { // bit for bit, every float32 edge case the schema can hold (007's halfvec copy refuses |x| >= 65520)
+        float[] edge = {Float.MIN_VALUE, -0.0f, 65504f, -65504f, Math.nextDown(65520f), 1e-30f, -1e-30f, 1e-40f, Float.MIN_NORMAL,
+            Math.nextDown(Float.MIN_NORMAL), 1.0000001f, 0.99999994f, 4095.9998f, 0.1f, -1.1754942E-38f, 3.0517578E-5f, 1.0f / 3};
+        System.arraycopy(edge, 0, v, 0, edge.length);
+      }
+      String repo = i % 3 == 0 ? "acme/web" : "acme/api";
+      long id = BenchImportFiles.insertMemory(c, repo, i % 5 == 0 ? null : BIG + i, "finding " + i + " " + WEIRD, "major", "correctness",
+          i % 2 == 0 ? "accepted" : "thumbs_up", v, i % 7 == 0);
+      vectors.put(id, v);
+    }
+    exec(c, "DELETE FROM learning_memory_vec WHERE memory_id IN (5, 6, 40)", "DELETE FROM learning_memories WHERE id IN (5, 6, 40)");
+    float[] v = BenchImportFiles.unitVector(r, 1024);
+    vectors.put(BenchImportFiles.insertMemory(c, "acme/api", 777L, "reuses a freed slot", "minor", "style", "suppressed", v, false), v);
+    BenchImportFiles.insertMemory(c, "acme/api", 778L, "no vector (embedding call failed)", "minor", "style", "accepted", null, false);
+    vectors.keySet().removeAll(List.of(5L, 6L, 40L));
+  }
+
+  /** The telemetry file: every table, edge values of REAL and numeric, a deleted row (sqlite_sequence above max(id)). */
+  static void writeTelemetry(Path telemetry) throws Exception {
     try (Connection c = BenchImportFiles.telemetry(telemetry, BenchImportFiles.Shape.CURRENT)) {
       exec(c,
           "INSERT INTO executions (delivery_id, repo, pr_number, pr_author, event_type, model, input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens, duration_ms, cost_usd, conclusion, session_id, num_turns, stop_reason)"
@@ -114,11 +128,6 @@ class ImportRoundTripTest extends ImportFixtures {
               + " VALUES ('d-1', 'acme/api', 42, 'dev', 'timeout', 'checkpoint', 'p', 'rok-1', 'timeout', 1, 3, 2, 10, " + BIG + ", 2, 0, 1, 7, 0.7, 600, 'low', 1, 0)",
           "DELETE FROM executions WHERE id = 4"); // sqlite_sequence above max(id)
     }
-    rotateTimestampShapes(knowledge);
-    rotateTimestampShapes(telemetry);
-    knowledgeBefore = fileState(knowledge);
-    telemetryBefore = fileState(telemetry);
-    first = importInto(db.url(), "--knowledge", knowledge.toString(), "--telemetry", telemetry.toString());
   }
 
   /** The shapes kodiai's stores write (SQLite's datetime('now') and %f, GitHub's and JavaScript's ISO 8601), all UTC.
