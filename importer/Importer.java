@@ -57,9 +57,9 @@ final class Importer {
     Hnsw hnsw = Hnsw.AUTO;                    // --hnsw
     // AUTO rebuilds when that costs less than inserting into the index row by row: a build
     // costs about b per memory in the table, an insert into the index about r x b per memory
-    // (r: `bench import-hnsw`, docs/import.md): rebuild when
+    // (r: 3.4 to 10.4 measured by `bench import-hnsw`, docs/import.md): rebuild when
     // (existing + incoming) x b < incoming x r x b, i.e. existing < (r - 1) x incoming.
-    double hnswInsertToBuild = 3.0;
+    double hnswInsertToBuild = 6.0;
     // --strict: a value that would arrive changed (rounded, normalised) is a problem
     boolean strict;
     Path problemsFile;                        // --problems FILE: every problem line written there too
