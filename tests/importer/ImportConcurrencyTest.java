@@ -89,6 +89,21 @@ class ImportConcurrencyTest extends ImportFixtures {
     });
   }
 
+  /** The HNSW path by cost, not by a fixed row count: an empty or small table builds once after the load. */
+  @Test void theHnswPathIsChosenByCost() {
+    Importer.Settings s = new Importer.Settings();
+    Importer imp = new Importer(s, System.out, null);
+    assertTrue(imp.rebuildPays(500, 0), "500 memories into an empty table");
+    assertTrue(imp.rebuildPays(1_975, 0), "the issue's 1,975");
+    assertTrue(imp.rebuildPays(2_000, 9_999), "a small table");
+    assertFalse(imp.rebuildPays(2_000, 10_000), "5 times the incoming memories: the index is kept, filled row by row");
+    assertFalse(imp.rebuildPays(0, 0), "no memories: nothing to rebuild");
+    s.hnsw = Importer.Hnsw.KEEP;
+    assertFalse(imp.rebuildPays(50_000, 0));
+    s.hnsw = Importer.Hnsw.REBUILD;
+    assertTrue(imp.rebuildPays(1, 1_000_000));
+  }
+
   /** A failed import builds the dropped index again (concurrently), and changes nothing else. */
   @Test void aFailedImportBuildsTheDroppedIndexAgain() throws Exception {
     Path k = dir.resolve("kodiai-knowledge.db");
