@@ -28,8 +28,9 @@ import picocli.CommandLine.Option;
         "Without --knowledge/--telemetry: $KNOWLEDGE_DB_PATH / $TELEMETRY_DB_PATH, else ./data/kodiai-knowledge.db and",
         "./data/kodiai-telemetry.db (those that exist). See docs/import.md."},
     footerHeading = "%nEnvironment:%n",
-    footer = {"  MIGRATE_DATABASE_URL, else DATABASE_URL  the target (--url), the schema owner's URL (the import resets a",
-        "    sequence, which the bot's login may not): postgresql://USER:PASSWORD@HOST:5432/DB?sslmode=verify-full",
+    footer = {"  MIGRATE_DATABASE_URL, else DATABASE_URL  the target (--url), the schema owner's URL (the import moves the"
+        + " id sequences and drops and builds learning_memories' vector indexes, which the bot's login may not):"
+        + " postgresql://USER:PASSWORD@HOST:5432/DB?sslmode=verify-full",
         "  KNOWLEDGE_DB_PATH  kodiai-knowledge.db when neither --knowledge nor --telemetry is given (kodiai's own variable)",
         "  TELEMETRY_DB_PATH  kodiai-telemetry.db, likewise",
         "  DATABASE_CONNECT_TIMEOUT_MS  how long to wait for the connection (default 10000)",
@@ -38,13 +39,16 @@ import picocli.CommandLine.Option;
         "Exit codes:",
         "  0  imported (or nothing to import); --dry-run: no problems found",
         "  1  failed: verification found a difference, or the target refused a row; nothing committed",
-        "  2  usage error, or an input file does not exist",
+        "  2  usage error, an input file that does not exist, or a URL whose user may not write the tables (use the owner's)",
         "  3  the database cannot be reached or refused the login",
         "  4  a writer held a SQLite file locked longer than --lock-timeout",
-        "  8  local error: a file cannot be read, or its folder cannot be used",
+        "  8  local error: a file cannot be read, or its folder cannot be used (a WAL file's folder must be writable),"
+            + " or --problems FILE cannot be written",
         "  9  source data: not SQLite, encrypted or corrupt, the wrong file, no vec0 table, invalid JSON,",
-        "     a timestamp that does not parse, a vector with NaN or beyond halfvec (007), a row a CHECK refuses ...",
-        "     (one line per problem; nothing written)",
+        "     a timestamp that does not parse, a vector with NaN or beyond halfvec (007), a row a CHECK refuses,",
+        "     duplicate ids, a text too long for full-text search, a sqlite_sequence past the target's sequence,",
+        "     with --strict a value that would be rounded or normalised (one line per problem, all in one pass;",
+        "     the first 50 shown, all in --problems FILE; nothing written)",
         " 10  the target is not migrated far enough (run ./jbang migrate@kodiai up)"})
 class Import implements Callable<Integer> {
   @Option(names = "--knowledge", paramLabel = "FILE", description = "kodiai-knowledge.db (knowledge tables, learning memories)")
@@ -59,12 +63,21 @@ class Import implements Callable<Integer> {
   @Option(names = "--lock-timeout", paramLabel = "SECONDS", defaultValue = "30", description = "wait this long for a writer's lock on a SQLite file (default: ${DEFAULT-VALUE})")
   int lockTimeoutSeconds;
   @Option(names = "--hnsw", paramLabel = "auto|rebuild|keep", defaultValue = "auto",
-      description = "the HNSW index of learning_memories: drop and rebuild it around a large load (auto: when importing >= 10,000 memories and at least as many as the table holds), always, or never (default: ${DEFAULT-VALUE})")
+      description = "the HNSW indexes of learning_memories: built once after the load (dropped concurrently before it) or kept and"
+          + " filled row by row; auto: whichever costs less (an empty or small table: built after; docs/import.md), rebuild: always, keep:"
+          + " never (default: ${DEFAULT-VALUE})")
   String hnsw;
   @Option(names = "--maintenance-work-mem", paramLabel = "SIZE", defaultValue = "1GB", description = "maintenance_work_mem for the HNSW build (default: ${DEFAULT-VALUE}; Azure B1ms: 256MB)")
   String maintenanceWorkMem;
   @Option(names = "--skip-unknown-columns", description = "import although a source table has columns the target lacks (they are listed, not imported)")
   boolean skipUnknownColumns;
+  @Option(names = "--strict",
+      description = "refuse (exit 9) every value that would arrive otherwise than written: a cost_usd rounded to"
+      + " numeric(18,10), JSON that jsonb normalises (a repeated key, a number's form); without it they are counted in the summary")
+  boolean strict;
+  @Option(names = "--problems", paramLabel = "FILE",
+      description = "write every problem there, one per line (the terminal shows the first 50)")
+  Path problemsFile;
   @Option(names = {"-v", "--verbose"}, description = "stack traces on errors")
   boolean verbose;
 
@@ -82,6 +95,8 @@ class Import implements Callable<Integer> {
     if (!maintenanceWorkMem.matches("\\d+\\s*(kB|MB|GB)")) throw ImportFailure.usage("--maintenance-work-mem must look like 512MB or 1GB");
     s.maintenanceWorkMem = maintenanceWorkMem;
     s.skipUnknownColumns = skipUnknownColumns;
+    s.strict = strict;
+    s.problemsFile = problemsFile;
     resolveInputs(s, knowledge, telemetry, System.getenv());
     return run(s, System.out, Progress.forStderr());
   }
@@ -119,7 +134,9 @@ class Import implements Callable<Integer> {
       settings.applicationName = "kodiai-import";
       try (Connection conn = DbClient.open(target, settings)) {
         out.println("importing into " + target.redacted() + (s.dryRun ? " (dry run)" : ""));
-        return new Importer(s, out, progress).run(sources, conn);
+        Importer importer = new Importer(s, out, progress);
+        importer.opener = () -> DbClient.open(target, settings);
+        return importer.run(sources, conn);
       }
     } finally {
       for (SqliteSource src : sources) src.close();

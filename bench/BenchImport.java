@@ -193,6 +193,8 @@ final class BenchImport implements Callable<Integer> {
     String[] sev = {"critical", "major", "medium", "minor"}, cat = {"security", "correctness", "performance", "style", "documentation"};
     int repos = 200, reviews = Math.max(1, n / 4), findings = n;
     String now = "strftime('%Y-%m-%d %H:%M:%S', 'now', '-' || abs(random() % 31536000) || ' seconds')";
+    // reacted_at and merged_at come from GitHub objects, in GitHub's shape (source-schema.md)
+    String github = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-' || abs(random() % 31536000) || ' seconds')";
     try (Connection c = BenchImportFiles.knowledge(knowledge, BenchImportFiles.Shape.CURRENT)) {
       c.setAutoCommit(false);
       insert(c, rows, "reviews", reviews, "INSERT INTO reviews (created_at, repo, pr_number, head_sha, delivery_id, files_analyzed, lines_changed, findings_major,"
@@ -208,7 +210,8 @@ final class BenchImport implements Callable<Integer> {
       insert(c, rows, "global_patterns", Math.min(2000, n), "INSERT INTO global_patterns (severity, category, confidence_band, pattern_fingerprint, count) VALUES (?, ?, 'high', ?, ?)",
           (ps, i) -> { ps.setString(1, sev[i % 4]); ps.setString(2, cat[i % 5]); ps.setString(3, "fp" + i); ps.setInt(4, 1 + i % 50); });
       insert(c, rows, "feedback_reactions", n / 10, "INSERT INTO feedback_reactions (created_at, repo, review_id, finding_id, comment_id, comment_surface, reaction_id,"
-          + " reaction_content, reactor_login, reacted_at, severity, category, file_path, title) VALUES (" + now + ", ?, ?, ?, ?, 'inline', ?, '+1', 'dev', " + now + ", 'minor', 'style', 'src/a.ts', ?)",
+          + " reaction_content, reactor_login, reacted_at, severity, category, file_path, title) VALUES (" + now
+          + ", ?, ?, ?, ?, 'inline', ?, '+1', 'dev', " + github + ", 'minor', 'style', 'src/a.ts', ?)",
           (ps, i) -> { ps.setString(1, repo(i % repos)); ps.setInt(2, 1 + (i * 4) % reviews); ps.setInt(3, 1 + i * 4 % findings); ps.setLong(4, 4_000_000_000L + i);
             ps.setLong(5, 300_000_000L + i); ps.setString(6, BenchVocabulary.title(r.nextInt(300), r.nextInt(20))); });
       insert(c, rows, "run_state", reviews, "INSERT INTO run_state (run_key, repo, pr_number, base_sha, head_sha, delivery_id, action, status, created_at, completed_at)"
@@ -217,7 +220,7 @@ final class BenchImport implements Callable<Integer> {
       insert(c, rows, "author_cache", Math.min(1000, n), "INSERT INTO author_cache (repo, author_login, tier, author_association, pr_count) VALUES (?, ?, 'regular', 'CONTRIBUTOR', 5)",
           (ps, i) -> { ps.setString(1, repo(i % repos)); ps.setString(2, "dev" + i); });
       insert(c, rows, "dep_bump_merge_history", n / 100, "INSERT INTO dep_bump_merge_history (repo, pr_number, merged_at, source, signals_json, package_name, old_version,"
-          + " new_version, semver_bump_type, merge_confidence_level, merge_confidence_rationale_json, is_security_bump) VALUES (?, ?, " + now + ", 'dependabot',"
+          + " new_version, semver_bump_type, merge_confidence_level, merge_confidence_rationale_json, is_security_bump) VALUES (?, ?, " + github + ", 'dependabot',"
           + " '[\"title\", \"sender\"]', 'lodash', '4.17.20', '4.17.21', 'patch', 'high', '[\"tests pass\"]', 0)",
           (ps, i) -> { ps.setString(1, repo(i % repos)); ps.setInt(2, i + 1); });
       insert(c, rows, "review_checkpoints", n / 50, "INSERT INTO review_checkpoints (review_output_key, repo, pr_number, checkpoint_data, partial_comment_id)"

@@ -9,12 +9,22 @@
 // so it costs no text formatting: a quarter of a text form's time per row); Java computes it
 // from the converted source values. A difference in any column of any row changes the sum,
 // and then the rows are compared one by one to name the ids.
+//
+// Timestamps are the exception to "from the converted values": Java hashes the instant of the
+// source *text*, parsed again here with java.time (sourceTimestamp), not the Converter's
+// result, so a conversion that shifts or truncates a timestamp (a fraction not padded to
+// microseconds, say) shows up as a difference instead of being verified against itself.
 
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
+import java.time.temporal.ChronoField;
 import java.util.List;
 
 final class Checksum {
@@ -71,6 +81,21 @@ final class Checksum {
       sb.append(alias).append(".\"").append(columns.get(k).replace("\"", "\"\"")).append('"');
     }
     return sb.append("))), 1, 16))::bit(64)::bigint").toString();
+  }
+
+  private static final DateTimeFormatter SOURCE_TIME = new DateTimeFormatterBuilder()
+      .appendPattern("uuuu-MM-dd").optionalStart().appendLiteral(' ').optionalEnd().optionalStart().appendLiteral('T').optionalEnd()
+      .appendPattern("HH:mm:ss").optionalStart().appendFraction(ChronoField.NANO_OF_SECOND, 1, 9, true).optionalEnd()
+      .optionalStart().appendLiteral('Z').optionalEnd().toFormatter().withResolverStyle(java.time.format.ResolverStyle.STRICT);
+
+  /**
+   * The instant a source timestamp text names, as microseconds since 2000-01-01 UTC, read with
+   * java.time (independently of Converter.timestamp); the text was already accepted by it.
+   */
+  static Converter.Timestamp sourceTimestamp(String text) {
+    LocalDateTime t = LocalDateTime.parse(text, SOURCE_TIME);
+    long seconds = t.toEpochSecond(ZoneOffset.UTC) - Converter.PG_EPOCH_SECONDS;
+    return new Converter.Timestamp(seconds * 1_000_000L + t.getNano() / 1000);
   }
 
   /** A table's checksum as PostgreSQL's sum(numeric) of the row hashes gives it, reduced mod 2^64. */

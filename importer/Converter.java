@@ -24,8 +24,9 @@ final class Converter {
   /** A timestamp: microseconds since 2000-01-01 00:00 UTC, as binary COPY sends it. */
   record Timestamp(long pgMicros) {}
 
-  /** A JSON value, UTF-8: the source text (PostgreSQL parses it itself) and its expected jsonb::text. */
-  record Json(byte[] text, byte[] canonical) {}
+  /** A JSON value, UTF-8: the source text (PostgreSQL parses it itself), its expected jsonb::text, what jsonb changes
+   * (or null). */
+  record Json(byte[] text, byte[] canonical, String change) {}
 
   /** A vector: big-endian float4s as pgvector's binary form wants them. */
   record Vector(byte[] bigEndian, int dims) {}
@@ -56,7 +57,8 @@ final class Converter {
       case JSONB: {
         String s = text(raw);
         try {
-          return new Json(utf8(s), utf8(JsonText.parse(s).canonical()));
+          JsonText.Value v = JsonText.parse(s);
+          return new Json(utf8(s), utf8(v.canonical()), v.change());
         } catch (JsonText.Invalid e) {
           throw new Problem("invalid JSON: " + e.getMessage());
         }
@@ -94,27 +96,58 @@ final class Converter {
   }
 
   /**
-   * SQLite's datetime('now') (and strftime's %f variant): 'YYYY-MM-DD HH:MM:SS[.f{1,6}]', UTC.
-   * Parsed by hand: a regular expression cost a quarter of the import's Java time.
+   * The timestamp shapes kodiai's stores write, all UTC: SQLite's datetime('now')
+   * 'YYYY-MM-DD HH:MM:SS' (strftime's %f adds '.SSS'), and GitHub's ISO 8601
+   * 'YYYY-MM-DDTHH:MM:SSZ' (feedback_reactions.reacted_at, dep_bump_merge_history.merged_at;
+   * JavaScript's toISOString adds '.sssZ'). A fraction of any length is read as the decimal
+   * it is ('.5' is 500,000 us); digits past the microsecond must be zeros (timestamptz
+   * holds microseconds). Parsed by hand: a regular expression cost a quarter of the import's
+   * Java time. The verification parses the source text again, independently (Checksum).
    */
   static Timestamp timestamp(Object raw) throws Problem {
     if (!(raw instanceof String s)) throw new Problem("timestamp text expected, found " + describe(raw));
-    int n = s.length();
-    boolean shape = (n == 19 || n >= 21 && n <= 26) && (n == 19 || s.charAt(19) == '.')
-        && s.charAt(4) == '-' && s.charAt(7) == '-' && s.charAt(10) == ' ' && s.charAt(13) == ':' && s.charAt(16) == ':';
-    for (int k = 0; shape && k < n; k++) if (k != 4 && k != 7 && k != 10 && k != 13 && k != 16 && k != 19) shape = s.charAt(k) >= '0' && s.charAt(k) <= '9';
-    if (!shape) throw new Problem("timestamp '" + clip(s) + "' is not 'YYYY-MM-DD HH:MM:SS' (UTC)");
-    int year = digits(s, 0, 4);
+    boolean iso = s.length() > 10 && s.charAt(10) == 'T';
+    int end = iso ? s.length() - 1 : s.length(); // the ISO shape ends in Z
+    int fraction = fractionDigits(s, end);
+    boolean shape = fraction >= 0 && (!iso || s.charAt(end) == 'Z') && (iso || s.charAt(10) == ' ')
+        && s.charAt(4) == '-'
+        && s.charAt(7) == '-' && s.charAt(13) == ':' && s.charAt(16) == ':' && allDigits(s, 0, 19);
+    if (!shape) throw new Problem("timestamp '" + clip(s) + "' is not 'YYYY-MM-DD HH:MM:SS[.ffffff]' nor"
+        + " 'YYYY-MM-DDTHH:MM:SS[.ffffff]Z' (UTC)");
     int micros = 0;
-    for (int k = 20; k < 26; k++) micros = micros * 10 + (k < n ? s.charAt(k) - '0' : 0);
+    for (int k = 0; k < 6; k++) micros = micros * 10 + (k < fraction ? s.charAt(20 + k) - '0' : 0);
+    for (int k = 6; k < fraction; k++)
+      if (s.charAt(20 + k) != '0') throw new Problem("timestamp '" + clip(s)
+          + "' is finer than a microsecond, which timestamptz cannot hold");
+    int year = digits(s, 0, 4);
     LocalDateTime t;
     try {
       if (year < 1) throw new DateTimeException("year 0");
-      t = LocalDateTime.of(year, digits(s, 5, 2), digits(s, 8, 2), digits(s, 11, 2), digits(s, 14, 2), digits(s, 17, 2), micros * 1000);
+      t = LocalDateTime.of(year, digits(s, 5, 2), digits(s, 8, 2), digits(s, 11, 2), digits(s, 14, 2), digits(s, 17,
+          2));
     } catch (DateTimeException e) {
       throw new Problem("timestamp '" + clip(s) + "' is not a date and time of the calendar");
     }
-    return new Timestamp(Math.addExact(Math.multiplyExact(t.toEpochSecond(ZoneOffset.UTC) - PG_EPOCH_SECONDS, 1_000_000L), micros));
+    long seconds = t.toEpochSecond(ZoneOffset.UTC) - PG_EPOCH_SECONDS;
+    return new Timestamp(Math.addExact(Math.multiplyExact(seconds, 1_000_000L), micros));
+  }
+
+  /** The digits after '.' at index 19 up to `end` (0 when there is no fraction), or -1 when the shape is wrong. */
+  private static int fractionDigits(String s, int end) {
+    if (end < 19) return -1;
+    if (end == 19) return 0;
+    if (s.charAt(19) != '.' || end == 20) return -1;
+    return allDigits(s, 20, end) ? end - 20 : -1;
+  }
+
+  /** Whether s[from, to) holds only ASCII digits, skipping the separators of 'YYYY-MM-DD HH:MM:SS'. */
+  private static boolean allDigits(String s, int from, int to) {
+    if (s.length() < to) return false;
+    for (int k = from; k < to; k++) {
+      boolean separator = to == 19 && (k == 4 || k == 7 || k == 10 || k == 13 || k == 16);
+      if (!separator && (s.charAt(k) < '0' || s.charAt(k) > '9')) return false;
+    }
+    return true;
   }
 
   private static int digits(String s, int from, int count) {
@@ -141,6 +174,24 @@ final class Converter {
         throw new Problem(d.toPlainString() + " does not fit numeric(" + type.precision() + "," + type.scale() + ")");
     }
     return d;
+  }
+
+  /**
+   * What a value loses or has rewritten on its way (null: it arrives as written): a REAL rounded
+   * to a numeric column's scale, JSON that jsonb normalises (a repeated key, a number's form).
+   * Spacing and key order are not counted: JSON readers do not see them.
+   */
+  static String silentChange(Object raw, Object converted) {
+    if (converted instanceof Converter.Json j) return j.change() == null ? null : "jsonb changes it: " + j.change();
+    if (converted instanceof BigDecimal d && raw instanceof Double v && BigDecimal.valueOf(v).compareTo(d) != 0)
+      return "the REAL " + v + " would be stored as " + d.toPlainString() + " (rounded to the column's scale)";
+    return null;
+  }
+
+  /** The kind of silent change a column of `type` can make, for the summary. */
+  static String silentChangeKind(ColumnType type) {
+    return type.kind() == ColumnType.Kind.NUMERIC ? "rounded to numeric(" + type.precision() + "," + type.scale() + ")"
+        : "normalised by jsonb (a repeated key: the last kept; a number in another form, e.g. 1e2 stored as 100)";
   }
 
   /** Element k of `v` (for messages; Vec0Reader finds elements beyond halfvec's range, |x| >= 65520,

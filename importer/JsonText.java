@@ -21,8 +21,12 @@ final class JsonText {
   /** What the top level of a value is: the shape a CHECK (jsonb_typeof) can ask for. */
   enum Kind { OBJECT, ARRAY, STRING, NUMBER, BOOLEAN, NULL }
 
-  /** A parsed value: its kind and its jsonb::text. */
-  record Value(Kind kind, String canonical) {}
+  /**
+   * A parsed value: its kind, its jsonb::text, and what jsonb changes in it beyond spacing and
+   * key order (null: nothing): a repeated key (jsonb keeps the last) or a number written in
+   * another form than numeric prints it (1e2 is stored as 100, -0 as 0).
+   */
+  record Value(Kind kind, String canonical, String change) {}
 
   /** Invalid JSON; the message says where and why, fit to end a one-line error. */
   static final class Invalid extends Exception {
@@ -31,6 +35,7 @@ final class JsonText {
 
   private final String s;
   private int i;
+  private String change; // the first change jsonb makes, for the message
 
   private JsonText(String s) { this.s = s; }
 
@@ -42,7 +47,7 @@ final class JsonText {
     Kind k = p.value(out, 0);
     p.ws();
     if (p.i < text.length()) throw p.error("unexpected text after the JSON value");
-    return new Value(k, out.toString());
+    return new Value(k, out.toString(), p.change);
   }
 
   private static final int MAX_DEPTH = 1000; // PostgreSQL stops at its stack depth; deep enough for any store's JSON
@@ -80,7 +85,9 @@ final class JsonText {
       ws();
       StringBuilder v = new StringBuilder();
       value(v, depth + 1);
-      members.put(key.getBytes(StandardCharsets.UTF_8), new String[] {key, v.toString()});
+      String[] earlier = members.put(key.getBytes(StandardCharsets.UTF_8), new String[] {key, v.toString()});
+      if (earlier != null && change == null) change = "the key \"" + key
+          + "\" appears twice (jsonb keeps the last value)";
       ws();
       char c = peek();
       i++;
@@ -191,10 +198,13 @@ final class JsonText {
       if (!isDigit(peek())) throw error("invalid number: digits must follow the exponent");
       while (isDigit(peek())) i++;
     }
-    BigDecimal d = new BigDecimal(s.substring(start, i));
+    String written = s.substring(start, i);
+    BigDecimal d = new BigDecimal(written);
     // numeric keeps the scale it was given but never a negative one (1e2 -> 100), and has no -0.
     if (d.scale() < 0) d = d.setScale(0);
-    return d.signum() == 0 ? d.abs().toPlainString() : d.toPlainString();
+    String stored = d.signum() == 0 ? d.abs().toPlainString() : d.toPlainString();
+    if (!stored.equals(written) && change == null) change = "the number " + written + " is stored as " + stored;
+    return stored;
   }
 
   private void literal(String word) throws Invalid {

@@ -3,17 +3,22 @@
 // transaction, so every table comes from the same snapshot even while the bot writes (WAL:
 // the snapshot is fixed by the first read and writers go on beside it).
 //
-// The file is never written. One side effect of SQLite itself is undone: a read-only
-// connection to a WAL-mode file creates the -wal and -shm files beside it when they are
-// missing (the bot is stopped), and cannot delete them. When that happened, a second
-// connection is opened and closed without reading anything: SQLite deletes the two
-// files when its last connection closes, or leaves them to the bot if it has the file
-// open again by then. The database file's bytes are not touched either way.
+// The file is never written: every connection to it, in every path, is read-only (a read-write
+// connection that happens to be the last one to close checkpoints the -wal into the main file:
+// the main file changes when a writer crashed and left its -wal). One side effect of SQLite
+// itself is undone: a read-only connection to a WAL-mode file creates empty -wal and -shm
+// files beside it when they are missing (the bot is stopped), and cannot delete them. When
+// that happened and the -wal is still empty, they are deleted while holding SQLite's own
+// "dead man switch" lock of the -shm exclusively (byte 128: every connection to the file holds
+// it shared), so never under a connection of another process; anything else is left as found.
 
 //DEPS org.xerial:sqlite-jdbc:3.54.1.0
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -172,6 +177,9 @@ final class SqliteSource implements AutoCloseable {
       case 5, 6 -> ImportFailure.lockTimeout(what + ": locked by a writer for longer than " + lockTimeout.toSeconds()
           + " s (--lock-timeout); stop the bot or let it finish its write, then run again");
       case 11, 26 -> ImportFailure.sourceData(what + ": the file is corrupt (" + msg + "); restore it from a backup or repair it with sqlite3's .recover");
+      case 8 -> ImportFailure.local(what + ": SQLite cannot read it read-only (" + msg
+          + "); a WAL-mode file needs its -shm file, which"
+          + " SQLite creates in the file's folder: make the folder writable, or copy the file with its -wal to a writable folder", e);
       case 14 -> ImportFailure.local(what + ": SQLite cannot open it (" + msg + "); a WAL-mode file needs a writable folder for its -shm file: copy the file with its -wal to a writable folder", e);
       case 23 -> ImportFailure.local(what + ": permission denied (" + msg + ")", e);
       default -> ImportFailure.sourceData(what + ": SQLite error: " + msg);
@@ -190,16 +198,26 @@ final class SqliteSource implements AutoCloseable {
   }
 
   private void removeFilesWeCreated() {
-    if (!walMode || walExisted || !Files.exists(sibling(file, "-wal"))) return;
-    SQLiteConfig cfg = new SQLiteConfig();
-    cfg.setBusyTimeout(1000);
-    try (Connection c = cfg.createConnection("jdbc:sqlite:" + file.toAbsolutePath()); Statement st = c.createStatement()) {
-      st.execute("PRAGMA query_only = 1");
-      st.executeQuery("SELECT count(*) FROM sqlite_master").close(); // a read: only then does close clean up
-    } catch (SQLException ignored) {
+    Path wal = sibling(file, "-wal"), shm = sibling(file, "-shm");
+    try {
+      if (!walMode || walExisted || !Files.exists(wal) || Files.size(wal) != 0 || !Files.exists(shm)) return;
+      try (FileChannel ch = FileChannel.open(shm, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        FileLock dms = ch.tryLock(DMS_BYTE, 1, false);
+        if (dms == null) return; // another connection has the file open: the -wal and -shm are its
+        try {
+          Files.deleteIfExists(wal);
+          Files.deleteIfExists(shm);
+        } finally {
+          dms.release();
+        }
+      }
+    } catch (IOException | java.nio.channels.OverlappingFileLockException ignored) {
       // best effort: leftover empty -wal/-shm files are harmless to SQLite and the bot
     }
   }
+
+  /** os_unix.c: UNIX_SHM_DMS = (22 + SQLITE_SHM_NLOCK) * 4 + SQLITE_SHM_NLOCK, SQLITE_SHM_NLOCK = 8. */
+  private static final long DMS_BYTE = 128;
 
   static Path sibling(Path file, String suffix) { return file.resolveSibling(file.getFileName() + suffix); }
 }

@@ -28,6 +28,8 @@ final class TargetTable {
   final List<ForeignKey> foreignKeys = new ArrayList<>();
   final List<BtreeIndex> btreeTextIndexes = new ArrayList<>(); // btree indexes on at least one text/jsonb column
   String identitySequence;
+  /** Columns a trigger of the table turns into a tsvector (003) -> the text search configuration it uses. */
+  final Map<String, String> tsvectorSources = new LinkedHashMap<>();
 
   private TargetTable(String name) { this.name = name; }
 
@@ -76,6 +78,7 @@ final class TargetTable {
         }
       }
     }
+    loadTsvectorSources(c, t);
     try (PreparedStatement ps = c.prepareStatement("SELECT pg_get_serial_sequence(?, 'id')")) {
       ps.setString(1, "public." + table);
       try (ResultSet rs = ps.executeQuery()) {
@@ -84,6 +87,24 @@ final class TargetTable {
       }
     }
     return t;
+  }
+
+  private static final java.util.regex.Pattern TO_TSVECTOR =
+      java.util.regex.Pattern.compile("to_tsvector\\(\\s*'([^']+)'(?:::[\\w.]+)?\\s*,\\s*NEW\\.(\\w+)\\s*\\)");
+
+  /** Reads the trigger functions of the table for `to_tsvector('config'..., NEW.column)` (003's search_tsv triggers).
+   * */
+  private static void loadTsvectorSources(Connection c, TargetTable t) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT p.prosrc FROM pg_trigger g JOIN pg_proc p ON p.oid = g.tgfoid"
+        + " WHERE g.tgrelid = to_regclass(?) AND NOT g.tgisinternal")) {
+      ps.setString(1, "public." + t.name);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          java.util.regex.Matcher m = TO_TSVECTOR.matcher(rs.getString(1));
+          while (m.find()) t.tsvectorSources.put(m.group(2), m.group(1));
+        }
+      }
+    }
   }
 
   /** The importer's type for `column`, or null when it does not know how to write that type. */

@@ -147,9 +147,22 @@ class ImportBadInputTest extends ImportFixtures {
 
   @Test void aTimestampThatDoesNotParse() throws Exception {
     Path f = knowledgeWith("INSERT INTO reviews (repo, pr_number, created_at) VALUES ('acme/api', 2, '2024-02-30 10:00:00')",
-        "INSERT INTO reviews (repo, pr_number, created_at) VALUES ('acme/api', 3, '2024-05-01T10:00:00Z')");
-    refused(ExitCode.SOURCE_DATA, k(f), "table reviews, id 2, column created_at: timestamp '2024-02-30 10:00:00'",
-        "id 3, column created_at: timestamp '2024-05-01T10:00:00Z' is not 'YYYY-MM-DD HH:MM:SS'");
+        "INSERT INTO reviews (repo, pr_number, created_at) VALUES ('acme/api', 3, '2024-05-01T10:00:00')",
+        "INSERT INTO reviews (repo, pr_number, created_at) VALUES ('acme/api', 4, '2024-05-01 10:00:00+02:00')",
+        "INSERT INTO reviews (repo, pr_number, created_at) VALUES ('acme/api', 5, '2024-05-01 10:00:00.1234567')",
+        "INSERT INTO reviews (repo, pr_number, created_at) VALUES ('acme/api', 6, '2024-05-01 10:00:00.')",
+        "INSERT INTO reviews (repo, pr_number) VALUES ('acme/api', 7)", // fine: not reported
+        "INSERT INTO feedback_reactions (repo, review_id, finding_id, comment_id, comment_surface, reaction_id, reaction_content,"
+            + " reactor_login, reacted_at, severity, category, file_path, title) VALUES ('acme/api', 1, 1, 1, 'inline', 1, '+1', 'u',"
+            + " '2025-12-05T09:02:18+01:00', 'minor', 'style', 'f', 't')");
+    Run r = refused(ExitCode.SOURCE_DATA, k(f),
+        "table reviews, id 2, column created_at: timestamp '2024-02-30 10:00:00' is not a date",
+        "id 3, column created_at: timestamp '2024-05-01T10:00:00' is not 'YYYY-MM-DD HH:MM:SS[.ffffff]' nor 'YYYY-MM-DDTHH:MM:SS[.ffffff]Z' (UTC)",
+        "id 4, column created_at: timestamp '2024-05-01 10:00:00+02:00' is not", "id 5, column created_at: timestamp"
+            + " '2024-05-01 10:00:00.1234567' is finer than a microsecond",
+            "id 6, column created_at: timestamp '2024-05-01 10:00:00.' is not",
+        "table feedback_reactions, id 1, column reacted_at: timestamp '2025-12-05T09:02:18+01:00' is not");
+    assertFalse(r.err().contains("id 7"), r.err());
   }
 
   @Test void aVectorWithNaNNamesTheMemory() throws Exception {

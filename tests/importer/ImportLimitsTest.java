@@ -92,7 +92,8 @@ class ImportLimitsTest extends ImportFixtures {
   @Test void jsonTextAgreesWithJsonb() throws Exception {
     List<String> valid = List.of("{}", "[]", "1", "-0", "-0.0", "1e2", "1.5E+1", "2.50", "1E-3", "123456789012345678901234567890", "0.1e-20", "\"x\"", "true", "null",
         "{\"b\": 1, \"a\": 2, \"aa\": 3, \"a\": 4}", " [ 1 ,\n\t2 ] ", "{\"é\": \"\\u00e9\\/\\b\\f\\n\\r\\t\\u001f\\u007f\\\"\\\\\", \"z\": [{}, [], null]}",
-        "\"\\ud83d\\ude00 😀 中\"", "{\"\": \"\"}", "[1.0, 10, 1e0, 0e5]");
+        "\"\\ud83d\\ude00 😀 中\"", "{\"\": \"\"}", "[1.0, 10, 1e0, 0e5]",
+        "{\"é\": 1, \"ab\": 2}", "{\"ü\": 1, \"zz\": 2, \"\u00ff\": 3, \"~~\": 4}"); // keys by unsigned bytes: é (0xc3 0xa9) after ab
     List<String> invalid = List.of("", "{", "{\"a\": 1,}", "[1,]", "01", "1.", ".5", "+1", "NaN", "Infinity", "'a'", "{a: 1}", "\"\\u0000\"", "\"\\ud800\"",
         "\"\\udc00\"", "\"a\tb\"", "[1] x", "\"\\x41\"", "tru");
     try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement("SELECT ?::jsonb::text")) {

@@ -52,7 +52,7 @@ class ImportRoundTripTest extends ImportFixtures {
           "INSERT INTO reviews (repo, pr_number, head_sha, delivery_id, files_analyzed, lines_changed, findings_major, findings_total, config_snapshot, duration_ms, model, conclusion)"
               + " VALUES ('acme/api', 42, 'f00d', 'd-1', 12, 345, 1, 1, '{\"z\": 1, \"a\": {\"n\": [1, 2.50, -0, 1e2, 1E-3]}, \"s\": \"\\u00e9\\n\\ud83d\\ude00\", \"a\": 2}', 93000, 'claude', 'success')",
           "INSERT INTO reviews (repo, pr_number, config_snapshot, model, created_at) VALUES ('" + WEIRD.replace("'", "''") + "', 7, NULL, '', '1999-12-31 23:59:59')",
-          "INSERT INTO reviews (repo, pr_number) VALUES ('acme/api', 43)",
+          "INSERT INTO reviews (repo, pr_number, config_snapshot) VALUES ('acme/api', 43, '{\"é\": 1, \"ab\": 2, \"big\": \"" + longTitle(r).repeat(12) + "\"}')",
           "INSERT INTO reviews (repo, pr_number) VALUES ('acme/api', 44)",
           "DELETE FROM reviews WHERE id = 4", // sqlite_sequence stays at 4
           "INSERT INTO findings (review_id, file_path, start_line, end_line, severity, category, confidence, title, suppressed, suppression_pattern, comment_id, comment_surface, review_output_key)"
@@ -64,38 +64,53 @@ class ImportRoundTripTest extends ImportFixtures {
           "INSERT INTO global_patterns (severity, category, confidence_band, pattern_fingerprint, count) VALUES ('major', 'security', 'high', 'fp1', 1)"
               + " ON CONFLICT (severity, category, confidence_band, pattern_fingerprint) DO UPDATE SET count = count + 1",
           "INSERT OR IGNORE INTO feedback_reactions (repo, review_id, finding_id, comment_id, comment_surface, reaction_id, reaction_content, reactor_login, reacted_at, severity, category, file_path, title)"
-              + " VALUES ('acme/api', 1, 1, " + BIG + ", 'inline', " + HUGE + ", '+1', 'octocat', '2025-01-02 03:04:05', 'major', 'security', 'src/a.ts', '" + longTitle(r) + "')",
+              + " VALUES ('acme/api', 1, 1, " + BIG + ", 'inline', " + HUGE
+              + ", '+1', 'octocat', '2025-12-05T09:02:18Z', 'major', 'security', 'src/a.ts', '" + longTitle(r) + "')",
           "INSERT OR IGNORE INTO feedback_reactions (repo, review_id, finding_id, comment_id, comment_surface, reaction_id, reaction_content, reactor_login, reacted_at, severity, category, file_path, title)"
               + " VALUES ('acme/api', 1, 1, " + BIG + ", 'inline', " + HUGE + ", '-1', 'octocat', NULL, 'major', 'security', 'src/a.ts', 'dup ignored')",
           "INSERT INTO run_state (run_key, repo, pr_number, base_sha, head_sha, delivery_id, action) VALUES ('k1', 'acme/api', 42, 'b', 'h', 'd-1', 'opened')",
-          "UPDATE run_state SET status = 'completed', completed_at = datetime('now') WHERE run_key = 'k1'",
+          "UPDATE run_state SET status = 'completed', completed_at = strftime('%Y-%m-%d %H:%M:%f', 'now') WHERE run_key = 'k1'",
           "INSERT INTO author_cache (repo, author_login, tier, author_association, pr_count) VALUES ('acme/api', 'dev', 'core', 'MEMBER', 3)",
           "INSERT INTO author_cache (repo, author_login, tier, author_association, pr_count) VALUES ('acme/api', 'dev', 'regular', 'CONTRIBUTOR', NULL)"
               + " ON CONFLICT (repo, author_login) DO UPDATE SET tier = excluded.tier, author_association = excluded.author_association, pr_count = excluded.pr_count, cached_at = datetime('now')",
           "INSERT INTO dep_bump_merge_history (repo, pr_number, merged_at, source, signals_json, package_name, old_version, new_version, semver_bump_type,"
               + " merge_confidence_level, merge_confidence_rationale_json, advisory_status, advisory_max_severity, is_security_bump)"
-              + " VALUES ('acme/api', 50, '2025-06-30 12:00:00', 'dependabot', '[\"title\", \"sender\"]', 'lodash', '4.17.20', '4.17.21', 'patch', 'high', '[\"ok\", null]', 'none', NULL, 0)",
+              + " VALUES ('acme/api', 50, '2025-06-30T12:00:00Z', 'dependabot', '[\"title\", \"sender\"]', 'lodash', '4.17.20', '4.17.21', 'patch', 'high', '[\"ok\", null]', 'none', NULL, 0)",
           "INSERT INTO review_checkpoints (review_output_key, repo, pr_number, checkpoint_data, partial_comment_id) VALUES ('rok-1', 'acme/api', 42, '{\"files\": []}', " + BIG + ")",
           "INSERT OR REPLACE INTO review_checkpoints (review_output_key, repo, pr_number, checkpoint_data, partial_comment_id) VALUES ('rok-1', 'acme/api', 42, '{\"files\": [\"a\"]}', NULL)");
-      // Memories: vectors through vec0, holes from deletions, a reused slot, one without a vector, two repos (partitions).
-      for (int i = 0; i < 40; i++) {
-        float[] v = BenchImportFiles.unitVector(r, 1024);
-        if (i == 3) { // bit for bit, every float32 edge case the schema can hold (007's halfvec copy refuses |x| >= 65520)
-          float[] edge = {Float.MIN_VALUE, -0.0f, 65504f, -65504f, Math.nextDown(65520f), 1e-30f, -1e-30f, 1e-40f, Float.MIN_NORMAL,
-              Math.nextDown(Float.MIN_NORMAL), 1.0000001f, 0.99999994f, 4095.9998f, 0.1f, -1.1754942E-38f, 3.0517578E-5f, 1.0f / 3};
-          System.arraycopy(edge, 0, v, 0, edge.length);
-        }
-        String repo = i % 3 == 0 ? "acme/web" : "acme/api";
-        long id = BenchImportFiles.insertMemory(c, repo, i % 5 == 0 ? null : BIG + i, "finding " + i + " " + WEIRD, "major", "correctness",
-            i % 2 == 0 ? "accepted" : "thumbs_up", v, i % 7 == 0);
-        vectors.put(id, v);
-      }
-      exec(c, "DELETE FROM learning_memory_vec WHERE memory_id IN (5, 6, 40)", "DELETE FROM learning_memories WHERE id IN (5, 6, 40)");
-      float[] v = BenchImportFiles.unitVector(r, 1024);
-      vectors.put(BenchImportFiles.insertMemory(c, "acme/api", 777L, "reuses a freed slot", "minor", "style", "suppressed", v, false), v);
-      BenchImportFiles.insertMemory(c, "acme/api", 778L, "no vector (embedding call failed)", "minor", "style", "accepted", null, false);
-      vectors.keySet().removeAll(List.of(5L, 6L, 40L));
+      writeMemories(c, r);
     }
+    writeTelemetry(telemetry);
+    rotateTimestampShapes(knowledge);
+    rotateTimestampShapes(telemetry);
+    knowledgeBefore = fileState(knowledge);
+    telemetryBefore = fileState(telemetry);
+    first = importInto(db.url(), "--knowledge", knowledge.toString(), "--telemetry", telemetry.toString());
+  }
+
+  /** Memories: vectors through vec0, holes from deletions, a reused slot, one without a vector, two repos (partitions). */
+  static void writeMemories(Connection c, SplittableRandom r) throws Exception {
+    for (int i = 0; i < 40; i++) {
+      float[] v = BenchImportFiles.unitVector(r, 1024);
+      if (i == 3) { // bit for bit, every float32 edge case the schema can hold (007's halfvec copy refuses |x| >= 65520)
+        float[] edge = {Float.MIN_VALUE, -0.0f, 65504f, -65504f, Math.nextDown(65520f), 1e-30f, -1e-30f, 1e-40f, Float.MIN_NORMAL,
+            Math.nextDown(Float.MIN_NORMAL), 1.0000001f, 0.99999994f, 4095.9998f, 0.1f, -1.1754942E-38f, 3.0517578E-5f, 1.0f / 3};
+        System.arraycopy(edge, 0, v, 0, edge.length);
+      }
+      String repo = i % 3 == 0 ? "acme/web" : "acme/api";
+      long id = BenchImportFiles.insertMemory(c, repo, i % 5 == 0 ? null : BIG + i, "finding " + i + " " + WEIRD, "major", "correctness",
+          i % 2 == 0 ? "accepted" : "thumbs_up", v, i % 7 == 0);
+      vectors.put(id, v);
+    }
+    exec(c, "DELETE FROM learning_memory_vec WHERE memory_id IN (5, 6, 40)", "DELETE FROM learning_memories WHERE id IN (5, 6, 40)");
+    float[] v = BenchImportFiles.unitVector(r, 1024);
+    vectors.put(BenchImportFiles.insertMemory(c, "acme/api", 777L, "reuses a freed slot", "minor", "style", "suppressed", v, false), v);
+    BenchImportFiles.insertMemory(c, "acme/api", 778L, "no vector (embedding call failed)", "minor", "style", "accepted", null, false);
+    vectors.keySet().removeAll(List.of(5L, 6L, 40L));
+  }
+
+  /** The telemetry file: every table, edge values of REAL and numeric, a deleted row (sqlite_sequence above max(id)). */
+  static void writeTelemetry(Path telemetry) throws Exception {
     try (Connection c = BenchImportFiles.telemetry(telemetry, BenchImportFiles.Shape.CURRENT)) {
       exec(c,
           "INSERT INTO executions (delivery_id, repo, pr_number, pr_author, event_type, model, input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens, duration_ms, cost_usd, conclusion, session_id, num_turns, stop_reason)"
@@ -113,10 +128,36 @@ class ImportRoundTripTest extends ImportFixtures {
               + " VALUES ('d-1', 'acme/api', 42, 'dev', 'timeout', 'checkpoint', 'p', 'rok-1', 'timeout', 1, 3, 2, 10, " + BIG + ", 2, 0, 1, 7, 0.7, 600, 'low', 1, 0)",
           "DELETE FROM executions WHERE id = 4"); // sqlite_sequence above max(id)
     }
-    knowledgeBefore = fileState(knowledge);
-    telemetryBefore = fileState(telemetry);
-    first = importInto(db.url(), "--knowledge", knowledge.toString(), "--telemetry", telemetry.toString());
   }
+
+  /** The shapes kodiai's stores write (SQLite's datetime('now') and %f, GitHub's and JavaScript's ISO 8601), all UTC.
+   * */
+  static final List<String> SHAPES = List.of("2025-12-05T09:02:18Z", "2025-12-05 09:02:18", "2025-12-05 09:02:07.123",
+      "2025-12-05T09:02:07.5Z",
+      "2025-12-05 09:02:07.000001", "2024-02-29T23:59:59.999999Z", "1999-12-31 23:59:59.1234560",
+          "2025-12-05T09:02:07.120Z");
+
+  /** Every timestamp column of every table of `file` (those PostgreSQL types timestamptz) gets the shapes, row by row.
+   * */
+  static void rotateTimestampShapes(Path file) throws Exception {
+    try (Connection c = BenchImportFiles.open(file); Statement st = c.createStatement()) {
+      List<String[]> columns = new ArrayList<>();
+      try (ResultSet rs = st.executeQuery("SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table'"
+          + " AND (p.name LIKE '%\\_at' ESCAPE '\\') AND m.name NOT LIKE 'learning_memory_vec%'")) {
+        while (rs.next()) columns.add(new String[] {rs.getString(1), rs.getString(2)});
+      }
+      assertFalse(columns.isEmpty());
+      int k = 0;
+      for (String[] tc : columns) {
+        StringBuilder cases = new StringBuilder("CASE (id + " + (k++) + ") % " + SHAPES.size());
+        for (int i = 0; i < SHAPES.size(); i++) cases.append(" WHEN ").append(i).append(" THEN '").append(SHAPES.get(i)).append("'");
+        st.execute("UPDATE " + tc[0] + " SET " + tc[1] + " = " + cases + " END WHERE " + tc[1] + " IS NOT NULL");
+        timestampColumns.add(tc[0] + "." + tc[1]);
+      }
+    }
+  }
+
+  static final List<String> timestampColumns = new ArrayList<>();
 
   static String longTitle(SplittableRandom r) { // ~4 kB of incompressible text: more than a btree entry holds (005)
     StringBuilder sb = new StringBuilder();
@@ -141,6 +182,13 @@ class ImportRoundTripTest extends ImportFixtures {
     compared += compareTables(telemetry, Map.of("executions", "telemetry_events", "rate_limit_events", "rate_limit_events",
         "retrieval_quality", "retrieval_quality_events", "resilience_events", "resilience_events"));
     assertTrue(compared > 500, "values compared: " + compared);
+    // every timestamp column was compared, and every shape met
+    assertTrue(timestampColumns.size() >= 16, timestampColumns.toString());
+    for (String shape : SHAPES) assertTrue(timestampsCompared.stream().anyMatch(x -> x.endsWith(" " + shape)), shape
+        + " in " + timestampsCompared);
+    for (String tc : List.of("feedback_reactions.reacted_at", "dep_bump_merge_history.merged_at",
+        "run_state.completed_at", "author_cache.cached_at"))
+      assertTrue(timestampsCompared.stream().anyMatch(x -> x.startsWith(tc + " ")), tc + " in " + timestampsCompared);
   }
 
   /** Reads each source row with plain SQLite and the target row with plain pgjdbc; compares every column. */
@@ -184,7 +232,7 @@ class ImportRoundTripTest extends ImportFixtures {
     return values;
   }
 
-  private static final DateTimeFormatter SQLITE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
+  static final java.util.Set<String> timestampsCompared = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private void assertValue(String what, String pgType, Object src, ResultSet dst, String col, Connection p) throws SQLException {
     Object v = dst.getObject(col);
@@ -193,7 +241,15 @@ class ImportRoundTripTest extends ImportFixtures {
       case "bigint", "integer" -> assertEquals(((Number) src).longValue(), ((Number) v).longValue(), what);
       case "text" -> assertEquals(src, v, what);
       case "boolean" -> assertEquals(((Number) src).longValue() == 1, v, what);
-      case "timestamp with time zone" -> assertEquals(src, dst.getObject(col, OffsetDateTime.class).withOffsetSameInstant(ZoneOffset.UTC).format(SQLITE), what);
+      case "timestamp with time zone" -> {
+        // the instant the source text names, read here by java.time alone (ISO_LOCAL_DATE_TIME: 'T', up to 9 fraction
+        // digits)
+        String iso = ((String) src).replace(' ', 'T');
+        java.time.Instant expected = java.time.LocalDateTime.parse(iso.endsWith("Z") ? iso.substring(0,
+            iso.length() - 1) : iso).toInstant(ZoneOffset.UTC);
+        assertEquals(expected, dst.getObject(col, OffsetDateTime.class).toInstant(), what + ": '" + src + "'");
+        timestampsCompared.add(what.substring(0, what.indexOf(" id ")) + " " + src);
+      }
       case "double precision" -> assertEquals(Double.doubleToRawLongBits(((Number) src).doubleValue()), Double.doubleToRawLongBits(dst.getDouble(col)), what);
       case "numeric" -> assertEquals(new BigDecimal(Double.toString(((Number) src).doubleValue())).setScale(10, RoundingMode.HALF_UP), dst.getBigDecimal(col), what);
       case "jsonb" -> {
