@@ -385,8 +385,7 @@ final class ExpectedSchema {
     Table cur = null;
     // kodiai's tables beyond the foundation (issue 21) follow in blocks of their own per slice (qualified:
     // they are declared further down)
-    for (String raw : (TEXT + ExpectedSchema.KODIAI_SLICE_A + ExpectedSchema.KODIAI_SLICE_B).split("
-")) {
+    for (String raw : (TEXT + ExpectedSchema.KODIAI_SLICE_A + ExpectedSchema.KODIAI_SLICE_B).split("\n")) {
       if (raw.isBlank()) continue;
       String line = raw.strip();
       if (raw.startsWith("table ")) {
