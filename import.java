@@ -28,9 +28,9 @@ import picocli.CommandLine.Option;
         "Without --knowledge/--telemetry: $KNOWLEDGE_DB_PATH / $TELEMETRY_DB_PATH, else ./data/kodiai-knowledge.db and",
         "./data/kodiai-telemetry.db (those that exist). See docs/import.md."},
     footerHeading = "%nEnvironment:%n",
-    footer = {"  MIGRATE_DATABASE_URL, else DATABASE_URL  the target (--url), the schema owner's URL (the import moves the"
-        + " id sequences and drops and builds learning_memories' vector indexes, which the bot's login may not):"
-        + " postgresql://USER:PASSWORD@HOST:5432/DB?sslmode=verify-full",
+    footer = {"  MIGRATE_DATABASE_URL, else DATABASE_URL  the target (--url), the schema owner's URL: the import moves",
+        "    the id sequences and drops and builds learning_memories' vector indexes, which the bot's login may not:",
+        "    postgresql://USER:PASSWORD@HOST:5432/DB?sslmode=verify-full",
         "  KNOWLEDGE_DB_PATH  kodiai-knowledge.db when neither --knowledge nor --telemetry is given (kodiai's own variable)",
         "  TELEMETRY_DB_PATH  kodiai-telemetry.db, likewise",
         "  DATABASE_CONNECT_TIMEOUT_MS  how long to wait for the connection (default 10000)",

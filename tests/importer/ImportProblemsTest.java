@@ -31,12 +31,17 @@ class ImportProblemsTest extends ImportFixtures {
   @BeforeEach void targetIsPristine() throws Exception { assertEquals(pristine, targetState(db.url())); }
 
   private Run refused(int exit, String[] args, String... words) throws Exception {
-    Run r = importInto(db.url(), args);
+    return refused(db.url(), exit, args, words);
+  }
+
+  private Run refused(String url, int exit, String[] args, String... words) throws Exception {
+    var before = targetState(url);
+    Run r = importInto(url, args);
     assertEquals(exit, r.exit(), r.all());
     for (String w : words) assertTrue(r.all().contains(w), "'" + w + "' in: " + r.all());
     assertFalse(r.all().contains("\tat ") || r.all().contains("Exception"), "no stack trace, no raw exception: "
         + r.all());
-    assertEquals(pristine, targetState(db.url()), "target unchanged");
+    assertEquals(before, targetState(url), "target unchanged");
     return r;
   }
 
@@ -141,23 +146,55 @@ class ImportProblemsTest extends ImportFixtures {
   @Test void silentChangesAreCountedPerColumnAndStrictRefusesThem() throws Exception {
     Path k = knowledgeWith("INSERT INTO reviews (repo, pr_number, config_snapshot) VALUES ('acme/api', 2, '{\"a\": 1, \"a\": 2}'),"
         + " ('acme/api', 3, '{\"n\": 1e2}'), ('acme/api', 4, '{\"n\": 100, \"é\": 1, \"ab\": 2}')");
-    Path t = dir.resolve("t.db");
-    try (Connection c = BenchImportFiles.telemetry(t, BenchImportFiles.Shape.CURRENT)) {
-      exec(c, "INSERT INTO executions (repo, event_type, model, conclusion, cost_usd) VALUES ('a', 'e', 'm', 'ok', 4e-11), ('a', 'e', 'm', 'ok', 0.25),"
-          + " ('a', 'e', 'm', 'ok', 0.1 + 0.2)");
-    }
-    Run strict = refused(ExitCode.SOURCE_DATA, new String[] {"--knowledge", k.toString(), "--telemetry", t.toString(),
-        "--strict"},
+    Path t = telemetryWithCosts();
+    String[] both = {"--knowledge", k.toString(), "--telemetry", t.toString()};
+    // since 067 cost_usd is double precision: a REAL arrives bit for bit, only jsonb changes values
+    Run strict = refused(ExitCode.SOURCE_DATA, concat(both, "--strict"),
         "table reviews, id 2, column config_snapshot: jsonb changes it: the key \"a\" appears twice",
-            "id 3, column config_snapshot: jsonb changes it:"
-            + " the number 1e2 is stored as 100",
-            "table executions, id 1, column cost_usd: the REAL 4.0E-11 would be stored as 0.0000000000",
-        "id 3, column cost_usd: the REAL 0.30000000000000004", "4 problems in the source data");
-    assertFalse(strict.err().contains("id 4,") || strict.err().contains("id 2, column cost_usd"), strict.err());
-    Run r = importInto(db.url(), "--knowledge", k.toString(), "--telemetry", t.toString(), "--dry-run");
+        "id 3, column config_snapshot: jsonb changes it: the number 1e2 is stored as 100", "2 problems in the source data");
+    assertFalse(strict.err().contains("id 4,") || strict.err().contains("cost_usd"), strict.err());
+    Run r = importInto(db.url(), concat(both, "--dry-run"));
     assertEquals(0, r.exit(), r.all());
     assertTrue(r.out().contains("column config_snapshot: 2 values normalised by jsonb"), r.out());
+    assertFalse(r.out().contains("rounded"), r.out());
+  }
+
+  /** On a database before 067 (cost_usd numeric(18,10)), the rounding is counted and --strict refuses it. */
+  @Test void costsRoundedToNumericBefore067AreCountedAndStrictRefusesThem() throws Exception {
+    String name = FreshDatabase.create("before067");
+    String url = FreshDatabase.urlFor(name);
+    try {
+      Migrations.run(url, null, 66);
+      costsRoundedBefore067(url);
+    } finally {
+      FreshDatabase.drop(name);
+    }
+  }
+
+  private void costsRoundedBefore067(String url) throws Exception {
+    String[] t = {"--telemetry", telemetryWithCosts().toString()};
+    refused(url, ExitCode.SOURCE_DATA, concat(t, "--strict"),
+        "table executions, id 1, column cost_usd: the REAL 4.0E-11 would be stored as 0.0000000000",
+        "id 3, column cost_usd: the REAL 0.30000000000000004", "2 problems in the source data");
+    Run r = importInto(url, concat(t, "--dry-run"));
+    assertEquals(0, r.exit(), r.all());
     assertTrue(r.out().contains("column cost_usd: 2 values rounded to numeric(18,10) (--strict refuses)"), r.out());
+  }
+
+  private Path telemetryWithCosts() throws Exception {
+    Path t = dir.resolve("t.db");
+    Files.deleteIfExists(t);
+    try (Connection c = BenchImportFiles.telemetry(t, BenchImportFiles.Shape.CURRENT)) {
+      exec(c, "INSERT INTO executions (repo, event_type, model, conclusion, cost_usd) VALUES"
+          + " ('a', 'e', 'm', 'ok', 4e-11), ('a', 'e', 'm', 'ok', 0.25), ('a', 'e', 'm', 'ok', 0.1 + 0.2)");
+    }
+    return t;
+  }
+
+  private static String[] concat(String[] a, String... b) {
+    String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
   }
 
   /** A WAL-mode file in a folder SQLite cannot create the -shm in: a local problem (8), not source data. */

@@ -92,6 +92,10 @@ class KodiaiSliceBStoreQueriesTest extends SchemaFixtures {
           + "rc.centroid IS NOT NULL"
           + " ORDER BY rc.centroid <=> ?::vector LIMIT 1";
       assertEquals(ca, longOf(c, nearest, "kodiai/xbmc", vec(b)), "a retired cluster is never the nearest");
+      // the assignment's FK: a review comment of slice A's table (an id past 2^31)
+      exec(c, "INSERT INTO review_comments (id, repo, owner, pr_number, comment_github_id, thread_id, author_login,"
+          + " body, chunk_index, chunk_text, token_count, github_created_at) VALUES (4153840487, 'kodiai/xbmc', 'kodiai',"
+          + " 1, 1, 't1', 'a', 'b', 0, 'b', 1, now())");
       exec(c, "INSERT INTO review_cluster_assignments (cluster_id, review_comment_id, probability) VALUES "
           + "(" + ca + ", 4153840487, 0.9)"
           + " ON CONFLICT (cluster_id, review_comment_id) DO NOTHING");
