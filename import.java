@@ -42,8 +42,8 @@ import picocli.CommandLine.Option;
         "  2  usage error, an input file that does not exist, or a URL whose user may not write the tables (use the owner's)",
         "  3  the database cannot be reached or refused the login",
         "  4  a writer held a SQLite file locked longer than --lock-timeout",
-        "  8  local error: a file cannot be read, or its folder cannot be used (a WAL file's folder must be writable),"
-            + " or --problems FILE cannot be written",
+        "  8  local error: a file cannot be read, or its folder cannot be used (a WAL file's folder must be",
+        "     writable), or --problems FILE cannot be written",
         "  9  source data: not SQLite, encrypted or corrupt, the wrong file, no vec0 table, invalid JSON,",
         "     a timestamp that does not parse, a vector with NaN or beyond halfvec (007), a row a CHECK refuses,",
         "     duplicate ids, a text too long for full-text search, a sqlite_sequence past the target's sequence,",

@@ -20,8 +20,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "import-hnsw", mixinStandardHelpOptions = true,
-    description = {"Times `import` by its two HNSW paths (built once after the load, or kept and filled row by row) at several",
-        "sizes into a target whose learning_memories has a vector index; the default (--hnsw auto) against the other path."})
+    description = {"Times `import`'s two HNSW paths, the default (--hnsw auto) against the other one.",
+        "At several sizes, into a target whose learning_memories has a vector index: built once after the load, or",
+        "kept and filled row by row."})
 final class BenchImportHnsw implements Callable<Integer> {
   @Option(names = "--sizes", split = ",", defaultValue = "500,2000,10000,50000",
       description = "memories per run (default: ${DEFAULT-VALUE})")
