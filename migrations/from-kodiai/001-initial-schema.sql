@@ -202,6 +202,12 @@ CALL pg_temp.prepare('resilience_events', ARRAY['retry_scope_ratio'], ARRAY['dou
   ARRAY['$c::double precision'], ARRAY[false], 5000);
 
 -- The learning memory store: the id is bigint already, finding_id too (kodiai's 040); review_id is int4.
+-- kodiai's float32 HNSW index goes first, CONCURRENTLY: every row a batch rewrites would otherwise be
+-- inserted into it again (measured with bench adopt: 2,000 memories took 17 s, and the bot's update of a
+-- memory waited 10 s for a batch's row locks). Our 002 keeps no float32 index either: the bot's
+-- nearest-memory query reads the table until the per-repo halfvec indexes exist (indexes@kodiai sync after
+-- `up`, docs/adopt.md).
+DROP INDEX CONCURRENTLY IF EXISTS idx_learning_memories_embedding_hnsw;
 CALL pg_temp.prepare('learning_memories', ARRAY['review_id'], ARRAY['bigint'], ARRAY['$c'], ARRAY[false], 2000);
 
 -- Step 4: the indexes on the new columns. Unique ones first under a temporary name (the swap turns them

@@ -366,9 +366,8 @@ CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_retrieval_quality_events_created_at_
   ON retrieval_quality_events USING brin (created_at);
 CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_resilience_events_created_at_brin ON resilience_events USING brin (created_at);
 
--- What our 002 does, on kodiai's float32 column. kodiai's float32 HNSW index goes first, CONCURRENTLY:
--- the copy's batches would otherwise update it row by row, and nothing orders by the float32 column
--- once our 007 has swapped the copy in (until then the bot's nearest-memory query reads the table).
+-- What our 002 does, on kodiai's float32 column. kodiai's float32 HNSW index went in from-kodiai/001
+-- (the batches would otherwise insert every row into it again); here too where 001 was older.
 DROP INDEX CONCURRENTLY IF EXISTS idx_learning_memories_embedding_hnsw;
 
 -- The half-precision copy, stored inline (PLAIN), kept by trigger (see our 002 for the layout's why).

@@ -1,0 +1,113 @@
+// Issue 23: a conversion killed at any point resumes with the next run. The steps' statements are run up
+// to a cut; the statement at the cut is cancelled midway (statement_timeout 5 ms: what a kill does to
+// the statement running: its transaction rolls back, the batches it committed stay) and the session ends
+// (its temporary functions go); then the whole conversion runs again, as the next `up` would, and every
+// row must be as before. One more run is killed by pg_terminate_backend at whatever point it reached.
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class AdoptResumeTest extends AdoptSupport {
+  record Cut(String file, int index, String sql) {}
+
+  @Test
+  void aConversionCutAtAnyStatementResumes() throws Exception {
+    String tpl = FreshDatabase.create("adopttpl");
+    try {
+      String tplUrl = FreshDatabase.urlFor(tpl);
+      kodiaiDatabase(tplUrl, 60);
+      Map<String, KodiaiAdoption.TableSum> before = sums(tplUrl);
+      List<Cut> all = statements();
+      int step = Math.max(1, all.size() / 10);
+      List<Integer> cuts = new ArrayList<>();
+      for (int k = 0; k < all.size(); k += step) cuts.add(k);
+      cuts.add(groupSwap(all));
+      for (int k : cuts) {
+        String db = copyOf(tpl, "adoptcut" + k);
+        try {
+          String url = FreshDatabase.urlFor(db);
+          runUpTo(url, all, k);
+          convert(url);
+          assertSameRows(before, sums(url));
+          if (k == cuts.get(cuts.size() - 1)) {
+            ourLaterMigrations(url);
+            assertEquals(List.of(), schemaFailures(url), "schema-check after a resume at " + all.get(k));
+          }
+        } finally {
+          FreshDatabase.drop(db);
+        }
+      }
+    } finally {
+      FreshDatabase.drop(tpl);
+    }
+  }
+
+  @Test
+  void aConversionTerminatedMidwayResumes() throws Exception {
+    withDatabase("adoptkill", url -> {
+      kodiaiDatabase(url, 400);
+      Map<String, KodiaiAdoption.TableSum> before = sums(url);
+      Thread t = new Thread(() -> { try { convert(url); } catch (SQLException ignored) { } });
+      t.start();
+      try (Connection admin = DbClient.open(url); Statement st = admin.createStatement()) {
+        Thread.sleep(1500);
+        st.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database()"
+            + " AND pid <> pg_backend_pid()");
+      }
+      t.join(120_000);
+      convert(url);
+      assertSameRows(before, sums(url));
+    });
+  }
+
+  /** The three steps' statements, in order, as the runner sends them. */
+  static List<Cut> statements() throws Exception {
+    List<Cut> out = new ArrayList<>();
+    for (String f : KodiaiAdoption.FOUNDATION_STEPS) {
+      String sql = Files.readString(dir.resolve(KodiaiAdoption.step(f)));
+      int i = 0;
+      for (MigrationSource.Statement s : MigrationSource.split(sql)) out.add(new Cut(f, i++, s.sql()));
+    }
+    return out;
+  }
+
+  /** The statement of from-kodiai/002 that swaps the four tables tied by foreign keys. */
+  static int groupSwap(List<Cut> all) {
+    for (int k = 0; k < all.size(); k++) if (all.get(k).sql().contains("IF pg_temp.has_column('reviews', 'id_adopt')")) return k;
+    throw new AssertionError("no group swap in from-kodiai/002");
+  }
+
+  /** Statements before k as the runner runs them; statement k cancelled 5 ms in; the session then ends. */
+  static void runUpTo(String url, List<Cut> all, int k) throws SQLException {
+    try (Connection c = DbClient.open(url); Statement st = c.createStatement()) {
+      c.setAutoCommit(true);
+      for (int i = 0; i <= k; i++) {
+        Cut s = all.get(i);
+        if (s.index() == 0) st.execute("DISCARD TEMP; RESET lock_timeout");
+        if (i == k) st.execute("SET statement_timeout = '5ms'");
+        try {
+          st.execute(s.sql());
+        } catch (SQLException e) {
+          if (i < k) throw e;
+        }
+      }
+    }
+  }
+
+  static String copyOf(String template, String hint) throws SQLException {
+    String name = FreshDatabase.create(hint);
+    try (Connection c = DbClient.open(TestDatabase.adminUrl()); Statement st = c.createStatement()) {
+      st.execute("DROP DATABASE " + name);
+      st.execute("CREATE DATABASE " + name + " TEMPLATE " + template);
+    }
+    return name;
+  }
+}
