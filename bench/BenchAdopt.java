@@ -24,8 +24,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 @Command(name = "adopt", mixinStandardHelpOptions = true,
-    description = {"Builds a kodiai-shaped database (kodiai 24fba64a's runner, files 001-054) of --rows memories and as",
-        "many review comments with vectors, then converts it with migrations/from-kodiai/001-003 while a bot-like reader",
+    description = {"Builds a kodiai-shaped database (kodiai 24fba64a's runner, files 001-054) of --rows memories",
+        "and as many review comments with vectors, then converts it with migrations/from-kodiai/001-003 while a",
+        "bot-like reader",
         "and writer run; prints per statement its duration, the longest ACCESS EXCLUSIVE hold on a table and the bot's",
         "longest lock wait, and per table the rows and checksums before and after. Run it from the checkout."})
 final class BenchAdopt implements Callable<Integer> {
@@ -202,7 +203,8 @@ final class BenchAdopt implements Callable<Integer> {
   /** Every 10 ms: the tables on which the converter's backend holds ACCESS EXCLUSIVE, and since when. */
   private static void sample(String url, int pid, Holds holds) {
     Map<String, Long> since = new HashMap<>();
-    try (Connection c = DbClient.open(url); PreparedStatement ps = c.prepareStatement("SELECT l.relation::regclass::text,"
+    try (Connection c = DbClient.open(url); PreparedStatement ps = c.prepareStatement(
+        "SELECT l.relation::regclass::text,"
         + " a.xact_start::text FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid JOIN pg_class r"
         + " ON r.oid = l.relation WHERE l.pid = ? AND l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock'"
         + " AND l.granted AND r.relkind IN ('r', 'p')")) {
@@ -240,7 +242,8 @@ final class BenchAdopt implements Callable<Integer> {
     double total = steps.stream().mapToDouble(Step::seconds).sum();
     double hold = steps.stream().mapToDouble(Step::maxHoldMs).max().orElse(0);
     double wait = steps.stream().mapToDouble(s -> s.seen().maxLockWaitMs).max().orElse(0);
-    out.printf(Locale.ROOT, "total %.1f s; longest ACCESS EXCLUSIVE hold %.0f ms; longest lock wait of the bot %.0f ms%n",
+    out.printf(Locale.ROOT,
+        "total %.1f s; longest ACCESS EXCLUSIVE hold %.0f ms; longest lock wait of the bot %.0f ms%n",
         total, hold, wait);
   }
 

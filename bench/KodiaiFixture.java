@@ -129,7 +129,8 @@ final class KodiaiFixture {
         WHERE embedding IS NULL OR stale = true OR embedding_model IS DISTINCT FROM 'voyage-4';
       CREATE INDEX idx_learning_memories_cluster_training_sample
         ON learning_memories (repo, outcome, created_at DESC, id DESC)
-        WHERE stale = false AND embedding IS NOT NULL AND outcome IN ('accepted', 'thumbs_up', 'suppressed', 'thumbs_down');
+        WHERE stale = false AND embedding IS NOT NULL
+          AND outcome IN ('accepted', 'thumbs_up', 'suppressed', 'thumbs_down');
       ALTER TABLE findings ADD COLUMN search_tsv tsvector;
       CREATE INDEX idx_findings_search_tsv ON findings USING gin (search_tsv);
       CREATE FUNCTION learning_memories_search_tsv_update() RETURNS trigger LANGUAGE plpgsql AS $$

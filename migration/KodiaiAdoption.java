@@ -119,7 +119,8 @@ final class KodiaiAdoption {
   static boolean conversionStarted(Connection c) throws SQLException {
     try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
         "SELECT EXISTS (SELECT 1 FROM pg_attribute a JOIN pg_class r ON r.oid = a.attrelid"
-            + " WHERE r.relnamespace = current_schema()::regnamespace AND a.attname LIKE '%\\_adopt' AND NOT a.attisdropped)"
+            + " WHERE r.relnamespace = current_schema()::regnamespace AND a.attname LIKE '%\\_adopt'"
+            + " AND NOT a.attisdropped)"
             + " OR EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('reviews') AND attname = 'id'"
             + " AND atttypid = 'bigint'::regtype)")) {
       rs.next();
@@ -162,7 +163,8 @@ final class KodiaiAdoption {
   private static Map<String, Map<String, String>> columns(Connection c, Set<String> tables) throws SQLException {
     Map<String, Map<String, String>> m = new LinkedHashMap<>();
     try (var ps = c.prepareStatement("SELECT r.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull"
-        + " FROM pg_attribute a JOIN pg_class r ON r.oid = a.attrelid WHERE r.relnamespace = current_schema()::regnamespace"
+        + " FROM pg_attribute a JOIN pg_class r ON r.oid = a.attrelid"
+        + " WHERE r.relnamespace = current_schema()::regnamespace"
         + " AND r.relkind IN ('r', 'p') AND r.relname = ANY (?) AND a.attnum > 0 AND NOT a.attisdropped"
         + " ORDER BY r.relname, a.attnum")) {
       ps.setArray(1, c.createArrayOf("text", tables.toArray()));

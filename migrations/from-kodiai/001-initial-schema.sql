@@ -122,7 +122,8 @@ BEGIN
     RETURN;
   END IF;
   FOR i IN 1 .. pg_catalog.array_length(cols, 1) LOOP
-    ddl := ddl || pg_catalog.format('ALTER TABLE %I ADD COLUMN IF NOT EXISTS %I %s', tbl, cols[i] || '_adopt', types[i]);
+    ddl := ddl || pg_catalog.format('ALTER TABLE %I ADD COLUMN IF NOT EXISTS %I %s', tbl, cols[i] || '_adopt',
+                                    types[i]);
     body := body || pg_catalog.format('NEW.%I := %s; ', cols[i] || '_adopt',
       pg_catalog.replace(convs[i], '$c', 'NEW.' || pg_catalog.quote_ident(cols[i])));
     sets := sets || CASE WHEN i > 1 THEN ', ' ELSE '' END || pg_catalog.format('%I = %s', cols[i] || '_adopt',
@@ -133,8 +134,10 @@ BEGIN
   -- Every insert and update fills the new columns (whatever it changed: cheap, and never stale).
   EXECUTE pg_catalog.format('CREATE OR REPLACE FUNCTION %I() RETURNS trigger LANGUAGE plpgsql AS $b$ BEGIN %s'
     || 'RETURN NEW; END $b$', tbl || '_adopt_sync', body);
-  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger WHERE tgrelid = tbl::regclass AND tgname = tbl || '_adopt_sync') THEN
-    ddl := ddl || pg_catalog.format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE ON %I FOR EACH ROW EXECUTE FUNCTION %I()',
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger WHERE tgrelid = tbl::regclass
+                 AND tgname = tbl || '_adopt_sync') THEN
+    ddl := ddl || pg_catalog.format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE ON %I FOR EACH ROW'
+      || ' EXECUTE FUNCTION %I()',
       tbl || '_adopt_sync', tbl, tbl || '_adopt_sync');
   END IF;
   PERFORM pg_temp.brief_ddl(ddl);
@@ -145,7 +148,8 @@ BEGIN
     CONTINUE WHEN NOT nn[i];
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = tbl::regclass
                    AND conname = tbl || '_' || cols[i] || '_adopt_nn') THEN
-      PERFORM pg_temp.brief_ddl(ARRAY[pg_catalog.format('ALTER TABLE %I ADD CONSTRAINT %I CHECK (%I IS NOT NULL) NOT VALID',
+      PERFORM pg_temp.brief_ddl(ARRAY[pg_catalog.format(
+        'ALTER TABLE %I ADD CONSTRAINT %I CHECK (%I IS NOT NULL) NOT VALID',
         tbl, tbl || '_' || cols[i] || '_adopt_nn', cols[i] || '_adopt')]);
       COMMIT;
     END IF;

@@ -17,16 +17,17 @@ class AdoptRefusalTest extends AdoptSupport {
       kodiaiDatabase(url, 5);
       try (Connection c = DbClient.open(url); Statement st = c.createStatement()) {
         st.execute("ALTER TABLE reviews ADD COLUMN note text");
-        st.execute("ALTER TABLE findings ALTER COLUMN title TYPE varchar(500)");
+        st.execute("ALTER TABLE findings ALTER COLUMN file_path TYPE varchar(500)");
         st.execute("ALTER TABLE webhook_queue DROP COLUMN error_message");
         var catalog = snapshot(c);
         var rows = KodiaiAdoption.sums(c);
         MigrationException e = assertThrows(MigrationException.class, () -> KodiaiAdoption.recognize(c, Set.of()));
         assertEquals(ExitCode.VALIDATION, e.exitCode);
-        assertTrue(e.getMessage().startsWith("not a database of kodiai 24fba64a as its runner leaves it (3 differences);"
-            + " nothing changed:"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("not a database of kodiai 24fba64a as its runner leaves it"
+            + " (3 differences); nothing changed:"), e.getMessage());
         assertTrue(e.getMessage().contains("reviews.note (text) is not kodiai's"), e.getMessage());
-        assertTrue(e.getMessage().contains("findings.title is character varying(500)! (kodiai: text!)"), e.getMessage());
+        assertTrue(e.getMessage().contains("findings.file_path is character varying(500)! (kodiai: text!)"),
+            e.getMessage());
         assertTrue(e.getMessage().contains("webhook_queue.error_message is missing (kodiai: text)"), e.getMessage());
         assertEquals(catalog, snapshot(c), "recognition changed the schema");
         assertEquals(rows, KodiaiAdoption.sums(c), "recognition changed rows");

@@ -1,8 +1,8 @@
 // Issue 23: a conversion killed at any point resumes with the next run. The steps' statements are run up
-// to a cut; the statement at the cut is cancelled midway (statement_timeout 5 ms: what a kill does to
-// the statement running: its transaction rolls back, the batches it committed stay) and the session ends
-// (its temporary functions go); then the whole conversion runs again, as the next `up` would, and every
-// row must be as before. One more run is killed by pg_terminate_backend at whatever point it reached.
+// to a cut (one in each kind of statement); the statement at the cut is cancelled midway (statement_timeout
+// 5 ms: what a kill does to the statement running: its transaction rolls back, the batches it committed
+// stay) and the session ends (its temporary functions go); then the whole conversion runs again, as the
+// next `up` would, and every row must be as before. One more run is killed by pg_terminate_backend at whatever point it reached.
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -23,13 +23,16 @@ class AdoptResumeTest extends AdoptSupport {
     String tpl = FreshDatabase.create("adopttpl");
     try {
       String tplUrl = FreshDatabase.urlFor(tpl);
-      kodiaiDatabase(tplUrl, 60);
+      kodiaiDatabase(tplUrl, 30);
       Map<String, KodiaiAdoption.TableSum> before = sums(tplUrl);
       List<Cut> all = statements();
-      int step = Math.max(1, all.size() / 10);
-      List<Integer> cuts = new ArrayList<>();
-      for (int k = 0; k < all.size(); k += step) cuts.add(k);
-      cuts.add(groupSwap(all));
+      // one cut in each kind of statement: a table's batches (001), a concurrent unique index build (001),
+      // the swap of the four tables tied by foreign keys (002), a VALIDATE (002), the halfvec batches (002)
+      List<Integer> cuts = List.of(find(all, "CALL pg_temp.prepare('findings'"),
+          find(all, "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS feedback_reactions_reaction_key"),
+          find(all, "IF pg_temp.has_column('reviews', 'id_adopt')"),
+          find(all, "ALTER TABLE reviews VALIDATE CONSTRAINT reviews_counts_check"),
+          find(all, "'UPDATE learning_memories SET embedding_half = embedding::halfvec(1024)'"));
       for (int k : cuts) {
         String db = copyOf(tpl, "adoptcut" + k);
         try {
@@ -79,10 +82,10 @@ class AdoptResumeTest extends AdoptSupport {
     return out;
   }
 
-  /** The statement of from-kodiai/002 that swaps the four tables tied by foreign keys. */
-  static int groupSwap(List<Cut> all) {
-    for (int k = 0; k < all.size(); k++) if (all.get(k).sql().contains("IF pg_temp.has_column('reviews', 'id_adopt')")) return k;
-    throw new AssertionError("no group swap in from-kodiai/002");
+  /** The first statement of the steps that contains `text`. */
+  static int find(List<Cut> all, String text) {
+    for (int k = 0; k < all.size(); k++) if (all.get(k).sql().contains(text)) return k;
+    throw new AssertionError("no statement with " + text);
   }
 
   /** Statements before k as the runner runs them; statement k cancelled 5 ms in; the session then ends. */
