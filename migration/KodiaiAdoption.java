@@ -1,6 +1,7 @@
 // Shared source (//SOURCES migration/*.java): adopting a database that kodiai's own runner built (issue 23,
 // docs/adopt.md). Three things the migration runner calls:
-//   recognize(conn, ours)  what the database is: not kodiai's, kodiai's at 24fba64a (files 001-054, every
+//   recognize(conn, ours)  what the database is: not kodiai's (no row names one of kodiai's files 004-054),
+//                          kodiai's at 24fba64a (files 001-054, every
 //                          table as KodiaiSchema lists it), or a conversion under way; an unknown kodiai
 //                          file or an edited kodiai schema is refused (exit 5) with every difference, and
 //                          nothing is changed (it only reads);
@@ -73,7 +74,11 @@ final class KodiaiAdoption {
    */
   static Recognition recognize(Connection c, Set<String> ours) throws SQLException {
     Set<String> known = kodiaiFileNames();
-    List<String> rows = nameOnlyRows(c);
+    List<String> rows = recordedNames(c);
+    // kodiai's 001-003 have our 001-003's names: only its other files' names say a database is kodiai's (and
+    // once the runner has recorded our 001-003 in place of kodiai's rows, those names still count as present)
+    boolean kodiais = rows.stream().anyMatch(n -> known.contains(n) && !FOUNDATION_STEPS.contains(n));
+    if (!kodiais) return new Recognition(State.NOT_KODIAI, List.of(), "");
     List<String> kodiai = new ArrayList<>();
     List<String> problems = new ArrayList<>();
     for (String name : rows) {
@@ -81,7 +86,6 @@ final class KodiaiAdoption {
       else if (!ours.contains(name)) problems.add("_migrations names " + name + ", not a file of kodiai "
           + KodiaiSchema.COMMIT + " nor of kodiai-db");
     }
-    if (kodiai.isEmpty() && problems.isEmpty()) return new Recognition(State.NOT_KODIAI, List.of(), "");
     for (String name : known) if (!kodiai.contains(name)) problems.add("_migrations lacks kodiai's " + name);
     boolean converting = conversionStarted(c);
     if (!converting) problems.addAll(differences(c));
@@ -98,17 +102,14 @@ final class KodiaiAdoption {
   private static String first(List<String> names) { return names.get(0).substring(0, 3); }
   private static String last(List<String> names) { return names.get(names.size() - 1).substring(0, 3); }
 
-  /** `_migrations` names written by kodiai's runner: all rows where the table has no checksum column, else those
-   * without a checksum. Empty when there is no table. */
-  static List<String> nameOnlyRows(Connection c) throws SQLException {
+  /** Every name `_migrations` records, sorted; empty when there is no table. */
+  static List<String> recordedNames(Connection c) throws SQLException {
     try (Statement st = c.createStatement()) {
-      ResultSet t = st.executeQuery("SELECT to_regclass('_migrations') IS NOT NULL, EXISTS (SELECT 1 FROM pg_attribute"
-          + " WHERE attrelid = to_regclass('_migrations') AND attname = 'checksum' AND NOT attisdropped)");
+      ResultSet t = st.executeQuery("SELECT to_regclass('_migrations') IS NOT NULL");
       t.next();
       if (!t.getBoolean(1)) return List.of();
-      String where = t.getBoolean(2) ? " WHERE checksum IS NULL" : "";
       List<String> names = new ArrayList<>();
-      try (ResultSet rs = st.executeQuery("SELECT name FROM _migrations" + where + " ORDER BY name")) {
+      try (ResultSet rs = st.executeQuery("SELECT name FROM _migrations ORDER BY name")) {
         while (rs.next()) names.add(rs.getString(1));
       }
       return names;
@@ -242,24 +243,29 @@ final class KodiaiAdoption {
    * For tests and the benchmark until the runner applies these files itself.
    */
   static void convert(Connection c, Path dir, PrintStream out) throws SQLException {
-    c.setAutoCommit(true);
     for (String f : FOUNDATION_STEPS) {
       // 001 prepares what 002 swaps in: once 002 has swapped the first tables, 001 is done (the runner
       // knows it from 001's row; here reviews.id tells).
       if (f.equals(FOUNDATION_STEPS.get(0)) && reviewsSwapped(c)) continue;
-      String sql;
-      try {
-        sql = Files.readString(dir.resolve(step(f)), StandardCharsets.UTF_8);
-      } catch (IOException e) {
-        throw new MigrationException(ExitCode.LOCAL_ERROR, "cannot read " + step(f) + ": " + e.getMessage(), e);
-      }
-      long t0 = System.nanoTime();
-      try (Statement st = c.createStatement()) {
-        st.execute("DISCARD TEMP; RESET lock_timeout");
-        for (MigrationSource.Statement s : MigrationSource.split(sql)) st.execute(s.sql());
-      }
-      out.printf("converted %s (%d ms)%n", step(f), (System.nanoTime() - t0) / 1_000_000);
+      runStep(c, dir, f, out);
     }
+  }
+
+  /** One step (kodiai file F's conversion), statement by statement in autocommit, from a fresh session state. */
+  static void runStep(Connection c, Path dir, String f, PrintStream out) throws SQLException {
+    c.setAutoCommit(true);
+    String sql;
+    try {
+      sql = Files.readString(dir.resolve(step(f)), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new MigrationException(ExitCode.LOCAL_ERROR, "cannot read " + step(f) + ": " + e.getMessage(), e);
+    }
+    long t0 = System.nanoTime();
+    try (Statement st = c.createStatement()) {
+      st.execute("DISCARD TEMP; RESET lock_timeout");
+      for (MigrationSource.Statement s : MigrationSource.split(sql)) st.execute(s.sql());
+    }
+    out.printf("converted %s (%d ms)%n", step(f), (System.nanoTime() - t0) / 1_000_000);
   }
 
   private static boolean reviewsSwapped(Connection c) throws SQLException {

@@ -72,7 +72,7 @@ $fn$;
 
 -- pg_temp.in_batches(table, statement, batch): `statement` for consecutive id ranges [$1, $2) up to
 -- the largest id, committing after each (row locks of one batch at a time); a batch that meets a lock
--- or a deadlock is retried after a pause. As in our 002/003/007.
+-- or a deadlock is retried after a pause. As in our 002/003/007, except that it skips gaps in the ids.
 CREATE PROCEDURE pg_temp.in_batches(tbl text, statement text, batch integer) LANGUAGE plpgsql AS $fn$
 DECLARE
   lo bigint;
@@ -94,7 +94,8 @@ BEGIN
       END;
     END LOOP;
     COMMIT;
-    lo := lo + batch;
+    -- the next id there is (kodiai's ids may have gaps: a range of nothing costs no round of its own)
+    EXECUTE pg_catalog.format('SELECT min(id) FROM %I WHERE id >= $1', tbl) INTO lo USING lo + batch;
   END LOOP;
 END
 $fn$;

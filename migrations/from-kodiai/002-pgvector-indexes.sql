@@ -64,7 +64,8 @@ BEGIN
       END;
     END LOOP;
     COMMIT;
-    lo := lo + batch;
+    -- the next id there is (kodiai's ids may have gaps: a range of nothing costs no round of its own)
+    EXECUTE pg_catalog.format('SELECT min(id) FROM %I WHERE id >= $1', tbl) INTO lo USING lo + batch;
   END LOOP;
 END
 $fn$;

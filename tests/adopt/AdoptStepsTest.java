@@ -7,6 +7,8 @@
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -48,6 +50,26 @@ class AdoptStepsTest extends AdoptSupport {
       assertEquals("2", one(url, "SELECT count(*) FROM findings WHERE review_id = 1"));
       assertEquals("1", one(url, "WITH d AS (DELETE FROM reviews WHERE id = 1 RETURNING id) SELECT count(*) FROM d"));
       assertEquals("0", one(url, "SELECT count(*) FROM findings WHERE review_id = 1"));
+    });
+  }
+
+  @Test
+  void aSwapWhoseValuesDifferIsRefusedAndNothingIsSwapped() throws Exception {
+    withDatabase("adoptdiffer", url -> {
+      kodiaiDatabase(url, 10);
+      try (Connection c = DbClient.open(url); Statement st = c.createStatement()) {
+        KodiaiAdoption.runStep(c, dir, "001-initial-schema.sql", System.out);
+        // a converted value that went wrong (the trigger off, as a bug in it would leave it)
+        st.execute("ALTER TABLE findings DISABLE TRIGGER findings_adopt_sync");
+        st.execute("UPDATE findings SET review_id_adopt = review_id_adopt + 1 WHERE id = 3");
+        st.execute("ALTER TABLE findings ENABLE TRIGGER findings_adopt_sync");
+        var catalog = snapshot(c);
+        SQLException e = assertThrows(SQLException.class,
+            () -> KodiaiAdoption.runStep(c, dir, "002-pgvector-indexes.sql", System.out));
+        assertTrue(e.getMessage().contains("from-kodiai: 1 rows of findings.review_id differ from their conversion;"
+            + " nothing swapped"), e.getMessage());
+        assertEquals(catalog, snapshot(c), "the refused swap changed the schema");
+      }
     });
   }
 
