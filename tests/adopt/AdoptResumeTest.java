@@ -2,12 +2,14 @@
 // to a cut (one in each kind of statement); the statement at the cut is cancelled midway (statement_timeout
 // 5 ms: what a kill does to the statement running: its transaction rolls back, the batches it committed
 // stay) and the session ends (its temporary functions go); then the whole conversion runs again, as the
-// next `up` would, and every row must be as before. One more run is killed by pg_terminate_backend at whatever point it reached.
+// next `up` would, and every row must be as before. One more run is killed by pg_terminate_backend while it
+// waits, midway through from-kodiai/001, for a lock the bot holds.
 
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.nio.file.Files;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -58,14 +60,30 @@ class AdoptResumeTest extends AdoptSupport {
     withDatabase("adoptkill", url -> {
       kodiaiDatabase(url, 400);
       Map<String, KodiaiAdoption.TableSum> before = sums(url);
-      Thread t = new Thread(() -> { try { convert(url); } catch (SQLException ignored) { } });
-      t.start();
-      try (Connection admin = DbClient.open(url); Statement st = admin.createStatement()) {
-        Thread.sleep(1500);
-        st.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database()"
-            + " AND pid <> pg_backend_pid()");
+      // the bot reading memories in a long transaction: after preparing the 13 other tables, the converter
+      // waits for it to drop kodiai's HNSW index CONCURRENTLY; there it is terminated
+      try (Connection reader = DbClient.open(url); Statement r = reader.createStatement();
+           Connection admin = DbClient.open(url); Statement st = admin.createStatement()) {
+        reader.setAutoCommit(false);
+        r.execute("LOCK TABLE learning_memories IN ACCESS SHARE MODE");
+        Thread t = new Thread(() -> { try { convert(url); } catch (SQLException ignored) { } });
+        t.start();
+        boolean killed = false;
+        for (int i = 0; i < 600 && !killed; i++) {
+          Thread.sleep(100);
+          try (ResultSet rs = st.executeQuery("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+              + " WHERE datname = current_database() AND state = 'active'"
+              + " AND query LIKE 'DROP INDEX CONCURRENTLY IF EXISTS idx_learning_memories_embedding_hnsw%'")) {
+            rs.next();
+            killed = rs.getInt(1) == 1;
+          }
+        }
+        assertTrue(killed, "the conversion was terminated while it waited for the memory table");
+        t.join(60_000);
+        reader.rollback();
       }
-      t.join(120_000);
+      assertEquals("t", one(url, "SELECT count(*) > 0 FROM pg_attribute WHERE attrelid = 'reviews'::regclass"
+          + " AND attname = 'id_adopt'"), "the other tables were prepared before the kill");
       convert(url);
       assertSameRows(before, sums(url));
     });
