@@ -16,7 +16,8 @@ import picocli.CommandLine.Command;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, version = "bench 1.0",
     description = "Benchmarks of kodiai's PostgreSQL schema (see docs/retrieval.md).",
-    subcommands = {BenchRetrieval.class, BenchHybrid.class, BenchMigrate.class, BenchImport.class, BenchImportHnsw.class, BenchOnline.class},
+    subcommands = {BenchRetrieval.class, BenchHybrid.class, BenchMigrate.class, BenchImport.class, BenchImportHnsw.class,
+        BenchOnline.class, BenchAdopt.class},
     footerHeading = "%nExit codes:%n",
     footer = {"  0  done", "  1  failed (the message says why)", "  2  usage error", "  3  the server of --url does not answer",
         "  6  no --url and no PostgreSQL with pgvector installed for a throwaway cluster",

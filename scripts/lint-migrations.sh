@@ -4,6 +4,7 @@
 # .ci/squawk/: the files fixed since databases applied them (001, 006, 009) with fixed-files.toml, the
 # rest with squawk.toml; transactional files as the runner wraps them (--assume-in-transaction),
 # `-- migrate:no-transaction` files statement by statement.
+# migrations/from-kodiai/ (the steps that adopt a database of kodiai's own runner, docs/adopt.md) are linted too.
 # Exits non-zero on any warning. Run by .ci/run; by hand: bash scripts/lint-migrations.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +16,7 @@ fi
 
 fixed=(migrations/001-initial-schema.sql migrations/006-session-defaults.sql migrations/009-hybrid-any-word.sql)
 tx=() notx=()
-for f in migrations/*.sql; do
+for f in migrations/*.sql migrations/from-kodiai/*.sql; do
   [[ " ${fixed[*]} " == *" $f "* ]] && continue
   # the marker counts among a file's leading comments (docs/migrate.md); these files put it there
   if sed -n '/^[^-]/q;p' "$f" | grep -qix -- '-- migrate:no-transaction'; then notx+=("$f"); else tx+=("$f"); fi

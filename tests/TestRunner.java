@@ -8,7 +8,7 @@
 // slf4j-nop, which also keeps Testcontainers quiet, with pool/DbPool.java.
 // The commands are compiled in too: the tests drive them in-process.
 //SOURCES ../*.java ../cli/*.java ../process/*.java ../secret/*.java ../roles/*.java ../migration/*.java ../localpg/*.java ../azure/*.java ../bench/*.java ../pool/*.java ../importer/*.java ../retrieval/*.java
-//SOURCES SchemaCheck.java schema/ExpectedSchema.java harness/*.java importer/ImportFixtures.java */*Test.java
+//SOURCES SchemaCheck.java schema/ExpectedSchema.java harness/*.java importer/ImportFixtures.java adopt/AdoptSupport.java */*Test.java
 //FILES migrations/=../migrations/*.sql
 //FILES migrations/from-kodiai/=../migrations/from-kodiai/*.sql
 //JAVA_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1

@@ -183,6 +183,33 @@ class BenchTest {
     for (String f : List.of("noop_s", "noop_jbang_uncached_s", "noop_psql_s")) assertTrue(num(j, f) > 0, f + " in " + j);
   }
 
+  /** `bench adopt`: a kodiai-shaped database converted under the workload; the lock table and the proof printed
+   * (the figures are the bench's; the exit code says whether a hold passed 2 s, which a loaded machine may). */
+  @Test void adoptPrintsTheLockTableAndThePerTableProof() throws Exception {
+    java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream old = System.out;
+    System.setOut(new java.io.PrintStream(buf, true));
+    int code;
+    Path json = tmp.resolve("adopt.json");
+    try {
+      code = bench.execute("adopt", "--url", TestDatabase.adminUrl(), "--rows", "1000", "--json", json.toString());
+    } finally {
+      System.setOut(old);
+    }
+    String out = buf.toString();
+    assertTrue(code == 0 || code == 1, out);
+    assertTrue(out.matches("(?s).*total \\d+\\.\\d s; longest ACCESS EXCLUSIVE hold \\d+ ms;"
+        + " longest lock wait of the bot \\d+ ms.*"), out);
+    for (String t : KodiaiAdoption.FOUNDATION) {
+      assertTrue(out.matches("(?s).*\\n" + t + " +\\d+ rows .*"), t + " in " + out);
+    }
+    assertTrue(out.matches("(?s).*\\nlearning_memories +1000 rows .*"), out);
+    List<Map<String, String>> steps = parse("[" + Files.readString(json) + "]");
+    assertTrue(steps.size() > 100, "one row per statement of the three steps");
+    for (Map<String, String> st : steps) assertTrue(num(st, "max_access_exclusive_ms") >= 0, st.toString());
+    assertNoScratchDatabaseLeft();
+  }
+
   @Test void rejectsBadOptionsWithUsageExit() {
     assertEquals(2, bench.execute("retrieval", "--rows", "10", "--url", TestDatabase.adminUrl()));
     assertEquals(2, bench.execute("hybrid", "--dominant-share", "1.5", "--url", TestDatabase.adminUrl()));
