@@ -41,13 +41,16 @@ class ProvisionInputs {
       throw usage("--server-name is required (or set KODIAI_AZ_SERVER_NAME): 3-63 lowercase letters, digits and '-'");
     }
     if (!server.matches("[a-z0-9](?:[a-z0-9-]{1,61})[a-z0-9]")) {
-      throw usage("invalid --server-name '" + server + "': 3-63 lowercase letters, digits and '-', not starting or ending with '-'");
+      throw usage("invalid --server-name '" + server
+          + "': 3-63 lowercase letters, digits and '-', not starting or ending with '-'");
     }
     if (group == null || !group.matches("[-\\w.()]{1,90}") || group.endsWith(".")) {
-      throw usage("invalid --resource-group '" + group + "': 1-90 letters, digits, '_', '-', '.', '(', ')', not ending with '.'");
+      throw usage("invalid --resource-group '" + group
+          + "': 1-90 letters, digits, '_', '-', '.', '(', ')', not ending with '.'");
     }
     if (location == null || !location.matches("[a-z0-9]{2,40}")) {
-      throw usage("invalid --location '" + location + "': an Azure region name such as eastus or westeurope (lowercase, no spaces)");
+      throw usage("invalid --location '" + location
+          + "': an Azure region name such as eastus or westeurope (lowercase, no spaces)");
     }
     if (user == null || !user.matches("[A-Za-z][A-Za-z0-9_]{0,62}")) {
       throw usage("invalid --admin-user '" + user + "': 1-63 letters, digits and '_', starting with a letter");
@@ -60,7 +63,8 @@ class ProvisionInputs {
     if (version == null || !version.matches("1[1-9]")) {
       throw usage("invalid --pg-version '" + version + "': a PostgreSQL major version such as 17");
     }
-    if (!TIERS.contains(tier)) throw usage("invalid --tier '" + tier + "': one of Burstable, GeneralPurpose, MemoryOptimized");
+    if (!TIERS.contains(tier)) throw usage("invalid --tier '" + tier
+        + "': one of Burstable, GeneralPurpose, MemoryOptimized");
     if (sku == null || !sku.matches("Standard_[A-Za-z0-9_]{2,40}")) {
       throw usage("invalid --sku '" + sku + "': an Azure compute SKU such as Standard_B1ms");
     }
@@ -71,7 +75,8 @@ class ProvisionInputs {
     if (stepTimeout < 1 || createTimeout < 1) throw usage("timeouts must be at least 1 second");
     if (envFile != null) {
       Path parent = envFile.toAbsolutePath().getParent();
-      if (parent == null || !Files.isDirectory(parent)) throw usage("--env-file " + envFile + ": its directory does not exist");
+      if (parent == null || !Files.isDirectory(parent)) throw usage("--env-file " + envFile
+          + ": its directory does not exist");
       if (Files.isDirectory(envFile)) throw usage("--env-file " + envFile + " is a directory");
     }
     Map<String, Rule> rules = new LinkedHashMap<>();
@@ -80,7 +85,8 @@ class ProvisionInputs {
       Rule r = rule(spec.strip());
       rules.put(r.name(), r);
     }
-    if (azureServices) rules.put("kodiai-allow-azure-services", new Rule("kodiai-allow-azure-services", "0.0.0.0", "0.0.0.0"));
+    if (azureServices) rules.put("kodiai-allow-azure-services",
+        new Rule("kodiai-allow-azure-services", "0.0.0.0", "0.0.0.0"));
     if (publicInternet) {
       rules.put("kodiai-allow-public-internet", new Rule("kodiai-allow-public-internet", "0.0.0.0", "255.255.255.255"));
     }
@@ -108,11 +114,13 @@ class ProvisionInputs {
     }
     if (start > end) throw usage("invalid --allow-ip '" + spec + "': the range ends before it starts");
     if (start == 0) {
-      throw usage("refused --allow-ip '" + spec + "': 0.0.0.0 stands for every Azure-hosted address, and 0.0.0.0-255.255.255.255 for"
+      throw usage("refused --allow-ip '" + spec
+          + "': 0.0.0.0 stands for every Azure-hosted address, and 0.0.0.0-255.255.255.255 for"
           + " the whole internet; if that is really meant, pass --allow-all-azure-services or --allow-public-internet");
     }
     if (end - start + 1 > (1L << 24)) {
-      throw usage("refused --allow-ip '" + spec + "': wider than a /8; pass --allow-public-internet if every address is really meant");
+      throw usage("refused --allow-ip '" + spec
+          + "': wider than a /8; pass --allow-public-internet if every address is really meant");
     }
     String s = ip(start), e = ip(end);
     String name = "kodiai-" + s.replace('.', '-') + (start == end ? "" : "-to-" + e.replace('.', '-'));
@@ -121,7 +129,8 @@ class ProvisionInputs {
 
   static long ip(String text, String spec) {
     if (!text.matches("(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(?:\\.(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}")) {
-      throw usage("invalid --allow-ip '" + spec + "': expected an IPv4 address (203.0.113.7), a range (A-B) or a CIDR block (A/N)");
+      throw usage("invalid --allow-ip '" + spec
+          + "': expected an IPv4 address (203.0.113.7), a range (A-B) or a CIDR block (A/N)");
     }
     long v = 0;
     for (String part : text.split("\\.")) v = (v << 8) | Long.parseLong(part);
@@ -165,7 +174,9 @@ class ProvisionInputs {
   /** 32 characters, all four kinds, only URL-safe symbols (so DATABASE_URL needs no escaping). */
   static String generatePassword() { return SecretInput.generate(); }
 
-  /** The azure.extensions value with VECTOR in it: unchanged if it is there, else every entry kept and VECTOR appended. */
+  /**
+   * The azure.extensions value with VECTOR in it: unchanged if it is there, else every entry kept and VECTOR appended.
+   */
   static String withVector(String current) {
     List<String> entries = new ArrayList<>();
     for (String e : current.split(",")) if (!e.isBlank()) entries.add(e.strip());
@@ -190,7 +201,8 @@ class ProvisionInputs {
     StringBuilder sb = new StringBuilder();
     for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
       char c = (char) (b & 0xFF);
-      if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || "-._~".indexOf(c) >= 0) sb.append(c);
+      if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+          || "-._~".indexOf(c) >= 0) sb.append(c);
       else sb.append('%').append(String.format("%02X", b & 0xFF));
     }
     return sb.toString();

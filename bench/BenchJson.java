@@ -23,7 +23,8 @@ final class BenchJson {
       else if (v instanceof Boolean || v instanceof Integer || v instanceof Long) sb.append(v);
       else if (v instanceof Number n) {
         double d = n.doubleValue();
-        sb.append(Double.isFinite(d) ? String.format(Locale.ROOT, "%.4f", d).replaceAll("0+$", "").replaceAll("\\.$", ".0") : "null");
+        sb.append(Double.isFinite(d)
+            ? String.format(Locale.ROOT, "%.4f", d).replaceAll("0+$", "").replaceAll("\\.$", ".0") : "null");
       } else sb.append(quote(String.valueOf(v)));
     });
     return sb.append('}').toString();
@@ -46,7 +47,8 @@ final class BenchJson {
 
   static void write(Path file, List<BenchJson> objects) throws IOException {
     StringBuilder sb = new StringBuilder("[\n");
-    for (int i = 0; i < objects.size(); i++) sb.append("  ").append(objects.get(i)).append(i + 1 < objects.size() ? ",\n" : "\n");
+    for (int i = 0; i < objects.size(); i++) sb.append("  ").append(objects.get(i)).append(i + 1 < objects.size()
+        ? ",\n" : "\n");
     if (file.toAbsolutePath().getParent() != null) Files.createDirectories(file.toAbsolutePath().getParent());
     Files.writeString(file, sb.append("]\n").toString());
   }
