@@ -16,7 +16,7 @@
 // Managed indexes are recognised by their name (PREFIX + 16 hex digits of md5(repo)); the
 // comment on each names its repo for people. Nothing else on the table is touched.
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -138,7 +138,7 @@ final class RepoIndexes {
   }
 
   /** The plan as a table, one line per repo, and what it amounts to. */
-  static void print(PrintStream out, List<Step> steps, long minRows) {
+  static void print(PrintWriter out, List<Step> steps, long minRows) {
     out.printf(Locale.ROOT, "%-8s %10s %10s  %-33s %s%n", "action", "live rows", "index MB", "index", "repo");
     for (Step s : steps)
       out.printf(Locale.ROOT, "%-8s %,10d %10s  %-33s %s%n", s.action.name().toLowerCase(Locale.ROOT), s.liveRows,
