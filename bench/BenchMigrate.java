@@ -61,7 +61,8 @@ class BenchMigrate implements Callable<Integer> {
   static final double APPLY_TARGET = 1.3, NOOP_TARGET_S = 0.6;
 
   @Override public Integer call() throws Exception {
-    if (count < 1 || rounds < 1) throw new BenchFailure(new BenchFailure.BadOption("--count and --rounds", 1));
+    if (count < 1) throw new BenchFailure(new BenchFailure.BadOption("--count", 1));
+    if (rounds < 1) throw new BenchFailure(new BenchFailure.BadOption("--rounds", 1));
     Path root = MigrationSource.checkoutRoot(); // it runs ./jbang there, as a user would
     if (root == null) throw new BenchFailure(new BenchFailure.NotInCheckout("./jbang migrate.java"));
     Path work = Files.createTempDirectory("kodiai-bench-migrate-");
