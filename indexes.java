@@ -201,7 +201,10 @@ public class indexes implements Callable<Integer> {
 
   /** Runs the command in-process; returns the exit code. */
   static int execute(String... args) {
-    return commandLine().execute(args);
+    CommandLine cl = commandLine();
+    int code = cl.execute(args);
+    cl.getOut().flush(); // picocli's writers buffer; System.exit does not flush them
+    return code;
   }
 
   /** The command as main runs it; the tests give it writers of their own (tests/harness/Captured). */

@@ -225,7 +225,10 @@ public class roles implements Callable<Integer> {
 
   /** main without System.exit: the one error handler, passwords scrubbed. */
   static int execute(String... args) {
-    return commandLine().execute(args);
+    CommandLine cl = commandLine();
+    int code = cl.execute(args);
+    cl.getOut().flush(); // picocli's writers buffer; System.exit does not flush them
+    return code;
   }
 
   /** The command as main runs it; the tests give it writers of their own (tests/harness/Captured). */
