@@ -8,7 +8,7 @@
 // Run it after an import, and on a schedule (daily is plenty: a repo gains a few memories per
 // review). docs/retrieval.md says why these indexes exist and measures them.
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -22,10 +22,14 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "indexes", mixinStandardHelpOptions = true, version = "indexes 1.0",
-    description = {"Keeps the per-repo HNSW indexes of learning_memories in step with repo sizes: a repo with more than",
-        "--min-rows live memories gets its own partial index (built CONCURRENTLY, so the bot keeps reading and writing),",
+    description = {"Keeps the per-repo HNSW indexes of learning_memories in step with repo sizes: a repo with more "
+        + "than",
+        "--min-rows live memories gets its own partial index (built CONCURRENTLY, so the bot keeps reading and "
+            + "writing),",
         "one that shrank below half of it loses it, and an index left invalid by an interrupted build is rebuilt.",
         "The bot's query does not change: the planner takes a repo's own index by itself. With no command: sync."},
     subcommands = {indexes.Sync.class, indexes.Status.class},
@@ -42,51 +46,56 @@ public class indexes implements Callable<Integer> {
 
   /** Options every verb takes, before or after the verb (inherited); all defaults are here. */
   static class Common {
-    @Option(names = "--url", scope = ScopeType.INHERIT, defaultValue = "${env:MIGRATE_DATABASE_URL:-${env:DATABASE_URL}}",
+    @Option(names = "--url", scope = ScopeType.INHERIT,
+        defaultValue = "${env:MIGRATE_DATABASE_URL:-${env:DATABASE_URL}}",
         description = "Database URL, PostgreSQL's own address (default: $MIGRATE_DATABASE_URL, else $DATABASE_URL).")
     String url;
     @Option(names = "--min-rows", paramLabel = "N", scope = ScopeType.INHERIT, defaultValue = "" + RepoIndexes.MIN_ROWS,
-        description = "A repo with more live memories than N gets its own index; it loses it below N/2 (default: ${DEFAULT-VALUE}, "
+        description = "A repo with more live memories than N gets its own index; it loses it below N/2 (default: "
+            + "${DEFAULT-VALUE}, "
             + "the exact plan's limit in docs/retrieval.md).")
     long minRows;
     @Option(names = "--maintenance-work-mem", paramLabel = "SIZE", scope = ScopeType.INHERIT, defaultValue = "512MB",
-        description = "maintenance_work_mem of each build (default: ${DEFAULT-VALUE}; about 4 kB per row keeps a build in memory; "
+        description = "maintenance_work_mem of each build (default: ${DEFAULT-VALUE}; about 4 kB per row keeps a "
+            + "build in memory; "
             + "on a 2 GiB server do not go higher).")
     String maintenanceWorkMem;
-    @Option(names = "--lock-timeout", paramLabel = "SECONDS", scope = ScopeType.INHERIT, defaultValue = "60", description = "Seconds to wait for another sync (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lock-timeout", paramLabel = "SECONDS", scope = ScopeType.INHERIT, defaultValue = "60",
+        description = "Seconds to wait for another sync (default: ${DEFAULT-VALUE}).")
     int lockTimeoutSeconds;
     @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT, description = "Show stack traces of errors.")
     boolean verbose;
   }
 
-  @Override public Integer call() throws Exception { return new Sync().run(common, false, System.out); }
+  @Spec CommandSpec spec;
 
-  @Command(name = "sync", mixinStandardHelpOptions = true, description = "Creates, rebuilds and drops per-repo indexes as repo sizes require.")
+  @Override public Integer call() throws Exception { return new Sync().run(common, false, spec.commandLine()); }
+
+  @Command(name = "sync", mixinStandardHelpOptions = true,
+      description = "Creates, rebuilds and drops per-repo indexes as repo sizes require.")
   static class Sync implements Callable<Integer> {
     @ParentCommand indexes parent;
+    @Spec CommandSpec spec;
     @Option(names = "--dry-run", description = "Print what it would do; change nothing.")
     boolean dryRun;
 
-    @Override public Integer call() throws Exception { return run(parent.common, dryRun, System.out); }
+    @Override public Integer call() throws Exception { return run(parent.common, dryRun, spec.commandLine()); }
 
-    int run(Common o, boolean dryRun, PrintStream out) throws SQLException, InterruptedException {
-      validate(o);
+    /** Plans, prints the plan, and applies it step by step, printing each; `cl` holds the writers. */
+    int run(Common o, boolean dryRun, CommandLine cl) throws SQLException, InterruptedException {
+      PrintWriter out = cl.getOut();
+      validate(o, cl.getErr());
       try (Connection c = connect(o)) {
         lock(c, o.lockTimeoutSeconds);
         List<RepoIndexes.Step> steps = RepoIndexes.plan(c, o.minRows);
         RepoIndexes.print(out, steps, o.minRows);
-        if (dryRun) { out.println("dry run: nothing changed"); return ExitCode.OK; }
+        if (dryRun) {
+          out.println("dry run: nothing changed");
+          return ExitCode.OK;
+        }
         long started = System.nanoTime();
         for (RepoIndexes.Step s : steps) {
-          if (s.action() == RepoIndexes.Action.KEEP) continue;
-          long t0 = System.nanoTime();
-          try {
-            RepoIndexes.apply(c, s, o.maintenanceWorkMem);
-          } catch (SQLException e) {
-            throw new Failure(ExitCode.FAILED, s.action().name().toLowerCase(Locale.ROOT) + " of " + s.index() + " (repo " + s.repo()
-                + ") failed: " + DbClient.firstLine(e.getMessage()) + "; nothing is left half-built, run sync again", e);
-          }
-          out.printf(Locale.ROOT, "%s %s (%,d live rows) in %.1f s%n", pastTense(s.action()), s.index(), s.liveRows(), (System.nanoTime() - t0) / 1e9);
+          if (s.action() != RepoIndexes.Action.KEEP) apply(c, s, o.maintenanceWorkMem, out);
         }
         out.printf(Locale.ROOT, "indexes: created %d, rebuilt %d, dropped %d, kept %d (%.1f s)%n",
             RepoIndexes.count(steps, RepoIndexes.Action.CREATE), RepoIndexes.count(steps, RepoIndexes.Action.REBUILD),
@@ -95,28 +104,47 @@ public class indexes implements Callable<Integer> {
         return ExitCode.OK;
       }
     }
+
+    private static void apply(Connection c, RepoIndexes.Step s, String workMem, PrintWriter out) {
+      long t0 = System.nanoTime();
+      try {
+        RepoIndexes.apply(c, s, workMem);
+      } catch (SQLException e) {
+        throw new IndexesFailure(new IndexesFailure.BuildFailed(s.action(), s.index(), s.repo(), e.getSQLState(),
+            DbClient.firstLine(e.getMessage())), e);
+      }
+      out.printf(Locale.ROOT, "%s %s (%,d live rows) in %.1f s%n", pastTense(s.action()), s.index(), s.liveRows(),
+          (System.nanoTime() - t0) / 1e9);
+    }
   }
 
-  @Command(name = "status", mixinStandardHelpOptions = true, description = "Lists the per-repo indexes and what a sync would do; changes nothing.")
+  @Command(name = "status", mixinStandardHelpOptions = true,
+      description = "Lists the per-repo indexes and what a sync would do; changes nothing.")
   static class Status implements Callable<Integer> {
     @ParentCommand indexes parent;
+    @Spec CommandSpec spec;
+
     @Override public Integer call() throws Exception {
       Common common = parent.common;
-      validate(common);
+      validate(common, spec.commandLine().getErr());
       try (Connection c = connect(common)) {
-        RepoIndexes.print(System.out, RepoIndexes.plan(c, common.minRows), common.minRows);
+        RepoIndexes.print(spec.commandLine().getOut(), RepoIndexes.plan(c, common.minRows), common.minRows);
         return ExitCode.OK;
       }
     }
   }
 
-  static void validate(Common o) {
-    if (o.minRows < 1) throw new Failure(ExitCode.USAGE, "--min-rows must be at least 1");
-    if (o.lockTimeoutSeconds < 0) throw new Failure(ExitCode.USAGE, "--lock-timeout must be >= 0");
-    if (!o.maintenanceWorkMem.matches("\\d+\\s*(kB|MB|GB)")) throw new Failure(ExitCode.USAGE, "--maintenance-work-mem must look like 256MB or 1GB");
+  static void validate(Common o, PrintWriter err) {
+    if (o.minRows < 1) throw new IndexesFailure(new IndexesFailure.BadOption("--min-rows", "be at least 1"));
+    if (o.lockTimeoutSeconds < 0) throw new IndexesFailure(new IndexesFailure.BadOption("--lock-timeout", "be >= 0"));
+    if (!o.maintenanceWorkMem.matches("\\d+\\s*(kB|MB|GB)")) {
+      throw new IndexesFailure(new IndexesFailure.BadOption("--maintenance-work-mem", "look like 256MB or 1GB"));
+    }
     DbClient.requireUrl(o.url);
-    if (DbClient.parse(o.url).hasPassword() && !o.url.equals(System.getenv("DATABASE_URL")) && !o.url.equals(System.getenv("MIGRATE_DATABASE_URL")))
-      System.err.println(PASSWORD_IN_ARGS_WARNING);
+    if (DbClient.parse(o.url).hasPassword() && !o.url.equals(System.getenv("DATABASE_URL"))
+        && !o.url.equals(System.getenv("MIGRATE_DATABASE_URL"))) {
+      err.println(PASSWORD_IN_ARGS_WARNING);
+    }
   }
 
   static final String PASSWORD_IN_ARGS_WARNING =
@@ -128,11 +156,10 @@ public class indexes implements Callable<Integer> {
     settings.applicationName = "kodiai-indexes";
     Connection c = DbClient.open(DbClient.parse(o.url), settings);
     try {
-      if (DbClient.throughPooler(c))
-        throw new Failure(ExitCode.POOLER, "the URL names a connection pooler; index builds need one session: set MIGRATE_DATABASE_URL to PostgreSQL's own address");
-      if (!RepoIndexes.targetReady(c))
-        throw new Failure(ExitCode.TARGET_NOT_READY,
-            "learning_memories has no halfvec embedding column: run ./jbang migrate@kodiai up first");
+      if (DbClient.throughPooler(c)) throw new IndexesFailure(new IndexesFailure.Pooler());
+      if (!RepoIndexes.targetReady(c)) {
+        throw new IndexesFailure(new IndexesFailure.NotMigrated("halfvec embedding column"));
+      }
       try (Statement st = c.createStatement()) {
         // A build of a large repo takes minutes, and CONCURRENTLY waits for older transactions: no timeouts.
         st.execute("SET statement_timeout = 0");
@@ -149,26 +176,39 @@ public class indexes implements Callable<Integer> {
   static void lock(Connection c, int timeoutSeconds) throws SQLException, InterruptedException {
     long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
     while (true) {
-      try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_try_advisory_lock(" + RepoIndexes.LOCK_KEY + ")")) {
+      String sql = "SELECT pg_try_advisory_lock(" + RepoIndexes.LOCK_KEY + ")";
+      try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
         rs.next();
         if (rs.getBoolean(1)) return;
       }
-      if (System.nanoTime() >= deadline)
-        throw new Failure(ExitCode.LOCK_TIMEOUT, "another indexes sync held the lock for " + timeoutSeconds + " s; try again when it has finished, or raise --lock-timeout");
+      if (System.nanoTime() >= deadline) throw new IndexesFailure(new IndexesFailure.LockTimeout(timeoutSeconds));
       Thread.sleep(200);
     }
   }
 
   private static String pastTense(RepoIndexes.Action a) {
-    return switch (a) { case CREATE -> "created"; case REBUILD -> "rebuilt"; case DROP -> "dropped"; case KEEP -> "kept"; };
+    return switch (a) {
+      case CREATE -> "created";
+      case REBUILD -> "rebuilt";
+      case DROP -> "dropped";
+      case KEEP -> "kept";
+    };
   }
 
   public static void main(String[] args) {
     System.exit(execute(args));
   }
 
-  /** Runs the command in-process (the tests call this); returns the exit code. */
+  /** Runs the command in-process; returns the exit code. */
   static int execute(String... args) {
-    return Cli.commandLine(new indexes(), DbClient::redact).execute(args);
+    CommandLine cl = commandLine();
+    int code = cl.execute(args);
+    cl.getOut().flush(); // picocli's writers buffer; System.exit does not flush them
+    return code;
+  }
+
+  /** The command as main runs it; the tests give it writers of their own (tests/harness/Captured). */
+  static CommandLine commandLine() {
+    return Cli.commandLine(new indexes(), DbClient::redact);
   }
 }

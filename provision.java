@@ -36,7 +36,8 @@ import java.util.concurrent.Callable;
       "  6  the Azure CLI (az) was not found",
       "  7  az is not logged in (run 'az login')",
       "  8  local error (e.g. the env file could not be written)",
-      "  130, 143  interrupted (SIGINT, SIGTERM): az is stopped, secret files deleted, and one line says what Azure may hold",
+      "  130, 143  interrupted (SIGINT, SIGTERM): az is stopped, secret files deleted, and one line says what Azure "
+          + "may hold",
       "(the same numbers mean the same in every kodiai-db command: see README.md)",
       "",
       "Documentation: docs/provision.md"})
@@ -56,7 +57,8 @@ public class provision implements Callable<Integer> {
 
   @Option(names = {"-s", "--server-name"}, paramLabel = "NAME",
       defaultValue = "${env:KODIAI_AZ_SERVER_NAME}",
-      description = "Server name, 3-63 lowercase letters, digits, '-'; globally unique (env KODIAI_AZ_SERVER_NAME; required).")
+      description = "Server name, 3-63 lowercase letters, digits, '-'; globally unique (env KODIAI_AZ_SERVER_NAME; "
+          + "required).")
   String serverName;
 
   @Option(names = {"-u", "--admin-user"}, paramLabel = "USER",
@@ -66,8 +68,10 @@ public class provision implements Callable<Integer> {
 
   @Option(names = "--admin-password-file", paramLabel = "FILE",
       defaultValue = "${env:KODIAI_PG_ADMIN_PASSWORD_FILE}",
-      description = "Read the admin password from FILE: the whole file, one line (a trailing newline is dropped; at most "
-          + ProvisionInputs.MAX_PASSWORD_FILE_BYTES + " bytes are read; env KODIAI_PG_ADMIN_PASSWORD_FILE). Wins over env " + PASSWORD_ENV + ".")
+      description = "Read the admin password from FILE: the whole file, one line (a trailing newline is dropped; at "
+          + "most "
+          + ProvisionInputs.MAX_PASSWORD_FILE_BYTES
+              + " bytes are read; env KODIAI_PG_ADMIN_PASSWORD_FILE). Wins over env " + PASSWORD_ENV + ".")
   Path adminPasswordFile;
 
   @Option(names = "--pg-version", paramLabel = "N", defaultValue = "${env:KODIAI_AZ_PG_VERSION:-17}",
@@ -91,7 +95,8 @@ public class provision implements Callable<Integer> {
   String database;
 
   @Option(names = "--allow-ip", paramLabel = "IP|A-B|A/N", split = ",", defaultValue = "${env:KODIAI_AZ_ALLOW_IP}",
-      description = "Firewall rule for an IPv4 address, range or CIDR block; repeatable or comma-separated (env KODIAI_AZ_ALLOW_IP). 0.0.0.0 is refused.")
+      description = "Firewall rule for an IPv4 address, range or CIDR block; repeatable or comma-separated (env "
+          + "KODIAI_AZ_ALLOW_IP). 0.0.0.0 is refused.")
   List<String> allowIps = new ArrayList<>();
 
   @Option(names = "--allow-all-azure-services",
@@ -117,7 +122,8 @@ public class provision implements Callable<Integer> {
   String azPath;
 
   @Option(names = "--step-timeout", paramLabel = "SECONDS", defaultValue = "${env:KODIAI_AZ_STEP_TIMEOUT:-300}",
-      description = "Timeout of each az call except server create (env KODIAI_AZ_STEP_TIMEOUT; default: ${DEFAULT-VALUE}).")
+      description = "Timeout of each az call except server create (env KODIAI_AZ_STEP_TIMEOUT; default: "
+          + "${DEFAULT-VALUE}).")
   int stepTimeout;
 
   @Option(names = "--create-timeout", paramLabel = "SECONDS", defaultValue = "${env:KODIAI_AZ_CREATE_TIMEOUT:-1800}",
@@ -155,10 +161,21 @@ public class provision implements Callable<Integer> {
 
   /** Entry point for tests: env replaces the process environment (PATH, password, what az sees). */
   static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
+    return run(args, env, out, err, failure -> { });
+  }
+
+  /** The same, and the failure the run ended with goes to `failed` (tests assert its kind). */
+  static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err,
+      java.util.function.Consumer<Failure> failed) {
     provision app = new provision(env, out, err);
     CommandLine cl = Cli.commandLine(app, msg -> app.az == null ? msg : app.az.redact(msg));
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(err, true));
+    var handler = cl.getExecutionExceptionHandler();
+    cl.setExecutionExceptionHandler((e, sub, parsed) -> {
+      if (e instanceof Failure f) failed.accept(f);
+      return handler.handleExecutionException(e, sub, parsed);
+    });
     // SIGINT/SIGTERM end the JVM (exit 130/143) without unwinding this thread: the hook stops az and
     // its children, deletes the secret files, and says what state Azure may be in.
     Thread hook = new Thread(app::interrupted, "provision-interrupted");
@@ -166,7 +183,11 @@ public class provision implements Callable<Integer> {
     try {
       return cl.execute(args);
     } finally {
-      try { Runtime.getRuntime().removeShutdownHook(hook); } catch (IllegalStateException exiting) { /* the hook runs */ }
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException exiting) {
+        // the hook runs
+      }
     }
   }
 
@@ -199,7 +220,7 @@ public class provision implements Callable<Integer> {
       result();        // [7/7]
       return ExitCode.OK;
     } catch (IOException e) {
-      throw new AzureException(ExitCode.LOCAL_ERROR, e.getClass().getSimpleName() + ": " + e.getMessage());
+      throw new AzureException(new AzureException.LocalError(e.getClass().getSimpleName() + ": " + e.getMessage()));
     }
   }
 
@@ -214,10 +235,7 @@ public class provision implements Callable<Integer> {
   private void findAz() {
     Path azExe = AzCli.locate(azPath, env);
     if (azExe == null) {
-      throw new AzureException(ExitCode.MISSING_TOOL, (azPath == null || azPath.isBlank()
-          ? "the Azure CLI 'az' was not found on PATH"
-          : "--az " + azPath + " is not an executable file")
-          + ". Install it (https://learn.microsoft.com/cli/azure/install-azure-cli), or pass --az PATH.");
+      throw new AzureException(new AzureException.AzMissing(azPath == null || azPath.isBlank() ? null : azPath));
     }
     az = new AzCli(azExe, env, verbose ? err : null, PASSWORD_ENV);
     az.addSecret(password);
@@ -228,16 +246,17 @@ public class provision implements Callable<Integer> {
     doing = "[1/7] az account show";
     AzCli.Result acct = az.run(step, List.of("account", "show", "-o", "json"));
     if (acct.notLoggedIn()) {
-      throw new AzureException(ExitCode.NOT_LOGGED_IN,
-          "az is not logged in: run 'az login' (in a pipeline: az login --service-principal or --identity), then run provision again");
+      throw new AzureException(new AzureException.NotLoggedIn(null, acct.exitCode(), ""));
     }
     if (!acct.ok()) throw az.failure("[1/7] az account show", step, acct);
-    report(1, "az " + az.executable() + ": logged in, subscription " + AzCli.field(az.json("[1/7] az account show", acct, "name"), "name"));
+    report(1, "az " + az.executable() + ": logged in, subscription "
+        + AzCli.field(az.json("[1/7] az account show", acct, "name"), "name"));
   }
 
   /** Looks before changing anything: does the group exist, and the server? */
   private void lookAround() throws IOException {
-    groupExists = exists("[2/7] resource group " + resourceGroup, List.of("group", "show", "--name", resourceGroup, "-o", "json"), "name");
+    groupExists = exists("[2/7] resource group " + resourceGroup,
+        List.of("group", "show", "--name", resourceGroup, "-o", "json"), "name");
     host = serverName + AZURE_DOMAIN;
     if (groupExists) {
       String what = "[3/7] server " + serverName;
@@ -268,9 +287,7 @@ public class provision implements Callable<Integer> {
         out.println("note: server " + serverName + " is new and no password was given: a real run generates one"
             + (envFile == null ? " and stops unless --env-file FILE is given" : " and writes it to " + envFile));
       } else if (envFile == null) {
-        throw new AzureException(ExitCode.USAGE, "server " + serverName + " does not exist and no admin password was given;"
-            + " nothing was changed. Either set " + PASSWORD_ENV + " or pass --admin-password-file FILE,"
-            + " or pass --env-file FILE to generate a strong password and keep it (with MIGRATE_DATABASE_URL) in FILE");
+        throw new AzureException(new AzureException.NoPassword(serverName, PASSWORD_ENV));
       } else {
         password = ProvisionInputs.generatePassword();
         az.addSecret(password);
@@ -280,7 +297,8 @@ public class provision implements Callable<Integer> {
     // Keep the password before creating anything, so a later failure cannot lose a generated one. Only a
     // password this run sets goes there: an existing server keeps its own, which cannot be checked here.
     if (envFile != null && password != null && server == null && !dryRun) {
-      envWritten = ProvisionInputs.writeEnvFile(envFile, ProvisionInputs.databaseUrl(adminUser, password, host, database), serverName);
+      envWritten = ProvisionInputs.writeEnvFile(envFile,
+          ProvisionInputs.databaseUrl(adminUser, password, host, database), serverName);
     }
   }
 
@@ -314,7 +332,8 @@ public class provision implements Callable<Integer> {
 
   /** 4. pgvector allow-listed in azure.extensions (the list is replaced whole: keep every entry). */
   private void extensions() throws IOException {
-    List<String> paramSet = List.of("postgres", "flexible-server", "parameter", "set", "--resource-group", resourceGroup,
+    List<String> paramSet = List.of("postgres", "flexible-server", "parameter", "set", "--resource-group",
+        resourceGroup,
         "--server-name", serverName, "--name", "azure.extensions", "--value");
     if (server == null && dryRun) {
       change(4, "azure.extensions", "set to VECTOR", step, concat(paramSet, "VECTOR", "-o", "none"));
@@ -326,12 +345,14 @@ public class provision implements Callable<Integer> {
     String current = AzCli.field(az.json(doing, r, "value"), "value").strip();
     String wanted = ProvisionInputs.withVector(current);
     if (wanted.equals(current)) report(4, "azure.extensions: VECTOR already allow-listed (" + current + ")");
-    else change(4, "azure.extensions", "set to " + wanted + " (VECTOR added)", step, concat(paramSet, wanted, "-o", "none"));
+    else change(4, "azure.extensions", "set to " + wanted + " (VECTOR added)", step,
+        concat(paramSet, wanted, "-o", "none"));
   }
 
   /** 5. Database. */
   private void database() throws IOException {
-    List<String> dbArgs = List.of("--resource-group", resourceGroup, "--server-name", serverName, "--database-name", database);
+    List<String> dbArgs = List.of("--resource-group", resourceGroup, "--server-name", serverName, "--database-name",
+        database);
     if ((server != null || !dryRun) && exists("[5/7] database " + database,
         concat(List.of("postgres", "flexible-server", "db", "show"), dbArgs, "-o", "json"), "name")) {
       report(5, "database " + database + ": exists");
@@ -390,12 +411,15 @@ public class provision implements Callable<Integer> {
   private void firewall(ProvisionInputs.Rule rule) throws IOException {
     String what = "firewall rule " + rule.name() + " ("
         + (rule.start().equals(rule.end()) ? rule.start() : rule.start() + "-" + rule.end()) + ")";
-    List<Object> create = List.of("postgres", "flexible-server", "firewall-rule", "create", "--resource-group", resourceGroup,
-        "--name", serverName, "--rule-name", rule.name(), "--start-ip-address", rule.start(), "--end-ip-address", rule.end(), "-o", "none");
+    List<Object> create = List.of("postgres", "flexible-server", "firewall-rule", "create", "--resource-group",
+        resourceGroup,
+        "--name", serverName, "--rule-name", rule.name(), "--start-ip-address", rule.start(), "--end-ip-address",
+            rule.end(), "-o", "none");
     if (server == null && dryRun) { change(6, what, "created", step, create); return; }
     doing = "[6/7] " + what;
     changing = false;
-    AzCli.Result r = az.run(step, List.of("postgres", "flexible-server", "firewall-rule", "show", "--resource-group", resourceGroup,
+    AzCli.Result r = az.run(step,
+        List.of("postgres", "flexible-server", "firewall-rule", "show", "--resource-group", resourceGroup,
         "--name", serverName, "--rule-name", rule.name(), "-o", "json"));
     if (r.ok()) {
       var o = az.json(doing, r, "startIpAddress", "endIpAddress");
@@ -409,7 +433,10 @@ public class provision implements Callable<Integer> {
     }
   }
 
-  /** A read-only look-up: true if it exists (az printed JSON with `field`), false if az says not found, otherwise the step fails. */
+  /**
+   * A read-only look-up: true if it exists (az printed JSON with `field`), false if az says not found, otherwise the
+   * step fails.
+   */
   private boolean exists(String step, List<?> args, String field) throws IOException {
     Duration t = Duration.ofSeconds(stepTimeout);
     doing = step;

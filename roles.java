@@ -20,6 +20,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "roles", mixinStandardHelpOptions = true, version = "roles 1.0",
     description = {"The bot's own database login, with only the rights it needs. A group role (--group, default "
@@ -61,6 +63,7 @@ public class roles implements Callable<Integer> {
   }
 
   @Mixin Common common;
+  @Spec CommandSpec spec;
 
   @Override public Integer call() {
     throw new CommandLine.ParameterException(new CommandLine(this),
@@ -113,7 +116,7 @@ public class roles implements Callable<Integer> {
     @CommandLine.ParentCommand roles parent;
     @Override public Integer call() throws Exception {
       try (Connection c = parent.connect()) {
-        new AppRoles(c, parent.common.group).status().forEach(System.out::println);
+        new AppRoles(c, parent.common.group).status().forEach(parent.spec.commandLine().getOut()::println);
         return ExitCode.OK;
       }
     }
@@ -127,16 +130,16 @@ public class roles implements Callable<Integer> {
     SecretInput.Secret given = SecretInput.read(passwordFile, "--password-file", System.getenv(PASSWORD_ENV),
         PASSWORD_ENV,
         "password");
-    if (envFile != null && (Files.isDirectory(envFile) || !Files.isDirectory(envFile.toAbsolutePath().getParent())))
-      throw new Failure(ExitCode.USAGE, "--env-file " + envFile + ": not a file in an existing directory");
+    if (envFile != null && (Files.isDirectory(envFile) || !Files.isDirectory(envFile.toAbsolutePath().getParent()))) {
+      throw new RolesFailure(new RolesFailure.EnvFilePlace(envFile.toString()));
+    }
     secret = given == null ? null : given.value();
     return inTransaction(r -> {
       r.checkOwner();
       boolean exists = r.roleExists(name);
-      if (secret == null && !exists && envFile == null)
-        throw new AppRoles.Refused(AppRoles.Refused.Kind.NO_PASSWORD, "login role " + name + " is new and no password"
-            + " was given: set " + PASSWORD_ENV + ", pass --password-file FILE, or pass --env-file FILE to generate"
-            + " one into it; nothing changed");
+      if (secret == null && !exists && envFile == null) {
+        throw new AppRoles.Refused(new AppRoles.Refused.NoPassword(name, PASSWORD_ENV));
+      }
       if (secret == null && !exists) secret = SecretInput.generate();
       r.ensureGroup(log);
       r.ensureLogin(name, secret == null ? null : secret.toCharArray(), log);
@@ -168,8 +171,7 @@ public class roles implements Callable<Integer> {
       String header = ENV_HEADER + name + ", written by roles. Keep this file private.";
       EnvFile.set(file, ENV_HEADER, header, "DATABASE_URL", url);
     } catch (IOException e) {
-      throw new Failure(ExitCode.LOCAL_ERROR, "cannot write --env-file " + file + ": " + e.getMessage()
-          + "; nothing changed");
+      throw new RolesFailure(new RolesFailure.EnvFileUnwritable(file.toString(), e.getMessage()));
     }
   }
 
@@ -193,15 +195,14 @@ public class roles implements Callable<Integer> {
         c.commit();
       } catch (SQLException e) {
         c.rollback();
-        throw new Failure(ExitCode.FAILED, "the database refused: "
-            + DbClient.scrub(DbClient.firstLine(e.getMessage()), secret)
-            + " (SQLSTATE " + e.getSQLState() + "); nothing changed");
+        throw new RolesFailure(new RolesFailure.DatabaseRefused(e.getSQLState(),
+            DbClient.scrub(DbClient.firstLine(e.getMessage()), secret)));
       } catch (RuntimeException e) {
         c.rollback();
         throw e;
       }
     }
-    log.forEach(System.out::println);
+    log.forEach(spec.commandLine().getOut()::println);
     return ExitCode.OK;
   }
 
@@ -209,8 +210,8 @@ public class roles implements Callable<Integer> {
     DbClient.requireUrl(common.url);
     if (DbClient.parse(common.url).hasPassword() && !common.url.equals(System.getenv("DATABASE_URL"))
         && !common.url.equals(System.getenv("MIGRATE_DATABASE_URL")))
-      System.err.println("roles: warning: a password in --url is visible to other users of this machine (ps);"
-          + " prefer MIGRATE_DATABASE_URL");
+      spec.commandLine().getErr().println("roles: warning: a password in --url is visible to other users of this"
+          + " machine (ps); prefer MIGRATE_DATABASE_URL");
     DbClient.Settings settings = DbClient.Settings.fromEnv(System.getenv());
     settings.applicationName = "kodiai-roles";
     return DbClient.open(DbClient.parse(common.url), settings);
@@ -222,9 +223,17 @@ public class roles implements Callable<Integer> {
     System.exit(execute(args));
   }
 
-  /** main without System.exit: the one error handler, passwords scrubbed (tests run it in-process). */
+  /** main without System.exit: the one error handler, passwords scrubbed. */
   static int execute(String... args) {
+    CommandLine cl = commandLine();
+    int code = cl.execute(args);
+    cl.getOut().flush(); // picocli's writers buffer; System.exit does not flush them
+    return code;
+  }
+
+  /** The command as main runs it; the tests give it writers of their own (tests/harness/Captured). */
+  static CommandLine commandLine() {
     roles app = new roles();
-    return Cli.commandLine(app, app::scrub).execute(args);
+    return Cli.commandLine(app, app::scrub);
   }
 }

@@ -205,8 +205,7 @@ class AzCli {
   AzureException unexpected(String step, Result r, String why) {
     String shown = redact(r.stdout()).strip().replaceAll("\\s+", " ");
     if (shown.length() > 200) shown = shown.substring(0, 197) + "...";
-    return new AzureException(ExitCode.FAILED, step + ": az printed something other than the expected JSON (" + why + "): '"
-        + shown + "'; check the az version (az version) and its extensions");
+    return new AzureException(new AzureException.UnexpectedOutput(step, why, shown));
   }
 
   /** Runs a step that must succeed; otherwise throws the AzureException of failure(). */
@@ -218,12 +217,10 @@ class AzCli {
 
   /** A failed step: FAILED, or NOT_LOGGED_IN when az's login has expired; the message is redacted. */
   AzureException failure(String step, Duration timeout, Result r) {
-    if (r.timedOut()) {
-      return new AzureException(ExitCode.FAILED, step + ": az did not finish within " + timeout.toSeconds() + " s (stopped)");
-    }
-    String message = step + ": az exited " + r.exitCode() + ": " + oneLine(r.stderr());
-    if (r.notLoggedIn()) return new AzureException(ExitCode.NOT_LOGGED_IN, message + " (not logged in: run 'az login', then run provision again)");
-    return new AzureException(ExitCode.FAILED, message);
+    if (r.timedOut()) return new AzureException(new AzureException.StepTimedOut(step, timeout.toSeconds()));
+    String stderr = oneLine(r.stderr());
+    if (r.notLoggedIn()) return new AzureException(new AzureException.NotLoggedIn(step, r.exitCode(), stderr));
+    return new AzureException(new AzureException.StepFailed(step, r.exitCode(), stderr));
   }
 
   /** az's message on one line: the ERROR line(s) when there are some, redacted, shortened. */

@@ -32,7 +32,10 @@ final class BenchChart {
   /** One measured configuration: its class (the line), its label (exact, ef 100, recommended ...), recall and p95. */
   record Point(String cls, String label, double recall, double p95Ms) {}
 
-  /** Writes recall (x) against a p95 in ms (y, log, named by yLabel) per class to `png`, the targets (0.95, 10 ms) as guides. */
+  /**
+   * Writes recall (x) against a p95 in ms (y, log, named by yLabel) per class to `png`, the targets (0.95, 10 ms) as
+   * guides.
+   */
   static void recallVsP95(Path png, String title, String yLabel, List<Point> points) throws IOException {
     System.setProperty("java.awt.headless", "true");
     XYSeriesCollection data = new XYSeriesCollection();
@@ -40,7 +43,8 @@ final class BenchChart {
     Map<String, List<String>> labels = new LinkedHashMap<>();
     for (Point p : points) {
       if (p.label().equals("recommended")) continue; // the same point as one of the others; marked below
-      XYSeries s = byClass.computeIfAbsent(p.cls(), k -> new XYSeries(k, false, true)); // in measured order: exact, ef 40 .. 400
+      // in measured order: exact, ef 40 .. 400
+      XYSeries s = byClass.computeIfAbsent(p.cls(), k -> new XYSeries(k, false, true));
       s.add(p.recall(), Math.max(0.05, p.p95Ms()));
       labels.computeIfAbsent(p.cls(), k -> new java.util.ArrayList<>()).add(p.label());
     }
@@ -63,8 +67,10 @@ final class BenchChart {
     plot.setBackgroundPaint(Color.WHITE);
     plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
     plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
-    ValueMarker recallTarget = new ValueMarker(0.95, Color.RED, new BasicStroke(1f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 1f, new float[] {4f, 4f}, 0f));
-    ValueMarker latencyTarget = new ValueMarker(10, Color.RED, new BasicStroke(1f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 1f, new float[] {4f, 4f}, 0f));
+    ValueMarker recallTarget = new ValueMarker(0.95, Color.RED,
+        new BasicStroke(1f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 1f, new float[] {4f, 4f}, 0f));
+    ValueMarker latencyTarget = new ValueMarker(10, Color.RED,
+        new BasicStroke(1f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 1f, new float[] {4f, 4f}, 0f));
     plot.addDomainMarker(recallTarget);
     plot.addRangeMarker(latencyTarget);
     JFreeChart chart = new JFreeChart(title + " (targets: recall >= 0.95, p95 <= 10 ms; lower right is better)",

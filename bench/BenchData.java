@@ -30,15 +30,20 @@ final class BenchData {
     int rows;
     @Option(names = "--repos", defaultValue = "200", description = "repositories, >= 2 (default: ${DEFAULT-VALUE})")
     int repos;
-    @Option(names = "--dominant-share", defaultValue = "0.4", description = "share of rows in the largest repo (default: ${DEFAULT-VALUE})")
+    @Option(names = "--dominant-share", defaultValue = "0.4",
+        description = "share of rows in the largest repo (default: ${DEFAULT-VALUE})")
     double dominantShare;
-    @Option(names = "--stale-share", defaultValue = "0.1", description = "share of rows marked stale (default: ${DEFAULT-VALUE})")
+    @Option(names = "--stale-share", defaultValue = "0.1",
+        description = "share of rows marked stale (default: ${DEFAULT-VALUE})")
     double staleShare;
-    @Option(names = "--queries", defaultValue = "100", description = "queries per query class (default: ${DEFAULT-VALUE})")
+    @Option(names = "--queries", defaultValue = "100",
+        description = "queries per query class (default: ${DEFAULT-VALUE})")
     int queries;
-    @Option(names = "--k", defaultValue = "10", description = "rows per query, the k of recall@k (default: ${DEFAULT-VALUE})")
+    @Option(names = "--k", defaultValue = "10",
+        description = "rows per query, the k of recall@k (default: ${DEFAULT-VALUE})")
     int k;
-    @Option(names = "--seed", defaultValue = "42", description = "seed of the synthetic data (default: ${DEFAULT-VALUE})")
+    @Option(names = "--seed", defaultValue = "42",
+        description = "seed of the synthetic data (default: ${DEFAULT-VALUE})")
     long seed;
     @Option(names = "--url", description = "admin URL of the server to run on (a scratch database is created there); "
         + "default $KODIAI_BENCH_DATABASE_URL, then $DATABASE_URL, else a throwaway local cluster")
@@ -47,7 +52,8 @@ final class BenchData {
     Path json;
     @Option(names = "--keep", description = "keep the scratch database (and a throwaway cluster) at the end")
     boolean keep;
-    @Option(names = "--shape", defaultValue = "none", paramLabel = "none|b1ms", description = "shape of the throwaway cluster: "
+    @Option(names = "--shape", defaultValue = "none", paramLabel = "none|b1ms",
+        description = "shape of the throwaway cluster: "
         + "none (data kept in memory), b1ms (Azure B1ms: 1 CPU, 2 GiB incl. page cache, Azure's parameters; needs root "
         + "for the memory cgroup and taskset, else says so) (default: ${DEFAULT-VALUE})")
     String shape;
@@ -79,7 +85,10 @@ final class BenchData {
   final double[] cumShare;
   final int dominant = 0, small = 1;
   final int medium;  // the 6% repo
-  /** Query classes by a repo's share of all rows: repo i+1 gets CLASS_SHARES[i] (scaled down if the dominant share leaves less). */
+  /**
+   * Query classes by a repo's share of all rows: repo i+1 gets CLASS_SHARES[i] (scaled down if the dominant share
+   * leaves less).
+   */
   static final double[] CLASS_SHARES = {0.001, 0.01, 0.03, 0.06, 0.10, 0.25};
   static final String[] CLASS_NAMES = {"0.1%", "1%", "3%", "6%", "10%", "25%"};
   final int[] classRepo = new int[CLASS_SHARES.length]; // repo index per class (-1: too few repos)
@@ -109,7 +118,8 @@ final class BenchData {
     owner = new String[n];
     home = new int[n][HOME_CLUSTERS];
     int owners = Math.max(1, n / 8);
-    // Repos 1..6: the class shares (1%, 0.1%, 3%, 6%, 10%, 25%), scaled to fit beside the dominant one and leave 10% for the rest;
+    // Repos 1..6: the class shares (1%, 0.1%, 3%, 6%, 10%, 25%), scaled to fit beside the dominant one and leave 10%
+    // for the rest;
     // the remaining repos share what is left, Zipf-distributed.
     int fixed = Math.min(CLASS_SHARES.length, n - 1);
     double wanted = 0;
@@ -128,7 +138,8 @@ final class BenchData {
     for (int i = 0; i < n; i++) {
       int ow = i < 2 ? 0 : i % owners;
       owner[i] = String.format(Locale.ROOT, "org%02d", ow);
-      repo[i] = owner[i] + "/" + (i == 0 ? "monolith" : i == 1 ? "small-svc" : String.format(Locale.ROOT, "svc-%03d", i));
+      repo[i] = owner[i] + "/"
+          + (i == 0 ? "monolith" : i == 1 ? "small-svc" : String.format(Locale.ROOT, "svc-%03d", i));
       acc += i == 0 ? o.dominantShare : i <= fixed ? fixedShare[i] : rest / (i - fixed) / harmonic;
       cumShare[i] = acc;
       for (int h = 0; h < HOME_CLUSTERS; h++) home[i][h] = r.nextInt(CLUSTERS);
@@ -234,11 +245,14 @@ final class BenchData {
     List<String[]> cols = new ArrayList<>(); // name, type name
     try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
         "SELECT a.attname, t.typname FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
-            + "WHERE a.attrelid = 'learning_memories'::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum")) {
+            + "WHERE a.attrelid = 'learning_memories'::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY "
+                + "a.attnum")) {
       while (rs.next()) if (LOADED.contains(rs.getString(1))) cols.add(new String[] {rs.getString(1), rs.getString(2)});
     }
-    if (cols.stream().noneMatch(x -> x[0].equals("embedding"))) throw new SQLException("learning_memories has no embedding column");
-    String sql = "COPY learning_memories (" + String.join(", ", cols.stream().map(x -> x[0]).toList()) + ") FROM STDIN (FORMAT binary)";
+    if (cols.stream().noneMatch(x -> x[0].equals("embedding"))) throw new SQLException("learning_memories has no "
+        + "embedding column");
+    String sql = "COPY learning_memories (" + String.join(", ", cols.stream().map(x -> x[0]).toList())
+        + ") FROM STDIN (FORMAT binary)";
     CopyIn copy = c.unwrap(PGConnection.class).getCopyAPI().copyIn(sql);
     ByteBuffer b = ByteBuffer.allocate(8 << 20);
     b.put("PGCOPY\n\377\r\n\0".getBytes(StandardCharsets.ISO_8859_1)).putInt(0).putInt(0);
@@ -254,7 +268,8 @@ final class BenchData {
         long now = System.nanoTime();
         if (now - lastPrint > 3_000_000_000L) {
           lastPrint = now;
-          out.printf(Locale.ROOT, "  load: %,d / %,d rows (%,.0f rows/s)%n", i + 1, o.rows, (i + 1) / ((now - t0) / 1e9));
+          out.printf(Locale.ROOT, "  load: %,d / %,d rows (%,.0f rows/s)%n", i + 1, o.rows,
+              (i + 1) / ((now - t0) / 1e9));
         }
       }
       b.putShort((short) -1);
@@ -273,7 +288,8 @@ final class BenchData {
 
   static final List<String> LOADED = List.of("id", "repo", "owner", "finding_id", "review_id", "source_repo",
       "finding_text",
-      "severity", "category", "file_path", "outcome", "embedding_model", "embedding_dim", "stale", "created_at", "embedding");
+      "severity", "category", "file_path", "outcome", "embedding_model", "embedding_dim", "stale", "created_at",
+          "embedding");
 
   private Object value(Row row, String col) {
     return switch (col) {
@@ -306,7 +322,8 @@ final class BenchData {
       case "int8" -> b.putInt(8).putLong(((Number) v).longValue());
       case "int4" -> b.putInt(4).putInt(((Number) v).intValue());
       case "int2" -> b.putInt(2).putShort(((Number) v).shortValue());
-      case "bool" -> b.putInt(1).put((byte) (v instanceof Boolean x ? (x ? 1 : 0) : ((Number) v).intValue() != 0 ? 1 : 0));
+      case "bool" -> b.putInt(1)
+          .put((byte) (v instanceof Boolean x ? (x ? 1 : 0) : ((Number) v).intValue() != 0 ? 1 : 0));
       case "timestamptz", "timestamp" -> b.putInt(8).putLong((Long) v);
       case "vector" -> { // int16 dim, int16 unused, dim x float4
         float[] f = (float[]) v;
@@ -329,7 +346,8 @@ final class BenchData {
 
   // ----------------------------------------------------------------- setup
 
-  record Setup(double loadRowsPerS, List<BenchIndexes.Built> builds, String maintenanceWorkMem, int parallelWorkers, String server,
+  record Setup(double loadRowsPerS, List<BenchIndexes.Built> builds, String maintenanceWorkMem, int parallelWorkers,
+      String server,
       String pgvector, long heapMb, long toastMb) {
     /** The migrations' own HNSW index, if any (none since issue 22: the per-repo indexes are built after). */
     BenchIndexes.Built hnsw() {
@@ -341,24 +359,29 @@ final class BenchData {
     double warmSetMb() { return heapMb + (hnsw() == null ? 0 : hnsw().mb()); }
 
     void print(PrintStream out) {
-      out.printf(Locale.ROOT, "load %,.0f rows/s (binary COPY); maintenance_work_mem %s, max_parallel_maintenance_workers %d%n",
+      out.printf(Locale.ROOT,
+          "load %,.0f rows/s (binary COPY); maintenance_work_mem %s, max_parallel_maintenance_workers %d%n",
           loadRowsPerS, maintenanceWorkMem, parallelWorkers);
       if (hnsw() != null) out.printf(Locale.ROOT, "HNSW (halfvec): build %.1f s, %.1f MB%s%n", hnsw().seconds(),
           hnsw().mb(),
           hnsw().spilled() ? " (graph spilled)" : "");
       out.printf(Locale.ROOT, "table %,d MB with the inline halfvec (+ %,d MB TOAST)%n", heapMb, toastMb);
-      if (gin() != null) out.printf(Locale.ROOT, "GIN search_tsv: build %.1f s, %.1f MB%n", gin().seconds(), gin().mb());
+      if (gin() != null) out.printf(Locale.ROOT, "GIN search_tsv: build %.1f s, %.1f MB%n", gin().seconds(),
+          gin().mb());
     }
 
     BenchJson json(BenchData data, Options o) {
       BenchJson j = new BenchJson().put("load_rows_per_s", loadRowsPerS).put("table_mb", heapMb).put("toast_mb",
           toastMb);
       if (hnsw() != null)
-        j.put("hnsw_build_s", hnsw().seconds()).put("index_mb", hnsw().mb()).put("hnsw_graph_spilled", hnsw().spilled());
+        j.put("hnsw_build_s", hnsw().seconds()).put("index_mb", hnsw().mb()).put("hnsw_graph_spilled",
+            hnsw().spilled());
       if (gin() != null) j.put("gin_build_s", gin().seconds()).put("gin_index_mb", gin().mb());
       return j.put("maintenance_work_mem", maintenanceWorkMem).put("max_parallel_maintenance_workers", parallelWorkers)
-          .put("rows", o.rows).put("repos", o.repos).put("dominant_share", o.dominantShare).put("stale_share", o.staleShare)
-          .put("k", o.k).put("queries", o.queries).put("seed", o.seed).put("postgresql", server).put("pgvector", pgvector);
+          .put("rows", o.rows).put("repos", o.repos).put("dominant_share", o.dominantShare).put("stale_share",
+              o.staleShare)
+          .put("k", o.k).put("queries", o.queries).put("seed", o.seed).put("postgresql", server).put("pgvector",
+              pgvector);
     }
   }
 
@@ -367,21 +390,27 @@ final class BenchData {
     boolean small = s.shape.b1ms();
     BenchIndexes.session(c, o.rows, small);
     Map<String, String> defs = BenchIndexes.dropSearchIndexes(c);
-    out.printf(Locale.ROOT, "loading %,d memories (%d repos, dominant %.0f%%, stale %.0f%%; indexes %s rebuilt after the load)%n",
+    out.printf(Locale.ROOT,
+        "loading %,d memories (%d repos, dominant %.0f%%, stale %.0f%%; indexes %s rebuilt after the load)%n",
         o.rows, o.repos, 100 * o.dominantShare, 100 * o.staleShare, String.join(", ", defs.keySet()));
     double rate = load(c, out);
     long t0 = System.nanoTime();
-    try (Statement st = c.createStatement()) { st.execute("VACUUM ANALYZE learning_memories, learning_memories_search"); }
+    try (Statement st = c.createStatement()) {
+      st.execute("VACUUM ANALYZE learning_memories, learning_memories_search");
+    }
     out.printf(Locale.ROOT, "  vacuum analyze: %.1f s%n", (System.nanoTime() - t0) / 1e9);
     String mwm = BenchIndexes.maintenanceWorkMem(o.rows, small);
-    out.printf("building indexes (maintenance_work_mem %s, max_parallel_maintenance_workers %d)%n", mwm, BenchIndexes.parallelWorkers(small));
+    out.printf("building indexes (maintenance_work_mem %s, max_parallel_maintenance_workers %d)%n", mwm,
+        BenchIndexes.parallelWorkers(small));
     List<BenchIndexes.Built> builds = new ArrayList<>();
     for (var e : defs.entrySet()) builds.add(BenchIndexes.build(c, s.url, e.getKey(), e.getValue(), out));
     try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
         "SELECT current_setting('server_version'), (SELECT extversion FROM pg_extension WHERE extname = 'vector'), "
-            + "pg_relation_size('learning_memories') >> 20, pg_relation_size(reltoastrelid) >> 20 FROM pg_class WHERE oid = 'learning_memories'::regclass")) {
+            + "pg_relation_size('learning_memories') >> 20, pg_relation_size(reltoastrelid) >> 20 FROM pg_class "
+                + "WHERE oid = 'learning_memories'::regclass")) {
       rs.next();
-      return new Setup(rate, builds, mwm, BenchIndexes.parallelWorkers(small), rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4));
+      return new Setup(rate, builds, mwm, BenchIndexes.parallelWorkers(small), rs.getString(1), rs.getString(2),
+          rs.getLong(3), rs.getLong(4));
     }
   }
 

@@ -16,12 +16,17 @@ final class BenchIndexes {
 
   record Built(String name, String method, double seconds, double mb, boolean spilled) {}
 
-  /** Drops the HNSW and GIN indexes of learning_memories and its search copy (so COPY does not maintain them); returns their definitions. */
+  /**
+   * Drops the HNSW and GIN indexes of learning_memories and its search copy (so COPY does not maintain them); returns
+   * their definitions.
+   */
   static Map<String, String> dropSearchIndexes(Connection c) throws SQLException {
     Map<String, String> defs = new LinkedHashMap<>();
     try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN ('learning_memories', 'learning_memories_search') "
-            + "AND (indexdef ILIKE '% USING hnsw %' OR indexdef ILIKE '% USING gin %') ORDER BY indexdef ILIKE '% USING gin %' DESC")) {
+        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN ('learning_memories', "
+            + "'learning_memories_search') "
+            + "AND (indexdef ILIKE '% USING hnsw %' OR indexdef ILIKE '% USING gin %') ORDER BY indexdef ILIKE '% "
+                + "USING gin %' DESC")) {
       while (rs.next()) defs.put(rs.getString(1), rs.getString(2));
     }
     try (Statement st = c.createStatement()) {
@@ -52,7 +57,8 @@ final class BenchIndexes {
     }
     double s = (System.nanoTime() - t0) / 1e9;
     double mb;
-    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_relation_size('" + name + "'::regclass)")) {
+    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_relation_size('" + name
+        + "'::regclass)")) {
       rs.next();
       mb = rs.getLong(1) / 1048576.0;
     }
@@ -68,7 +74,8 @@ final class BenchIndexes {
         try (ResultSet rs = st.executeQuery("SELECT phase, tuples_done, tuples_total, blocks_done, blocks_total "
             + "FROM pg_stat_progress_create_index WHERE pid = " + pid)) {
           if (rs.next()) out.printf(Locale.ROOT, "  build %s: %s, %,d tuples%s, blocks %,d/%,d (%.0f s)%n", name,
-              rs.getString(1), rs.getLong(2), rs.getLong(3) > 0 ? String.format(Locale.ROOT, " of %,d", rs.getLong(3)) : "",
+              rs.getString(1), rs.getLong(2), rs.getLong(3) > 0 ? String.format(Locale.ROOT, " of %,d", rs.getLong(3))
+                  : "",
               rs.getLong(4), rs.getLong(5), (System.nanoTime() - t0) / 1e9);
         }
       }

@@ -55,7 +55,8 @@ final class BenchJson {
 
   static void write(Path file, List<BenchJson> objects) throws IOException {
     StringBuilder sb = new StringBuilder("[\n");
-    for (int i = 0; i < objects.size(); i++) sb.append("  ").append(objects.get(i)).append(i + 1 < objects.size() ? ",\n" : "\n");
+    for (int i = 0; i < objects.size(); i++) sb.append("  ").append(objects.get(i)).append(i + 1 < objects.size()
+        ? ",\n" : "\n");
     if (file.toAbsolutePath().getParent() != null) Files.createDirectories(file.toAbsolutePath().getParent());
     Files.writeString(file, sb.append("]\n").toString());
   }

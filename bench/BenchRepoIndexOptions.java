@@ -12,7 +12,8 @@ final class BenchRepoIndexOptions {
           + "--no-repo-indexes: none, every repo served exactly (default: ${DEFAULT-VALUE})")
   boolean enabled;
   @Option(names = "--repo-index-min-rows", paramLabel = "N", defaultValue = "" + RepoIndexes.MIN_ROWS,
-      description = "with --repo-indexes: repos over N live rows get their own index (default: ${DEFAULT-VALUE}, as indexes sync)")
+      description = "with --repo-indexes: repos over N live rows get their own index (default: ${DEFAULT-VALUE}, as "
+          + "indexes sync)")
   long minRows;
 
   /** Builds them (as `indexes sync` does) when enabled; what was built, or null. */

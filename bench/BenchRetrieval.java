@@ -91,7 +91,7 @@ final class BenchRetrieval implements Callable<Integer> {
   @Override public Integer call() throws Exception {
     PrintStream out = System.out;
     String invalid = opt.validate();
-    if (invalid != null) { System.err.println("bench retrieval: " + invalid); return 2; }
+    if (invalid != null) throw new BenchFailure(new BenchFailure.BadValue(invalid));
     BenchData data = new BenchData(opt);
     List<BenchJson> json = new ArrayList<>();
     try (BenchScratch s = BenchScratch.create(opt.url, opt.keep, opt.shape,

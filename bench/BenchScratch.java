@@ -19,7 +19,8 @@ final class BenchScratch implements AutoCloseable {
   final BenchShape shape;   // how the throwaway cluster is shaped (none with --url)
   final PrintStream out;
 
-  private BenchScratch(String adminUrl, String db, boolean keep, LocalCluster.Temporary cluster, BenchShape shape, PrintStream out) {
+  private BenchScratch(String adminUrl, String db, boolean keep, LocalCluster.Temporary cluster, BenchShape shape,
+      PrintStream out) {
     this.adminUrl = adminUrl;
     this.db = db;
     this.url = DbClient.withDatabase(adminUrl, db);
@@ -29,7 +30,9 @@ final class BenchScratch implements AutoCloseable {
     this.out = out;
   }
 
-  /** The server the benches use: --url, else $KODIAI_BENCH_DATABASE_URL, else $DATABASE_URL; null: a throwaway cluster. */
+  /**
+   * The server the benches use: --url, else $KODIAI_BENCH_DATABASE_URL, else $DATABASE_URL; null: a throwaway cluster.
+   */
   static String adminUrl(String url) {
     if (url != null && !url.isBlank()) return url.trim();
     for (String env : List.of("KODIAI_BENCH_DATABASE_URL", "DATABASE_URL")) {
@@ -39,7 +42,9 @@ final class BenchScratch implements AutoCloseable {
     return null;
   }
 
-  /** A new scratch database on the server of `url` (see adminUrl), or on a throwaway cluster; kept at the end if `keep`. */
+  /**
+   * A new scratch database on the server of `url` (see adminUrl), or on a throwaway cluster; kept at the end if `keep`.
+   */
   static BenchScratch create(String url, boolean keep, PrintStream out) throws Exception {
     return create(url, keep, BenchShape.NONE, out);
   }
@@ -52,7 +57,8 @@ final class BenchScratch implements AutoCloseable {
       out.println("note: --shape " + shapeName + " shapes only a throwaway cluster; the server of --url runs as it is");
     LocalCluster.Temporary cluster = null;
     if (admin == null) {
-      out.println("no --url: starting a throwaway PostgreSQL cluster" + (shape.b1ms() ? " shaped like Azure B1ms" : ""));
+      out.println("no --url: starting a throwaway PostgreSQL cluster"
+          + (shape.b1ms() ? " shaped like Azure B1ms" : ""));
       cluster = LocalCluster.temporary("kodiai-bench-pg-", "kodiai_bench", true);
       admin = cluster.adminUrl();
       out.println("  in " + cluster.cluster().dataDir.getParent());
@@ -68,7 +74,8 @@ final class BenchScratch implements AutoCloseable {
       if (shape.b1ms())
         try (Connection c = DbClient.open(admin)) { for (String l : shape.inForce(c)) out.println("  in force: " + l); }
     }
-    String db = "kodiai_bench_" + ProcessHandle.current().pid() + "_" + Long.toString(System.currentTimeMillis() % 1_000_000_000L, 36);
+    String db = "kodiai_bench_" + ProcessHandle.current().pid() + "_"
+        + Long.toString(System.currentTimeMillis() % 1_000_000_000L, 36);
     try (Connection c = DbClient.open(admin); Statement st = c.createStatement()) {
       st.execute("CREATE DATABASE " + db);
     }
@@ -86,7 +93,8 @@ final class BenchScratch implements AutoCloseable {
    * cluster (no fsync, minimal WAL) so that loading is not what the run measures.
    */
   static final List<String> B1MS_TUNING = java.util.stream.Stream.concat(BenchShape.AZURE_B1MS.stream(),
-      java.util.stream.Stream.of("max_wal_size = '4GB'", "checkpoint_timeout = '30min'", "wal_level = minimal", "max_wal_senders = 0")).toList();
+      java.util.stream.Stream.of("max_wal_size = '4GB'", "checkpoint_timeout = '30min'", "wal_level = minimal",
+          "max_wal_senders = 0")).toList();
 
   /** Applies every migration (those bundled with the tool) to the scratch database; returns a connection to it. */
   Connection migrateAndConnect() {
@@ -107,7 +115,8 @@ final class BenchScratch implements AutoCloseable {
   @Override public void close() {
     if (keep) {
       out.println("kept scratch database " + db + (cluster != null
-          ? " on the throwaway cluster in " + cluster.cluster().dataDir + " (port " + cluster.cluster().port + ", still running)" : ""));
+          ? " on the throwaway cluster in " + cluster.cluster().dataDir + " (port " + cluster.cluster().port
+              + ", still running)" : ""));
       return;
     }
     try (Connection c = DbClient.open(adminUrl); Statement st = c.createStatement()) {

@@ -53,7 +53,8 @@ final class BenchShape {
     List<String> l = new ArrayList<>();
     boolean root = LocalCluster.runningAsRoot();
     if (!root) notes.add("not root: no memory cgroup and no CPU pinning (run as root to shape)");
-    else if (!Files.isWritable(CGROUP_ROOT)) notes.add("no cgroup v1 memory controller at " + CGROUP_ROOT + ": memory not limited");
+    else if (!Files.isWritable(CGROUP_ROOT)) notes.add("no cgroup v1 memory controller at " + CGROUP_ROOT
+        + ": memory not limited");
     else {
       cgroup = CGROUP_ROOT.resolve("kodiai-bench-b1ms-" + ProcessHandle.current().pid());
       Files.createDirectories(cgroup);
@@ -75,27 +76,33 @@ final class BenchShape {
     int pid;
     try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
         "SELECT pg_backend_pid(), current_setting('shared_buffers'), current_setting('effective_cache_size'), "
-            + "current_setting('maintenance_work_mem'), current_setting('work_mem'), current_setting('max_connections'), "
+            + "current_setting('maintenance_work_mem'), current_setting('work_mem'), "
+                + "current_setting('max_connections'), "
             + "current_setting('random_page_cost')")) {
       rs.next();
       pid = rs.getInt(1);
-      lines.add(String.format(Locale.ROOT, "server: shared_buffers %s, effective_cache_size %s, maintenance_work_mem %s, work_mem %s, "
-          + "max_connections %s, random_page_cost %s", rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+      lines.add(String.format(Locale.ROOT,
+          "server: shared_buffers %s, effective_cache_size %s, maintenance_work_mem %s, work_mem %s, "
+          + "max_connections %s, random_page_cost %s", rs.getString(2), rs.getString(3), rs.getString(4),
+              rs.getString(5),
           rs.getString(6), rs.getString(7)));
     }
     Path status = Path.of("/proc", Integer.toString(pid), "status");
     Path cg = Path.of("/proc", Integer.toString(pid), "cgroup");
-    String cpus = Files.isReadable(status) ? Files.readAllLines(status).stream().filter(s -> s.startsWith("Cpus_allowed_list:"))
+    String cpus = Files.isReadable(status)
+        ? Files.readAllLines(status).stream().filter(s -> s.startsWith("Cpus_allowed_list:"))
         .map(s -> s.substring(s.indexOf(':') + 1).strip()).findFirst().orElse("?") : "?";
     String memGroup = Files.isReadable(cg) ? Files.readAllLines(cg).stream().filter(s -> s.matches("\\d+:memory:.*"))
         .map(s -> s.substring(s.indexOf(":memory:") + 8)).findFirst().orElse("?") : "?";
     String limit = "none";
-    Path limitFile = CGROUP_ROOT.resolve(memGroup.startsWith("/") ? memGroup.substring(1) : memGroup).resolve("memory.limit_in_bytes");
+    Path limitFile = CGROUP_ROOT.resolve(memGroup.startsWith("/") ? memGroup.substring(1)
+        : memGroup).resolve("memory.limit_in_bytes");
     if (!memGroup.equals("/") && !memGroup.equals("?") && Files.isReadable(limitFile)) {
       long bytes = Long.parseLong(Files.readString(limitFile).strip());
       limit = String.format(Locale.ROOT, "%,d MiB incl. page cache (memory cgroup %s)", bytes >> 20, memGroup);
     }
-    lines.add("backend pid " + pid + ": CPUs " + cpus + " of " + Runtime.getRuntime().availableProcessors() + "; memory limit " + limit);
+    lines.add("backend pid " + pid + ": CPUs " + cpus + " of " + Runtime.getRuntime().availableProcessors()
+        + "; memory limit " + limit);
     for (String n : notes) lines.add("note: " + n);
     return lines;
   }
@@ -117,7 +124,11 @@ final class BenchShape {
   /** Removes the group (after the server stopped; a group with processes cannot be removed). */
   void release() {
     if (cgroup == null) return;
-    try { Files.deleteIfExists(cgroup); } catch (IOException ignored) { /* best effort: an empty group costs nothing */ }
+    try {
+      Files.deleteIfExists(cgroup);
+    } catch (IOException ignored) {
+      // best effort: an empty group costs nothing
+    }
   }
 
   /**

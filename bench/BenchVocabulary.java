@@ -55,7 +55,8 @@ final class BenchVocabulary {
   static final String[] VERBS = {"parse", "load", "fetch", "build", "handle", "render", "resolve", "sync", "compute",
       "validate", "serialize", "merge", "apply", "dispatch", "normalize", "schedule", "upload", "refresh"};
   static final String[] NOUNS = {"Config", "Webhook", "Review", "Comment", "Diff", "Token", "Session", "Payload",
-      "Repo", "Commit", "Branch", "Finding", "Summary", "Cache", "Request", "Embedding", "Memory", "Queue", "Check", "Patch"};
+      "Repo", "Commit", "Branch", "Finding", "Summary", "Cache", "Request", "Embedding", "Memory", "Queue", "Check",
+          "Patch"};
   static final String[] DIRS = {"src/api", "src/handlers", "src/lib", "src/review", "src/knowledge", "src/jobs",
       "src/github", "src/db", "src/util", "src/execution", "test", "scripts"};
   static final String[] GENERAL = {"consider", "should", "could", "may", "this", "the", "function", "value", "when",

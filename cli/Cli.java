@@ -44,7 +44,8 @@ final class Cli {
     return cl.setParameterExceptionHandler((ex, args) -> {
       String name = ex.getCommandLine().getCommandSpec().root().name();
       PrintWriter err = ex.getCommandLine().getErr();
-      String message = hideValues(ex.getMessage(), args).replaceFirst("^Error: ", ""); // picocli's own prefix, for argument groups
+      // picocli's own prefix, for argument groups
+      String message = hideValues(ex.getMessage(), args).replaceFirst("^Error: ", "");
       err.println(name + ": error: " + message);
       err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for more information.");
       err.flush();

@@ -16,7 +16,7 @@
 // Managed indexes are recognised by their name (PREFIX + 16 hex digits of md5(repo)); the
 // comment on each names its repo for people. Nothing else on the table is touched.
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -33,7 +33,9 @@ final class RepoIndexes {
 
   /** A repo with more live rows than this gets its own index (the exact plan's limit in docs/retrieval.md). */
   static final long MIN_ROWS = 3000;
-  /** An index is dropped only when its repo falls below MIN_ROWS / DROP_DIVISOR, so a repo near the limit does not flap. */
+  /**
+   * An index is dropped only when its repo falls below MIN_ROWS / DROP_DIVISOR, so a repo near the limit does not flap.
+   */
   static final long DROP_DIVISOR = 2;
   static final String PREFIX = "idx_lm_repo_hnsw_";
   /** pgvector's defaults written out (m = 16, ef_construction = 64), alike for every repo's graph; %s: the column. */
@@ -84,7 +86,8 @@ final class RepoIndexes {
             + "WHERE i.indrelid = 'learning_memories'::regclass AND starts_with(ic.relname, ?) ORDER BY 1")) {
       ps.setString(1, PREFIX);
       try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) existing.put(rs.getString(1), new Existing(rs.getBoolean(2), repoOf(rs.getString(3)), rs.getLong(4)));
+        while (rs.next()) existing.put(rs.getString(1),
+            new Existing(rs.getBoolean(2), repoOf(rs.getString(3)), rs.getLong(4)));
       }
     }
     List<Step> steps = new ArrayList<>();
@@ -106,7 +109,8 @@ final class RepoIndexes {
     }
     // What is left belongs to repos that shrank below the floor, were deleted, or to no repo.
     for (var e : existing.entrySet())
-      steps.add(new Step(Action.DROP, e.getValue().repo, e.getKey(), liveRows(c, e.getValue().repo), e.getValue().bytes));
+      steps.add(new Step(Action.DROP, e.getValue().repo, e.getKey(), liveRows(c, e.getValue().repo),
+          e.getValue().bytes));
     return steps;
   }
 
@@ -122,7 +126,11 @@ final class RepoIndexes {
           s.index, s.repo));
       exec(c, ddl(c, "COMMENT ON INDEX %I IS %L", s.index, COMMENT + s.repo));
     } catch (SQLException e) {
-      try { exec(c, "DROP INDEX CONCURRENTLY IF EXISTS " + s.index); } catch (SQLException ignored) { /* the next sync rebuilds it */ }
+      try {
+        exec(c, "DROP INDEX CONCURRENTLY IF EXISTS " + s.index);
+      } catch (SQLException ignored) {
+        // the next sync rebuilds it
+      }
       throw e;
     } finally {
       exec(c, "RESET maintenance_work_mem");
@@ -130,13 +138,14 @@ final class RepoIndexes {
   }
 
   /** The plan as a table, one line per repo, and what it amounts to. */
-  static void print(PrintStream out, List<Step> steps, long minRows) {
+  static void print(PrintWriter out, List<Step> steps, long minRows) {
     out.printf(Locale.ROOT, "%-8s %10s %10s  %-33s %s%n", "action", "live rows", "index MB", "index", "repo");
     for (Step s : steps)
       out.printf(Locale.ROOT, "%-8s %,10d %10s  %-33s %s%n", s.action.name().toLowerCase(Locale.ROOT), s.liveRows,
           s.indexBytes == 0 ? "-" : String.format(Locale.ROOT, "%.1f", s.indexBytes / 1048576.0), s.index,
           s.repo == null ? "(unknown repo)" : s.repo);
-    if (steps.isEmpty()) out.printf(Locale.ROOT, "no repo has more than %,d live rows: no per-repo index needed%n", minRows);
+    if (steps.isEmpty()) out.printf(Locale.ROOT, "no repo has more than %,d live rows: no per-repo index needed%n",
+        minRows);
   }
 
   static long count(List<Step> steps, Action a) { return steps.stream().filter(s -> s.action == a).count(); }
@@ -149,7 +158,8 @@ final class RepoIndexes {
 
   private static long liveRows(Connection c, String repo) throws SQLException {
     if (repo == null) return 0;
-    try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM learning_memories WHERE repo = ? AND NOT stale")) {
+    String sql = "SELECT count(*) FROM learning_memories WHERE repo = ? AND NOT stale";
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
       ps.setString(1, repo);
       try (ResultSet rs = ps.executeQuery()) { rs.next(); return rs.getLong(1); }
     }

@@ -26,16 +26,93 @@ final class AppRoles {
   static final String TABLE_PRIVILEGES = "SELECT, INSERT, UPDATE, DELETE";
   static final String SEQUENCE_PRIVILEGES = "USAGE, SELECT, UPDATE";
 
-  /** Why a verb refused, before changing anything; the kind decides the exit code. */
+  /**
+   * Why a verb refused, before changing anything: one record per kind, carrying the names involved.
+   * Every kind is a usage error (exit 2) but Pooler (11); each sentence ends in "nothing changed".
+   */
   static final class Refused extends Failure {
-    enum Kind {
-      BAD_NAME, NO_PASSWORD, NOT_AN_OWNER, NOT_ITS_TABLES, NOT_AN_APP_USER, NO_SUCH_ROLE, HAS_MEMBERS, POOLER;
-      int exitCode() { return this == POOLER ? ExitCode.POOLER : ExitCode.USAGE; }
+    sealed interface Kind extends Failure.Kind permits BadName, Reserved, NoPassword, NotAnOwner, NotItsTables,
+        NotAGroup, NotAnAppUser, NoSuchRole, HasMembers, Pooler {
+      default int exitCode() { return ExitCode.USAGE; }
     }
-    final Kind kind;
-    Refused(Kind kind, String message) {
-      super(kind.exitCode(), message);
-      this.kind = kind;
+
+    Refused(Kind kind) { super(kind); }
+
+    @Override Kind kind() { return (Kind) super.kind(); }
+
+    /** `what` (NAME, --group) is not a plain role name. */
+    record BadName(String what, String name) implements Kind {
+      public String describe() {
+        return what + " '" + name + "' is not a plain role name: use 1-63 lowercase letters, digits and '_',"
+            + " starting with a letter or '_'";
+      }
+    }
+
+    /** `what` names a reserved role (pg_*, azure_*, public, ...) or the group itself. */
+    record Reserved(String what, String name) implements Kind {
+      public String describe() {
+        return what + " '" + name + "' is reserved (pg_*, azure_*, public, the group): choose another name";
+      }
+    }
+
+    /** A new login and no password from anywhere. */
+    record NoPassword(String name, String passwordEnv) implements Kind {
+      public String describe() {
+        return "login role " + name + " is new and no password was given: set " + passwordEnv
+            + ", pass --password-file FILE, or pass --env-file FILE to generate one into it; nothing changed";
+      }
+    }
+
+    /** The session's role may not create roles. */
+    record NotAnOwner(String user) implements Kind {
+      public String describe() {
+        return "role " + user + " may not create roles (no CREATEROLE): run roles with the URL migrate uses"
+            + " (MIGRATE_DATABASE_URL: the server's admin); nothing changed";
+      }
+    }
+
+    /** Objects of the schema (`foreign`: "name (owned by role)", ...) that the migrating role cannot grant. */
+    record NotItsTables(String schema, String migrator, String foreign) implements Kind {
+      public String describe() {
+        return "these objects of schema " + schema + " are not owned by " + migrator
+            + " (who runs the migrations), so it cannot grant them: " + foreign + "; nothing changed";
+      }
+    }
+
+    /** --group names a login role. */
+    record NotAGroup(String group) implements Kind {
+      public String describe() {
+        return "--group " + group + " is a login role, not a group: choose another --group; nothing changed";
+      }
+    }
+
+    /** NAME exists with rights an app user does not have (`why`: the attributes or memberships). */
+    record NotAnAppUser(String name, String why) implements Kind {
+      public String describe() {
+        return "role " + name + " exists and is not an app user (" + why
+            + "): roles changes only the login roles it makes; choose another NAME; nothing changed";
+      }
+    }
+
+    record NoSuchRole(String name) implements Kind {
+      public String describe() { return "there is no role " + name + "; nothing changed"; }
+    }
+
+    /** drop-group while login roles remain in it. */
+    record HasMembers(String group, List<String> members) implements Kind {
+      public String describe() {
+        return "group " + group + " still has login roles: " + String.join(", ", members)
+            + "; drop them first (roles drop-app-user NAME); nothing changed";
+      }
+    }
+
+    /** The URL names a connection pooler; role changes need the server's own address. */
+    record Pooler() implements Kind {
+      public int exitCode() { return ExitCode.POOLER; }
+      public String describe() {
+        return "the URL names a connection pooler: role changes need PostgreSQL's own address"
+            + " (MIGRATE_DATABASE_URL, port 5432 on Azure); nothing changed";
+      }
     }
   }
 
@@ -57,13 +134,10 @@ final class AppRoles {
   /** A role name: lowercase letters, digits and '_', starting with a letter or '_'; not reserved (pg_, azure_). */
   static String checkName(String name, String what) {
     if (name == null || !name.matches("[a-z_][a-z0-9_]{0,62}"))
-      throw new Refused(Refused.Kind.BAD_NAME, what + " '" + name
-          + "' is not a plain role name: use 1-63 lowercase letters,"
-          + " digits and '_', starting with a letter or '_'");
+      throw new Refused(new Refused.BadName(what, name));
     if (name.startsWith("pg_") || name.startsWith("azure_") || List.of("public", "none", "current_user", "session_user",
         "current_role").contains(name))
-      throw new Refused(Refused.Kind.BAD_NAME, what + " '" + name
-          + "' is reserved (pg_*, azure_*, public): choose another name");
+      throw new Refused(new Refused.Reserved(what, name));
     return name;
   }
 
@@ -74,21 +148,16 @@ final class AppRoles {
    */
   void checkOwner() throws SQLException {
     if (DbClient.throughPooler(c))
-      throw new Refused(Refused.Kind.POOLER,
-          "the URL names a connection pooler: role changes need PostgreSQL's own address"
-          + " (MIGRATE_DATABASE_URL, port 5432 on Azure); nothing changed");
+      throw new Refused(new Refused.Pooler());
     if (!ctx.superuser() && !ctx.createRole())
-      throw new Refused(Refused.Kind.NOT_AN_OWNER, "role " + ctx.user()
-          + " may not create roles (no CREATEROLE): run roles with"
-          + " the URL migrate uses (MIGRATE_DATABASE_URL: the server's admin); nothing changed");
+      throw new Refused(new Refused.NotAnOwner(ctx.user()));
     String foreign = one("SELECT string_agg(format('%s (owned by %s)', c.relname, pg_get_userbyid(c.relowner)), ', ')"
         + " FROM pg_class c WHERE c.relnamespace = ?::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')"
         + " AND NOT pg_has_role(?, c.relowner, 'USAGE') AND NOT EXISTS (SELECT 1 FROM pg_depend d"
         + " WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')",
         ctx.schema(), ctx.migrator());
     if (foreign != null)
-      throw new Refused(Refused.Kind.NOT_ITS_TABLES, "these objects of schema " + ctx.schema() + " are not owned by "
-          + ctx.migrator() + " (who runs the migrations), so it cannot grant them: " + foreign + "; nothing changed");
+      throw new Refused(new Refused.NotItsTables(ctx.schema(), ctx.migrator(), foreign));
   }
 
   /** Creates the group if missing and (re)grants it everything it should have, now and for later migrations. */
@@ -97,8 +166,7 @@ final class AppRoles {
       exec("CREATE ROLE " + q(group) + " NOLOGIN NOINHERIT");
       log.add("created group role " + group + " (NOLOGIN)");
     } else if (canLogin(group)) {
-      throw new Refused(Refused.Kind.NOT_AN_APP_USER,
-          "--group " + group + " is a login role, not a group: choose another --group; nothing changed");
+      throw new Refused(new Refused.NotAGroup(group));
     }
     if (has("SELECT has_database_privilege(current_user, current_database(), 'CONNECT WITH GRANT OPTION')"))
       exec("GRANT CONNECT ON DATABASE " + q(ctx.database()) + " TO " + q(group));
@@ -126,7 +194,7 @@ final class AppRoles {
   boolean ensureLogin(String name, char[] password, List<String> log) throws SQLException {
     checkName(name, "NAME");
     if (name.equals(group))
-      throw new Refused(Refused.Kind.BAD_NAME, "NAME may not be the group's name (" + group + ")");
+      throw new Refused(new Refused.Reserved("NAME", name));
     boolean created = !roleExists(name);
     if (created) {
       exec("CREATE ROLE " + q(name) + " LOGIN INHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS");
@@ -145,8 +213,7 @@ final class AppRoles {
   /** Takes `name` out of the group (its sessions lose every right at their next statement) and drops it. */
   void dropLogin(String name, List<String> log) throws SQLException {
     checkName(name, "NAME");
-    if (!roleExists(name)) throw new Refused(Refused.Kind.NO_SUCH_ROLE, "there is no role " + name
-        + "; nothing changed");
+    if (!roleExists(name)) throw new Refused(new Refused.NoSuchRole(name));
     checkAppUser(name);
     if (memberOf(name, group)) exec("REVOKE " + q(group) + " FROM " + q(name));
     int ended = terminateSessions(name);
@@ -156,13 +223,10 @@ final class AppRoles {
 
   /** Revokes everything the group was given (now and by default) and drops it; refused while it has members. */
   void dropGroup(List<String> log) throws SQLException {
-    if (!roleExists(group)) throw new Refused(Refused.Kind.NO_SUCH_ROLE, "there is no role " + group
-        + "; nothing changed");
+    if (!roleExists(group)) throw new Refused(new Refused.NoSuchRole(group));
     List<String> members = members();
     if (!members.isEmpty())
-      throw new Refused(Refused.Kind.HAS_MEMBERS, "group " + group + " still has login roles: "
-          + String.join(", ", members)
-          + "; drop them first (roles drop-app-user NAME); nothing changed");
+      throw new Refused(new Refused.HasMembers(group, members));
     String dflt = "ALTER DEFAULT PRIVILEGES FOR ROLE " + q(ctx.migrator()) + " IN SCHEMA " + q(ctx.schema())
         + " REVOKE ";
     exec(dflt + "ALL ON TABLES FROM " + q(group));
@@ -229,8 +293,7 @@ final class AppRoles {
         + " CASE WHEN EXISTS (SELECT 1 FROM pg_database WHERE datdba = r.oid) THEN 'owns a database' END)"
         + " FROM pg_roles r WHERE r.rolname = ?", name);
     if (why != null && !why.isEmpty())
-      throw new Refused(Refused.Kind.NOT_AN_APP_USER, "role " + name + " exists and is not an app user (" + why
-          + "): roles changes only the login roles it makes; choose another NAME; nothing changed");
+      throw new Refused(new Refused.NotAnAppUser(name, why));
   }
 
   /** Ends the role's sessions where this session may (a savepoint keeps a refusal from aborting the verb). */

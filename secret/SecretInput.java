@@ -21,6 +21,32 @@ final class SecretInput {
   /** A password and where it came from ("--password-file F", "KODIAI_APP_PASSWORD"), for messages. */
   record Secret(String value, String source) { }
 
+  /** Why a password was refused (exit 2): its source is named, its value never. */
+  sealed interface Refusal extends Failure.Kind permits Unreadable, TooLong, Empty, ControlCharacter {
+    default int exitCode() { return ExitCode.USAGE; }
+  }
+
+  /** The file could not be read (`error`: the exception's class only: its message may quote the file). */
+  record Unreadable(String source, String error) implements Refusal {
+    public String describe() { return "cannot read " + source + ": " + error; }
+  }
+
+  record TooLong(String source, int maxBytes) implements Refusal {
+    public String describe() {
+      return source + " is longer than " + maxBytes + " bytes: it must hold only the password, on one line";
+    }
+  }
+
+  record Empty(String what, String source) implements Refusal {
+    public String describe() { return "the " + what + " from " + source + " is empty"; }
+  }
+
+  record ControlCharacter(String what, String source) implements Refusal {
+    public String describe() {
+      return "the " + what + " from " + source + " contains a line break or control character";
+    }
+  }
+
   /**
    * The password from `file` (wins; the whole file, one trailing line break dropped) or from the
    * environment variable `envName` (value `envValue`); null when neither is given. Empty values,
@@ -35,11 +61,9 @@ final class SecretInput {
       try (InputStream in = Files.newInputStream(file)) {
         bytes = in.readNBytes(MAX_FILE_BYTES + 1);
       } catch (IOException | RuntimeException e) {
-        throw new Failure(ExitCode.USAGE, "cannot read " + source + ": " + e.getClass().getSimpleName());
+        throw new Failure(new Unreadable(source, e.getClass().getSimpleName()));
       }
-      if (bytes.length > MAX_FILE_BYTES)
-        throw new Failure(ExitCode.USAGE, source + " is longer than " + MAX_FILE_BYTES
-            + " bytes: it must hold only the password, on one line");
+      if (bytes.length > MAX_FILE_BYTES) throw new Failure(new TooLong(source, MAX_FILE_BYTES));
       pw = new String(bytes, StandardCharsets.UTF_8).replaceAll("[\r\n]+$", "");
     } else if (envValue != null && !envValue.isEmpty()) {
       source = envName;
@@ -47,10 +71,8 @@ final class SecretInput {
     } else {
       return null;
     }
-    if (pw.isEmpty()) throw new Failure(ExitCode.USAGE, "the " + what + " from " + source + " is empty");
-    if (pw.chars().anyMatch(c -> c < 32 || c == 127))
-      throw new Failure(ExitCode.USAGE, "the " + what + " from " + source
-          + " contains a line break or control character");
+    if (pw.isEmpty()) throw new Failure(new Empty(what, source));
+    if (pw.chars().anyMatch(c -> c < 32 || c == 127)) throw new Failure(new ControlCharacter(what, source));
     return new Secret(pw, source);
   }
 

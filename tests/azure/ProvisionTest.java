@@ -46,7 +46,8 @@ class ProvisionTest {
     }
   }
 
-  record Result(int code, String out, String err, List<Call> calls) { }
+  /** What a run printed, the az calls it made, and the kind of failure it ended with (null: none). */
+  record Result(int code, String out, String err, List<Call> calls, AzureException.Kind kind) { }
 
   @BeforeEach
   void setUp() throws IOException {
@@ -60,9 +61,11 @@ class ProvisionTest {
 
   Result run(String... args) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+    AzureException[] failed = new AzureException[1];
     int code = provision.run(args, env, new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8));
-    return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8), calls());
+        new PrintStream(err, true, StandardCharsets.UTF_8), f -> failed[0] = (AzureException) f);
+    return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8), calls(),
+        failed[0] == null ? null : failed[0].kind());
   }
 
   /** The calls recorded so far, parsed from the fake's log. */
@@ -272,7 +275,7 @@ class ProvisionTest {
     Result r = run(args());
     assertEquals(ExitCode.NOT_LOGGED_IN, r.code());
     assertEquals(List.of("account show -o json"), shown(r.calls()));
-    assertTrue(r.err().startsWith("provision: error: az is not logged in: run 'az login'"), r.err());
+    assertInstanceOf(AzureException.NotLoggedIn.class, r.kind());
     assertEquals(1, r.err().lines().count(), "one-line error expected: " + r.err());
   }
 
@@ -281,12 +284,12 @@ class ProvisionTest {
     env.put("PATH", Files.createDirectories(tmp.resolve("empty-bin")).toString());
     Result r = run(args());
     assertEquals(ExitCode.MISSING_TOOL, r.code());
-    assertTrue(r.err().contains("the Azure CLI 'az' was not found on PATH. Install it"), r.err());
+    assertEquals(new AzureException.AzMissing(null), r.kind());
     assertEquals(List.of(), r.calls());
 
     Result explicit = run(args("--az", tmp.resolve("no-such-az").toString()));
     assertEquals(ExitCode.MISSING_TOOL, explicit.code());
-    assertTrue(explicit.err().contains("is not an executable file"), explicit.err());
+    assertEquals(new AzureException.AzMissing(tmp.resolve("no-such-az").toString()), explicit.kind());
   }
 
   @Test
@@ -297,7 +300,9 @@ class ProvisionTest {
     assertEquals(1, r.code());
     assertEquals(FRESH_SEQUENCE.subList(0, 4), shown(r.calls()), "calls after the failing step ran");
     assertEquals(1, r.calls().get(3).exit());
-    assertTrue(r.err().startsWith("provision: error: [3/7] server kodiai-pg-test: az exited 1: ERROR: (InternalServerError) fake failure of:"), r.err());
+    var failed = assertInstanceOf(AzureException.StepFailed.class, r.kind());
+    assertEquals(List.of("[3/7] server kodiai-pg-test", 1), List.of(failed.step(), failed.exit()));
+    assertTrue(failed.stderr().startsWith("ERROR: (InternalServerError) fake failure of:"), failed.stderr());
     assertTrue(r.err().contains("--admin-password *** --version"), r.err());
     assertEquals(1, r.err().lines().count(), "one-line error expected: " + r.err());
     assertNoSecretAnywhere(r);
@@ -312,7 +317,7 @@ class ProvisionTest {
     long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0);
     assertEquals(1, r.code());
     assertTrue(seconds < 20, "took " + seconds + " s");
-    assertTrue(r.err().contains("provision: error: [2/7] resource group kodiai-rg: az did not finish within 1 s"), r.err());
+    assertEquals(new AzureException.StepTimedOut("[2/7] resource group kodiai-rg", 1), r.kind());
   }
 
   @ParameterizedTest
@@ -328,6 +333,10 @@ class ProvisionTest {
     Result r = run(args(bad));
     assertEquals(2, r.code(), bad + ": " + r.out() + r.err());
     assertTrue(r.err().startsWith("provision: error: "), r.err());
+    if (!bad.equals("--storage-gb=many")) { // not a number: picocli's own usage error, before provision runs
+      var refused = assertInstanceOf(AzureException.BadInput.class, r.kind(), bad);
+      assertEquals(bad.substring(0, bad.indexOf('=')), refused.input(), bad);
+    }
     assertEquals(List.of(), r.calls(), "az was called for " + bad);
   }
 
@@ -337,7 +346,7 @@ class ProvisionTest {
     env.put(provision.PASSWORD_ENV, bad);
     Result r = run(args());
     assertEquals(2, r.code(), r.err());
-    assertTrue(r.err().contains("the admin password from KODIAI_PG_ADMIN_PASSWORD"), r.err());
+    assertEquals("admin password", assertInstanceOf(AzureException.BadInput.class, r.kind()).input());
     assertFalse(r.err().contains(bad) || r.out().contains(bad), "the refused password was shown");
     assertEquals(List.of(), r.calls());
   }
@@ -403,7 +412,7 @@ class ProvisionTest {
     Result r = run(args());
     assertEquals(2, r.code());
     assertEquals(FRESH_SEQUENCE.subList(0, 2), shown(r.calls()));
-    assertTrue(r.err().contains("nothing was changed") && r.err().contains("--env-file FILE"), r.err());
+    assertEquals(new AzureException.NoPassword("kodiai-pg-test", provision.PASSWORD_ENV), r.kind());
   }
 
   @Test
@@ -456,7 +465,7 @@ class ProvisionTest {
     assertTrue(out.contains("[7/7] ready: 5 change(s) made"), out);
     assertFalse(out.contains(PASSWORD) || err.contains(PASSWORD));
     assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(envFile)));
-    assertNoSecretAnywhere(new Result(0, out, err, calls()));
+    assertNoSecretAnywhere(new Result(0, out, err, calls(), null));
   }
   // ------------------------------------------------------------ hostile input (issue 15)
 
@@ -513,16 +522,18 @@ class ProvisionTest {
     Result r = run(args("--env-file", envFile.toString()));
     assertEquals(1, r.code(), how + ": " + r.out() + r.err());
     assertEquals(1, r.err().lines().count(), r.err());
-    assertTrue(r.err().startsWith("provision: error: [" + (how.equals("html") ? "1/7] az account show" : "3/7] server kodiai-pg-test")
-        + ": az printed something other than the expected JSON"), r.err());
-    assertTrue(r.err().contains(switch (how) {
-      case "noise-line" -> "'WARNING: 32 new updates {";
-      case "html" -> "'<html><body>Bad Gateway</body></html> {";
-      case "wrong-host" -> "fullyQualifiedDomainName 'evil.example.com' is not kodiai-pg-test.postgres.database.azure.com";
-      case "other-server" -> "fullyQualifiedDomainName 'evil-kodiai-pg-test.postgres.database.azure.com' is not"
-          + " kodiai-pg-test.postgres.database.azure.com";
-      default -> "fullyQualifiedDomainName '' is not";
-    }), r.err());
+    var unexpected = assertInstanceOf(AzureException.UnexpectedOutput.class, r.kind());
+    assertEquals(how.equals("html") ? "[1/7] az account show" : "[3/7] server kodiai-pg-test", unexpected.step());
+    switch (how) {
+      case "noise-line" -> assertTrue(unexpected.shown().startsWith("WARNING: 32 new updates {"), unexpected.shown());
+      case "html" -> assertTrue(unexpected.shown().startsWith("<html><body>Bad Gateway</body></html> {"), unexpected.shown());
+      case "wrong-host" -> assertEquals("fullyQualifiedDomainName 'evil.example.com' is not " + SERVER
+          + ".postgres.database.azure.com", unexpected.why());
+      case "other-server" -> assertEquals("fullyQualifiedDomainName 'evil-kodiai-pg-test.postgres.database.azure.com'"
+          + " is not " + SERVER + ".postgres.database.azure.com", unexpected.why());
+      default -> assertEquals("fullyQualifiedDomainName '' is not " + SERVER + ".postgres.database.azure.com",
+          unexpected.why());
+    }
     assertFalse(Files.exists(envFile), "an env file was written from what az printed");
   }
 
@@ -531,7 +542,8 @@ class ProvisionTest {
   void aPasswordFileIsReadOnlyUpToAKilobyte() throws IOException {
     Result r = run(args("--admin-password-file", "/dev/zero"));
     assertEquals(2, r.code(), r.err());
-    assertEquals("provision: error: --admin-password-file /dev/zero is longer than 1024 bytes: it must hold only the password, on one line\n", r.err());
+    assertEquals("admin password", assertInstanceOf(AzureException.BadInput.class, r.kind()).input());
+    assertEquals(1, r.err().lines().count(), "one line: " + r.err());
     assertEquals(List.of(), r.calls());
   }
 

@@ -6,17 +6,21 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
 /**
  * README: "Every command takes --help, which lists its options, environment variables and exit codes."
- * Checked for every alias of jbang-catalog.json, run as users run it, and for every verb of migrate, bench and indexes.
+ * Checked for every alias of jbang-catalog.json in-process (the fast tier), again run as users run it through
+ * ./jbang (the full run: a JVM and a JBang build per alias, minutes from a cold cache), and for every verb of
+ * migrate, bench and indexes.
  */
-@Fast
 class HelpTest {
   static final Path ROOT = MigrationSource.checkoutRoot();
 
@@ -48,6 +52,44 @@ class HelpTest {
     for (String v : variables) assertTrue(help.contains(v), what + " --help does not name " + v + ":\n" + help);
   }
 
+  /** Each alias's command as its main builds it, to run in-process; `test` is not a picocli command. */
+  static final Map<String, Supplier<CommandLine>> IN_PROCESS = Map.of(
+      "migrate", migrate::commandLine,
+      "provision", () -> new CommandLine(new provision(System.getenv(), System.out, System.err)),
+      "devdb", () -> Cli.commandLine(new devdb(), DbClient::redact),
+      "roles", roles::commandLine,
+      "indexes", indexes::commandLine,
+      "schema-check", () -> Cli.withSafeUsageErrors(new CommandLine(new SchemaCheck())),
+      "import", () -> Cli.commandLine(new Import(), DbClient::redact),
+      "bench", () -> Cli.commandLine(new bench(), DbClient::redact));
+
+  /** Variables the alias's own file reads in ${env:...} defaults, and those it reads through shared code. */
+  static List<String> variables(String alias, String scriptRef) throws Exception {
+    List<String> vars = new ArrayList<>(INDIRECT.getOrDefault(alias, List.of()));
+    Matcher m = Pattern.compile("\\$\\{env:([A-Z0-9_]+)").matcher(Files.readString(ROOT.resolve(scriptRef)));
+    while (m.find()) vars.add(m.group(1));
+    return vars;
+  }
+
+  @Fast
+  @Test void everyAliasHelpNamesItsExitCodesAndEnvironmentAndExitsZeroInProcess() throws Exception {
+    Map<String, String> aliases = aliases();
+    Set<String> expected = new TreeSet<>(aliases.keySet());
+    expected.remove("test");
+    assertEquals(expected, new TreeSet<>(IN_PROCESS.keySet()), "every alias but test has its command here");
+    for (var a : aliases.entrySet()) {
+      String help;
+      if (a.getKey().equals("test")) {
+        help = TestRunner.HELP;
+      } else {
+        Captured c = Captured.run(IN_PROCESS.get(a.getKey()).get(), "--help");
+        assertEquals(0, c.code(), a.getKey() + " --help: " + c);
+        help = c.out();
+      }
+      assertNamesExitCodesAndEnvironment(a.getKey(), help, variables(a.getKey(), a.getValue()));
+    }
+  }
+
   @Test void everyAliasHelpNamesItsExitCodesAndEnvironmentAndExitsZero() throws Exception {
     Map<String, String> aliases = aliases();
     assertTrue(aliases.keySet().containsAll(INDIRECT.keySet()), "aliases: " + aliases.keySet());
@@ -68,13 +110,11 @@ class HelpTest {
       Files.delete(outputs.get(a.getKey()));
       assertEquals(0, p.exitValue(), a.getKey() + " --help: " + help);
       assertFalse(help.contains("[picocli WARN]"), a.getKey() + " --help: " + help);
-      List<String> vars = new ArrayList<>(INDIRECT.getOrDefault(a.getKey(), List.of()));
-      Matcher m = Pattern.compile("\\$\\{env:([A-Z0-9_]+)").matcher(Files.readString(ROOT.resolve(a.getValue())));
-      while (m.find()) vars.add(m.group(1));
-      assertNamesExitCodesAndEnvironment(a.getKey(), help, vars);
+      assertNamesExitCodesAndEnvironment(a.getKey(), help, variables(a.getKey(), a.getValue()));
     }
   }
 
+  @Fast
   @Test void everyVerbOfMigrateBenchAndIndexesNamesTheExitCodes() {
     for (var root : List.of(migrate.commandLine(), Cli.withSafeUsageErrors(new CommandLine(new bench())),
         Cli.withSafeUsageErrors(new CommandLine(new indexes())))) {
