@@ -72,7 +72,8 @@ public class roles implements Callable<Integer> {
 
   @Command(name = "create-app-user", mixinStandardHelpOptions = true,
       description = {"Creates login role NAME in the group, or brings an existing one back to exactly that.",
-          "The group and its grants are created too, if needed. Its password: KODIAI_APP_PASSWORD, or --password-file, or one generated",
+          "The group and its grants are created too, if needed. Its password: KODIAI_APP_PASSWORD, or"
+              + " --password-file, or one generated",
           "into --env-file; an existing login keeps its password when none is given. The password is never printed."})
   static class CreateAppUser implements Callable<Integer> {
     @CommandLine.ParentCommand roles parent;

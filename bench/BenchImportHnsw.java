@@ -28,18 +28,21 @@ final class BenchImportHnsw implements Callable<Integer> {
       description = "memories per run (default: ${DEFAULT-VALUE})")
   List<Integer> sizes;
   @Option(names = "--url",
-      description = "admin URL of the server (default: $KODIAI_BENCH_DATABASE_URL, then $DATABASE_URL; neither: a throwaway cluster)")
+      description = "admin URL of the server (default: $KODIAI_BENCH_DATABASE_URL, then $DATABASE_URL; neither:"
+          + " a throwaway cluster)")
   String url;
   @Option(names = "--files", paramLabel = "DIR",
       description = "keep the generated files in DIR/<size>/ and reuse them in a later run")
   Path filesDir;
-  @Option(names = "--without-index", description = "instead: time each size once into a target without any vector index (the rest of"
+  @Option(names = "--without-index", description = "instead: time each size once into a target without any"
+      + " vector index (the rest of"
       + " the import, to tell the index's share of each path)")
   boolean withoutIndex;
   @Option(names = "--seed", defaultValue = "42", description = "seed of the generated data (default: ${DEFAULT-VALUE})")
   long seed;
 
-  static final String INDEX = "CREATE INDEX bench_learning_memories_embedding_hnsw ON learning_memories USING hnsw (embedding halfvec_cosine_ops)"
+  static final String INDEX = "CREATE INDEX bench_learning_memories_embedding_hnsw ON learning_memories USING"
+      + " hnsw (embedding halfvec_cosine_ops)"
       + " WITH (m = 16, ef_construction = 64)";
 
   record Figure(int memories, String defaultPath, double defaultS, String otherPath, double otherS) {}
@@ -51,7 +54,8 @@ final class BenchImportHnsw implements Callable<Integer> {
     try (BenchScratch first = BenchScratch.create(url, false, out)) {
       warmUp(first.adminUrl, work, out); // the JVM's compilation and the server's caches: not in the first figure
       if (withoutIndex) {
-        for (int n : sizes) out.printf(Locale.ROOT, "%,d memories, no vector index: %.1f s%n", n, importOnce(first.adminUrl,
+        for (int n : sizes) out.printf(Locale.ROOT, "%,d memories, no vector index: %.1f"
+            + " s%n", n, importOnce(first.adminUrl,
             files(work, n), Importer.Hnsw.AUTO, false));
         return 0;
       }

@@ -29,8 +29,10 @@ import picocli.CommandLine.Option;
     description = {"Times `migrate up` on N generated migrations against psql's floor, and a no-op `up`.",
         "Each migration is a CREATE TABLE and a CREATE INDEX; the floor is psql running the same SQL in one session,",
         "one transaction per file plus a tracking insert.",
-        "Targets: applying N within 1.3x the floor (JVM start included); a cached no-op `./jbang migrate@kodiai up` (the",
-        "bundled migrations, as replicas run it at boot) median <= 0.6 s, shown beside psql's floor and dbmate's `status`."})
+        "Targets: applying N within 1.3x the floor (JVM start included); a cached no-op `./jbang migrate@kodiai"
+            + " up` (the",
+        "bundled migrations, as replicas run it at boot) median <= 0.6 s, shown beside psql's floor and"
+            + " dbmate's `status`."})
 class BenchMigrate implements Callable<Integer> {
   @Option(names = "--url",
       description = "Admin URL of the server to use (default: $KODIAI_BENCH_DATABASE_URL, then $DATABASE_URL;"

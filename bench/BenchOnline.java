@@ -17,7 +17,8 @@ import picocli.CommandLine.Mixin;
 @Command(name = "online", mixinStandardHelpOptions = true,
     description = {"Runs every migration after 001 up, down and up again while a bot-like reader and writer run.",
         "On a populated scratch database, the reader and writer with lock_timeout 10 s (the bot's); prints each step's",
-        "duration and the longest lock wait the bot saw. --rows memories (default 100000), knowledge tables in proportion (reviews rows/10, findings"
+        "duration and the longest lock wait the bot saw. --rows memories (default 100000), knowledge tables in"
+            + " proportion (reviews rows/10, findings"
             + " rows/2, ...)."})
 final class BenchOnline implements Callable<Integer> {
   @Mixin BenchData.Options opt;

@@ -84,9 +84,11 @@ final class Checksum {
   }
 
   private static final DateTimeFormatter SOURCE_TIME = new DateTimeFormatterBuilder()
-      .appendPattern("uuuu-MM-dd").optionalStart().appendLiteral(' ').optionalEnd().optionalStart().appendLiteral('T').optionalEnd()
+      .appendPattern("uuuu-MM-dd").optionalStart().appendLiteral(' ').optionalEnd().optionalStart()
+      .appendLiteral('T').optionalEnd()
       .appendPattern("HH:mm:ss").optionalStart().appendFraction(ChronoField.NANO_OF_SECOND, 1, 9, true).optionalEnd()
-      .optionalStart().appendLiteral('Z').optionalEnd().toFormatter().withResolverStyle(java.time.format.ResolverStyle.STRICT);
+      .optionalStart().appendLiteral('Z').optionalEnd().toFormatter()
+      .withResolverStyle(java.time.format.ResolverStyle.STRICT);
 
   /**
    * The instant a source timestamp text names, as microseconds since 2000-01-01 UTC, read with
