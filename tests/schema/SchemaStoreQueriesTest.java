@@ -107,7 +107,8 @@ class SchemaStoreQueriesTest extends SchemaFixtures {
         assertNull(rs.getObject(2));
         // the 14 tables of the three stores, and 010's learning_memories_search (kept by triggers, written by no store);
         // kodiai's other tables (issue 21) are tested in the KodiaiSlice*StoreQueriesTest classes
-        String others = (ExpectedSchema.KODIAI_SLICE_A + ExpectedSchema.KODIAI_SLICE_B).lines().map(String::strip)
+        String others = String.join("\n", ExpectedSchema.KODIAI_SLICE_A, ExpectedSchema.KODIAI_SLICE_B).lines()
+            .map(String::strip)
             .filter(l -> l.startsWith("table ")).map(l -> "'" + l.substring(6) + "'")
             .collect(java.util.stream.Collectors.joining(", "));
         assertEquals(15, count(st, "SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace"
