@@ -18,7 +18,9 @@
 -- a time) drops the foreign keys, the old column with its key and identity, renames the new one,
 -- makes it the identity (continuing the old sequence) and the key, and adds the foreign keys back
 -- NOT VALID; they are validated after, under locks that block no read or write.
--- Re-runnable after a failure before the swap (after it, only VALIDATE of keys that held remains).
+-- Re-runnable (after `migrate resolve 68 --rolled-back`) after a failure before the swap. After it, only
+-- the VALIDATEs of keys that held remain: should one fail (a timeout), run it by hand, then
+-- `migrate resolve 68 --applied`.
 
 -- Statements outside pg_temp.brief_ddl and the swap take no lock that blocks the bot's reads or
 -- writes and may wait for older transactions: no lock timeout for them.
