@@ -35,12 +35,13 @@ BEGIN
       WHERE attrelid = 'reviews'::regclass AND attname = 'id' AND NOT attisdropped), NULL) = typ THEN
     RETURN;
   END IF;
-  PERFORM pg_temp.brief_ddl(ARRAY[pg_catalog.format('ALTER TABLE reviews ADD COLUMN IF NOT EXISTS id_retyped %s', typ)]);
+  PERFORM pg_temp.brief_ddl(ARRAY[
+    pg_catalog.format('ALTER TABLE reviews ADD COLUMN IF NOT EXISTS id_retyped %s', typ)]);
   CREATE OR REPLACE FUNCTION reviews_id_retype() RETURNS trigger LANGUAGE plpgsql AS $t$
   BEGIN NEW.id_retyped := NEW.id; RETURN NEW; END
   $t$;
-  PERFORM pg_temp.brief_ddl(ARRAY['CREATE OR REPLACE TRIGGER reviews_id_retype BEFORE INSERT OR UPDATE OF id, id_retyped'
-    || ' ON reviews FOR EACH ROW EXECUTE FUNCTION reviews_id_retype()']);
+  PERFORM pg_temp.brief_ddl(ARRAY['CREATE OR REPLACE TRIGGER reviews_id_retype'
+    || ' BEFORE INSERT OR UPDATE OF id, id_retyped ON reviews FOR EACH ROW EXECUTE FUNCTION reviews_id_retype()']);
   -- New rows are checked at once (the trigger fills them); the old ones when validated, after the fill.
   IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conname = 'reviews_id_retyped_not_null') THEN
     PERFORM pg_temp.brief_ddl(ARRAY['ALTER TABLE reviews ADD CONSTRAINT reviews_id_retyped_not_null'
