@@ -234,6 +234,13 @@ class ImportBadInputTest extends ImportFixtures {
         "id 4, column duration_ms: 4294967296 is out of range for integer", "id 5, column files_analyzed: integer expected, found text 'many'");
   }
 
+  // reviews.id is integer since migration 068 (kodiai's stock driver must get it as a number): an id
+  // of the source beyond 2^31-1 is a problem before anything is written, never a truncated key.
+  @Test void aReviewIdBeyondIntegerIsRefused() throws Exception {
+    Path f = knowledgeWith("INSERT INTO reviews (id, repo, pr_number) VALUES (2147483648, 'acme/api', 6)");
+    refused(ExitCode.SOURCE_DATA, k(f), "id 2147483648, column id: 2147483648 is out of range for integer");
+  }
+
   @Test void anUnknownColumnIsReportedNotDropped() throws Exception {
     Path f = knowledgeWith("ALTER TABLE reviews ADD COLUMN reviewer_mood TEXT", "UPDATE reviews SET reviewer_mood = 'happy'");
     refused(ExitCode.SOURCE_DATA, k(f), "table reviews, column reviewer_mood", "--skip-unknown-columns");

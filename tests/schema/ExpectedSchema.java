@@ -32,7 +32,6 @@ final class ExpectedSchema {
         constraint _migrations_pkey PRIMARY KEY (id)
         constraint _migrations_name_key UNIQUE (name)
       table reviews
-        id                               bigint not null identity
         created_at                       timestamptz not null default now()
         repo                             text not null
         pr_number                        integer not null
@@ -50,6 +49,7 @@ final class ExpectedSchema {
         duration_ms                      integer
         model                            text
         conclusion                       text not null default 'unknown'::text
+        id                               integer not null identity
         constraint reviews_pkey PRIMARY KEY (id)
         constraint reviews_config_snapshot_check CHECK ((jsonb_typeof(config_snapshot) = 'object'::text))
         constraint reviews_counts_check CHECK (((files_analyzed >= 0) AND (lines_changed >= 0) AND (findings_critical >= 0) AND (findings_major >= 0) AND (findings_medium >= 0) AND (findings_minor >= 0) AND (findings_total >= 0) AND (suppressions_applied >= 0)))

@@ -5,7 +5,7 @@
 
 import { test, describe, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { contractSql, cleanup, RUN } from './helpers.js'
+import { contractSql, stockSql, cleanup, RUN } from './helpers.js'
 import { REFUSED } from '../index.js'
 
 const BIG_COMMENT_ID = 4153840487 // a production GitHub id, beyond 2^31-1
@@ -44,6 +44,29 @@ describe('reviews', () => {
     assert.equal(row.id, id)
     assert.equal(typeof row.config_snapshot, 'string', 'jsonb comes back as JSON text')
     assert.deepEqual(JSON.parse(row.config_snapshot), config)
+  })
+
+  // Migration 068: kodiai's recordReview returns RETURNING id to callers typed number; the stock driver
+  // returns int8 as a string, and review-learning-memory then skips every memory ("missing-review-id",
+  // its guard is typeof === "number"). reviews.id is int4 so that it arrives as a number.
+  test('the stock driver gets the review id back as an integer number (RETURNING id and SELECT id)', async () => {
+    const stock = stockSql()
+    try {
+      const [row] = await stock`
+        INSERT INTO reviews (repo, pr_number, conclusion) VALUES (${repo('reviews-stock')}, ${7}, ${'success'})
+        RETURNING id`
+      assert.equal(typeof row.id, 'number', 'reviews.id must be int4: the stock driver returns int8 as a string')
+      assert.ok(Number.isInteger(row.id) && row.id > 0)
+      const [back] = await stock`SELECT id FROM reviews WHERE id = ${row.id}`
+      assert.equal(back.id, row.id)
+      // findings.review_id stays bigint: the bot passes it through to its integer recordset columns as it came
+      await stock`INSERT INTO findings (review_id, file_path, severity, category, confidence, title)
+        VALUES (${row.id}, ${'a.ts'}, ${'major'}, ${'correctness'}, ${90}, ${'t'})`
+      const [f] = await stock`SELECT review_id FROM findings WHERE review_id = ${row.id}`
+      const [passed] = await stock.unsafe('SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(review_id integer)',
+        [[{ review_id: f.review_id }]])
+      assert.equal(passed.review_id, row.id)
+    } finally { await stock.end() }
   })
 
   test('config_snapshot given as an object is stored as the same object; null stays SQL NULL', async () => {
