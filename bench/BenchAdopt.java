@@ -24,11 +24,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 @Command(name = "adopt", mixinStandardHelpOptions = true,
-    description = {"Builds a kodiai-shaped database (kodiai 24fba64a's runner, files 001-054) of --rows memories",
-        "and as many review comments with vectors, then converts it with migrations/from-kodiai/001-003 while a",
-        "bot-like reader",
-        "and writer run; prints per statement its duration, the longest ACCESS EXCLUSIVE hold on a table and the bot's",
-        "longest lock wait, and per table the rows and checksums before and after. Run it from the checkout."})
+    description = {"Converts a generated kodiai-built database while a bot-like reader and writer run.",
+        "The database: kodiai 24fba64a's runner, files 001-054, --rows memories and as many review comments with",
+        "vectors; the conversion: migrations/from-kodiai/001-003. Prints per statement its duration, the longest",
+        "ACCESS EXCLUSIVE hold on a table and the bot's longest lock wait, and per table the rows and checksums",
+        "before and after. Run it from the checkout."})
 final class BenchAdopt implements Callable<Integer> {
   @Mixin BenchData.Options opt;
 
