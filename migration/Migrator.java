@@ -272,7 +272,8 @@ final class Migrator {
     List<MigrationSource.Migration> pending = new ArrayList<>();
     for (var m : source.migrations) {
       MigrationTable.Row own = rows.ours().get(m.version());
-      if ((own != null && !convertsOwnRow(m, own) && !failedConversion(own)) || (to != null && m.version() > to)) continue;
+      boolean runs = own == null || convertsOwnRow(m, own) || failedConversion(own);
+      if (!runs || (to != null && m.version() > to)) continue;
       List<String> recorded = recordedByKodiai(m, rows);
       if (!missing.isEmpty() && recorded.stream().anyMatch(f -> !source.fromKodiai.containsKey(f))) {
         // an adoption goes as far as the conversions written so far, then says what is missing, in one line
@@ -360,16 +361,12 @@ final class Migrator {
   String stopLine;
 
   /**
-   * What the database is for the adoption of a database kodiai's runner built (KodiaiAdoption.recognize), read only
-   * where kodiai's runner built it: its rows of kodiai's files, and our 001 still its name-only row or converted
-   * (a database of ours where the bot later applied its files is not one). Refuses (exit 5) an unknown kodiai
-   * file or an edited kodiai schema, with every difference, before anything changed.
+   * What the database is for the adoption of a database kodiai's runner built (KodiaiAdoption.recognize; read only
+   * where _migrations has rows under kodiai's file names: a fresh database has none). Refuses (exit 5) an unknown
+   * kodiai file or an edited kodiai schema, with every difference, before anything changed.
    */
   KodiaiAdoption.Recognition adoption(MigrationTable.Rows rows) throws SQLException {
-    MigrationTable.Row first = rows.ours().get(1);
-    boolean built = first != null && (first.nameOnly() || (first.checksum() != null
-        && first.checksum().startsWith(KodiaiFiles.CONVERTED_PREFIX)));
-    if (!built || rows.foreign().isEmpty() && rows.provided().isEmpty())
+    if (rows.foreign().isEmpty() && rows.provided().isEmpty())
       return new KodiaiAdoption.Recognition(KodiaiAdoption.State.NOT_KODIAI, List.of(), "");
     Set<String> ours = new java.util.HashSet<>();
     for (var m : source.migrations) ours.add(m.fileName());
@@ -554,7 +551,8 @@ final class Migrator {
     long ms = elapsedMs(t0);
     // Its rows for kodiai's runner commit with its status; a retry after a crash here finds them and takes them over.
     execute("BEGIN;\nSET LOCAL synchronous_commit = on;\nUPDATE " + table.name() + " SET status = 'applied', execution_ms = "
-        + ms + (m.convertedFrom() == null ? "" : ", checksum = " + literal(m.checksum())) + ", applied_at = clock_timestamp() WHERE version = " + m.version() + ";\n"
+        + ms + (m.convertedFrom() == null ? "" : ", checksum = " + literal(m.checksum()))
+        + ", applied_at = clock_timestamp() WHERE version = " + m.version() + ";\n"
         + String.join("", providedRows(m, true).stream().map(r -> r + ";\n").toList()) + "COMMIT");
     applied(m, (int) ms);
     unflushed = null; // that commit was synchronous: it flushed everything before it too
@@ -564,7 +562,8 @@ final class Migrator {
    * The proof of a foundation conversion step (docs/adopt.md): per table, rows and checksum of every value before
    * and after, printed; a difference leaves the step recorded as failed, not applied.
    */
-  private void proveRowsKept(MigrationSource.Migration m, Map<String, KodiaiAdoption.TableSum> before) throws SQLException {
+  private void proveRowsKept(MigrationSource.Migration m, Map<String, KodiaiAdoption.TableSum> before)
+      throws SQLException {
     List<String> differ = KodiaiAdoption.compare(before, KodiaiAdoption.sums(conn), out);
     if (!differ.isEmpty())
       throw new MigrationException(ExitCode.FAILED, m.runsFile() + " changed the rows of " + String.join(", ", differ)

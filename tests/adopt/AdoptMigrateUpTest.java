@@ -55,8 +55,8 @@ class AdoptMigrateUpTest extends AdoptSupport {
       assertTrue(up.out().contains("applied 001-initial-schema.sql by converting kodiai's objects with"
           + " from-kodiai/001-initial-schema.sql"), up.toString());
       assertTrue(up.out().contains("applied 012-"), up.toString());
-      assertTrue(up.outLines().stream().anyMatch(l -> l.matches("reviews +\\d+ rows \\w+ before, +\\d+ rows \\w+ after: equal")),
-          up.toString());
+      assertTrue(up.outLines().stream().anyMatch(l -> l.matches(
+          "reviews +\\d+ rows \\w+ before, +\\d+ rows \\w+ after: equal")), up.toString());
       assertEquals(List.of(stopLine()), up.errLines());
       assertSameRows(before, sums(url));
       assertEquals(List.of("001-initial-schema.sql|from-kodiai", "002-pgvector-indexes.sql|from-kodiai",
@@ -127,7 +127,8 @@ class AdoptMigrateUpTest extends AdoptSupport {
       assertTrue(up.out().lines().anyMatch(l -> l.startsWith("findings ") && l.endsWith("after: DIFFERENT")),
           up.toString());
       assertEquals(List.of("failed"), MigrateTest.rows(url, "SELECT status FROM _migrations WHERE version = 3"));
-      assertEquals(List.of("2"), MigrateTest.rows(url, "SELECT max(version) FROM _migrations WHERE status = 'applied'"));
+      assertEquals(List.of("2"), MigrateTest.rows(url,
+          "SELECT max(version) FROM _migrations WHERE status = 'applied'"));
     });
   }
 
