@@ -1,0 +1,86 @@
+// Issue 23, conversions of kodiai's small state tables (migrations/from-kodiai/<F> for kodiai files other
+// than 001-003): each takes the table as kodiai's runner leaves it (bench/KodiaiFixture.AS_KODIAI) to what our
+// carrying migration creates (the catalog of that table on a database of ours migrated to that version),
+// every row kept; a row our checks refuse rolls the conversion back, nothing changed. Run as the runner runs
+// a transactional conversion: the file in one transaction.
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class AdoptStateTablesTest extends AdoptSupport {
+  /** The catalog lines of one table (columns, defaults, constraints, indexes, its sequences). */
+  static List<String> catalogOf(Connection c, String table) throws SQLException {
+    return snapshot(c).stream().filter(l -> l.contains("." + table + ".") || l.contains("." + table + " ")
+        || l.contains("." + table + "_")).toList();
+  }
+
+  static void convertInOneTransaction(Connection c, String kodiaiFile) throws Exception {
+    String sql = Files.readString(dir.resolve(KodiaiAdoption.step(kodiaiFile)));
+    c.setAutoCommit(false);
+    try (Statement st = c.createStatement()) {
+      st.execute(sql);
+      c.commit();
+    } catch (SQLException e) {
+      c.rollback();
+      throw e;
+    } finally {
+      c.setAutoCommit(true);
+    }
+  }
+
+  static String rowsOf(Connection c, String table) throws SQLException {
+    try (Statement st = c.createStatement(); var rs = st.executeQuery("SELECT count(*) || ' ' || coalesce(md5("
+        + "string_agg(t::text, '|' ORDER BY t::text)), '-') FROM " + table + " t")) {
+      rs.next();
+      return rs.getString(1);
+    }
+  }
+
+  @Test
+  void wikiStalenessRunStateBecomesOur026WithItsRow() throws Exception {
+    List<String> ours = ours("adoptstate26ours", 26, "wiki_staleness_run_state");
+    withDatabase("adoptstate26", url -> {
+      kodiaiDatabase(url, 5);
+      try (Connection c = DbClient.open(url); Statement st = c.createStatement()) {
+        st.execute("INSERT INTO wiki_staleness_run_state (id, last_run_at, last_commit_sha, pages_flagged,"
+            + " pages_evaluated, status) VALUES (1, now(), 'abc123', 3, 40, 'success')");
+        String before = rowsOf(c, "wiki_staleness_run_state");
+        convertInOneTransaction(c, "012-wiki-staleness-run-state.sql");
+        assertEquals(before, rowsOf(c, "wiki_staleness_run_state"), "the row kept");
+        assertEquals(ours, catalogOf(c, "wiki_staleness_run_state"), "as our 026 creates it");
+      }
+    });
+  }
+
+  @Test
+  void aRowOurChecksRefuseLeavesKodiaisTableAsItWas() throws Exception {
+    withDatabase("adoptstate26bad", url -> {
+      kodiaiDatabase(url, 5);
+      try (Connection c = DbClient.open(url); Statement st = c.createStatement()) {
+        st.execute("INSERT INTO wiki_staleness_run_state (status) VALUES ('success'), ('running')");
+        List<String> catalog = snapshot(c);
+        SQLException e = assertThrows(SQLException.class,
+            () -> convertInOneTransaction(c, "012-wiki-staleness-run-state.sql"));
+        assertTrue(e.getMessage().contains("wiki_staleness_run_state_"), e.getMessage());
+        assertEquals(catalog, snapshot(c), "nothing changed");
+      }
+    });
+  }
+
+  /** The table's catalog on a database of ours migrated to `version`. */
+  static List<String> ours(String hint, int version, String table) throws Exception {
+    List<List<String>> out = new java.util.ArrayList<>();
+    withDatabase(hint, url -> {
+      Migrations.run(url, dir, version);
+      try (Connection c = DbClient.open(url)) { out.add(catalogOf(c, table)); }
+    });
+    assertFalse(out.get(0).isEmpty(), table + " at " + version);
+    return out.get(0);
+  }
+}
