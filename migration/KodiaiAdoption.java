@@ -11,7 +11,8 @@
 //                          compare(before, after, out) prints them and names the tables that differ;
 //   step(kodiaiFile)       the conversion of kodiai file F (migrations/from-kodiai/F) that `up` applies
 //                          instead of our migration declaring F, when kodiai's runner recorded F.
-// Until the runner's hook exists, convert(conn, dir, out) runs the foundation's steps itself (tests, bench).
+// Migrator.adoption calls recognize before `up`, `status` and `validate` plan, and proves each foundation step
+// with sums/compare; convert(conn, dir, out) runs the foundation's steps on their own (tests, bench adopt).
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -255,7 +256,7 @@ final class KodiaiAdoption {
    * Runs the foundation's conversion steps (migrations/from-kodiai/001-003 under `dir`) on this connection,
    * each statement on its own in autocommit, as the runner runs a no-transaction file, with a fresh session
    * state before each file (their temporary functions have the same names). Re-runnable: every step is.
-   * For tests and the benchmark until the runner applies these files itself.
+   * For tests and the benchmark (`up` applies these files through the runner, Migrator).
    */
   static void convert(Connection c, Path dir, PrintStream out) throws SQLException {
     for (String f : FOUNDATION_STEPS) {
