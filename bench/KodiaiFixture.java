@@ -146,12 +146,17 @@ final class KodiaiFixture {
   /**
    * Tables with a conversion of their own (migrations/from-kodiai/), made with kodiai's keys, defaults and
    * sequences as its runner leaves them at 24fba64a (the others: columns, types and NOT NULLs only).
-   * wiki_staleness_run_state (kodiai 012): a serial key, the bot's one row at id 1.
+   * wiki_staleness_run_state (kodiai 012): a serial key, the bot's one row at id 1. wiki_style_cache (025).
    */
   static final Map<String, String> AS_KODIAI = Map.of("wiki_staleness_run_state", """
       CREATE TABLE wiki_staleness_run_state (id serial PRIMARY KEY, last_run_at timestamptz,
         last_commit_sha text, pages_flagged integer NOT NULL DEFAULT 0, pages_evaluated integer NOT NULL DEFAULT 0,
         status text NOT NULL DEFAULT 'pending', error_message text, updated_at timestamptz NOT NULL DEFAULT now())
+      """, "wiki_style_cache", """
+      CREATE TABLE wiki_style_cache (page_id integer PRIMARY KEY, page_title text NOT NULL,
+        content_hash text NOT NULL, style_description jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now(),
+        expires_at timestamptz NOT NULL);
+      CREATE INDEX idx_wiki_style_cache_expires ON wiki_style_cache (expires_at)
       """);
 
   /** Builds kodiai's schema and its runner's `_migrations` rows on an empty database. */

@@ -73,6 +73,26 @@ class AdoptStateTablesTest extends AdoptSupport {
     });
   }
 
+  @Test
+  void wikiStyleCacheBecomesOur030WithItsRows() throws Exception {
+    List<String> ours = ours("adoptstate30ours", 30, "wiki_style_cache");
+    withDatabase("adoptstate30", url -> {
+      kodiaiDatabase(url, 5);
+      try (Connection c = DbClient.open(url); Statement st = c.createStatement()) {
+        st.execute("INSERT INTO wiki_style_cache (page_id, page_title, content_hash, style_description, expires_at)"
+            + " SELECT g, 'Page ' || g, md5(g::text), jsonb_build_object('tone', 'plain', 'n', g),"
+            + " now() + interval '7 days' FROM generate_series(1, 50) g");
+        String before = rowsOf(c, "wiki_style_cache");
+        convertInOneTransaction(c, "025-wiki-style-cache.sql");
+        assertEquals(before, rowsOf(c, "wiki_style_cache"), "every row kept");
+        assertEquals(ours, catalogOf(c, "wiki_style_cache"), "as our 030 creates it");
+        SQLException e = assertThrows(SQLException.class, () -> st.execute("INSERT INTO wiki_style_cache (page_id,"
+            + " page_title, content_hash, style_description, expires_at) VALUES (51, 'x', 'h', '\"text\"', now())"));
+        assertTrue(e.getMessage().contains("wiki_style_cache_style_description_check"), e.getMessage());
+      }
+    });
+  }
+
   /** The table's catalog on a database of ours migrated to `version`. */
   static List<String> ours(String hint, int version, String table) throws Exception {
     List<List<String>> out = new java.util.ArrayList<>();
