@@ -105,7 +105,11 @@ final class Migrator {
       if (stopLine != null) out.println("would stop: " + stopLine);
       return 0;
     }
-    if (pooler != null) return migrateThroughPooler(to, pending);
+    if (pooler != null) {
+      int n = migrateThroughPooler(to, pending);
+      if (stopLine != null) throw new MigrationException(ExitCode.VALIDATION, stopLine);
+      return n;
+    }
     acquireLock();
     try {
       pending = plan(table.readAll(), to); // another runner may have applied them while we waited
