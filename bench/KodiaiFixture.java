@@ -146,7 +146,8 @@ final class KodiaiFixture {
   /**
    * Tables with a conversion of their own (migrations/from-kodiai/), made with kodiai's keys, defaults and
    * sequences as its runner leaves them at 24fba64a (the others: columns, types and NOT NULLs only).
-   * wiki_staleness_run_state (kodiai 012): a serial key, the bot's one row at id 1. wiki_style_cache (025).
+   * wiki_staleness_run_state (kodiai 012): a serial key, the bot's one row at id 1. wiki_style_cache (025),
+   * wiki_embedding_repair_state (028).
    */
   static final Map<String, String> AS_KODIAI = Map.of("wiki_staleness_run_state", """
       CREATE TABLE wiki_staleness_run_state (id serial PRIMARY KEY, last_run_at timestamptz,
@@ -157,6 +158,15 @@ final class KodiaiFixture {
         content_hash text NOT NULL, style_description jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now(),
         expires_at timestamptz NOT NULL);
       CREATE INDEX idx_wiki_style_cache_expires ON wiki_style_cache (expires_at)
+      """, "wiki_embedding_repair_state", """
+      CREATE TABLE wiki_embedding_repair_state (id serial PRIMARY KEY, repair_key text NOT NULL UNIQUE,
+        created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(),
+        page_id integer, page_title text, window_index integer, windows_total integer,
+        repaired integer NOT NULL DEFAULT 0, skipped integer NOT NULL DEFAULT 0, failed integer NOT NULL DEFAULT 0,
+        retry_count integer NOT NULL DEFAULT 0, used_split_fallback boolean NOT NULL DEFAULT false,
+        last_failure_class text, last_failure_message text,
+        last_processed_chunk_ids integer[] NOT NULL DEFAULT ARRAY[]::integer[]);
+      CREATE INDEX idx_wiki_embedding_repair_state_updated_at ON wiki_embedding_repair_state (updated_at DESC)
       """);
 
   /** Builds kodiai's schema and its runner's `_migrations` rows on an empty database. */

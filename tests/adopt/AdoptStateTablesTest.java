@@ -93,6 +93,29 @@ class AdoptStateTablesTest extends AdoptSupport {
     });
   }
 
+  @Test
+  void wikiEmbeddingRepairStateBecomesOur032WithItsRowsAndItsIds() throws Exception {
+    List<String> ours = ours("adoptstate32ours", 32, "wiki_embedding_repair_state");
+    withDatabase("adoptstate32", url -> {
+      kodiaiDatabase(url, 5);
+      try (Connection c = DbClient.open(url); Statement st = c.createStatement()) {
+        st.execute("INSERT INTO wiki_embedding_repair_state (repair_key, page_id, window_index, windows_total,"
+            + " repaired, last_processed_chunk_ids) SELECT 'run-' || g, g, g % 3, 3, g,"
+            + " CASE WHEN g % 2 = 0 THEN ARRAY[g, 2147483647] ELSE '{}' END FROM generate_series(1, 20) g");
+        st.execute("DELETE FROM wiki_embedding_repair_state WHERE id = 20");
+        String before = rowsOf(c, "wiki_embedding_repair_state");
+        convertInOneTransaction(c, "028-wiki-embedding-repair-state.sql");
+        assertEquals(before, rowsOf(c, "wiki_embedding_repair_state"), "every row kept");
+        assertEquals(ours, catalogOf(c, "wiki_embedding_repair_state"), "as our 032 creates it");
+        try (var rs = st.executeQuery("INSERT INTO wiki_embedding_repair_state (repair_key) VALUES ('next')"
+            + " RETURNING id")) {
+          rs.next();
+          assertEquals(21, rs.getLong(1), "the identity continues kodiai's sequence (20 was used, then deleted)");
+        }
+      }
+    });
+  }
+
   /** The table's catalog on a database of ours migrated to `version`. */
   static List<String> ours(String hint, int version, String table) throws Exception {
     List<List<String>> out = new java.util.ArrayList<>();
