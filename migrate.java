@@ -79,8 +79,8 @@ public class migrate implements Callable<Integer> {
     int run(Common c, Integer to, boolean dryRun) throws SQLException {
       long t0 = System.nanoTime();
       return withMigrator(c, m -> {
-        String recognised = c.quiet ? null : KodiaiFiles.recognise(m.readAll().nameOnly()).line();
-        if (recognised != null) System.out.println("migrate: " + recognised); // before anything is converted
+        String recognised = recognised(m, m.readAll()); // refuses an unknown kodiai schema before anything changes
+        if (recognised != null && !c.quiet) System.out.println("migrate: " + recognised);
         int applied = m.migrate(to, dryRun);
         var entries = m.status();
         warnNewer(entries);
@@ -118,7 +118,7 @@ public class migrate implements Callable<Integer> {
     public Integer call() throws Exception {
       return withMigrator(common, m -> {
         MigrationTable.Rows rows = m.readAll();
-        String recognised = KodiaiFiles.recognise(rows.nameOnly()).line();
+        String recognised = recognised(m, rows);
         if (recognised != null) System.out.println(recognised);
         List<Migrator.Entry> entries = m.status(rows);
         System.out.printf("%-8s %-40s %-13s %s%n", "VERSION", "NAME", "STATE", "APPLIED AT");
@@ -149,6 +149,16 @@ public class migrate implements Callable<Integer> {
     }
   }
 
+  /**
+   * The one line saying kodiai's runner built the database: the adoption's (kodiai 24fba64a, its schema checked;
+   * an unknown or edited one is refused, exit 5, nothing changed), else the rows' (kodiai files of another
+   * commit, e.g. a fixture's); null when kodiai's runner did not build it.
+   */
+  static String recognised(Migrator m, MigrationTable.Rows rows) throws SQLException {
+    KodiaiAdoption.Recognition a = m.adoption(rows);
+    return a.state() != KodiaiAdoption.State.NOT_KODIAI ? a.line() : KodiaiFiles.recognise(rows.nameOnly()).line();
+  }
+
   /** The rows that are kodiai's runner's business: its own (left alone) and ours for it. */
   static void kodiaiSections(MigrationTable.Rows rows) {
     if (!rows.foreign().isEmpty())
@@ -173,6 +183,8 @@ public class migrate implements Callable<Integer> {
     public Integer call() throws Exception {
       return withMigrator(common, m -> {
         MigrationTable.Rows rows = m.readAll();
+        String recognised = recognised(m, rows);
+        if (recognised != null) System.out.println("migrate: " + recognised);
         List<Migrator.Entry> entries = m.status(rows);
         List<String> problems = m.problems(rows);
         problems.forEach(p -> System.err.println("migrate: invalid: " + p));

@@ -143,6 +143,32 @@ final class KodiaiFixture {
         FOR EACH ROW EXECUTE FUNCTION findings_search_tsv_update();
       """;
 
+  /**
+   * Tables with a conversion of their own (migrations/from-kodiai/), made with kodiai's keys, defaults and
+   * sequences as its runner leaves them at 24fba64a (the others: columns, types and NOT NULLs only).
+   * wiki_staleness_run_state (kodiai 012): a serial key, the bot's one row at id 1. wiki_style_cache (025),
+   * wiki_embedding_repair_state (028).
+   */
+  static final Map<String, String> AS_KODIAI = Map.of("wiki_staleness_run_state", """
+      CREATE TABLE wiki_staleness_run_state (id serial PRIMARY KEY, last_run_at timestamptz,
+        last_commit_sha text, pages_flagged integer NOT NULL DEFAULT 0, pages_evaluated integer NOT NULL DEFAULT 0,
+        status text NOT NULL DEFAULT 'pending', error_message text, updated_at timestamptz NOT NULL DEFAULT now())
+      """, "wiki_style_cache", """
+      CREATE TABLE wiki_style_cache (page_id integer PRIMARY KEY, page_title text NOT NULL,
+        content_hash text NOT NULL, style_description jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now(),
+        expires_at timestamptz NOT NULL);
+      CREATE INDEX idx_wiki_style_cache_expires ON wiki_style_cache (expires_at)
+      """, "wiki_embedding_repair_state", """
+      CREATE TABLE wiki_embedding_repair_state (id serial PRIMARY KEY, repair_key text NOT NULL UNIQUE,
+        created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(),
+        page_id integer, page_title text, window_index integer, windows_total integer,
+        repaired integer NOT NULL DEFAULT 0, skipped integer NOT NULL DEFAULT 0, failed integer NOT NULL DEFAULT 0,
+        retry_count integer NOT NULL DEFAULT 0, used_split_fallback boolean NOT NULL DEFAULT false,
+        last_failure_class text, last_failure_message text,
+        last_processed_chunk_ids integer[] NOT NULL DEFAULT ARRAY[]::integer[]);
+      CREATE INDEX idx_wiki_embedding_repair_state_updated_at ON wiki_embedding_repair_state (updated_at DESC)
+      """);
+
   /** Builds kodiai's schema and its runner's `_migrations` rows on an empty database. */
   static void build(Connection c) throws SQLException {
     try (Statement st = c.createStatement()) {
@@ -150,6 +176,7 @@ final class KodiaiFixture {
       Map<String, Map<String, String>> all = KodiaiAdoption.expectedColumns();
       for (var t : all.entrySet()) {
         if (KodiaiAdoption.FOUNDATION.contains(t.getKey())) continue;
+        if (AS_KODIAI.containsKey(t.getKey())) { st.execute(AS_KODIAI.get(t.getKey())); continue; }
         List<String> cols = new ArrayList<>();
         for (var col : t.getValue().entrySet()) {
           String type = col.getValue().replace("!", "").replace("timestamptz", "timestamp with time zone")

@@ -11,7 +11,8 @@
 //                          compare(before, after, out) prints them and names the tables that differ;
 //   step(kodiaiFile)       the conversion of kodiai file F (migrations/from-kodiai/F) that `up` applies
 //                          instead of our migration declaring F, when kodiai's runner recorded F.
-// Until the runner's hook exists, convert(conn, dir, out) runs the foundation's steps itself (tests, bench).
+// Migrator.adoption calls recognize before `up`, `status` and `validate` plan, and proves each foundation step
+// with sums/compare; convert(conn, dir, out) runs the foundation's steps on their own (tests, bench adopt).
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -78,7 +79,7 @@ final class KodiaiAdoption {
     // kodiai's 001-003 have our 001-003's names: only its other files' names say a database is kodiai's (and
     // once the runner has recorded our 001-003 in place of kodiai's rows, those names still count as present)
     boolean kodiais = rows.stream().anyMatch(n -> known.contains(n) && !FOUNDATION_STEPS.contains(n));
-    if (!kodiais) return new Recognition(State.NOT_KODIAI, List.of(), "");
+    if (!kodiais || !builtByKodiai(c)) return new Recognition(State.NOT_KODIAI, List.of(), "");
     List<String> kodiai = new ArrayList<>();
     List<String> problems = new ArrayList<>();
     for (String name : rows) {
@@ -113,6 +114,21 @@ final class KodiaiAdoption {
         while (rs.next()) names.add(rs.getString(1));
       }
       return names;
+    }
+  }
+
+  /**
+   * kodiai's runner built the database: its row of 001 is still its own (a name, no version, no checksum) or our
+   * conversion's (`from-kodiai:` checksum). A database of ours records kodiai's file names too (rows for kodiai's
+   * runner, or files the bot applied after ours), but its 001 is our own migration's row.
+   */
+  static boolean builtByKodiai(Connection c) throws SQLException {
+    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+        "SELECT count(*) FILTER (WHERE j->>'checksum' IS NULL AND j->>'version' IS NULL"
+            + " OR j->>'checksum' LIKE 'from-kodiai:%') FROM (SELECT to_jsonb(m) AS j FROM _migrations m"
+            + " WHERE name = '" + FOUNDATION_STEPS.get(0) + "') r")) {
+      rs.next();
+      return rs.getLong(1) > 0;
     }
   }
 
@@ -240,7 +256,7 @@ final class KodiaiAdoption {
    * Runs the foundation's conversion steps (migrations/from-kodiai/001-003 under `dir`) on this connection,
    * each statement on its own in autocommit, as the runner runs a no-transaction file, with a fresh session
    * state before each file (their temporary functions have the same names). Re-runnable: every step is.
-   * For tests and the benchmark until the runner applies these files itself.
+   * For tests and the benchmark (`up` applies these files through the runner, Migrator).
    */
   static void convert(Connection c, Path dir, PrintStream out) throws SQLException {
     for (String f : FOUNDATION_STEPS) {

@@ -101,9 +101,15 @@ final class Migrator {
     if (pending != null && ((pending.isEmpty() && !adopt) || dryRun)) {
       for (var m : pending)
         out.println("would apply " + m.runsFile() + (m.transactional() ? "" : " (no transaction)"));
+      if (stopLine != null && !dryRun) throw new MigrationException(ExitCode.VALIDATION, stopLine);
+      if (stopLine != null) out.println("would stop: " + stopLine);
       return 0;
     }
-    if (pooler != null) return migrateThroughPooler(to, pending);
+    if (pooler != null) {
+      int n = migrateThroughPooler(to, pending);
+      if (stopLine != null) throw new MigrationException(ExitCode.VALIDATION, stopLine);
+      return n;
+    }
     acquireLock();
     try {
       pending = plan(table.readAll(), to); // another runner may have applied them while we waited
@@ -119,6 +125,7 @@ final class Migrator {
         new Batch(this).apply(pending.subList(i, j), j == pending.size());
         i = j;
       }
+      if (stopLine != null) throw new MigrationException(ExitCode.VALIDATION, stopLine);
       return pending.size();
     } finally {
       flush(); // on an error path the last commit was not the synchronous one
@@ -173,7 +180,7 @@ final class Migrator {
     Map<Integer, Entry> entries = new TreeMap<>();
     for (var m : source.migrations) {
       MigrationTable.Row r = rows.get(m.version());
-      State s = r == null || convertsOwnRow(m, r) ? State.PENDING
+      State s = r == null || convertsOwnRow(m, r) || failedConversion(r) ? State.PENDING
           : r.failed() ? State.FAILED
           : r.checksum() != null && !acceptsChecksum(m, r.checksum()) ? State.MODIFIED
           : State.APPLIED;
@@ -259,14 +266,26 @@ final class Migrator {
   // ------------------------------------------------------------- planning
 
   /** The migrations `up` would apply, given the recorded rows (conversions in their place); a problem stops it. */
-  private List<MigrationSource.Migration> plan(MigrationTable.Rows rows, Integer to) {
-    List<String> problems = problems(rows);
+  private List<MigrationSource.Migration> plan(MigrationTable.Rows rows, Integer to) throws SQLException {
+    boolean adopting = adoption(rows).state() != KodiaiAdoption.State.NOT_KODIAI; // refuses an unknown kodiai schema
+    List<String> problems = adopting ? problems(status(rows)) : problems(rows);
+    if (adopting) problems.addAll(conversionProblems(rows, false));
     if (!problems.isEmpty()) throw new MigrationException(ExitCode.VALIDATION, String.join("\n", problems));
+    List<String> missing = adopting ? missingConversions(rows) : List.of();
+    stopLine = null;
     List<MigrationSource.Migration> pending = new ArrayList<>();
     for (var m : source.migrations) {
       MigrationTable.Row own = rows.ours().get(m.version());
-      if ((own != null && !convertsOwnRow(m, own)) || (to != null && m.version() > to)) continue;
+      boolean runs = own == null || convertsOwnRow(m, own) || failedConversion(own);
+      if (!runs || (to != null && m.version() > to)) continue;
       List<String> recorded = recordedByKodiai(m, rows);
+      if (!missing.isEmpty() && recorded.stream().anyMatch(f -> !source.fromKodiai.containsKey(f))) {
+        // an adoption goes as far as the conversions written so far, then says what is missing, in one line
+        stopLine = "stopped before " + m.fileName() + ": kodiai's runner applied kodiai files that kodiai-db has no"
+            + " conversion (" + KodiaiFiles.FROM_KODIAI + "/<file>) for yet: " + String.join(", ", missing)
+            + "; everything before it is applied, and `up` resumes there once they exist";
+        break;
+      }
       pending.add(recorded.isEmpty() ? m : m.converted(recorded, String.join("\n", recorded.stream()
           .map(source.fromKodiai::get).toList())));
     }
@@ -279,13 +298,31 @@ final class Migrator {
    */
   List<String> problems(MigrationTable.Rows rows) {
     List<String> problems = new ArrayList<>(problems(status(rows)));
+    problems.addAll(conversionProblems(rows, true));
+    return problems;
+  }
+
+  /** The kodiai files kodiai's runner applied that a pending migration of ours carries with no conversion, sorted. */
+  List<String> missingConversions(MigrationTable.Rows rows) {
+    java.util.TreeSet<String> out = new java.util.TreeSet<>();
     for (var m : source.migrations) {
       MigrationTable.Row own = rows.ours().get(m.version());
-      if (own != null && !convertsOwnRow(m, own)) continue;
+      if (own != null && !convertsOwnRow(m, own) && !failedConversion(own)) continue;
+      for (String f : recordedByKodiai(m, rows)) if (!source.fromKodiai.containsKey(f)) out.add(f);
+    }
+    return List.copyOf(out);
+  }
+
+  /** Conversions missing (when `missing`: one line per file) and migrations carrying files of both runners. */
+  private List<String> conversionProblems(MigrationTable.Rows rows, boolean missing) {
+    List<String> problems = new ArrayList<>();
+    for (var m : source.migrations) {
+      MigrationTable.Row own = rows.ours().get(m.version());
+      if (own != null && !convertsOwnRow(m, own) && !failedConversion(own)) continue;
       List<String> recorded = recordedByKodiai(m, rows);
       if (recorded.isEmpty()) continue;
       for (String f : recorded)
-        if (!source.fromKodiai.containsKey(f))
+        if (missing && !source.fromKodiai.containsKey(f))
           problems.add(m.fileName() + " carries kodiai's " + f + ", which kodiai's runner already applied itself, and"
               + " there is no "
               + KodiaiFiles.FROM_KODIAI + "/" + f + " to convert kodiai's objects to kodiai-db's; nothing ran");
@@ -308,9 +345,36 @@ final class Migrator {
   List<String> recordedByKodiai(MigrationSource.Migration m, MigrationTable.Rows rows) {
     List<String> out = new ArrayList<>();
     MigrationTable.Row own = rows.ours().get(m.version());
-    if (own != null && convertsOwnRow(m, own)) out.add(m.fileName());
+    if (own != null && (convertsOwnRow(m, own) || (failedConversion(own) && m.kodiai().isEmpty()
+        && source.fromKodiai.containsKey(m.fileName())))) out.add(m.fileName());
     for (var d : m.kodiai()) if (rows.foreign(d.file()) != null) out.add(d.file());
     return out;
+  }
+
+  /**
+   * A conversion that did not finish (killed, a lock not obtained, a step refused): recorded as failed under its
+   * `from-kodiai:` checksum. Every conversion is written to be run again from any point, so `up` runs it again
+   * (from-kodiai/001 is never run again once 002 started: 001 is recorded as applied before 002 starts).
+   */
+  static boolean failedConversion(MigrationTable.Row own) {
+    return own.failed() && own.checksum() != null && own.checksum().startsWith(KodiaiFiles.CONVERTED_PREFIX)
+        && !own.failedDown();
+  }
+
+  /** The one line `up` ends with when an adoption stopped before a migration lacking a conversion; else null. */
+  String stopLine;
+
+  /**
+   * What the database is for the adoption of a database kodiai's runner built (KodiaiAdoption.recognize; read only
+   * where _migrations has rows under kodiai's file names: a fresh database has none). Refuses (exit 5) an unknown
+   * kodiai file or an edited kodiai schema, with every difference, before anything changed.
+   */
+  KodiaiAdoption.Recognition adoption(MigrationTable.Rows rows) throws SQLException {
+    if (rows.foreign().isEmpty() && rows.provided().isEmpty())
+      return new KodiaiAdoption.Recognition(KodiaiAdoption.State.NOT_KODIAI, List.of(), "");
+    Set<String> ours = new java.util.HashSet<>();
+    for (var m : source.migrations) ours.add(m.fileName());
+    return KodiaiAdoption.recognize(conn, ours);
   }
 
   /** m's own row is kodiai's runner's (name only) and a conversion for that file is bundled: `up` converts. */
@@ -474,22 +538,40 @@ final class Migrator {
     // Recorded as unfinished first, so a crash or error midway cannot pass unnoticed (a conversion
     // takes over kodiai's runner's row of the same name in that one statement).
     table.insert(m, "failed", m.convertedFrom() != null);
+    boolean proved = m.convertedFrom() != null && KodiaiAdoption.FOUNDATION_STEPS.contains(m.fileName());
+    Map<String, KodiaiAdoption.TableSum> before = proved ? KodiaiAdoption.sums(conn) : null;
     try {
       run(m.runsFile(), m.sql());
+      if (proved) proveRowsKept(m, before);
     } catch (MigrationException e) {
       throw new MigrationException(interruptedBy != null ? interruptCode : e.exitCode, (interruptedBy != null ? "interrupted by "
           + interruptedBy + ": " : "") + e.getMessage() + "; " + m.fileName() + " ran without a transaction and is recorded as failed"
-          + (interruptedBy != null ? committedSoFar() : "") + ": finish or undo its statements by hand, then `migrate resolve " + m.version()
-          + " --applied` or `--rolled-back`", e.getCause());
+          + (interruptedBy != null ? committedSoFar() : "") + (m.convertedFrom() != null
+              ? ": a conversion is written to run again from any point; run `migrate up` again to resume it"
+              : ": finish or undo its statements by hand, then `migrate resolve " + m.version()
+                  + " --applied` or `--rolled-back`"), e.getCause());
     }
     execute(sessionReset());
     long ms = elapsedMs(t0);
     // Its rows for kodiai's runner commit with its status; a retry after a crash here finds them and takes them over.
     execute("BEGIN;\nSET LOCAL synchronous_commit = on;\nUPDATE " + table.name() + " SET status = 'applied', execution_ms = "
-        + ms + ", applied_at = clock_timestamp() WHERE version = " + m.version() + ";\n"
+        + ms + (m.convertedFrom() == null ? "" : ", checksum = " + literal(m.checksum()))
+        + ", applied_at = clock_timestamp() WHERE version = " + m.version() + ";\n"
         + String.join("", providedRows(m, true).stream().map(r -> r + ";\n").toList()) + "COMMIT");
     applied(m, (int) ms);
     unflushed = null; // that commit was synchronous: it flushed everything before it too
+  }
+
+  /**
+   * The proof of a foundation conversion step (docs/adopt.md): per table, rows and checksum of every value before
+   * and after, printed; a difference leaves the step recorded as failed, not applied.
+   */
+  private void proveRowsKept(MigrationSource.Migration m, Map<String, KodiaiAdoption.TableSum> before)
+      throws SQLException {
+    List<String> differ = KodiaiAdoption.compare(before, KodiaiAdoption.sums(conn), out);
+    if (!differ.isEmpty())
+      throw new MigrationException(ExitCode.FAILED, m.runsFile() + " changed the rows of " + String.join(", ", differ)
+          + " (checksums differ, printed above)");
   }
 
   /**

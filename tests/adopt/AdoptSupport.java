@@ -1,6 +1,7 @@
 // Shared helpers of the Adopt*Test classes (issue 23): a database as kodiai's runner leaves it
-// (bench/KodiaiFixture), the foundation's conversion, and, until the runner applies from-kodiai/ files
-// itself, our 004-011 on top (kodiai's rows for its 004-054 are set aside while they run, then put back).
+// (bench/KodiaiFixture), the foundation's conversion (the steps on their own, or `up` through the runner),
+// and our 004-012 on top, up to where `up` stops: 020, the first migration carrying a kodiai file (004)
+// without a conversion yet.
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -33,19 +34,32 @@ abstract class AdoptSupport extends SchemaFixtures {
     return buf.toString(StandardCharsets.UTF_8);
   }
 
-  /** Our 004 onwards, as `up` will run them after the conversion; kodiai's other rows stay recorded. */
+  /**
+   * After convert(): 001-003 recorded as `up` records a conversion, then `up` applies our 004-012 and stops before
+   * 020, the first migration carrying a kodiai file (004) that has no conversion yet.
+   */
   static void ourLaterMigrations(String url) throws SQLException {
-    List<String> kept = new ArrayList<>();
-    try (Connection c = DbClient.open(url); Statement st = c.createStatement()) {
-      try (ResultSet rs = st.executeQuery("SELECT name FROM _migrations WHERE name >= '004' ORDER BY name")) {
-        while (rs.next()) kept.add(rs.getString(1));
+    MigrationSource source = MigrationSource.load(dir);
+    try (Connection c = DbClient.open(url)) {
+      new MigrationTable(c, source).ensure(source, true, java.util.Set.of(1, 2, 3)); // kodiai's table has no version
+    }
+    try (Connection c = DbClient.open(url); var ps = c.prepareStatement("UPDATE _migrations SET version = ?,"
+        + " checksum = ?, status = 'applied' WHERE name = ?")) {
+      for (var m : source.migrations.subList(0, 3)) {
+        ps.setInt(1, m.version());
+        ps.setString(2, m.converted(List.of(m.fileName()), source.fromKodiai.get(m.fileName())).checksum());
+        ps.setString(3, m.fileName());
+        assertEquals(1, ps.executeUpdate(), m.fileName());
       }
-      st.execute("DELETE FROM _migrations WHERE name >= '004'");
     }
-    assertEquals(LATEST - 3, Migrations.run(url, dir, null), "our 004 onwards applied on the converted tables");
-    try (Connection c = DbClient.open(url); var ps = c.prepareStatement("INSERT INTO _migrations (name) VALUES (?)")) {
-      for (String n : kept) { ps.setString(1, n); ps.executeUpdate(); }
-    }
+    upUntilStop(url);
+  }
+
+  /** `up` through the runner: from-kodiai/ where kodiai's runner applied a file, ours after, exit 5 before 020. */
+  static void upUntilStop(String url) {
+    MigrationException e = assertThrows(MigrationException.class, () -> Migrations.run(url, dir, null));
+    assertEquals(ExitCode.VALIDATION, e.exitCode, e.getMessage());
+    assertTrue(e.getMessage().startsWith("stopped before 020-"), e.getMessage());
   }
 
   static Map<String, KodiaiAdoption.TableSum> sums(String url) throws SQLException {
