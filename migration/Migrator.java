@@ -370,16 +370,26 @@ final class Migrator {
    * kodiai file or an edited kodiai schema, with every difference, before anything changed.
    */
   KodiaiAdoption.Recognition adoption(MigrationTable.Rows rows) throws SQLException {
+    builtByKodiai = false;
     if (rows.foreign().isEmpty() && rows.provided().isEmpty())
       return new KodiaiAdoption.Recognition(KodiaiAdoption.State.NOT_KODIAI, List.of(), "");
     Set<String> ours = new java.util.HashSet<>();
     for (var m : source.migrations) ours.add(m.fileName());
-    return KodiaiAdoption.recognize(conn, ours);
+    KodiaiAdoption.Recognition r = KodiaiAdoption.recognize(conn, ours);
+    builtByKodiai = r.state() != KodiaiAdoption.State.NOT_KODIAI;
+    return r;
   }
+
+  /**
+   * Whether the last adoption() found a database kodiai's runner built: only then is a name-only row of 001-003
+   * kodiai's (converted); elsewhere it is this project's earlier runner's, adopted as applied (docs/migrate.md).
+   */
+  private boolean builtByKodiai;
 
   /** m's own row is kodiai's runner's (name only) and a conversion for that file is bundled: `up` converts. */
   boolean convertsOwnRow(MigrationSource.Migration m, MigrationTable.Row own) {
-    return own.nameOnly() && own.name().equals(m.fileName()) && source.fromKodiai.containsKey(m.fileName());
+    return builtByKodiai && own.nameOnly() && own.name().equals(m.fileName())
+        && source.fromKodiai.containsKey(m.fileName());
   }
 
   /** A recorded checksum that stands for m: its own, one it replaces, or `from-kodiai:` + today's conversion's. */
