@@ -370,13 +370,14 @@ final class Migrator {
    * kodiai file or an edited kodiai schema, with every difference, before anything changed.
    */
   KodiaiAdoption.Recognition adoption(MigrationTable.Rows rows) throws SQLException {
-    builtByKodiai = false;
+    // kodiai's runner recorded its 001 and files that are not ours (any kodiai commit; 24fba64a's schema is checked below)
+    builtByKodiai = !KodiaiFiles.recognise(rows.nameOnly()).files().isEmpty();
     if (rows.foreign().isEmpty() && rows.provided().isEmpty())
       return new KodiaiAdoption.Recognition(KodiaiAdoption.State.NOT_KODIAI, List.of(), "");
     Set<String> ours = new java.util.HashSet<>();
     for (var m : source.migrations) ours.add(m.fileName());
     KodiaiAdoption.Recognition r = KodiaiAdoption.recognize(conn, ours);
-    builtByKodiai = r.state() != KodiaiAdoption.State.NOT_KODIAI;
+    builtByKodiai |= r.state() != KodiaiAdoption.State.NOT_KODIAI;
     return r;
   }
 
