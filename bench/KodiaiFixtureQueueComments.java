@@ -10,7 +10,8 @@ final class KodiaiFixtureQueueComments {
 
   /**
    * webhook_queue: kodiai's 004 (a bigserial key, claimed_at already in 004's CREATE, its two partial indexes),
-   * 039 (nothing new on a database built from 004 at 24fba64a) and 047 (error_message, last).
+   * 039 (nothing new on a database built from 004 at 24fba64a) and 047 (error_message, last). ci_check_history:
+   * kodiai's 008 (a bigserial key, its one index).
    */
   static final Map<String, String> AS_KODIAI = Map.of("webhook_queue", """
       CREATE TABLE webhook_queue (id bigserial PRIMARY KEY, source text NOT NULL, delivery_id text,
@@ -20,5 +21,10 @@ final class KodiaiFixtureQueueComments {
       CREATE INDEX idx_webhook_queue_processing_claimed ON webhook_queue (status, claimed_at)
         WHERE status = 'processing';
       ALTER TABLE webhook_queue ADD COLUMN error_message text
+      """, "ci_check_history", """
+      CREATE TABLE ci_check_history (id bigserial PRIMARY KEY, created_at timestamptz NOT NULL DEFAULT now(),
+        repo text NOT NULL, check_name text NOT NULL, head_sha text NOT NULL, conclusion text NOT NULL,
+        check_suite_id bigint, pr_number integer);
+      CREATE INDEX idx_ci_check_history_repo_name ON ci_check_history (repo, check_name, created_at DESC)
       """);
 }

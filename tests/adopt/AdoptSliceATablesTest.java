@@ -133,4 +133,62 @@ class AdoptSliceATablesTest extends AdoptSupport {
               + " AND version IS NULL ORDER BY name"), "kodiai's rows of its three files now say our 020 provides them");
     });
   }
+
+  /** A no-transaction conversion as the runner runs it: statement by statement, each committed on its own. */
+  static void convertStatementByStatement(Connection c, int version) throws SQLException {
+    try (Statement st = c.createStatement()) {
+      for (var s : MigrationSource.split(conversionOf(version))) st.execute(s.sql());
+    }
+  }
+
+  static final String CHECK_RUNS = """
+      INSERT INTO ci_check_history (created_at, repo, check_name, head_sha, conclusion, check_suite_id, pr_number)
+      SELECT now() - g * interval '1 hour', 'xbmc/xbmc', 'build-' || g % 3, md5(g::text),
+        (ARRAY['success', 'failure', 'cancelled'])[g % 3 + 1], CASE WHEN g % 2 = 0 THEN 4153840487 + g END,
+        CASE WHEN g % 4 <> 0 THEN g END
+      FROM generate_series(1, 30) g;
+      DELETE FROM ci_check_history WHERE id = 30
+      """;
+
+  @Test
+  void ciCheckHistoryBecomesOur023WithItsRowsOnlineAndTwice() throws Exception {
+    List<String> ours = AdoptStateTablesTest.ours("adoptci23ours", 23, "ci_check_history");
+    withDatabase("adoptci23", url -> {
+      kodiaiDatabase(url, 5);
+      try (Connection c = DbClient.open(url); Statement st = c.createStatement()) {
+        st.execute(CHECK_RUNS);
+        String before = AdoptStateTablesTest.rowsOf(c, "ci_check_history");
+        assertTrue(before.startsWith("29 "), before);
+        convertStatementByStatement(c, 23);
+        assertEquals(before, AdoptStateTablesTest.rowsOf(c, "ci_check_history"), "every row kept");
+        assertEquals(ours, AdoptStateTablesTest.catalogOf(c, "ci_check_history"), "as our 023 creates it");
+        convertStatementByStatement(c, 23);
+        assertEquals(ours, AdoptStateTablesTest.catalogOf(c, "ci_check_history"), "run again: nothing changes");
+        assertEquals("31", one(st, "INSERT INTO ci_check_history (repo, check_name, head_sha, conclusion) VALUES"
+            + " ('r', 'c', 'h', 'success') RETURNING id"), "the identity continues kodiai's sequence (30 was used)");
+      }
+    });
+  }
+
+  @Test
+  void aCheckRunOurChecksRefuseStopsAtItsValidateWithTheRowsUntouched() throws Exception {
+    withDatabase("adoptci23bad", url -> {
+      kodiaiDatabase(url, 5);
+      try (Connection c = DbClient.open(url); Statement st = c.createStatement()) {
+        st.execute(CHECK_RUNS);
+        st.execute("INSERT INTO ci_check_history (repo, check_name, head_sha, conclusion) VALUES ('r', 'c', 'h',"
+            + " 'in_progress')");
+        String rows = AdoptStateTablesTest.rowsOf(c, "ci_check_history");
+        SQLException e = assertThrows(SQLException.class, () -> convertStatementByStatement(c, 23));
+        assertTrue(e.getMessage().contains("ci_check_history_conclusion_check"), e.getMessage());
+        assertEquals(rows, AdoptStateTablesTest.rowsOf(c, "ci_check_history"), "no row changed");
+        assertEquals("f", one(st, "SELECT convalidated FROM pg_constraint WHERE conname ="
+            + " 'ci_check_history_conclusion_check'"), "left NOT VALID: new writes are checked");
+        st.execute("DELETE FROM ci_check_history WHERE conclusion = 'in_progress'");
+        convertStatementByStatement(c, 23);
+        assertEquals("t", one(st, "SELECT convalidated FROM pg_constraint WHERE conname ="
+            + " 'ci_check_history_conclusion_check'"), "run again once the row is fixed");
+      }
+    });
+  }
 }
