@@ -130,7 +130,7 @@ class AdoptSliceATablesTest extends AdoptSupport {
       assertEquals(List.of("004-webhook-queue.sql|020-webhook-queue.sql", "039-webhook-queue-claimed-at.sql|"
           + "020-webhook-queue.sql", "047-webhook-queue-error-detail.sql|020-webhook-queue.sql"),
           MigrateTest.rows(url, "SELECT name || '|' || provided_by FROM _migrations WHERE name ~ '^0[0-9]{2}-webhook'"
-              + " AND version IS NULL ORDER BY name"), "kodiai's rows of its three files now say our 020 provides them");
+              + " AND version IS NULL ORDER BY name"), "kodiai's rows of its three files: provided by our 020");
     });
   }
 
