@@ -9,12 +9,27 @@
 -- partial indexes (same names, same definitions) are the same.
 --
 -- Online: the queue holds only what arrives while the bot drains at shutdown, replayed and marked at its next
--- start (bound assumed: at most some thousands of rows, most of them completed). The key's type change
--- rewrites it under ACCESS EXCLUSIVE, in one transaction that waits at most 1 s for its lock: at that size,
--- milliseconds. An id above 2^31-1, a status our CHECK refuses or headers that are not an object (once
--- decoded) fail a statement: the transaction rolls back, nothing changed, and `up` says which.
+-- start; the bot never deletes a row (bound assumed: some thousands of rows, most of them completed). The key's
+-- type change rewrites it, the webhook bodies included, under ACCESS EXCLUSIVE, in one transaction that waits at
+-- most 1 s for its lock. The bound is enforced: above 64 MB of stored bodies and headers in live rows (what the
+-- rewrite copies) the conversion refuses before it changes anything, so the rewrite under the lock stays short;
+-- delete the replayed rows (status 'completed') and run `up` again. An id above 2^31-1, a status our CHECK
+-- refuses or headers that are not an object (once decoded) fail a statement: the transaction rolls back,
+-- nothing changed, and `up` says which.
 -- squawk-ignore-file changing-column-type, constraint-missing-not-valid, prefer-bigint-over-int, prefer-identity
 SET LOCAL lock_timeout = '1s';
+
+DO $$
+DECLARE
+  live bigint := (SELECT coalesce(sum(pg_catalog.pg_column_size(body) + pg_catalog.pg_column_size(headers)), 0)
+    FROM webhook_queue);
+BEGIN
+  IF live > 64 * 1024 * 1024 THEN
+    RAISE EXCEPTION 'webhook_queue holds % of webhooks (more than 64 MB): its conversion rewrites them under a'
+      ' lock; delete the replayed rows (status ''completed'') and run `up` again', pg_catalog.pg_size_pretty(live);
+  END IF;
+END
+$$;
 
 -- the same function as our 020's (the decoding trigger below and later migrations use it)
 CREATE FUNCTION jsonb_unwrap_stringified(v jsonb) RETURNS jsonb

@@ -113,6 +113,25 @@ class AdoptSliceATablesTest extends AdoptSupport {
   }
 
   @Test
+  void aQueueAbove64MbIsRefusedBeforeAnythingChanged() throws Exception {
+    withDatabase("adoptqueue20big", url -> {
+      kodiaiDatabase(url, 5);
+      try (Connection c = DbClient.open(url); Statement st = c.createStatement()) {
+        // 110 bodies of 640 kB that do not compress: about 70 MB
+        st.execute("INSERT INTO webhook_queue (source, headers, body, status) SELECT 'github', '{}',"
+            + " (SELECT string_agg(md5(random()::text || g || i), '') FROM generate_series(1, 20000) i), 'completed'"
+            + " FROM generate_series(1, 110) g");
+        List<String> catalog = snapshot(c);
+        SQLException e = assertThrows(SQLException.class, () -> convert(c, 20));
+        assertTrue(e.getMessage().contains("more than 64 MB"), e.getMessage());
+        assertEquals(catalog, snapshot(c), "nothing changed");
+        st.execute("DELETE FROM webhook_queue WHERE status = 'completed'");
+        convert(c, 20); // the rows gone, the rewrite copies little: accepted
+      }
+    });
+  }
+
+  @Test
   void upConvertsTheQueueFor020AndStopsAtTheNextMigrationWithoutAConversion() throws Exception {
     withDatabase("adoptqueue20up", url -> {
       kodiaiDatabase(url, 5);
