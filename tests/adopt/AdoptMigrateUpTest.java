@@ -1,7 +1,7 @@
 // Issue 23 through the runner: `migrate up` on a database as kodiai's runner leaves it (bench/KodiaiFixture)
 // recognises it in one line, converts kodiai's 001-003 with from-kodiai/ (per-table sums before, compared
-// after, printed), applies our 004-012, and stops before 020 (the first migration carrying a kodiai file
-// that has no conversion yet) with one line naming every such file, exit 5, all before it committed;
+// after, printed), applies our 004-012, converts webhook_queue for our 020, and stops before 021 (the first
+// migration carrying a kodiai file that has no conversion yet) with one line naming every such file, exit 5, all before it committed;
 // `status` and `validate` say the same; an interrupted conversion is resumed by the next `up`, and a step
 // whose checksums differ is not recorded as applied.
 
@@ -62,12 +62,12 @@ class AdoptMigrateUpTest extends AdoptSupport {
       assertEquals(List.of("001-initial-schema.sql|from-kodiai", "002-pgvector-indexes.sql|from-kodiai",
           "003-tsvector-columns.sql|from-kodiai"), MigrateTest.rows(url, "SELECT name, split_part(checksum, ':', 1)"
           + " FROM _migrations WHERE version <= 3 AND status = 'applied' ORDER BY version"));
-      assertEquals(List.of("12"), MigrateTest.rows(url, "SELECT max(version) FROM _migrations WHERE status = 'applied'"
-          + " AND version IS NOT NULL"), "our 004-012 applied; nothing of 020");
+      assertEquals(List.of("20"), MigrateTest.rows(url, "SELECT max(version) FROM _migrations WHERE status = 'applied'"
+          + " AND version IS NOT NULL"), "our 004-012 applied, 020 by conversion; nothing of 021");
       assertEquals(List.of("bigint"), MigrateTest.rows(url, "SELECT format_type(atttypid, NULL) FROM pg_attribute"
           + " WHERE attrelid = 'reviews'::regclass AND attname = 'id'"));
 
-      // again: nothing to apply before 020, the same line, exit 5
+      // again: nothing to apply before 021, the same line, exit 5
       var again = migrate(url, dir, "up");
       assertEquals(ExitCode.VALIDATION, again.code(), again.toString());
       assertEquals(List.of(stopLine()), again.errLines());
@@ -80,7 +80,7 @@ class AdoptMigrateUpTest extends AdoptSupport {
       assertEquals(ExitCode.VALIDATION, v.code(), v.toString());
       assertEquals("migrate: " + LINE + "; its conversion is under way", v.outLines().get(0));
       assertTrue(v.err().contains("migrate: invalid: " + stopLine().split(" ")[4].replace(":", "")
-          + " carries kodiai's 004-webhook-queue.sql, which kodiai's runner already applied itself"), v.toString());
+          + " carries kodiai's 005-review-comments.sql, which kodiai's runner already applied itself"), v.toString());
     });
   }
 

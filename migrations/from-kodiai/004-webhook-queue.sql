@@ -1,0 +1,3 @@
+-- from-kodiai 004 (docs/adopt.md): webhook_queue, which kodiai's 004, 039 and 047 make, is converted by
+-- from-kodiai/047-webhook-queue-error-detail.sql: the runner joins the conversions of the three files our 020
+-- declares, in that order, and runs them as one transaction; this part and 039's hold nothing else.

@@ -1,0 +1,2 @@
+-- from-kodiai 039 (docs/adopt.md): part of webhook_queue's conversion, which
+-- from-kodiai/047-webhook-queue-error-detail.sql holds in full (see from-kodiai/004-webhook-queue.sql).
