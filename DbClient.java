@@ -213,7 +213,11 @@ final class DbClient {
     int q = tail.indexOf('?');
     if (q >= 0) { query = tail.substring(q + 1); tail = tail.substring(0, q); }
     if (tail.startsWith("/")) path = tail.substring(1);
+    return fromParts(url, authority, path, query);
+  }
 
+  /** The Target from the URL's authority, path and query; the query's connection parameters win, as in libpq. */
+  private static Target fromParts(String url, String authority, String path, String query) {
     String user = null, password = null;
     int at = authority.lastIndexOf('@'); // a raw '@' in a password is tolerated: the last one ends userinfo
     if (at >= 0) {
@@ -224,29 +228,10 @@ final class DbClient {
       if (colon >= 0) password = decode(url, info.substring(colon + 1));
       if (user.isEmpty()) user = null;
     }
-
-    String host;
-    int port = 5432;
-    if (authority.startsWith("[")) {
-      int close = authority.indexOf(']');
-      if (close < 0) throw malformed(url, "an IPv6 host needs a closing ']'");
-      host = authority.substring(1, close);
-      String after = authority.substring(close + 1);
-      if (after.startsWith(":")) port = port(url, after.substring(1));
-      else if (!after.isEmpty()) throw malformed(url, "unexpected text after the IPv6 host");
-    } else {
-      int colon = authority.lastIndexOf(':');
-      host = decode(url, colon >= 0 ? authority.substring(0, colon) : authority);
-      if (colon >= 0) port = port(url, authority.substring(colon + 1));
-    }
-
-    Map<String, String> params = new LinkedHashMap<>();
-    for (String pair : query.split("&")) {
-      if (pair.isEmpty()) continue;
-      int eq = pair.indexOf('=');
-      if (eq <= 0) throw malformed(url, "a query parameter has no value (form: NAME=VALUE)");
-      params.put(decode(url, pair.substring(0, eq)), decode(url, pair.substring(eq + 1)));
-    }
+    HostPort hp = hostPort(url, authority);
+    String host = hp.host();
+    int port = hp.port();
+    Map<String, String> params = queryParams(url, query);
     // libpq reads these connection parameters from the query too, and the query wins; jdbc URLs
     // carry credentials only there. Taken out, the password is a field like any other (redacted).
     if (params.containsKey("user")) user = params.remove("user");
@@ -261,6 +246,37 @@ final class DbClient {
     if (database.isEmpty()) database = user != null ? user : "postgres"; // libpq's default
     if (database.contains("/")) throw malformed(url, "the database name may not contain '/'");
     return new Target(host, port, database, user, password, params);
+  }
+
+  private record HostPort(String host, int port) {}
+
+  /** host[:port] or [IPv6][:port], userinfo already taken off; the port defaults to 5432. */
+  private static HostPort hostPort(String url, String authority) {
+    int port = 5432;
+    if (authority.startsWith("[")) {
+      int close = authority.indexOf(']');
+      if (close < 0) throw malformed(url, "an IPv6 host needs a closing ']'");
+      String after = authority.substring(close + 1);
+      if (after.startsWith(":")) port = port(url, after.substring(1));
+      else if (!after.isEmpty()) throw malformed(url, "unexpected text after the IPv6 host");
+      return new HostPort(authority.substring(1, close), port);
+    }
+    int colon = authority.lastIndexOf(':');
+    String host = decode(url, colon >= 0 ? authority.substring(0, colon) : authority);
+    if (colon >= 0) port = port(url, authority.substring(colon + 1));
+    return new HostPort(host, port);
+  }
+
+  /** NAME=VALUE pairs of the query, decoded, in their order. */
+  private static Map<String, String> queryParams(String url, String query) {
+    Map<String, String> params = new LinkedHashMap<>();
+    for (String pair : query.split("&")) {
+      if (pair.isEmpty()) continue;
+      int eq = pair.indexOf('=');
+      if (eq <= 0) throw malformed(url, "a query parameter has no value (form: NAME=VALUE)");
+      params.put(decode(url, pair.substring(0, eq)), decode(url, pair.substring(eq + 1)));
+    }
+    return params;
   }
 
   private static int indexOfAny(String s, String chars) {

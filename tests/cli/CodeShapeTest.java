@@ -37,7 +37,6 @@ class CodeShapeTest {
       "bench/BenchImport.java BenchImport.generate",
       "migration/MigrationSource.java MigrationSource.split",
       "migration/MigrationSource.java MigrationSource.fromFiles",
-      "DbClient.java DbClient.parse",
       "tests/SchemaCheck.java Catalog.read");
 
   /** Files that still hold lines over MAX_LINE_CHARS. */
