@@ -389,39 +389,14 @@ final class MigrationSource {
       char c = sql.charAt(i);
       int end = i + 1; // exclusive end of the token starting at i
       boolean comment = false;
-      if (c == '-' && i + 1 < n && sql.charAt(i + 1) == '-') {
-        end = sql.indexOf('\n', i);
-        end = end < 0 ? n : end;
-        comment = true;
-      } else if (c == '/' && i + 1 < n && sql.charAt(i + 1) == '*') {
-        int depth = 1, j = i + 2;
-        while (j < n && depth > 0) {
-          if (sql.startsWith("/*", j)) { depth++; j += 2; }
-          else if (sql.startsWith("*/", j)) { depth--; j += 2; }
-          else j++;
-        }
-        end = j;
+      int skipped = commentEnd(sql, i);
+      if (skipped > 0) {
+        end = skipped;
         comment = true;
       } else if (c == '\'' || c == '"') {
-        boolean backslashes = c == '\'' && i > 0 && (sql.charAt(i - 1) == 'E' || sql.charAt(i - 1) == 'e')
-            && (i < 2 || !isWordChar(sql.charAt(i - 2)));
-        int j = i + 1;
-        while (j < n) {
-          char d = sql.charAt(j);
-          if (backslashes && d == '\\') { j += 2; continue; }
-          if (d == c) {
-            if (j + 1 < n && sql.charAt(j + 1) == c) { j += 2; continue; } // doubled quote
-            break;
-          }
-          j++;
-        }
-        end = Math.min(n, j + 1);
+        end = quotedEnd(sql, i);
       } else if (c == '$' && (i == 0 || !isWordChar(sql.charAt(i - 1)))) {
-        int tagEnd = dollarTagEnd(sql, i);
-        if (tagEnd > 0) {
-          int close = sql.indexOf(sql.substring(i, tagEnd), tagEnd);
-          end = close < 0 ? n : close + (tagEnd - i);
-        }
+        end = dollarQuotedEnd(sql, i);
       } else if (isWordStart(c)) {
         int j = i + 1;
         while (j < n && isWordChar(sql.charAt(j))) j++;
@@ -461,6 +436,43 @@ final class MigrationSource {
     return out;
   }
 
+  /** The end (exclusive) of a -- line comment or a nested block comment starting at i, or -1 when none does. */
+  private static int commentEnd(String sql, int i) {
+    int n = sql.length();
+    if (i + 1 >= n) return -1;
+    if (sql.charAt(i) == '-' && sql.charAt(i + 1) == '-') {
+      int end = sql.indexOf('\n', i);
+      return end < 0 ? n : end;
+    }
+    if (sql.charAt(i) != '/' || sql.charAt(i + 1) != '*') return -1;
+    int depth = 1, j = i + 2;
+    while (j < n && depth > 0) {
+      if (sql.startsWith("/*", j)) { depth++; j += 2; }
+      else if (sql.startsWith("*/", j)) { depth--; j += 2; }
+      else j++;
+    }
+    return j;
+  }
+
+  /** The end (exclusive) of the '' string (E'' with backslash escapes) or "" identifier starting at i. */
+  private static int quotedEnd(String sql, int i) {
+    int n = sql.length();
+    char c = sql.charAt(i);
+    boolean backslashes = c == '\'' && i > 0 && (sql.charAt(i - 1) == 'E' || sql.charAt(i - 1) == 'e')
+        && (i < 2 || !isWordChar(sql.charAt(i - 2)));
+    int j = i + 1;
+    while (j < n) {
+      char d = sql.charAt(j);
+      if (backslashes && d == '\\') { j += 2; continue; }
+      if (d == c) {
+        if (j + 1 < n && sql.charAt(j + 1) == c) { j += 2; continue; } // doubled quote
+        break;
+      }
+      j++;
+    }
+    return Math.min(n, j + 1);
+  }
+
   private static boolean isWordChar(char c) {
     return c < 128 ? (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '$'
         : Character.isLetterOrDigit(c);
@@ -468,6 +480,14 @@ final class MigrationSource {
 
   private static boolean isWordStart(char c) {
     return c < 128 ? (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' : Character.isLetter(c);
+  }
+
+  /** The end (exclusive) of the $tag$ ... $tag$ body starting at i, or i + 1 when no tag starts there. */
+  private static int dollarQuotedEnd(String sql, int i) {
+    int tagEnd = dollarTagEnd(sql, i);
+    if (tagEnd < 0) return i + 1;
+    int close = sql.indexOf(sql.substring(i, tagEnd), tagEnd);
+    return close < 0 ? sql.length() : close + (tagEnd - i);
   }
 
   /** The end (exclusive) of a dollar-quote tag $tag$ or $$ starting at i, or -1 when there is none. */
