@@ -201,12 +201,33 @@ final class MigrationSource {
   private static MigrationSource fromFiles(String description, Map<String, String> given,
       List<String> problems, List<String> warnings,
       Map<String, String> fromKodiai) {
-    // A byte-order mark is no SQL (psql would send it on to the server, which calls it a syntax error).
-    Map<String, String> files = new TreeMap<>();
-    given.forEach((name, text) -> files.put(name, text.startsWith("\uFEFF") ? text.substring(1) : text));
+    Map<String, String> files = withoutByteOrderMark(given);
     Map<Integer, String> ups = new TreeMap<>();
     Map<Integer, String> downs = new TreeMap<>();
-    for (String file : files.keySet()) {
+    byVersion(files.keySet(), ups, downs, problems);
+    if (!problems.isEmpty()) throw invalid(description + ": " + String.join("; ", problems));
+
+    Map<String, List<Statement>> split = splitInTransaction(files, problems);
+    Map<String, String> conversions = withoutByteOrderMark(fromKodiai);
+    checkConversions(conversions, split, problems);
+    if (!problems.isEmpty()) throw invalid(description + ": " + String.join("; ", problems));
+
+    List<Migration> list = migrations(files, ups, downs, problems);
+    if (!problems.isEmpty()) throw invalid(description + ": " + String.join("; ", problems));
+    return new MigrationSource(description, List.copyOf(list), List.copyOf(warnings), split, conversions);
+  }
+
+  /** A byte-order mark is no SQL (psql would send it on to the server, which calls it a syntax error). */
+  private static Map<String, String> withoutByteOrderMark(Map<String, String> given) {
+    Map<String, String> files = new TreeMap<>();
+    given.forEach((name, text) -> files.put(name, text.startsWith("\uFEFF") ? text.substring(1) : text));
+    return files;
+  }
+
+  /** Sorts the file names into migrations and down files by version, each name and pairing checked. */
+  private static void byVersion(Iterable<String> names, Map<Integer, String> ups, Map<Integer, String> downs,
+      List<String> problems) {
+    for (String file : names) {
       Matcher m = FILE_NAME.matcher(file);
       if (!m.matches()) {
         problems.add(file + ": name does not fit NNN-name.sql / NNN-name.down.sql (digits, '-', lowercase letters, digits, '-' or '_')");
@@ -230,8 +251,10 @@ final class MigrationSource {
       else if (!e.getValue().equals(up.replace(".sql", ".down.sql")))
         problems.add(e.getValue() + ": name does not match its migration " + up);
     }
-    if (!problems.isEmpty()) throw invalid(description + ": " + String.join("; ", problems));
+  }
 
+  /** Each transactional file's statements (keyed by its text), refusing those that would end the transaction. */
+  private static Map<String, List<Statement>> splitInTransaction(Map<String, String> files, List<String> problems) {
     Map<String, List<Statement>> split = new java.util.IdentityHashMap<>();
     for (var e : files.entrySet()) {
       if (!FILE_NAME.matcher(e.getKey()).matches() || hasNoTransactionMarker(e.getValue())) continue;
@@ -242,11 +265,12 @@ final class MigrationSource {
               + NO_TRANSACTION_MARKER + "` first and run the file statement by statement");
       }
     }
-    Map<String, String> conversions = new TreeMap<>();
-    fromKodiai.forEach((name, text) -> conversions.put(name, text.startsWith("\uFEFF") ? text.substring(1) : text));
-    checkConversions(conversions, split, problems);
-    if (!problems.isEmpty()) throw invalid(description + ": " + String.join("; ", problems));
+    return split;
+  }
 
+  /** The migrations in version order, each with its down file and the kodiai files it declares (once each). */
+  private static List<Migration> migrations(Map<String, String> files, Map<Integer, String> ups,
+      Map<Integer, String> downs, List<String> problems) {
     List<Migration> list = new ArrayList<>();
     Map<String, String> declaredBy = new TreeMap<>();
     for (var e : ups.entrySet()) {
@@ -265,8 +289,7 @@ final class MigrationSource {
       list.add(new Migration(e.getKey(), m.group(2), file, sql, checksum(sql), !hasNoTransactionMarker(sql),
           down, down == null ? null : files.get(down), List.copyOf(kodiai), null));
     }
-    if (!problems.isEmpty()) throw invalid(description + ": " + String.join("; ", problems));
-    return new MigrationSource(description, List.copyOf(list), List.copyOf(warnings), split, conversions);
+    return list;
   }
 
   /** Conversions are named as kodiai's files and follow a migration's transaction rules. */
