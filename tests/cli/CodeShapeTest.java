@@ -33,8 +33,7 @@ class CodeShapeTest {
 
   /** "file Class.method" of the methods still over MAX_METHOD_LINES (all outside issue 26's first pass). */
   static final Set<String> LONG_METHODS_ALLOWED = Set.of(
-      "bench/BenchImport.java BenchImport.call",
-      "bench/BenchImport.java BenchImport.generate");
+      "bench/BenchImport.java BenchImport.call");
 
   /** Files that still hold lines over MAX_LINE_CHARS. */
   static final Set<String> LONG_LINES_ALLOWED = Set.of(
