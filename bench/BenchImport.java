@@ -64,18 +64,7 @@ final class BenchImport implements Callable<Integer> {
     try (BenchScratch a = BenchScratch.create(url, keep, out)) {
       Path dir = filesDir == null ? work : Files.createDirectories(filesDir);
       Path k = dir.resolve("kodiai-knowledge.db"), t = dir.resolve("kodiai-telemetry.db"), stamp = dir.resolve("bench-import.stamp");
-      String made = "memories=" + memories + " seed=" + seed;
-      if (filesDir != null && Files.exists(stamp) && Files.readString(stamp).equals(made) && Files.exists(k) && Files.exists(t)) {
-        out.printf(Locale.ROOT, "reusing the files in %s (%s): knowledge %,d MB, telemetry %,d MB%n", dir, made, Files.size(k) >> 20, Files.size(t) >> 20);
-      } else {
-        Files.deleteIfExists(stamp);
-        for (Path f : List.of(k, t)) for (String suffix : List.of("", "-wal", "-shm")) Files.deleteIfExists(SqliteSource.sibling(f, suffix));
-        long g0 = System.nanoTime();
-        Map<String, Long> rows = generate(k, t, memories, seed);
-        out.printf(Locale.ROOT, "generated %,d rows (%,d memories) in %.1f s: knowledge %,d MB, telemetry %,d MB%n",
-            rows.values().stream().mapToLong(Long::longValue).sum(), memories, (System.nanoTime() - g0) / 1e9, Files.size(k) >> 20, Files.size(t) >> 20);
-        if (filesDir != null) Files.writeString(stamp, made);
-      }
+      prepareFiles(out, dir, k, t, stamp);
       a.migrateAndConnect().close();
 
       // ---- the importer
@@ -96,80 +85,112 @@ final class BenchImport implements Callable<Integer> {
       double importS = (System.nanoTime() - i0) / 1e9, hnswS = imp.hnswBuildMs / 1000.0, importNoHnsw = importS - hnswS;
       imp.summary.print(out, false);
       Importer.Staged mem = imp.staged.stream().filter(x -> x.map.target().equals(TableMap.MEMORIES)).findFirst().orElseThrow();
-      double memS = (mem.stageMs + mem.writeMs + mem.verifyMs) / 1000.0;
-      long total = imp.summary.imported();
 
-      // ---- the floor: the same rows through psql \copy (binary), one transaction, HNSW after
-      Path files = Files.createDirectories(work.resolve("copy"));
-      List<String[]> loads = new ArrayList<>();
-      try (Connection c = DbClient.open(a.url)) {
-        for (Importer.Staged st : imp.staged) {
-          if (st.n == 0) continue;
-          Path f = files.resolve(st.map.target() + ".bin");
-          String cols = String.join(", ", st.columns.stream().map(TargetTable::quote).toList());
-          try (var os = Files.newOutputStream(f)) {
-            c.unwrap(org.postgresql.PGConnection.class).getCopyAPI().copyOut("COPY (SELECT " + cols + " FROM " + st.map.target() + " ORDER BY id) TO STDOUT (FORMAT binary)", os);
-          }
-          loads.add(new String[] {st.map.target(), cols, f.toString()});
-        }
-      }
-      double floorS, floorHnswS;
-      double[] floorS0 = new double[2];
-      Map<String, Double> floorTable = new LinkedHashMap<>(); // target table -> seconds of its \copy
-      try (BenchScratch b = BenchScratch.create(a.adminUrl, keep, quiet)) {
-        b.migrateAndConnect().close();
-        List<String> hnsw = new ArrayList<>();
-        StringBuilder sql = new StringBuilder();
-        try (Connection c = DbClient.open(b.url); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT pg_get_indexdef(indexrelid), ic.relname FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam"
-                 + " WHERE indrelid = 'learning_memories'::regclass AND amname = 'hnsw'")) {
-          while (rs.next()) { hnsw.add(rs.getString(1)); sql.append("DROP INDEX ").append(TargetTable.quote(rs.getString(2))).append(";\n"); } // 002's, or 007's halfvec index
-        }
-        // The server's clock between the \copy commands: the floor's time per table.
-        String mark = "SELECT extract(epoch FROM clock_timestamp());\n";
-        sql.append("BEGIN;\n").append(mark);
-        for (String[] l : loads) sql.append("\\copy ").append(l[0]).append(" (").append(l[1]).append(") FROM '").append(l[2]).append("' (FORMAT binary)\n").append(mark);
-        sql.append("COMMIT;\n");
-        Path script = work.resolve("floor.sql");
-        Files.writeString(script, sql);
-        String[] marks = psql(b.adminUrl, b.db, script, t0 -> floorS0[0] = t0).lines().filter(x -> x.matches("[0-9.]+")).toArray(String[]::new);
-        floorS = floorS0[0];
-        for (int j = 0; j + 1 < marks.length && j < loads.size(); j++) floorTable.put(loads.get(j)[0], Double.parseDouble(marks[j + 1]) - Double.parseDouble(marks[j]));
-        Path idx = work.resolve("hnsw.sql");
-        Files.writeString(idx, "SET maintenance_work_mem = '" + s.maintenanceWorkMem + "';\n" + String.join(";\n", hnsw) + ";\n");
-        psql(b.adminUrl, b.db, idx, t0 -> floorS0[1] = t0);
-        floorHnswS = floorS0[1];
-        try (Connection c = DbClient.open(b.url); Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM learning_memories")) {
-          rs.next();
-          if (rs.getLong(1) != mem.row.imported) throw new IllegalStateException("the floor loaded " + rs.getLong(1) + " memories");
-        }
-      }
-
-      double ratio = importNoHnsw / floorS, memRate = mem.row.imported / memS;
-      out.println();
-      out.println("machine: " + Runtime.getRuntime().availableProcessors() + " cores, " + (Runtime.getRuntime().maxMemory() >> 20) + " MB JVM heap max; "
-          + "server: " + (a.cluster != null ? "throwaway local cluster (" + String.join(", ", BenchScratch.CLUSTER_TUNING) + ")" : DbClient.parse(a.adminUrl).redacted()));
-      out.printf(Locale.ROOT, "%-62s %,10d rows%n", "rows imported (all tables)", total);
-      out.printf(Locale.ROOT, "%-62s %10.1f s  (%,.0f rows/s)%n", "import, whole (read, convert, stage, check, write, verify)", importNoHnsw, total / importNoHnsw);
-      out.printf(Locale.ROOT, "%-62s %10.1f s  (%,.0f rows/s)  target >= %,.0f: %s%n", "  learning_memories incl. vectors (stage + write + verify)", memS, memRate,
-          MEMORY_ROWS_TARGET, memRate >= MEMORY_ROWS_TARGET ? "met" : "MISSED");
-      for (Importer.Staged st : imp.staged) if (st.n > 0)
-        out.printf(Locale.ROOT, "    %-40s %,9d rows  stage %6.1f s  write %6.1f s  verify %5.1f s  (floor %5.1f s)%n", st.label(), st.n,
-            st.stageMs / 1e3, st.writeMs / 1e3, st.verifyMs / 1e3, floorTable.getOrDefault(st.map.target(), Double.NaN));
-      double floorMem = floorTable.getOrDefault(TableMap.MEMORIES, Double.NaN);
-      out.printf(Locale.ROOT, "%-62s %10.1f s  (%,.0f rows/s)%n", "  floor's learning_memories (its \\copy alone)", floorMem, mem.row.imported / floorMem);
-      out.printf(Locale.ROOT, "%-62s %10.1f s%n", "floor: psql \\copy (binary) of the same rows, one transaction", floorS);
-      out.printf(Locale.ROOT, "%-62s %10.2f x  target <= %.1f: %s%n", "import / floor", ratio, FLOOR_RATIO_TARGET, ratio <= FLOOR_RATIO_TARGET ? "met" : "MISSED");
-      out.printf(Locale.ROOT, "%-62s %10.1f s (import)  %.1f s (floor)%n", "HNSW build (" + memories + " x " + DIM + ", m=16, ef_construction=64)", hnswS, floorHnswS);
-      if (json != null) {
-        BenchJson.write(json, List.of(new BenchJson().put("memories", memories).put("rows", total).put("import_s", importNoHnsw)
-            .put("memory_rows_per_s", memRate).put("floor_s", floorS).put("ratio", ratio).put("hnsw_import_s", hnswS).put("hnsw_floor_s", floorHnswS).put("floor_memories_s", floorMem)));
-      }
-      return memRate >= MEMORY_ROWS_TARGET && ratio <= FLOOR_RATIO_TARGET ? 0 : 1;
+      Floor floor = floor(a, imp, mem, s, work);
+      return report(out, a, imp, mem, importNoHnsw, hnswS, floor);
     } finally {
       if (!keep) try (Stream<Path> w = Files.walk(work)) { w.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete()); }
       else out.println("kept the generated files in " + work);
     }
+  }
+
+  /** Generates the two files, or reuses those --files holds when made with the same --memories and --seed. */
+  private void prepareFiles(PrintStream out, Path dir, Path k, Path t, Path stamp) throws Exception {
+    String made = "memories=" + memories + " seed=" + seed;
+    if (filesDir != null && Files.exists(stamp) && Files.readString(stamp).equals(made) && Files.exists(k) && Files.exists(t)) {
+      out.printf(Locale.ROOT, "reusing the files in %s (%s): knowledge %,d MB, telemetry %,d MB%n", dir, made, Files.size(k) >> 20, Files.size(t) >> 20);
+    } else {
+      Files.deleteIfExists(stamp);
+      for (Path f : List.of(k, t)) for (String suffix : List.of("", "-wal", "-shm")) Files.deleteIfExists(SqliteSource.sibling(f, suffix));
+      long g0 = System.nanoTime();
+      Map<String, Long> rows = generate(k, t, memories, seed);
+      out.printf(Locale.ROOT, "generated %,d rows (%,d memories) in %.1f s: knowledge %,d MB, telemetry %,d MB%n",
+          rows.values().stream().mapToLong(Long::longValue).sum(), memories, (System.nanoTime() - g0) / 1e9, Files.size(k) >> 20, Files.size(t) >> 20);
+      if (filesDir != null) Files.writeString(stamp, made);
+    }
+  }
+
+  /** The floor: the same rows through psql \copy (binary) into a fresh database, one transaction, HNSW after. */
+  private Floor floor(BenchScratch a, Importer imp, Importer.Staged mem, Importer.Settings s, Path work) throws Exception {
+    PrintStream quiet = new PrintStream(java.io.OutputStream.nullOutputStream());
+    Path files = Files.createDirectories(work.resolve("copy"));
+    List<String[]> loads = new ArrayList<>();
+    try (Connection c = DbClient.open(a.url)) {
+      for (Importer.Staged st : imp.staged) {
+        if (st.n == 0) continue;
+        Path f = files.resolve(st.map.target() + ".bin");
+        String cols = String.join(", ", st.columns.stream().map(TargetTable::quote).toList());
+        try (var os = Files.newOutputStream(f)) {
+          c.unwrap(org.postgresql.PGConnection.class).getCopyAPI().copyOut("COPY (SELECT " + cols + " FROM " + st.map.target() + " ORDER BY id) TO STDOUT (FORMAT binary)", os);
+        }
+        loads.add(new String[] {st.map.target(), cols, f.toString()});
+      }
+    }
+    double floorS, floorHnswS;
+    double[] floorS0 = new double[2];
+    Map<String, Double> floorTable = new LinkedHashMap<>(); // target table -> seconds of its \copy
+    try (BenchScratch b = BenchScratch.create(a.adminUrl, keep, quiet)) {
+      b.migrateAndConnect().close();
+      List<String> hnsw = new ArrayList<>();
+      StringBuilder sql = new StringBuilder();
+      try (Connection c = DbClient.open(b.url); Statement st = c.createStatement();
+           ResultSet rs = st.executeQuery("SELECT pg_get_indexdef(indexrelid), ic.relname FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam"
+               + " WHERE indrelid = 'learning_memories'::regclass AND amname = 'hnsw'")) {
+        while (rs.next()) { hnsw.add(rs.getString(1)); sql.append("DROP INDEX ").append(TargetTable.quote(rs.getString(2))).append(";\n"); } // 002's, or 007's halfvec index
+      }
+      // The server's clock between the \copy commands: the floor's time per table.
+      String mark = "SELECT extract(epoch FROM clock_timestamp());\n";
+      sql.append("BEGIN;\n").append(mark);
+      for (String[] l : loads) sql.append("\\copy ").append(l[0]).append(" (").append(l[1]).append(") FROM '").append(l[2]).append("' (FORMAT binary)\n").append(mark);
+      sql.append("COMMIT;\n");
+      Path script = work.resolve("floor.sql");
+      Files.writeString(script, sql);
+      String[] marks = psql(b.adminUrl, b.db, script, t0 -> floorS0[0] = t0).lines().filter(x -> x.matches("[0-9.]+")).toArray(String[]::new);
+      floorS = floorS0[0];
+      for (int j = 0; j + 1 < marks.length && j < loads.size(); j++) floorTable.put(loads.get(j)[0], Double.parseDouble(marks[j + 1]) - Double.parseDouble(marks[j]));
+      Path idx = work.resolve("hnsw.sql");
+      Files.writeString(idx, "SET maintenance_work_mem = '" + s.maintenanceWorkMem + "';\n" + String.join(";\n", hnsw) + ";\n");
+      psql(b.adminUrl, b.db, idx, t0 -> floorS0[1] = t0);
+      floorHnswS = floorS0[1];
+      try (Connection c = DbClient.open(b.url); Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM learning_memories")) {
+        rs.next();
+        if (rs.getLong(1) != mem.row.imported) throw new IllegalStateException("the floor loaded " + rs.getLong(1) + " memories");
+      }
+    }
+    return new Floor(floorS, floorHnswS, floorTable);
+  }
+
+  /** The floor's seconds: all the \copy commands, the HNSW build after, and each table's \copy. */
+  private record Floor(double seconds, double hnswSeconds, Map<String, Double> perTable) {}
+
+  /** The figures, each next to its target; 0 when both targets are met. */
+  private int report(PrintStream out, BenchScratch a, Importer imp, Importer.Staged mem, double importNoHnsw, double hnswS,
+      Floor floor) throws IOException {
+    double memS = (mem.stageMs + mem.writeMs + mem.verifyMs) / 1000.0;
+    long total = imp.summary.imported();
+    double floorS = floor.seconds(), floorHnswS = floor.hnswSeconds();
+    Map<String, Double> floorTable = floor.perTable();
+    double ratio = importNoHnsw / floorS, memRate = mem.row.imported / memS;
+    out.println();
+    out.println("machine: " + Runtime.getRuntime().availableProcessors() + " cores, " + (Runtime.getRuntime().maxMemory() >> 20) + " MB JVM heap max; "
+        + "server: " + (a.cluster != null ? "throwaway local cluster (" + String.join(", ", BenchScratch.CLUSTER_TUNING) + ")" : DbClient.parse(a.adminUrl).redacted()));
+    out.printf(Locale.ROOT, "%-62s %,10d rows%n", "rows imported (all tables)", total);
+    out.printf(Locale.ROOT, "%-62s %10.1f s  (%,.0f rows/s)%n", "import, whole (read, convert, stage, check, write, verify)", importNoHnsw, total / importNoHnsw);
+    out.printf(Locale.ROOT, "%-62s %10.1f s  (%,.0f rows/s)  target >= %,.0f: %s%n", "  learning_memories incl. vectors (stage + write + verify)", memS, memRate,
+        MEMORY_ROWS_TARGET, memRate >= MEMORY_ROWS_TARGET ? "met" : "MISSED");
+    for (Importer.Staged st : imp.staged) if (st.n > 0)
+      out.printf(Locale.ROOT, "    %-40s %,9d rows  stage %6.1f s  write %6.1f s  verify %5.1f s  (floor %5.1f s)%n", st.label(), st.n,
+          st.stageMs / 1e3, st.writeMs / 1e3, st.verifyMs / 1e3, floorTable.getOrDefault(st.map.target(), Double.NaN));
+    double floorMem = floorTable.getOrDefault(TableMap.MEMORIES, Double.NaN);
+    out.printf(Locale.ROOT, "%-62s %10.1f s  (%,.0f rows/s)%n", "  floor's learning_memories (its \\copy alone)", floorMem, mem.row.imported / floorMem);
+    out.printf(Locale.ROOT, "%-62s %10.1f s%n", "floor: psql \\copy (binary) of the same rows, one transaction", floorS);
+    out.printf(Locale.ROOT, "%-62s %10.2f x  target <= %.1f: %s%n", "import / floor", ratio, FLOOR_RATIO_TARGET, ratio <= FLOOR_RATIO_TARGET ? "met" : "MISSED");
+    out.printf(Locale.ROOT, "%-62s %10.1f s (import)  %.1f s (floor)%n", "HNSW build (" + memories + " x " + DIM + ", m=16, ef_construction=64)", hnswS, floorHnswS);
+    if (json != null) {
+      BenchJson.write(json, List.of(new BenchJson().put("memories", memories).put("rows", total).put("import_s", importNoHnsw)
+          .put("memory_rows_per_s", memRate).put("floor_s", floorS).put("ratio", ratio).put("hnsw_import_s", hnswS).put("hnsw_floor_s", floorHnswS).put("floor_memories_s", floorMem)));
+    }
+    return memRate >= MEMORY_ROWS_TARGET && ratio <= FLOOR_RATIO_TARGET ? 0 : 1;
   }
 
   /** psql with the password in PGPASSWORD (never argv); hands the seconds it took to `took`, returns its output. */
