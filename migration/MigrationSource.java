@@ -74,7 +74,9 @@ final class MigrationSource {
   }
 
   /** A file of this set (its text, as held here) split into statements; split once. */
-  synchronized List<Statement> statements(String sql) { return statements.computeIfAbsent(sql, MigrationSource::split); }
+  synchronized List<Statement> statements(String sql) {
+    return statements.computeIfAbsent(sql, MigrationSource::split);
+  }
 
   /** The migrations in a folder, or (dir == null) those bundled with the tool. */
   static MigrationSource load(Path dir) {
@@ -109,7 +111,8 @@ final class MigrationSource {
       }
       return fromFiles("bundled migrations", files, problems, List.of(), conversions);
     } catch (IOException e) {
-      throw new MigrationException(ExitCode.LOCAL_ERROR, "cannot read the migrations" + (dir == null ? "" : " in " + dir) + ": " + reason(e)
+      throw new MigrationException(ExitCode.LOCAL_ERROR,
+          "cannot read the migrations" + (dir == null ? "" : " in " + dir) + ": " + reason(e)
           + "; check that the folder and its files are readable by this user", e);
     } catch (java.net.URISyntaxException e) {
       throw new MigrationException(ExitCode.LOCAL_ERROR, "cannot read the bundled migrations: " + e.getMessage(), e);
@@ -156,10 +159,13 @@ final class MigrationSource {
     return fromFiles(description, files, problems, warnings, conversions);
   }
 
-  /** The file as text: UTF-8, a leading byte-order mark dropped; anything else is a problem naming the file and where. */
+  /**
+   * The file as text: UTF-8, a leading byte-order mark dropped; anything else is a problem naming the file and where.
+   */
   private static String decode(String file, byte[] bytes, List<String> problems) {
     var decoder = StandardCharsets.UTF_8.newDecoder()
-        .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT).onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
+        .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+        .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
     java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(bytes);
     java.nio.CharBuffer out = java.nio.CharBuffer.allocate(bytes.length + 1);
     var result = decoder.decode(in, out, true);
@@ -230,7 +236,8 @@ final class MigrationSource {
     for (String file : names) {
       Matcher m = FILE_NAME.matcher(file);
       if (!m.matches()) {
-        problems.add(file + ": name does not fit NNN-name.sql / NNN-name.down.sql (digits, '-', lowercase letters, digits, '-' or '_')");
+        problems.add(file + ": name does not fit NNN-name.sql / NNN-name.down.sql"
+            + " (digits, '-', lowercase letters, digits, '-' or '_')");
         continue;
       }
       int version;
@@ -320,7 +327,9 @@ final class MigrationSource {
   }
 
   /** A file-set problem found before anything runs. */
-  private static MigrationException invalid(String message) { return new MigrationException(ExitCode.VALIDATION, message); }
+  private static MigrationException invalid(String message) {
+    return new MigrationException(ExitCode.VALIDATION, message);
+  }
 
   /** Our migration of that file name, or null. */
   Migration byFileName(String fileName) {
@@ -335,19 +344,23 @@ final class MigrationSource {
 
   /** Statements that end or start a transaction (SAVEPOINT and ROLLBACK TO stay inside it and are fine). */
   private static final Pattern TRANSACTION_CONTROL = Pattern.compile(
-      "(?i)(begin|start\\s+transaction|commit|end|abort|prepare\\s+transaction|rollback(?!\\s+(work\\s+|transaction\\s+)?to\\b))\\b");
+      "(?i)(begin|start\\s+transaction|commit|end|abort|prepare\\s+transaction"
+      + "|rollback(?!\\s+(work\\s+|transaction\\s+)?to\\b))\\b");
 
   /** SHA-256 of the file with line endings normalised, so a CRLF checkout is not an edit. */
   static String checksum(String sql) {
     try {
-      byte[] d = MessageDigest.getInstance("SHA-256").digest(sql.replace("\r\n", "\n").getBytes(StandardCharsets.UTF_8));
+      byte[] d = MessageDigest.getInstance("SHA-256")
+          .digest(sql.replace("\r\n", "\n").getBytes(StandardCharsets.UTF_8));
       return HexFormat.of().formatHex(d);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
   }
 
-  /** `-- migrate:replaces <sha256>` among the leading comments: a row with that checksum counts as this file applied. */
+  /**
+   * `-- migrate:replaces <sha256>` among the leading comments: a row with that checksum counts as this file applied.
+   */
   static final String REPLACES_MARKER = "-- migrate:replaces";
   private static final Pattern REPLACES_LINE = Pattern.compile("(?i)--\\s*migrate:replaces\\s+([0-9a-f]{64})");
 
@@ -430,7 +443,10 @@ final class MigrationSource {
         if (++words <= 4) {
           String w = sql.substring(i, j).toLowerCase(java.util.Locale.ROOT);
           if (words == 1) create = w.equals("create");
-          else if (words == 2) { orReplace = create && w.equals("or"); routine = create && (w.equals("function") || w.equals("procedure")); }
+          else if (words == 2) {
+            orReplace = create && w.equals("or");
+            routine = create && (w.equals("function") || w.equals("procedure"));
+          }
           else if (words == 3 && orReplace) orReplace = w.equals("replace");
           else if (words == 4 && orReplace) routine = w.equals("function") || w.equals("procedure");
         } else if (routine && parens == 0) {
