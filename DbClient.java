@@ -50,7 +50,8 @@ final class DbClient {
     // Retrieval settings measured in docs/retrieval.md.
     String hnswEfSearch;                     // DATABASE_HNSW_EF_SEARCH (100)
     String hnswIterativeScan;                // DATABASE_HNSW_ITERATIVE_SCAN (relaxed_order; needs pgvector >= 0.8)
-    String planCacheMode;                    // DATABASE_PLAN_CACHE_MODE (force_custom_plan: generic plans scan a whole repo)
+    // DATABASE_PLAN_CACHE_MODE (force_custom_plan: generic plans scan a whole repo)
+    String planCacheMode;
 
     static Settings fromEnv(Map<String, String> env) {
       Settings s = new Settings();
@@ -72,7 +73,8 @@ final class DbClient {
       Map<String, String> m = new LinkedHashMap<>();
       if (statementTimeoutMs != null) m.put("statement_timeout", "" + statementTimeoutMs);
       if (lockTimeoutMs != null) m.put("lock_timeout", "" + lockTimeoutMs);
-      if (idleInTransactionTimeoutMs != null) m.put("idle_in_transaction_session_timeout", "" + idleInTransactionTimeoutMs);
+      if (idleInTransactionTimeoutMs != null)
+        m.put("idle_in_transaction_session_timeout", "" + idleInTransactionTimeoutMs);
       if (planCacheMode != null) m.put("plan_cache_mode", planCacheMode);
       // Placeholders until pgvector loads in the session, which then takes them up.
       if (hnswEfSearch != null) m.put("hnsw.ef_search", hnswEfSearch);
@@ -109,7 +111,8 @@ final class DbClient {
         if (n < min) throw new NumberFormatException();
         return n;
       } catch (NumberFormatException e) {
-        throw new DbException(DbException.Kind.CONFIG, name + " must be a whole number >= " + min + ", got '" + v + "'");
+        throw new DbException(DbException.Kind.CONFIG,
+            name + " must be a whole number >= " + min + ", got '" + v + "'");
       }
     }
   }
@@ -145,7 +148,9 @@ final class DbClient {
       p.put(key, value);
       return new Target(host, port, database, user, password, p);
     }
-    private String hostPort() { return (host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + port; }
+    private String hostPort() {
+      return (host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + port;
+    }
     private String format(boolean hidePassword) {
       StringBuilder sb = new StringBuilder("postgresql://");
       if (user != null || password != null) {
@@ -173,7 +178,8 @@ final class DbClient {
     StringBuilder sb = new StringBuilder();
     for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
       char c = (char) (b & 0xFF);
-      if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || "-._~".indexOf(c) >= 0) sb.append(c);
+      if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || "-._~".indexOf(c) >= 0)
+        sb.append(c);
       else sb.append('%').append(String.format("%02X", b & 0xFF));
     }
     return sb.toString();
@@ -205,7 +211,8 @@ final class DbClient {
     int authEnd = indexOfAny(rest, "/?#");
     String authority = rest.substring(0, authEnd);
     if (rest.lastIndexOf('@') > authEnd && authority.indexOf('@') < 0 && nonNumericPort(authority))
-      throw malformed(url, "the user:password part seems to hold a raw '/', '?' or '#': percent-encode them in the password (%2F, %3F, %23)");
+      throw malformed(url, "the user:password part seems to hold a raw '/', '?' or '#':"
+          + " percent-encode them in the password (%2F, %3F, %23)");
     String path = "", query = "";
     String tail = rest.substring(authEnd);
     int hash = tail.indexOf('#');
@@ -239,7 +246,8 @@ final class DbClient {
     if (params.containsKey("host")) host = params.remove("host");
     if (params.containsKey("port")) port = port(url, params.remove("port"));
     if (host.startsWith("/") || host.startsWith("@"))
-      throw malformed(url, "a Unix-domain socket (host " + host + ") is not supported: connect over TCP, e.g. host 127.0.0.1 or localhost");
+      throw malformed(url, "a Unix-domain socket (host " + host + ") is not supported:"
+          + " connect over TCP, e.g. host 127.0.0.1 or localhost");
     if (host.isEmpty()) host = "localhost";
     if (host.contains(",")) throw malformed(url, "several hosts are not supported");
     String database = decode(url, path);
@@ -376,7 +384,8 @@ final class DbClient {
    */
   static String scrubKeeping(String text, String secret, String... keep) {
     if (text == null || secret == null || secret.isEmpty()) return scrub(text, secret);
-    List<String> kept = java.util.Arrays.stream(keep) // longest first; never a piece of the secret (it would unmask the rest)
+    // longest first; never a piece of the secret (it would unmask the rest)
+    List<String> kept = java.util.Arrays.stream(keep)
         .filter(k -> k != null && !k.isEmpty() && (k.equals(secret) || !secret.contains(k)))
         .sorted(java.util.Comparator.comparingInt(String::length).reversed()).toList();
     String s = text;
@@ -439,7 +448,8 @@ final class DbClient {
     // Only explicit overrides, ours first: for a setting given twice the server keeps the last,
     // so the URL's own `options` win.
     StringBuilder mine = new StringBuilder();
-    s.sessionOverrides().forEach((k, v) -> mine.append(mine.length() > 0 ? " " : "").append("-c ").append(k).append('=').append(v));
+    s.sessionOverrides().forEach((k, v) ->
+        mine.append(mine.length() > 0 ? " " : "").append("-c ").append(k).append('=').append(v));
     String theirs = p.getProperty("options");
     String all = (mine + " " + (theirs == null ? "" : theirs)).trim();
     if (all.isEmpty()) p.remove("options"); else p.setProperty("options", all);
@@ -515,9 +525,11 @@ final class DbClient {
     if (raw.contains("unsupported startup parameter")) { // PgBouncer's words, e.g. for `options`
       List<String> vars = s == null ? List.of() : s.overrideVariables();
       String why = vars.isEmpty() ? "remove `options` from the URL" : "unset " + String.join(", ", vars);
-      return new DbException(DbException.Kind.CONNECT, scrubKeeping("cannot connect to " + where + ": it is a connection pooler that refuses"
+      return new DbException(DbException.Kind.CONNECT, scrubKeeping("cannot connect to " + where
+          + ": it is a connection pooler that refuses"
           + " session settings in the startup packet (" + firstLine(raw).replaceFirst("^FATAL: *", "") + "): " + why
-          + " (the database's own defaults, set by migration 006, apply through a pooler), or connect to PostgreSQL directly",
+          + " (the database's own defaults, set by migration 006, apply through a pooler),"
+          + " or connect to PostgreSQL directly",
           t.password(), where, who), e);
     }
     String msg = switch (state) {
@@ -529,7 +541,8 @@ final class DbClient {
         String m = e.getMessage() == null ? "" : e.getMessage();
         if (m.contains("UnknownHost") || (e.getCause() instanceof java.net.UnknownHostException))
           yield "cannot connect to " + where + ": unknown host " + t.host();
-        if (m.contains("refused")) yield "cannot connect to " + where + ": connection refused (is PostgreSQL running and listening there?)";
+        if (m.contains("refused"))
+          yield "cannot connect to " + where + ": connection refused (is PostgreSQL running and listening there?)";
         if (m.toLowerCase().contains("timed out") || m.contains("timeout"))
           yield "cannot connect to " + where + ": timed out (host unreachable or firewall; check the host and port)";
         yield "cannot connect to " + where + ": " + firstLine(m);
@@ -565,7 +578,9 @@ final class DbClient {
       }
       return c;
     }
-    @Override public Connection getConnection(String u, String p) throws SQLException { throw new SQLFeatureNotSupportedException(); }
+    @Override public Connection getConnection(String u, String p) throws SQLException {
+      throw new SQLFeatureNotSupportedException();
+    }
     @Override public PrintWriter getLogWriter() { return null; }
     @Override public void setLogWriter(PrintWriter out) {}
     @Override public void setLoginTimeout(int seconds) {}
