@@ -50,7 +50,8 @@ final class DbClient {
     // Retrieval settings measured in docs/retrieval.md.
     String hnswEfSearch;                     // DATABASE_HNSW_EF_SEARCH (100)
     String hnswIterativeScan;                // DATABASE_HNSW_ITERATIVE_SCAN (relaxed_order; needs pgvector >= 0.8)
-    String planCacheMode;                    // DATABASE_PLAN_CACHE_MODE (force_custom_plan: generic plans scan a whole repo)
+    // DATABASE_PLAN_CACHE_MODE (force_custom_plan: generic plans scan a whole repo)
+    String planCacheMode;
 
     static Settings fromEnv(Map<String, String> env) {
       Settings s = new Settings();
@@ -72,7 +73,8 @@ final class DbClient {
       Map<String, String> m = new LinkedHashMap<>();
       if (statementTimeoutMs != null) m.put("statement_timeout", "" + statementTimeoutMs);
       if (lockTimeoutMs != null) m.put("lock_timeout", "" + lockTimeoutMs);
-      if (idleInTransactionTimeoutMs != null) m.put("idle_in_transaction_session_timeout", "" + idleInTransactionTimeoutMs);
+      if (idleInTransactionTimeoutMs != null)
+        m.put("idle_in_transaction_session_timeout", "" + idleInTransactionTimeoutMs);
       if (planCacheMode != null) m.put("plan_cache_mode", planCacheMode);
       // Placeholders until pgvector loads in the session, which then takes them up.
       if (hnswEfSearch != null) m.put("hnsw.ef_search", hnswEfSearch);
@@ -109,7 +111,8 @@ final class DbClient {
         if (n < min) throw new NumberFormatException();
         return n;
       } catch (NumberFormatException e) {
-        throw new DbException(DbException.Kind.CONFIG, name + " must be a whole number >= " + min + ", got '" + v + "'");
+        throw new DbException(DbException.Kind.CONFIG,
+            name + " must be a whole number >= " + min + ", got '" + v + "'");
       }
     }
   }
@@ -145,7 +148,9 @@ final class DbClient {
       p.put(key, value);
       return new Target(host, port, database, user, password, p);
     }
-    private String hostPort() { return (host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + port; }
+    private String hostPort() {
+      return (host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + port;
+    }
     private String format(boolean hidePassword) {
       StringBuilder sb = new StringBuilder("postgresql://");
       if (user != null || password != null) {
@@ -173,7 +178,8 @@ final class DbClient {
     StringBuilder sb = new StringBuilder();
     for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
       char c = (char) (b & 0xFF);
-      if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || "-._~".indexOf(c) >= 0) sb.append(c);
+      if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || "-._~".indexOf(c) >= 0)
+        sb.append(c);
       else sb.append('%').append(String.format("%02X", b & 0xFF));
     }
     return sb.toString();
@@ -205,7 +211,8 @@ final class DbClient {
     int authEnd = indexOfAny(rest, "/?#");
     String authority = rest.substring(0, authEnd);
     if (rest.lastIndexOf('@') > authEnd && authority.indexOf('@') < 0 && nonNumericPort(authority))
-      throw malformed(url, "the user:password part seems to hold a raw '/', '?' or '#': percent-encode them in the password (%2F, %3F, %23)");
+      throw malformed(url, "the user:password part seems to hold a raw '/', '?' or '#':"
+          + " percent-encode them in the password (%2F, %3F, %23)");
     String path = "", query = "";
     String tail = rest.substring(authEnd);
     int hash = tail.indexOf('#');
@@ -213,7 +220,11 @@ final class DbClient {
     int q = tail.indexOf('?');
     if (q >= 0) { query = tail.substring(q + 1); tail = tail.substring(0, q); }
     if (tail.startsWith("/")) path = tail.substring(1);
+    return fromParts(url, authority, path, query);
+  }
 
+  /** The Target from the URL's authority, path and query; the query's connection parameters win, as in libpq. */
+  private static Target fromParts(String url, String authority, String path, String query) {
     String user = null, password = null;
     int at = authority.lastIndexOf('@'); // a raw '@' in a password is tolerated: the last one ends userinfo
     if (at >= 0) {
@@ -224,29 +235,10 @@ final class DbClient {
       if (colon >= 0) password = decode(url, info.substring(colon + 1));
       if (user.isEmpty()) user = null;
     }
-
-    String host;
-    int port = 5432;
-    if (authority.startsWith("[")) {
-      int close = authority.indexOf(']');
-      if (close < 0) throw malformed(url, "an IPv6 host needs a closing ']'");
-      host = authority.substring(1, close);
-      String after = authority.substring(close + 1);
-      if (after.startsWith(":")) port = port(url, after.substring(1));
-      else if (!after.isEmpty()) throw malformed(url, "unexpected text after the IPv6 host");
-    } else {
-      int colon = authority.lastIndexOf(':');
-      host = decode(url, colon >= 0 ? authority.substring(0, colon) : authority);
-      if (colon >= 0) port = port(url, authority.substring(colon + 1));
-    }
-
-    Map<String, String> params = new LinkedHashMap<>();
-    for (String pair : query.split("&")) {
-      if (pair.isEmpty()) continue;
-      int eq = pair.indexOf('=');
-      if (eq <= 0) throw malformed(url, "a query parameter has no value (form: NAME=VALUE)");
-      params.put(decode(url, pair.substring(0, eq)), decode(url, pair.substring(eq + 1)));
-    }
+    HostPort hp = hostPort(url, authority);
+    String host = hp.host();
+    int port = hp.port();
+    Map<String, String> params = queryParams(url, query);
     // libpq reads these connection parameters from the query too, and the query wins; jdbc URLs
     // carry credentials only there. Taken out, the password is a field like any other (redacted).
     if (params.containsKey("user")) user = params.remove("user");
@@ -254,13 +246,45 @@ final class DbClient {
     if (params.containsKey("host")) host = params.remove("host");
     if (params.containsKey("port")) port = port(url, params.remove("port"));
     if (host.startsWith("/") || host.startsWith("@"))
-      throw malformed(url, "a Unix-domain socket (host " + host + ") is not supported: connect over TCP, e.g. host 127.0.0.1 or localhost");
+      throw malformed(url, "a Unix-domain socket (host " + host + ") is not supported:"
+          + " connect over TCP, e.g. host 127.0.0.1 or localhost");
     if (host.isEmpty()) host = "localhost";
     if (host.contains(",")) throw malformed(url, "several hosts are not supported");
     String database = decode(url, path);
     if (database.isEmpty()) database = user != null ? user : "postgres"; // libpq's default
     if (database.contains("/")) throw malformed(url, "the database name may not contain '/'");
     return new Target(host, port, database, user, password, params);
+  }
+
+  private record HostPort(String host, int port) {}
+
+  /** host[:port] or [IPv6][:port], userinfo already taken off; the port defaults to 5432. */
+  private static HostPort hostPort(String url, String authority) {
+    int port = 5432;
+    if (authority.startsWith("[")) {
+      int close = authority.indexOf(']');
+      if (close < 0) throw malformed(url, "an IPv6 host needs a closing ']'");
+      String after = authority.substring(close + 1);
+      if (after.startsWith(":")) port = port(url, after.substring(1));
+      else if (!after.isEmpty()) throw malformed(url, "unexpected text after the IPv6 host");
+      return new HostPort(authority.substring(1, close), port);
+    }
+    int colon = authority.lastIndexOf(':');
+    String host = decode(url, colon >= 0 ? authority.substring(0, colon) : authority);
+    if (colon >= 0) port = port(url, authority.substring(colon + 1));
+    return new HostPort(host, port);
+  }
+
+  /** NAME=VALUE pairs of the query, decoded, in their order. */
+  private static Map<String, String> queryParams(String url, String query) {
+    Map<String, String> params = new LinkedHashMap<>();
+    for (String pair : query.split("&")) {
+      if (pair.isEmpty()) continue;
+      int eq = pair.indexOf('=');
+      if (eq <= 0) throw malformed(url, "a query parameter has no value (form: NAME=VALUE)");
+      params.put(decode(url, pair.substring(0, eq)), decode(url, pair.substring(eq + 1)));
+    }
+    return params;
   }
 
   private static int indexOfAny(String s, String chars) {
@@ -360,7 +384,8 @@ final class DbClient {
    */
   static String scrubKeeping(String text, String secret, String... keep) {
     if (text == null || secret == null || secret.isEmpty()) return scrub(text, secret);
-    List<String> kept = java.util.Arrays.stream(keep) // longest first; never a piece of the secret (it would unmask the rest)
+    // longest first; never a piece of the secret (it would unmask the rest)
+    List<String> kept = java.util.Arrays.stream(keep)
         .filter(k -> k != null && !k.isEmpty() && (k.equals(secret) || !secret.contains(k)))
         .sorted(java.util.Comparator.comparingInt(String::length).reversed()).toList();
     String s = text;
@@ -423,7 +448,8 @@ final class DbClient {
     // Only explicit overrides, ours first: for a setting given twice the server keeps the last,
     // so the URL's own `options` win.
     StringBuilder mine = new StringBuilder();
-    s.sessionOverrides().forEach((k, v) -> mine.append(mine.length() > 0 ? " " : "").append("-c ").append(k).append('=').append(v));
+    s.sessionOverrides().forEach((k, v) ->
+        mine.append(mine.length() > 0 ? " " : "").append("-c ").append(k).append('=').append(v));
     String theirs = p.getProperty("options");
     String all = (mine + " " + (theirs == null ? "" : theirs)).trim();
     if (all.isEmpty()) p.remove("options"); else p.setProperty("options", all);
@@ -499,9 +525,11 @@ final class DbClient {
     if (raw.contains("unsupported startup parameter")) { // PgBouncer's words, e.g. for `options`
       List<String> vars = s == null ? List.of() : s.overrideVariables();
       String why = vars.isEmpty() ? "remove `options` from the URL" : "unset " + String.join(", ", vars);
-      return new DbException(DbException.Kind.CONNECT, scrubKeeping("cannot connect to " + where + ": it is a connection pooler that refuses"
+      return new DbException(DbException.Kind.CONNECT, scrubKeeping("cannot connect to " + where
+          + ": it is a connection pooler that refuses"
           + " session settings in the startup packet (" + firstLine(raw).replaceFirst("^FATAL: *", "") + "): " + why
-          + " (the database's own defaults, set by migration 006, apply through a pooler), or connect to PostgreSQL directly",
+          + " (the database's own defaults, set by migration 006, apply through a pooler),"
+          + " or connect to PostgreSQL directly",
           t.password(), where, who), e);
     }
     String msg = switch (state) {
@@ -513,7 +541,8 @@ final class DbClient {
         String m = e.getMessage() == null ? "" : e.getMessage();
         if (m.contains("UnknownHost") || (e.getCause() instanceof java.net.UnknownHostException))
           yield "cannot connect to " + where + ": unknown host " + t.host();
-        if (m.contains("refused")) yield "cannot connect to " + where + ": connection refused (is PostgreSQL running and listening there?)";
+        if (m.contains("refused"))
+          yield "cannot connect to " + where + ": connection refused (is PostgreSQL running and listening there?)";
         if (m.toLowerCase().contains("timed out") || m.contains("timeout"))
           yield "cannot connect to " + where + ": timed out (host unreachable or firewall; check the host and port)";
         yield "cannot connect to " + where + ": " + firstLine(m);
@@ -549,7 +578,9 @@ final class DbClient {
       }
       return c;
     }
-    @Override public Connection getConnection(String u, String p) throws SQLException { throw new SQLFeatureNotSupportedException(); }
+    @Override public Connection getConnection(String u, String p) throws SQLException {
+      throw new SQLFeatureNotSupportedException();
+    }
     @Override public PrintWriter getLogWriter() { return null; }
     @Override public void setLogWriter(PrintWriter out) {}
     @Override public void setLoginTimeout(int seconds) {}

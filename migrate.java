@@ -40,9 +40,11 @@ import picocli.CommandLine.Parameters;
         "(the same numbers mean the same in every kodiai-db command: see README.md)",
         "%nEnvironment: DATABASE_URL (postgresql://USER:PASSWORD@HOST:5432/DB?sslmode=verify-full),"
             + " MIGRATE_DATABASE_URL",
-        "(wins over DATABASE_URL: PostgreSQL's own address where DATABASE_URL is a pooler), MIGRATE_WAIT_SECONDS (--wait),",
+        "(wins over DATABASE_URL: PostgreSQL's own address where DATABASE_URL is a pooler),"
+            + " MIGRATE_WAIT_SECONDS (--wait),",
         "DATABASE_CONNECT_TIMEOUT_MS (default 10000), DATABASE_LOCK_TIMEOUT_MS (DDL lock wait, default 10000),",
-        "DATABASE_STATEMENT_TIMEOUT_MS (default 0: none for migrations), DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS (default: the",
+        "DATABASE_STATEMENT_TIMEOUT_MS (default 0: none for migrations),"
+            + " DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS (default: the",
         "database's, 120000 after migration 006),",
         "DATABASE_APPLICATION_NAME (default kodiai-db)."})
 public class migrate implements Callable<Integer> {
@@ -50,14 +52,18 @@ public class migrate implements Callable<Integer> {
   /** Options every verb takes. */
   static class Common {
     @Option(names = "--url", defaultValue = "${env:MIGRATE_DATABASE_URL:-${env:DATABASE_URL}}",
-        description = "Database URL (default: $MIGRATE_DATABASE_URL, else $DATABASE_URL; through a pooler, see docs/pooler.md).")
+        description = "Database URL (default: $MIGRATE_DATABASE_URL, else $DATABASE_URL;"
+            + " through a pooler, see docs/pooler.md).")
     String url;
-    @Option(names = "--dir", description = "Folder of NNN-name.sql files (default: the migrations shipped with this tool).")
+    @Option(names = "--dir",
+        description = "Folder of NNN-name.sql files (default: the migrations shipped with this tool).")
     Path dir;
-    @Option(names = "--lock-timeout", defaultValue = "60", description = "Seconds to wait for another runner (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lock-timeout", defaultValue = "60",
+        description = "Seconds to wait for another runner (default: ${DEFAULT-VALUE}).")
     int lockTimeoutSeconds;
     @Option(names = "--wait", paramLabel = "SECONDS", defaultValue = "${env:MIGRATE_WAIT_SECONDS:-0}",
-        description = "Wait up to SECONDS for the database to accept connections, as at boot (env MIGRATE_WAIT_SECONDS; default: ${DEFAULT-VALUE}).")
+        description = "Wait up to SECONDS for the database to accept connections, as at boot"
+            + " (env MIGRATE_WAIT_SECONDS; default: ${DEFAULT-VALUE}).")
     int waitSeconds;
     @Option(names = {"-v", "--verbose"}, description = "Show stack traces of errors.")
     boolean verbose;
@@ -132,16 +138,18 @@ public class migrate implements Callable<Integer> {
               e.state().name().toLowerCase().replace('_', ' ') + (replaced ? "*" : "") + (converts ? "+" : ""),
               e.row() == null || e.row().appliedAt() == null ? "-" : e.row().appliedAt().toInstant().toString());
         }
-        if (anyReplaced) System.out.println("* applied as an earlier version of the file, which the current one replaces ("
-            + MigrationSource.REPLACES_MARKER + "); a later migration brings what it left to the current layout");
+        if (anyReplaced) System.out.println("* applied as an earlier version of the file,"
+            + " which the current one replaces (" + MigrationSource.REPLACES_MARKER + ");"
+            + " a later migration brings what it left to the current layout");
         if (anyConverts) System.out.println("+ kodiai's runner applied the kodiai files it carries: `up` converts"
             + " kodiai's objects with migrations/" + KodiaiFiles.FROM_KODIAI + "/ instead of running it"
             + " (`validate` says if a conversion is missing)");
         kodiaiSections(rows);
         Map<Migrator.State, Long> n = new java.util.EnumMap<>(Migrator.State.class);
         for (var s : Migrator.State.values()) n.put(s, entries.stream().filter(e -> e.state() == s).count());
-        System.out.printf("%d applied, %d pending, %d modified, %d file missing, %d failed%s%n", n.get(Migrator.State.APPLIED),
-            n.get(Migrator.State.PENDING), n.get(Migrator.State.MODIFIED), n.get(Migrator.State.FILE_MISSING), n.get(Migrator.State.FAILED),
+        System.out.printf("%d applied, %d pending, %d modified, %d file missing, %d failed%s%n",
+            n.get(Migrator.State.APPLIED), n.get(Migrator.State.PENDING), n.get(Migrator.State.MODIFIED),
+            n.get(Migrator.State.FILE_MISSING), n.get(Migrator.State.FAILED),
             n.get(Migrator.State.NEWER) > 0 ? ", " + n.get(Migrator.State.NEWER) + " newer than these files" : "");
         warnNewer(entries);
         return ExitCode.OK;
@@ -177,7 +185,8 @@ public class migrate implements Callable<Integer> {
         && !e.row().checksum().equals(e.migration().checksum());
   }
 
-  @Command(name = "validate", mixinStandardHelpOptions = true, description = "Check the files against the database; change nothing.")
+  @Command(name = "validate", mixinStandardHelpOptions = true,
+      description = "Check the files against the database; change nothing.")
   static class Validate implements Callable<Integer> {
     @Mixin Common common;
     public Integer call() throws Exception {
@@ -190,7 +199,8 @@ public class migrate implements Callable<Integer> {
         problems.forEach(p -> System.err.println("migrate: invalid: " + p));
         warnNewer(entries);
         long pending = entries.stream().filter(e -> e.state() == Migrator.State.PENDING).count();
-        System.out.printf("migrate: %s: %d migration%s, %d pending, %d problem%s%n", problems.isEmpty() ? "valid" : "INVALID",
+        System.out.printf("migrate: %s: %d migration%s, %d pending, %d problem%s%n",
+            problems.isEmpty() ? "valid" : "INVALID",
             m.source.migrations.size(), m.source.migrations.size() == 1 ? "" : "s", pending, problems.size(),
             problems.size() == 1 ? "" : "s");
         return problems.isEmpty() ? ExitCode.OK : ExitCode.VALIDATION;
@@ -206,8 +216,10 @@ public class migrate implements Callable<Integer> {
     @ArgGroup(exclusive = true, multiplicity = "1") How how;
     static class How {
       @Option(names = "--applied", description = "It is fully applied: record it as applied.") boolean applied;
-      @Option(names = "--rolled-back", description = "It is fully undone: forget it, so `up` runs it again.") boolean rolledBack;
-      @Option(names = "--accept-edit", description = "Its file was edited harmlessly: record the new checksum.") boolean acceptEdit;
+      @Option(names = "--rolled-back", description = "It is fully undone: forget it, so `up` runs it again.")
+      boolean rolledBack;
+      @Option(names = "--accept-edit", description = "Its file was edited harmlessly: record the new checksum.")
+      boolean acceptEdit;
     }
     public Integer call() throws Exception {
       return withMigrator(common, m -> {
@@ -217,25 +229,30 @@ public class migrate implements Callable<Integer> {
     }
   }
 
-  @Command(name = "new", mixinStandardHelpOptions = true, description = "Create the next NNN-NAME.sql and NNN-NAME.down.sql.")
+  @Command(name = "new", mixinStandardHelpOptions = true,
+      description = "Create the next NNN-NAME.sql and NNN-NAME.down.sql.")
   static class New implements Callable<Integer> {
-    @Option(names = "--dir", description = "Folder to create them in (default: the nearest ./migrations up from here).") Path dir;
-    @Parameters(paramLabel = "NAME", description = "Lowercase words joined by '-' or '_', e.g. add-review-index.") String name;
+    @Option(names = "--dir", description = "Folder to create them in (default: the nearest ./migrations up from here).")
+    Path dir;
+    @Parameters(paramLabel = "NAME", description = "Lowercase words joined by '-' or '_', e.g. add-review-index.")
+    String name;
     public Integer call() throws Exception {
       if (!name.matches("[a-z0-9][a-z0-9_-]*"))
-        throw new MigrationException(ExitCode.USAGE, "NAME must be lowercase letters, digits, '-' or '_', got '" + name + "'");
+        throw new MigrationException(ExitCode.USAGE,
+            "NAME must be lowercase letters, digits, '-' or '_', got '" + name + "'");
       Path folder = dir != null ? dir : nearestMigrationsFolder();
       MigrationSource source = MigrationSource.load(folder);
       source.warnings.forEach(w -> System.err.println("migrate: warning: " + w));
       if (source.latestVersion() == Integer.MAX_VALUE)
-        throw new MigrationException(ExitCode.USAGE, "the newest migration has version " + Integer.MAX_VALUE + ", the largest there is;"
-            + " no version can follow it (renumber that file if it was a mistake)");
+        throw new MigrationException(ExitCode.USAGE, "the newest migration has version " + Integer.MAX_VALUE
+            + ", the largest there is; no version can follow it (renumber that file if it was a mistake)");
       int next = source.latestVersion() + 1;
       String base = String.format("%03d-%s", next, name);
       Path up = folder.resolve(base + ".sql"), down = folder.resolve(base + ".down.sql");
       Files.writeString(up, "-- " + base + ": describe the change and why.\n"
           + "-- Runs in one transaction with its _migrations row. For CREATE INDEX CONCURRENTLY and\n"
-          + "-- other statements that refuse a transaction, put this line first: " + MigrationSource.NO_TRANSACTION_MARKER + "\n\n");
+          + "-- other statements that refuse a transaction, put this line first: "
+          + MigrationSource.NO_TRANSACTION_MARKER + "\n\n");
       Files.writeString(down, "-- Exact inverse of " + base + ".sql; use IF EXISTS.\n\n");
       System.out.println("created " + up + "\ncreated " + down);
       return ExitCode.OK;
@@ -243,7 +260,8 @@ public class migrate implements Callable<Integer> {
 
     private static Path nearestMigrationsFolder() {
       Path root = MigrationSource.checkoutRoot();
-      if (root == null) throw new MigrationException(ExitCode.USAGE, "no migrations folder here or above; pass --dir FOLDER");
+      if (root == null)
+        throw new MigrationException(ExitCode.USAGE, "no migrations folder here or above; pass --dir FOLDER");
       return root.resolve("migrations");
     }
   }
@@ -277,7 +295,8 @@ public class migrate implements Callable<Integer> {
   /** The URL is parsed once, here: the Target serves the warning and the connection. */
   private static int withMigrator(Common c, Migrations.Verb<Integer> verb) {
     DbClient.Target target = DbClient.parse(c.url);
-    if (target.hasPassword() && !c.url.equals(System.getenv("DATABASE_URL")) && !c.url.equals(System.getenv("MIGRATE_DATABASE_URL")))
+    if (target.hasPassword() && !c.url.equals(System.getenv("DATABASE_URL"))
+        && !c.url.equals(System.getenv("MIGRATE_DATABASE_URL")))
       System.err.println(PASSWORD_IN_ARGS_WARNING);
     MigrationSource source = MigrationSource.load(c.dir);
     source.warnings.forEach(w -> System.err.println("migrate: warning: " + w));
@@ -309,15 +328,15 @@ public class migrate implements Callable<Integer> {
       onSignal(sig.getKey(), () -> {
         Migrator m = Migrations.current;
         if (m == null || m.interruptedBy() != null) {
-          System.err.println("migrate: error: interrupted by " + name + (m == null ? " before any change" : " again: stopping now;"
-              + " `migrate status` shows what committed"));
+          System.err.println("migrate: error: interrupted by " + name
+              + (m == null ? " before any change" : " again: stopping now; `migrate status` shows what committed"));
           Runtime.getRuntime().halt(code);
         }
         m.interrupt(name, code);
         Thread watchdog = new Thread(() -> {
           try { Thread.sleep(GRACE_SECONDS * 1000L); } catch (InterruptedException e) { return; }
-          System.err.println("migrate: error: interrupted by " + name + "; the database did not answer within " + GRACE_SECONDS
-              + " s: `migrate status` shows what committed");
+          System.err.println("migrate: error: interrupted by " + name + "; the database did not answer within "
+              + GRACE_SECONDS + " s: `migrate status` shows what committed");
           Runtime.getRuntime().halt(code);
         });
         watchdog.setDaemon(true);
@@ -330,11 +349,13 @@ public class migrate implements Callable<Integer> {
   private static void onSignal(String name, Runnable action) {
     try {
       Class<?> signal = Class.forName("sun.misc.Signal"), handler = Class.forName("sun.misc.SignalHandler");
-      Object h = java.lang.reflect.Proxy.newProxyInstance(migrate.class.getClassLoader(), new Class<?>[] {handler}, (proxy, method, args) -> {
-        if (method.getName().equals("handle")) action.run();
-        return null;
-      });
-      signal.getMethod("handle", signal, handler).invoke(null, signal.getConstructor(String.class).newInstance(name), h);
+      Object h = java.lang.reflect.Proxy.newProxyInstance(migrate.class.getClassLoader(), new Class<?>[] {handler},
+          (proxy, method, args) -> {
+            if (method.getName().equals("handle")) action.run();
+            return null;
+          });
+      signal.getMethod("handle", signal, handler)
+          .invoke(null, signal.getConstructor(String.class).newInstance(name), h);
     } catch (ReflectiveOperationException | RuntimeException unsupported) {
       // a JVM that does not let us handle it: its default (exit 128+n, no message) stays
     }

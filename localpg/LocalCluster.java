@@ -63,14 +63,17 @@ final class LocalCluster {
    * `superuser` has a random password. `throwaway` trades durability for speed. When it cannot
    * start, nothing is left behind and the error carries the server log's last lines.
    */
-  static Temporary temporary(String prefix, String superuser, boolean throwaway) throws IOException, InterruptedException {
+  static Temporary temporary(String prefix, String superuser, boolean throwaway)
+      throws IOException, InterruptedException {
     return temporary(prefix, superuser, throwaway, PostgresInstall.binDir());
   }
 
   /** The same with the binaries in `binDir` (a chosen major version). */
-  static Temporary temporary(String prefix, String superuser, boolean throwaway, Path binDir) throws IOException, InterruptedException {
+  static Temporary temporary(String prefix, String superuser, boolean throwaway, Path binDir)
+      throws IOException, InterruptedException {
     Path dir = Files.createTempDirectory(prefix);
-    if (runningAsRoot()) Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x")); // the server user must reach it
+    // the server user must reach it
+    if (runningAsRoot()) Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
     LocalCluster cluster = new LocalCluster(dir.resolve("data"), freePort(), binDir);
     String password = HexFormat.of().formatHex(new SecureRandom().generateSeed(12));
     Temporary t = new Temporary(cluster, cluster.url(superuser, password, "postgres"));
@@ -173,12 +176,14 @@ final class LocalCluster {
    */
   boolean isOwnPostmaster(long pid) throws IOException {
     Path proc = Path.of("/proc", Long.toString(pid));
-    List<String> argv = List.of(new String(Files.readAllBytes(proc.resolve("cmdline")), StandardCharsets.UTF_8).split("\0"));
+    List<String> argv =
+        List.of(new String(Files.readAllBytes(proc.resolve("cmdline")), StandardCharsets.UTF_8).split("\0"));
     if (argv.isEmpty()) return false;
     String program = Path.of(argv.get(0)).getFileName() == null ? "" : Path.of(argv.get(0)).getFileName().toString();
     int d = argv.indexOf("-D");
     boolean argvOurs = (program.equals("postgres") || program.equals("postmaster"))
-        && d >= 0 && d + 1 < argv.size() && Path.of(argv.get(d + 1)).toAbsolutePath().normalize().equals(dataDir.normalize());
+        && d >= 0 && d + 1 < argv.size()
+        && Path.of(argv.get(d + 1)).toAbsolutePath().normalize().equals(dataDir.normalize());
     if (!argvOurs) return false;
     try {
       return Files.readSymbolicLink(proc.resolve("cwd")).equals(dataDir.toRealPath());
@@ -215,12 +220,15 @@ final class LocalCluster {
   void startWith(List<String> launcher) throws IOException, InterruptedException {
     if (running()) return;
     if (initialized() && !dataVersion().equals(binariesVersion())) {
-      throw new LocalPgException(ExitCode.FAILED, "the cluster in " + dataDir + " was made by PostgreSQL " + dataVersion()
+      throw new LocalPgException(ExitCode.FAILED, "the cluster in " + dataDir
+          + " was made by PostgreSQL " + dataVersion()
           + ", but the server binaries found (" + binDir + ") are PostgreSQL " + binariesVersion()
-          + ": point KODIAI_PG_BINDIR at PostgreSQL " + dataVersion() + "'s bin folder, or start afresh (devdb down --purge deletes its data)");
+          + ": point KODIAI_PG_BINDIR at PostgreSQL " + dataVersion()
+          + "'s bin folder, or start afresh (devdb down --purge deletes its data)");
     }
     long stale = stalePid();
-    if (stale > 0) Files.deleteIfExists(dataDir.resolve("postmaster.pid")); // the server would refuse to start beside it
+    // the server would refuse to start beside it
+    if (stale > 0) Files.deleteIfExists(dataDir.resolve("postmaster.pid"));
     String[] cmd = {binDir.resolve("pg_ctl").toString(), "start", "-D", dataDir.toString(), "-w", "-t", "60",
         "-l", logFile().toString()};
     List<String> full = new ArrayList<>(launcher);
@@ -231,7 +239,8 @@ final class LocalCluster {
   /** Stops the server: `immediate` for throwaway clusters, `fast` (clean shutdown) otherwise. */
   void stop(boolean immediate) throws IOException, InterruptedException {
     if (!running()) return;
-    run(90, binDir.resolve("pg_ctl").toString(), "stop", "-D", dataDir.toString(), "-w", "-m", immediate ? "immediate" : "fast");
+    run(90, binDir.resolve("pg_ctl").toString(), "stop", "-D", dataDir.toString(), "-w",
+        "-m", immediate ? "immediate" : "fast");
   }
 
   void delete() throws IOException {
@@ -272,7 +281,8 @@ final class LocalCluster {
   static int runningPort(Path dataDir) {
     try {
       List<String> lines = Files.readAllLines(dataDir.resolve("postmaster.pid"));
-      boolean alive = !lines.isEmpty() && ProcessHandle.of(Long.parseLong(lines.get(0).trim())).map(ProcessHandle::isAlive).orElse(false);
+      boolean alive = !lines.isEmpty()
+          && ProcessHandle.of(Long.parseLong(lines.get(0).trim())).map(ProcessHandle::isAlive).orElse(false);
       return alive && lines.size() > 3 ? Integer.parseInt(lines.get(3).trim()) : -1; // a stale file: no server
     } catch (IOException | RuntimeException e) {
       return -1;

@@ -75,10 +75,14 @@ final class PortHolder {
   /** The process with a file descriptor on socket `inode`, or -1 (not ours to see, or gone). */
   private static long pidHolding(long inode) {
     String target = "socket:[" + inode + "]";
-    try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), p -> p.getFileName().toString().matches("\\d+"))) {
+    try (DirectoryStream<Path> procs =
+             Files.newDirectoryStream(Path.of("/proc"), p -> p.getFileName().toString().matches("\\d+"))) {
       for (Path proc : procs) {
         try (DirectoryStream<Path> fds = Files.newDirectoryStream(proc.resolve("fd"))) {
-          for (Path fd : fds) if (target.equals(String.valueOf(Files.readSymbolicLink(fd)))) return Long.parseLong(proc.getFileName().toString());
+          for (Path fd : fds) {
+            if (target.equals(String.valueOf(Files.readSymbolicLink(fd))))
+              return Long.parseLong(proc.getFileName().toString());
+          }
         } catch (IOException | RuntimeException ignored) {
           // another user's process: its fds are hidden
         }

@@ -18,7 +18,8 @@ final class PostgresInstall {
 
   static final Duration INSTALL_TIMEOUT = Duration.ofMinutes(30);
   static final String INSTALL_HINT =
-      "run `sudo scripts/install-postgres.sh` (Debian 12/13), or install PostgreSQL >= 15 with pgvector >= 0.8 yourself";
+      "run `sudo scripts/install-postgres.sh` (Debian 12/13),"
+      + " or install PostgreSQL >= 15 with pgvector >= 0.8 yourself";
 
   /** The server binaries: $KODIAI_PG_BINDIR, else `pg_config --bindir`, else the newest /usr/lib/postgresql/N/bin. */
   static Path binDir() {
@@ -34,14 +35,16 @@ final class PostgresInstall {
     Path debian = Path.of("/usr/lib/postgresql");
     if (Files.isDirectory(debian)) {
       try (Stream<Path> s = Files.list(debian)) {
-        var newest = s.filter(d -> d.getFileName().toString().matches("\\d+") && Files.isExecutable(d.resolve("bin/initdb")))
+        var newest = s
+            .filter(d -> d.getFileName().toString().matches("\\d+") && Files.isExecutable(d.resolve("bin/initdb")))
             .max(Comparator.comparingInt(d -> Integer.parseInt(d.getFileName().toString())));
         if (newest.isPresent()) return newest.get().resolve("bin");
       } catch (IOException ignored) {
         // fall through to the error below
       }
     }
-    throw new LocalPgException(ExitCode.MISSING_TOOL, "PostgreSQL server binaries (initdb, pg_ctl) not found: " + INSTALL_HINT);
+    throw new LocalPgException(ExitCode.MISSING_TOOL,
+        "PostgreSQL server binaries (initdb, pg_ctl) not found: " + INSTALL_HINT);
   }
 
   /**
@@ -59,9 +62,11 @@ final class PostgresInstall {
         .resolve("kodiai-db").resolve("pg" + major).resolve("bin"));
     for (Path bin : candidates) {
       boolean cached = !bin.startsWith("/usr/lib/postgresql");
-      if (Files.isExecutable(bin.resolve("initdb")) && (!cached || Files.exists(bin.resolveSibling(".complete")))) return bin;
+      if (Files.isExecutable(bin.resolve("initdb")) && (!cached || Files.exists(bin.resolveSibling(".complete"))))
+        return bin;
     }
-    throw new LocalPgException(ExitCode.MISSING_TOOL, "PostgreSQL " + major + " is not installed: run `sudo scripts/install-postgres.sh "
+    throw new LocalPgException(ExitCode.MISSING_TOOL, "PostgreSQL " + major
+        + " is not installed: run `sudo scripts/install-postgres.sh "
         + major + "` (Debian 12/13; it builds 17 into a cache on Debian 12), or pick another version");
   }
 
@@ -79,10 +84,12 @@ final class PostgresInstall {
    * Makes sure PostgreSQL and pgvector are installed: runs `script` (scripts/install-postgres.sh,
    * null when not in a checkout) if allowed, else says how; MISSING_TOOL when it cannot.
    */
-  static void ensure(boolean mayInstall, Path script, java.util.function.Consumer<String> log) throws IOException, InterruptedException {
+  static void ensure(boolean mayInstall, Path script, java.util.function.Consumer<String> log)
+      throws IOException, InterruptedException {
     if (ready()) return;
     if (!mayInstall || script == null || !Files.exists(script))
-      throw new LocalPgException(ExitCode.MISSING_TOOL, "PostgreSQL >= 15 with pgvector >= 0.8 is needed: " + INSTALL_HINT);
+      throw new LocalPgException(ExitCode.MISSING_TOOL,
+          "PostgreSQL >= 15 with pgvector >= 0.8 is needed: " + INSTALL_HINT);
     log.accept("PostgreSQL or pgvector is missing: running " + script);
     // Its output is the user's to watch (apt, a build of PostgreSQL 17 on Debian 12); half an hour is ample.
     ChildProcess.Result r = ChildProcess.of("bash", script.toString()).inheritOutput().run(INSTALL_TIMEOUT);
@@ -90,7 +97,8 @@ final class PostgresInstall {
       throw new LocalPgException(ExitCode.MISSING_TOOL, script.getFileName() + " did not finish within "
           + INSTALL_TIMEOUT.toMinutes() + " min (stopped it): " + INSTALL_HINT);
     if (!r.ok() || !ready())
-      throw new LocalPgException(ExitCode.MISSING_TOOL, "installing PostgreSQL/pgvector failed (see above): " + INSTALL_HINT);
+      throw new LocalPgException(ExitCode.MISSING_TOOL,
+          "installing PostgreSQL/pgvector failed (see above): " + INSTALL_HINT);
   }
 
   /** The trimmed output of a command that exits 0 within 10 s; null otherwise. */

@@ -32,7 +32,8 @@ final class AdvisoryLock {
   void acquire(Duration timeout, java.util.function.BooleanSupplier stop) throws SQLException {
     Wait wait = new Wait(timeout, stop);
     while (true) {
-      try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_try_advisory_lock(" + key + ")")) {
+      try (Statement st = conn.createStatement();
+           ResultSet rs = st.executeQuery("SELECT pg_try_advisory_lock(" + key + ")")) {
         rs.next();
         if (rs.getBoolean(1)) return;
       }
@@ -61,13 +62,15 @@ final class AdvisoryLock {
         + "  IF NOT pg_catalog.pg_try_advisory_xact_lock(" + key + ") THEN RAISE EXCEPTION 'the migration lock is busy'"
         + " USING ERRCODE = '" + BUSY + "', DETAIL = '" + version + "'; END IF;\n"
         + "  IF EXISTS (SELECT 1 FROM " + table + " WHERE version = " + version + ") THEN RAISE EXCEPTION"
-        + " 'version " + version + " was recorded by another runner' USING ERRCODE = '" + ALREADY_RECORDED + "', DETAIL = '" + version + "'; END IF;\n"
+        + " 'version " + version + " was recorded by another runner' USING ERRCODE = '" + ALREADY_RECORDED + "',"
+        + " DETAIL = '" + version + "'; END IF;\n"
         + "END$kodiai_guard$";
   }
 
   /** Takes the lock for the open transaction without waiting; false when another session holds it. */
   boolean tryForTransaction() throws SQLException {
-    try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_catalog.pg_try_advisory_xact_lock(" + key + ")")) {
+    try (Statement st = conn.createStatement();
+         ResultSet rs = st.executeQuery("SELECT pg_catalog.pg_try_advisory_xact_lock(" + key + ")")) {
       rs.next();
       return rs.getBoolean(1);
     }
@@ -92,11 +95,13 @@ final class AdvisoryLock {
     }
 
     void pause() throws SQLException {
-      if (stop.getAsBoolean()) throw new MigrationException(ExitCode.LOCK_TIMEOUT, "stopped while waiting for the migration lock");
+      if (stop.getAsBoolean())
+        throw new MigrationException(ExitCode.LOCK_TIMEOUT, "stopped while waiting for the migration lock");
       if (!told) { out.println("waiting for the migration lock, held by " + holder()); told = true; }
       if (System.nanoTime() > deadline)
         throw new MigrationException(ExitCode.LOCK_TIMEOUT, "gave up after " + timeout.toSeconds()
-            + " s waiting for the migration lock, held by " + holder() + "; wait for that run to finish, or raise --lock-timeout");
+            + " s waiting for the migration lock, held by " + holder()
+            + "; wait for that run to finish, or raise --lock-timeout");
       try {
         Thread.sleep(sleepMs);
       } catch (InterruptedException e) {
@@ -112,11 +117,13 @@ final class AdvisoryLock {
     // A bigint advisory key shows in pg_locks as classid (high 32 bits) and objid (low 32 bits).
     String sql = "SELECT a.pid, coalesce(nullif(a.application_name, ''), '?'), coalesce(host(a.client_addr), 'local'),"
         + " extract(epoch FROM now() - a.backend_start)::int FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
-        + " WHERE l.locktype = 'advisory' AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        + " WHERE l.locktype = 'advisory' AND l.granted"
+        + " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
         + " AND ((l.classid::bigint << 32) | l.objid::bigint) = " + key + " LIMIT 1";
     try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(sql)) {
       if (!rs.next()) return "another session (it may have just finished)";
-      return "pid " + rs.getInt(1) + " (" + rs.getString(2) + " from " + rs.getString(3) + ", connected " + rs.getInt(4) + " s ago)";
+      return "pid " + rs.getInt(1) + " (" + rs.getString(2) + " from " + rs.getString(3)
+          + ", connected " + rs.getInt(4) + " s ago)";
     }
   }
 

@@ -33,7 +33,10 @@ final class Batch {
   /** And about this much SQL: a message may grow past it by one statement. */
   static final int MAX_CHARS = 1 << 20;
 
-  /** Where a statement starts in a message, in characters as the server counts them (code points); statement null: the runner's own. */
+  /**
+   * Where a statement starts in a message, in characters as the server counts them (code points);
+   * statement null: the runner's own.
+   */
   private record Placed(MigrationSource.Migration migration, MigrationSource.Statement statement, long offset) {}
 
   /** One message: whole migrations, or a slice of one big migration. */
@@ -56,7 +59,9 @@ final class Batch {
       statements++;
     }
 
-    boolean full(int more, long moreChars) { return statements + more > MAX_STATEMENTS || sql.length() + moreChars > MAX_CHARS; }
+    boolean full(int more, long moreChars) {
+      return statements + more > MAX_STATEMENTS || sql.length() + moreChars > MAX_CHARS;
+    }
   }
 
   private final Migrator runner;
@@ -97,7 +102,8 @@ final class Batch {
       List<String> prelude = runner.transactionPrelude(m); // through a pooler: limits and the guard (Migrator)
       int fixed = reset.size() + prelude.size() + 9 + m.kodiai().size();
       if (cur.statements > 0 && cur.full(body.size() + fixed, m.sql().length())) { out.add(cur); cur = new Message(); }
-      boolean spans = cur.full(body.size() + fixed, m.sql().length()); // too big for one message: it gets messages of its own
+      // too big for one message: it gets messages of its own
+      boolean spans = cur.full(body.size() + fixed, m.sql().length());
       cur.begun.add(m);
       cur.add(m, "BEGIN");
       for (String r : reset) cur.add(m, r); // the session as the runner left it, whatever earlier migrations changed
@@ -128,17 +134,20 @@ final class Batch {
    * What went wrong, where: the failing file and line, and what committed before it. The server
    * answered each statement before the failing one, so their count says which one failed.
    */
-  private MigrationException failed(List<MigrationSource.Migration> run, Message msg, SQLException e) throws SQLException {
+  private MigrationException failed(List<MigrationSource.Migration> run, Message msg, SQLException e)
+      throws SQLException {
     int completed = runner.completed;
     if (runner.connectionLost(e)) return runner.lost(run, e);
     runner.rollbackQuietly(); // ends the failed transaction block, if any
     List<MigrationSource.Migration> committed = new ArrayList<>();
-    for (int i = 0; i < msg.committed.size(); i++) if (msg.commitAt.get(i) < completed) committed.add(msg.committed.get(i));
+    for (int i = 0; i < msg.committed.size(); i++)
+      if (msg.commitAt.get(i) < completed) committed.add(msg.committed.get(i));
     Map<Integer, Integer> ms = runner.table.durations(committed);
     for (var m : committed) runner.applied(m, ms.getOrDefault(m.version(), 0));
     Placed failing = completed < msg.placed.size() ? msg.placed.get(completed) : null;
     if (runner.interruptedBy() != null) return runner.interrupted(failing == null ? null : failing.migration());
-    MigrationException stop = Migrator.guardStop(e); // through a pooler: lock busy or migration recorded meanwhile; nothing changed
+    // through a pooler: lock busy or migration recorded meanwhile; nothing changed
+    MigrationException stop = Migrator.guardStop(e);
     if (stop != null) return stop;
     if (failing == null) // everything in the message ran; the failure came after it
       return new MigrationException(ExitCode.FAILED, "after applying " + run.get(run.size() - 1).fileName() + ": "
@@ -147,18 +156,24 @@ final class Batch {
     MigrationException collision = runner.collision(m, e);
     if (collision != null) return collision;
 
-    int pos = e instanceof PSQLException pe && pe.getServerErrorMessage() != null ? pe.getServerErrorMessage().getPosition() : 0;
+    int pos = e instanceof PSQLException pe && pe.getServerErrorMessage() != null
+        ? pe.getServerErrorMessage().getPosition() : 0;
     Placed byPosition = null; // the statement the error position points into, if any
     int at = -1;
-    for (int i = 0; i < msg.placed.size() && msg.placed.get(i).offset() < pos; i++) { byPosition = msg.placed.get(i); at = i; }
+    for (int i = 0; i < msg.placed.size() && msg.placed.get(i).offset() < pos; i++) {
+      byPosition = msg.placed.get(i);
+      at = i;
+    }
     if (byPosition != null && at > completed && byPosition.statement() != null && msg.begun.contains(m)
         && msg.begun.contains(byPosition.migration())) {
-      // A syntax error: the server parses a whole message first, and rejected all of it. Apply what came before the bad file.
+      // A syntax error: the server parses a whole message first, and rejected all of it.
+      // Apply what came before the bad file.
       apply(run.subList(run.indexOf(m), run.indexOf(byPosition.migration())), false);
       return located(byPosition, pos, e);
     }
     if (failing.statement() != null) return located(failing, failing == byPosition ? pos : 0, e);
-    return new MigrationException(ExitCode.FAILED, m.fileName() + " (when it committed): " + Migrator.serverMessage(e), e);
+    return new MigrationException(ExitCode.FAILED,
+        m.fileName() + " (when it committed): " + Migrator.serverMessage(e), e);
   }
 
   /** The file and line of a server error position that falls in `hit`. */

@@ -74,7 +74,9 @@ final class MigrationSource {
   }
 
   /** A file of this set (its text, as held here) split into statements; split once. */
-  synchronized List<Statement> statements(String sql) { return statements.computeIfAbsent(sql, MigrationSource::split); }
+  synchronized List<Statement> statements(String sql) {
+    return statements.computeIfAbsent(sql, MigrationSource::split);
+  }
 
   /** The migrations in a folder, or (dir == null) those bundled with the tool. */
   static MigrationSource load(Path dir) {
@@ -109,7 +111,8 @@ final class MigrationSource {
       }
       return fromFiles("bundled migrations", files, problems, List.of(), conversions);
     } catch (IOException e) {
-      throw new MigrationException(ExitCode.LOCAL_ERROR, "cannot read the migrations" + (dir == null ? "" : " in " + dir) + ": " + reason(e)
+      throw new MigrationException(ExitCode.LOCAL_ERROR,
+          "cannot read the migrations" + (dir == null ? "" : " in " + dir) + ": " + reason(e)
           + "; check that the folder and its files are readable by this user", e);
     } catch (java.net.URISyntaxException e) {
       throw new MigrationException(ExitCode.LOCAL_ERROR, "cannot read the bundled migrations: " + e.getMessage(), e);
@@ -156,10 +159,13 @@ final class MigrationSource {
     return fromFiles(description, files, problems, warnings, conversions);
   }
 
-  /** The file as text: UTF-8, a leading byte-order mark dropped; anything else is a problem naming the file and where. */
+  /**
+   * The file as text: UTF-8, a leading byte-order mark dropped; anything else is a problem naming the file and where.
+   */
   private static String decode(String file, byte[] bytes, List<String> problems) {
     var decoder = StandardCharsets.UTF_8.newDecoder()
-        .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT).onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
+        .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+        .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
     java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(bytes);
     java.nio.CharBuffer out = java.nio.CharBuffer.allocate(bytes.length + 1);
     var result = decoder.decode(in, out, true);
@@ -201,15 +207,37 @@ final class MigrationSource {
   private static MigrationSource fromFiles(String description, Map<String, String> given,
       List<String> problems, List<String> warnings,
       Map<String, String> fromKodiai) {
-    // A byte-order mark is no SQL (psql would send it on to the server, which calls it a syntax error).
-    Map<String, String> files = new TreeMap<>();
-    given.forEach((name, text) -> files.put(name, text.startsWith("\uFEFF") ? text.substring(1) : text));
+    Map<String, String> files = withoutByteOrderMark(given);
     Map<Integer, String> ups = new TreeMap<>();
     Map<Integer, String> downs = new TreeMap<>();
-    for (String file : files.keySet()) {
+    byVersion(files.keySet(), ups, downs, problems);
+    if (!problems.isEmpty()) throw invalid(description + ": " + String.join("; ", problems));
+
+    Map<String, List<Statement>> split = splitInTransaction(files, problems);
+    Map<String, String> conversions = withoutByteOrderMark(fromKodiai);
+    checkConversions(conversions, split, problems);
+    if (!problems.isEmpty()) throw invalid(description + ": " + String.join("; ", problems));
+
+    List<Migration> list = migrations(files, ups, downs, problems);
+    if (!problems.isEmpty()) throw invalid(description + ": " + String.join("; ", problems));
+    return new MigrationSource(description, List.copyOf(list), List.copyOf(warnings), split, conversions);
+  }
+
+  /** A byte-order mark is no SQL (psql would send it on to the server, which calls it a syntax error). */
+  private static Map<String, String> withoutByteOrderMark(Map<String, String> given) {
+    Map<String, String> files = new TreeMap<>();
+    given.forEach((name, text) -> files.put(name, text.startsWith("\uFEFF") ? text.substring(1) : text));
+    return files;
+  }
+
+  /** Sorts the file names into migrations and down files by version, each name and pairing checked. */
+  private static void byVersion(Iterable<String> names, Map<Integer, String> ups, Map<Integer, String> downs,
+      List<String> problems) {
+    for (String file : names) {
       Matcher m = FILE_NAME.matcher(file);
       if (!m.matches()) {
-        problems.add(file + ": name does not fit NNN-name.sql / NNN-name.down.sql (digits, '-', lowercase letters, digits, '-' or '_')");
+        problems.add(file + ": name does not fit NNN-name.sql / NNN-name.down.sql"
+            + " (digits, '-', lowercase letters, digits, '-' or '_')");
         continue;
       }
       int version;
@@ -230,8 +258,10 @@ final class MigrationSource {
       else if (!e.getValue().equals(up.replace(".sql", ".down.sql")))
         problems.add(e.getValue() + ": name does not match its migration " + up);
     }
-    if (!problems.isEmpty()) throw invalid(description + ": " + String.join("; ", problems));
+  }
 
+  /** Each transactional file's statements (keyed by its text), refusing those that would end the transaction. */
+  private static Map<String, List<Statement>> splitInTransaction(Map<String, String> files, List<String> problems) {
     Map<String, List<Statement>> split = new java.util.IdentityHashMap<>();
     for (var e : files.entrySet()) {
       if (!FILE_NAME.matcher(e.getKey()).matches() || hasNoTransactionMarker(e.getValue())) continue;
@@ -242,11 +272,12 @@ final class MigrationSource {
               + NO_TRANSACTION_MARKER + "` first and run the file statement by statement");
       }
     }
-    Map<String, String> conversions = new TreeMap<>();
-    fromKodiai.forEach((name, text) -> conversions.put(name, text.startsWith("\uFEFF") ? text.substring(1) : text));
-    checkConversions(conversions, split, problems);
-    if (!problems.isEmpty()) throw invalid(description + ": " + String.join("; ", problems));
+    return split;
+  }
 
+  /** The migrations in version order, each with its down file and the kodiai files it declares (once each). */
+  private static List<Migration> migrations(Map<String, String> files, Map<Integer, String> ups,
+      Map<Integer, String> downs, List<String> problems) {
     List<Migration> list = new ArrayList<>();
     Map<String, String> declaredBy = new TreeMap<>();
     for (var e : ups.entrySet()) {
@@ -265,8 +296,7 @@ final class MigrationSource {
       list.add(new Migration(e.getKey(), m.group(2), file, sql, checksum(sql), !hasNoTransactionMarker(sql),
           down, down == null ? null : files.get(down), List.copyOf(kodiai), null));
     }
-    if (!problems.isEmpty()) throw invalid(description + ": " + String.join("; ", problems));
-    return new MigrationSource(description, List.copyOf(list), List.copyOf(warnings), split, conversions);
+    return list;
   }
 
   /** Conversions are named as kodiai's files and follow a migration's transaction rules. */
@@ -297,7 +327,9 @@ final class MigrationSource {
   }
 
   /** A file-set problem found before anything runs. */
-  private static MigrationException invalid(String message) { return new MigrationException(ExitCode.VALIDATION, message); }
+  private static MigrationException invalid(String message) {
+    return new MigrationException(ExitCode.VALIDATION, message);
+  }
 
   /** Our migration of that file name, or null. */
   Migration byFileName(String fileName) {
@@ -312,19 +344,23 @@ final class MigrationSource {
 
   /** Statements that end or start a transaction (SAVEPOINT and ROLLBACK TO stay inside it and are fine). */
   private static final Pattern TRANSACTION_CONTROL = Pattern.compile(
-      "(?i)(begin|start\\s+transaction|commit|end|abort|prepare\\s+transaction|rollback(?!\\s+(work\\s+|transaction\\s+)?to\\b))\\b");
+      "(?i)(begin|start\\s+transaction|commit|end|abort|prepare\\s+transaction"
+      + "|rollback(?!\\s+(work\\s+|transaction\\s+)?to\\b))\\b");
 
   /** SHA-256 of the file with line endings normalised, so a CRLF checkout is not an edit. */
   static String checksum(String sql) {
     try {
-      byte[] d = MessageDigest.getInstance("SHA-256").digest(sql.replace("\r\n", "\n").getBytes(StandardCharsets.UTF_8));
+      byte[] d = MessageDigest.getInstance("SHA-256")
+          .digest(sql.replace("\r\n", "\n").getBytes(StandardCharsets.UTF_8));
       return HexFormat.of().formatHex(d);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
   }
 
-  /** `-- migrate:replaces <sha256>` among the leading comments: a row with that checksum counts as this file applied. */
+  /**
+   * `-- migrate:replaces <sha256>` among the leading comments: a row with that checksum counts as this file applied.
+   */
   static final String REPLACES_MARKER = "-- migrate:replaces";
   private static final Pattern REPLACES_LINE = Pattern.compile("(?i)--\\s*migrate:replaces\\s+([0-9a-f]{64})");
 
@@ -389,39 +425,14 @@ final class MigrationSource {
       char c = sql.charAt(i);
       int end = i + 1; // exclusive end of the token starting at i
       boolean comment = false;
-      if (c == '-' && i + 1 < n && sql.charAt(i + 1) == '-') {
-        end = sql.indexOf('\n', i);
-        end = end < 0 ? n : end;
-        comment = true;
-      } else if (c == '/' && i + 1 < n && sql.charAt(i + 1) == '*') {
-        int depth = 1, j = i + 2;
-        while (j < n && depth > 0) {
-          if (sql.startsWith("/*", j)) { depth++; j += 2; }
-          else if (sql.startsWith("*/", j)) { depth--; j += 2; }
-          else j++;
-        }
-        end = j;
+      int skipped = commentEnd(sql, i);
+      if (skipped > 0) {
+        end = skipped;
         comment = true;
       } else if (c == '\'' || c == '"') {
-        boolean backslashes = c == '\'' && i > 0 && (sql.charAt(i - 1) == 'E' || sql.charAt(i - 1) == 'e')
-            && (i < 2 || !isWordChar(sql.charAt(i - 2)));
-        int j = i + 1;
-        while (j < n) {
-          char d = sql.charAt(j);
-          if (backslashes && d == '\\') { j += 2; continue; }
-          if (d == c) {
-            if (j + 1 < n && sql.charAt(j + 1) == c) { j += 2; continue; } // doubled quote
-            break;
-          }
-          j++;
-        }
-        end = Math.min(n, j + 1);
+        end = quotedEnd(sql, i);
       } else if (c == '$' && (i == 0 || !isWordChar(sql.charAt(i - 1)))) {
-        int tagEnd = dollarTagEnd(sql, i);
-        if (tagEnd > 0) {
-          int close = sql.indexOf(sql.substring(i, tagEnd), tagEnd);
-          end = close < 0 ? n : close + (tagEnd - i);
-        }
+        end = dollarQuotedEnd(sql, i);
       } else if (isWordStart(c)) {
         int j = i + 1;
         while (j < n && isWordChar(sql.charAt(j))) j++;
@@ -432,7 +443,10 @@ final class MigrationSource {
         if (++words <= 4) {
           String w = sql.substring(i, j).toLowerCase(java.util.Locale.ROOT);
           if (words == 1) create = w.equals("create");
-          else if (words == 2) { orReplace = create && w.equals("or"); routine = create && (w.equals("function") || w.equals("procedure")); }
+          else if (words == 2) {
+            orReplace = create && w.equals("or");
+            routine = create && (w.equals("function") || w.equals("procedure"));
+          }
           else if (words == 3 && orReplace) orReplace = w.equals("replace");
           else if (words == 4 && orReplace) routine = w.equals("function") || w.equals("procedure");
         } else if (routine && parens == 0) {
@@ -461,6 +475,43 @@ final class MigrationSource {
     return out;
   }
 
+  /** The end (exclusive) of a -- line comment or a nested block comment starting at i, or -1 when none does. */
+  private static int commentEnd(String sql, int i) {
+    int n = sql.length();
+    if (i + 1 >= n) return -1;
+    if (sql.charAt(i) == '-' && sql.charAt(i + 1) == '-') {
+      int end = sql.indexOf('\n', i);
+      return end < 0 ? n : end;
+    }
+    if (sql.charAt(i) != '/' || sql.charAt(i + 1) != '*') return -1;
+    int depth = 1, j = i + 2;
+    while (j < n && depth > 0) {
+      if (sql.startsWith("/*", j)) { depth++; j += 2; }
+      else if (sql.startsWith("*/", j)) { depth--; j += 2; }
+      else j++;
+    }
+    return j;
+  }
+
+  /** The end (exclusive) of the '' string (E'' with backslash escapes) or "" identifier starting at i. */
+  private static int quotedEnd(String sql, int i) {
+    int n = sql.length();
+    char c = sql.charAt(i);
+    boolean backslashes = c == '\'' && i > 0 && (sql.charAt(i - 1) == 'E' || sql.charAt(i - 1) == 'e')
+        && (i < 2 || !isWordChar(sql.charAt(i - 2)));
+    int j = i + 1;
+    while (j < n) {
+      char d = sql.charAt(j);
+      if (backslashes && d == '\\') { j += 2; continue; }
+      if (d == c) {
+        if (j + 1 < n && sql.charAt(j + 1) == c) { j += 2; continue; } // doubled quote
+        break;
+      }
+      j++;
+    }
+    return Math.min(n, j + 1);
+  }
+
   private static boolean isWordChar(char c) {
     return c < 128 ? (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '$'
         : Character.isLetterOrDigit(c);
@@ -468,6 +519,14 @@ final class MigrationSource {
 
   private static boolean isWordStart(char c) {
     return c < 128 ? (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' : Character.isLetter(c);
+  }
+
+  /** The end (exclusive) of the $tag$ ... $tag$ body starting at i, or i + 1 when no tag starts there. */
+  private static int dollarQuotedEnd(String sql, int i) {
+    int tagEnd = dollarTagEnd(sql, i);
+    if (tagEnd < 0) return i + 1;
+    int close = sql.indexOf(sql.substring(i, tagEnd), tagEnd);
+    return close < 0 ? sql.length() : close + (tagEnd - i);
   }
 
   /** The end (exclusive) of a dollar-quote tag $tag$ or $$ starting at i, or -1 when there is none. */

@@ -74,7 +74,8 @@ final class MigrationTable {
   String name() throws SQLException {
     if (qualified == null) {
       try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT quote_ident(coalesce("
-          + "(SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass('" + NAME + "')),"
+          + "(SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+          + " WHERE c.oid = to_regclass('" + NAME + "')),"
           + " current_schema(), 'public'))")) {
         rs.next();
         qualified = rs.getString(1) + "." + NAME;
@@ -91,7 +92,10 @@ final class MigrationTable {
     }
   }
 
-  /** Creates the table, or upgrades one left by kodiai's earlier runner (id, name, applied_at). Same shape as migration 001. */
+  /**
+   * Creates the table, or upgrades one left by kodiai's earlier runner (id, name, applied_at).
+   * Same shape as migration 001.
+   */
   void ensure(MigrationSource source) throws SQLException { ensure(source, false, Set.of()); }
 
   /**
@@ -112,8 +116,10 @@ final class MigrationTable {
       // timestamptz) lacks 001's NOT NULLs, default and primary key: bring it to exactly 001's shape.
       String t = name(), reg = "'" + t.replace("'", "''") + "'::regclass";
       st.execute("DO $$ BEGIN\n"
-          + "  IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = " + reg + " AND attname IN ('name', 'applied_at') AND NOT attnotnull)\n"
-          + "     OR NOT EXISTS (SELECT 1 FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum\n"
+          + "  IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = " + reg
+          + " AND attname IN ('name', 'applied_at') AND NOT attnotnull)\n"
+          + "     OR NOT EXISTS (SELECT 1 FROM pg_attrdef d JOIN pg_attribute a"
+          + " ON a.attrelid = d.adrelid AND a.attnum = d.adnum\n"
           + "                    WHERE d.adrelid = " + reg + " AND a.attname = 'applied_at')\n"
           + "     OR NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = " + reg + " AND contype = 'p') THEN\n"
           + "    UPDATE " + t + " SET applied_at = now() WHERE applied_at IS NULL;\n"
@@ -129,7 +135,8 @@ final class MigrationTable {
     for (Row r : read(conn, name(), source).ours().values()) {
       MigrationSource.Migration m = source.byVersion(r.version());
       if (r.checksum() == null && m != null && !converting.contains(r.version()))
-        try (PreparedStatement ps = conn.prepareStatement("UPDATE " + name() + " SET version = ?, checksum = ? WHERE name = ?")) {
+        try (PreparedStatement ps =
+                 conn.prepareStatement("UPDATE " + name() + " SET version = ?, checksum = ? WHERE name = ?")) {
           ps.setInt(1, r.version());
           ps.setString(2, m.checksum());
           ps.setString(3, r.name());
@@ -159,8 +166,9 @@ final class MigrationTable {
       Set<String> cols = new LinkedHashSet<>();
       for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) cols.add(rs.getMetaData().getColumnName(i));
       if (!cols.contains("name") || !cols.contains("applied_at"))
-        throw new MigrationException(ExitCode.VALIDATION, table + " is not a kodiai migration table (its columns: " + String.join(", ", cols)
-            + "; kodiai's has name, applied_at, version, checksum, status): another tool's? Point --url at kodiai's database,"
+        throw new MigrationException(ExitCode.VALIDATION, table + " is not a kodiai migration table (its columns: "
+            + String.join(", ", cols) + "; kodiai's has name, applied_at, version, checksum, status): another tool's?"
+            + " Point --url at kodiai's database,"
             + " or rename that table if the database is shared (ALTER TABLE " + table + " RENAME TO ...)");
       while (rs.next()) {
         Row row = row(rs, cols, table, source, problems);
@@ -260,7 +268,8 @@ final class MigrationTable {
     StringBuilder in = new StringBuilder();
     for (var m : migrations) in.append(in.length() == 0 ? "" : ",").append(m.version());
     try (Statement st = conn.createStatement();
-         ResultSet rs = st.executeQuery("SELECT version, coalesce(execution_ms, 0) FROM " + name() + " WHERE version IN (" + in + ")"
+         ResultSet rs = st.executeQuery("SELECT version, coalesce(execution_ms, 0) FROM " + name()
+             + " WHERE version IN (" + in + ")"
              + " AND status = 'applied'")) {
       while (rs.next()) ms.put(rs.getInt(1), rs.getInt(2));
     }

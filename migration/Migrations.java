@@ -23,12 +23,14 @@ final class Migrations {
 
   /** Applies pending migrations (dir null: the bundled ones) up to `to` (null: all); returns how many. Quiet. */
   static int run(String url, Path dir, Integer to) {
-    return with(DbClient.parse(url), 0, MigrationSource.load(dir), QUIET, Duration.ofSeconds(60), m -> m.migrate(to, false));
+    return with(DbClient.parse(url), 0, MigrationSource.load(dir), QUIET, Duration.ofSeconds(60),
+        m -> m.migrate(to, false));
   }
 
   /** Rolls back to `targetVersion` (0: everything); returns how many were rolled back. Quiet. */
   static int rollback(String url, Path dir, int targetVersion) {
-    return with(DbClient.parse(url), 0, MigrationSource.load(dir), QUIET, Duration.ofSeconds(60), m -> m.rollback(targetVersion, false));
+    return with(DbClient.parse(url), 0, MigrationSource.load(dir), QUIET, Duration.ofSeconds(60),
+        m -> m.rollback(targetVersion, false));
   }
 
   /**
@@ -36,8 +38,8 @@ final class Migrations {
    * Migrator that reports to `out`, and closes the connection. A failed SQL statement
    * becomes a MigrationException (exit 1) with the server's message.
    */
-  static <T> T with(DbClient.Target target, int waitSeconds, MigrationSource source, PrintStream out, Duration lockTimeout,
-      Verb<T> verb) {
+  static <T> T with(DbClient.Target target, int waitSeconds, MigrationSource source, PrintStream out,
+      Duration lockTimeout, Verb<T> verb) {
     Migrator m = null;
     try (Session s = open(target, waitSeconds)) {
       m = new Migrator(s.conn(), source, out);
@@ -52,7 +54,8 @@ final class Migrations {
       if (m != null && m.interruptedBy() != null) throw m.interruptedFailure(Migrator.serverMessage(e), e);
       throw new MigrationException(ExitCode.FAILED, Migrator.serverMessage(e), e);
     } catch (MigrationException e) {
-      if (m != null && m.interruptedBy() != null && e.exitCode != m.interruptCode()) throw m.interruptedFailure(e.getMessage(), e);
+      if (m != null && m.interruptedBy() != null && e.exitCode != m.interruptCode())
+        throw m.interruptedFailure(e.getMessage(), e);
       throw e;
     } finally {
       current = null;
@@ -73,7 +76,8 @@ final class Migrations {
     Map<String, String> m = new LinkedHashMap<>();
     m.put("statement_timeout", String.valueOf(env.statementTimeoutMs == null ? 0 : env.statementTimeoutMs));
     m.put("lock_timeout", String.valueOf(env.lockTimeoutMs == null ? 10_000 : env.lockTimeoutMs));
-    if (env.idleInTransactionTimeoutMs != null) m.put("idle_in_transaction_session_timeout", String.valueOf(env.idleInTransactionTimeoutMs));
+    if (env.idleInTransactionTimeoutMs != null)
+      m.put("idle_in_transaction_session_timeout", String.valueOf(env.idleInTransactionTimeoutMs));
     return m;
   }
 
@@ -118,7 +122,9 @@ final class Migrations {
    * Connects, retrying for up to `waitSeconds` while the server is not there yet (refused,
    * unreachable, starting up, out of connection slots); a wrong password or database fails at once.
    */
-  static Connection connect(DbClient.Target target, int waitSeconds) throws SQLException { return open(target, waitSeconds).conn(); }
+  static Connection connect(DbClient.Target target, int waitSeconds) throws SQLException {
+    return open(target, waitSeconds).conn();
+  }
 
   private static Session open(DbClient.Target target, int waitSeconds) throws SQLException {
     long deadline = System.nanoTime() + waitSeconds * 1_000_000_000L;
@@ -130,7 +136,10 @@ final class Migrations {
         if (e.kind != DbClient.DbException.Kind.CONNECT || !worthWaitingFor(e) || waitSeconds <= 0) throw e;
         if (System.nanoTime() > deadline)
           throw new DbClient.DbException(e.kind, e.getMessage() + " (waited " + waitSeconds + " s)", e.getCause());
-        if (!told) { System.err.println("migrate: waiting up to " + waitSeconds + " s for the database: " + e.getMessage()); told = true; }
+        if (!told) {
+          System.err.println("migrate: waiting up to " + waitSeconds + " s for the database: " + e.getMessage());
+          told = true;
+        }
         try {
           Thread.sleep(500);
         } catch (InterruptedException ie) {

@@ -431,59 +431,15 @@ public class SchemaCheck implements Callable<Integer> {
     static Catalog read(Connection c) throws SQLException {
       Catalog cat = new Catalog();
       try (Statement st = c.createStatement()) {
-        ResultSet rs = st.executeQuery("""
-            SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, a.attidentity <> '',
-                   CASE WHEN a.attgenerated = 's' THEN 'generated always as (' || pg_get_expr(d.adbin, d.adrelid) || ') stored'
-                        ELSE pg_get_expr(d.adbin, d.adrelid) END
-            FROM pg_class c
-            LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-            LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
-            WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p')
-            ORDER BY c.relname, a.attnum""");
-        while (rs.next()) {
-          Map<String, ExpectedSchema.Column> m = cat.columns.computeIfAbsent(rs.getString(1), k -> new LinkedHashMap<>());
-          if (rs.getString(2) != null)
-            m.put(rs.getString(2), new ExpectedSchema.Column(rs.getString(2), rs.getString(3), rs.getBoolean(4), rs.getBoolean(5), rs.getString(6)));
-        }
+        cat.readColumns(st);
+        ResultSet rs;
         rs = st.executeQuery("""
             SELECT co.conname, c.relname, pg_get_constraintdef(co.oid)
             FROM pg_constraint co JOIN pg_class c ON c.oid = co.conrelid
             WHERE c.relnamespace = current_schema()::regnamespace""");
         while (rs.next()) cat.constraints.put(rs.getString(1), new String[] {rs.getString(2), rs.getString(3)});
-        rs = st.executeQuery("""
-            SELECT i.relname, t.relname,
-                   regexp_replace(pg_get_indexdef(i.oid), '^CREATE (UNIQUE )?INDEX \\S+ ON \\S+ ', '\\1'),
-                   am.amname,
-                   (SELECT array_agg(pg_get_indexdef(i.oid, k, true) ORDER BY k) FROM generate_series(1, x.indnkeyatts) k),
-                   (SELECT array_agg(oc.opcname ORDER BY k.n) FROM unnest(x.indclass) WITH ORDINALITY k(oid, n)
-                      JOIN pg_opclass oc ON oc.oid = k.oid),
-                   i.reloptions, pg_get_expr(x.indpred, x.indrelid)
-            FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
-            JOIN pg_am am ON am.oid = i.relam
-            WHERE t.relnamespace = current_schema()::regnamespace""");
-        while (rs.next()) {
-          cat.indexes.put(rs.getString(1), new String[] {rs.getString(2), rs.getString(3)});
-          Map<String, String> opts = new HashMap<>();
-          java.sql.Array ro = rs.getArray(7);
-          if (ro != null) for (Object kv : (Object[]) ro.getArray()) {
-            String s = kv.toString();
-            int eq = s.indexOf('=');
-            opts.put(s.substring(0, eq), s.substring(eq + 1));
-          }
-          cat.indexDetails.put(rs.getString(1), new Index(rs.getString(2), rs.getString(4), strings(rs.getArray(5)),
-              strings(rs.getArray(6)), opts, rs.getString(8)));
-        }
-        rs = st.executeQuery("""
-            SELECT c.relname, tg.tgname, pg_get_triggerdef(tg.oid), tg.tgenabled
-            FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid
-            WHERE NOT tg.tgisinternal AND c.relnamespace = current_schema()::regnamespace""");
-        while (rs.next()) {
-          // CREATE TRIGGER name BEFORE ... ON schema.table ... -> BEFORE ... ON table ...
-          String def = rs.getString(3).replaceFirst("^CREATE (CONSTRAINT )?TRIGGER \\S+ ", "")
-              .replaceFirst(" ON \\S+\\." + java.util.regex.Pattern.quote(rs.getString(1)) + " ", " ON " + rs.getString(1) + " ");
-          if (!"O".equals(rs.getString(4))) def += " (disabled: tgenabled = " + rs.getString(4) + ")";
-          cat.triggers.put(rs.getString(1) + "." + rs.getString(2), new String[] {rs.getString(1), def});
-        }
+        cat.readIndexes(st);
+        cat.readTriggers(st);
         rs = st.executeQuery("""
             SELECT p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
                    'returns ' || pg_get_function_result(p.oid) || ' language ' || l.lanname
@@ -494,6 +450,66 @@ public class SchemaCheck implements Callable<Integer> {
         while (rs.next()) cat.extensions.put(rs.getString(1), rs.getString(2));
       }
       return cat;
+    }
+
+    /** Every column of the schema's tables: type, NOT NULL, identity, default or generation expression. */
+    private void readColumns(Statement st) throws SQLException {
+      ResultSet rs = st.executeQuery("""
+          SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, a.attidentity <> '',
+                 CASE WHEN a.attgenerated = 's' THEN 'generated always as (' || pg_get_expr(d.adbin, d.adrelid) || ') stored'
+                      ELSE pg_get_expr(d.adbin, d.adrelid) END
+          FROM pg_class c
+          LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+          LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
+          WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p')
+          ORDER BY c.relname, a.attnum""");
+      while (rs.next()) {
+        Map<String, ExpectedSchema.Column> m = columns.computeIfAbsent(rs.getString(1), k -> new LinkedHashMap<>());
+        if (rs.getString(2) != null)
+          m.put(rs.getString(2), new ExpectedSchema.Column(rs.getString(2), rs.getString(3), rs.getBoolean(4), rs.getBoolean(5), rs.getString(6)));
+      }
+    }
+
+    /** Every index: its definition without CREATE ... ON, and its method, keys, operator classes, options, predicate. */
+    private void readIndexes(Statement st) throws SQLException {
+      ResultSet rs = st.executeQuery("""
+          SELECT i.relname, t.relname,
+                 regexp_replace(pg_get_indexdef(i.oid), '^CREATE (UNIQUE )?INDEX \\S+ ON \\S+ ', '\\1'),
+                 am.amname,
+                 (SELECT array_agg(pg_get_indexdef(i.oid, k, true) ORDER BY k) FROM generate_series(1, x.indnkeyatts) k),
+                 (SELECT array_agg(oc.opcname ORDER BY k.n) FROM unnest(x.indclass) WITH ORDINALITY k(oid, n)
+                    JOIN pg_opclass oc ON oc.oid = k.oid),
+                 i.reloptions, pg_get_expr(x.indpred, x.indrelid)
+          FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
+          JOIN pg_am am ON am.oid = i.relam
+          WHERE t.relnamespace = current_schema()::regnamespace""");
+      while (rs.next()) {
+        indexes.put(rs.getString(1), new String[] {rs.getString(2), rs.getString(3)});
+        Map<String, String> opts = new HashMap<>();
+        java.sql.Array ro = rs.getArray(7);
+        if (ro != null) for (Object kv : (Object[]) ro.getArray()) {
+          String s = kv.toString();
+          int eq = s.indexOf('=');
+          opts.put(s.substring(0, eq), s.substring(eq + 1));
+        }
+        indexDetails.put(rs.getString(1), new Index(rs.getString(2), rs.getString(4), strings(rs.getArray(5)),
+            strings(rs.getArray(6)), opts, rs.getString(8)));
+      }
+    }
+
+    /** Every user trigger, its definition without CREATE TRIGGER name and schema, disabled ones marked. */
+    private void readTriggers(Statement st) throws SQLException {
+      ResultSet rs = st.executeQuery("""
+          SELECT c.relname, tg.tgname, pg_get_triggerdef(tg.oid), tg.tgenabled
+          FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid
+          WHERE NOT tg.tgisinternal AND c.relnamespace = current_schema()::regnamespace""");
+      while (rs.next()) {
+        // CREATE TRIGGER name BEFORE ... ON schema.table ... -> BEFORE ... ON table ...
+        String def = rs.getString(3).replaceFirst("^CREATE (CONSTRAINT )?TRIGGER \\S+ ", "")
+            .replaceFirst(" ON \\S+\\." + java.util.regex.Pattern.quote(rs.getString(1)) + " ", " ON " + rs.getString(1) + " ");
+        if (!"O".equals(rs.getString(4))) def += " (disabled: tgenabled = " + rs.getString(4) + ")";
+        triggers.put(rs.getString(1) + "." + rs.getString(2), new String[] {rs.getString(1), def});
+      }
     }
 
     private static List<String> strings(java.sql.Array a) throws SQLException {
