@@ -177,6 +177,7 @@ final class KodiaiFixture {
       for (var t : all.entrySet()) {
         if (KodiaiAdoption.FOUNDATION.contains(t.getKey())) continue;
         if (AS_KODIAI.containsKey(t.getKey())) { st.execute(AS_KODIAI.get(t.getKey())); continue; }
+        if (KodiaiFixtureSliceB.create(st, t.getKey())) continue;
         List<String> cols = new ArrayList<>();
         for (var col : t.getValue().entrySet()) {
           String type = col.getValue().replace("!", "").replace("timestamptz", "timestamp with time zone")

@@ -1,0 +1,62 @@
+// Slice B's tables with a conversion of their own (migrations/from-kodiai/), as kodiai's runner leaves them at
+// 24fba64a: kodiai's keys (bigserial: a default from a sequence it owns), defaults, constraint and index
+// names, and the indexes its later files add (049: review_cache_events (repo, created_at DESC)). Written by
+// hand from what kodiai's files make of them; KodiaiFixture.build creates these instead of its column-only
+// tables.
+
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Map;
+
+final class KodiaiFixtureSliceB {
+  private KodiaiFixtureSliceB() {}
+
+  /** continuation_family_state (kodiai 039), review_cache_events (043, plus 049's index). */
+  static final Map<String, String> AS_KODIAI = Map.of("continuation_family_state", """
+      CREATE TABLE continuation_family_state (id bigserial PRIMARY KEY,
+        created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(),
+        family_key text NOT NULL, base_review_output_key text NOT NULL, authoritative_attempt_id text NOT NULL,
+        authoritative_attempt_ordinal integer NOT NULL, authoritative_outcome text NOT NULL,
+        final_stop_reason text NOT NULL, projection_status text NOT NULL, superseded_by_attempt_id text,
+        UNIQUE (family_key, base_review_output_key),
+        CONSTRAINT continuation_family_authoritative_outcome_check CHECK (authoritative_outcome IN
+          ('blocked', 'continuation-pending', 'merged', 'quiet-settled', 'superseded')),
+        CONSTRAINT continuation_family_final_stop_reason_check CHECK (final_stop_reason IN
+          ('awaiting-continuation', 'merged-continuation-results', 'no-follow-up', 'settled-without-update',
+           'superseded-by-newer-attempt')),
+        CONSTRAINT continuation_family_projection_status_check CHECK (projection_status IN
+          ('canonical', 'degraded', 'pending')),
+        CONSTRAINT continuation_family_attempt_ordinal_check CHECK (authoritative_attempt_ordinal >= 1));
+      CREATE INDEX idx_continuation_family_state_family_key ON continuation_family_state (family_key);
+      CREATE INDEX idx_continuation_family_state_base_review_output_key
+        ON continuation_family_state (base_review_output_key);
+      CREATE INDEX idx_continuation_family_state_authoritative_attempt
+        ON continuation_family_state (authoritative_attempt_id)
+      """, "review_cache_events", """
+      CREATE TABLE review_cache_events (id bigserial PRIMARY KEY, created_at timestamptz NOT NULL DEFAULT now(),
+        delivery_id text NOT NULL, repo text NOT NULL, pr_number integer, cache_surface text NOT NULL,
+        status text NOT NULL, reason text, fingerprint_version text,
+        safety_signal_names text[] NOT NULL DEFAULT '{}', missing_signal_names text[] NOT NULL DEFAULT '{}',
+        invalidation_signal_names text[] NOT NULL DEFAULT '{}', bookkeeping_error_count integer NOT NULL DEFAULT 0,
+        CONSTRAINT review_cache_events_surface_check CHECK (cache_surface IN
+          ('review-derived-prompt', 'retrieval-query-embedding')),
+        CONSTRAINT review_cache_events_status_check CHECK (status IN ('hit', 'miss', 'degraded', 'bypass')),
+        CONSTRAINT review_cache_events_reason_check CHECK (reason IS NULL OR reason IN ('safe-reuse',
+          'cache-miss', 'bookkeeping-failure', 'incomplete-fingerprint', 'expired-stale-entry', 'disabled-cache',
+          'unavailable-retrieval')),
+        CONSTRAINT review_cache_events_bookkeeping_count_check CHECK (bookkeeping_error_count >= 0));
+      CREATE INDEX idx_review_cache_events_delivery ON review_cache_events (delivery_id);
+      CREATE INDEX idx_review_cache_events_repo_pr_created ON review_cache_events (repo, pr_number, created_at);
+      CREATE INDEX idx_review_cache_events_surface_status_created
+        ON review_cache_events (cache_surface, status, created_at);
+      CREATE INDEX idx_review_cache_events_created_at ON review_cache_events (created_at);
+      CREATE INDEX idx_review_cache_events_repo_created ON review_cache_events (repo, created_at DESC)
+      """);
+
+  /** Creates `table` as kodiai leaves it if it is one of these; false otherwise (KodiaiFixture makes it). */
+  static boolean create(Statement st, String table) throws SQLException {
+    String ddl = AS_KODIAI.get(table);
+    if (ddl != null) st.execute(ddl);
+    return ddl != null;
+  }
+}

@@ -1,0 +1,106 @@
+// Issue 23, conversions of kodiai's slice-B state tables (migrations/from-kodiai/<F>): each takes the table as
+// kodiai's runner leaves it (bench/KodiaiFixtureSliceB.AS_KODIAI) to what our carrying migration creates (the
+// table's catalog on a database of ours migrated to that version), every row kept, kodiai's sequence
+// continued; a row our checks refuse is refused afterwards. Run as the runner runs a transactional
+// conversion: the file in one transaction (AdoptStateTablesTest's helpers).
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class AdoptSliceBTablesTest extends AdoptSupport {
+  static long nextId(Statement st, String insert) throws SQLException {
+    try (var rs = st.executeQuery(insert + " RETURNING id")) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  @Test
+  void continuationFamilyStateBecomesOur061WithItsRowsAndItsIds() throws Exception {
+    List<String> ours = AdoptStateTablesTest.ours("adoptb61ours", 61, "continuation_family_state");
+    withDatabase("adoptb61", url -> {
+      kodiaiDatabase(url, 5);
+      try (Connection c = DbClient.open(url); Statement st = c.createStatement()) {
+        st.execute("INSERT INTO continuation_family_state (family_key, base_review_output_key,"
+            + " authoritative_attempt_id, authoritative_attempt_ordinal, authoritative_outcome, final_stop_reason,"
+            + " projection_status, superseded_by_attempt_id) SELECT 'fam-' || g, 'out-' || g, 'att-' || g, g,"
+            + " 'merged', 'no-follow-up', 'canonical', CASE WHEN g % 2 = 0 THEN 'att-next' END"
+            + " FROM generate_series(1, 20) g");
+        // an id near 2^31 the bot got from its bigserial, then the sequence beyond it
+        st.execute("INSERT INTO continuation_family_state (id, family_key, base_review_output_key,"
+            + " authoritative_attempt_id, authoritative_attempt_ordinal, authoritative_outcome, final_stop_reason,"
+            + " projection_status) VALUES (2147483647, 'big', 'out', 'att', 2147483647, 'superseded',"
+            + " 'superseded-by-newer-attempt', 'degraded')");
+        st.execute("SELECT setval('continuation_family_state_id_seq', 2147483650)");
+        String before = AdoptStateTablesTest.rowsOf(c, "continuation_family_state");
+        AdoptStateTablesTest.convertInOneTransaction(c, "039-continuation-family-state.sql");
+        assertEquals(before, AdoptStateTablesTest.rowsOf(c, "continuation_family_state"), "every row kept");
+        assertEquals(ours, AdoptStateTablesTest.catalogOf(c, "continuation_family_state"), "as our 061 creates it");
+        assertEquals(2147483651L, nextId(st, "INSERT INTO continuation_family_state (family_key,"
+            + " base_review_output_key, authoritative_attempt_id, authoritative_attempt_ordinal,"
+            + " authoritative_outcome, final_stop_reason, projection_status) VALUES ('n', 'o', 'a', 1, 'blocked',"
+            + " 'no-follow-up', 'pending')"), "the identity continues kodiai's sequence");
+        SQLException e = assertThrows(SQLException.class, () -> st.execute("INSERT INTO continuation_family_state"
+            + " (family_key, base_review_output_key, authoritative_attempt_id, authoritative_attempt_ordinal,"
+            + " authoritative_outcome, final_stop_reason, projection_status) VALUES ('x', 'o', 'a', 0, 'blocked',"
+            + " 'no-follow-up', 'pending')"));
+        assertTrue(e.getMessage().contains("continuation_family_attempt_ordinal_check"), e.getMessage());
+        assertEquals(before.replaceFirst(" .*", ""), String.valueOf(
+            Long.parseLong(AdoptStateTablesTest.rowsOf(c, "continuation_family_state").replaceFirst(" .*", "")) - 1),
+            "the refused row changed nothing");
+      }
+    });
+  }
+
+  @Test
+  void reviewCacheEventsBecomesOur062WithItsRowsAndItsIds() throws Exception {
+    List<String> ours = AdoptStateTablesTest.ours("adoptb62ours", 62, "review_cache_events");
+    withDatabase("adoptb62", url -> {
+      kodiaiDatabase(url, 5);
+      try (Connection c = DbClient.open(url); Statement st = c.createStatement()) {
+        st.execute("INSERT INTO review_cache_events (delivery_id, repo, pr_number, cache_surface, status, reason,"
+            + " fingerprint_version, safety_signal_names, bookkeeping_error_count) SELECT 'd-' || g, 'o/r',"
+            + " CASE WHEN g % 3 = 0 THEN NULL ELSE g END, 'review-derived-prompt', 'hit',"
+            + " CASE WHEN g % 2 = 0 THEN NULL ELSE 'safe-reuse' END, CASE WHEN g % 4 = 0 THEN 'v2' END,"
+            + " CASE WHEN g % 5 = 0 THEN ARRAY['a', NULL, 'b'] ELSE '{}' END, g FROM generate_series(1, 30) g");
+        st.execute("INSERT INTO review_cache_events (id, delivery_id, repo, pr_number, cache_surface, status)"
+            + " VALUES (2147483648, 'big', 'o/r', 2147483647, 'retrieval-query-embedding', 'bypass')");
+        st.execute("DELETE FROM review_cache_events WHERE id = 30");
+        String before = AdoptStateTablesTest.rowsOf(c, "review_cache_events");
+        AdoptStateTablesTest.convertInOneTransaction(c, "043-review-cache-telemetry.sql");
+        assertEquals(before, AdoptStateTablesTest.rowsOf(c, "review_cache_events"), "every row kept");
+        List<String> catalog = AdoptStateTablesTest.catalogOf(c, "review_cache_events");
+        assertEquals(ours, catalog.stream().filter(l -> !l.contains("idx_review_cache_events_repo_created")).toList(),
+            "as our 062 creates it");
+        assertTrue(catalog.stream().anyMatch(l -> l.contains("idx_review_cache_events_repo_created")),
+            "kodiai 049's index kept for our 066: " + catalog);
+        assertEquals(2147483649L, nextId(st, "INSERT INTO review_cache_events (delivery_id, repo, cache_surface,"
+            + " status) VALUES ('n', 'o/r', 'review-derived-prompt', 'miss')"), "past kodiai's largest id");
+        SQLException e = assertThrows(SQLException.class, () -> st.execute("INSERT INTO review_cache_events"
+            + " (delivery_id, repo, cache_surface, status, reason) VALUES ('x', 'o/r', 'review-derived-prompt',"
+            + " 'hit', 'because')"));
+        assertTrue(e.getMessage().contains("review_cache_events_reason_check"), e.getMessage());
+      }
+    });
+  }
+
+  @Test
+  void reviewCacheEventsSequenceContinuesPastDeletedIds() throws Exception {
+    withDatabase("adoptb62seq", url -> {
+      kodiaiDatabase(url, 5);
+      try (Connection c = DbClient.open(url); Statement st = c.createStatement()) {
+        st.execute("INSERT INTO review_cache_events (delivery_id, repo, cache_surface, status) SELECT 'd-' || g,"
+            + " 'o/r', 'review-derived-prompt', 'hit' FROM generate_series(1, 10) g");
+        st.execute("DELETE FROM review_cache_events WHERE id > 7"); // purged by age: 8-10 were used
+        AdoptStateTablesTest.convertInOneTransaction(c, "043-review-cache-telemetry.sql");
+        assertEquals(11, nextId(st, "INSERT INTO review_cache_events (delivery_id, repo, cache_surface, status)"
+            + " VALUES ('n', 'o/r', 'review-derived-prompt', 'miss')"), "no id of kodiai's given twice");
+      }
+    });
+  }
+}
