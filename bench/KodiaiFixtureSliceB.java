@@ -11,7 +11,7 @@ import java.util.Map;
 final class KodiaiFixtureSliceB {
   private KodiaiFixtureSliceB() {}
 
-  /** continuation_family_state (kodiai 039), review_cache_events (043, plus 049's index). */
+  /** continuation_family_state (kodiai 039), review_cache_events (043, plus 049's index), generated_rules (035). */
   static final Map<String, String> AS_KODIAI = Map.of("continuation_family_state", """
       CREATE TABLE continuation_family_state (id bigserial PRIMARY KEY,
         created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(),
@@ -51,6 +51,24 @@ final class KodiaiFixtureSliceB {
         ON review_cache_events (cache_surface, status, created_at);
       CREATE INDEX idx_review_cache_events_created_at ON review_cache_events (created_at);
       CREATE INDEX idx_review_cache_events_repo_created ON review_cache_events (repo, created_at DESC)
+      """, "generated_rules", """
+      CREATE TABLE generated_rules (id bigserial PRIMARY KEY, created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now(), repo text NOT NULL, title text NOT NULL,
+        rule_text text NOT NULL, status text NOT NULL DEFAULT 'pending', origin text NOT NULL DEFAULT 'generated',
+        signal_score real NOT NULL DEFAULT 0, member_count integer NOT NULL DEFAULT 0,
+        cluster_centroid vector(1024), activated_at timestamptz, retired_at timestamptz,
+        CONSTRAINT generated_rules_status_check CHECK (status IN ('pending', 'active', 'retired')),
+        CONSTRAINT generated_rules_origin_check CHECK (origin = 'generated'),
+        CONSTRAINT generated_rules_signal_score_check CHECK (signal_score >= 0 AND signal_score <= 1),
+        CONSTRAINT generated_rules_member_count_check CHECK (member_count >= 0), UNIQUE (repo, title));
+      CREATE INDEX idx_generated_rules_repo ON generated_rules (repo);
+      CREATE INDEX idx_generated_rules_status ON generated_rules (status);
+      CREATE INDEX idx_generated_rules_pending
+        ON generated_rules (repo, signal_score DESC, member_count DESC, created_at DESC) WHERE status = 'pending';
+      CREATE INDEX idx_generated_rules_active
+        ON generated_rules (repo, signal_score DESC, member_count DESC, activated_at DESC) WHERE status = 'active';
+      CREATE INDEX idx_generated_rules_retired
+        ON generated_rules (repo, retired_at DESC, updated_at DESC) WHERE status = 'retired'
       """);
 
   /** Creates `table` as kodiai leaves it if it is one of these; false otherwise (KodiaiFixture makes it). */

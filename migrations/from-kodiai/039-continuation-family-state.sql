@@ -28,3 +28,6 @@ SELECT setval(pg_get_serial_sequence('continuation_family_state', 'id'),
     (SELECT next_id FROM kodiai_continuation_family_next)), false);
 
 DROP INDEX idx_continuation_family_state_family_key;
+
+COMMENT ON TABLE continuation_family_state IS
+  'Per review continuation family: the authoritative attempt, its outcome and stop reason (kodiai 039).';

@@ -35,3 +35,7 @@ ALTER TABLE review_cache_events
   ADD CONSTRAINT review_cache_events_reason_check CHECK (reason IN ('safe-reuse', 'cache-miss',
     'bookkeeping-failure', 'incomplete-fingerprint', 'expired-stale-entry', 'disabled-cache',
     'unavailable-retrieval'));
+
+COMMENT ON TABLE review_cache_events IS
+  'Telemetry: one row per review cache decision (hit, miss, degraded, bypass), no prompt text; '
+  'purged by age (kodiai 043).';

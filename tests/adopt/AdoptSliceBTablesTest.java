@@ -13,6 +13,37 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class AdoptSliceBTablesTest extends AdoptSupport {
+  /** The table's catalog lines (AdoptStateTablesTest.catalogOf) and its comment. */
+  static List<String> catalogOf(Connection c, String table) throws SQLException {
+    List<String> lines = new java.util.ArrayList<>(AdoptStateTablesTest.catalogOf(c, table));
+    try (Statement st = c.createStatement(); var rs = st.executeQuery("SELECT obj_description('" + table
+        + "'::regclass, 'pg_class')")) {
+      rs.next();
+      lines.add("comment " + rs.getString(1));
+    }
+    return lines;
+  }
+
+  /** The table's catalog and comment on a database of ours migrated to `version`. */
+  static List<String> ours(String hint, int version, String table) throws Exception {
+    List<List<String>> out = new java.util.ArrayList<>();
+    withDatabase(hint, url -> {
+      Migrations.run(url, dir, version);
+      try (Connection c = DbClient.open(url)) { out.add(catalogOf(c, table)); }
+    });
+    assertTrue(out.get(0).size() > 1, table + " at " + version);
+    return out.get(0);
+  }
+
+  /** Count and checksum of the rows, each as `row(columns)`: a cast there compares across a type change. */
+  static String rowsOf(Connection c, String table, String columns) throws SQLException {
+    try (Statement st = c.createStatement(); var rs = st.executeQuery("SELECT count(*) || ' ' || coalesce(md5("
+        + "string_agg(row(" + columns + ")::text, '|' ORDER BY id)), '-') FROM " + table)) {
+      rs.next();
+      return rs.getString(1);
+    }
+  }
+
   static long nextId(Statement st, String insert) throws SQLException {
     try (var rs = st.executeQuery(insert + " RETURNING id")) {
       rs.next();
@@ -22,7 +53,7 @@ class AdoptSliceBTablesTest extends AdoptSupport {
 
   @Test
   void continuationFamilyStateBecomesOur061WithItsRowsAndItsIds() throws Exception {
-    List<String> ours = AdoptStateTablesTest.ours("adoptb61ours", 61, "continuation_family_state");
+    List<String> ours = ours("adoptb61ours", 61, "continuation_family_state");
     withDatabase("adoptb61", url -> {
       kodiaiDatabase(url, 5);
       try (Connection c = DbClient.open(url); Statement st = c.createStatement()) {
@@ -40,7 +71,7 @@ class AdoptSliceBTablesTest extends AdoptSupport {
         String before = AdoptStateTablesTest.rowsOf(c, "continuation_family_state");
         AdoptStateTablesTest.convertInOneTransaction(c, "039-continuation-family-state.sql");
         assertEquals(before, AdoptStateTablesTest.rowsOf(c, "continuation_family_state"), "every row kept");
-        assertEquals(ours, AdoptStateTablesTest.catalogOf(c, "continuation_family_state"), "as our 061 creates it");
+        assertEquals(ours, catalogOf(c, "continuation_family_state"), "as our 061 creates it");
         assertEquals(2147483651L, nextId(st, "INSERT INTO continuation_family_state (family_key,"
             + " base_review_output_key, authoritative_attempt_id, authoritative_attempt_ordinal,"
             + " authoritative_outcome, final_stop_reason, projection_status) VALUES ('n', 'o', 'a', 1, 'blocked',"
@@ -59,7 +90,7 @@ class AdoptSliceBTablesTest extends AdoptSupport {
 
   @Test
   void reviewCacheEventsBecomesOur062WithItsRowsAndItsIds() throws Exception {
-    List<String> ours = AdoptStateTablesTest.ours("adoptb62ours", 62, "review_cache_events");
+    List<String> ours = ours("adoptb62ours", 62, "review_cache_events");
     withDatabase("adoptb62", url -> {
       kodiaiDatabase(url, 5);
       try (Connection c = DbClient.open(url); Statement st = c.createStatement()) {
@@ -74,7 +105,7 @@ class AdoptSliceBTablesTest extends AdoptSupport {
         String before = AdoptStateTablesTest.rowsOf(c, "review_cache_events");
         AdoptStateTablesTest.convertInOneTransaction(c, "043-review-cache-telemetry.sql");
         assertEquals(before, AdoptStateTablesTest.rowsOf(c, "review_cache_events"), "every row kept");
-        List<String> catalog = AdoptStateTablesTest.catalogOf(c, "review_cache_events");
+        List<String> catalog = catalogOf(c, "review_cache_events");
         assertEquals(ours, catalog.stream().filter(l -> !l.contains("idx_review_cache_events_repo_created")).toList(),
             "as our 062 creates it");
         assertTrue(catalog.stream().anyMatch(l -> l.contains("idx_review_cache_events_repo_created")),
@@ -100,6 +131,37 @@ class AdoptSliceBTablesTest extends AdoptSupport {
         AdoptStateTablesTest.convertInOneTransaction(c, "043-review-cache-telemetry.sql");
         assertEquals(11, nextId(st, "INSERT INTO review_cache_events (delivery_id, repo, cache_surface, status)"
             + " VALUES ('n', 'o/r', 'review-derived-prompt', 'miss')"), "no id of kodiai's given twice");
+      }
+    });
+  }
+
+  static final String RULE_COLUMNS = "id, created_at, updated_at, repo, title, rule_text, status, origin,"
+      + " signal_score::float8, member_count, cluster_centroid, activated_at, retired_at";
+
+  @Test
+  void generatedRulesBecomesOur059WithItsRowsItsScoresAndItsIds() throws Exception {
+    List<String> ours = ours("adoptb59ours", 59, "generated_rules");
+    withDatabase("adoptb59", url -> {
+      kodiaiDatabase(url, 5);
+      try (Connection c = DbClient.open(url); Statement st = c.createStatement()) {
+        st.execute("INSERT INTO generated_rules (repo, title, rule_text, status, signal_score, member_count,"
+            + " cluster_centroid, activated_at) SELECT 'o/r', 'rule ' || g, 'text ' || g,"
+            + " CASE WHEN g % 3 = 0 THEN 'active' ELSE 'pending' END, (g % 11) / 10.0, g,"
+            + " CASE WHEN g % 2 = 0 THEN array_fill(g / 7.0, ARRAY[1024])::vector END,"
+            + " CASE WHEN g % 3 = 0 THEN now() END FROM generate_series(1, 25) g");
+        st.execute("INSERT INTO generated_rules (id, repo, title, rule_text, status, signal_score, retired_at)"
+            + " VALUES (2147483647, 'o/r', 'big', 'x', 'retired', 0.3333333, now()),"
+            + " (2147483648, 'o/r', 'one', 'y', 'pending', 1, NULL)");
+        String before = rowsOf(c, "generated_rules", RULE_COLUMNS);
+        AdoptStateTablesTest.convertInOneTransaction(c, "035-generated-rules.sql");
+        assertEquals(before, rowsOf(c, "generated_rules", RULE_COLUMNS), "every row kept, scores as doubles");
+        assertEquals(ours, catalogOf(c, "generated_rules"), "as our 059 creates it");
+        assertEquals(2147483649L, nextId(st, "INSERT INTO generated_rules (repo, title, rule_text)"
+            + " VALUES ('o/r', 'n', 'r')"
+            + " ON CONFLICT (repo, title) DO NOTHING"), "past kodiai's largest id");
+        SQLException e = assertThrows(SQLException.class, () -> st.execute("INSERT INTO generated_rules (repo,"
+            + " title, rule_text, signal_score) VALUES ('o/r', 'x', 'r', 1.5)"));
+        assertTrue(e.getMessage().contains("generated_rules_signal_score_check"), e.getMessage());
       }
     });
   }
