@@ -11,7 +11,10 @@ import java.util.Map;
 final class KodiaiFixtureSliceB {
   private KodiaiFixtureSliceB() {}
 
-  /** continuation_family_state (kodiai 039), review_cache_events (043, plus 049's index), generated_rules (035). */
+  /**
+   * continuation_family_state (kodiai 039), review_cache_events (043, plus 049's index), generated_rules (035),
+   * issue_sync_state (015, plus 038's column).
+   */
   static final Map<String, String> AS_KODIAI = Map.of("continuation_family_state", """
       CREATE TABLE continuation_family_state (id bigserial PRIMARY KEY,
         created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(),
@@ -69,6 +72,11 @@ final class KodiaiFixtureSliceB {
         ON generated_rules (repo, signal_score DESC, member_count DESC, activated_at DESC) WHERE status = 'active';
       CREATE INDEX idx_generated_rules_retired
         ON generated_rules (repo, retired_at DESC, updated_at DESC) WHERE status = 'retired'
+      """, "issue_sync_state", """
+      CREATE TABLE issue_sync_state (id serial PRIMARY KEY, repo text NOT NULL UNIQUE, last_synced_at timestamptz,
+        last_page_cursor text, total_issues_synced integer NOT NULL DEFAULT 0,
+        total_comments_synced integer NOT NULL DEFAULT 0, backfill_complete boolean NOT NULL DEFAULT false,
+        updated_at timestamptz NOT NULL DEFAULT now(), comment_last_synced_at timestamptz)
       """);
 
   /** Creates `table` as kodiai leaves it if it is one of these; false otherwise (KodiaiFixture makes it). */

@@ -165,4 +165,63 @@ class AdoptSliceBTablesTest extends AdoptSupport {
       }
     });
   }
+
+  /** The conversions of the kodiai files one migration of ours declares, joined as `up` joins them, run as one. */
+  static void convertJoined(Connection c, String... kodiaiFiles) throws Exception {
+    List<String> sql = new java.util.ArrayList<>();
+    for (String f : kodiaiFiles) sql.add(java.nio.file.Files.readString(dir.resolve(KodiaiAdoption.step(f))));
+    c.setAutoCommit(false);
+    try (Statement st = c.createStatement()) {
+      st.execute(String.join("\n", sql));
+      c.commit();
+    } catch (SQLException e) {
+      c.rollback();
+      throw e;
+    } finally {
+      c.setAutoCommit(true);
+    }
+  }
+
+  static final String[] ISSUE_SYNC = {"015-issue-sync-state.sql", "038-issue-comment-watermark.sql"};
+
+  @Test
+  void issueSyncStateBecomesOur054WithItsRowsAndItsIds() throws Exception {
+    List<String> ours = ours("adoptb54ours", 54, "issue_sync_state");
+    withDatabase("adoptb54", url -> {
+      kodiaiDatabase(url, 5);
+      try (Connection c = DbClient.open(url); Statement st = c.createStatement()) {
+        st.execute("INSERT INTO issue_sync_state (repo, last_synced_at, last_page_cursor, total_issues_synced,"
+            + " total_comments_synced, backfill_complete, comment_last_synced_at) SELECT 'o/r' || g,"
+            + " CASE WHEN g % 2 = 0 THEN now() END, CASE WHEN g % 3 = 0 THEN 'Y3Vyc29yOnYy' END, g * 1000,"
+            + " 2147483647 - g, g % 2 = 0, CASE WHEN g % 4 = 0 THEN now() END FROM generate_series(1, 12) g");
+        st.execute("INSERT INTO issue_sync_state (id, repo) VALUES (2147483647, 'big/one')");
+        st.execute("DELETE FROM issue_sync_state WHERE id = 12");
+        String before = AdoptStateTablesTest.rowsOf(c, "issue_sync_state");
+        convertJoined(c, ISSUE_SYNC);
+        assertEquals(before, AdoptStateTablesTest.rowsOf(c, "issue_sync_state"), "every row kept");
+        assertEquals(ours, catalogOf(c, "issue_sync_state"), "as our 054 creates it");
+        assertEquals(2147483648L, nextId(st, "INSERT INTO issue_sync_state (repo) VALUES ('n/r')"),
+            "past kodiai's largest int4 id");
+        SQLException e = assertThrows(SQLException.class, () -> st.execute("INSERT INTO issue_sync_state (repo,"
+            + " total_issues_synced) VALUES ('x/r', -1)"));
+        assertTrue(e.getMessage().contains("issue_sync_state_counts_check"), e.getMessage());
+      }
+    });
+  }
+
+  @Test
+  void issueSyncStateWithANegativeCountStaysAsKodiaiLeftIt() throws Exception {
+    withDatabase("adoptb54bad", url -> {
+      kodiaiDatabase(url, 5);
+      try (Connection c = DbClient.open(url); Statement st = c.createStatement()) {
+        st.execute("INSERT INTO issue_sync_state (repo, total_comments_synced) VALUES ('o/r', 5), ('o/s', -5)");
+        List<String> catalog = snapshot(c);
+        String before = AdoptStateTablesTest.rowsOf(c, "issue_sync_state");
+        SQLException e = assertThrows(SQLException.class, () -> convertJoined(c, ISSUE_SYNC));
+        assertTrue(e.getMessage().contains("issue_sync_state_counts_check"), e.getMessage());
+        assertEquals(catalog, snapshot(c), "nothing changed");
+        assertEquals(before, AdoptStateTablesTest.rowsOf(c, "issue_sync_state"), "no row changed");
+      }
+    });
+  }
 }
