@@ -13,7 +13,7 @@ final class KodiaiFixtureSliceB {
 
   /**
    * continuation_family_state (kodiai 039), review_cache_events (043, plus 049's index), generated_rules (035),
-   * issue_sync_state (015, plus 038's column).
+   * issue_sync_state (015, plus 038's column), embedding_repair_state (029).
    */
   static final Map<String, String> AS_KODIAI = Map.of("continuation_family_state", """
       CREATE TABLE continuation_family_state (id bigserial PRIMARY KEY,
@@ -77,6 +77,18 @@ final class KodiaiFixtureSliceB {
         last_page_cursor text, total_issues_synced integer NOT NULL DEFAULT 0,
         total_comments_synced integer NOT NULL DEFAULT 0, backfill_complete boolean NOT NULL DEFAULT false,
         updated_at timestamptz NOT NULL DEFAULT now(), comment_last_synced_at timestamptz)
+      """, "embedding_repair_state", """
+      CREATE TABLE embedding_repair_state (id serial PRIMARY KEY, corpus text NOT NULL,
+        repair_key text NOT NULL DEFAULT 'default', run_id text NOT NULL, target_model text,
+        dry_run boolean NOT NULL DEFAULT false, resumed boolean NOT NULL DEFAULT false,
+        status text NOT NULL DEFAULT 'running', resume_ready boolean NOT NULL DEFAULT false,
+        created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(),
+        batch_index integer, batches_total integer, last_row_id bigint, processed integer NOT NULL DEFAULT 0,
+        repaired integer NOT NULL DEFAULT 0, skipped integer NOT NULL DEFAULT 0, failed integer NOT NULL DEFAULT 0,
+        failure_counts jsonb NOT NULL DEFAULT '{}'::jsonb, last_failure_class text, last_failure_message text,
+        UNIQUE (corpus, repair_key));
+      CREATE INDEX idx_embedding_repair_state_updated_at ON embedding_repair_state (updated_at DESC);
+      CREATE INDEX idx_embedding_repair_state_corpus_status ON embedding_repair_state (corpus, status, updated_at DESC)
       """);
 
   /** Creates `table` as kodiai leaves it if it is one of these; false otherwise (KodiaiFixture makes it). */

@@ -224,4 +224,70 @@ class AdoptSliceBTablesTest extends AdoptSupport {
       }
     });
   }
+
+  static final String REPAIR_COLUMNS = "id, corpus, repair_key, run_id, target_model, dry_run, resumed, status,"
+      + " resume_ready, created_at, updated_at, batch_index, batches_total, last_row_id, processed, repaired,"
+      + " skipped, failed, CASE WHEN jsonb_typeof(failure_counts) = 'string' THEN (failure_counts #>> '{}')::jsonb"
+      + " ELSE failure_counts END, last_failure_class, last_failure_message";
+
+  /** Our 050 (jsonb_unwrap_string), which `up` applies before it reaches 056's conversion. */
+  static void our050(Connection c) throws Exception {
+    AdoptStateTablesTest.convertInOneTransaction(c, "../050-jsonb-unwrap-string.sql");
+  }
+
+  @Test
+  void embeddingRepairStateBecomesOur056WithItsRowsUnwrappedAndItsIds() throws Exception {
+    List<String> ours = ours("adoptb56ours", 56, "embedding_repair_state");
+    withDatabase("adoptb56", url -> {
+      kodiaiDatabase(url, 5);
+      try (Connection c = DbClient.open(url); Statement st = c.createStatement()) {
+        // failure_counts as the bot sends it: JSON.stringify text that postgres.js encodes again (a string)
+        st.execute("INSERT INTO embedding_repair_state (corpus, repair_key, run_id, target_model, status,"
+            + " batch_index, last_row_id, processed, failure_counts, last_failure_class) SELECT"
+            + " (ARRAY['review_comments', 'learning_memories', 'code_snippets', 'issues'])[g % 4 + 1], 'k' || g,"
+            + " 'run-' || g, CASE WHEN g % 2 = 0 THEN 'voyage-4' END, 'completed', CASE WHEN g % 3 = 0 THEN g END,"
+            + " 9000000000 + g, g, CASE WHEN g % 2 = 0 THEN to_jsonb(jsonb_build_object('timeout', g)::text)"
+            + " ELSE jsonb_build_object('rate_limit', g) END, CASE WHEN g % 5 = 0 THEN 'timeout' END"
+            + " FROM generate_series(1, 16) g");
+        st.execute("INSERT INTO embedding_repair_state (id, corpus, run_id, failure_counts) VALUES"
+            + " (2147483647, 'canonical_code', 'big', to_jsonb('{}'::text))");
+        String before = rowsOf(c, "embedding_repair_state", REPAIR_COLUMNS);
+        our050(c);
+        convertJoined(c, "029-embedding-repair-state.sql", "030-reserved.sql");
+        assertEquals(before, rowsOf(c, "embedding_repair_state", REPAIR_COLUMNS), "every row kept, unwrapped");
+        assertEquals(ours, catalogOf(c, "embedding_repair_state"), "as our 056 creates it");
+        try (var rs = st.executeQuery("SELECT count(*) FILTER (WHERE jsonb_typeof(failure_counts) <> 'object'),"
+            + " (SELECT failure_counts FROM embedding_repair_state WHERE repair_key = 'k2')::text"
+            + " FROM embedding_repair_state")) {
+          rs.next();
+          assertEquals(0, rs.getInt(1), "every failure_counts an object");
+          assertEquals("{\"timeout\": 2}", rs.getString(2));
+        }
+        assertEquals(2147483648L, nextId(st, "INSERT INTO embedding_repair_state (corpus, run_id, failure_counts)"
+            + " VALUES ('issues', 'n', to_jsonb('{\"x\": 1}'::text))"), "past kodiai's largest int4 id");
+        SQLException e = assertThrows(SQLException.class, () -> st.execute("INSERT INTO embedding_repair_state"
+            + " (corpus, run_id, failure_counts) VALUES ('wiki', 'x', '{}')"));
+        assertTrue(e.getMessage().contains("embedding_repair_state_corpus_check"), e.getMessage());
+      }
+    });
+  }
+
+  @Test
+  void embeddingRepairStateWithAnUnknownCorpusStaysAsKodiaiLeftIt() throws Exception {
+    withDatabase("adoptb56bad", url -> {
+      kodiaiDatabase(url, 5);
+      try (Connection c = DbClient.open(url); Statement st = c.createStatement()) {
+        st.execute("INSERT INTO embedding_repair_state (corpus, run_id, failure_counts) VALUES"
+            + " ('issues', 'a', to_jsonb('{\"t\": 1}'::text)), ('issues_x', 'b', '{}')");
+        our050(c);
+        List<String> catalog = snapshot(c);
+        String before = AdoptStateTablesTest.rowsOf(c, "embedding_repair_state");
+        SQLException e = assertThrows(SQLException.class,
+            () -> convertJoined(c, "029-embedding-repair-state.sql", "030-reserved.sql"));
+        assertTrue(e.getMessage().contains("embedding_repair_state_corpus_check"), e.getMessage());
+        assertEquals(catalog, snapshot(c), "nothing changed");
+        assertEquals(before, AdoptStateTablesTest.rowsOf(c, "embedding_repair_state"), "no row changed");
+      }
+    });
+  }
 }
