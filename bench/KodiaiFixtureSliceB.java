@@ -13,7 +13,8 @@ final class KodiaiFixtureSliceB {
 
   /**
    * continuation_family_state (kodiai 039), review_cache_events (043, plus 049's index), generated_rules (035),
-   * issue_sync_state (015, plus 038's column), embedding_repair_state (029).
+   * issue_sync_state (015, plus 038's column), embedding_repair_state (029), prompt_section_events (038, with
+   * 042's columns and 049's and 050's indexes).
    */
   static final Map<String, String> AS_KODIAI = Map.of("continuation_family_state", """
       CREATE TABLE continuation_family_state (id bigserial PRIMARY KEY,
@@ -88,7 +89,21 @@ final class KodiaiFixtureSliceB {
         failure_counts jsonb NOT NULL DEFAULT '{}'::jsonb, last_failure_class text, last_failure_message text,
         UNIQUE (corpus, repair_key));
       CREATE INDEX idx_embedding_repair_state_updated_at ON embedding_repair_state (updated_at DESC);
-      CREATE INDEX idx_embedding_repair_state_corpus_status ON embedding_repair_state (corpus, status, updated_at DESC)
+      CREATE INDEX idx_embedding_repair_state_corpus_status
+        ON embedding_repair_state (corpus, status, updated_at DESC)
+      """, "prompt_section_events", """
+      CREATE TABLE prompt_section_events (id bigserial PRIMARY KEY, created_at timestamptz NOT NULL DEFAULT now(),
+        delivery_id text, repo text NOT NULL, task_type text NOT NULL, prompt_kind text NOT NULL,
+        section_name text NOT NULL, section_position integer NOT NULL, char_count integer NOT NULL DEFAULT 0,
+        estimated_tokens integer NOT NULL DEFAULT 0, truncated boolean NOT NULL DEFAULT false,
+        budget_chars integer, budget_tokens integer, included_chars integer, included_tokens integer,
+        trimmed_chars integer, trimmed_tokens integer, budget_status text, budget_reason text);
+      CREATE UNIQUE INDEX idx_prompt_section_events_delivery_path_position ON prompt_section_events
+        (delivery_id, task_type, prompt_kind, section_position) WHERE delivery_id IS NOT NULL;
+      CREATE INDEX idx_prompt_section_events_repo_task_created ON prompt_section_events (repo, task_type, created_at);
+      CREATE INDEX idx_prompt_section_events_section_name ON prompt_section_events (section_name);
+      CREATE INDEX idx_prompt_section_events_repo_created ON prompt_section_events (repo, created_at DESC);
+      CREATE INDEX idx_prompt_section_events_created_at ON prompt_section_events (created_at)
       """);
 
   /** Creates `table` as kodiai leaves it if it is one of these; false otherwise (KodiaiFixture makes it). */

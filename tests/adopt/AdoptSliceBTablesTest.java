@@ -290,4 +290,37 @@ class AdoptSliceBTablesTest extends AdoptSupport {
       }
     });
   }
+
+  static final String[] PROMPT_SECTIONS = {"038-prompt-section-events.sql", "042-prompt-section-budget-outcomes.sql"};
+
+  @Test
+  void promptSectionEventsBecomesOur060WithItsRowsAndItsIds() throws Exception {
+    List<String> ours = ours("adoptb60ours", 60, "prompt_section_events");
+    withDatabase("adoptb60", url -> {
+      kodiaiDatabase(url, 5);
+      try (Connection c = DbClient.open(url); Statement st = c.createStatement()) {
+        st.execute("INSERT INTO prompt_section_events (delivery_id, repo, task_type, prompt_kind, section_name,"
+            + " section_position, char_count, estimated_tokens, truncated, budget_chars, included_tokens,"
+            + " budget_status) SELECT CASE WHEN g % 4 = 0 THEN NULL ELSE 'd-' || (g / 5) END, 'o/r', 'review',"
+            + " 'main', 's' || g, g % 5, g * 100, 2147483647 - g, g % 2 = 0, CASE WHEN g % 3 = 0 THEN g END,"
+            + " CASE WHEN g % 3 = 1 THEN 0 END, CASE WHEN g % 3 = 0 THEN 'trimmed' END"
+            + " FROM generate_series(1, 40) g");
+        st.execute("INSERT INTO prompt_section_events (id, repo, task_type, prompt_kind, section_name,"
+            + " section_position) VALUES (4294967296, 'o/r', 'mention', 'main', 'big', 0)");
+        String before = AdoptStateTablesTest.rowsOf(c, "prompt_section_events");
+        convertJoined(c, PROMPT_SECTIONS);
+        assertEquals(before, AdoptStateTablesTest.rowsOf(c, "prompt_section_events"), "every row kept");
+        List<String> catalog = catalogOf(c, "prompt_section_events");
+        assertEquals(ours, catalog.stream().filter(l -> !l.contains("idx_prompt_section_events_repo_created")
+            && !l.contains("idx_prompt_section_events_created_at")).toList(), "as our 060 creates it");
+        assertEquals(2, catalog.stream().filter(l -> l.startsWith("index ") && (l.contains("_repo_created ")
+            || l.contains("_created_at "))).count(), "kodiai 049's and 050's indexes kept for our 066: " + catalog);
+        assertEquals(4294967297L, nextId(st, "INSERT INTO prompt_section_events (repo, task_type, prompt_kind,"
+            + " section_name, section_position) VALUES ('o/r', 'review', 'main', 'n', 0)"), "past kodiai's ids");
+        SQLException e = assertThrows(SQLException.class, () -> st.execute("INSERT INTO prompt_section_events"
+            + " (repo, task_type, prompt_kind, section_name, section_position) VALUES ('o/r', 'r', 'm', 'x', -1)"));
+        assertTrue(e.getMessage().contains("prompt_section_events_counts_check"), e.getMessage());
+      }
+    });
+  }
 }
