@@ -14,7 +14,8 @@ final class KodiaiFixtureSliceB {
   /**
    * continuation_family_state (kodiai 039), review_cache_events (043, plus 049's index), generated_rules (035),
    * issue_sync_state (015, plus 038's column), embedding_repair_state (029), prompt_section_events (038, with
-   * 042's columns and 049's and 050's indexes).
+   * 042's columns and 049's and 050's indexes), contributor_profiles and contributor_expertise (011, with
+   * 037's column and index).
    */
   static final Map<String, String> AS_KODIAI = Map.of("continuation_family_state", """
       CREATE TABLE continuation_family_state (id bigserial PRIMARY KEY,
@@ -104,12 +105,34 @@ final class KodiaiFixtureSliceB {
       CREATE INDEX idx_prompt_section_events_section_name ON prompt_section_events (section_name);
       CREATE INDEX idx_prompt_section_events_repo_created ON prompt_section_events (repo, created_at DESC);
       CREATE INDEX idx_prompt_section_events_created_at ON prompt_section_events (created_at)
-      """);
+      """, "contributor_profiles", """
+      CREATE TABLE contributor_profiles (id bigserial PRIMARY KEY, github_username text NOT NULL UNIQUE,
+        slack_user_id text UNIQUE, display_name text, overall_tier text NOT NULL DEFAULT 'newcomer',
+        overall_score real NOT NULL DEFAULT 0, opted_out boolean NOT NULL DEFAULT false,
+        created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(),
+        last_scored_at timestamptz, trust_marker text);
+      CREATE INDEX idx_contributor_profiles_github ON contributor_profiles (github_username);
+      CREATE INDEX idx_contributor_profiles_slack ON contributor_profiles (slack_user_id)
+        WHERE slack_user_id IS NOT NULL;
+      CREATE INDEX idx_contributor_profiles_tier ON contributor_profiles (overall_tier);
+      CREATE INDEX idx_contributor_profiles_trust_marker ON contributor_profiles (trust_marker)
+        WHERE trust_marker IS NOT NULL;
+      CREATE TABLE contributor_expertise (id bigserial PRIMARY KEY,
+        profile_id bigint NOT NULL REFERENCES contributor_profiles (id) ON DELETE CASCADE, dimension text NOT NULL,
+        topic text NOT NULL, score real NOT NULL DEFAULT 0, raw_signals integer NOT NULL DEFAULT 0,
+        last_active timestamptz, created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now(), UNIQUE (profile_id, dimension, topic));
+      CREATE INDEX idx_contributor_expertise_profile ON contributor_expertise (profile_id);
+      CREATE INDEX idx_contributor_expertise_dimension ON contributor_expertise (dimension, topic)
+      """, "contributor_expertise", "");
 
-  /** Creates `table` as kodiai leaves it if it is one of these; false otherwise (KodiaiFixture makes it). */
+  /**
+   * Creates `table` as kodiai leaves it if it is one of these; false otherwise (KodiaiFixture makes it).
+   * An empty entry is made with another's (contributor_expertise with contributor_profiles, its key's table).
+   */
   static boolean create(Statement st, String table) throws SQLException {
     String ddl = AS_KODIAI.get(table);
-    if (ddl != null) st.execute(ddl);
+    if (ddl != null && !ddl.isEmpty()) st.execute(ddl);
     return ddl != null;
   }
 }

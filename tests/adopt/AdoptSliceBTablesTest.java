@@ -323,4 +323,45 @@ class AdoptSliceBTablesTest extends AdoptSupport {
       }
     });
   }
+
+  static final String[] CONTRIBUTORS = {"011-contributor-profiles.sql", "037-contributor-profile-trust.sql"};
+  static final String PROFILE_COLUMNS = "id, github_username, slack_user_id, display_name, overall_tier,"
+      + " overall_score::float8, opted_out, created_at, updated_at, last_scored_at, trust_marker";
+  static final String EXPERTISE_COLUMNS = "id, profile_id, dimension, topic, score::float8, raw_signals,"
+      + " last_active, created_at, updated_at";
+
+  @Test
+  void contributorProfilesAndExpertiseBecomeOur051WithTheirRowsAndIds() throws Exception {
+    List<String> oursProfiles = ours("adoptb51ours", 51, "contributor_profiles");
+    List<String> oursExpertise = ours("adoptb51oursx", 51, "contributor_expertise");
+    withDatabase("adoptb51", url -> {
+      kodiaiDatabase(url, 5);
+      try (Connection c = DbClient.open(url); Statement st = c.createStatement()) {
+        st.execute("INSERT INTO contributor_profiles (github_username, slack_user_id, display_name, overall_tier,"
+            + " overall_score, last_scored_at, trust_marker) SELECT 'user' || g, CASE WHEN g % 2 = 0 THEN 'U' || g"
+            + " END, CASE WHEN g % 3 = 0 THEN 'Name ' || g END, (ARRAY['newcomer', 'developing', 'established',"
+            + " 'senior'])[g % 4 + 1], g / 7.0, CASE WHEN g % 2 = 1 THEN now() END,"
+            + " CASE WHEN g % 4 = 0 THEN 'v2:calibrated' END FROM generate_series(1, 12) g");
+        st.execute("INSERT INTO contributor_profiles (id, github_username) VALUES (2147483648, 'big')");
+        st.execute("INSERT INTO contributor_expertise (profile_id, dimension, topic, score, raw_signals,"
+            + " last_active) SELECT p.id, CASE WHEN g % 2 = 0 THEN 'language' ELSE 'file_area' END, 't' || g,"
+            + " g / 3.0, g, CASE WHEN g % 3 = 0 THEN now() END FROM contributor_profiles p,"
+            + " generate_series(1, 3) g");
+        String profiles = rowsOf(c, "contributor_profiles", PROFILE_COLUMNS);
+        String expertise = rowsOf(c, "contributor_expertise", EXPERTISE_COLUMNS);
+        convertJoined(c, CONTRIBUTORS);
+        assertEquals(profiles, rowsOf(c, "contributor_profiles", PROFILE_COLUMNS), "every profile kept");
+        assertEquals(expertise, rowsOf(c, "contributor_expertise", EXPERTISE_COLUMNS), "every expertise row kept");
+        assertEquals(oursProfiles, catalogOf(c, "contributor_profiles"), "as our 051 creates it");
+        assertEquals(oursExpertise, catalogOf(c, "contributor_expertise"), "as our 051 creates it");
+        assertEquals(2147483649L, nextId(st, "INSERT INTO contributor_profiles (github_username) VALUES ('n')"),
+            "past kodiai's largest id");
+        assertEquals(40, nextId(st, "INSERT INTO contributor_expertise (profile_id, dimension, topic)"
+            + " VALUES (1, 'language', 'new')"), "kodiai's sequence continued (its 39 were used)");
+        SQLException e = assertThrows(SQLException.class, () -> st.execute("INSERT INTO contributor_expertise"
+            + " (profile_id, dimension, topic) VALUES (1, 'mood', 'x')"));
+        assertTrue(e.getMessage().contains("contributor_expertise_dimension_check"), e.getMessage());
+      }
+    });
+  }
 }
