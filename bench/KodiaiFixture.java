@@ -179,6 +179,7 @@ final class KodiaiFixture {
         if (AS_KODIAI.containsKey(t.getKey())) { st.execute(AS_KODIAI.get(t.getKey())); continue; }
         String sliceA = KodiaiFixtureQueueComments.AS_KODIAI.get(t.getKey());
         if (sliceA != null) { st.execute(sliceA); continue; }
+        if (KodiaiFixtureSliceB.create(st, t.getKey())) continue;
         List<String> cols = new ArrayList<>();
         for (var col : t.getValue().entrySet()) {
           String type = col.getValue().replace("!", "").replace("timestamptz", "timestamp with time zone")
