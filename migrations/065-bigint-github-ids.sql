@@ -5,7 +5,9 @@
 -- bot stores there since 040 (the other four columns have theirs since 001).
 -- kodiai: 032-bigint-comment-ids.sql 37f9e4a3896d
 -- kodiai: 040-learning-memory-bigint-finding-id.sql 5dbdfebd62a8
-SET LOCAL lock_timeout = '1s';
+-- COMMENT ON takes SHARE UPDATE EXCLUSIVE, which an autovacuum of learning_memories holds too: wait longer than
+-- deadlock_timeout (1 s), after which PostgreSQL cancels an autovacuum that blocks us (the bot's DML is never blocked).
+SET LOCAL lock_timeout = '1500ms';
 
 DO $$
 DECLARE
