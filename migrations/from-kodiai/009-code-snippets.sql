@@ -2,7 +2,6 @@
 -- code_snippet_occurrences as its 009, 045 and 050 made them (24fba64a) become what our 024 creates, every row
 -- kept.
 -- migrate:no-transaction
--- adopt: online-kit
 --
 -- What differs:
 --   code_snippets: the serial int4 key becomes our bigint identity, continuing kodiai's sequence; embedding
@@ -40,6 +39,9 @@
 
 SET lock_timeout = 0;
 
+-- pg_temp.brief_ddl, in_batches, prepare, swap, add_check, ...: migrations/from-kodiai/online-kit.sql
+-- adopt: online-kit
+
 DO $$
 BEGIN
   IF NOT pg_temp.has_column('code_snippets', 'id_adopt') AND (SELECT format_type(atttypid, atttypmod)
@@ -51,20 +53,9 @@ BEGIN
 END
 $$;
 
--- An index of this conversion that an interrupted concurrent build left INVALID: dropped (a short lock), so
+-- An index of this conversion that an interrupted concurrent build left INVALID is dropped (a short lock), so
 -- that its CREATE ... IF NOT EXISTS below builds it again.
-DO $$
-DECLARE
-  ix text;
-BEGIN
-  FOR ix IN SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-            WHERE NOT i.indisvalid AND c.relnamespace = current_schema()::regnamespace
-              AND c.relname IN ('code_snippets_pkey_adopt', 'code_snippet_occurrences_pkey_adopt',
-                'idx_code_snippets_embedding_repair_voyage4_adopt', 'idx_code_snippets_embedding') LOOP
-    PERFORM pg_temp.brief_ddl(ARRAY[format('DROP INDEX %I', ix)]);
-  END LOOP;
-END
-$$;
+SELECT pg_temp.drop_invalid(ARRAY['idx_code_snippets_embedding']);
 
 -- kodiai's float32 HNSW index takes its name along (ours gets it), then goes; and kodiai's indexes our 024
 -- does without, before the batches would update them for every row.
@@ -105,13 +96,8 @@ WHERE (SELECT attgenerated FROM pg_attribute WHERE attrelid = 'code_snippets'::r
 COMMENT ON COLUMN code_snippets.tsv IS
   'to_tsvector(''english'', embedded_text), kept by trigger code_snippets_tsv_trigger.';
 
--- The half-precision column is stored inline (PLAIN, as our 024), set before any value is written to it.
-SELECT pg_temp.brief_ddl(ARRAY['ALTER TABLE code_snippets ADD COLUMN IF NOT EXISTS embedding_adopt halfvec(1024)',
-    'ALTER TABLE code_snippets ALTER COLUMN embedding_adopt SET STORAGE PLAIN'])
-WHERE (SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'code_snippets'::regclass
-  AND attname = 'embedding') = 'vector(1024)';
-
--- Batches of 1,000 snippets (rows of some kB), 5,000 occurrences.
+-- Batches of 1,000 snippets (rows of some kB), 5,000 occurrences; the halfvec column stored inline (PLAIN, as
+-- our 024: prepare sets it before any value is written to it).
 CALL pg_temp.prepare('code_snippets', ARRAY['id', 'embedding'], ARRAY['bigint', 'halfvec(1024)'],
   ARRAY['$c', '$c::halfvec(1024)'], ARRAY[true, false], 1000);
 CALL pg_temp.prepare('code_snippet_occurrences', ARRAY['id'], ARRAY['bigint'], ARRAY['$c'], ARRAY[true], 5000);

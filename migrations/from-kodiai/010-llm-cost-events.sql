@@ -1,7 +1,6 @@
 -- from-kodiai 010 (adopting a database built by kodiai's own runner, docs/adopt.md): kodiai's llm_cost_events as
 -- its 010 and 049 made it (24fba64a) becomes what our 025 creates, every row kept.
 -- migrate:no-transaction
--- adopt: online-kit
 --
 -- What differs: estimated_cost_usd numeric(12,8) becomes double precision (our 025 says why: the bot sends and
 -- reads a JavaScript number; its stock postgres.js returns numeric as a string). The conversion is exact both
@@ -25,6 +24,9 @@
 -- Statements outside pg_temp.brief_ddl take no lock that blocks the bot (batches, VALIDATE, concurrent index
 -- builds) and may wait for older transactions.
 SET lock_timeout = 0;
+
+-- pg_temp.brief_ddl, in_batches, prepare, swap, add_check, ...: migrations/from-kodiai/online-kit.sql
+-- adopt: online-kit
 
 -- Kodiai's redundant index first: the batches would otherwise update it for every row they rewrite.
 DROP INDEX CONCURRENTLY IF EXISTS idx_llm_cost_events_repo;
