@@ -12,7 +12,8 @@
 //   step(kodiaiFile)       the conversion of kodiai file F (migrations/from-kodiai/F) that `up` applies
 //                          instead of our migration declaring F, when kodiai's runner recorded F.
 // Migrator.adoption calls recognize before `up`, `status` and `validate` plan, and proves each foundation step
-// with sums/compare; convert(conn, dir, out) runs the foundation's steps on their own (tests, bench adopt).
+// (and each later conversion of PROVED_LATER's tables: provedTables) with sums/compare; convert(conn, dir, out)
+// runs the foundation's steps on their own (tests, bench adopt).
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -49,10 +50,23 @@ final class KodiaiAdoption {
   static final List<String> FOUNDATION_STEPS = List.of(
       "001-initial-schema.sql", "002-pgvector-indexes.sql", "003-tsvector-columns.sql");
 
-  /** Columns kodiai keeps JSON in as text (jsonb in ours); compared as the JSON they hold. */
+  /**
+   * Tables a later conversion takes over online, proved as FOUNDATION's are (sums before and after `up` runs the
+   * conversion): table -> our migration whose conversion converts it. One entry per table.
+   */
+  static final Map<String, Integer> PROVED_LATER = Map.ofEntries(
+      Map.entry("review_clusters", 52),
+      Map.entry("review_cluster_assignments", 52),
+      Map.entry("issues", 53),
+      Map.entry("issue_comments", 53));
+
+  /**
+   * Columns kodiai keeps JSON in as text (jsonb in ours), or as jsonb the bot double-encoded; compared as the JSON
+   * they hold.
+   */
   static final Set<String> JSON_COLUMNS = Set.of("reviews.config_snapshot", "suppression_log.finding_ids",
       "dep_bump_merge_history.signals_json", "dep_bump_merge_history.merge_confidence_rationale_json",
-      "review_checkpoints.checkpoint_data");
+      "review_checkpoints.checkpoint_data", "issues.assignees");
 
   /** kodiai's REAL that becomes our exact money type, numeric(18,10); every other REAL becomes float8. */
   static final String MONEY_COLUMN = "telemetry_events.cost_usd";
@@ -201,10 +215,24 @@ final class KodiaiAdoption {
    * the same before and after the conversion when every value was kept. Order-independent (a sum of
    * 60-bit slices of each row's MD5), so it streams over a table of any size.
    */
-  static Map<String, TableSum> sums(Connection c) throws SQLException {
+  static Map<String, TableSum> sums(Connection c) throws SQLException { return sums(c, FOUNDATION); }
+
+  /**
+   * The tables whose rows `up` proves around applying m by conversion: FOUNDATION for kodiai's 001-003, the
+   * PROVED_LATER tables of m's version (sorted), or none.
+   */
+  static List<String> provedTables(MigrationSource.Migration m) {
+    if (m.convertedFrom() == null) return List.of();
+    if (FOUNDATION_STEPS.contains(m.fileName())) return FOUNDATION;
+    return PROVED_LATER.entrySet().stream().filter(e -> e.getValue() == m.version()).map(Map.Entry::getKey)
+        .sorted().toList();
+  }
+
+  /** The same for the given kodiai tables. */
+  static Map<String, TableSum> sums(Connection c, List<String> tables) throws SQLException {
     Map<String, Map<String, String>> kodiai = expectedColumns();
     Map<String, TableSum> out = new LinkedHashMap<>();
-    for (String t : FOUNDATION) {
+    for (String t : tables) {
       Map<String, String> have = columns(c, Set.of(t)).getOrDefault(t, Map.of());
       List<String> forms = new ArrayList<>();
       for (String col : kodiai.get(t).keySet()) forms.add(canonical(t, col, have.get(col)));

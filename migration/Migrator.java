@@ -549,8 +549,9 @@ final class Migrator {
     // Recorded as unfinished first, so a crash or error midway cannot pass unnoticed (a conversion
     // takes over kodiai's runner's row of the same name in that one statement).
     table.insert(m, "failed", m.convertedFrom() != null);
-    boolean proved = m.convertedFrom() != null && KodiaiAdoption.FOUNDATION_STEPS.contains(m.fileName());
-    Map<String, KodiaiAdoption.TableSum> before = proved ? KodiaiAdoption.sums(conn) : null;
+    List<String> provedTables = KodiaiAdoption.provedTables(m);
+    boolean proved = !provedTables.isEmpty();
+    Map<String, KodiaiAdoption.TableSum> before = proved ? KodiaiAdoption.sums(conn, provedTables) : null;
     try {
       run(m.runsFile(), m.sql());
       if (proved) proveRowsKept(m, before);
@@ -579,7 +580,7 @@ final class Migrator {
    */
   private void proveRowsKept(MigrationSource.Migration m, Map<String, KodiaiAdoption.TableSum> before)
       throws SQLException {
-    List<String> differ = KodiaiAdoption.compare(before, KodiaiAdoption.sums(conn), out);
+    List<String> differ = KodiaiAdoption.compare(before, KodiaiAdoption.sums(conn, List.copyOf(before.keySet())), out);
     if (!differ.isEmpty())
       throw new MigrationException(ExitCode.FAILED, m.runsFile() + " changed the rows of " + String.join(", ", differ)
           + " (checksums differ, printed above)");
