@@ -7,7 +7,6 @@
 // before and after). The figures in docs/adopt.md come from it. Issue 23's rule: no hold over 2 s.
 
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -172,7 +171,7 @@ final class BenchAdopt implements Callable<Integer> {
       sampler.setDaemon(true);
       sampler.start();
       for (String f : KodiaiAdoption.FOUNDATION_STEPS) {
-        String sql = Files.readString(migrations.resolve(KodiaiAdoption.step(f)));
+        String sql = ConversionKit.read(migrations, f);
         st.execute("DISCARD TEMP; RESET lock_timeout");
         for (MigrationSource.Statement s : MigrationSource.split(sql)) {
           String label = f.substring(0, 3) + ":" + s.line() + " " + firstLine(s.sql());

@@ -17,8 +17,6 @@
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -300,7 +298,7 @@ final class KodiaiAdoption {
     c.setAutoCommit(true);
     String sql;
     try {
-      sql = Files.readString(dir.resolve(step(f)), StandardCharsets.UTF_8);
+      sql = ConversionKit.read(dir, f);
     } catch (IOException e) {
       throw new MigrationException(ExitCode.LOCAL_ERROR, "cannot read " + step(f) + ": " + e.getMessage(), e);
     }
