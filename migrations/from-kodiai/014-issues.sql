@@ -2,7 +2,6 @@
 -- and issue_comments as its 014 made them (with the indexes of its 050 and 051, 24fba64a), becomes what our 053
 -- creates, every row kept.
 -- migrate:no-transaction
--- adopt: online-kit
 --
 -- What differs, kodiai's tables against our 053 (the rest: columns, NOT NULLs, defaults, the primary and UNIQUE
 -- keys, idx_issues_state/author/labels/search_tsv, idx_issue_comments_repo_issue/author/search_tsv are the same):
@@ -32,6 +31,10 @@
 -- statement, read-only, before anything changed.
 
 SET lock_timeout = 0;
+
+-- pg_temp.brief_ddl, in_batches, has_column, prepare, swap, bigserial_identity, drop_invalid, add_check:
+-- migrations/from-kodiai/online-kit.sql
+-- adopt: online-kit
 
 -- Read-only: every double-encoded assignees value parses.
 SELECT count((assignees #>> '{}')::jsonb) FROM issues WHERE jsonb_typeof(assignees) = 'string';
@@ -67,21 +70,7 @@ $$;
 CALL pg_temp.in_batches('issues', 'UPDATE issues SET assignees = assignees WHERE id >= $1 AND id < $2'
   || ' AND jsonb_typeof(assignees) = ''string''', 2000);
 
--- The halfvec columns, stored inline (PLAIN), before they are filled; then the kit's batches.
-DO $$
-DECLARE
-  t text;
-BEGIN
-  FOREACH t IN ARRAY ARRAY['issues', 'issue_comments'] LOOP
-    IF NOT pg_temp.has_column(t, 'embedding_adopt') AND (SELECT pg_catalog.format_type(atttypid, atttypmod)
-        FROM pg_catalog.pg_attribute WHERE attrelid = t::regclass AND attname = 'embedding') = 'vector(1024)' THEN
-      PERFORM pg_temp.brief_ddl(ARRAY[
-        pg_catalog.format('ALTER TABLE %I ADD COLUMN IF NOT EXISTS embedding_adopt halfvec(1024)', t),
-        pg_catalog.format('ALTER TABLE %I ALTER COLUMN embedding_adopt SET STORAGE PLAIN', t)]);
-    END IF;
-  END LOOP;
-END
-$$;
+-- The halfvec columns (stored inline, PLAIN), kept by trigger, filled in batches.
 CALL pg_temp.prepare('issues', ARRAY['embedding'], ARRAY['halfvec(1024)'], ARRAY['$c::halfvec(1024)'], ARRAY[false],
   2000);
 CALL pg_temp.prepare('issue_comments', ARRAY['embedding'], ARRAY['halfvec(1024)'], ARRAY['$c::halfvec(1024)'],
@@ -96,17 +85,7 @@ CALL pg_temp.bigserial_identity('issue_comments');
 -- Our HNSW indexes on the halfvec columns, CONCURRENTLY (the bot's reads and writes go on; until it is valid its
 -- nearest-issue query reads the table, as since kodiai's went above). Built after the swap: the batches do not
 -- insert into it, and a second run finds the name taken. One an interrupted build left INVALID is built again.
-DO $$
-DECLARE
-  ix text;
-BEGIN
-  FOREACH ix IN ARRAY ARRAY['idx_issues_embedding_hnsw', 'idx_issue_comments_embedding_hnsw'] LOOP
-    IF EXISTS (SELECT FROM pg_catalog.pg_index WHERE indexrelid = pg_catalog.to_regclass(ix) AND NOT indisvalid) THEN
-      PERFORM pg_temp.brief_ddl(ARRAY[pg_catalog.format('DROP INDEX %I', ix)]);
-    END IF;
-  END LOOP;
-END
-$$;
+SELECT pg_temp.drop_invalid(ARRAY['idx_issues_embedding_hnsw', 'idx_issue_comments_embedding_hnsw']);
 CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_issues_embedding_hnsw ON issues USING hnsw (embedding halfvec_cosine_ops)
   WITH (m = 16, ef_construction = 64);
 CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_issue_comments_embedding_hnsw

@@ -2,7 +2,6 @@
 -- clusters (013, with the indexes of its 051 and 053) and suggestion cluster models (036) as its runner leaves them
 -- at 24fba64a become what our 052 creates, every row kept.
 -- migrate:no-transaction
--- adopt: online-kit
 --
 -- What differs, kodiai's tables against our 052 (the rest: columns, NOT NULLs, defaults, primary and UNIQUE keys,
 -- foreign keys, kodiai's id_check and count CHECKs of 036 are the same):
@@ -35,6 +34,10 @@
 
 SET lock_timeout = 0;
 
+-- pg_temp.brief_ddl, in_batches, has_column, prepare, swap, bigserial_identity, add_check:
+-- migrations/from-kodiai/online-kit.sql
+-- adopt: online-kit
+
 -- Read-only: every double-encoded centroid array parses (one that does not stops here, nothing changed).
 SELECT count((positive_centroids #>> '{}')::jsonb) + count((negative_centroids #>> '{}')::jsonb)
   FROM suggestion_cluster_models
@@ -43,18 +46,7 @@ SELECT count((positive_centroids #>> '{}')::jsonb) + count((negative_centroids #
 -- kodiai's float32 HNSW index (051) goes first: the batches would insert every row into it again.
 DROP INDEX CONCURRENTLY IF EXISTS idx_review_clusters_active_centroid_hnsw;
 
--- The halfvec column stored inline (PLAIN) before it is filled; then the kit's batches.
-DO $$
-BEGIN
-  IF NOT pg_temp.has_column('review_clusters', 'centroid_adopt')
-     AND (SELECT pg_catalog.format_type(atttypid, atttypmod) FROM pg_catalog.pg_attribute
-          WHERE attrelid = 'review_clusters'::regclass AND attname = 'centroid') = 'vector(1024)' THEN
-    PERFORM pg_temp.brief_ddl(ARRAY[
-      'ALTER TABLE review_clusters ADD COLUMN IF NOT EXISTS centroid_adopt halfvec(1024)',
-      'ALTER TABLE review_clusters ALTER COLUMN centroid_adopt SET STORAGE PLAIN']);
-  END IF;
-END
-$$;
+-- The new columns (the halfvec one stored inline, PLAIN), kept by trigger, filled in batches.
 CALL pg_temp.prepare('review_clusters', ARRAY['centroid'], ARRAY['halfvec(1024)'], ARRAY['$c::halfvec(1024)'],
   ARRAY[false], 2000);
 CALL pg_temp.prepare('review_cluster_assignments', ARRAY['probability'], ARRAY['double precision'],

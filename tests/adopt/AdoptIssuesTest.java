@@ -7,7 +7,6 @@
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import java.nio.file.Files;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -39,14 +38,9 @@ class AdoptIssuesTest extends AdoptSupport {
     return out.get(0);
   }
 
-  /**
-   * The SQL `up` runs for our migration `version`: the conversions of the kodiai files it declares, joined, with the
-   * online kit (migrations/from-kodiai/online-kit.sql) first where one of them asks for it and it is not there yet.
-   */
-  static String conversionOf(int version) throws Exception {
-    String sql = AdoptSliceATablesTest.conversionOf(version);
-    if (!sql.contains("\n-- adopt: online-kit") || sql.contains("PROCEDURE pg_temp.prepare(")) return sql;
-    return Files.readString(dir.resolve(KodiaiAdoption.step("online-kit.sql"))) + "\n" + sql;
+  /** The SQL `up` runs for our migration `version` (the kodiai files' conversions joined, the online kit in them). */
+  static String conversionOf(int version) {
+    return AdoptSliceATablesTest.conversionOf(version);
   }
 
   /** As the runner runs a no-transaction conversion: statement by statement, each committed on its own. */
