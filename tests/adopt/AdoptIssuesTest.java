@@ -450,4 +450,17 @@ class AdoptIssuesTest extends AdoptSupport {
       }
     });
   }
+
+  @Test
+  void upProvesTheClusterAndIssueTablesAroundTheirConversionsOnly() {
+    MigrationSource s = MigrationSource.load(dir);
+    var m52 = s.byVersion(52);
+    var m53 = s.byVersion(53);
+    assertEquals(List.of("review_cluster_assignments", "review_clusters"), KodiaiAdoption.provedTables(
+        m52.converted(List.of("013-review-clusters.sql", "036-suggestion-cluster-models.sql"), conversionOf(52))));
+    assertEquals(List.of("issue_comments", "issues"),
+        KodiaiAdoption.provedTables(m53.converted(List.of("014-issues.sql"), conversionOf(53))));
+    assertEquals(List.of(), KodiaiAdoption.provedTables(m53), "applied as ours (no conversion): nothing to prove");
+    assertEquals(List.of(), KodiaiAdoption.provedTables(s.byVersion(55).converted(List.of(), conversionOf(55))));
+  }
 }
