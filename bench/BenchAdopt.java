@@ -1,9 +1,10 @@
 // `bench adopt` (issue 23): a database as kodiai's own runner leaves it (bench/KodiaiFixture), filled in SQL
 // with --rows memories and as many review comments with 1024-d float32 vectors (the bulk of production's
-// 5.3 GB) and knowledge and telemetry rows in proportion, converted by migrations/from-kodiai/001-003 while
-// a bot-like reader and writer run (OnlineWorkload, lock_timeout 10 s). Per statement of the steps: its
-// duration, the longest ACCESS EXCLUSIVE lock it held on a table (pg_locks joined with pg_stat_activity,
-// sampled every 10 ms) and the longest lock wait of the bot. Then the per-table proof (rows and checksums
+// 5.3 GB), rows/10 wiki chunks with vectors and knowledge and telemetry rows in proportion, converted by
+// migrations/from-kodiai/001-003, 005 and 006 (the online conversions for our 021-022) while a bot-like reader
+// and writer run (OnlineWorkload, lock_timeout 10 s). Per statement of the steps: its duration, the longest
+// ACCESS EXCLUSIVE lock it held on a table (pg_locks joined with pg_stat_activity, sampled every 10 ms) and the
+// longest lock wait of the bot. Then the per-table proof (rows and checksums
 // before and after). The figures in docs/adopt.md come from it. Issue 23's rule: no hold over 2 s.
 
 import java.io.PrintStream;
@@ -25,9 +26,9 @@ import picocli.CommandLine.Mixin;
 @Command(name = "adopt", mixinStandardHelpOptions = true,
     description = {"Converts a generated kodiai-built database while a bot-like reader and writer run.",
         "The database: kodiai 24fba64a's runner, files 001-054, --rows memories and as many review comments with",
-        "vectors; the conversion: migrations/from-kodiai/001-003. Prints per statement its duration, the longest",
-        "ACCESS EXCLUSIVE hold on a table and the bot's longest lock wait, and per table the rows and checksums",
-        "before and after. Run it from the checkout."})
+        "vectors; the conversion: migrations/from-kodiai/001-003, 005, 006. Prints per statement its duration, the",
+        "longest ACCESS EXCLUSIVE hold on a table and the bot's longest lock wait, and per table the rows and",
+        "checksums before and after. Run it from the checkout."})
 final class BenchAdopt implements Callable<Integer> {
   @Mixin BenchData.Options opt;
 
@@ -36,6 +37,15 @@ final class BenchAdopt implements Callable<Integer> {
   boolean noProof;
 
   record Step(String label, double seconds, double maxHoldMs, String heldOn, OnlineWorkload.Phase seen) {}
+
+  /** The conversions timed, in `up`'s order: the foundation's three steps, then the online conversions of 021-022. */
+  static final List<String> STEPS = java.util.stream.Stream.concat(KodiaiAdoption.FOUNDATION_STEPS.stream(),
+      java.util.stream.Stream.of("005-review-comments.sql", "006-wiki-pages.sql")).toList();
+
+  /** The tables proved before and after: the foundation's and those of the online conversions in STEPS. */
+  static final List<String> TABLES = java.util.stream.Stream.concat(KodiaiAdoption.FOUNDATION.stream(),
+      java.util.stream.Stream.of("review_comments", "review_comment_sync_state", "wiki_pages", "wiki_sync_state"))
+      .toList();
 
   /** The longest ACCESS EXCLUSIVE hold seen since the last reset, and on which table. */
   static final class Holds {
@@ -76,7 +86,7 @@ final class BenchAdopt implements Callable<Integer> {
   private Map<String, KodiaiAdoption.TableSum> timedSums(String url, String when, PrintStream out) throws SQLException {
     long t0 = System.nanoTime();
     try (Connection c = DbClient.open(url)) {
-      var sums = KodiaiAdoption.sums(c);
+      var sums = KodiaiAdoption.sums(c, TABLES);
       out.printf(Locale.ROOT, "checksums %s: %.1f s%n", when, (System.nanoTime() - t0) / 1e9);
       return sums;
     }
@@ -85,7 +95,8 @@ final class BenchAdopt implements Callable<Integer> {
   /**
    * In SQL, fast: 1,000 random vectors, then `rows` memories and `rows` review comments reusing them (each row
    * stores its own copy: PostgreSQL shares no TOAST value between rows, and random floats do not compress);
-   * reviews rows/10, findings rows/2, feedback rows/20, telemetry rows/5, the small tables rows/100.
+   * reviews rows/10, wiki chunks rows/10 (with vectors), findings rows/2, feedback rows/20, telemetry rows/5, the
+   * small tables rows/100.
    */
   static void fill(Connection c, long rows) throws SQLException {
     long reviews = Math.max(10, rows / 10), findings = Math.max(20, rows / 2), small = Math.max(10, rows / 100);
@@ -98,6 +109,7 @@ final class BenchAdopt implements Callable<Integer> {
           + " 'memory text ' || g, 'minor', 'style', 'src/a.ts', 'accepted', 'voyage-4', 1024, p.v, g % 10 = 0,"
           + " 'typescript' FROM generate_series(1, " + rows + ") g JOIN pool p ON p.i = g % 1000");
       st.execute(genericInsert("review_comments", rows));
+      st.execute(genericInsert("wiki_pages", Math.max(10, rows / 10)));
       st.execute("INSERT INTO reviews (repo, pr_number, config_snapshot) SELECT 'acme/r' || (g % 20), g,"
           + " CASE WHEN g % 50 = 0 THEN to_json('{\"a\": 1}'::text)::text ELSE '{\"a\": 1}' END"
           + " FROM generate_series(1, " + reviews + ") g");
@@ -158,7 +170,7 @@ final class BenchAdopt implements Callable<Integer> {
     }
   }
 
-  /** The three steps, statement by statement as the runner sends a no-transaction file, under the workload. */
+  /** The conversions of STEPS, statement by statement as the runner sends a no-transaction file, under the workload. */
   private List<Step> run(String url, Path migrations, PrintStream out) throws Exception {
     List<Step> steps = new ArrayList<>();
     Holds holds = new Holds();
@@ -170,7 +182,7 @@ final class BenchAdopt implements Callable<Integer> {
       Thread sampler = new Thread(() -> sample(url, pid, holds), "adopt-lock-sampler");
       sampler.setDaemon(true);
       sampler.start();
-      for (String f : KodiaiAdoption.FOUNDATION_STEPS) {
+      for (String f : STEPS) {
         String sql = ConversionKit.read(migrations, f);
         st.execute("DISCARD TEMP; RESET lock_timeout");
         for (MigrationSource.Statement s : MigrationSource.split(sql)) {

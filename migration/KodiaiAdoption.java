@@ -47,6 +47,20 @@ final class KodiaiAdoption {
   static final List<String> FOUNDATION_STEPS = List.of(
       "001-initial-schema.sql", "002-pgvector-indexes.sql", "003-tsvector-columns.sql");
 
+  /**
+   * The tables whose rows each conversion step proves kept (sums before and after, compare), by the file name of
+   * the migration of ours it runs for: the foundation's three steps, then one entry per online conversion.
+   */
+  static final Map<String, List<String>> PROVED = Map.ofEntries(
+      Map.entry("001-initial-schema.sql", FOUNDATION),
+      Map.entry("002-pgvector-indexes.sql", FOUNDATION),
+      Map.entry("003-tsvector-columns.sql", FOUNDATION),
+      Map.entry("021-review-comments.sql", List.of("review_comments", "review_comment_sync_state")),
+      Map.entry("022-wiki-pages.sql", List.of("wiki_pages", "wiki_sync_state")));
+
+  /** The tables the step for our migration `ourFile` proves (empty: none, it is not an online conversion). */
+  static List<String> proved(String ourFile) { return PROVED.getOrDefault(ourFile, List.of()); }
+
   /** Columns kodiai keeps JSON in as text (jsonb in ours); compared as the JSON they hold. */
   static final Set<String> JSON_COLUMNS = Set.of("reviews.config_snapshot", "suppression_log.finding_ids",
       "dep_bump_merge_history.signals_json", "dep_bump_merge_history.merge_confidence_rationale_json",
@@ -199,10 +213,13 @@ final class KodiaiAdoption {
    * the same before and after the conversion when every value was kept. Order-independent (a sum of
    * 60-bit slices of each row's MD5), so it streams over a table of any size.
    */
-  static Map<String, TableSum> sums(Connection c) throws SQLException {
+  static Map<String, TableSum> sums(Connection c) throws SQLException { return sums(c, FOUNDATION); }
+
+  /** As sums(c), for `tables` (kodiai's tables, by KodiaiSchema's columns). */
+  static Map<String, TableSum> sums(Connection c, List<String> tables) throws SQLException {
     Map<String, Map<String, String>> kodiai = expectedColumns();
     Map<String, TableSum> out = new LinkedHashMap<>();
-    for (String t : FOUNDATION) {
+    for (String t : tables) {
       Map<String, String> have = columns(c, Set.of(t)).getOrDefault(t, Map.of());
       List<String> forms = new ArrayList<>();
       for (String col : kodiai.get(t).keySet()) forms.add(canonical(t, col, have.get(col)));

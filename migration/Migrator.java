@@ -549,11 +549,12 @@ final class Migrator {
     // Recorded as unfinished first, so a crash or error midway cannot pass unnoticed (a conversion
     // takes over kodiai's runner's row of the same name in that one statement).
     table.insert(m, "failed", m.convertedFrom() != null);
-    boolean proved = m.convertedFrom() != null && KodiaiAdoption.FOUNDATION_STEPS.contains(m.fileName());
-    Map<String, KodiaiAdoption.TableSum> before = proved ? KodiaiAdoption.sums(conn) : null;
+    List<String> tables = m.convertedFrom() != null ? KodiaiAdoption.proved(m.fileName()) : List.of();
+    boolean proved = !tables.isEmpty();
+    Map<String, KodiaiAdoption.TableSum> before = proved ? KodiaiAdoption.sums(conn, tables) : null;
     try {
       run(m.runsFile(), m.sql());
-      if (proved) proveRowsKept(m, before);
+      if (proved) proveRowsKept(m, before, tables);
     } catch (MigrationException e) {
       throw new MigrationException(interruptedBy != null ? interruptCode : e.exitCode, (interruptedBy != null ? "interrupted by "
           + interruptedBy + ": " : "") + e.getMessage() + "; " + m.fileName() + " ran without a transaction and is recorded as failed"
@@ -574,12 +575,12 @@ final class Migrator {
   }
 
   /**
-   * The proof of a foundation conversion step (docs/adopt.md): per table, rows and checksum of every value before
-   * and after, printed; a difference leaves the step recorded as failed, not applied.
+   * The proof of a conversion step (docs/adopt.md; its tables: KodiaiAdoption.PROVED): per table, rows and checksum
+   * of every value before and after, printed; a difference leaves the step recorded as failed, not applied.
    */
-  private void proveRowsKept(MigrationSource.Migration m, Map<String, KodiaiAdoption.TableSum> before)
-      throws SQLException {
-    List<String> differ = KodiaiAdoption.compare(before, KodiaiAdoption.sums(conn), out);
+  private void proveRowsKept(MigrationSource.Migration m, Map<String, KodiaiAdoption.TableSum> before,
+      List<String> tables) throws SQLException {
+    List<String> differ = KodiaiAdoption.compare(before, KodiaiAdoption.sums(conn, tables), out);
     if (!differ.isEmpty())
       throw new MigrationException(ExitCode.FAILED, m.runsFile() + " changed the rows of " + String.join(", ", differ)
           + " (checksums differ, printed above)");
