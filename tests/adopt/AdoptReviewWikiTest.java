@@ -126,6 +126,12 @@ class AdoptReviewWikiTest extends AdoptSupport {
         + table + "_id_seq"));
   }
 
+  /** The four tables' files and their indexes' identities: a rewrite or a rebuild changes them. */
+  static final String BUILT = "SELECT string_agg(c.oid || ':' || c.relfilenode, ' ' ORDER BY c.relname)"
+      + " FROM pg_class c LEFT JOIN pg_index i ON i.indexrelid = c.oid WHERE c.relname IN ('review_comments',"
+      + " 'review_comment_sync_state', 'wiki_pages', 'wiki_sync_state') OR i.indrelid IN ('review_comments'::regclass,"
+      + " 'wiki_pages'::regclass, 'review_comment_sync_state'::regclass, 'wiki_sync_state'::regclass)";
+
   static final String RC_INSERT = "INSERT INTO review_comments (repo, owner, pr_number, comment_github_id, thread_id,"
       + " author_login, body, chunk_text, token_count, github_created_at, embedding) VALUES ('n/r', 'n', 1, 1, 'n/r:1',"
       + " 'u', 'b', 'c', 1, now(), array_fill(0.5, ARRAY[1024])::real[]::vector) RETURNING id";
@@ -150,8 +156,10 @@ class AdoptReviewWikiTest extends AdoptSupport {
         assertEquals("p p", one(st, "SELECT string_agg(attstorage::text, ' ' ORDER BY attrelid::regclass::text)"
             + " FROM pg_attribute WHERE attname = 'embedding' AND attrelid IN ('review_comments'::regclass,"
             + " 'wiki_pages'::regclass)"), "the halfvec columns stored inline (PLAIN), as ours");
+        String built = one(st, BUILT);
         convert(c);
         assertEquals(ours, catalogs(c), "run again: nothing changes");
+        assertEquals(built, one(st, BUILT), "run again: no table rewritten, no index built again");
         assertSameRows(before, sums(c));
         assertEquals(nextRc, Long.parseLong(one(st, RC_INSERT)), "the identity continues kodiai's sequence");
         assertEquals(nextWiki, Long.parseLong(one(st, WIKI_INSERT)), "the identity continues kodiai's sequence");
