@@ -51,6 +51,8 @@ final class KodiaiAdoption {
   static final Map<String, List<String>> GROWN = Map.ofEntries(
       Map.entry("024-code-snippets.sql", List.of("code_snippets", "code_snippet_occurrences")),
       Map.entry("025-llm-cost-events.sql", List.of("llm_cost_events")),
+      Map.entry("021-review-comments.sql", List.of("review_comments", "review_comment_sync_state")),
+      Map.entry("022-wiki-pages.sql", List.of("wiki_pages", "wiki_sync_state")),
       Map.entry("031-guardrail-audit.sql", List.of("guardrail_audit")),
       Map.entry("052-review-clusters.sql", List.of("review_cluster_assignments", "review_clusters")),
       Map.entry("053-issues.sql", List.of("issue_comments", "issues")));
@@ -223,6 +225,13 @@ final class KodiaiAdoption {
    * The foundation's are proved before its swap instead (Migrator.proveBeforeSwap). */
   static List<String> provedTables(String ourFile) {
     return GROWN.getOrDefault(ourFile, List.of());
+  }
+
+  /** Every table a conversion proves: the foundation's, then the grown tables by our migration's number. */
+  static List<String> allProved() {
+    List<String> all = new ArrayList<>(FOUNDATION);
+    new java.util.TreeMap<>(GROWN).values().forEach(all::addAll);
+    return all;
   }
 
   /** The same for m when `up` applies it by conversion; none when it is applied as ours. */
