@@ -1,0 +1,269 @@
+// Issue 23, conversions of slice B's grown tables and kodiai's later changes to the foundation
+// (migrations/from-kodiai/<F>, the conversions of every kodiai file one of our migrations declares, joined in
+// header order as the runner joins them): our 057 (kodiai 033, the canonical code corpus), 058 (034 + 052, the
+// review graph), 064 (041 + 044, resilience_events' columns), 065 (032 + 040, bigint GitHub ids) and 066 (007,
+// 045-054's indexes); and our 067, 068, which carry no kodiai file and run as they are on a converted database.
+// Each: kodiai's tables as its runner leaves them (bench/KodiaiFixture, KodiaiFixtureGraph) become exactly what
+// our migration makes (the catalog at that version), every row kept; run twice changes nothing; a row our
+// CHECKs refuse stops the run at its VALIDATE with the rows untouched; an online one cut midway resumes.
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+class AdoptGraphTest extends AdoptSupport {
+  /** The foundation tables our 063-068 change. */
+  static final List<String> FOUNDATION = List.of("resilience_events", "learning_memories", "telemetry_events",
+      "feedback_reactions", "rate_limit_events", "findings", "reviews", "suppression_log", "review_checkpoints",
+      "dep_bump_merge_history");
+  /** The tables of our 050-065 that our 066 indexes. */
+  static final List<String> INDEXED = List.of("issue_triage_state", "issues", "issue_comments", "review_clusters",
+      "review_cluster_assignments", "prompt_section_events", "review_cache_events", "review_graph_nodes",
+      "review_graph_edges");
+
+  /** The SQL `up` runs for our migration `version`: its kodiai files' conversions joined, the kit first if asked. */
+  static String conversionOf(int version) throws Exception {
+    String sql = AdoptSliceATablesTest.conversionOf(version);
+    if (sql.contains("\n-- adopt: online-kit") && !sql.contains("FUNCTION pg_temp.brief_ddl")) {
+      var kit = dir.resolve("from-kodiai/online-kit.sql");
+      if (!Files.exists(kit)) kit = java.nio.file.Path.of("/tmp/adopt-sb-kit.sql"); // TODO until the kit lands
+      sql = Files.readString(kit) + "\n" + sql;
+    }
+    return sql;
+  }
+
+  /** Runs `sql` as the runner runs a file: in one transaction, or statement by statement if it says so. */
+  static void run(Connection c, String sql, boolean transactional) throws SQLException {
+    if (transactional) {
+      c.setAutoCommit(false);
+      try (Statement st = c.createStatement()) {
+        st.execute(sql);
+        c.commit();
+      } catch (SQLException e) {
+        c.rollback();
+        throw e;
+      } finally {
+        c.setAutoCommit(true);
+      }
+      return;
+    }
+    try (Statement st = c.createStatement()) {
+      st.execute("DISCARD TEMP; RESET lock_timeout");
+      for (var s : MigrationSource.split(sql)) st.execute(s.sql());
+    }
+  }
+
+  static void convert(Connection c, int version) throws Exception {
+    String joined = AdoptSliceATablesTest.conversionOf(version);
+    run(c, conversionOf(version), !MigrationSource.hasNoTransactionMarker(joined));
+  }
+
+  static void ours(Connection c, int version) throws Exception {
+    var m = MigrationSource.load(dir).byVersion(version);
+    run(c, m.sql(), m.transactional());
+  }
+
+  /**
+   * Our migration `version` (transactional, new tables) in place of kodiai's column-only tables of the same
+   * names: what that migration's conversion leaves (the tables as ours), for the tables this class does not convert.
+   */
+  static void asOurs(Connection c, int version) throws Exception {
+    var our = MigrationSource.load(dir).byVersion(version);
+    String sql = our.sql();
+    var m = Pattern.compile("(?m)^CREATE TABLE (\\w+)").matcher(sql);
+    try (Statement st = c.createStatement()) {
+      while (m.find()) st.execute("DROP TABLE IF EXISTS " + m.group(1) + " CASCADE");
+    }
+    run(c, sql, our.transactional());
+  }
+
+  /** Each table's catalog on a database of ours migrated to `version`. */
+  static Map<String, List<String>> oursAt(String hint, int version, List<String> tables) throws Exception {
+    Map<String, List<String>> out = new java.util.TreeMap<>();
+    withDatabase(hint, url -> {
+      Migrations.run(url, dir, version);
+      try (Connection c = DbClient.open(url)) {
+        for (String t : tables) out.put(t, AdoptStateTablesTest.catalogOf(c, t));
+      }
+    });
+    return out;
+  }
+
+  static Map<String, List<String>> catalogs(Connection c, List<String> tables) throws SQLException {
+    Map<String, List<String>> out = new java.util.TreeMap<>();
+    for (String t : tables) out.put(t, AdoptStateTablesTest.catalogOf(c, t));
+    return out;
+  }
+
+  /** Fails with the lines that differ (ours -, converted +), table by table. */
+  static void assertCatalogs(Map<String, List<String>> ours, Map<String, List<String>> converted, String what) {
+    List<String> diff = new ArrayList<>();
+    for (String t : ours.keySet()) {
+      for (String l : ours.get(t)) if (!converted.get(t).contains(l)) diff.add("- " + l);
+      for (String l : converted.get(t)) if (!ours.get(t).contains(l)) diff.add("+ " + l);
+    }
+    assertEquals(List.of(), diff, what);
+  }
+
+  static Map<String, List<String>> withoutStart(Map<String, List<String>> catalogs) {
+    Map<String, List<String>> out = new java.util.TreeMap<>();
+    catalogs.forEach((t, lines) -> out.put(t, lines.stream().map(l -> l.replaceFirst("^(sequence .*) start=\\d+",
+        "$1")).toList()));
+    return out;
+  }
+
+  static List<String> both(List<String> a, List<String> b) {
+    List<String> out = new ArrayList<>(a);
+    out.addAll(b);
+    return out;
+  }
+
+  /** Timeout classifications as the bot writes them (NULL where the review did not time out). */
+  static final String RESILIENCE = """
+      INSERT INTO resilience_events (delivery_id, repo, event_type, kind, checkpoint_files_inspected,
+        timeout_classification, timeout_classification_mode, timeout_classification_reasons)
+      SELECT 'tc-' || g, 'o/r', 'review', 'timeout', CASE WHEN g % 3 = 0 THEN NULL ELSE g END,
+        (ARRAY['expected-bounded-outcome', 'hard-failure', 'unknown', NULL])[g % 4 + 1],
+        (ARRAY['bounded-partial-timeout', 'retry-failed', 'unknown-malformed-evidence', NULL])[g % 4 + 1],
+        CASE WHEN g % 4 = 3 THEN '{}' ELSE ARRAY['r' || g, 'slow'] END
+      FROM generate_series(1, 12) g
+      """;
+
+  /**
+   * A database kodiai's runner built, converted by `up` up to our 062 (the foundation by from-kodiai/001-003 and
+   * our 004-020; prompt_section_events and review_cache_events by their conversions; the other tables our 066
+   * indexes made as ours, kodiai's 049-053 indexes on them kept), then our 063 as `up` runs it.
+   */
+  static void convertedTo063(String url, Connection c) throws Exception {
+    kodiaiDatabase(url, 20);
+    try (Statement st = c.createStatement()) { st.execute(RESILIENCE); }
+    AdoptSupport.convert(url);
+    ourLaterMigrations(url);
+    ours(c, 50);
+    for (int v : new int[] {21, 52, 53, 55}) asOurs(c, v);
+    try (Statement st = c.createStatement()) {
+      st.execute("""
+          CREATE INDEX idx_issue_triage_recent_comment_reactions ON issue_triage_state (triaged_at DESC, repo,
+            issue_number) WHERE comment_github_id IS NOT NULL;
+          CREATE INDEX idx_issues_embedding_repair_voyage4 ON issues (id)
+            WHERE embedding IS NULL OR embedding_model IS DISTINCT FROM 'voyage-4';
+          CREATE INDEX idx_issue_comments_repo_issue_created ON issue_comments (repo, issue_number, github_created_at);
+          CREATE INDEX idx_review_clusters_active_repo_member_count ON review_clusters (repo, member_count DESC)
+            WHERE retired = false;
+          CREATE INDEX idx_review_cluster_assignments_cluster_probability
+            ON review_cluster_assignments (cluster_id, probability DESC)
+          """);
+    }
+    AdoptSliceBTablesTest.convertJoined(c, AdoptSliceBTablesTest.PROMPT_SECTIONS);
+    AdoptSliceBTablesTest.convertJoined(c, "043-review-cache-telemetry.sql");
+    asOurs(c, 58); // TODO
+    ours(c, 63);
+  }
+
+  @Test
+  void theFoundationsLaterFilesBecomeOur064To066AndOur067And068RunOnIt() throws Exception {
+    List<String> at66 = both(FOUNDATION, INDEXED);
+    Map<String, List<String>> ours66 = oursAt("adoptg66ours", 66, at66);
+    Map<String, List<String>> ours68 = oursAt("adoptg68ours", 68, FOUNDATION);
+    withDatabase("adoptg66", url -> {
+      Map<String, KodiaiAdoption.TableSum> before;
+      try (Connection c = DbClient.open(url)) {
+        convertedTo063(url, c);
+        before = KodiaiAdoption.sums(c);
+        for (int pass = 1; pass <= 2; pass++) {
+          for (int v = 64; v <= 66; v++) convert(c, v);
+          assertCatalogs(ours66, catalogs(c, at66), "as our 066 leaves them (pass " + pass + ")");
+        }
+        assertSameRows(before, KodiaiAdoption.sums(c));
+        ours(c, 67);
+        ours(c, 68);
+        // 068 starts reviews' new identity where the old sequence stopped (on any database with reviews)
+        assertCatalogs(withoutStart(ours68), withoutStart(catalogs(c, FOUNDATION)),
+            "our 067 and 068 on the converted tables: as ours at 068");
+        assertEquals("2147483601", AdoptSliceATablesTest.one(c.createStatement(), "INSERT INTO reviews (repo,"
+            + " pr_number) VALUES ('o/r', 1) RETURNING id"), "the review ids continue kodiai's");
+        assertEquals("12 3", AdoptSliceATablesTest.one(c.createStatement(), "SELECT count(*) || ' ' ||"
+            + " count(*) FILTER (WHERE timeout_classification = 'unknown') FROM resilience_events WHERE"
+            + " delivery_id LIKE 'tc-%'"), "kodiai's classifications kept");
+      }
+    });
+  }
+
+  @Test
+  void aTimeoutClassificationOurCheckRefusesStops064AtItsValidateWithTheRowsUntouched() throws Exception {
+    withDatabase("adoptg64bad", url -> {
+      try (Connection c = DbClient.open(url); Statement st = c.createStatement()) {
+        convertedTo063(url, c);
+        st.execute("INSERT INTO resilience_events (delivery_id, repo, event_type, kind, timeout_classification)"
+            + " VALUES ('bad', 'o/r', 'review', 'timeout', 'slow')"); // kodiai's text column takes any word
+        String rows = AdoptStateTablesTest.rowsOf(c, "resilience_events");
+        SQLException e = assertThrows(SQLException.class, () -> convert(c, 64));
+        assertTrue(e.getMessage().contains("resilience_events_timeout_classification_check"), e.getMessage());
+        assertEquals(rows, AdoptStateTablesTest.rowsOf(c, "resilience_events"), "no row changed");
+        String valid = "SELECT string_agg(conname || '=' || convalidated, ' ' ORDER BY conname) FROM pg_constraint"
+            + " WHERE conrelid = 'resilience_events'::regclass AND contype = 'c' AND conname LIKE '%timeout%'";
+        assertEquals("resilience_events_timeout_classification_check=false"
+            + " resilience_events_timeout_classification_mode_check=false", AdoptSliceATablesTest.one(st, valid),
+            "left NOT VALID: the bot's new writes are checked");
+        st.execute("UPDATE resilience_events SET timeout_classification = 'unknown' WHERE delivery_id = 'bad'");
+        convert(c, 64);
+        assertEquals("resilience_events_timeout_classification_check=true"
+            + " resilience_events_timeout_classification_mode_check=true", AdoptSliceATablesTest.one(st, valid),
+            "run again once the row is fixed");
+      }
+    });
+  }
+
+  /**
+   * Runs the statements of `sql` before the first that contains `text`; that one is cancelled midway, while it
+   * waits for a transaction of the bot's that writes to `table` (a concurrent build or drop waits for it).
+   */
+  static void cutAt(Connection c, String url, String sql, String text, String table) throws SQLException {
+    try (Statement st = c.createStatement(); Connection bot = DbClient.open(url); Statement b = bot.createStatement()) {
+      st.execute("DISCARD TEMP; RESET lock_timeout");
+      for (var s : MigrationSource.split(sql)) {
+        if (!s.sql().contains(text)) {
+          st.execute(s.sql());
+          continue;
+        }
+        bot.setAutoCommit(false);
+        b.execute("UPDATE " + table + " SET id = id WHERE id = (SELECT min(id) FROM " + table + ")");
+        st.execute("SET statement_timeout = '300ms'");
+        assertThrows(SQLException.class, () -> st.execute(s.sql()), "cancelled midway: " + text);
+        st.execute("RESET statement_timeout");
+        bot.rollback();
+        return;
+      }
+    }
+    fail("no statement with " + text);
+  }
+
+  @Test
+  void theIndexConversionCutMidwayResumes() throws Exception {
+    Map<String, List<String>> ours66 = oursAt("adoptg66cutours", 66, both(FOUNDATION, INDEXED));
+    withDatabase("adoptg66cut", url -> {
+      try (Connection c = DbClient.open(url)) {
+        convertedTo063(url, c);
+        convert(c, 64);
+        convert(c, 65);
+        // a concurrent build cancelled (left INVALID), then a drop of kodiai's set-aside index cancelled
+        cutAt(c, url, conversionOf(66), "CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_learning_memories_cluster",
+            "learning_memories");
+        assertEquals("1", AdoptSliceATablesTest.one(c.createStatement(), "SELECT count(*) FROM pg_index WHERE NOT"
+            + " indisvalid"), "the cut left an INVALID index");
+        cutAt(c, url, conversionOf(66), "DROP INDEX CONCURRENTLY IF EXISTS idx_review_clusters_active_repo_member",
+            "review_clusters");
+        convert(c, 66);
+        assertCatalogs(ours66, catalogs(c, both(FOUNDATION, INDEXED)), "resumed: as our 066 leaves them");
+      }
+    });
+  }
+}
