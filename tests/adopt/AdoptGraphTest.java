@@ -164,7 +164,7 @@ class AdoptGraphTest extends AdoptSupport {
     }
     AdoptSliceBTablesTest.convertJoined(c, AdoptSliceBTablesTest.PROMPT_SECTIONS);
     AdoptSliceBTablesTest.convertJoined(c, "043-review-cache-telemetry.sql");
-    asOurs(c, 58); // TODO
+    convert(c, 58);
     ours(c, 63);
   }
 
@@ -263,6 +263,110 @@ class AdoptGraphTest extends AdoptSupport {
             "review_clusters");
         convert(c, 66);
         assertCatalogs(ours66, catalogs(c, both(FOUNDATION, INDEXED)), "resumed: as our 066 leaves them");
+      }
+    });
+  }
+
+  static final List<String> GRAPH = List.of("review_graph_builds", "review_graph_files", "review_graph_nodes",
+      "review_graph_edges");
+
+  /** A graph as the bot writes it: ids near 2^31, REAL confidences (0.9 is 0.89999998 as float4), NULLs. */
+  static final String GRAPH_ROWS = """
+      INSERT INTO review_graph_builds (id, repo, workspace_key, commit_sha, status, files_indexed, nodes_written)
+        VALUES (2147483646, 'o/r', 'ws-1', 'abc', 'completed', 3, 9), (2147483647, 'o/s', 'ws-2', NULL, 'failed', 0, 0);
+      SELECT setval('review_graph_builds_id_seq', 2147483650);
+      INSERT INTO review_graph_files (repo, workspace_key, path, language, content_hash, build_id)
+        SELECT 'o/r', 'ws-1', 'src/f' || g || '.cpp', 'cpp', CASE WHEN g % 2 = 0 THEN md5(g::text) END,
+          CASE WHEN g % 3 = 0 THEN NULL ELSE 2147483646 END FROM generate_series(1, 6) g;
+      INSERT INTO review_graph_nodes (repo, workspace_key, file_id, build_id, node_kind, stable_key, symbol_name,
+          qualified_name, language, span_start_line, span_end_line, signature, attributes, confidence)
+        SELECT 'o/r', 'ws-1', 1 + g % 6, CASE WHEN g % 4 <> 0 THEN 2147483646 END,
+          (ARRAY['file', 'symbol', 'import', 'callsite', 'test'])[g % 5 + 1], 'k' || g,
+          CASE WHEN g % 3 = 0 THEN NULL ELSE 'ns::Template<' || repeat('T', g) || '>' END, NULL, 'cpp',
+          CASE WHEN g % 2 = 0 THEN g END, CASE WHEN g % 2 = 0 THEN g + 3 END, NULL,
+          CASE WHEN g % 2 = 0 THEN jsonb_build_object('exported', true, 'n', g) ELSE '{}'::jsonb END,
+          CASE WHEN g % 5 = 0 THEN NULL ELSE (g % 10) / 10.0 END
+        FROM generate_series(1, 40) g;
+      INSERT INTO review_graph_edges (repo, workspace_key, file_id, build_id, edge_kind, source_node_id,
+          target_node_id, confidence, attributes)
+        SELECT 'o/r', 'ws-1', 1 + g % 6, 2147483646, (ARRAY['calls', 'imports', 'contains'])[g % 3 + 1], g, g + 1,
+          CASE WHEN g % 4 = 0 THEN NULL ELSE 0.9 END, CASE WHEN g % 3 = 0 THEN '{"w": 1}'::jsonb ELSE '{}' END
+        FROM generate_series(1, 30) g;
+      DELETE FROM review_graph_edges WHERE id = 30
+      """;
+
+  /** Every table's rows, each as text in a form both sides share (REAL as the double it becomes). */
+  static List<String> graphRows(Connection c) throws SQLException {
+    List<String> out = new ArrayList<>();
+    for (String t : GRAPH) {
+      String cols = t.endsWith("nodes") || t.endsWith("edges") ? "t.*, confidence::float8 AS c8" : "t.*";
+      out.add(AdoptSliceATablesTest.one(c.createStatement(), "SELECT count(*) || ' ' || md5(string_agg((SELECT"
+          + " string_agg(value, ',' ORDER BY key) FROM jsonb_each_text(to_jsonb(r) - 'confidence')), '|' ORDER BY"
+          + " r.id)) FROM (SELECT " + cols + " FROM " + t + " t) r"));
+    }
+    return out;
+  }
+
+  /** The graph's catalog without kodiai 045's two indexes, which the conversion keeps for our 066. */
+  static Map<String, List<String>> graphCatalog(Connection c) throws SQLException {
+    Map<String, List<String>> out = new java.util.TreeMap<>();
+    catalogs(c, GRAPH).forEach((t, l) -> out.put(t, l.stream().filter(x -> !x.contains("_workspace_file_id ")).toList()));
+    return out;
+  }
+
+  @Test
+  void theReviewGraphBecomesOur058WithItsRowsOnlineAndTwice() throws Exception {
+    Map<String, List<String>> ours = oursAt("adoptg58ours", 58, GRAPH);
+    withDatabase("adoptg58", url -> {
+      kodiaiDatabase(url, 5);
+      try (Connection c = DbClient.open(url); Statement st = c.createStatement()) {
+        st.execute(GRAPH_ROWS);
+        List<String> before = graphRows(c);
+        assertTrue(before.get(2).startsWith("40 "), before.toString());
+        for (int pass = 1; pass <= 2; pass++) {
+          convert(c, 58);
+          assertEquals(before, graphRows(c), "every row kept, confidences as doubles (pass " + pass + ")");
+          assertCatalogs(ours, graphCatalog(c), "as our 058 creates it (pass " + pass + ")");
+        }
+        assertEquals(2, catalogs(c, GRAPH).values().stream().flatMap(List::stream)
+            .filter(l -> l.startsWith("index ") && l.contains("_workspace_file_id ")).count(), "045's kept for 066");
+        assertEquals("2147483651", AdoptSliceATablesTest.one(st, "INSERT INTO review_graph_builds (repo,"
+            + " workspace_key) VALUES ('n/r', 'w') RETURNING id"), "the identity continues kodiai's sequence");
+        assertEquals("31", AdoptSliceATablesTest.one(st, "INSERT INTO review_graph_edges (repo, workspace_key,"
+            + " file_id, edge_kind, source_node_id, target_node_id) VALUES ('o/r', 'ws-1', 1, 'calls', 1, 3)"
+            + " RETURNING id"), "past kodiai's deleted id");
+        SQLException e = assertThrows(SQLException.class, () -> st.execute("INSERT INTO review_graph_nodes (repo,"
+            + " workspace_key, file_id, node_kind, stable_key, language, attributes) VALUES ('o/r', 'ws-1', 1,"
+            + " 'symbol', 'x', 'cpp', to_jsonb('{}'::text))"));
+        assertTrue(e.getMessage().contains("review_graph_nodes_attributes_check"), e.getMessage());
+      }
+    });
+  }
+
+  @Test
+  void aNodeOurChecksRefuseStops058AtItsValidateAndACutConversionResumes() throws Exception {
+    Map<String, List<String>> ours = oursAt("adoptg58cutours", 58, GRAPH);
+    withDatabase("adoptg58cut", url -> {
+      kodiaiDatabase(url, 5);
+      try (Connection c = DbClient.open(url); Statement st = c.createStatement()) {
+        st.execute(GRAPH_ROWS);
+        st.execute("UPDATE review_graph_nodes SET attributes = to_jsonb('{\"a\": 1}'::text) WHERE id = 7");
+        List<String> before = graphRows(c);
+        // cut in the nodes' swap (waiting for the bot's transaction): nothing swapped
+        cutAt(c, url, conversionOf(58), "CALL pg_temp.swap('review_graph_nodes'", "review_graph_nodes");
+        assertEquals("1", AdoptSliceATablesTest.one(st, "SELECT count(*) FROM pg_attribute WHERE attrelid ="
+            + " 'review_graph_nodes'::regclass AND attname = 'confidence_adopt'"), "cut before the swap");
+        SQLException e = assertThrows(SQLException.class, () -> convert(c, 58));
+        assertTrue(e.getMessage().contains("review_graph_nodes_attributes_check"), e.getMessage());
+        assertEquals(before, graphRows(c), "no row changed");
+        assertEquals("f", AdoptSliceATablesTest.one(st, "SELECT convalidated FROM pg_constraint WHERE conname ="
+            + " 'review_graph_nodes_attributes_check'"), "left NOT VALID: new writes are checked");
+        st.execute("UPDATE review_graph_nodes SET attributes = '{\"a\": 1}' WHERE id = 7");
+        // then cut in a concurrent index build (left INVALID), and run again
+        cutAt(c, url, conversionOf(58), "CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_review_graph_edges_build_id",
+            "review_graph_edges");
+        convert(c, 58);
+        assertCatalogs(ours, graphCatalog(c), "resumed: as our 058 creates it");
       }
     });
   }
