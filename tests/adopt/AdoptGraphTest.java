@@ -299,12 +299,19 @@ class AdoptGraphTest extends AdoptSupport {
   static List<String> graphRows(Connection c) throws SQLException {
     List<String> out = new ArrayList<>();
     for (String t : GRAPH) {
-      String cols = t.endsWith("nodes") || t.endsWith("edges") ? "t.*, confidence::float8 AS c8" : "t.*";
-      out.add(AdoptSliceATablesTest.one(c.createStatement(), "SELECT count(*) || ' ' || md5(string_agg((SELECT"
-          + " string_agg(value, ',' ORDER BY key) FROM jsonb_each_text(to_jsonb(r) - 'confidence')), '|' ORDER BY"
-          + " r.id)) FROM (SELECT " + cols + " FROM " + t + " t) r"));
+      boolean real = t.endsWith("nodes") || t.endsWith("edges");
+      out.add(rowsAs(c, t, real ? "confidence" : "-", real ? "confidence::float8" : "NULL"));
     }
     return out;
+  }
+
+  /** Count and checksum of a table's rows as JSON, the column `col` replaced by `form` (its value in shared form). */
+  static String rowsAs(Connection c, String table, String col, String form) throws SQLException {
+    try (Statement st = c.createStatement()) {
+      return AdoptSliceATablesTest.one(st, "SELECT count(*) || ' ' || md5(string_agg((to_jsonb(r) - '" + col
+          + "')::text || ' ' || coalesce(r.shared::text, '-'), '|' ORDER BY r.id)) FROM (SELECT t.*, " + form
+          + " AS shared FROM " + table + " t) r");
+    }
   }
 
   /** The graph's catalog without kodiai 045's two indexes, which the conversion keeps for our 066. */
@@ -367,6 +374,91 @@ class AdoptGraphTest extends AdoptSupport {
             "review_graph_edges");
         convert(c, 58);
         assertCatalogs(ours, graphCatalog(c), "resumed: as our 058 creates it");
+      }
+    });
+  }
+
+  static final List<String> CORPUS = List.of("canonical_code_chunks", "canonical_corpus_backfill_state");
+
+  /** Chunks as the bot writes them: ids near 2^31, vectors and NULLs, deleted and stale rows, a backfill. */
+  static final String CHUNKS = """
+      INSERT INTO canonical_code_chunks (id, repo, owner, canonical_ref, commit_sha, file_path, language, start_line,
+          end_line, chunk_type, symbol_name, chunk_text, content_hash, embedding, embedding_model, stale, deleted_at)
+        SELECT 2147483600 + g, 'xbmc/xbmc', 'xbmc', 'master', md5(g::text), 'xbmc/utils/F' || g || '.cpp',
+          CASE WHEN g % 5 = 0 THEN 'unknown' ELSE 'cpp' END, g, g + 20,
+          (ARRAY['function', 'class', 'method', 'module', 'block'])[g % 5 + 1],
+          CASE WHEN g % 5 = 4 THEN NULL ELSE 'ns::Sym' || g END, 'void f' || g || '() { return; } // parse',
+          md5('c' || g), CASE WHEN g % 6 = 0 THEN NULL
+            ELSE (SELECT array_agg(sin(g * i)::real) FROM generate_series(1, 1024) i)::vector END,
+          CASE WHEN g % 6 = 0 THEN NULL ELSE 'voyage-code-3' END, g % 4 = 0,
+          CASE WHEN g % 9 = 0 THEN now() END
+        FROM generate_series(1, 45) g;
+      SELECT setval('canonical_code_chunks_id_seq', 2147483700);
+      INSERT INTO canonical_corpus_backfill_state (repo, owner, canonical_ref, run_id, status, files_total, files_done,
+          chunks_done, last_file_path, commit_sha)
+        VALUES ('xbmc/xbmc', 'xbmc', 'master', 'run-1', 'completed', 10, 10, 45, NULL, 'abc'),
+          ('o/r', 'o', 'main', 'run-2', 'partial', NULL, 3, 0, 'src/a.ts', NULL)
+      """;
+
+  static List<String> corpusRows(Connection c) throws SQLException {
+    return List.of(rowsAs(c, "canonical_code_chunks", "embedding", "embedding::halfvec(1024)"),
+        rowsAs(c, "canonical_corpus_backfill_state", "-", "NULL"));
+  }
+
+  @Test
+  void theCanonicalCorpusBecomesOur057WithItsRowsOnlineAndTwice() throws Exception {
+    Map<String, List<String>> ours = oursAt("adoptg57ours", 57, CORPUS);
+    withDatabase("adoptg57", url -> {
+      kodiaiDatabase(url, 5);
+      try (Connection c = DbClient.open(url); Statement st = c.createStatement()) {
+        st.execute(CHUNKS);
+        List<String> before = corpusRows(c);
+        assertTrue(before.get(0).startsWith("45 "), before.toString());
+        for (int pass = 1; pass <= 2; pass++) {
+          convert(c, 57);
+          assertEquals(before, corpusRows(c), "every row kept, vectors as halfvec (pass " + pass + ")");
+          assertCatalogs(ours, catalogs(c, CORPUS), "as our 057 creates it (pass " + pass + ")");
+        }
+        assertEquals("2147483701 'let':1 'pars':3 'x':2", AdoptSliceATablesTest.one(st, "INSERT INTO canonical_code_chunks (repo,"
+            + " owner, canonical_ref, commit_sha, file_path, start_line, end_line, chunk_text, content_hash, embedding)"
+            + " VALUES ('o/r', 'o', 'main', 'c', 'a.ts', 1, 2, 'let x; // parsing', 'h', array_fill(0.5, ARRAY[1024])"
+            + "::vector) RETURNING id || ' ' || tsv::text"), "the identity continues; tsv kept by the trigger");
+        assertEquals("p", AdoptSliceATablesTest.one(st, "SELECT attstorage FROM pg_attribute WHERE attrelid ="
+            + " 'canonical_code_chunks'::regclass AND attname = 'embedding'"), "stored inline, as ours (not in the catalog"
+            + " lines)");
+        assertEquals("main", AdoptSliceATablesTest.one(st, "SELECT canonical_ref FROM canonical_code_chunks ORDER BY"
+            + " embedding <=> array_fill(0.5, ARRAY[1024])::vector LIMIT 1"), "the bot's nearest-chunk query");
+        SQLException e = assertThrows(SQLException.class, () -> st.execute("INSERT INTO canonical_code_chunks (repo,"
+            + " owner, canonical_ref, commit_sha, file_path, start_line, end_line, chunk_text, content_hash) VALUES"
+            + " ('o/r', 'o', 'main', 'c', 'b.ts', 5, 2, 'x', 'h')"));
+        assertTrue(e.getMessage().contains("canonical_code_chunks_lines_check"), e.getMessage());
+      }
+    });
+  }
+
+  @Test
+  void aBackfillOurChecksRefuseStops057AtItsValidateAndACutConversionResumes() throws Exception {
+    Map<String, List<String>> ours = oursAt("adoptg57cutours", 57, CORPUS);
+    withDatabase("adoptg57cut", url -> {
+      kodiaiDatabase(url, 5);
+      try (Connection c = DbClient.open(url); Statement st = c.createStatement()) {
+        st.execute(CHUNKS);
+        st.execute("UPDATE canonical_corpus_backfill_state SET status = 'done' WHERE run_id = 'run-2'");
+        List<String> before = corpusRows(c);
+        // cut in the vector batches (a chunk the bot is writing holds its row), then in the swap
+        cutAt(c, url, conversionOf(57), "CALL pg_temp.prepare('canonical_code_chunks'", "canonical_code_chunks");
+        cutAt(c, url, conversionOf(57), "CALL pg_temp.swap('canonical_code_chunks'", "canonical_code_chunks");
+        assertEquals("1", AdoptSliceATablesTest.one(st, "SELECT count(*) FROM pg_attribute WHERE attrelid ="
+            + " 'canonical_code_chunks'::regclass AND attname = 'embedding_adopt'"), "cut before the swap");
+        SQLException e = assertThrows(SQLException.class, () -> convert(c, 57));
+        assertTrue(e.getMessage().contains("canonical_corpus_backfill_state_status_check"), e.getMessage());
+        assertEquals(before, corpusRows(c), "no row changed");
+        st.execute("UPDATE canonical_corpus_backfill_state SET status = 'completed' WHERE run_id = 'run-2'");
+        cutAt(c, url, conversionOf(57), "CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_canonical_chunks_embedding",
+            "canonical_code_chunks");
+        convert(c, 57);
+        assertEquals(before.get(0), corpusRows(c).get(0), "every chunk kept");
+        assertCatalogs(ours, catalogs(c, CORPUS), "resumed: as our 057 creates it");
       }
     });
   }
