@@ -549,11 +549,9 @@ final class Migrator {
     // Recorded as unfinished first, so a crash or error midway cannot pass unnoticed (a conversion
     // takes over kodiai's runner's row of the same name in that one statement).
     table.insert(m, "failed", m.convertedFrom() != null);
-    boolean proved = m.convertedFrom() != null && KodiaiAdoption.FOUNDATION_STEPS.contains(m.fileName());
-    Map<String, KodiaiAdoption.TableSum> before = proved ? KodiaiAdoption.sums(conn) : null;
     try {
+      if (m.convertedFrom() != null && m.fileName().equals(KodiaiAdoption.FOUNDATION_STEPS.get(1))) proveBeforeSwap(m);
       run(m.runsFile(), m.sql());
-      if (proved) proveRowsKept(m, before);
     } catch (MigrationException e) {
       throw new MigrationException(interruptedBy != null ? interruptCode : e.exitCode, (interruptedBy != null ? "interrupted by "
           + interruptedBy + ": " : "") + e.getMessage() + "; " + m.fileName() + " ran without a transaction and is recorded as failed"
@@ -574,15 +572,29 @@ final class Migrator {
   }
 
   /**
-   * The proof of a foundation conversion step (docs/adopt.md): per table, rows and checksum of every value before
-   * and after, printed; a difference leaves the step recorded as failed, not applied.
+   * The proof of the foundation's conversion (docs/adopt.md, "Proof"), before its swap: per table, rows and checksum of
+   * kodiai's values and of what they became (the `_adopt` columns), read in one snapshot and printed; a difference
+   * stops the step before anything is swapped. One snapshot, because the bot writes meanwhile: sums taken before and
+   * after a step differ by what it wrote. The swap then checks every row once more in its own transaction.
    */
-  private void proveRowsKept(MigrationSource.Migration m, Map<String, KodiaiAdoption.TableSum> before)
-      throws SQLException {
-    List<String> differ = KodiaiAdoption.compare(before, KodiaiAdoption.sums(conn), out);
+  private void proveBeforeSwap(MigrationSource.Migration m) throws SQLException {
+    Map<String, KodiaiAdoption.TableSum> kodiai, converted;
+    boolean autoCommit = conn.getAutoCommit();
+    int isolation = conn.getTransactionIsolation();
+    conn.setAutoCommit(false);
+    conn.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+    try {
+      kodiai = KodiaiAdoption.sums(conn, false);
+      converted = KodiaiAdoption.sums(conn, true);
+    } finally {
+      conn.rollback();
+      conn.setTransactionIsolation(isolation);
+      conn.setAutoCommit(autoCommit);
+    }
+    List<String> differ = KodiaiAdoption.compare(kodiai, converted, out);
     if (!differ.isEmpty())
-      throw new MigrationException(ExitCode.FAILED, m.runsFile() + " changed the rows of " + String.join(", ", differ)
-          + " (checksums differ, printed above)");
+      throw new MigrationException(ExitCode.FAILED, m.runsFile() + ": the converted values of "
+          + String.join(", ", differ) + " differ from kodiai's (checksums printed above); nothing was swapped");
   }
 
   /**
