@@ -47,6 +47,24 @@ final class KodiaiAdoption {
   static final List<String> FOUNDATION_STEPS = List.of(
       "001-initial-schema.sql", "002-pgvector-indexes.sql", "003-tsvector-columns.sql");
 
+  /**
+   * Tables that grow with the bot's traffic and are converted online after the foundation, proved as its tables
+   * are (sums(c, tables, converted)): one entry per table, `table kodiai-file`, the kodiai file whose conversion
+   * holds the work.
+   */
+  static final List<String> GROWN = List.of(
+      "canonical_code_chunks 033-canonical-code-corpus.sql",
+      "canonical_corpus_backfill_state 033-canonical-code-corpus.sql",
+      "review_graph_builds 052-review-graph-file-path-index.sql",
+      "review_graph_files 052-review-graph-file-path-index.sql",
+      "review_graph_nodes 052-review-graph-file-path-index.sql",
+      "review_graph_edges 052-review-graph-file-path-index.sql");
+
+  /** The GROWN tables whose conversion is the one of kodiai file `kodiaiFile`. */
+  static List<String> grownBy(String kodiaiFile) {
+    return GROWN.stream().map(e -> e.split(" ")).filter(e -> e[1].equals(kodiaiFile)).map(e -> e[0]).toList();
+  }
+
   /** Columns kodiai keeps JSON in as text (jsonb in ours); compared as the JSON they hold. */
   static final Set<String> JSON_COLUMNS = Set.of("reviews.config_snapshot", "suppression_log.finding_ids",
       "dep_bump_merge_history.signals_json", "dep_bump_merge_history.merge_confidence_rationale_json",
@@ -207,9 +225,14 @@ final class KodiaiAdoption {
    * holds while the bot writes, where sums before and after a step differ by whatever the bot wrote meanwhile.
    */
   static Map<String, TableSum> sums(Connection c, boolean converted) throws SQLException {
+    return sums(c, FOUNDATION, converted);
+  }
+
+  /** The same for `tables`: kodiai's tables of FOUNDATION or GROWN. */
+  static Map<String, TableSum> sums(Connection c, List<String> tables, boolean converted) throws SQLException {
     Map<String, Map<String, String>> kodiai = expectedColumns();
     Map<String, TableSum> out = new LinkedHashMap<>();
-    for (String t : FOUNDATION) {
+    for (String t : tables) {
       Map<String, String> have = columns(c, Set.of(t)).getOrDefault(t, Map.of());
       List<String> forms = new ArrayList<>();
       for (String col : kodiai.get(t).keySet()) {

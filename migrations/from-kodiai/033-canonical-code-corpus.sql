@@ -2,7 +2,6 @@
 -- corpus (canonical_code_chunks, canonical_corpus_backfill_state as its 033 made them, 24fba64a) becomes what our
 -- 057 creates, every row kept.
 -- migrate:no-transaction
--- adopt: online-kit
 --
 -- What differs (kodiai against our 057):
 --   * keys: kodiai's bigserial becomes our bigint identity (same type: catalog only), continuing its sequence.
@@ -37,24 +36,17 @@
 -- transactions: no lock timeout for them.
 SET lock_timeout = 0;
 
+-- pg_temp.brief_ddl, prepare, swap, bigserial_identity, add_check, drop_invalid, set_aside:
+-- migrations/from-kodiai/online-kit.sql
+-- adopt: online-kit
+
 CALL pg_temp.bigserial_identity('canonical_code_chunks');
 CALL pg_temp.bigserial_identity('canonical_corpus_backfill_state');
 
 -- kodiai's float32 HNSW index first (it shares our index's name: set aside, then dropped).
-SELECT pg_temp.index_aside('idx_canonical_chunks_embedding', ' vector_cosine_ops');
+SELECT pg_temp.set_aside('idx_canonical_chunks_embedding', ' vector_cosine_ops');
 DROP INDEX CONCURRENTLY IF EXISTS idx_canonical_chunks_embedding_kodiai;
 
--- The halfvec column stored inline before any row is written to it (prepare adds nothing then).
-DO $$
-BEGIN
-  IF pg_catalog.format_type((SELECT atttypid FROM pg_catalog.pg_attribute WHERE attrelid =
-      'canonical_code_chunks'::regclass AND attname = 'embedding'), NULL) = 'vector' THEN
-    PERFORM pg_temp.brief_ddl(ARRAY[
-      'ALTER TABLE canonical_code_chunks ADD COLUMN IF NOT EXISTS embedding_adopt halfvec(1024)',
-      'ALTER TABLE canonical_code_chunks ALTER COLUMN embedding_adopt SET STORAGE PLAIN']);
-  END IF;
-END
-$$;
 CALL pg_temp.prepare('canonical_code_chunks', ARRAY['embedding'], ARRAY['halfvec(1024)'],
   ARRAY['$c::halfvec(1024)'], ARRAY[false], 2000);
 CALL pg_temp.swap('canonical_code_chunks', ARRAY['embedding'], ARRAY['$c::halfvec(1024)'], ARRAY[false]);
@@ -94,10 +86,10 @@ ALTER TABLE canonical_corpus_backfill_state VALIDATE CONSTRAINT canonical_corpus
 ALTER TABLE canonical_corpus_backfill_state VALIDATE CONSTRAINT canonical_corpus_backfill_state_counts_check;
 
 -- Indexes: kodiai's of our names but other definitions set aside; ours built; then kodiai's dropped.
-SELECT pg_temp.index_aside('idx_canonical_chunks_identity', ' file_path, chunk_type');
-SELECT pg_temp.index_aside('idx_canonical_chunks_stale', 'stale = true');
-SELECT pg_temp.index_aside('idx_canonical_chunks_file_path_hash', NULL);
-SELECT pg_temp.index_aside('idx_canonical_chunks_embedding', NULL);
+SELECT pg_temp.set_aside('idx_canonical_chunks_identity', ' file_path, chunk_type');
+SELECT pg_temp.set_aside('idx_canonical_chunks_stale', 'stale = true');
+SELECT pg_temp.drop_invalid(ARRAY['idx_canonical_chunks_identity', 'idx_canonical_chunks_file_path_hash',
+  'idx_canonical_chunks_stale', 'idx_canonical_chunks_embedding']);
 CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS idx_canonical_chunks_identity ON canonical_code_chunks
   (repo, owner, canonical_ref, chunk_type, md5(file_path), md5(COALESCE(symbol_name, '')))
   WHERE deleted_at IS NULL;

@@ -1,7 +1,6 @@
 -- from-kodiai 041 + 044 (adopting a database built by kodiai's own runner, docs/adopt.md): resilience_events'
 -- columns of kodiai's 041 and 044 (24fba64a) become what our 064 makes of them, every row kept.
 -- migrate:no-transaction
--- adopt: online-kit
 --
 -- What differs: nothing in the columns. kodiai's 041 added checkpoint_files_inspected integer, its 044
 -- timeout_classification text, timeout_classification_mode text and timeout_classification_reasons text[] NOT
@@ -18,6 +17,9 @@
 
 -- outside pg_temp.brief_ddl: VALIDATE and COMMENT, which take no lock that blocks the bot's reads or writes
 SET lock_timeout = 0;
+
+-- pg_temp.brief_ddl, add_check: migrations/from-kodiai/online-kit.sql
+-- adopt: online-kit
 
 SELECT pg_temp.add_check('resilience_events', 'resilience_events_checkpoint_files_inspected_check',
   'checkpoint_files_inspected >= 0');

@@ -2,7 +2,6 @@
 -- (review_graph_builds, _files, _nodes, _edges as its 034 made them, with 045's and 052's indexes; 24fba64a)
 -- becomes what our 058 creates, every row kept.
 -- migrate:no-transaction
--- adopt: online-kit
 --
 -- What differs (kodiai against our 058):
 --   * keys: kodiai's bigserial becomes our bigint identity (same type: catalog only), continuing its sequence.
@@ -33,6 +32,9 @@
 -- Statements outside pg_temp.brief_ddl take no lock that blocks the bot's reads or writes and may wait for older
 -- transactions: no lock timeout for them.
 SET lock_timeout = 0;
+
+-- pg_temp.brief_ddl, prepare, swap, bigserial_identity, add_check, drop_invalid: migrations/from-kodiai/online-kit.sql
+-- adopt: online-kit
 
 CALL pg_temp.bigserial_identity('review_graph_builds');
 CALL pg_temp.bigserial_identity('review_graph_files');
@@ -93,8 +95,7 @@ ALTER TABLE review_graph_edges VALIDATE CONSTRAINT review_graph_edges_confidence
 ALTER TABLE review_graph_edges VALIDATE CONSTRAINT review_graph_edges_attributes_check;
 
 -- Indexes: ours where missing (one an interrupted build left INVALID is built again), kodiai's extra ones dropped.
-SELECT pg_temp.index_aside('idx_review_graph_nodes_build_id', NULL);
-SELECT pg_temp.index_aside('idx_review_graph_edges_build_id', NULL);
+SELECT pg_temp.drop_invalid(ARRAY['idx_review_graph_nodes_build_id', 'idx_review_graph_edges_build_id']);
 CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_review_graph_nodes_build_id ON review_graph_nodes (build_id);
 CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_review_graph_edges_build_id ON review_graph_edges (build_id);
 DROP INDEX CONCURRENTLY IF EXISTS idx_review_graph_builds_repo;

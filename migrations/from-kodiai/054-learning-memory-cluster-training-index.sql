@@ -2,7 +2,6 @@
 -- docs/adopt.md): kodiai's indexes of these files on the foundation's tables and on those of our 050-065 become
 -- the indexes our 066 creates.
 -- migrate:no-transaction
--- adopt: online-kit
 --
 -- What differs (kodiai 24fba64a against our 066; both sides' other indexes are their tables' conversions'):
 --   same definition, kept: 007 idx_memories_language; 045 idx_review_graph_nodes_workspace_file_id,
@@ -36,36 +35,23 @@
 -- concurrent builds wait for older transactions: no lock timeout for them.
 SET lock_timeout = 0;
 
--- pg_temp.index_aside(name, kodiai_form): before `CREATE INDEX CONCURRENTLY IF NOT EXISTS name ...` builds ours.
--- An index of that name that an interrupted concurrent build left INVALID is dropped (a catalog change, in
--- brief_ddl), so that the build runs again; one whose definition contains `kodiai_form` (kodiai's, where ours
--- differs) is renamed `<name>_kodiai` (SHARE UPDATE EXCLUSIVE: the bot's reads and writes go on), for the
--- conversion to drop CONCURRENTLY once ours is built. Nothing happens to a valid index of ours.
-CREATE OR REPLACE FUNCTION pg_temp.index_aside(name text, kodiai_form text) RETURNS void LANGUAGE plpgsql AS $fn$
-DECLARE
-  ix oid := pg_catalog.to_regclass(pg_catalog.quote_ident(name));
-BEGIN
-  IF ix IS NULL THEN
-    RETURN;
-  ELSIF NOT (SELECT indisvalid FROM pg_catalog.pg_index WHERE indexrelid = ix) THEN
-    PERFORM pg_temp.brief_ddl(ARRAY[pg_catalog.format('DROP INDEX %I', name)]);
-  ELSIF pg_catalog.strpos(pg_catalog.pg_get_indexdef(ix), kodiai_form) > 0 THEN
-    EXECUTE pg_catalog.format('ALTER INDEX %I RENAME TO %I', name, name || '_kodiai');
-  END IF;
-END
-$fn$;
+-- pg_temp.brief_ddl, drop_invalid, set_aside: migrations/from-kodiai/online-kit.sql
+-- adopt: online-kit
 
-SELECT pg_temp.index_aside(name, kodiai_form) FROM (VALUES
-  ('idx_memories_language', NULL), ('idx_review_graph_nodes_workspace_file_id', NULL),
-  ('idx_review_graph_edges_workspace_file_id', NULL), ('idx_telemetry_timeout_repo_author_recent', NULL),
-  ('idx_issue_triage_recent_comment_reactions', NULL), ('idx_prompt_section_events_repo_created', NULL),
-  ('idx_review_cache_events_repo_created', NULL), ('idx_learning_memories_embedding_repair_voyage4', 'stale = true'),
-  ('idx_issues_embedding_repair_voyage4', NULL), ('idx_issue_comments_embedding_repair_voyage4', NULL),
-  ('idx_prompt_section_events_created_at', NULL), ('idx_issue_comments_repo_issue_created', NULL),
+-- ours that an interrupted build left INVALID are built again; kodiai's of another definition set aside
+SELECT pg_temp.drop_invalid(ARRAY['idx_memories_language', 'idx_review_graph_nodes_workspace_file_id',
+  'idx_review_graph_edges_workspace_file_id', 'idx_telemetry_timeout_repo_author_recent',
+  'idx_issue_triage_recent_comment_reactions', 'idx_prompt_section_events_repo_created',
+  'idx_review_cache_events_repo_created', 'idx_learning_memories_embedding_repair_voyage4',
+  'idx_issues_embedding_repair_voyage4', 'idx_issue_comments_embedding_repair_voyage4',
+  'idx_prompt_section_events_created_at', 'idx_issue_comments_repo_issue_created',
+  'idx_review_clusters_active_centroid_hnsw', 'idx_review_clusters_active_repo_member_count',
+  'idx_review_cluster_assignments_cluster_probability', 'idx_learning_memories_cluster_training_sample']);
+SELECT pg_temp.set_aside(name, kodiai_form) FROM (VALUES
+  ('idx_learning_memories_embedding_repair_voyage4', 'stale = true'),
   ('idx_review_clusters_active_centroid_hnsw', ' vector_cosine_ops'),
   ('idx_review_clusters_active_repo_member_count', 'retired = false'),
-  ('idx_review_cluster_assignments_cluster_probability', NULL),
-  ('idx_learning_memories_cluster_training_sample', 'stale = false')) AS ours (name, kodiai_form);
+  ('idx_learning_memories_cluster_training_sample', 'stale = false')) AS kodiais (name, kodiai_form);
 
 -- Ours, where missing (the definitions of our 066).
 CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_memories_language ON learning_memories (language);

@@ -253,3 +253,19 @@ BEGIN
   END LOOP;
 END
 $fn$;
+
+-- ---- slice B's conversions (our 057, 058, 066) ----
+
+-- pg_temp.set_aside(name, kodiai_form): an index of kodiai's that has the name of one of ours but another
+-- definition (one containing `kodiai_form`) is renamed `<name>_kodiai` (SHARE UPDATE EXCLUSIVE: the bot's reads
+-- and writes go on), so that ours can be built CONCURRENTLY under its name while kodiai's still serves the bot;
+-- the conversion drops `<name>_kodiai` CONCURRENTLY after. Nothing happens to ours, or where there is none.
+CREATE OR REPLACE FUNCTION pg_temp.set_aside(name text, kodiai_form text) RETURNS void LANGUAGE plpgsql AS $fn$
+DECLARE
+  ix oid := pg_catalog.to_regclass(pg_catalog.quote_ident(name));
+BEGIN
+  IF ix IS NOT NULL AND pg_catalog.strpos(pg_catalog.pg_get_indexdef(ix), kodiai_form) > 0 THEN
+    EXECUTE pg_catalog.format('ALTER INDEX %I RENAME TO %I', name, name || '_kodiai');
+  END IF;
+END
+$fn$;

@@ -9,7 +9,6 @@
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import java.nio.file.Files;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -29,16 +28,8 @@ class AdoptGraphTest extends AdoptSupport {
       "review_cluster_assignments", "prompt_section_events", "review_cache_events", "review_graph_nodes",
       "review_graph_edges");
 
-  /** The SQL `up` runs for our migration `version`: its kodiai files' conversions joined, the kit first if asked. */
-  static String conversionOf(int version) throws Exception {
-    String sql = AdoptSliceATablesTest.conversionOf(version);
-    if (sql.contains("\n-- adopt: online-kit") && !sql.contains("FUNCTION pg_temp.brief_ddl")) {
-      var kit = dir.resolve("from-kodiai/online-kit.sql");
-      if (!Files.exists(kit)) kit = java.nio.file.Path.of("/tmp/adopt-sb-kit.sql"); // TODO until the kit lands
-      sql = Files.readString(kit) + "\n" + sql;
-    }
-    return sql;
-  }
+  /** The SQL `up` runs for our migration `version`: its kodiai files' conversions joined, the kit in place. */
+  static String conversionOf(int version) { return AdoptSliceATablesTest.conversionOf(version); }
 
   /** Runs `sql` as the runner runs a file: in one transaction, or statement by statement if it says so. */
   static void run(Connection c, String sql, boolean transactional) throws SQLException {
@@ -62,8 +53,8 @@ class AdoptGraphTest extends AdoptSupport {
   }
 
   static void convert(Connection c, int version) throws Exception {
-    String joined = AdoptSliceATablesTest.conversionOf(version);
-    run(c, conversionOf(version), !MigrationSource.hasNoTransactionMarker(joined));
+    String sql = conversionOf(version);
+    run(c, sql, !MigrationSource.hasNoTransactionMarker(sql));
   }
 
   static void ours(Connection c, int version) throws Exception {
@@ -330,11 +321,14 @@ class AdoptGraphTest extends AdoptSupport {
         st.execute(GRAPH_ROWS);
         List<String> before = graphRows(c);
         assertTrue(before.get(2).startsWith("40 "), before.toString());
+        var sums = KodiaiAdoption.sums(c, KodiaiAdoption.grownBy("052-review-graph-file-path-index.sql"), false);
+        assertEquals(GRAPH, List.copyOf(sums.keySet()), "the proof covers the graph");
         for (int pass = 1; pass <= 2; pass++) {
           convert(c, 58);
           assertEquals(before, graphRows(c), "every row kept, confidences as doubles (pass " + pass + ")");
           assertCatalogs(ours, graphCatalog(c), "as our 058 creates it (pass " + pass + ")");
         }
+        assertSameRows(sums, KodiaiAdoption.sums(c, GRAPH, false));
         assertEquals(2, catalogs(c, GRAPH).values().stream().flatMap(List::stream)
             .filter(l -> l.startsWith("index ") && l.contains("_workspace_file_id ")).count(), "045's kept for 066");
         assertEquals("2147483651", AdoptSliceATablesTest.one(st, "INSERT INTO review_graph_builds (repo,"
@@ -363,6 +357,7 @@ class AdoptGraphTest extends AdoptSupport {
         cutAt(c, url, conversionOf(58), "CALL pg_temp.swap('review_graph_nodes'", "review_graph_nodes");
         assertEquals("1", AdoptSliceATablesTest.one(st, "SELECT count(*) FROM pg_attribute WHERE attrelid ="
             + " 'review_graph_nodes'::regclass AND attname = 'confidence_adopt'"), "cut before the swap");
+        assertSameRows(KodiaiAdoption.sums(c, GRAPH, false), KodiaiAdoption.sums(c, GRAPH, true)); // before the swap
         SQLException e = assertThrows(SQLException.class, () -> convert(c, 58));
         assertTrue(e.getMessage().contains("review_graph_nodes_attributes_check"), e.getMessage());
         assertEquals(before, graphRows(c), "no row changed");
@@ -414,11 +409,14 @@ class AdoptGraphTest extends AdoptSupport {
         st.execute(CHUNKS);
         List<String> before = corpusRows(c);
         assertTrue(before.get(0).startsWith("45 "), before.toString());
+        var sums = KodiaiAdoption.sums(c, KodiaiAdoption.grownBy("033-canonical-code-corpus.sql"), false);
+        assertEquals(CORPUS, List.copyOf(sums.keySet()), "the proof covers the corpus");
         for (int pass = 1; pass <= 2; pass++) {
           convert(c, 57);
           assertEquals(before, corpusRows(c), "every row kept, vectors as halfvec (pass " + pass + ")");
           assertCatalogs(ours, catalogs(c, CORPUS), "as our 057 creates it (pass " + pass + ")");
         }
+        assertSameRows(sums, KodiaiAdoption.sums(c, CORPUS, false));
         assertEquals("2147483701 'let':1 'pars':3 'x':2", AdoptSliceATablesTest.one(st, "INSERT INTO canonical_code_chunks (repo,"
             + " owner, canonical_ref, commit_sha, file_path, start_line, end_line, chunk_text, content_hash, embedding)"
             + " VALUES ('o/r', 'o', 'main', 'c', 'a.ts', 1, 2, 'let x; // parsing', 'h', array_fill(0.5, ARRAY[1024])"
@@ -450,6 +448,7 @@ class AdoptGraphTest extends AdoptSupport {
         cutAt(c, url, conversionOf(57), "CALL pg_temp.swap('canonical_code_chunks'", "canonical_code_chunks");
         assertEquals("1", AdoptSliceATablesTest.one(st, "SELECT count(*) FROM pg_attribute WHERE attrelid ="
             + " 'canonical_code_chunks'::regclass AND attname = 'embedding_adopt'"), "cut before the swap");
+        assertSameRows(KodiaiAdoption.sums(c, CORPUS, false), KodiaiAdoption.sums(c, CORPUS, true)); // before the swap
         SQLException e = assertThrows(SQLException.class, () -> convert(c, 57));
         assertTrue(e.getMessage().contains("canonical_corpus_backfill_state_status_check"), e.getMessage());
         assertEquals(before, corpusRows(c), "no row changed");
