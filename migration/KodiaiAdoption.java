@@ -55,7 +55,10 @@ final class KodiaiAdoption {
       Map.entry("022-wiki-pages.sql", List.of("wiki_pages", "wiki_sync_state")),
       Map.entry("031-guardrail-audit.sql", List.of("guardrail_audit")),
       Map.entry("052-review-clusters.sql", List.of("review_cluster_assignments", "review_clusters")),
-      Map.entry("053-issues.sql", List.of("issue_comments", "issues")));
+      Map.entry("053-issues.sql", List.of("issue_comments", "issues")),
+      Map.entry("057-canonical-code-corpus.sql", List.of("canonical_code_chunks", "canonical_corpus_backfill_state")),
+      Map.entry("058-review-graph.sql",
+          List.of("review_graph_builds", "review_graph_files", "review_graph_nodes", "review_graph_edges")));
 
   /** The steps of FOUNDATION, in order: kodiai's file names, which are also our 001-003's. */
   static final List<String> FOUNDATION_STEPS = List.of(
