@@ -137,7 +137,7 @@ class AdoptGraphTest extends AdoptSupport {
     kodiaiDatabase(url, 20);
     try (Statement st = c.createStatement()) { st.execute(RESILIENCE); }
     AdoptSupport.convert(url);
-    ourLaterMigrations(url);
+    ourLaterMigrations(url, 20);
     ours(c, 50);
     for (int v : new int[] {21, 52, 53, 55}) asOurs(c, v);
     try (Statement st = c.createStatement()) {

@@ -37,7 +37,10 @@ abstract class AdoptSupport extends SchemaFixtures {
    * After convert(): 001-003 recorded as `up` records a conversion, then `up` applies the rest: our own migrations,
    * and converts for ours that carry kodiai's files.
    */
-  static void ourLaterMigrations(String url) throws SQLException {
+  static void ourLaterMigrations(String url) throws SQLException { ourLaterMigrations(url, null); }
+
+  /** The same, up to our migration `to` (null: the latest). */
+  static void ourLaterMigrations(String url, Integer to) throws SQLException {
     MigrationSource source = MigrationSource.load(dir);
     try (Connection c = DbClient.open(url)) {
       new MigrationTable(c, source).ensure(source, true, java.util.Set.of(1, 2, 3)); // kodiai's table has no version
@@ -51,7 +54,8 @@ abstract class AdoptSupport extends SchemaFixtures {
         assertEquals(1, ps.executeUpdate(), m.fileName());
       }
     }
-    upToLatest(url);
+    if (to == null) upToLatest(url);
+    else assertTrue(Migrations.run(url, dir, to) > 0, "nothing applied up to " + to);
   }
 
   /** `up` through the runner: from-kodiai/ where kodiai's runner applied a file, ours after, to the latest version. */
