@@ -224,8 +224,6 @@ BEGIN
 END
 $fn$;
 
-ALTER TABLE feedback_reactions VALIDATE CONSTRAINT feedback_reactions_finding_id_fkey;
-
 -- pg_temp.add_check(table, name, expression): a CHECK of ours added NOT VALID where missing (catalog
 -- only); the conversion then VALIDATEs it (SHARE UPDATE EXCLUSIVE). A row that breaks it stops the
 -- conversion at that VALIDATE, the constraint NOT VALID (new writes checked): fix the row, run `up` again.

@@ -449,4 +449,61 @@ class AdoptSliceAMoreTest extends AdoptSupport {
       }
     });
   }
+
+  static final List<String> TABLES = List.of("code_snippets", "code_snippet_occurrences", "llm_cost_events",
+      "wiki_page_popularity", "wiki_citation_events", "wiki_pr_evidence", "wiki_update_suggestions", "guardrail_audit");
+
+  /** These tables' rows in the forms above (as ours keeps them), one string. */
+  static String allRows(Connection c) throws SQLException {
+    try (Statement st = c.createStatement()) {
+      return rows(c, "code_snippets", SNIPPET_COLUMNS) + " " + rows(c, "code_snippet_occurrences", OCCURRENCE_COLUMNS)
+          + " " + rows(c, "llm_cost_events", COST_COLUMNS) + " " + rows(c, "wiki_page_popularity") + " "
+          + rows(c, "wiki_citation_events") + " " + one(st, EVIDENCE_DECODED) + " " + one(st, SUGGESTIONS_DECODED)
+          + " " + rows(c, "guardrail_audit", AUDIT_COLUMNS);
+    }
+  }
+
+  /** These tables' catalogs on a database of ours migrated to the migration before `up`'s stop. */
+  static List<String> oursBeforeTheStop() throws Exception {
+    MigrationSource s = MigrationSource.load(dir);
+    int stop = s.migrations.indexOf(s.migrations.stream().filter(m -> m.fileName().equals(firstStop())).findFirst()
+        .orElseThrow());
+    List<String> out = new java.util.ArrayList<>();
+    withDatabase("adoptsaupours", url -> {
+      Migrations.run(url, dir, s.migrations.get(stop - 1).version());
+      try (Connection c = DbClient.open(url)) {
+        for (String t : TABLES) out.addAll(AdoptStateTablesTest.catalogOf(c, t));
+      }
+    });
+    return out;
+  }
+
+  @Test
+  void upConvertsTheseTablesThroughTheRunnerWithTheirRowsProved() throws Exception {
+    List<String> ours = oursBeforeTheStop();
+    withDatabase("adoptsaup", url -> {
+      kodiaiDatabase(url, 5);
+      String before;
+      try (Connection c = DbClient.open(url); Statement st = c.createStatement()) {
+        for (String rows : List.of(POPULARITY, EVIDENCE, SUGGESTIONS, COSTS, AUDITS, SNIPPETS)) st.execute(rows);
+        before = allRows(c);
+      }
+      var up = AdoptMigrateUpTest.migrate(url, dir, "up");
+      assertEquals(ExitCode.VALIDATION, up.code(), up.toString());
+      assertTrue(up.err().startsWith("migrate: error: stopped before " + firstStop()), up.toString());
+      for (String m : List.of("024-code-snippets.sql", "025-llm-cost-events.sql", "027-wiki-page-popularity.sql",
+          "028-wiki-pr-evidence.sql", "029-wiki-update-suggestions.sql", "031-guardrail-audit.sql")) {
+        assertTrue(up.out().contains("applied " + m + " by converting kodiai's objects with"), m + ": " + up);
+      }
+      for (String t : List.of("code_snippets", "code_snippet_occurrences", "llm_cost_events", "guardrail_audit")) {
+        assertTrue(up.out().lines().anyMatch(l -> l.startsWith(t + " ") && l.endsWith(": equal")), t + ": " + up);
+      }
+      try (Connection c = DbClient.open(url)) {
+        assertEquals(before, allRows(c), "every row kept");
+        List<String> have = new java.util.ArrayList<>();
+        for (String t : TABLES) have.addAll(AdoptStateTablesTest.catalogOf(c, t));
+        assertEquals(ours, have, CatalogSnapshot.diff(ours, have));
+      }
+    });
+  }
 }

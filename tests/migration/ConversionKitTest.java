@@ -91,4 +91,15 @@ class ConversionKitTest {
     }
     assertEquals(List.of(), again);
   }
+
+  /** The kit defines session helpers and does nothing else: each conversion that joins it runs it again. */
+  @Test void theKitHoldsOnlyTemporaryHelpers() throws Exception {
+    Pattern helper = Pattern.compile("(?is)\\s*CREATE\\s+OR\\s+REPLACE\\s+(?:FUNCTION|PROCEDURE)\\s+pg_temp\\..*");
+    List<String> other = new ArrayList<>();
+    for (var st : MigrationSource.split(Files.readString(FROM_KODIAI.resolve(ConversionKit.FILE)))) {
+      String sql = st.sql().replaceAll("(?m)^\\s*--.*$", "").strip();
+      if (!sql.isEmpty() && !helper.matcher(sql).matches()) other.add(sql.lines().findFirst().orElse(sql));
+    }
+    assertEquals(List.of(), other, "statements of the kit that are not a pg_temp helper");
+  }
 }
