@@ -254,6 +254,20 @@ BEGIN
 END
 $fn$;
 
+-- pg_temp.set_aside(name, kodiai_form): an index of kodiai's that has the name of one of ours but another
+-- definition (one containing `kodiai_form`) is renamed `<name>_kodiai` (SHARE UPDATE EXCLUSIVE: the bot's reads
+-- and writes go on), so that ours can be built CONCURRENTLY under its name while kodiai's still serves the bot;
+-- the conversion drops `<name>_kodiai` CONCURRENTLY after. Nothing happens to ours, or where there is none.
+CREATE OR REPLACE FUNCTION pg_temp.set_aside(name text, kodiai_form text) RETURNS void LANGUAGE plpgsql AS $fn$
+DECLARE
+  ix oid := pg_catalog.to_regclass(pg_catalog.quote_ident(name));
+BEGIN
+  IF ix IS NOT NULL AND pg_catalog.strpos(pg_catalog.pg_get_indexdef(ix), kodiai_form) > 0 THEN
+    EXECUTE pg_catalog.format('ALTER INDEX %I RENAME TO %I', name, name || '_kodiai');
+  END IF;
+END
+$fn$;
+
 -- Added with from-kodiai/005 and 006 (review comments, wiki pages).
 
 -- pg_temp.refuse_rows(table, name, expression): read-only; raises, naming the constraint and how many rows,
@@ -278,13 +292,8 @@ $fn$;
 -- `<index>_kodiai` (SHARE UPDATE EXCLUSIVE, in brief_ddl), so that the conversion can drop it CONCURRENTLY
 -- by that name and build its halfvec index under the original name: a run repeated after the build drops
 -- nothing of ours.
-CREATE OR REPLACE FUNCTION pg_temp.set_aside_float32(ix text) RETURNS void LANGUAGE plpgsql AS $fn$
-BEGIN
-  IF EXISTS (SELECT 1 FROM pg_catalog.pg_index i JOIN pg_catalog.pg_opclass o ON o.oid = i.indclass[0]
-             WHERE i.indexrelid = pg_catalog.to_regclass(ix) AND o.opcname LIKE 'vector\_%') THEN
-    PERFORM pg_temp.brief_ddl(ARRAY[pg_catalog.format('ALTER INDEX %I RENAME TO %I', ix, ix || '_kodiai')]);
-  END IF;
-END
+CREATE OR REPLACE FUNCTION pg_temp.set_aside_float32(ix text) RETURNS void LANGUAGE sql AS $fn$
+  SELECT pg_temp.set_aside(ix, ' vector_')
 $fn$;
 
 -- pg_temp.small_serial_identity(table): a small table's int4 serial `id` (a state table: some rows per
