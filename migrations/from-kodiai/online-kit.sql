@@ -287,7 +287,7 @@ END
 $fn$;
 
 -- pg_temp.set_aside_float32(index): kodiai's float32 HNSW index `index` (on a vector column) is renamed
--- `<index>_kodiai` (SHARE UPDATE EXCLUSIVE, in brief_ddl), so that the conversion can drop it CONCURRENTLY
+-- `<index>_kodiai` (pg_temp.set_aside: SHARE UPDATE EXCLUSIVE), so that the conversion can drop it CONCURRENTLY
 -- by that name and build its halfvec index under the original name: a run repeated after the build drops
 -- nothing of ours.
 CREATE OR REPLACE FUNCTION pg_temp.set_aside_float32(ix text) RETURNS void LANGUAGE sql AS $fn$
