@@ -130,8 +130,8 @@ class AdoptGraphTest extends AdoptSupport {
 
   /**
    * A database kodiai's runner built, converted by `up` up to our 062 (the foundation by from-kodiai/001-003 and
-   * our 004-020; prompt_section_events and review_cache_events by their conversions; the other tables our 066
-   * indexes made as ours, kodiai's 049-053 indexes on them kept), then our 063 as `up` runs it.
+   * our 004-020; the tables our 066 indexes by their conversions: 052, 053, 055, 058, 060, 062), then our 063 as
+   * `up` runs it.
    */
   static void convertedTo063(String url, Connection c) throws Exception {
     kodiaiDatabase(url, 20);
@@ -139,20 +139,8 @@ class AdoptGraphTest extends AdoptSupport {
     AdoptSupport.convert(url);
     ourLaterMigrations(url, 20);
     ours(c, 50);
-    for (int v : new int[] {21, 52, 53, 55}) asOurs(c, v);
-    try (Statement st = c.createStatement()) {
-      st.execute("""
-          CREATE INDEX idx_issue_triage_recent_comment_reactions ON issue_triage_state (triaged_at DESC, repo,
-            issue_number) WHERE comment_github_id IS NOT NULL;
-          CREATE INDEX idx_issues_embedding_repair_voyage4 ON issues (id)
-            WHERE embedding IS NULL OR embedding_model IS DISTINCT FROM 'voyage-4';
-          CREATE INDEX idx_issue_comments_repo_issue_created ON issue_comments (repo, issue_number, github_created_at);
-          CREATE INDEX idx_review_clusters_active_repo_member_count ON review_clusters (repo, member_count DESC)
-            WHERE retired = false;
-          CREATE INDEX idx_review_cluster_assignments_cluster_probability
-            ON review_cluster_assignments (cluster_id, probability DESC)
-          """);
-    }
+    asOurs(c, 21); // review_comments, which 052's assignments reference (no conversion yet)
+    for (int v : new int[] {52, 53, 55}) convert(c, v);
     AdoptSliceBTablesTest.convertJoined(c, AdoptSliceBTablesTest.PROMPT_SECTIONS);
     AdoptSliceBTablesTest.convertJoined(c, "043-review-cache-telemetry.sql");
     convert(c, 58);
@@ -245,13 +233,16 @@ class AdoptGraphTest extends AdoptSupport {
         convertedTo063(url, c);
         convert(c, 64);
         convert(c, 65);
-        // a concurrent build cancelled (left INVALID), then a drop of kodiai's set-aside index cancelled
+        // kodiai's form of one of 066's indexes, as a conversion that kept it would leave it (052's drops it)
+        c.createStatement().execute("CREATE INDEX IF NOT EXISTS idx_review_clusters_active_repo_member_count"
+            + " ON review_clusters (repo, member_count DESC) WHERE retired = false");
+        // a concurrent build cancelled (left INVALID), then a concurrent drop of kodiai's index cancelled
         cutAt(c, url, conversionOf(66), "CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_learning_memories_cluster",
             "learning_memories");
         assertEquals("1", AdoptSliceATablesTest.one(c.createStatement(), "SELECT count(*) FROM pg_index WHERE NOT"
             + " indisvalid"), "the cut left an INVALID index");
-        cutAt(c, url, conversionOf(66), "DROP INDEX CONCURRENTLY IF EXISTS idx_review_clusters_active_repo_member",
-            "review_clusters");
+        cutAt(c, url, conversionOf(66), "DROP INDEX CONCURRENTLY IF EXISTS idx_memories_owner_repo_active",
+            "learning_memories");
         convert(c, 66);
         assertCatalogs(ours66, catalogs(c, both(FOUNDATION, INDEXED)), "resumed: as our 066 leaves them");
       }
