@@ -111,11 +111,11 @@ final class MigrationSource {
       }
       return fromFiles("bundled migrations", files, problems, List.of(), conversions);
     } catch (IOException e) {
-      throw new MigrationException(ExitCode.LOCAL_ERROR,
-          "cannot read the migrations" + (dir == null ? "" : " in " + dir) + ": " + reason(e)
-          + "; check that the folder and its files are readable by this user", e);
+      String what = "the migrations" + (dir == null ? "" : " in " + dir);
+      throw new MigrationException(new MigrationException.Unreadable(what, reason(e),
+          "; check that the folder and its files are readable by this user"), e);
     } catch (java.net.URISyntaxException e) {
-      throw new MigrationException(ExitCode.LOCAL_ERROR, "cannot read the bundled migrations: " + e.getMessage(), e);
+      throw new MigrationException(new MigrationException.Unreadable("the bundled migrations", e.getMessage(), ""), e);
     }
   }
 
@@ -136,8 +136,7 @@ final class MigrationSource {
         try {
           files.put(n, decode(n, Files.readAllBytes(p), problems));
         } catch (IOException e) {
-          throw new MigrationException(ExitCode.LOCAL_ERROR, "cannot read " + p + ": " + reason(e)
-              + "; check that the file is readable by this user", e);
+          throw new MigrationException(new MigrationException.Unreadable(p.toString(), reason(e), READABLE), e);
         }
       }
     }
@@ -151,8 +150,7 @@ final class MigrationSource {
         try {
           conversions.put(n, decode(KodiaiFiles.FROM_KODIAI + "/" + n, Files.readAllBytes(p), problems));
         } catch (IOException e) {
-          throw new MigrationException(ExitCode.LOCAL_ERROR, "cannot read " + p + ": " + reason(e)
-              + "; check that the file is readable by this user", e);
+          throw new MigrationException(new MigrationException.Unreadable(p.toString(), reason(e), READABLE), e);
         }
       }
     }
@@ -328,8 +326,10 @@ final class MigrationSource {
 
   /** A file-set problem found before anything runs. */
   private static MigrationException invalid(String message) {
-    return new MigrationException(ExitCode.VALIDATION, message);
+    return new MigrationException(new MigrationException.InvalidFiles(message));
   }
+
+  private static final String READABLE = "; check that the file is readable by this user";
 
   /** Our migration of that file name, or null. */
   Migration byFileName(String fileName) {

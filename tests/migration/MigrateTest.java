@@ -32,17 +32,20 @@ class MigrateTest {
 
   // ------------------------------------------------------------- helpers (shared with the other Migrate*Test)
 
-  record Run(int code, String out, String err) {
+  /** A run of the CLI: exit code, output, and the kind of failure it ended with (null: none). */
+  record Run(int code, String out, String err, Failure.Kind kind) {
     List<String> outLines() { return out.isEmpty() ? List.of() : List.of(out.split("\n")); }
     List<String> errLines() { return err.isEmpty() ? List.of() : List.of(err.split("\n")); }
+    /** The failure's kind as `type`, failing the test when it is another. */
+    <K> K kind(Class<K> type) { return assertInstanceOf(type, kind, toString()); }
     @Override public String toString() { return "exit " + code + "\n--- out:\n" + out + "--- err:\n" + err; }
   }
 
-  /** Runs the CLI as main() would, minus System.exit, with stdout and stderr captured. */
+  /** Runs the CLI as main() would, minus System.exit, with writers of its own (Captured: no global lock). */
   static Run cli(String... args) {
-    Captured c = Captured.run(() -> migrate.commandLine().execute(args));
+    Captured c = Captured.run(migrate.commandLine(), args);
     // These tests pass URLs with --url; the warning that draws is tested once, in passwordInUrlOptionDrawsAWarning.
-    return new Run(c.code(), c.out(), c.err().replace(migrate.PASSWORD_IN_ARGS_WARNING + "\n", ""));
+    return new Run(c.code(), c.out(), c.err().replace(migrate.PASSWORD_IN_ARGS_WARNING + "\n", ""), c.kind());
   }
 
   Run run(String... args) {
@@ -53,18 +56,10 @@ class MigrateTest {
 
   @Test void passwordInUrlOptionDrawsAWarning() throws Exception {
     write(dir, "001-a.sql", "SELECT 1;");
-    PrintStream err = System.err;
-    var e = new ByteArrayOutputStream();
-    System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-    int code;
-    try {
-      code = migrate.commandLine().execute("validate", "--url", url, "--dir", dir.toString());
-    } finally {
-      System.setErr(err);
-    }
-    assertEquals(0, code);
-    assertTrue(e.toString(StandardCharsets.UTF_8).startsWith(migrate.PASSWORD_IN_ARGS_WARNING + "\n"), e.toString(StandardCharsets.UTF_8));
-    assertFalse(e.toString(StandardCharsets.UTF_8).contains(DbClient.parse(url).password()), "the warning does not repeat the password");
+    Captured c = Captured.run(migrate.commandLine(), "validate", "--url", url, "--dir", dir.toString());
+    assertEquals(0, c.code(), c.toString());
+    assertTrue(c.err().startsWith(migrate.PASSWORD_IN_ARGS_WARNING + "\n"), c.err());
+    assertFalse(c.err().contains(DbClient.parse(url).password()), "the warning does not repeat the password");
   }
 
   static void write(Path dir, String... nameThenContent) throws IOException {
