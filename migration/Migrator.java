@@ -355,7 +355,7 @@ final class Migrator implements Batch.Runner {
   }
 
   /** What `up` ends with when an adoption stopped before a migration lacking a conversion; else null. */
-  MigrationException.AdoptionStopped stop;
+  private MigrationException.AdoptionStopped stop;
 
   /**
    * What the database is for the adoption of a database kodiai's runner built (KodiaiAdoption.recognize; read only
