@@ -16,8 +16,6 @@
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -200,13 +198,23 @@ final class KodiaiAdoption {
    * the same before and after the conversion when every value was kept. Order-independent (a sum of
    * 60-bit slices of each row's MD5), so it streams over a table of any size.
    */
-  static Map<String, TableSum> sums(Connection c) throws SQLException {
+  static Map<String, TableSum> sums(Connection c) throws SQLException { return sums(c, false); }
+
+  /**
+   * The same; converted: where a column has its new `<column>_adopt` beside it (from-kodiai/001 ran, the swap
+   * not yet), that one is read instead. Both forms in one snapshot are the proof `up` gives before the swap: it
+   * holds while the bot writes, where sums before and after a step differ by whatever the bot wrote meanwhile.
+   */
+  static Map<String, TableSum> sums(Connection c, boolean converted) throws SQLException {
     Map<String, Map<String, String>> kodiai = expectedColumns();
     Map<String, TableSum> out = new LinkedHashMap<>();
     for (String t : FOUNDATION) {
       Map<String, String> have = columns(c, Set.of(t)).getOrDefault(t, Map.of());
       List<String> forms = new ArrayList<>();
-      for (String col : kodiai.get(t).keySet()) forms.add(canonical(t, col, have.get(col)));
+      for (String col : kodiai.get(t).keySet()) {
+        String read = converted && have.containsKey(col + "_adopt") ? col + "_adopt" : col;
+        forms.add(canonical(t, col, read, have.get(read)));
+      }
       String sql = "SELECT count(*), coalesce(sum(('x' || substr(md5(ROW(" + String.join(", ", forms)
           + ")::text), 1, 15))::bit(60)::bigint), 0) FROM " + t;
       try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
@@ -220,10 +228,11 @@ final class KodiaiAdoption {
   /**
    * A column's value in the form both sides share: JSON (text or jsonb) as jsonb text, a JSON string holding
    * an object or array parsed once more (the double encoding the conversion repairs); vector as halfvec
-   * (what the bot's column holds after our 007); real as the type it becomes; the rest as text.
+   * (what the bot's column holds after our 007); real as the type it becomes; the rest as text. `read`: the
+   * column read for kodiai's column `col` (itself, or its `_adopt` column).
    */
-  static String canonical(String table, String col, String type) {
-    String c = "\"" + col + "\"";
+  static String canonical(String table, String col, String read, String type) {
+    String c = "\"" + read + "\"";
     if (type == null) return "NULL";
     if (JSON_COLUMNS.contains(table + "." + col)) {
       String j = "(" + c + "::text)::jsonb";
@@ -279,7 +288,7 @@ final class KodiaiAdoption {
     c.setAutoCommit(true);
     String sql;
     try {
-      sql = Files.readString(dir.resolve(step(f)), StandardCharsets.UTF_8);
+      sql = ConversionKit.read(dir, f);
     } catch (IOException e) {
       throw new MigrationException(new MigrationException.Unreadable(step(f), e.getMessage(), ""), e);
     }

@@ -9,7 +9,7 @@ final class MigrationException extends Failure {
   sealed interface Kind extends Failure.Kind permits Invalid, RollbackRefused, AdoptionStopped, NotMigrationTable,
       UnknownKodiaiSchema, InvalidFiles, Unreadable, BadTarget, NoSuchFile, NotRecorded, NotBothAppliedAndFile,
       BadName, NoNextVersion, NoMigrationsFolder, NotKodiaiFolder, NoKodiaiMigration, LockTimeout, LockWaitEnded,
-      ServerError, StatementFailed, CommitFailed, AfterApplying, ExtensionMissing, RowsChanged, Guard, Pooler,
+      ServerError, StatementFailed, CommitFailed, AfterApplying, ExtensionMissing, ConvertedDiffer, Guard, Pooler,
       LostUnknown, Lost, Collision, Interrupted, NotStarted, RollbackInterrupted, DownRolledBack,
       NoTransactionFailed, DownNoTransactionFailed {}
 
@@ -297,11 +297,12 @@ final class MigrationException extends Failure {
     }
   }
 
-  /** A foundation conversion step changed the rows of `tables` (its proof failed). */
-  record RowsChanged(String file, List<String> tables) implements Kind {
+  /** The foundation's conversion `file` would change the values of `tables` (its proof before the swap failed). */
+  record ConvertedDiffer(String file, List<String> tables) implements Kind {
     public int exitCode() { return ExitCode.FAILED; }
     public String describe() {
-      return file + " changed the rows of " + String.join(", ", tables) + " (checksums differ, printed above)";
+      return file + ": the converted values of " + String.join(", ", tables) + " differ from kodiai's (checksums"
+          + " printed above); nothing was swapped";
     }
   }
 

@@ -532,11 +532,10 @@ final class Migrator implements Batch.Runner {
     // Recorded as unfinished first, so a crash or error midway cannot pass unnoticed (a conversion
     // takes over kodiai's runner's row of the same name in that one statement).
     table.insert(m, "failed", m.convertedFrom() != null);
-    boolean proved = m.convertedFrom() != null && KodiaiAdoption.FOUNDATION_STEPS.contains(m.fileName());
-    Map<String, KodiaiAdoption.TableSum> before = proved ? KodiaiAdoption.sums(conn) : null;
     try {
+      boolean swaps = m.convertedFrom() != null && m.fileName().equals(KodiaiAdoption.FOUNDATION_STEPS.get(1));
+      if (swaps) proveBeforeSwap(m);
       run(m.runsFile(), m.sql());
-      if (proved) proveRowsKept(m, before);
     } catch (MigrationException e) {
       throw new MigrationException(new MigrationException.NoTransactionFailed(
           interruptedBy != null ? interruptCode : e.exitCode, m.fileName(), m.version(), m.convertedFrom() != null,
@@ -554,13 +553,27 @@ final class Migrator implements Batch.Runner {
   }
 
   /**
-   * The proof of a foundation conversion step (docs/adopt.md): per table, rows and checksum of every value before
-   * and after, printed; a difference leaves the step recorded as failed, not applied.
+   * The proof of the foundation's conversion (docs/adopt.md, "Proof"), before its swap: per table, rows and checksum of
+   * kodiai's values and of what they became (the `_adopt` columns), read in one snapshot and printed; a difference
+   * stops the step before anything is swapped. One snapshot, because the bot writes meanwhile: sums taken before and
+   * after a step differ by what it wrote. The swap then checks every row once more in its own transaction.
    */
-  private void proveRowsKept(MigrationSource.Migration m, Map<String, KodiaiAdoption.TableSum> before)
-      throws SQLException {
-    List<String> differ = KodiaiAdoption.compare(before, KodiaiAdoption.sums(conn), out);
-    if (!differ.isEmpty()) throw new MigrationException(new MigrationException.RowsChanged(m.runsFile(), differ));
+  private void proveBeforeSwap(MigrationSource.Migration m) throws SQLException {
+    Map<String, KodiaiAdoption.TableSum> kodiai, converted;
+    boolean autoCommit = conn.getAutoCommit();
+    int isolation = conn.getTransactionIsolation();
+    conn.setAutoCommit(false);
+    conn.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+    try {
+      kodiai = KodiaiAdoption.sums(conn, false);
+      converted = KodiaiAdoption.sums(conn, true);
+    } finally {
+      conn.rollback();
+      conn.setTransactionIsolation(isolation);
+      conn.setAutoCommit(autoCommit);
+    }
+    List<String> differ = KodiaiAdoption.compare(kodiai, converted, out);
+    if (!differ.isEmpty()) throw new MigrationException(new MigrationException.ConvertedDiffer(m.runsFile(), differ));
   }
 
   /**
