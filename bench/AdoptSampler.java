@@ -1,6 +1,6 @@
 // Shared source of `bench adopt`: watches the migration runner's backend while `up` adopts a kodiai-built
 // database. Every 10 ms it reads pg_stat_activity and pg_locks: the statement the runner is on (labelled with the
-// migration that runs it, known from the runner's "applied ..." lines), how long it has been running, and the
+// migration that runs it: the one after the last that `_migrations` records applied), how long it has been running, and the
 // tables on which the runner holds ACCESS EXCLUSIVE and since when. The bot-like workload's phase follows the
 // statement, so each statement gets the bot's longest lock wait while it ran. A hold shorter than the sampling
 // interval may read as 0.
@@ -38,32 +38,26 @@ final class AdoptSampler implements Runnable {
 
   private final String url;
   private final OnlineWorkload workload;
-  private final List<String> order;           // the migrations `up` may run, in order
-  private volatile String running = "";       // the one running now
+  private final List<MigrationSource.Migration> order;  // the migrations `up` may run, by version
+  private volatile String running;                       // the one running now
   private final Map<String, Seen> seen = new LinkedHashMap<>();
   private final Map<String, Long> holdSince = new HashMap<>();
 
-  AdoptSampler(String url, OnlineWorkload workload, List<String> migrationFiles) {
+  AdoptSampler(String url, OnlineWorkload workload, List<MigrationSource.Migration> migrations) {
     this.url = url;
     this.workload = workload;
-    this.order = List.copyOf(migrationFiles);
-    this.running = order.isEmpty() ? "" : order.get(0);
+    this.order = List.copyOf(migrations);
+    this.running = order.isEmpty() ? "" : order.get(0).fileName();
   }
 
-  /** What the runner prints: each "applied F ..." line moves `running` to the migration after F. */
+  /** The runner's output, indented under the bench's. */
   PrintStream runnerOutput(PrintStream echo) {
     return new PrintStream(new OutputStream() {
       private final StringBuilder line = new StringBuilder();
       @Override public void write(int b) {
         if (b != '\n') { line.append((char) b); return; }
-        String l = line.toString();
+        echo.println("  " + line);
         line.setLength(0);
-        echo.println("  " + l);
-        if (l.startsWith("applied ")) {
-          String f = l.substring("applied ".length()).split(" ")[0];
-          int i = order.indexOf(f);
-          if (i >= 0 && i + 1 < order.size()) running = order.get(i + 1);
-        }
       }
     }, true, StandardCharsets.UTF_8);
   }
@@ -72,12 +66,29 @@ final class AdoptSampler implements Runnable {
     try (Connection c = DbClient.open(url); PreparedStatement ps = c.prepareStatement(SAMPLE)) {
       ps.setString(1, APPLICATION);
       while (!Thread.currentThread().isInterrupted()) {
+        running = next(c);
         sampleOnce(ps);
         Thread.sleep(10);
       }
     } catch (SQLException | InterruptedException e) {
       // the run is over (or the sampler's connection went): nothing more to sample
     }
+  }
+
+  /**
+   * The migration after the last one `_migrations` records applied (visible as soon as it commits, whatever the
+   * runner has printed); while the table is still kodiai's (no version column yet), the first.
+   */
+  private String next(Connection c) {
+    int last = 0;
+    try (var st = c.createStatement(); ResultSet rs = st.executeQuery(
+        "SELECT coalesce(max(version), 0) FROM _migrations WHERE status = 'applied'")) {
+      if (rs.next()) last = rs.getInt(1);
+    } catch (SQLException e) {
+      return running; // not ours yet
+    }
+    for (MigrationSource.Migration m : order) if (m.version() > last) return m.fileName();
+    return "after " + order.get(order.size() - 1).fileName();
   }
 
   private void sampleOnce(PreparedStatement ps) throws SQLException {
@@ -90,7 +101,7 @@ final class AdoptSampler implements Runnable {
         String key = rs.getInt(1) + " " + rs.getString(4);
         Seen s;
         synchronized (seen) {
-          s = seen.computeIfAbsent(key, k -> new Seen(running + ": " + firstCodeLine(query)));
+          s = seen.computeIfAbsent(key, k -> new Seen(label(query)));
         }
         workload.phase(s.label);
         if ("active".equals(rs.getString(2))) s.seconds = Math.max(s.seconds, rs.getDouble(5) / 1000);
@@ -114,14 +125,27 @@ final class AdoptSampler implements Runnable {
     synchronized (seen) { return new ArrayList<>(seen.values()); }
   }
 
-  /** The first line of a statement that is neither a comment nor a SET, cut at 60 characters. */
+  /**
+   * "<migration>: <first line>": the migration from the header a whole file sent at once carries (`-- 068: ...`,
+   * `-- from-kodiai 001 ...`), else the one running by the runner's output (a statement of a no-transaction file:
+   * those print "applied" as soon as they commit; transactional ones may print later, after a flush).
+   */
+  String label(String sql) {
+    java.util.regex.Matcher h = HEADER.matcher(sql);
+    return (h.find() ? h.group(1) : running) + ": " + firstCodeLine(sql);
+  }
+
+  private static final java.util.regex.Pattern HEADER =
+      java.util.regex.Pattern.compile("(?m)^-- ((?:from-kodiai )?\\d{3})\\b");
+
+  /** The first line of a statement that is not a comment, BEGIN or SET, cut at 60 characters. */
   static String firstCodeLine(String sql) {
     String first = "";
     for (String l : sql.split("\n")) {
       String t = l.strip();
       if (t.isEmpty() || t.startsWith("--")) continue;
       if (first.isEmpty()) first = t;
-      if (!t.regionMatches(true, 0, "SET ", 0, 4)) { first = t; break; }
+      if (!t.regionMatches(true, 0, "SET ", 0, 4) && !t.regionMatches(true, 0, "BEGIN", 0, 5)) { first = t; break; }
     }
     return first.length() > 60 ? first.substring(0, 60) : first;
   }

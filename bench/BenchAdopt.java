@@ -161,10 +161,9 @@ final class BenchAdopt implements Callable<Integer> {
    */
   private List<Step> run(String url, Path migrations, PrintStream out) throws Exception {
     MigrationSource source = MigrationSource.load(migrations);
-    List<String> files = source.migrations.stream().map(MigrationSource.Migration::fileName).toList();
     List<Step> steps = new ArrayList<>();
     try (OnlineWorkload w = new OnlineWorkload(url, "10s", "acme/r3", opt.rows)) {
-      AdoptSampler sampler = new AdoptSampler(url, w, files);
+      AdoptSampler sampler = new AdoptSampler(url, w, source.migrations);
       Thread t = new Thread(sampler, "adopt-sampler");
       t.setDaemon(true);
       t.start();
@@ -192,7 +191,7 @@ final class BenchAdopt implements Callable<Integer> {
   private void print(PrintStream out, List<Step> steps) {
     out.printf(Locale.ROOT, "%nadopt: %,d memories and %,d review comments; the bot: a reader and a writer,"
         + " lock_timeout 10 s%n", opt.rows, opt.rows);
-    out.printf("%-72s %9s %14s %-24s %13s %s%n", "statement (file:line)", "seconds", "AE hold ms", "on", "bot wait ms",
+    out.printf("%-72s %9s %14s %-24s %13s %s%n", "migration: statement", "seconds", "AE hold ms", "on", "bot wait ms",
         "errors");
     for (Step s : steps) {
       // the table lists what matters: long statements, holds, the bot's waits and errors (--json has them all)
