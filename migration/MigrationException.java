@@ -7,7 +7,7 @@ import java.util.List;
 
 final class MigrationException extends Failure {
   sealed interface Kind extends Failure.Kind permits Invalid, RollbackRefused, AdoptionStopped, NotMigrationTable,
-      UnknownKodiaiSchema, InvalidFiles, Unreadable, BadTarget, NoSuchFile, NotRecorded, NotBothAppliedAndFile,
+      UnknownKodiaiSchema, InvalidFiles, BadFolder, NothingBundled, Unreadable, BadTarget, NoSuchFile, NotRecorded, NotBothAppliedAndFile,
       BadName, NoNextVersion, NoMigrationsFolder, NotKodiaiFolder, NoKodiaiMigration, LockTimeout, LockWaitEnded,
       ServerError, StatementFailed, CommitFailed, AfterApplying, ExtensionMissing, ConvertedDiffer, Guard, Pooler,
       LostUnknown, Lost, Collision, Interrupted, NotStarted, RollbackInterrupted, DownRolledBack,
@@ -156,10 +156,21 @@ final class MigrationException extends Failure {
     }
   }
 
-  /** The migration files break the naming or content rules (MigrationSource); `detail` lists how. */
-  record InvalidFiles(String detail) implements Kind {
+  /** The migration files of `source` (a folder, "bundled migrations") break the naming or content rules. */
+  record InvalidFiles(String source, List<String> problems) implements Kind {
     public int exitCode() { return ExitCode.VALIDATION; }
-    public String describe() { return detail; }
+    public String describe() { return source + ": " + String.join("; ", problems); }
+  }
+
+  /** The --dir folder is not there (`why`: does not exist, is not a folder, a symbolic link to nothing). */
+  record BadFolder(String dir, String why) implements Kind {
+    public int exitCode() { return ExitCode.VALIDATION; }
+    public String describe() { return "migrations folder " + dir + " " + why; }
+  }
+
+  record NothingBundled() implements Kind {
+    public int exitCode() { return ExitCode.VALIDATION; }
+    public String describe() { return "no migrations are bundled with this tool; pass --dir FOLDER"; }
   }
 
   /** A local file or folder could not be read; `advice` may be empty. */
