@@ -7,7 +7,8 @@ import java.util.List;
 
 final class MigrationException extends Failure {
   sealed interface Kind extends Failure.Kind permits Invalid, RollbackRefused, AdoptionStopped, NotMigrationTable,
-      UnknownKodiaiSchema, InvalidFiles, BadFolder, NothingBundled, Unreadable, BadTarget, NoSuchFile, NotRecorded, NotBothAppliedAndFile,
+      UnknownKodiaiSchema, InvalidFiles, BadFolder, NothingBundled, Unreadable, BadTarget, NoSuchFile, NotRecorded,
+      NotBothAppliedAndFile,
       BadName, NoNextVersion, NoMigrationsFolder, NotKodiaiFolder, NoKodiaiMigration, LockTimeout, LockWaitEnded,
       ServerError, StatementFailed, CommitFailed, AfterApplying, ExtensionMissing, ConvertedDiffer, Guard, Pooler,
       LostUnknown, Lost, Collision, Interrupted, NotStarted, RollbackInterrupted, DownRolledBack,
