@@ -43,14 +43,29 @@ final class KodiaiAdoption {
       "feedback_reactions", "run_state", "author_cache", "dep_bump_merge_history", "review_checkpoints",
       "telemetry_events", "rate_limit_events", "retrieval_quality_events", "resilience_events", "learning_memories");
 
+  /**
+   * Tables that grow with the bot's traffic, converted online for our migration M (the conversions of the kodiai
+   * files M declares): `up` proves M's conversion as it proves the foundation's steps, per table. One entry a line.
+   */
+  static final Map<String, List<String>> GROWN = Map.ofEntries(
+      Map.entry("024-code-snippets.sql", List.of("code_snippets", "code_snippet_occurrences")),
+      Map.entry("025-llm-cost-events.sql", List.of("llm_cost_events")),
+      Map.entry("031-guardrail-audit.sql", List.of("guardrail_audit")));
+
   /** The steps of FOUNDATION, in order: kodiai's file names, which are also our 001-003's. */
   static final List<String> FOUNDATION_STEPS = List.of(
       "001-initial-schema.sql", "002-pgvector-indexes.sql", "003-tsvector-columns.sql");
 
-  /** Columns kodiai keeps JSON in as text (jsonb in ours); compared as the JSON they hold. */
+  /**
+   * Columns kodiai keeps JSON in as text (jsonb in ours), or as jsonb the bot double-encoded (decoded in ours);
+   * compared as the JSON they hold.
+   */
   static final Set<String> JSON_COLUMNS = Set.of("reviews.config_snapshot", "suppression_log.finding_ids",
       "dep_bump_merge_history.signals_json", "dep_bump_merge_history.merge_confidence_rationale_json",
-      "review_checkpoints.checkpoint_data");
+      "review_checkpoints.checkpoint_data", "guardrail_audit.removed_claims");
+
+  /** kodiai's numeric columns that become double precision in ours: compared as the double they become. */
+  static final Set<String> FLOAT8_COLUMNS = Set.of("llm_cost_events.estimated_cost_usd");
 
   /** kodiai's REAL that becomes our exact money type, numeric(18,10); every other REAL becomes float8. */
   static final String MONEY_COLUMN = "telemetry_events.cost_usd";
@@ -198,17 +213,45 @@ final class KodiaiAdoption {
    * the same before and after the conversion when every value was kept. Order-independent (a sum of
    * 60-bit slices of each row's MD5), so it streams over a table of any size.
    */
-  static Map<String, TableSum> sums(Connection c) throws SQLException { return sums(c, false); }
+  static Map<String, TableSum> sums(Connection c) throws SQLException { return sums(c, FOUNDATION, false); }
+
+  /** The tables whose rows `up` proves kept when it converts for our migration `ourFile` (grown tables); empty: none.
+   * The foundation's are proved before its swap instead (Migrator.proveBeforeSwap). */
+  static List<String> provedTables(String ourFile) {
+    return GROWN.getOrDefault(ourFile, List.of());
+  }
 
   /**
-   * The same; converted: where a column has its new `<column>_adopt` beside it (from-kodiai/001 ran, the swap
-   * not yet), that one is read instead. Both forms in one snapshot are the proof `up` gives before the swap: it
-   * holds while the bot writes, where sums before and after a step differ by whatever the bot wrote meanwhile.
+   * Per table, the rows inserted and deleted so far by every session (pg_stat_user_tables; a session's counts arrive
+   * within about a second of its commit). A conversion inserts and deletes nothing in kodiai's tables, so a change
+   * across a step is the bot's writing.
    */
-  static Map<String, TableSum> sums(Connection c, boolean converted) throws SQLException {
+  static Map<String, Long> insertsAndDeletes(Connection c, List<String> tables) throws SQLException {
+    Map<String, Long> out = new LinkedHashMap<>();
+    for (String t : tables) out.put(t, 0L);
+    try (var ps = c.prepareStatement("SELECT relname, n_tup_ins + n_tup_del FROM pg_stat_user_tables"
+        + " WHERE schemaname = current_schema() AND relname = ANY (?)")) {
+      ps.setArray(1, c.createArrayOf("text", tables.toArray()));
+      try (ResultSet rs = ps.executeQuery()) { while (rs.next()) out.put(rs.getString(1), rs.getLong(2)); }
+    }
+    return out;
+  }
+
+  /** sums(c) of these tables, as they read now. */
+  static Map<String, TableSum> sums(Connection c, List<String> tables) throws SQLException {
+    return sums(c, tables, false);
+  }
+
+  /**
+   * sums(c) of these tables (kodiai's, as KodiaiSchema lists their columns); converted: where a column has its new
+   * `<column>_adopt` beside it (prepared, not yet swapped), that one is read instead. Both forms in one snapshot are
+   * the proof `up` gives before the foundation's swap: it holds while the bot writes, where sums before and after a
+   * step differ by whatever the bot wrote meanwhile.
+   */
+  static Map<String, TableSum> sums(Connection c, List<String> tables, boolean converted) throws SQLException {
     Map<String, Map<String, String>> kodiai = expectedColumns();
     Map<String, TableSum> out = new LinkedHashMap<>();
-    for (String t : FOUNDATION) {
+    for (String t : tables) {
       Map<String, String> have = columns(c, Set.of(t)).getOrDefault(t, Map.of());
       List<String> forms = new ArrayList<>();
       for (String col : kodiai.get(t).keySet()) {
@@ -239,6 +282,7 @@ final class KodiaiAdoption {
       return "(CASE WHEN jsonb_typeof(" + j + ") = 'string' AND left(ltrim(" + j + " #>> '{}'), 1) IN ('{', '[')"
           + " THEN (" + j + " #>> '{}')::jsonb ELSE " + j + " END)::text";
     }
+    if (FLOAT8_COLUMNS.contains(table + "." + col)) return c + "::float8::text";
     if (type.startsWith("vector")) return c + "::halfvec::text";
     if (type.startsWith("real")) {
       return (table + "." + col).equals(MONEY_COLUMN) ? c + "::numeric(18,10)::text" : c + "::float8::text";
