@@ -8,9 +8,9 @@ import java.util.List;
 final class MigrationException extends Failure {
   sealed interface Kind extends Failure.Kind permits Invalid, RollbackRefused, AdoptionStopped, NotMigrationTable,
       UnknownKodiaiSchema, InvalidFiles, BadFolder, NothingBundled, Unreadable, BadTarget, NoSuchFile, NotRecorded,
-      NotBothAppliedAndFile,
-      BadName, NoNextVersion, NoMigrationsFolder, NotKodiaiFolder, NoKodiaiMigration, LockTimeout, LockWaitEnded,
-      ServerError, StatementFailed, CommitFailed, AfterApplying, ExtensionMissing, ConvertedDiffer, Guard, Pooler,
+      NotBothAppliedAndFile, BadName, NoNextVersion, NoMigrationsFolder, NotKodiaiFolder, NoKodiaiMigration,
+      LockTimeout, LockWaitEnded, ServerError, StatementFailed, CommitFailed, AfterApplying, ExtensionMissing,
+      ConvertedDiffer, RowsChanged, Guard, Pooler,
       LostUnknown, Lost, Collision, Interrupted, NotStarted, RollbackInterrupted, DownRolledBack,
       NoTransactionFailed, DownNoTransactionFailed {}
 
@@ -315,6 +315,14 @@ final class MigrationException extends Failure {
     public String describe() {
       return file + ": the converted values of " + String.join(", ", tables) + " differ from kodiai's (checksums"
           + " printed above); nothing was swapped";
+    }
+  }
+
+  /** An online conversion `file` changed the values of the grown `tables` (its proof after the step failed). */
+  record RowsChanged(String file, List<String> tables) implements Kind {
+    public int exitCode() { return ExitCode.FAILED; }
+    public String describe() {
+      return file + " changed the rows of " + String.join(", ", tables) + " (checksums differ, printed above)";
     }
   }
 

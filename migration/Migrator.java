@@ -599,9 +599,7 @@ final class Migrator implements Batch.Runner {
         differ.remove(t);
       }
     }
-    if (!differ.isEmpty())
-      throw new MigrationException(ExitCode.FAILED, m.runsFile() + " changed the rows of " + String.join(", ", differ)
-          + " (checksums differ, printed above)");
+    if (!differ.isEmpty()) throw new MigrationException(new MigrationException.RowsChanged(m.runsFile(), differ));
   }
 
   /**
