@@ -12,7 +12,8 @@
 //   step(kodiaiFile)       the conversion of kodiai file F (migrations/from-kodiai/F) that `up` applies
 //                          instead of our migration declaring F, when kodiai's runner recorded F.
 // Migrator.adoption calls recognize before `up`, `status` and `validate` plan, and proves each foundation step
-// with sums/compare; convert(conn, dir, out) runs the foundation's steps on their own (tests, bench adopt).
+// (and each later conversion of PROVED_LATER's tables: provedTables) with sums/compare; convert(conn, dir, out)
+// runs the foundation's steps on their own (tests, bench adopt).
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -50,7 +51,14 @@ final class KodiaiAdoption {
   static final Map<String, List<String>> GROWN = Map.ofEntries(
       Map.entry("024-code-snippets.sql", List.of("code_snippets", "code_snippet_occurrences")),
       Map.entry("025-llm-cost-events.sql", List.of("llm_cost_events")),
-      Map.entry("031-guardrail-audit.sql", List.of("guardrail_audit")));
+      Map.entry("021-review-comments.sql", List.of("review_comments", "review_comment_sync_state")),
+      Map.entry("022-wiki-pages.sql", List.of("wiki_pages", "wiki_sync_state")),
+      Map.entry("031-guardrail-audit.sql", List.of("guardrail_audit")),
+      Map.entry("052-review-clusters.sql", List.of("review_cluster_assignments", "review_clusters")),
+      Map.entry("053-issues.sql", List.of("issue_comments", "issues")),
+      Map.entry("057-canonical-code-corpus.sql", List.of("canonical_code_chunks", "canonical_corpus_backfill_state")),
+      Map.entry("058-review-graph.sql",
+          List.of("review_graph_builds", "review_graph_files", "review_graph_nodes", "review_graph_edges")));
 
   /** The steps of FOUNDATION, in order: kodiai's file names, which are also our 001-003's. */
   static final List<String> FOUNDATION_STEPS = List.of(
@@ -62,7 +70,7 @@ final class KodiaiAdoption {
    */
   static final Set<String> JSON_COLUMNS = Set.of("reviews.config_snapshot", "suppression_log.finding_ids",
       "dep_bump_merge_history.signals_json", "dep_bump_merge_history.merge_confidence_rationale_json",
-      "review_checkpoints.checkpoint_data", "guardrail_audit.removed_claims");
+      "review_checkpoints.checkpoint_data", "guardrail_audit.removed_claims", "issues.assignees");
 
   /** kodiai's numeric columns that become double precision in ours: compared as the double they become. */
   static final Set<String> FLOAT8_COLUMNS = Set.of("llm_cost_events.estimated_cost_usd");
@@ -219,6 +227,18 @@ final class KodiaiAdoption {
    * The foundation's are proved before its swap instead (Migrator.proveBeforeSwap). */
   static List<String> provedTables(String ourFile) {
     return GROWN.getOrDefault(ourFile, List.of());
+  }
+
+  /** Every table a conversion proves: the foundation's, then the grown tables by our migration's number. */
+  static List<String> allProved() {
+    List<String> all = new ArrayList<>(FOUNDATION);
+    new java.util.TreeMap<>(GROWN).values().forEach(all::addAll);
+    return all;
+  }
+
+  /** The same for m when `up` applies it by conversion; none when it is applied as ours. */
+  static List<String> provedTables(MigrationSource.Migration m) {
+    return m.convertedFrom() == null ? List.of() : provedTables(m.fileName());
   }
 
   /**

@@ -532,7 +532,7 @@ final class Migrator implements Batch.Runner {
     // Recorded as unfinished first, so a crash or error midway cannot pass unnoticed (a conversion
     // takes over kodiai's runner's row of the same name in that one statement).
     table.insert(m, "failed", m.convertedFrom() != null);
-    List<String> proved = m.convertedFrom() == null ? List.of() : KodiaiAdoption.provedTables(m.fileName());
+    List<String> proved = KodiaiAdoption.provedTables(m);
     Map<String, KodiaiAdoption.TableSum> before = proved.isEmpty() ? null : KodiaiAdoption.sums(conn, proved);
     Map<String, Long> writesBefore = proved.isEmpty() ? null : KodiaiAdoption.insertsAndDeletes(conn, proved);
     try {

@@ -1,0 +1,5 @@
+-- from-kodiai 007 (docs/adopt.md): learning_memories.language is kodiai's column as our 063 makes it (text,
+-- filled from the file's extension; 063 runs as it is and fills only rows still NULL); its index is converted
+-- for our 066 by from-kodiai/054-learning-memory-cluster-training-index.sql (the runner joins the conversions of
+-- the eight kodiai files our 066 declares, in order); wiki_pages.language_tags by wiki_pages' conversion.
+-- migrate:no-transaction

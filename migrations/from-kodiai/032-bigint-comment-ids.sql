@@ -1,0 +1,2 @@
+-- from-kodiai 032 (docs/adopt.md): part of the conversion for our 065, which
+-- from-kodiai/040-learning-memory-bigint-finding-id.sql holds in full (the runner joins the two in this order).

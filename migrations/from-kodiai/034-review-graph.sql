@@ -1,0 +1,3 @@
+-- from-kodiai 034 (docs/adopt.md): the review graph's conversion for our 058 is
+-- from-kodiai/052-review-graph-file-path-index.sql (the runner joins the two in this order).
+-- migrate:no-transaction

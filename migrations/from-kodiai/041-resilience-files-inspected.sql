@@ -1,0 +1,3 @@
+-- from-kodiai 041 (docs/adopt.md): part of resilience_events' conversion for our 064, which
+-- from-kodiai/044-review-timeout-classification.sql holds in full (the runner joins the two in this order).
+-- migrate:no-transaction

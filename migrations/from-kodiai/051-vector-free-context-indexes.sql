@@ -1,0 +1,4 @@
+-- from-kodiai 051 (docs/adopt.md): its indexes on the foundation's tables and on those of our 050-065 are
+-- converted for our 066 by from-kodiai/054-learning-memory-cluster-training-index.sql (the runner joins the
+-- conversions of the eight kodiai files our 066 declares, in order); those on slice A's tables by theirs.
+-- migrate:no-transaction
