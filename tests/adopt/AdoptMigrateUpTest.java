@@ -1,8 +1,9 @@
 // Issue 23 through the runner: `migrate up` on a database as kodiai's runner leaves it (bench/KodiaiFixture)
 // recognises it in one line, converts kodiai's 001-003 with from-kodiai/ (before the swap, per-table sums of
-// kodiai's values and of what they became, one snapshot, printed), applies our 004-012, converts webhook_queue
-// for our 020, and stops before firstStop() (the first
-// migration carrying a kodiai file that has no conversion yet) with one line naming every such file, exit 5, all before it committed;
+// kodiai's values and of what they became, one snapshot, printed), applies our later migrations and converts
+// for those that carry kodiai's files, to the latest version (exit 0, schema-check passing, every kodiai file
+// recorded so that kodiai's runner applies nothing). Without a conversion for one of kodiai's files, `up` stops
+// before the migration carrying it with one line naming every such file, exit 5, all before it committed;
 // `status` and `validate` say the same; an interrupted conversion is resumed by the next `up`, and a swap
 // whose checksums differ does not run and is not recorded as applied.
 
@@ -25,9 +26,9 @@ class AdoptMigrateUpTest extends AdoptSupport {
     return MigrateTest.cli(verb, "--url", url, "--dir", migrations.toString());
   }
 
-  /** What `up` stops with: the first migration of ours that carries a kodiai file with no conversion, and every such file. */
-  static MigrationException.AdoptionStopped stopped() {
-    MigrationSource s = MigrationSource.load(dir);
+  /** `up`'s last line where the conversions in `migrations` lack some: the first migration stopped at, every file. */
+  static String stopLine(Path migrations) {
+    MigrationSource s = MigrationSource.load(migrations);
     TreeSet<String> missing = new TreeSet<>();
     String first = null;
     for (var m : s.migrations)
@@ -36,19 +37,13 @@ class AdoptMigrateUpTest extends AdoptSupport {
           missing.add(d.file());
           if (first == null) first = m.fileName();
         }
-    return new MigrationException.AdoptionStopped(first, List.copyOf(missing));
-  }
-
-  /** Its line: checked once (upConvertsTheFoundation...), the other tests compare the kind. */
-  static String stopLine() {
-    var k = stopped();
-    return "migrate: error: stopped before " + k.before() + ": kodiai's runner applied kodiai files that kodiai-db has"
-        + " no conversion (from-kodiai/<file>) for yet: " + String.join(", ", k.missing())
+    return "migrate: error: stopped before " + first + ": kodiai's runner applied kodiai files that kodiai-db has no"
+        + " conversion (from-kodiai/<file>) for yet: " + String.join(", ", missing)
         + "; everything before it is applied, and `up` resumes there once they exist";
   }
 
   @Test
-  void upConvertsTheFoundationAndStopsAtTheFirstKodiaiFileWithoutAConversion() throws Exception {
+  void upAdoptsTheDatabaseToTheLatestVersion() throws Exception {
     withDatabase("adoptup", url -> {
       kodiaiDatabase(url, 50);
       var status = migrate(url, dir, "status");
@@ -57,42 +52,59 @@ class AdoptMigrateUpTest extends AdoptSupport {
       var before = sums(url);
 
       var up = migrate(url, dir, "up");
-      assertEquals(ExitCode.VALIDATION, up.code(), up.toString());
+      assertEquals(0, up.code(), up.toString());
       assertEquals("migrate: " + LINE, up.outLines().get(0));
       assertTrue(up.out().contains("applied 001-initial-schema.sql by converting kodiai's objects with"
           + " from-kodiai/001-initial-schema.sql"), up.toString());
-      assertTrue(up.out().contains("applied 012-"), up.toString());
       assertTrue(up.outLines().stream().anyMatch(l -> l.matches(
           "reviews +\\d+ rows \\w+ before, +\\d+ rows \\w+ after: equal")), up.toString());
-      assertEquals(List.of(stopLine()), up.errLines());
+      assertEquals(List.of(), up.errLines());
       assertSameRows(before, sums(url));
-      assertEquals(List.of("001-initial-schema.sql|from-kodiai", "002-pgvector-indexes.sql|from-kodiai",
-          "003-tsvector-columns.sql|from-kodiai"), MigrateTest.rows(url, "SELECT name, split_part(checksum, ':', 1)"
-          + " FROM _migrations WHERE version <= 3 AND status = 'applied' ORDER BY version"));
-      String stop = firstStop();
+      assertEquals(List.of(), schemaFailures(url), "schema-check on the adopted database");
+      MigrationSource source = MigrationSource.load(dir);
+      assertEquals(List.of(String.valueOf(source.migrations.size())), MigrateTest.rows(url,
+          "SELECT count(*) FROM _migrations WHERE version IS NOT NULL AND status = 'applied'"), "every migration");
+      java.util.Set<String> recorded = new java.util.HashSet<>(MigrateTest.rows(url, "SELECT name FROM _migrations"));
+      assertEquals(java.util.Set.of(), KodiaiAdoption.kodiaiFileNames().stream().filter(f -> !recorded.contains(f))
+          .collect(java.util.stream.Collectors.toSet()), "every kodiai file recorded: kodiai's runner applies nothing");
+
+      var again = migrate(url, dir, "up");
+      assertEquals(0, again.code(), again.toString());
+      assertFalse(again.out().contains("applied 0"), again.toString());
+      var v = migrate(url, dir, "validate");
+      assertEquals(0, v.code(), v.toString());
+    });
+  }
+
+  @Test
+  void upStopsBeforeTheFirstMigrationWhoseKodiaiFileHasNoConversion() throws Exception {
+    Path without = migrationsWithout("005-review-comments.sql");
+    withDatabase("adoptstop", url -> {
+      kodiaiDatabase(url, 20);
+      var up = migrate(url, without, "up");
+      assertEquals(ExitCode.VALIDATION, up.code(), up.toString());
+      assertEquals(List.of(stopLine(without)), up.errLines());
+      assertTrue(stopLine(without).startsWith("migrate: error: stopped before 021-review-comments.sql: "),
+          stopLine(without));
       assertEquals(List.of(), MigrateTest.rows(url, "SELECT name FROM _migrations WHERE status = 'applied'"
-          + " AND version >= " + Integer.parseInt(stop.substring(0, 3))), "nothing from " + stop + " on");
+          + " AND version >= 21"), "nothing from 021 on");
       assertEquals(List.of("12", "20"), MigrateTest.rows(url, "SELECT version FROM _migrations"
           + " WHERE status = 'applied' AND version IN (12, 20) ORDER BY version"), "004-012 applied, 020 converted");
-      assertEquals(List.of("bigint"), MigrateTest.rows(url, "SELECT format_type(atttypid, NULL) FROM pg_attribute"
-          + " WHERE attrelid = 'reviews'::regclass AND attname = 'id'"));
 
       // again: nothing to apply before the stop, the same line, exit 5
-      var again = migrate(url, dir, "up");
+      var again = migrate(url, without, "up");
       assertEquals(ExitCode.VALIDATION, again.code(), again.toString());
-      assertEquals(stopped(), again.kind());
+      assertEquals(List.of(stopLine(without)), again.errLines());
       assertFalse(again.out().contains("applied 0"), again.toString());
-      var s2 = migrate(url, dir, "status");
+      var s2 = migrate(url, without, "status");
       assertEquals(0, s2.code(), s2.toString());
       assertEquals(LINE + "; its conversion is under way", s2.outLines().get(0));
       assertTrue(s2.out().contains("pending+"), s2.toString());
-      var v = migrate(url, dir, "validate");
+      var v = migrate(url, without, "validate");
       assertEquals(ExitCode.VALIDATION, v.code(), v.toString());
       assertEquals("migrate: " + LINE + "; its conversion is under way", v.outLines().get(0));
-      String carried = MigrationSource.load(dir).migrations.stream().filter(m -> m.fileName().equals(stop))
-          .findFirst().orElseThrow().kodiai().get(0).file();
-      assertTrue(v.errLines().contains("migrate: invalid: "
-          + new MigrationException.NoConversion(stop, carried).describe()), v.toString());
+      assertTrue(v.err().contains("migrate: invalid: 021-review-comments.sql carries kodiai's 005-review-comments.sql,"
+          + " which kodiai's runner already applied itself"), v.toString());
     });
   }
 
@@ -117,10 +129,10 @@ class AdoptMigrateUpTest extends AdoptSupport {
       assertTrue(status.out().contains("pending+"), status.toString());
 
       var resumed = migrate(url, cut, "up");
-      assertEquals(ExitCode.VALIDATION, resumed.code(), resumed.toString());
+      assertEquals(0, resumed.code(), resumed.toString());
       assertFalse(resumed.out().contains("applied 001-"), "001 is not run again once 002 started: " + resumed);
       assertTrue(resumed.out().contains("applied 002-pgvector-indexes.sql by converting"), resumed.toString());
-      assertEquals(stopped(), resumed.kind());
+      assertEquals(List.of(), resumed.errLines());
       assertSameRows(before, sums(url));
       assertEquals(List.of("002-pgvector-indexes.sql|applied"), MigrateTest.rows(url,
           "SELECT name, status FROM _migrations WHERE version = 2"));
@@ -138,9 +150,6 @@ class AdoptMigrateUpTest extends AdoptSupport {
       kodiaiDatabase(url, 10);
       var up = migrate(url, bad, "up");
       assertEquals(ExitCode.FAILED, up.code(), up.toString());
-      var noTx = up.kind(MigrationException.NoTransactionFailed.class);
-      assertEquals(List.of("findings"), assertInstanceOf(MigrationException.ConvertedDiffer.class, noTx.cause()).tables());
-      // the one test of this kind's line
       assertTrue(up.err().contains("the converted values of findings differ from kodiai's (checksums printed above);"
           + " nothing was swapped"), up.toString());
       assertTrue(up.out().lines().anyMatch(l -> l.startsWith("findings ") && l.endsWith("after: DIFFERENT")),
@@ -151,6 +160,13 @@ class AdoptMigrateUpTest extends AdoptSupport {
       assertEquals(List.of("integer"), MigrateTest.rows(url, "SELECT format_type(atttypid, NULL) FROM pg_attribute"
           + " WHERE attrelid = 'findings'::regclass AND attname = 'id'"), "nothing swapped");
     });
+  }
+
+  /** A copy of our migrations without the conversion from-kodiai/`file`. */
+  static Path migrationsWithout(String file) throws IOException {
+    Path copy = migrationsWith(file, null, "");
+    Files.delete(copy.resolve("from-kodiai").resolve(file));
+    return copy;
   }
 
   /** A copy of our migrations with `text` put into from-kodiai/`file` before `anchor` (null: at the end). */

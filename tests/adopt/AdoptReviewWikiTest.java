@@ -286,7 +286,7 @@ class AdoptReviewWikiTest extends AdoptSupport {
       Map<String, KodiaiAdoption.TableSum> before;
       try (Connection c = DbClient.open(url)) { before = sums(c); }
       var up = AdoptMigrateUpTest.migrate(url, dir, "up");
-      assertEquals(ExitCode.VALIDATION, up.code(), up.toString());
+      assertEquals(0, up.code(), up.toString());
       for (String f : List.of("021-review-comments.sql by converting kodiai's objects with"
           + " from-kodiai/005-review-comments.sql", "022-wiki-pages.sql by converting kodiai's objects with"
           + " from-kodiai/006-wiki-pages.sql")) {
@@ -296,7 +296,7 @@ class AdoptReviewWikiTest extends AdoptSupport {
         assertTrue(up.outLines().stream().anyMatch(l -> l.matches(t + " +\\d+ rows +\\w+ before, +\\d+ rows +\\w+"
             + " after: equal")), t + ": " + up);
       }
-      assertEquals(AdoptMigrateUpTest.stopped(), up.kind());
+      assertEquals(List.of(), up.errLines());
       try (Connection c = DbClient.open(url)) {
         assertSameRows(before, sums(c));
         assertEquals(ours(), catalogs(c));
