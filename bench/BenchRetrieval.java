@@ -73,6 +73,10 @@ final class BenchRetrieval implements Callable<Integer> {
   @Option(names = "--explain",
       description = "also print EXPLAIN (ANALYZE, BUFFERS) of the bot's statement per class (its first query, warm)")
   boolean explain;
+  @Option(names = "--setup-sql", paramLabel = "FILE",
+      description = "run FILE's SQL after the per-repo indexes, before measuring: a prototype layout to measure"
+          + " (e.g. bench/prototypes/partition-by-repo.sql)")
+  Path setupSql;
 
   /**
    * A query class: one repo (owner null), or kodiai's owner query (owner, the repo it leaves out, the repos its first
@@ -91,6 +95,8 @@ final class BenchRetrieval implements Callable<Integer> {
   @Override public Integer call() throws Exception {
     PrintStream out = System.out;
     String invalid = opt.validate();
+    if (invalid == null && setupSql != null && !java.nio.file.Files.isReadable(setupSql))
+      invalid = "--setup-sql: no readable file " + setupSql;
     if (invalid != null) throw new BenchFailure(new BenchFailure.BadValue(invalid));
     BenchData data = new BenchData(opt);
     List<BenchJson> json = new ArrayList<>();
@@ -98,6 +104,7 @@ final class BenchRetrieval implements Callable<Integer> {
         out); Connection c = s.migrateAndConnect()) {
       BenchData.Setup setup = data.prepare(c, s, out);
       RepoBuild repoBuild = repoIndexes.build(c, setup.maintenanceWorkMem(), out);
+      if (setupSql != null) runSetupSql(c, out);
       List<QClass> classes = classes(c, data);
       long t0 = System.nanoTime();
       BenchTruth truth = BenchTruth.compute(data, classes.stream().flatMap(q -> q.queries().stream()).toList(), opt.k);
@@ -124,6 +131,19 @@ final class BenchRetrieval implements Callable<Integer> {
         results.stream().map(r -> new BenchChart.Point(r.cls(), r.strategy(), r.recall(), onCpu ? r.cpuP95()
             : r.p95())).toList());
     System.out.println("wrote " + chart);
+  }
+
+  /**
+   * Runs --setup-sql's file (one batch, one transaction: DO blocks and all), then VACUUM ANALYZE (not allowed in
+   * a batch): the steady state autovacuum keeps. Timed together.
+   */
+  private void runSetupSql(Connection c, PrintStream out) throws Exception {
+    long t0 = System.nanoTime();
+    try (Statement st = c.createStatement()) {
+      st.execute(java.nio.file.Files.readString(setupSql));
+      st.execute("VACUUM ANALYZE learning_memories");
+    }
+    out.printf(Locale.ROOT, "ran %s in %.1f s%n", setupSql, (System.nanoTime() - t0) / 1e9);
   }
 
   /** What `indexes sync` built: per-repo indexes, their rows, build time and size. */

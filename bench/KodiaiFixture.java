@@ -203,7 +203,9 @@ final class KodiaiFixture {
   /**
    * Rows as the bot writes them, with edge values: a GitHub comment id above 2^31 (kodiai's bigint
    * columns), JSON text written double-encoded (a JSON string holding the object), a title of 40 kB,
-   * NULL in every nullable column converted, kodiai's largest int4 key, a REAL money value.
+   * NULL in every nullable column converted, kodiai's largest int4 key, a REAL money value. A memory's language
+   * is never NULL (the bot classifies every file it writes a memory for, kodiai's 007 backfilled the rest; our 063
+   * would give a NULL one the language of its path, as that backfill does).
    */
   static void fill(Connection c, int memories) throws SQLException {
     try (Statement st = c.createStatement()) {
@@ -257,7 +259,7 @@ final class KodiaiFixture {
               'major', 'style', 'a.ts', 'accepted', 'voyage-4', 1024,
               CASE WHEN g %% 7 = 0 THEN NULL
                 ELSE (SELECT array_agg(random()::real) FROM generate_series(1, 1024) WHERE g > 0)::vector END,
-              CASE WHEN g %% 2 = 0 THEN 'typescript' END
+              CASE WHEN g %% 2 = 0 THEN 'typescript' ELSE 'unknown' END
             FROM generate_series(1, %d) g;
           """.formatted(BIG, memories));
     }

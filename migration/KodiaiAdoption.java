@@ -75,7 +75,7 @@ final class KodiaiAdoption {
   /** kodiai's numeric columns that become double precision in ours: compared as the double they become. */
   static final Set<String> FLOAT8_COLUMNS = Set.of("llm_cost_events.estimated_cost_usd");
 
-  /** kodiai's REAL that becomes our exact money type, numeric(18,10); every other REAL becomes float8. */
+  /** kodiai's REAL that the conversion makes numeric(18,10) (our 001), then our 067 float8; every other REAL float8. */
   static final String MONEY_COLUMN = "telemetry_events.cost_usd";
 
   /** The path of kodiai file F's conversion, relative to the migrations folder. */
@@ -303,10 +303,10 @@ final class KodiaiAdoption {
           + " THEN (" + j + " #>> '{}')::jsonb ELSE " + j + " END)::text";
     }
     if (FLOAT8_COLUMNS.contains(table + "." + col)) return c + "::float8::text";
+    // the conversion rounds kodiai's REAL to numeric(18,10), our 067 makes that a double: both, from any of the three
+    if ((table + "." + col).equals(MONEY_COLUMN)) return c + "::numeric(18,10)::float8::text";
     if (type.startsWith("vector")) return c + "::halfvec::text";
-    if (type.startsWith("real")) {
-      return (table + "." + col).equals(MONEY_COLUMN) ? c + "::numeric(18,10)::text" : c + "::float8::text";
-    }
+    if (type.startsWith("real")) return c + "::float8::text";
     return c + "::text";
   }
 

@@ -82,6 +82,35 @@ class BenchTest {
     assertNoScratchDatabaseLeft();
   }
 
+  /**
+   * --setup-sql: the owner-query prototype (learning_memories partitioned by repo) runs before the measurement and the
+   * bot's unchanged statements are measured on it; at 2,000 rows no repo passes 3,000, so every repo is in the
+   * DEFAULT partition, served exactly.
+   */
+  @Test void retrievalMeasuresAPrototypeLayoutFromSetupSql() throws Exception {
+    Path json = tmp.resolve("prototype.json");
+    Path sql = Path.of("bench/prototypes/partition-by-repo.sql");
+    java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream old = System.out;
+    System.setOut(new java.io.PrintStream(buf, true));
+    int code;
+    try {
+      code = bench.execute(args("retrieval", json, "--no-repo-indexes", "--setup-sql", sql.toString()));
+    } finally {
+      System.setOut(old);
+    }
+    String out = buf.toString();
+    assertEquals(0, code, out);
+    assertTrue(out.contains("ran " + sql + " in "), out);
+    assertTrue(out.contains("  owner+dom measured"), out);
+    for (Map<String, String> r : parse(Files.readString(json)))
+      if ("bot".equals(r.get("strategy"))) {
+        assertTrue(num(r, "recall") >= 0.98, "every repo exact in the DEFAULT partition: " + r);
+        assertEquals(0, (int) num(r, "short_queries"), r.toString());
+      }
+    assertNoScratchDatabaseLeft();
+  }
+
   /** The rule docs/retrieval.md gave before issue 22 (the bench's peer): exact up to 3,000 rows, ef_search up with size. */
   @Fast @Test void theRecommendedRuleFollowsTheRepoSize() {
     assertEquals(List.of("enable_indexscan = off"), BenchRetrieval.settingsFor(3_000));
@@ -215,6 +244,7 @@ class BenchTest {
     assertEquals(2, bench.execute("retrieval", "--rows", "10", "--url", TestDatabase.adminUrl()));
     assertEquals(2, bench.execute("hybrid", "--dominant-share", "1.5", "--url", TestDatabase.adminUrl()));
     assertEquals(2, bench.execute("retrieval", "--shape", "b2s", "--url", TestDatabase.adminUrl()));
+    assertEquals(2, bench.execute("retrieval", "--setup-sql", "no/such/file.sql", "--url", TestDatabase.adminUrl()));
   }
 
   static void assertNoScratchDatabaseLeft() throws Exception {
