@@ -261,7 +261,7 @@ public class devdb implements Callable<Integer> {
     }
     DbClient.Target target = DbClient.parse(url);
     try (Connection c = Migrations.connect(target)) {
-      var entries = new Migrator(c, MigrationSource.load(null), System.out).status();
+      var entries = new Migrator(c, MigrationSource.load(null), Migrations.options(new java.io.PrintWriter(System.out, true), java.time.Duration.ofSeconds(60), null, null)).status();
       System.out.println("state: running at " + target.redacted());
       for (var e : entries) System.out.printf("  %03d %-36s %s%n", e.version(), e.name(), e.state().name().toLowerCase().replace('_', ' '));
       System.out.println("migrations: " + entries.stream().filter(e -> e.state() == Migrator.State.APPLIED).count() + " applied of " + entries.size());

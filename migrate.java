@@ -7,8 +7,7 @@
 //JAVA_OPTIONS -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xlog:cds=off -Xlog:cds+dynamic=off
 //CDS
 
-import java.io.OutputStream;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
@@ -20,8 +19,10 @@ import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 @Command(name = "migrate", mixinStandardHelpOptions = true, version = "migrate 1.0",
     description = "Applies and rolls back the SQL migrations of kodiai's database. With no command: up.",
@@ -72,28 +73,31 @@ public class migrate implements Callable<Integer> {
   }
 
   @Mixin Common common;
+  @Spec CommandSpec spec;
 
-  @Override public Integer call() throws Exception { return new Up().run(common, null, false); }
+  @Override public Integer call() throws Exception { return Up.run(spec, common, null, false); }
 
   @Command(name = "up", mixinStandardHelpOptions = true, description = "Apply pending migrations in version order.")
   static class Up implements Callable<Integer> {
     @Mixin Common common;
     @Option(names = "--to", description = "Stop after this version.") Integer to;
     @Option(names = "--dry-run", description = "Print what would be applied; change nothing.") boolean dryRun;
-    public Integer call() throws Exception { return run(common, to, dryRun); }
+    @Spec CommandSpec spec;
+    public Integer call() throws Exception { return run(spec, common, to, dryRun); }
 
-    int run(Common c, Integer to, boolean dryRun) throws SQLException {
+    static int run(CommandSpec spec, Common c, Integer to, boolean dryRun) throws SQLException {
       long t0 = System.nanoTime();
-      return withMigrator(c, m -> {
+      PrintWriter out = spec.commandLine().getOut();
+      return withMigrator(spec, c, m -> {
         String recognised = recognised(m, m.readAll()); // refuses an unknown kodiai schema before anything changes
-        if (recognised != null && !c.quiet) System.out.println("migrate: " + recognised);
+        if (recognised != null && !c.quiet) out.println("migrate: " + recognised);
         int applied = m.migrate(to, dryRun);
         var entries = m.status();
-        warnNewer(entries);
+        warnNewer(spec, entries);
         long pending = entries.stream().filter(e -> e.state() == Migrator.State.PENDING).count();
         int at = entries.stream().filter(e -> e.state() == Migrator.State.APPLIED || e.state() == Migrator.State.NEWER)
             .mapToInt(Migrator.Entry::version).max().orElse(0);
-        System.out.printf("migrate: %s%d applied, %d pending, at version %d (%.2f s)%n", dryRun ? "dry run: " : "",
+        out.printf("migrate: %s%d applied, %d pending, at version %d (%.2f s)%n", dryRun ? "dry run: " : "",
             applied, pending, at, (System.nanoTime() - t0) / 1e9);
         return ExitCode.OK;
       });
@@ -106,11 +110,13 @@ public class migrate implements Callable<Integer> {
     @Mixin Common common;
     @Parameters(paramLabel = "VERSION", description = "Version to return to.") int target;
     @Option(names = "--dry-run", description = "Print what would be rolled back; change nothing.") boolean dryRun;
+    @Spec CommandSpec spec;
     public Integer call() throws Exception {
       long t0 = System.nanoTime();
-      return withMigrator(common, m -> {
+      return withMigrator(spec, common, m -> {
         int n = m.rollback(target, dryRun);
-        System.out.printf("migrate: %s%d rolled back, at version %d (%.2f s)%n", dryRun ? "dry run: " : "", n,
+        spec.commandLine().getOut().printf("migrate: %s%d rolled back, at version %d (%.2f s)%n",
+            dryRun ? "dry run: " : "", n,
             m.status().stream().filter(e -> e.row() != null).mapToInt(Migrator.Entry::version).max().orElse(0),
             (System.nanoTime() - t0) / 1e9);
         return ExitCode.OK;
@@ -121,37 +127,39 @@ public class migrate implements Callable<Integer> {
   @Command(name = "status", mixinStandardHelpOptions = true, description = "Show every migration and its state.")
   static class Status implements Callable<Integer> {
     @Mixin Common common;
+    @Spec CommandSpec spec;
     public Integer call() throws Exception {
-      return withMigrator(common, m -> {
+      PrintWriter out = spec.commandLine().getOut();
+      return withMigrator(spec, common, m -> {
         MigrationTable.Rows rows = m.readAll();
         String recognised = recognised(m, rows);
-        if (recognised != null) System.out.println(recognised);
+        if (recognised != null) out.println(recognised);
         List<Migrator.Entry> entries = m.status(rows);
-        System.out.printf("%-8s %-40s %-13s %s%n", "VERSION", "NAME", "STATE", "APPLIED AT");
+        out.printf("%-8s %-40s %-13s %s%n", "VERSION", "NAME", "STATE", "APPLIED AT");
         boolean anyReplaced = false, anyConverts = false;
         for (var e : entries) {
           boolean replaced = replacedVersion(e);
           boolean converts = e.state() == Migrator.State.PENDING && !m.recordedByKodiai(e.migration(), rows).isEmpty();
           anyReplaced |= replaced;
           anyConverts |= converts;
-          System.out.printf("%-8s %-40s %-13s %s%n", String.format("%03d", e.version()), e.name(),
+          out.printf("%-8s %-40s %-13s %s%n", String.format("%03d", e.version()), e.name(),
               e.state().name().toLowerCase().replace('_', ' ') + (replaced ? "*" : "") + (converts ? "+" : ""),
               e.row() == null || e.row().appliedAt() == null ? "-" : e.row().appliedAt().toInstant().toString());
         }
-        if (anyReplaced) System.out.println("* applied as an earlier version of the file,"
+        if (anyReplaced) out.println("* applied as an earlier version of the file,"
             + " which the current one replaces (" + MigrationSource.REPLACES_MARKER + ");"
             + " a later migration brings what it left to the current layout");
-        if (anyConverts) System.out.println("+ kodiai's runner applied the kodiai files it carries: `up` converts"
+        if (anyConverts) out.println("+ kodiai's runner applied the kodiai files it carries: `up` converts"
             + " kodiai's objects with migrations/" + KodiaiFiles.FROM_KODIAI + "/ instead of running it"
             + " (`validate` says if a conversion is missing)");
-        kodiaiSections(rows);
+        kodiaiSections(out, rows);
         Map<Migrator.State, Long> n = new java.util.EnumMap<>(Migrator.State.class);
         for (var s : Migrator.State.values()) n.put(s, entries.stream().filter(e -> e.state() == s).count());
-        System.out.printf("%d applied, %d pending, %d modified, %d file missing, %d failed%s%n",
+        out.printf("%d applied, %d pending, %d modified, %d file missing, %d failed%s%n",
             n.get(Migrator.State.APPLIED), n.get(Migrator.State.PENDING), n.get(Migrator.State.MODIFIED),
             n.get(Migrator.State.FILE_MISSING), n.get(Migrator.State.FAILED),
             n.get(Migrator.State.NEWER) > 0 ? ", " + n.get(Migrator.State.NEWER) + " newer than these files" : "");
-        warnNewer(entries);
+        warnNewer(spec, entries);
         return ExitCode.OK;
       });
     }
@@ -168,13 +176,13 @@ public class migrate implements Callable<Integer> {
   }
 
   /** The rows that are kodiai's runner's business: its own (left alone) and ours for it. */
-  static void kodiaiSections(MigrationTable.Rows rows) {
+  static void kodiaiSections(PrintWriter out, MigrationTable.Rows rows) {
     if (!rows.foreign().isEmpty())
-      System.out.println("recorded by kodiai's runner: " + String.join(", ", rows.foreign().stream().map(r -> r.name())
+      out.println("recorded by kodiai's runner: " + String.join(", ", rows.foreign().stream().map(r -> r.name())
           .toList()) + " (kodiai's own files, not kodiai-db's: left alone; `migrate kodiai-drift` lists what kodiai-db"
           + " does not carry)");
     if (!rows.provided().isEmpty())
-      System.out.println("recorded for kodiai's runner: " + String.join(", ", rows.provided().stream()
+      out.println("recorded for kodiai's runner: " + String.join(", ", rows.provided().stream()
           .map(r -> r.name() + " (by " + r.providedBy() + ")").toList())
           + " (carried by kodiai-db: kodiai's runner skips them)");
   }
@@ -189,17 +197,19 @@ public class migrate implements Callable<Integer> {
       description = "Check the files against the database; change nothing.")
   static class Validate implements Callable<Integer> {
     @Mixin Common common;
+    @Spec CommandSpec spec;
     public Integer call() throws Exception {
-      return withMigrator(common, m -> {
+      PrintWriter out = spec.commandLine().getOut();
+      return withMigrator(spec, common, m -> {
         MigrationTable.Rows rows = m.readAll();
         String recognised = recognised(m, rows);
-        if (recognised != null) System.out.println("migrate: " + recognised);
+        if (recognised != null) out.println("migrate: " + recognised);
         List<Migrator.Entry> entries = m.status(rows);
-        List<String> problems = m.problems(rows);
-        problems.forEach(p -> System.err.println("migrate: invalid: " + p));
-        warnNewer(entries);
+        List<MigrationException.Problem> problems = m.problems(rows);
+        problems.forEach(p -> spec.commandLine().getErr().println("migrate: invalid: " + p.describe()));
+        warnNewer(spec, entries);
         long pending = entries.stream().filter(e -> e.state() == Migrator.State.PENDING).count();
-        System.out.printf("migrate: %s: %d migration%s, %d pending, %d problem%s%n",
+        out.printf("migrate: %s: %d migration%s, %d pending, %d problem%s%n",
             problems.isEmpty() ? "valid" : "INVALID",
             m.source.migrations.size(), m.source.migrations.size() == 1 ? "" : "s", pending, problems.size(),
             problems.size() == 1 ? "" : "s");
@@ -221,9 +231,11 @@ public class migrate implements Callable<Integer> {
       @Option(names = "--accept-edit", description = "Its file was edited harmlessly: record the new checksum.")
       boolean acceptEdit;
     }
+    @Spec CommandSpec spec;
     public Integer call() throws Exception {
-      return withMigrator(common, m -> {
-        m.resolve(version, how.applied ? "applied" : how.rolledBack ? "rolled-back" : "accept-edit");
+      return withMigrator(spec, common, m -> {
+        m.resolve(version, how.applied ? Migrator.Resolution.APPLIED
+            : how.rolledBack ? Migrator.Resolution.ROLLED_BACK : Migrator.Resolution.ACCEPT_EDIT);
         return ExitCode.OK;
       });
     }
@@ -236,16 +248,15 @@ public class migrate implements Callable<Integer> {
     Path dir;
     @Parameters(paramLabel = "NAME", description = "Lowercase words joined by '-' or '_', e.g. add-review-index.")
     String name;
+    @Spec CommandSpec spec;
     public Integer call() throws Exception {
       if (!name.matches("[a-z0-9][a-z0-9_-]*"))
-        throw new MigrationException(ExitCode.USAGE,
-            "NAME must be lowercase letters, digits, '-' or '_', got '" + name + "'");
+        throw new MigrationException(new MigrationException.BadName(name));
       Path folder = dir != null ? dir : nearestMigrationsFolder();
       MigrationSource source = MigrationSource.load(folder);
-      source.warnings.forEach(w -> System.err.println("migrate: warning: " + w));
+      source.warnings.forEach(w -> spec.commandLine().getErr().println("migrate: warning: " + w));
       if (source.latestVersion() == Integer.MAX_VALUE)
-        throw new MigrationException(ExitCode.USAGE, "the newest migration has version " + Integer.MAX_VALUE
-            + ", the largest there is; no version can follow it (renumber that file if it was a mistake)");
+        throw new MigrationException(new MigrationException.NoNextVersion());
       int next = source.latestVersion() + 1;
       String base = String.format("%03d-%s", next, name);
       Path up = folder.resolve(base + ".sql"), down = folder.resolve(base + ".down.sql");
@@ -254,14 +265,14 @@ public class migrate implements Callable<Integer> {
           + "-- other statements that refuse a transaction, put this line first: "
           + MigrationSource.NO_TRANSACTION_MARKER + "\n\n");
       Files.writeString(down, "-- Exact inverse of " + base + ".sql; use IF EXISTS.\n\n");
-      System.out.println("created " + up + "\ncreated " + down);
+      spec.commandLine().getOut().println("created " + up + "\ncreated " + down);
       return ExitCode.OK;
     }
 
     private static Path nearestMigrationsFolder() {
       Path root = MigrationSource.checkoutRoot();
       if (root == null)
-        throw new MigrationException(ExitCode.USAGE, "no migrations folder here or above; pass --dir FOLDER");
+        throw new MigrationException(new MigrationException.NoMigrationsFolder());
       return root.resolve("migrations");
     }
   }
@@ -274,13 +285,15 @@ public class migrate implements Callable<Integer> {
     @Parameters(paramLabel = "PATH", description = "A kodiai checkout, or its src/db/migrations folder.") Path path;
     @Option(names = "--dir", description = "Folder of our migrations (default: the migrations shipped with this tool).")
     Path dir;
+    @Spec CommandSpec spec;
     public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
       MigrationSource source = MigrationSource.load(dir);
       var files = KodiaiFiles.readFolder(path);
       KodiaiFiles.Drift d = KodiaiFiles.drift(source, files);
-      d.notCarried().forEach(f -> System.out.println("not carried: " + f));
-      d.edited().forEach(f -> System.out.println("edited: " + f));
-      System.out.printf("migrate: kodiai-drift: %d kodiai files, %d not carried, %d edited since kodiai-db carried"
+      d.notCarried().forEach(f -> out.println("not carried: " + f));
+      d.edited().forEach(f -> out.println("edited: " + f));
+      out.printf("migrate: kodiai-drift: %d kodiai files, %d not carried, %d edited since kodiai-db carried"
           + " them%n",
           files.size(), d.notCarried().size(), d.edited().size());
       return d.none() ? ExitCode.OK : ExitCode.VALIDATION;
@@ -293,15 +306,21 @@ public class migrate implements Callable<Integer> {
       "migrate: warning: a password in --url is visible to other users of this machine (ps); prefer DATABASE_URL";
 
   /** The URL is parsed once, here: the Target serves the warning and the connection. */
-  private static int withMigrator(Common c, Migrations.Verb<Integer> verb) {
+  private static int withMigrator(CommandSpec spec, Common c, Migrations.Verb<Integer> verb) {
+    PrintWriter err = spec.commandLine().getErr();
     DbClient.Target target = DbClient.parse(c.url);
     if (target.hasPassword() && !c.url.equals(System.getenv("DATABASE_URL"))
         && !c.url.equals(System.getenv("MIGRATE_DATABASE_URL")))
-      System.err.println(PASSWORD_IN_ARGS_WARNING);
+      err.println(PASSWORD_IN_ARGS_WARNING);
     MigrationSource source = MigrationSource.load(c.dir);
-    source.warnings.forEach(w -> System.err.println("migrate: warning: " + w));
-    PrintStream out = c.quiet ? new PrintStream(OutputStream.nullOutputStream()) : System.out;
-    return Migrations.with(target, c.waitSeconds, source, out, Duration.ofSeconds(c.lockTimeoutSeconds), verb);
+    source.warnings.forEach(w -> err.println("migrate: warning: " + w));
+    PrintWriter out = c.quiet ? Migrations.quiet() : spec.commandLine().getOut();
+    try {
+      return Migrations.with(target, c.waitSeconds, source, out, err, Duration.ofSeconds(c.lockTimeoutSeconds), verb);
+    } finally {
+      out.flush();
+      err.flush();
+    }
   }
 
   /** The command as main runs it: safe usage errors, one-line execution errors. */
@@ -310,9 +329,9 @@ public class migrate implements Callable<Integer> {
   }
 
   /** Rolling deploys: an older release against a newer database says so, on stderr, and goes on. */
-  private static void warnNewer(List<Migrator.Entry> entries) {
+  private static void warnNewer(CommandSpec spec, List<Migrator.Entry> entries) {
     String w = Migrator.newerWarning(entries);
-    if (w != null) System.err.println("migrate: warning: " + w);
+    if (w != null) spec.commandLine().getErr().println("migrate: warning: " + w);
   }
 
   /**

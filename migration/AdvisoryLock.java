@@ -7,7 +7,7 @@
 // into. Being session-level, the lock is released when the holder's session ends,
 // also when its process is killed.
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -17,9 +17,9 @@ import java.time.Duration;
 final class AdvisoryLock {
   private final Connection conn;
   private final long key;
-  private final PrintStream out; // where "waiting for ..." goes
+  private final PrintWriter out; // where "waiting for ..." goes
 
-  AdvisoryLock(Connection conn, long key, PrintStream out) {
+  AdvisoryLock(Connection conn, long key, PrintWriter out) {
     this.conn = conn;
     this.key = key;
     this.out = out;
@@ -96,17 +96,15 @@ final class AdvisoryLock {
 
     void pause() throws SQLException {
       if (stop.getAsBoolean())
-        throw new MigrationException(ExitCode.LOCK_TIMEOUT, "stopped while waiting for the migration lock");
+        throw new MigrationException(new MigrationException.LockWaitEnded(false));
       if (!told) { out.println("waiting for the migration lock, held by " + holder()); told = true; }
       if (System.nanoTime() > deadline)
-        throw new MigrationException(ExitCode.LOCK_TIMEOUT, "gave up after " + timeout.toSeconds()
-            + " s waiting for the migration lock, held by " + holder()
-            + "; wait for that run to finish, or raise --lock-timeout");
+        throw new MigrationException(new MigrationException.LockTimeout(timeout.toSeconds(), holder()));
       try {
         Thread.sleep(sleepMs);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new MigrationException(ExitCode.LOCK_TIMEOUT, "interrupted while waiting for the migration lock");
+        throw new MigrationException(new MigrationException.LockWaitEnded(true));
       }
       sleepMs = Math.min(sleepMs * 2, 250);
     }

@@ -25,9 +25,57 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.postgresql.util.PSQLException;
 
 final class Batch {
+  /**
+   * What a Batch needs of the runner (Migrator), and nothing more: the connection's session and
+   * messages, the run's record of what committed, and the failures it turns SQL errors into.
+   */
+  interface Runner {
+    MigrationSource source();
+
+    /** SQL that returns the session to the runner's state (statements separated by ";\n"). */
+    String sessionReset() throws SQLException;
+
+    /** What each migration's transaction runs after the session reset (through a pooler: limits, the guard). */
+    List<String> transactionPrelude(MigrationSource.Migration m) throws SQLException;
+
+    /** The statements that record m in its transaction; `executionMs`: an SQL expression. */
+    List<String> recordStatements(MigrationSource.Migration m, String executionMs) throws SQLException;
+
+    /** Sends one simple-protocol message. */
+    void execute(String sql) throws SQLException;
+
+    /** How many statements of the last message completed (before its error, if it failed). */
+    int completed();
+
+    /** How long each of `ms` took, by version, as recorded in _migrations (those committed only). */
+    Map<Integer, Integer> durations(List<MigrationSource.Migration> ms) throws SQLException;
+
+    /** m committed, taking `ms`. */
+    void applied(MigrationSource.Migration m, int ms);
+
+    /** The last commit was synchronous: everything before it is on disk. */
+    void flushed();
+
+    void rollbackQuietly();
+
+    /** The signal that stops the run, or null. */
+    String interruptedBy();
+
+    MigrationException interrupted(MigrationSource.Migration during);
+
+    boolean connectionLost(SQLException e);
+
+    MigrationException lost(List<MigrationSource.Migration> run, SQLException e);
+
+    /** Through a pooler: the guard stopped the transaction (kind Guard); else null. */
+    MigrationException guardStop(SQLException e);
+
+    /** Another runner recorded m meanwhile (kind Collision); else null. */
+    MigrationException collision(MigrationSource.Migration m, SQLException e);
+  }
+
   /** At most this many statements per message, unless one migration's own fixed part is more. */
   static final int MAX_STATEMENTS = 10_000;
   /** And about this much SQL: a message may grow past it by one statement. */
@@ -64,9 +112,9 @@ final class Batch {
     }
   }
 
-  private final Migrator runner;
+  private final Runner runner;
 
-  Batch(Migrator runner) { this.runner = runner; }
+  Batch(Runner runner) { this.runner = runner; }
 
   /**
    * Applies `run` (transactional migrations, in order). Every commit but the last of the whole
@@ -78,7 +126,7 @@ final class Batch {
     for (Message msg : messages(run, endsTheUp)) {
       if (runner.interruptedBy() != null) { // between two messages (a big migration's transaction may be open)
         runner.rollbackQuietly();
-        Map<Integer, Integer> done = runner.table.durations(run);
+        Map<Integer, Integer> done = runner.durations(run);
         throw runner.interrupted(run.stream().filter(m -> !done.containsKey(m.version())).findFirst().orElse(null));
       }
       try {
@@ -86,10 +134,10 @@ final class Batch {
       } catch (SQLException e) {
         throw failed(run, msg, e);
       }
-      Map<Integer, Integer> done = runner.table.durations(msg.committed);
+      Map<Integer, Integer> done = runner.durations(msg.committed);
       for (var m : msg.committed) runner.applied(m, done.getOrDefault(m.version(), 0));
     }
-    if (endsTheUp) runner.unflushed = null; // the last commit was synchronous: everything before it is on disk
+    if (endsTheUp) runner.flushed(); // the last commit was synchronous: everything before it is on disk
   }
 
   private List<Message> messages(List<MigrationSource.Migration> run, boolean endsTheUp) throws SQLException {
@@ -98,7 +146,7 @@ final class Batch {
     List<String> reset = List.of(runner.sessionReset().split(";\n"));
     for (int k = 0; k < run.size(); k++) {
       MigrationSource.Migration m = run.get(k);
-      List<MigrationSource.Statement> body = runner.source.statements(m.sql());
+      List<MigrationSource.Statement> body = runner.source().statements(m.sql());
       List<String> prelude = runner.transactionPrelude(m); // through a pooler: limits and the guard (Migrator)
       int fixed = reset.size() + prelude.size() + 9 + m.kodiai().size();
       if (cur.statements > 0 && cur.full(body.size() + fixed, m.sql().length())) { out.add(cur); cur = new Message(); }
@@ -136,28 +184,27 @@ final class Batch {
    */
   private MigrationException failed(List<MigrationSource.Migration> run, Message msg, SQLException e)
       throws SQLException {
-    int completed = runner.completed;
+    int completed = runner.completed();
     if (runner.connectionLost(e)) return runner.lost(run, e);
     runner.rollbackQuietly(); // ends the failed transaction block, if any
     List<MigrationSource.Migration> committed = new ArrayList<>();
     for (int i = 0; i < msg.committed.size(); i++)
       if (msg.commitAt.get(i) < completed) committed.add(msg.committed.get(i));
-    Map<Integer, Integer> ms = runner.table.durations(committed);
+    Map<Integer, Integer> ms = runner.durations(committed);
     for (var m : committed) runner.applied(m, ms.getOrDefault(m.version(), 0));
     Placed failing = completed < msg.placed.size() ? msg.placed.get(completed) : null;
     if (runner.interruptedBy() != null) return runner.interrupted(failing == null ? null : failing.migration());
     // through a pooler: lock busy or migration recorded meanwhile; nothing changed
-    MigrationException stop = Migrator.guardStop(e);
+    MigrationException stop = runner.guardStop(e);
     if (stop != null) return stop;
     if (failing == null) // everything in the message ran; the failure came after it
-      return new MigrationException(ExitCode.FAILED, "after applying " + run.get(run.size() - 1).fileName() + ": "
-          + Migrator.serverMessage(e), e);
+      return new MigrationException(new MigrationException.AfterApplying(run.get(run.size() - 1).fileName(),
+          e.getSQLState(), Migrator.serverMessage(e)), e);
     MigrationSource.Migration m = failing.migration();
     MigrationException collision = runner.collision(m, e);
     if (collision != null) return collision;
 
-    int pos = e instanceof PSQLException pe && pe.getServerErrorMessage() != null
-        ? pe.getServerErrorMessage().getPosition() : 0;
+    int pos = PgWire.position(e);
     Placed byPosition = null; // the statement the error position points into, if any
     int at = -1;
     for (int i = 0; i < msg.placed.size() && msg.placed.get(i).offset() < pos; i++) {
@@ -172,8 +219,8 @@ final class Batch {
       return located(byPosition, pos, e);
     }
     if (failing.statement() != null) return located(failing, failing == byPosition ? pos : 0, e);
-    return new MigrationException(ExitCode.FAILED,
-        m.fileName() + " (when it committed): " + Migrator.serverMessage(e), e);
+    return new MigrationException(
+        new MigrationException.CommitFailed(m.fileName(), e.getSQLState(), Migrator.serverMessage(e)), e);
   }
 
   /** The file and line of a server error position that falls in `hit`. */
@@ -183,7 +230,7 @@ final class Batch {
     int end = into >= sql.codePointCount(0, sql.length()) ? sql.length() : sql.offsetByCodePoints(0, (int) into);
     int line = hit.statement().line();
     for (int i = 0; i < end; i++) if (sql.charAt(i) == '\n') line++;
-    return new MigrationException(ExitCode.FAILED, hit.migration().runsFile() + " line " + line + ": "
-        + Migrator.serverMessage(e), e);
+    return new MigrationException(new MigrationException.StatementFailed(hit.migration().runsFile(), line,
+        e.getSQLState(), Migrator.serverMessage(e)), e);
   }
 }

@@ -112,9 +112,8 @@ final class KodiaiAdoption {
     boolean converting = conversionStarted(c);
     if (!converting) problems.addAll(differences(c));
     if (!problems.isEmpty()) {
-      throw new MigrationException(ExitCode.VALIDATION, "not a database of kodiai " + KodiaiSchema.COMMIT
-          + " as its runner leaves it (" + problems.size() + " difference" + (problems.size() == 1 ? "" : "s")
-          + "); nothing changed:\n  " + String.join("\n  ", problems));
+      throw new MigrationException(
+          new MigrationException.UnknownKodiaiSchema(KodiaiSchema.COMMIT, List.copyOf(problems)));
     }
     String line = "a database built by kodiai's own runner, files " + first(kodiai) + "-" + last(kodiai)
         + " (kodiai " + KodiaiSchema.COMMIT + ")" + (converting ? "; its conversion is under way" : "");
@@ -313,6 +312,14 @@ final class KodiaiAdoption {
 
   /** Prints before and after per table; returns the tables whose rows or checksum differ. */
   static List<String> compare(Map<String, TableSum> before, Map<String, TableSum> after, PrintStream out) {
+    java.io.PrintWriter w = new java.io.PrintWriter(out, true);
+    List<String> differ = compare(before, after, w);
+    w.flush();
+    return differ;
+  }
+
+  /** The same, to a writer (the migration runner's). */
+  static List<String> compare(Map<String, TableSum> before, Map<String, TableSum> after, java.io.PrintWriter out) {
     List<String> differ = new ArrayList<>();
     for (String t : before.keySet()) {
       TableSum b = before.get(t);
@@ -347,7 +354,7 @@ final class KodiaiAdoption {
     try {
       sql = ConversionKit.read(dir, f);
     } catch (IOException e) {
-      throw new MigrationException(ExitCode.LOCAL_ERROR, "cannot read " + step(f) + ": " + e.getMessage(), e);
+      throw new MigrationException(new MigrationException.Unreadable(step(f), e.getMessage(), ""), e);
     }
     long t0 = System.nanoTime();
     try (Statement st = c.createStatement()) {

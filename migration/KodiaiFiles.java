@@ -170,8 +170,7 @@ final class KodiaiFiles {
   static Map<String, byte[]> readFolder(Path path) {
     Path dir = Files.isDirectory(path.resolve("src/db/migrations")) ? path.resolve("src/db/migrations") : path;
     if (!Files.isDirectory(dir))
-      throw new MigrationException(ExitCode.USAGE, path + " is not a kodiai checkout nor its src/db/migrations folder"
-          + (Files.exists(path) ? "" : " (it does not exist)"));
+      throw new MigrationException(new MigrationException.NotKodiaiFolder(path.toString(), Files.exists(path)));
     Map<String, byte[]> files = new TreeMap<>();
     try (Stream<Path> s = Files.list(dir)) {
       for (Path p : s.sorted().toList()) {
@@ -179,11 +178,10 @@ final class KodiaiFiles {
         if (FILE.matcher(n).matches() && Files.isRegularFile(p)) files.put(n, Files.readAllBytes(p));
       }
     } catch (IOException e) {
-      throw new MigrationException(ExitCode.LOCAL_ERROR, "cannot read " + dir + ": " + MigrationSource.reason(e), e);
+      throw new MigrationException(new MigrationException.Unreadable(dir.toString(), MigrationSource.reason(e), ""), e);
     }
     if (files.isEmpty())
-      throw new MigrationException(ExitCode.USAGE, dir + " holds no kodiai migration (NNN-name.sql); pass a kodiai"
-          + " checkout or its src/db/migrations folder");
+      throw new MigrationException(new MigrationException.NoKodiaiMigration(dir.toString()));
     return files;
   }
 }

@@ -84,13 +84,15 @@ final class MigrationSource {
       if (dir != null) {
         if (!Files.isDirectory(dir)) {
           if (Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !Files.exists(dir))
-            throw invalid("migrations folder " + dir + " is a symbolic link to nothing (" + linkTarget(dir) + ")");
-          throw invalid("migrations folder " + dir + (Files.exists(dir) ? " is not a folder" : " does not exist"));
+            throw new MigrationException(new MigrationException.BadFolder(dir.toString(),
+                "is a symbolic link to nothing (" + linkTarget(dir) + ")"));
+          throw new MigrationException(new MigrationException.BadFolder(dir.toString(),
+              Files.exists(dir) ? "is not a folder" : "does not exist"));
         }
         return fromFolder(dir.toString(), dir);
       }
       URL url = MigrationSource.class.getResource("/migrations/");
-      if (url == null) throw invalid("no migrations are bundled with this tool; pass --dir FOLDER");
+      if (url == null) throw new MigrationException(new MigrationException.NothingBundled());
       if ("file".equals(url.getProtocol())) return fromFolder("bundled migrations", Path.of(url.toURI()));
       // Read the jar directly (not through a zip FileSystem, of which a JVM may open only one per jar at a time).
       String jar = url.toString().substring("jar:".length(), url.toString().indexOf("!/"));
@@ -111,11 +113,11 @@ final class MigrationSource {
       }
       return fromFiles("bundled migrations", files, problems, List.of(), conversions);
     } catch (IOException e) {
-      throw new MigrationException(ExitCode.LOCAL_ERROR,
-          "cannot read the migrations" + (dir == null ? "" : " in " + dir) + ": " + reason(e)
-          + "; check that the folder and its files are readable by this user", e);
+      String what = "the migrations" + (dir == null ? "" : " in " + dir);
+      throw new MigrationException(new MigrationException.Unreadable(what, reason(e),
+          "; check that the folder and its files are readable by this user"), e);
     } catch (java.net.URISyntaxException e) {
-      throw new MigrationException(ExitCode.LOCAL_ERROR, "cannot read the bundled migrations: " + e.getMessage(), e);
+      throw new MigrationException(new MigrationException.Unreadable("the bundled migrations", e.getMessage(), ""), e);
     }
   }
 
@@ -136,8 +138,7 @@ final class MigrationSource {
         try {
           files.put(n, decode(n, Files.readAllBytes(p), problems));
         } catch (IOException e) {
-          throw new MigrationException(ExitCode.LOCAL_ERROR, "cannot read " + p + ": " + reason(e)
-              + "; check that the file is readable by this user", e);
+          throw new MigrationException(new MigrationException.Unreadable(p.toString(), reason(e), READABLE), e);
         }
       }
     }
@@ -151,8 +152,7 @@ final class MigrationSource {
         try {
           conversions.put(n, decode(KodiaiFiles.FROM_KODIAI + "/" + n, Files.readAllBytes(p), problems));
         } catch (IOException e) {
-          throw new MigrationException(ExitCode.LOCAL_ERROR, "cannot read " + p + ": " + reason(e)
-              + "; check that the file is readable by this user", e);
+          throw new MigrationException(new MigrationException.Unreadable(p.toString(), reason(e), READABLE), e);
         }
       }
     }
@@ -211,15 +211,15 @@ final class MigrationSource {
     Map<Integer, String> ups = new TreeMap<>();
     Map<Integer, String> downs = new TreeMap<>();
     byVersion(files.keySet(), ups, downs, problems);
-    if (!problems.isEmpty()) throw invalid(description + ": " + String.join("; ", problems));
+    if (!problems.isEmpty()) throw invalid(description, problems);
 
     Map<String, List<Statement>> split = splitInTransaction(files, problems);
     Map<String, String> conversions = ConversionKit.expand(withoutByteOrderMark(fromKodiai), problems);
     checkConversions(conversions, split, problems);
-    if (!problems.isEmpty()) throw invalid(description + ": " + String.join("; ", problems));
+    if (!problems.isEmpty()) throw invalid(description, problems);
 
     List<Migration> list = migrations(files, ups, downs, problems);
-    if (!problems.isEmpty()) throw invalid(description + ": " + String.join("; ", problems));
+    if (!problems.isEmpty()) throw invalid(description, problems);
     return new MigrationSource(description, List.copyOf(list), List.copyOf(warnings), split, conversions);
   }
 
@@ -327,9 +327,11 @@ final class MigrationSource {
   }
 
   /** A file-set problem found before anything runs. */
-  private static MigrationException invalid(String message) {
-    return new MigrationException(ExitCode.VALIDATION, message);
+  private static MigrationException invalid(String description, List<String> problems) {
+    return new MigrationException(new MigrationException.InvalidFiles(description, List.copyOf(problems)));
   }
+
+  private static final String READABLE = "; check that the file is readable by this user";
 
   /** Our migration of that file name, or null. */
   Migration byFileName(String fileName) {

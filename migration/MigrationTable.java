@@ -161,15 +161,12 @@ final class MigrationTable {
   static Rows read(Connection c, String table, MigrationSource source) throws SQLException {
     Map<Integer, Row> rows = new TreeMap<>();
     List<Row> provided = new ArrayList<>(), foreign = new ArrayList<>();
-    List<String> problems = new ArrayList<>();
+    List<MigrationException.Problem> problems = new ArrayList<>();
     try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT * FROM " + table)) {
       Set<String> cols = new LinkedHashSet<>();
       for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) cols.add(rs.getMetaData().getColumnName(i));
       if (!cols.contains("name") || !cols.contains("applied_at"))
-        throw new MigrationException(ExitCode.VALIDATION, table + " is not a kodiai migration table (its columns: "
-            + String.join(", ", cols) + "; kodiai's has name, applied_at, version, checksum, status): another tool's?"
-            + " Point --url at kodiai's database,"
-            + " or rename that table if the database is shared (ALTER TABLE " + table + " RENAME TO ...)");
+        throw new MigrationException(new MigrationException.NotMigrationTable(table, List.copyOf(cols)));
       while (rs.next()) {
         Row row = row(rs, cols, table, source, problems);
         if (row == null) continue;
@@ -177,12 +174,10 @@ final class MigrationTable {
         if (row.version() < 0) { foreign.add(row); continue; }
         Row other = rows.put(row.version(), row);
         if (other != null)
-          problems.add(table + " has two rows for version " + row.version() + " ('" + other.name() + "' and '"
-              + row.name()
-              + "'); delete the wrong one");
+          problems.add(new MigrationException.DuplicateRow(table, row.version(), other.name(), row.name()));
       }
     }
-    if (!problems.isEmpty()) throw new MigrationException(ExitCode.VALIDATION, String.join("\n", problems));
+    if (!problems.isEmpty()) throw new MigrationException(new MigrationException.Invalid(List.copyOf(problems)));
     provided.sort(java.util.Comparator.comparing(Row::name));
     foreign.sort(java.util.Comparator.comparing(Row::name));
     return new Rows(rows, List.copyOf(provided), List.copyOf(foreign));
@@ -193,8 +188,8 @@ final class MigrationTable {
    * the file name if it is one of ours (the earlier runner's), else -1 (kodiai's runner's row of
    * one of its own files: no version of ours, whatever its number).
    */
-  private static Row row(ResultSet rs, Set<String> cols, String table, MigrationSource source, List<String> problems)
-      throws SQLException {
+  private static Row row(ResultSet rs, Set<String> cols, String table, MigrationSource source,
+      List<MigrationException.Problem> problems) throws SQLException {
     String name = rs.getString("name");
     String status = cols.contains("status") ? rs.getString("status") : "applied";
     String providedBy = cols.contains("provided_by") ? rs.getString("provided_by") : null;
@@ -212,15 +207,11 @@ final class MigrationTable {
       version = versionOf(name);
     }
     if (version == null || name == null) {
-      problems.add(table + " has a row named '" + name + "' that is not a kodiai migration (NNN-name.sql with its"
-          + " version): written by another tool or by hand? Delete that row if it is not kodiai's, or point --url at"
-          + " kodiai's database");
+      problems.add(new MigrationException.ForeignRow(table, name));
       return null;
     }
     if (!"applied".equals(status) && !"failed".equals(status) && !PROVIDED.equals(status))
-      problems.add(table + " row '" + name + "' has status '" + status + "' (kodiai writes 'applied', 'failed' or"
-          + " 'provided');"
-          + " fix or delete that row");
+      problems.add(new MigrationException.BadStatus(table, name, status));
     return new Row(version, name, cols.contains("checksum") ? rs.getString("checksum") : null,
         rs.getTimestamp("applied_at"), status,
         providedBy);

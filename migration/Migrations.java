@@ -6,14 +6,17 @@
 // MigrationSource says where migrations come from, Migrator applies them.
 
 import java.io.OutputStream;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 
 final class Migrations {
   private Migrations() {}
@@ -23,36 +26,33 @@ final class Migrations {
 
   /** Applies pending migrations (dir null: the bundled ones) up to `to` (null: all); returns how many. Quiet. */
   static int run(String url, Path dir, Integer to) {
-    return with(DbClient.parse(url), 0, MigrationSource.load(dir), QUIET, Duration.ofSeconds(60),
+    return with(DbClient.parse(url), 0, MigrationSource.load(dir), quiet(), quiet(), Duration.ofSeconds(60),
         m -> m.migrate(to, false));
   }
 
   /** Rolls back to `targetVersion` (0: everything); returns how many were rolled back. Quiet. */
   static int rollback(String url, Path dir, int targetVersion) {
-    return with(DbClient.parse(url), 0, MigrationSource.load(dir), QUIET, Duration.ofSeconds(60),
+    return with(DbClient.parse(url), 0, MigrationSource.load(dir), quiet(), quiet(), Duration.ofSeconds(60),
         m -> m.rollback(targetVersion, false));
   }
 
   /**
-   * Connects (waiting up to `waitSeconds` for the server, see connect), runs `verb` on a
-   * Migrator that reports to `out`, and closes the connection. A failed SQL statement
+   * Connects (waiting up to `waitSeconds` for the server, see connect; saying so on `err`), runs
+   * `verb` on a Migrator that reports to `out`, and closes the connection. A failed SQL statement
    * becomes a MigrationException (exit 1) with the server's message.
    */
-  static <T> T with(DbClient.Target target, int waitSeconds, MigrationSource source, PrintStream out,
-      Duration lockTimeout, Verb<T> verb) {
+  static <T> T with(DbClient.Target target, int waitSeconds, MigrationSource source, PrintWriter out,
+      PrintWriter err, Duration lockTimeout, Verb<T> verb) {
     Migrator m = null;
-    try (Session s = open(target, waitSeconds)) {
-      m = new Migrator(s.conn(), source, out);
-      m.lockTimeout = lockTimeout;
-      m.reconnect = () -> connect(target);
-      if (s.pooler() != null) m.throughPooler(s.pooler(), settings());
+    try (Session s = open(target, waitSeconds, err)) {
+      m = new Migrator(s.conn(), source, options(out, lockTimeout, () -> connect(target), s.pooler()));
       current = m;
       T result = verb.run(m);
       if (m.interruptedBy() != null) throw m.interruptedFailure("after the work was done", null);
       return result;
     } catch (SQLException e) {
       if (m != null && m.interruptedBy() != null) throw m.interruptedFailure(Migrator.serverMessage(e), e);
-      throw new MigrationException(ExitCode.FAILED, Migrator.serverMessage(e), e);
+      throw new MigrationException(new MigrationException.ServerError(e.getSQLState(), Migrator.serverMessage(e)), e);
     } catch (MigrationException e) {
       if (m != null && m.interruptedBy() != null && e.exitCode != m.interruptCode())
         throw m.interruptedFailure(e.getMessage(), e);
@@ -60,6 +60,31 @@ final class Migrations {
     } finally {
       current = null;
     }
+  }
+
+  /**
+   * The same for a caller that prints to a PrintStream (bench adopt); says nothing while it waits for the server.
+   * Commands pass picocli's writers to the one above.
+   */
+  static <T> T with(DbClient.Target target, int waitSeconds, MigrationSource source, java.io.PrintStream out,
+      Duration lockTimeout, Verb<T> verb) {
+    PrintWriter w = new PrintWriter(out, true);
+    try {
+      return with(target, waitSeconds, source, w, quiet(), lockTimeout, verb);
+    } finally {
+      w.flush();
+    }
+  }
+
+  /**
+   * The one place a Migrator's options are made: through a pooler (`pooler` host:port, else null) each
+   * transaction gets the settings below as SET LOCAL; `reconnect` null: no second connection.
+   */
+  static Migrator.Options options(PrintWriter out, Duration lockTimeout, Callable<Connection> reconnect,
+      String pooler) {
+    List<String> local = new ArrayList<>();
+    if (pooler != null) settings().forEach((k, v) -> local.add("SET LOCAL " + k + " = " + Migrator.literal(v)));
+    return new Migrator.Options(out, lockTimeout, reconnect, pooler, local);
   }
 
   /** The Migrator at work in this JVM, if any: what a SIGTERM or SIGINT handler interrupts (see migrate.java). */
@@ -122,11 +147,11 @@ final class Migrations {
    * Connects, retrying for up to `waitSeconds` while the server is not there yet (refused,
    * unreachable, starting up, out of connection slots); a wrong password or database fails at once.
    */
-  static Connection connect(DbClient.Target target, int waitSeconds) throws SQLException {
-    return open(target, waitSeconds).conn();
+  static Connection connect(DbClient.Target target, int waitSeconds, PrintWriter err) throws SQLException {
+    return open(target, waitSeconds, err).conn();
   }
 
-  private static Session open(DbClient.Target target, int waitSeconds) throws SQLException {
+  private static Session open(DbClient.Target target, int waitSeconds, PrintWriter err) throws SQLException {
     long deadline = System.nanoTime() + waitSeconds * 1_000_000_000L;
     boolean told = false;
     while (true) {
@@ -137,7 +162,8 @@ final class Migrations {
         if (System.nanoTime() > deadline)
           throw new DbClient.DbException(e.kind, e.getMessage() + " (waited " + waitSeconds + " s)", e.getCause());
         if (!told) {
-          System.err.println("migrate: waiting up to " + waitSeconds + " s for the database: " + e.getMessage());
+          err.println("migrate: waiting up to " + waitSeconds + " s for the database: " + e.getMessage());
+          err.flush();
           told = true;
         }
         try {
@@ -155,5 +181,6 @@ final class Migrations {
     return state.startsWith("08") || state.equals("57P03") || state.equals("53300");
   }
 
-  private static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());
+  /** A writer that drops what it is given (the library calls run quiet). */
+  static PrintWriter quiet() { return new PrintWriter(OutputStream.nullOutputStream()); }
 }

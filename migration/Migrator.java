@@ -16,9 +16,9 @@
 //    on: `up` guards each transaction instead (migrateThroughPooler), and what needs one
 //    session throughout (non-transactional migrations, down, resolve) is refused up front.
 
-// pgjdbc is pinned in DbClient.java.
+// pgjdbc is pinned in DbClient.java; what of it goes beyond JDBC is in PgWire.java.
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -34,10 +34,8 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.postgresql.util.PSQLException;
-import org.postgresql.util.ServerErrorMessage;
 
-final class Migrator {
+final class Migrator implements Batch.Runner {
   /** Advisory lock key: the bytes of "kodiaimg" as a bigint; the lock is per database. */
   static final long LOCK_KEY = 0x6b6f646961696d67L;
   static final String TABLE = MigrationTable.NAME;
@@ -48,37 +46,38 @@ final class Migrator {
   /** A line of `status`: the file, the row, or both. */
   record Entry(int version, String name, State state, MigrationTable.Row row, MigrationSource.Migration migration) {}
 
-  final Connection conn;
-  final MigrationSource source;
-  final PrintStream out;    // progress lines; a null-sink when --quiet
-  final MigrationTable table;
-  Duration lockTimeout = Duration.ofSeconds(60);
-  /** A second connection to the same database, to learn what committed after this one was lost; null: none. */
-  Callable<Connection> reconnect;
-  private final AdvisoryLock lock;
-  // Set by throughPooler(): the pooler's host:port (null: a direct connection), and the SET LOCAL
-  // statements that give each transaction the migration's own limits there.
-  private String pooler;
-  private List<String> transactionSettings = List.of();
-
-  Migrator(Connection conn, MigrationSource source, PrintStream out) {
-    this.conn = conn;
-    this.source = source;
-    this.out = out;
-    this.table = new MigrationTable(conn, source);
-    this.lock = new AdvisoryLock(conn, LOCK_KEY, out);
+  /**
+   * How a Migrator works, fixed when it is made (Migrations.options makes them): where progress lines go (a
+   * null-sink when --quiet), how long to wait for another runner's lock, a second connection to the same
+   * database to learn what committed after this one was lost (null: none), and the pooler the connection goes
+   * through (host:port; null: direct), with the SET LOCAL statements that give each transaction the migration's
+   * own limits there (session settings would stay on a pooled server connection, or be lost).
+   */
+  record Options(PrintWriter out, Duration lockTimeout, Callable<Connection> reconnect, String pooler,
+      List<String> transactionSettings) {
+    Options {
+      transactionSettings = List.copyOf(transactionSettings);
+    }
   }
 
-  /**
-   * Tells the Migrator that its connection goes through a connection pooler at `where`
-   * (host:port), so every transaction starts with `settings` (SET LOCAL ...; session settings
-   * would stay on a pooled server connection, or be lost).
-   */
-  void throughPooler(String where, Map<String, String> settings) {
-    pooler = where;
-    List<String> l = new ArrayList<>();
-    settings.forEach((k, v) -> l.add("SET LOCAL " + k + " = " + literal(v)));
-    transactionSettings = List.copyOf(l);
+  final Connection conn;
+  final MigrationSource source;
+  final PrintWriter out;
+  final MigrationTable table;
+  private final Options options;
+  private final String pooler; // options.pooler(): null on a direct connection
+  private final AdvisoryLock lock;
+  private final PgWire wire;
+
+  Migrator(Connection conn, MigrationSource source, Options options) {
+    this.conn = conn;
+    this.source = source;
+    this.options = options;
+    this.out = options.out();
+    this.pooler = options.pooler();
+    this.table = new MigrationTable(conn, source);
+    this.lock = new AdvisoryLock(conn, LOCK_KEY, out);
+    this.wire = new PgWire(conn);
   }
 
   // ------------------------------------------------------------------ verbs
@@ -101,13 +100,13 @@ final class Migrator {
     if (pending != null && ((pending.isEmpty() && !adopt) || dryRun)) {
       for (var m : pending)
         out.println("would apply " + m.runsFile() + (m.transactional() ? "" : " (no transaction)"));
-      if (stopLine != null && !dryRun) throw new MigrationException(ExitCode.VALIDATION, stopLine);
-      if (stopLine != null) out.println("would stop: " + stopLine);
+      if (stop != null && !dryRun) throw new MigrationException(stop);
+      if (stop != null) out.println("would stop: " + stop.describe());
       return 0;
     }
     if (pooler != null) {
       int n = migrateThroughPooler(to, pending);
-      if (stopLine != null) throw new MigrationException(ExitCode.VALIDATION, stopLine);
+      if (stop != null) throw new MigrationException(stop);
       return n;
     }
     acquireLock();
@@ -125,7 +124,7 @@ final class Migrator {
         new Batch(this).apply(pending.subList(i, j), j == pending.size());
         i = j;
       }
-      if (stopLine != null) throw new MigrationException(ExitCode.VALIDATION, stopLine);
+      if (stop != null) throw new MigrationException(stop);
       return pending.size();
     } finally {
       flush(); // on an error path the last commit was not the synchronous one
@@ -135,7 +134,7 @@ final class Migrator {
 
   /** Rolls back every applied migration above `target`, newest first. Returns how many. */
   int rollback(int target, boolean dryRun) throws SQLException {
-    if (target < 0) throw new MigrationException(ExitCode.USAGE, "the target version must be 0 or more");
+    if (target < 0) throw new MigrationException(new MigrationException.BadTarget(target));
     List<MigrationSource.Migration> todo = rollbackPlan(target);
     if (dryRun || todo.isEmpty()) {
       for (var m : todo) out.println("would roll back " + m.fileName() + " with " + m.downFileName());
@@ -146,18 +145,18 @@ final class Migrator {
     try {
       todo = rollbackPlan(target);
       if (!todo.isEmpty())
-        out.println("rolling back " + todo.size() + ": " + String.join(", ", todo.stream().map(MigrationSource.Migration::label).toList()));
+        out.println("rolling back " + todo.size() + ": "
+            + String.join(", ", todo.stream().map(MigrationSource.Migration::label).toList()));
       sessionReset();
       List<String> done = new ArrayList<>();
       for (var m : todo) {
         try {
-          if (interruptedBy != null) throw new MigrationException(interruptCode, "it was not started");
+          if (interruptedBy != null) throw new MigrationException(new MigrationException.NotStarted(interruptCode));
           revert(m);
         } catch (MigrationException e) {
           if (interruptedBy == null) throw e;
-          throw new MigrationException(interruptCode, "interrupted by " + interruptedBy + " while rolling back " + m.fileName() + ": "
-              + e.getMessage() + (done.isEmpty() ? "; nothing else was rolled back" : "; rolled back before it: " + String.join(", ", done))
-              + "; run `migrate down " + target + "` again to finish", e);
+          throw new MigrationException(new MigrationException.RollbackInterrupted(interruptedBy, interruptCode,
+              m.fileName(), e.kind(), List.copyOf(done), target), e);
         }
         done.add(m.fileName());
       }
@@ -194,28 +193,23 @@ final class Migrator {
   }
 
   /** What stops `up`: edited or deleted applied files, out-of-order files, unfinished migrations. */
-  static List<String> problems(List<Entry> entries) {
+  static List<MigrationException.Problem> problems(List<Entry> entries) {
     int newestApplied = entries.stream().filter(e -> e.row() != null
         && e.state() != State.PENDING).mapToInt(Entry::version)
         .max().orElse(0);
-    List<String> problems = new ArrayList<>();
+    List<MigrationException.Problem> problems = new ArrayList<>();
     for (Entry e : entries) {
       String file = e.migration() != null ? e.migration().fileName() : e.row().name();
       switch (e.state()) {
-        case MODIFIED -> problems.add(file + " was edited after it was applied (checksum differs); restore it, or add a new migration"
-            + " for the change (if the edit is harmless: migrate resolve " + e.version() + " --accept-edit)");
-        case FILE_MISSING -> problems.add(file + " is applied but its file is missing; restore it from version control");
+        case MODIFIED -> problems.add(new MigrationException.Edited(file, e.version()));
+        case FILE_MISSING -> problems.add(new MigrationException.FileMissing(file));
         case FAILED -> problems.add(e.row().failedDown()
-            ? e.row().name() + " (rolling back " + file.replace(".down.sql", ".sql") + ") did not finish (non-transactional, failed or"
-                + " interrupted); fix the database by hand, then run `migrate resolve " + e.version() + " --rolled-back` (it is undone)"
-                + " or `--applied` (it is back in place)"
-            : file + " did not finish (non-transactional, failed or interrupted); fix the database by hand,"
-                + " then run `migrate resolve " + e.version() + " --applied` (it is done) or `--rolled-back` (undone, retry it)");
+            ? new MigrationException.UnfinishedDown(e.row().name(), file, e.version())
+            : new MigrationException.Unfinished(file, e.version()));
         case PENDING -> {
           // a row here: kodiai's runner's, which a conversion takes over
           if (e.version() < newestApplied && e.row() == null)
-            problems.add(file + " is new but numbered below the newest applied migration (" + newestApplied
-                + "); renumber it above " + newestApplied);
+            problems.add(new MigrationException.OutOfOrder(file, newestApplied));
         }
         default -> { }
       }
@@ -227,36 +221,42 @@ final class Migrator {
   static String newerWarning(List<Entry> entries) {
     List<String> newer = entries.stream().filter(e -> e.state() == State.NEWER).map(e -> e.row().name()).toList();
     if (newer.isEmpty()) return null;
-    return "the database has " + newer.size() + " migration" + (newer.size() == 1 ? "" : "s") + " newer than these files ("
-        + String.join(", ", newer) + "), applied by a newer release: left alone; `up` applies nothing above them";
+    return "the database has " + newer.size() + " migration" + (newer.size() == 1 ? "" : "s")
+        + " newer than these files (" + String.join(", ", newer) + "), applied by a newer release: left alone;"
+        + " `up` applies nothing above them";
   }
 
+  /** How the operator says a failed or edited migration ended (`migrate resolve`). */
+  enum Resolution { APPLIED, ROLLED_BACK, ACCEPT_EDIT }
+
   /** Marks a failed or edited migration as dealt with by the operator. */
-  void resolve(int version, String how) throws SQLException {
+  void resolve(int version, Resolution how) throws SQLException {
     refuseThroughPooler("`resolve` holds the migration lock across statements");
     acquireLock();
     try {
       MigrationTable.Row r = table.read().get(version);
       MigrationSource.Migration m = source.byVersion(version);
       switch (how) {
-        case "applied" -> {
-          if (m == null) throw new MigrationException(ExitCode.USAGE, "no migration file with version " + version);
+        case APPLIED -> {
+          if (m == null) throw new MigrationException(new MigrationException.NoSuchFile(version));
           table.ensure(source);
           if (r == null) table.insert(m, "applied");
-          else table.update("UPDATE %s SET status = 'applied', checksum = ?, name = ? WHERE version = ?", m.checksum(), m.fileName(), version);
+          else table.update("UPDATE %s SET status = 'applied', checksum = ?, name = ? WHERE version = ?",
+              m.checksum(), m.fileName(), version);
           out.println("marked " + m.fileName() + " as applied");
         }
-        case "rolled-back" -> {
-          if (r == null) throw new MigrationException(ExitCode.USAGE, "version " + version + " is not recorded as applied or failed");
+        case ROLLED_BACK -> {
+          if (r == null) throw new MigrationException(new MigrationException.NotRecorded(version));
           table.update("DELETE FROM %s WHERE version = ?", version);
-          out.println("marked " + (m != null ? m.fileName() : r.name()) + " as not applied; `migrate up` will run it again");
+          out.println("marked " + (m != null ? m.fileName() : r.name())
+              + " as not applied; `migrate up` will run it again");
         }
-        case "accept-edit" -> {
-          if (r == null || m == null) throw new MigrationException(ExitCode.USAGE, "version " + version + " is not both applied and present as a file");
+        case ACCEPT_EDIT -> {
+          if (r == null || m == null)
+            throw new MigrationException(new MigrationException.NotBothAppliedAndFile(version));
           table.update("UPDATE %s SET checksum = ? WHERE version = ?", m.checksum(), version);
           out.println("accepted the current content of " + m.fileName());
         }
-        default -> throw new MigrationException(ExitCode.USAGE, "unknown resolution " + how);
       }
     } finally {
       lock.release();
@@ -268,11 +268,11 @@ final class Migrator {
   /** The migrations `up` would apply, given the recorded rows (conversions in their place); a problem stops it. */
   private List<MigrationSource.Migration> plan(MigrationTable.Rows rows, Integer to) throws SQLException {
     boolean adopting = adoption(rows).state() != KodiaiAdoption.State.NOT_KODIAI; // refuses an unknown kodiai schema
-    List<String> problems = adopting ? problems(status(rows)) : problems(rows);
+    List<MigrationException.Problem> problems = adopting ? problems(status(rows)) : problems(rows);
     if (adopting) problems.addAll(conversionProblems(rows, false));
-    if (!problems.isEmpty()) throw new MigrationException(ExitCode.VALIDATION, String.join("\n", problems));
+    if (!problems.isEmpty()) throw new MigrationException(new MigrationException.Invalid(List.copyOf(problems)));
     List<String> missing = adopting ? missingConversions(rows) : List.of();
-    stopLine = null;
+    stop = null;
     List<MigrationSource.Migration> pending = new ArrayList<>();
     for (var m : source.migrations) {
       MigrationTable.Row own = rows.ours().get(m.version());
@@ -281,9 +281,7 @@ final class Migrator {
       List<String> recorded = recordedByKodiai(m, rows);
       if (!missing.isEmpty() && recorded.stream().anyMatch(f -> !source.fromKodiai.containsKey(f))) {
         // an adoption goes as far as the conversions written so far, then says what is missing, in one line
-        stopLine = "stopped before " + m.fileName() + ": kodiai's runner applied kodiai files that kodiai-db has no"
-            + " conversion (" + KodiaiFiles.FROM_KODIAI + "/<file>) for yet: " + String.join(", ", missing)
-            + "; everything before it is applied, and `up` resumes there once they exist";
+        stop = new MigrationException.AdoptionStopped(m.fileName(), missing);
         break;
       }
       pending.add(recorded.isEmpty() ? m : m.converted(recorded, String.join("\n", recorded.stream()
@@ -296,8 +294,8 @@ final class Migrator {
    * What stops `up` (and fails `validate`): problems(entries), and kodiai files applied by kodiai's runner with no
    * conversion.
    */
-  List<String> problems(MigrationTable.Rows rows) {
-    List<String> problems = new ArrayList<>(problems(status(rows)));
+  List<MigrationException.Problem> problems(MigrationTable.Rows rows) {
+    List<MigrationException.Problem> problems = new ArrayList<>(problems(status(rows)));
     problems.addAll(conversionProblems(rows, true));
     return problems;
   }
@@ -314,8 +312,8 @@ final class Migrator {
   }
 
   /** Conversions missing (when `missing`: one line per file) and migrations carrying files of both runners. */
-  private List<String> conversionProblems(MigrationTable.Rows rows, boolean missing) {
-    List<String> problems = new ArrayList<>();
+  private List<MigrationException.Problem> conversionProblems(MigrationTable.Rows rows, boolean missing) {
+    List<MigrationException.Problem> problems = new ArrayList<>();
     for (var m : source.migrations) {
       MigrationTable.Row own = rows.ours().get(m.version());
       if (own != null && !convertsOwnRow(m, own) && !failedConversion(own)) continue;
@@ -323,15 +321,10 @@ final class Migrator {
       if (recorded.isEmpty()) continue;
       for (String f : recorded)
         if (missing && !source.fromKodiai.containsKey(f))
-          problems.add(m.fileName() + " carries kodiai's " + f + ", which kodiai's runner already applied itself, and"
-              + " there is no "
-              + KodiaiFiles.FROM_KODIAI + "/" + f + " to convert kodiai's objects to kodiai-db's; nothing ran");
+          problems.add(new MigrationException.NoConversion(m.fileName(), f));
       for (var d : m.kodiai())
         if (!recorded.contains(d.file()))
-          problems.add(m.fileName() + " carries kodiai's " + String.join(", ", recorded)
-              + " (applied by kodiai's runner) and "
-              + d.file() + " (not applied by it): convert all or none; apply " + d.file()
-              + " with kodiai's runner first; nothing ran");
+          problems.add(new MigrationException.MixedRunners(m.fileName(), List.copyOf(recorded), d.file()));
     }
     return problems;
   }
@@ -361,8 +354,8 @@ final class Migrator {
         && !own.failedDown();
   }
 
-  /** The one line `up` ends with when an adoption stopped before a migration lacking a conversion; else null. */
-  String stopLine;
+  /** What `up` ends with when an adoption stopped before a migration lacking a conversion; else null. */
+  private MigrationException.AdoptionStopped stop;
 
   /**
    * What the database is for the adoption of a database kodiai's runner built (KodiaiAdoption.recognize; read only
@@ -370,7 +363,8 @@ final class Migrator {
    * kodiai file or an edited kodiai schema, with every difference, before anything changed.
    */
   KodiaiAdoption.Recognition adoption(MigrationTable.Rows rows) throws SQLException {
-    // kodiai's runner recorded its 001 and files that are not ours (any kodiai commit; 24fba64a's schema is checked below)
+    // kodiai's runner recorded its 001 and files that are not ours (any kodiai commit; 24fba64a's schema is checked
+    // below)
     builtByKodiai = !KodiaiFiles.recognise(rows.nameOnly()).files().isEmpty();
     if (rows.foreign().isEmpty() && rows.provided().isEmpty())
       return new KodiaiAdoption.Recognition(KodiaiAdoption.State.NOT_KODIAI, List.of(), "");
@@ -395,8 +389,8 @@ final class Migrator {
 
   /** A recorded checksum that stands for m: its own, one it replaces, or `from-kodiai:` + today's conversion's. */
   private boolean acceptsChecksum(MigrationSource.Migration m, String checksum) {
-    if (!checksum.startsWith(KodiaiFiles.CONVERTED_PREFIX)) return MigrationSource.accepts(m.sql(),
-        m.checksum(), checksum);
+    if (!checksum.startsWith(KodiaiFiles.CONVERTED_PREFIX))
+      return MigrationSource.accepts(m.sql(), m.checksum(), checksum);
     List<String> files = new ArrayList<>();
     if (source.fromKodiai.containsKey(m.fileName()) && m.kodiai().isEmpty()) files.add(m.fileName());
     for (var d : m.kodiai()) files.add(d.file());
@@ -420,7 +414,8 @@ final class Migrator {
    * plain INSERT, so a row kodiai's runner wrote meanwhile fails the transaction; where m
    * converts, kodiai's runner's row becomes that row.
    */
-  List<String> recordStatements(MigrationSource.Migration m, String executionMs) throws SQLException {
+  @Override public List<String> recordStatements(MigrationSource.Migration m, String executionMs)
+      throws SQLException {
     String t = table.name();
     List<String> l = new ArrayList<>();
     if (m.convertedFrom() != null)
@@ -453,18 +448,18 @@ final class Migrator {
 
   private List<MigrationSource.Migration> rollbackPlan(int target) throws SQLException {
     List<MigrationSource.Migration> todo = new ArrayList<>();
-    List<String> problems = new ArrayList<>();
+    List<MigrationException.Problem> problems = new ArrayList<>();
     for (MigrationTable.Row r : table.read().values()) {
       MigrationSource.Migration m = source.byVersion(r.version());
       // kodiai's runner's row, not converted yet
       if (r.version() <= target || m != null && convertsOwnRow(m, r)) continue;
-      if (m == null) problems.add(r.name() + " is applied but its file is missing, so it cannot be rolled back");
-      else if (!m.hasDown()) problems.add(m.fileName() + " has no down file " + m.fileName().replace(".sql", ".down.sql"));
-      else if (r.failed()) problems.add(m.fileName() + " did not finish; resolve it first (see `migrate validate`)");
+      if (m == null) problems.add(new MigrationException.MissingForRollback(r.name()));
+      else if (!m.hasDown()) problems.add(new MigrationException.NoDownFile(m.fileName()));
+      else if (r.failed()) problems.add(new MigrationException.UnresolvedForRollback(m.fileName()));
       else todo.add(0, m); // newest first
     }
     if (!problems.isEmpty())
-      throw new MigrationException(ExitCode.VALIDATION, "nothing rolled back: " + String.join("; ", problems));
+      throw new MigrationException(new MigrationException.RollbackRefused(List.copyOf(problems)));
     return todo;
   }
 
@@ -476,18 +471,14 @@ final class Migrator {
       while (x.find()) needed.putIfAbsent(x.group(1).toLowerCase(), m.fileName());
     }
     if (needed.isEmpty()) return;
-    try (PreparedStatement ps = conn.prepareStatement("SELECT name FROM pg_available_extensions WHERE name = ANY(?)")) {
+    String sql = "SELECT name FROM pg_available_extensions WHERE name = ANY(?)";
+    try (PreparedStatement ps = conn.prepareStatement(sql)) {
       ps.setArray(1, conn.createArrayOf("text", needed.keySet().toArray()));
       Set<String> available = new java.util.HashSet<>();
       try (ResultSet rs = ps.executeQuery()) { while (rs.next()) available.add(rs.getString(1)); }
-      for (var e : needed.entrySet()) {
-        if (available.contains(e.getKey())) continue;
-        String how = e.getKey().equals("vector")
-            ? "install pgvector >= 0.8 on the server (Debian: scripts/install-postgres.sh; Azure: add VECTOR to azure.extensions, which `provision` does)"
-            : "install it on the server";
-        throw new MigrationException(ExitCode.FAILED, "extension \"" + e.getKey() + "\" is not available on this server (needed by "
-            + e.getValue() + "): " + how + "; nothing was applied");
-      }
+      for (var e : needed.entrySet())
+        if (!available.contains(e.getKey()))
+          throw new MigrationException(new MigrationException.ExtensionMissing(e.getKey(), e.getValue()));
     }
   }
 
@@ -496,12 +487,12 @@ final class Migrator {
 
   // ------------------------------------------------------------ executing
 
-  Integer unflushed; // the last migration committed asynchronously, not known to be on disk yet
+  private Integer unflushed; // the last migration committed asynchronously, not known to be on disk yet
   private final List<String> appliedNow = new ArrayList<>(); // files applied by this run, for messages
   private volatile boolean busy;                             // a statement is on the server now, for a cancel
 
   /** Reports a committed migration: a line, and the run's record for later messages. */
-  void applied(MigrationSource.Migration m, int ms) {
+  @Override public void applied(MigrationSource.Migration m, int ms) {
     out.println("applied " + m.fileName() + (m.convertedFrom() == null ? "" : " by converting kodiai's objects with "
         + m.convertedFrom()) + " (" + ms + " ms)");
     appliedNow.add(m.fileName());
@@ -509,34 +500,26 @@ final class Migrator {
   }
 
   /** How many statements of the last message sent by execute() completed before its error. */
-  int completed;
+  @Override public int completed() { return wire.completed(); }
+
+  /** The last commit of the run was synchronous: everything before it is on disk. */
+  @Override public void flushed() { unflushed = null; }
+
+  @Override public MigrationSource source() { return source; }
+
+  @Override public Map<Integer, Integer> durations(List<MigrationSource.Migration> ms) throws SQLException {
+    return table.durations(ms);
+  }
 
   /**
-   * Sends SQL (one statement, or a simple-protocol message of many) and counts the statements
-   * that completed, so that an error without a position still names its statement: the server
-   * answers every statement of a message with its own completion, in order. Through pgjdbc's
-   * query executor with a handler of our own, because its Statement keeps each statement's result
-   * in a list it walks from the start for every new one: n^2 for a message of n statements
-   * (160,000 INSERTs in one file took 45 s). Both are pgjdbc's public classes of org.postgresql.core,
-   * pinned with pgjdbc in DbClient.java.
+   * Sends SQL (one statement, or a simple-protocol message of many; PgWire) and counts the statements
+   * that completed, so that an error without a position still names its statement.
    */
-  void execute(String sql) throws SQLException {
-    completed = 0;
-    var handler = new org.postgresql.core.ResultHandlerBase() {
-      @Override public void handleResultRows(org.postgresql.core.Query q, org.postgresql.core.Field[] f,
-          List<org.postgresql.core.Tuple> rows, org.postgresql.core.ResultCursor c) { completed++; }
-      @Override public void handleCommandStatus(String status, long updateCount, long insertOID) { completed++; }
-      // pgjdbc 42.7.14 left this to each handler (its base class had collected them, unread): notices are not errors.
-      @Override public void handleWarning(java.sql.SQLWarning warning) { }
-    };
-    var executor = conn.unwrap(org.postgresql.core.BaseConnection.class).getQueryExecutor();
-    org.postgresql.core.CachedQuery query = executor.createQuery(sql, false, false);
+  @Override public void execute(String sql) throws SQLException {
     busy = true;
     try {
       if (interruptedBy != null) throw new SQLException("interrupted by " + interruptedBy, "57014");
-      executor.execute(query.query, null, handler, 0, 0, org.postgresql.core.QueryExecutor.QUERY_EXECUTE_AS_SIMPLE
-          | org.postgresql.core.QueryExecutor.QUERY_NO_METADATA
-          | (conn.getAutoCommit() ? org.postgresql.core.QueryExecutor.QUERY_SUPPRESS_BEGIN : 0)); // else pgjdbc opens the transaction
+      wire.send(sql);
     } finally {
       busy = false;
     }
@@ -553,22 +536,20 @@ final class Migrator {
     Map<String, KodiaiAdoption.TableSum> before = proved.isEmpty() ? null : KodiaiAdoption.sums(conn, proved);
     Map<String, Long> writesBefore = proved.isEmpty() ? null : KodiaiAdoption.insertsAndDeletes(conn, proved);
     try {
-      if (m.convertedFrom() != null && m.fileName().equals(KodiaiAdoption.FOUNDATION_STEPS.get(1))) proveBeforeSwap(m);
+      boolean swaps = m.convertedFrom() != null && m.fileName().equals(KodiaiAdoption.FOUNDATION_STEPS.get(1));
+      if (swaps) proveBeforeSwap(m);
       run(m.runsFile(), m.sql());
       if (!proved.isEmpty()) proveRowsKept(m, before, writesBefore, proved);
     } catch (MigrationException e) {
-      throw new MigrationException(interruptedBy != null ? interruptCode : e.exitCode, (interruptedBy != null ? "interrupted by "
-          + interruptedBy + ": " : "") + e.getMessage() + "; " + m.fileName() + " ran without a transaction and is recorded as failed"
-          + (interruptedBy != null ? committedSoFar() : "") + (m.convertedFrom() != null
-              ? ": a conversion is written to run again from any point; run `migrate up` again to resume it"
-              : ": finish or undo its statements by hand, then `migrate resolve " + m.version()
-                  + " --applied` or `--rolled-back`"), e.getCause());
+      throw new MigrationException(new MigrationException.NoTransactionFailed(
+          interruptedBy != null ? interruptCode : e.exitCode, m.fileName(), m.version(), m.convertedFrom() != null,
+          interruptedBy, progress(), e.kind()), e.getCause());
     }
     execute(sessionReset());
     long ms = elapsedMs(t0);
     // Its rows for kodiai's runner commit with its status; a retry after a crash here finds them and takes them over.
-    execute("BEGIN;\nSET LOCAL synchronous_commit = on;\nUPDATE " + table.name() + " SET status = 'applied', execution_ms = "
-        + ms + (m.convertedFrom() == null ? "" : ", checksum = " + literal(m.checksum()))
+    execute("BEGIN;\nSET LOCAL synchronous_commit = on;\nUPDATE " + table.name() + " SET status = 'applied',"
+        + " execution_ms = " + ms + (m.convertedFrom() == null ? "" : ", checksum = " + literal(m.checksum()))
         + ", applied_at = clock_timestamp() WHERE version = " + m.version() + ";\n"
         + String.join("", providedRows(m, true).stream().map(r -> r + ";\n").toList()) + "COMMIT");
     applied(m, (int) ms);
@@ -596,9 +577,7 @@ final class Migrator {
       conn.setAutoCommit(autoCommit);
     }
     List<String> differ = KodiaiAdoption.compare(kodiai, converted, out);
-    if (!differ.isEmpty())
-      throw new MigrationException(ExitCode.FAILED, m.runsFile() + ": the converted values of "
-          + String.join(", ", differ) + " differ from kodiai's (checksums printed above); nothing was swapped");
+    if (!differ.isEmpty()) throw new MigrationException(new MigrationException.ConvertedDiffer(m.runsFile(), differ));
   }
 
   /**
@@ -620,9 +599,7 @@ final class Migrator {
         differ.remove(t);
       }
     }
-    if (!differ.isEmpty())
-      throw new MigrationException(ExitCode.FAILED, m.runsFile() + " changed the rows of " + String.join(", ", differ)
-          + " (checksums differ, printed above)");
+    if (!differ.isEmpty()) throw new MigrationException(new MigrationException.RowsChanged(m.runsFile(), differ));
   }
 
   /**
@@ -634,7 +611,8 @@ final class Migrator {
     long t0 = System.nanoTime();
     boolean tx = !MigrationSource.hasNoTransactionMarker(m.downSql());
     execute(sessionReset());
-    if (!tx) table.update("UPDATE %s SET status = 'failed', name = ? WHERE version = ?", m.downFileName(), m.version());
+    if (!tx)
+      table.update("UPDATE %s SET status = 'failed', name = ? WHERE version = ?", m.downFileName(), m.version());
     conn.setAutoCommit(!tx);
     try {
       run(m.downFileName(), m.downSql());
@@ -649,11 +627,10 @@ final class Migrator {
     } catch (SQLException | RuntimeException e) {
       if (tx) rollbackQuietly();
       if (tx && e instanceof MigrationException me && interruptedBy != null)
-        throw new MigrationException(interruptCode, me.getMessage() + " (rolled back: " + m.fileName() + " stays applied)", e);
+        throw new MigrationException(new MigrationException.DownRolledBack(interruptCode, m.fileName(), me.kind()), e);
       if (tx || !(e instanceof MigrationException me)) throw e;
-      throw new MigrationException(interruptedBy != null ? interruptCode : me.exitCode, me.getMessage() + "; " + m.downFileName()
-          + " ran without a transaction and is recorded as failed: finish or undo its statements by hand, then `migrate resolve "
-          + m.version() + " --rolled-back` (it is undone) or `--applied` (it is back in place)", e.getCause());
+      throw new MigrationException(new MigrationException.DownNoTransactionFailed(
+          interruptedBy != null ? interruptCode : me.exitCode, m.downFileName(), m.version(), me.kind()), e.getCause());
     } finally {
       conn.setAutoCommit(true);
     }
@@ -666,19 +643,19 @@ final class Migrator {
       try {
         execute(s.sql());
       } catch (SQLException e) {
-        throw new MigrationException(ExitCode.FAILED, file + " line " + errorLine(s, e) + ": " + serverMessage(e), e);
+        throw new MigrationException(
+            new MigrationException.StatementFailed(file, errorLine(s, e), e.getSQLState(), serverMessage(e)), e);
       }
     }
   }
 
   private static int errorLine(MigrationSource.Statement s, SQLException e) {
     int line = s.line();
-    if (e instanceof PSQLException pe && pe.getServerErrorMessage() != null) {
-      int pos = pe.getServerErrorMessage().getPosition();
-      String sql = s.sql();
-      int end = pos - 1 >= sql.codePointCount(0, sql.length()) ? sql.length() : sql.offsetByCodePoints(0, Math.max(0, pos - 1));
-      for (int i = 0; i < end; i++) if (sql.charAt(i) == '\n') line++;
-    }
+    int pos = PgWire.position(e);
+    String sql = s.sql();
+    int end = pos - 1 >= sql.codePointCount(0, sql.length()) ? sql.length()
+        : sql.offsetByCodePoints(0, Math.max(0, pos - 1));
+    for (int i = 0; i < end; i++) if (sql.charAt(i) == '\n') line++;
     return line;
   }
 
@@ -689,15 +666,15 @@ final class Migrator {
   private void flush() {
     if (unflushed == null) return;
     try {
-      execute("BEGIN;\nSET LOCAL synchronous_commit = on;\nUPDATE " + table.name() + " SET status = status WHERE version = " + unflushed
-          + ";\nCOMMIT");
+      execute("BEGIN;\nSET LOCAL synchronous_commit = on;\nUPDATE " + table.name()
+          + " SET status = status WHERE version = " + unflushed + ";\nCOMMIT");
       unflushed = null;
     } catch (SQLException ignored) {
       // the connection is gone: the server flushes on its own within wal_writer_delay
     }
   }
 
-  void rollbackQuietly() {
+  @Override public void rollbackQuietly() {
     try (Statement st = conn.createStatement()) {
       if (conn.getAutoCommit()) st.execute("ROLLBACK"); else conn.rollback();
     } catch (SQLException ignored) {
@@ -721,15 +698,16 @@ final class Migrator {
    * (statement_timeout 0, lock_timeout, client_connection_check_interval, whatever its
    * connection SET) are read once, before any migration, and set again.
    */
-  String sessionReset() throws SQLException {
+  @Override public String sessionReset() throws SQLException {
     if (sessionReset != null) return sessionReset;
     StringBuilder own = new StringBuilder();
     // Through a pooler the session is not ours (its SETs may be another client's): its own limits come with SET LOCAL.
-    if (pooler == null) try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT name, setting FROM pg_settings"
-        + " WHERE source = 'session' AND name NOT LIKE 'transaction\\_%' ORDER BY name")) {
+    String sql = "SELECT name, setting FROM pg_settings WHERE source = 'session'"
+        + " AND name NOT LIKE 'transaction\\_%' ORDER BY name";
+    if (pooler == null) try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(sql)) {
       while (rs.next())
-        own.append(own.length() == 0 ? "SELECT " : ", ").append("pg_catalog.set_config(").append(literal(rs.getString(1)))
-            .append(", ").append(literal(rs.getString(2))).append(", false)");
+        own.append(own.length() == 0 ? "SELECT " : ", ").append("pg_catalog.set_config(")
+            .append(literal(rs.getString(1))).append(", ").append(literal(rs.getString(2))).append(", false)");
     }
     sessionReset = AS_RUNNER + ";\nRESET ALL;\n" + (own.length() > 0 ? own + ";\n" : "")
         + "DEALLOCATE ALL;\nCLOSE ALL;\nUNLISTEN *;\nDISCARD PLANS;\nDISCARD SEQUENCES;\nDISCARD TEMP";
@@ -745,24 +723,22 @@ final class Migrator {
    * direct connection; through a pooler the migration's own limits (SET LOCAL) and the guard,
    * which takes the lock for this transaction only and checks that the migration is still unrecorded.
    */
-  List<String> transactionPrelude(MigrationSource.Migration m) throws SQLException {
+  @Override public List<String> transactionPrelude(MigrationSource.Migration m) throws SQLException {
     if (pooler == null) return List.of();
-    List<String> l = new ArrayList<>(transactionSettings);
+    List<String> l = new ArrayList<>(options.transactionSettings());
     l.add(lock.guard(table.name(), m.version()));
     return l;
   }
 
   /**
    * The guard's error (lock busy, or the migration recorded meanwhile: nothing changed) as a
-   * MigrationException whose cause says which, or null for any other error.
+   * MigrationException of kind Guard, which says which, or null for any other error.
    */
-  static MigrationException guardStop(SQLException e) {
-    return guardState(e) == null ? null : new MigrationException(ExitCode.LOCK_TIMEOUT, serverMessage(e), e);
-  }
-
-  private static String guardState(Throwable t) {
-    String state = t instanceof SQLException e ? e.getSQLState() : null;
-    return AdvisoryLock.BUSY.equals(state) || AdvisoryLock.ALREADY_RECORDED.equals(state) ? state : null;
+  @Override public MigrationException guardStop(SQLException e) {
+    String state = e.getSQLState();
+    if (!AdvisoryLock.BUSY.equals(state) && !AdvisoryLock.ALREADY_RECORDED.equals(state)) return null;
+    return new MigrationException(
+        new MigrationException.Guard(AdvisoryLock.BUSY.equals(state), state, serverMessage(e)), e);
   }
 
   /**
@@ -778,12 +754,14 @@ final class Migrator {
   private int migrateThroughPooler(Integer to, List<MigrationSource.Migration> firstLook) throws SQLException {
     if (firstLook != null) refuseWithoutTransaction(firstLook); // before any lock, as a rule
     if (interruptedBy != null) throw interrupted(null);
-    AdvisoryLock.Wait wait = lock.new Wait(lockTimeout, () -> interruptedBy != null);
+    AdvisoryLock.Wait wait = lock.new Wait(options.lockTimeout(), () -> interruptedBy != null);
     List<MigrationSource.Migration> pending;
     conn.setAutoCommit(false); // look again, and create or upgrade _migrations, under the lock, in one transaction
     try {
       while (true) {
-        try (Statement st = conn.createStatement()) { for (String set : transactionSettings) st.execute(set); }
+        try (Statement st = conn.createStatement()) {
+          for (String set : options.transactionSettings()) st.execute(set);
+        }
         if (lock.tryForTransaction()) break;
         conn.rollback();
         pause(wait);
@@ -804,9 +782,8 @@ final class Migrator {
         try {
           new Batch(this).apply(pending, true);
         } catch (MigrationException stopped) {
-          String state = guardState(stopped.getCause());
-          if (state == null) throw stopped;
-          if (state.equals(AdvisoryLock.BUSY)) pause(wait); // else: recorded meanwhile, plan again
+          if (!(stopped.kind() instanceof MigrationException.Guard g)) throw stopped;
+          if (g.busy()) pause(wait); // else: recorded meanwhile, plan again
         }
       }
       return appliedNow.size();
@@ -825,16 +802,16 @@ final class Migrator {
   }
 
   private void refuseWithoutTransaction(List<MigrationSource.Migration> pending) {
-    List<String> noTx = pending.stream().filter(m -> !m.transactional()).map(MigrationSource.Migration::fileName).toList();
-    if (!noTx.isEmpty()) refuseThroughPooler(String.join(", ", noTx) + (noTx.size() == 1 ? " runs" : " run") + " without a transaction");
+    List<String> noTx = pending.stream().filter(m -> !m.transactional())
+        .map(MigrationSource.Migration::fileName).toList();
+    if (!noTx.isEmpty())
+      refuseThroughPooler(String.join(", ", noTx) + (noTx.size() == 1 ? " runs" : " run") + " without a transaction");
   }
 
   /** Stops, before any lock, what needs one database session throughout when connected through a pooler. */
   private void refuseThroughPooler(String what) {
     if (pooler == null) return;
-    throw new MigrationException(ExitCode.POOLER, what + ", which needs one database session throughout, but " + pooler
-        + " is a connection pooler (PgBouncer or similar) that may switch sessions between transactions; nothing was changed:"
-        + " run it against PostgreSQL directly, e.g. MIGRATE_DATABASE_URL set to the server's own address (Azure: port 5432, not 6432)");
+    throw new MigrationException(new MigrationException.Pooler(what, pooler));
   }
 
   // ------------------------------------------------------------ interrupts and lost connections
@@ -847,23 +824,23 @@ final class Migrator {
     interruptCode = exitCode;
     interruptedBy = signal;
     if (busy) {
-      try { conn.unwrap(org.postgresql.PGConnection.class).cancelQuery(); } catch (SQLException ignored) { /* it finished meanwhile */ }
+      try { wire.cancel(); } catch (SQLException ignored) { /* it finished meanwhile */ }
     }
   }
 
-  String interruptedBy() { return interruptedBy; }
+  @Override public String interruptedBy() { return interruptedBy; }
   int interruptCode() { return interruptCode; }
 
   /** A failure that came with (or from) an interrupt, as one line that says what the run did. */
   MigrationException interruptedFailure(String detail, Throwable cause) {
-    return new MigrationException(interruptCode, "interrupted by " + interruptedBy + (detail == null ? "" : " (" + detail + ")")
-        + committedSoFar() + (appliedNow.isEmpty() ? "" : "; run `migrate up` again to apply the rest"), cause);
+    return new MigrationException(new MigrationException.Interrupted(interruptedBy, interruptCode, null, detail,
+        progress(), !appliedNow.isEmpty()), cause);
   }
 
   private void acquireLock() throws SQLException {
     if (interruptedBy != null) throw interrupted(null);
     try {
-      lock.acquire(lockTimeout, () -> interruptedBy != null);
+      lock.acquire(options.lockTimeout(), () -> interruptedBy != null);
     } catch (MigrationException e) {
       if (interruptedBy != null) throw interrupted(null);
       throw e;
@@ -871,18 +848,18 @@ final class Migrator {
   }
 
   /** The message when a signal stopped the run: what committed, what did not, what next. */
-  MigrationException interrupted(MigrationSource.Migration during) {
-    String what = during == null ? "" : " before " + during.fileName() + " committed: it was rolled back, not applied";
-    return new MigrationException(interruptCode, "interrupted by " + interruptedBy + what + committedSoFar()
-        + "; run `migrate up` again to apply the rest");
+  @Override public MigrationException interrupted(MigrationSource.Migration during) {
+    return new MigrationException(new MigrationException.Interrupted(interruptedBy, interruptCode,
+        during == null ? null : during.fileName(), null, progress(), true));
   }
 
-  private String committedSoFar() {
-    return appliedNow.isEmpty() ? "; this run applied nothing"
-        : "; this run applied " + appliedNow.size() + " (the last: " + appliedNow.get(appliedNow.size() - 1) + ")";
+  /** What this run committed so far, for the messages that end it. */
+  private MigrationException.Progress progress() {
+    return new MigrationException.Progress(appliedNow.size(),
+        appliedNow.isEmpty() ? null : appliedNow.get(appliedNow.size() - 1));
   }
 
-  boolean connectionLost(SQLException e) {
+  @Override public boolean connectionLost(SQLException e) {
     String state = String.valueOf(e.getSQLState());
     try {
       return state.startsWith("08") || state.startsWith("57P0") || conn.isClosed();
@@ -892,16 +869,15 @@ final class Migrator {
   }
 
   /** After the connection died mid-run: asks a second connection which of the run committed, and says so. */
-  MigrationException lost(List<MigrationSource.Migration> run, SQLException e) {
+  @Override public MigrationException lost(List<MigrationSource.Migration> run, SQLException e) {
     String why = serverMessage(e);
     Map<Integer, MigrationTable.Row> rows;
-    try (Connection c = reconnect == null ? null : reconnect.call()) {
+    try (Connection c = options.reconnect() == null ? null : options.reconnect().call()) {
       if (c == null) throw new SQLException("no way to reconnect");
       rows = MigrationTable.read(c, table.name(), source).ours();
     } catch (Exception again) {
-      return new MigrationException(ExitCode.FAILED, "lost the connection to the database during " + run.get(0).fileName()
-          + (run.size() > 1 ? " .. " + run.get(run.size() - 1).fileName() : "") + " (" + why + ") and cannot reconnect to see what"
-          + " committed" + committedSoFar() + "; when the database is back, `migrate status` shows it; then run `migrate up`", e);
+      return new MigrationException(new MigrationException.LostUnknown(run.get(0).fileName(),
+          run.get(run.size() - 1).fileName(), why, progress()), e);
     }
     MigrationSource.Migration first = null;
     for (var m : run) {
@@ -914,35 +890,27 @@ final class Migrator {
       } else if (first == null) first = m;
     }
     unflushed = null; // nothing more to do for durability on a dead connection
-    return new MigrationException(ExitCode.FAILED, "lost the connection to the database (" + why + ")"
-        + (first == null ? " after the last migration committed" : " during " + first.fileName() + ": it did not commit")
-        + committedSoFar() + "; run `migrate up` again to apply the rest", e);
+    return new MigrationException(
+        new MigrationException.Lost(why, first == null ? null : first.fileName(), progress()), e);
   }
 
   /** Another runner recorded this migration while this one applied it: the lock did not hold. */
-  MigrationException collision(MigrationSource.Migration m, SQLException e) {
-    if (!(e instanceof PSQLException pe) || pe.getServerErrorMessage() == null) return null;
-    ServerErrorMessage s = pe.getServerErrorMessage();
-    if (!"23505".equals(s.getSQLState()) || !TABLE.equals(s.getTable())) return null;
+  @Override public MigrationException collision(MigrationSource.Migration m, SQLException e) {
+    if (!"23505".equals(e.getSQLState()) || !TABLE.equals(PgWire.table(e))) return null;
     for (var d : m.kodiai())
-      if (String.valueOf(s.getDetail()).contains("=(" + d.file() + ")"))
-        return new MigrationException(ExitCode.FAILED, m.fileName() + " was rolled back (nothing lost): kodiai's"
-            + " runner recorded "
-            + d.file() + ", which it carries, while it ran (the bot started meanwhile?); run `migrate up` again: it"
-            + " converts"
-            + " kodiai's objects (" + KodiaiFiles.FROM_KODIAI + "/" + d.file() + ") or says what is missing", e);
-    return new MigrationException(ExitCode.FAILED, m.fileName() + " was recorded by another runner while this one applied it"
-        + " (rolled back here, nothing lost): two runners worked at once, so the migration lock did not hold (a transaction"
-        + " pooler such as PgBouncer does not keep session advisory locks; connect directly); run `migrate status`", e);
+      if (String.valueOf(PgWire.detail(e)).contains("=(" + d.file() + ")"))
+        return new MigrationException(new MigrationException.Collision(m.fileName(), d.file()), e);
+    return new MigrationException(new MigrationException.Collision(m.fileName(), null), e);
   }
 
   static String serverMessage(SQLException e) {
     String msg;
-    if (e instanceof PSQLException pe && pe.getServerErrorMessage() != null) {
-      ServerErrorMessage m = pe.getServerErrorMessage();
-      msg = m.getSeverity() + ": " + m.getMessage() + " (SQLSTATE " + m.getSQLState() + ")";
-      if ("25001".equals(m.getSQLState()))
-        msg += "; this statement cannot run in a transaction: put `" + MigrationSource.NO_TRANSACTION_MARKER + "` at the top of the file";
+    String head = PgWire.severityAndMessage(e);
+    if (head != null) {
+      msg = head + " (SQLSTATE " + e.getSQLState() + ")";
+      if ("25001".equals(e.getSQLState()))
+        msg += "; this statement cannot run in a transaction: put `" + MigrationSource.NO_TRANSACTION_MARKER
+            + "` at the top of the file";
     } else {
       msg = DbClient.firstLine(e.getMessage());
     }

@@ -83,7 +83,9 @@ class AdoptMigrateUpTest extends AdoptSupport {
       kodiaiDatabase(url, 20);
       var up = migrate(url, without, "up");
       assertEquals(ExitCode.VALIDATION, up.code(), up.toString());
-      assertEquals(List.of(stopLine(without)), up.errLines());
+      assertEquals(new MigrationException.AdoptionStopped("021-review-comments.sql", List.of("005-review-comments.sql")),
+          up.kind());
+      assertEquals(List.of(stopLine(without)), up.errLines()); // the one test of this kind's line
       assertTrue(stopLine(without).startsWith("migrate: error: stopped before 021-review-comments.sql: "),
           stopLine(without));
       assertEquals(List.of(), MigrateTest.rows(url, "SELECT name FROM _migrations WHERE status = 'applied'"
@@ -94,7 +96,7 @@ class AdoptMigrateUpTest extends AdoptSupport {
       // again: nothing to apply before the stop, the same line, exit 5
       var again = migrate(url, without, "up");
       assertEquals(ExitCode.VALIDATION, again.code(), again.toString());
-      assertEquals(List.of(stopLine(without)), again.errLines());
+      assertEquals(up.kind(), again.kind());
       assertFalse(again.out().contains("applied 0"), again.toString());
       var s2 = migrate(url, without, "status");
       assertEquals(0, s2.code(), s2.toString());
@@ -150,6 +152,8 @@ class AdoptMigrateUpTest extends AdoptSupport {
       kodiaiDatabase(url, 10);
       var up = migrate(url, bad, "up");
       assertEquals(ExitCode.FAILED, up.code(), up.toString());
+      var noTx = up.kind(MigrationException.NoTransactionFailed.class);
+      assertEquals(List.of("findings"), assertInstanceOf(MigrationException.ConvertedDiffer.class, noTx.cause()).tables());
       assertTrue(up.err().contains("the converted values of findings differ from kodiai's (checksums printed above);"
           + " nothing was swapped"), up.toString());
       assertTrue(up.out().lines().anyMatch(l -> l.startsWith("findings ") && l.endsWith("after: DIFFERENT")),

@@ -22,7 +22,9 @@ class AdoptRefusalTest extends AdoptSupport {
         var catalog = snapshot(c);
         var rows = KodiaiAdoption.sums(c);
         MigrationException e = assertThrows(MigrationException.class, () -> KodiaiAdoption.recognize(c, Set.of()));
-        assertEquals(ExitCode.VALIDATION, e.exitCode);
+        var k = assertInstanceOf(MigrationException.UnknownKodiaiSchema.class, e.kind());
+        assertEquals(3, k.differences().size(), e.getMessage());
+        assertTrue(k.differences().contains("reviews.note (text) is not kodiai's"), e.getMessage());
         assertTrue(e.getMessage().startsWith("not a database of kodiai 24fba64a as its runner leaves it"
             + " (3 differences); nothing changed:"), e.getMessage());
         assertTrue(e.getMessage().contains("reviews.note (text) is not kodiai's"), e.getMessage());

@@ -3,8 +3,9 @@
 //
 // run(CommandLine, args) gives the command writers of its own (picocli's setOut/setErr), which
 // commands print to (spec.commandLine().getOut()/getErr()): nothing global changes, so tests may
-// run commands side by side. run(IntSupplier) is for a command that still prints to System.out
-// (migrate): it swaps System.out and System.err, and so holds a lock for the whole call.
+// run commands side by side (migrate, indexes and roles do). run(IntSupplier) is for code that
+// still prints to System.out (a help text printed by hand in HelpTest; DocsCommandsRunTest's every alias,
+// bench and devdb among them): it swaps System.out and System.err, and so holds a lock for the whole call.
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

@@ -133,6 +133,7 @@ class KodiaiFilesTest {
     assertEquals(0, run.code(), run.toString());
     run = MigrateTest.cli("kodiai-drift", tmp.resolve("nowhere").toString(), "--dir", ours);
     assertEquals(ExitCode.USAGE, run.code(), run.toString());
+    assertEquals(new MigrationException.NotKodiaiFolder(tmp.resolve("nowhere").toString(), false), run.kind());
     assertEquals(List.of("migrate: error: " + tmp.resolve("nowhere") + " is not a kodiai checkout nor its"
         + " src/db/migrations folder"
         + " (it does not exist)"), run.errLines());

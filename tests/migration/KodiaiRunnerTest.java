@@ -141,6 +141,11 @@ class KodiaiRunnerTest {
     // nothing changed.
     var up = migrate(url, "up");
     assertEquals(ExitCode.VALIDATION, up.code(), up.toString());
+    assertEquals(new MigrationException.Invalid(List.of(
+        new MigrationException.NoConversion("002-queue.sql", "002-webhook-queue.sql"),
+        new MigrationException.NoConversion("003-wiki.sql", "003-reserved.sql"),
+        new MigrationException.NoConversion("003-wiki.sql", "003-wiki-pages.sql"))), up.kind());
+    // the one test of this kind's lines
     assertEquals(List.of("migrate: error: 002-queue.sql carries kodiai's 002-webhook-queue.sql, which kodiai's runner"
         + " already applied"
         + " itself, and there is no from-kodiai/002-webhook-queue.sql to convert kodiai's objects to kodiai-db's;"
@@ -210,12 +215,15 @@ class KodiaiRunnerTest {
     MigrateTest.exec(url, "DELETE FROM _migrations WHERE name = '003-reserved.sql'");
     var v = migrate(url, "validate");
     assertEquals(ExitCode.VALIDATION, v.code(), v.toString());
+    // `validate` prints each problem on a line; this is the one test of MixedRunners's
     assertEquals(List.of("migrate: invalid: 003-wiki.sql carries kodiai's 003-wiki-pages.sql (applied by kodiai's"
         + " runner)"
         + " and 003-reserved.sql (not applied by it): convert all or none; apply 003-reserved.sql with kodiai's runner"
         + " first; nothing ran"), v.errLines());
     var up = migrate(url, "up");
     assertEquals(ExitCode.VALIDATION, up.code(), up.toString());
+    assertEquals(new MigrationException.Invalid(List.of(new MigrationException.MixedRunners("003-wiki.sql",
+        List.of("003-wiki-pages.sql"), "003-reserved.sql"))), up.kind());
     assertEquals(List.of("4"), rows("SELECT count(*) FROM _migrations"), "nothing ran, nothing recorded");
     assertEquals(List.of("integer"), rows("SELECT data_type FROM information_schema.columns WHERE table_name ="
         + " 'k_reviews'"
@@ -230,9 +238,7 @@ class KodiaiRunnerTest {
         + "INSERT INTO _migrations (name) VALUES ('004-x.sql');\n");
     var up = MigrateTest.cli("up", "--url", url, "--dir", other.toString());
     assertEquals(ExitCode.FAILED, up.code(), up.toString());
-    assertEquals(List.of("migrate: error: 001-a.sql was rolled back (nothing lost): kodiai's runner recorded 004-x.sql,"
-        + " which it carries, while it ran (the bot started meanwhile?); run `migrate up` again: it converts kodiai's"
-        + " objects (from-kodiai/004-x.sql) or says what is missing"), up.errLines());
+    assertEquals(new MigrationException.Collision("001-a.sql", "004-x.sql"), up.kind());
     assertFalse(MigrateTest.exists(url, "a"));
   }
 

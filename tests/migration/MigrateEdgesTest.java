@@ -69,6 +69,9 @@ class MigrateEdgesTest {
     assertEquals(0, run("up").code());
     var r = run("down", "0");
     assertEquals(ExitCode.VALIDATION, r.code(), r.toString());
+    assertEquals(List.of(new MigrationException.NoDownFile("002-b.sql")),
+        r.kind(MigrationException.RollbackRefused.class).problems());
+    // the one test of this kind's line
     assertEquals(List.of("migrate: error: nothing rolled back: 002-b.sql has no down file 002-b.down.sql"), r.errLines());
     assertEquals(List.of("_migrations", "a", "b", "c"), tables(), "003 was not rolled back either");
     assertEquals(3, MigrateTest.tracked(url).size());
@@ -80,7 +83,8 @@ class MigrateEdgesTest {
     assertEquals(0, run("up").code());
     var r = run("down", "1");
     assertEquals(ExitCode.FAILED, r.code(), r.toString());
-    assertEquals(List.of("migrate: error: 003-c.down.sql line 2: ERROR: table \"no_such_table\" does not exist (SQLSTATE 42P01)"), r.errLines());
+    var failed = r.kind(MigrationException.StatementFailed.class);
+    assertEquals(List.of("003-c.down.sql", 2, "42P01"), List.of(failed.file(), failed.line(), failed.sqlState()));
     assertEquals(List.of("_migrations", "a", "b", "c"), tables(), "the DROP TABLE c before the error was rolled back");
     assertEquals(3, MigrateTest.tracked(url).size());
   }
@@ -191,6 +195,7 @@ class MigrateEdgesTest {
     assertTrue(source.byVersion(8).hasDown());
     var bad = MigrateTest.cli("new", "Add Thing", "--dir", dir.toString());
     assertEquals(ExitCode.USAGE, bad.code());
+    assertEquals(new MigrationException.BadName("Add Thing"), bad.kind());
     assertEquals(List.of("migrate: error: NAME must be lowercase letters, digits, '-' or '_', got 'Add Thing'"), bad.errLines());
   }
 
@@ -252,6 +257,7 @@ class MigrateEdgesTest {
         "002-ext.sql", "CREATE EXTENSION IF NOT EXISTS vector_missing_xyz;\nCREATE TABLE e (v int);\n");
     var r = run("up");
     assertEquals(ExitCode.FAILED, r.code(), r.toString());
+    assertEquals(new MigrationException.ExtensionMissing("vector_missing_xyz", "002-ext.sql"), r.kind());
     assertEquals(List.of("migrate: error: extension \"vector_missing_xyz\" is not available on this server (needed by 002-ext.sql):"
         + " install it on the server; nothing was applied"), r.errLines());
     assertEquals(List.of(), tables(), "001 was not applied either; no tracking table");
@@ -269,6 +275,7 @@ class MigrateEdgesTest {
       assertEquals(ExitCode.LOCK_TIMEOUT, r.code(), r.toString());
       String holderText = "pid " + pid + " \\(kodiai-db from 127\\.0\\.0\\.1, connected \\d+ s ago\\)";
       assertEquals(1, r.errLines().size(), r.toString());
+      assertEquals(1, r.kind(MigrationException.LockTimeout.class).seconds());
       assertMatches("migrate: error: gave up after 1 s waiting for the migration lock, held by " + holderText
           + "; wait for that run to finish, or raise --lock-timeout", r.errLines().get(0));
       assertMatches("waiting for the migration lock, held by " + holderText, r.outLines().get(0));
@@ -296,7 +303,8 @@ class MigrateEdgesTest {
         String sql = "SELECT pg_current_wal_flush_lsn() >= pg_current_wal_insert_lsn()";
         st.execute(sql);
         var e = assertThrows(MigrationException.class, () -> Migrations.run(url, dir, null));
-        assertEquals("003-c.sql line 2: ERROR: division by zero (SQLSTATE 22012)", e.getMessage());
+        var failed = assertInstanceOf(MigrationException.StatementFailed.class, e.kind());
+        assertEquals(List.of("003-c.sql", 2, "22012"), List.of(failed.file(), failed.line(), failed.sqlState()));
         ResultSet rs = st.executeQuery(sql);
         rs.next();
         assertTrue(rs.getBoolean(1), "all WAL written so far (001 and 002's commits among it) is flushed");
@@ -329,11 +337,14 @@ class MigrateEdgesTest {
     Files.writeString(dir.resolve("002-b.sql"), "CREATE TABLE b (id int);\nSELECT 1/0;\n");
     var e = assertThrows(MigrationException.class, () -> Migrations.run(url, dir, null));
     assertEquals(ExitCode.FAILED, e.exitCode);
-    assertEquals("002-b.sql line 2: ERROR: division by zero (SQLSTATE 22012)", e.getMessage());
+    var failed = assertInstanceOf(MigrationException.StatementFailed.class, e.kind());
+    assertEquals(List.of("002-b.sql", 2, "22012"), List.of(failed.file(), failed.line(), failed.sqlState()));
     assertEquals(ExitCode.USAGE, assertThrows(Failure.class, () -> Migrations.run(null, dir, null)).exitCode);
-    assertEquals(ExitCode.USAGE, assertThrows(MigrationException.class, () -> Migrations.rollback(url, dir, -1)).exitCode);
+    assertEquals(new MigrationException.BadTarget(-1),
+        assertThrows(MigrationException.class, () -> Migrations.rollback(url, dir, -1)).kind());
     MigrateTest.write(dir, "9-Bad.sql", "");
-    assertEquals(ExitCode.VALIDATION, assertThrows(MigrationException.class, () -> Migrations.run(url, dir, null)).exitCode);
+    assertInstanceOf(MigrationException.InvalidFiles.class,
+        assertThrows(MigrationException.class, () -> Migrations.run(url, dir, null)).kind());
   }
 
   @Test void bundledMigrationsGoUpAndAllTheWayDown() throws Exception {

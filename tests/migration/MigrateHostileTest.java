@@ -45,7 +45,8 @@ class MigrateHostileTest {
         "003-c.sql", "CREATE TABLE c (id int);\n\nselect from from where;\n", "004-d.sql", "CREATE TABLE d (id int);\n");
     var r = run("up");
     assertEquals(ExitCode.FAILED, r.code(), r.toString());
-    assertEquals(List.of("migrate: error: 003-c.sql line 3: ERROR: syntax error at or near \"from\" (SQLSTATE 42601)"), r.errLines());
+    var failed = r.kind(MigrationException.StatementFailed.class);
+    assertEquals(List.of("003-c.sql", 3, "42601"), List.of(failed.file(), failed.line(), failed.sqlState()));
     assertEquals(List.of("1", "2"), versions(), "earlier migrations stay applied");
     assertTrue(MigrateTest.exists(url, "b") && !MigrateTest.exists(url, "c") && !MigrateTest.exists(url, "d"));
     assertEquals(2, r.outLines().stream().filter(l -> l.startsWith("applied ")).count(), r.toString());
@@ -92,8 +93,8 @@ class MigrateHostileTest {
         "002-slow.sql", "SET LOCAL statement_timeout = '300ms';\nSELECT nextval('calls');\n\nSELECT pg_sleep(3);\n");
     var r = run("up");
     assertEquals(ExitCode.FAILED, r.code(), r.toString());
-    assertEquals(List.of("migrate: error: 002-slow.sql line 4: ERROR: canceling statement due to statement timeout (SQLSTATE 57014)"),
-        r.errLines());
+    var failed = r.kind(MigrationException.StatementFailed.class);
+    assertEquals(List.of("002-slow.sql", 4, "57014"), List.of(failed.file(), failed.line(), failed.sqlState()));
     assertEquals(List.of("1"), rows("SELECT last_value FROM calls"), "the failing migration ran once, not again to find its line");
     assertEquals(List.of("1"), versions());
   }
@@ -103,6 +104,7 @@ class MigrateHostileTest {
         "002-b.sql", "INSERT INTO c VALUES (42);\n");
     var r = run("up");
     assertEquals(ExitCode.FAILED, r.code(), r.toString());
+    assertEquals("23503", r.kind(MigrationException.CommitFailed.class).sqlState());
     assertTrue(r.err().startsWith("migrate: error: 002-b.sql (when it committed): ERROR: insert or update on table \"c\" violates"), r.err());
     assertEquals(List.of("1"), versions());
   }
@@ -121,7 +123,7 @@ class MigrateHostileTest {
         + "INSERT INTO many2 VALUES (" + (n - 1) + ");\n");
     r = run("up");
     assertEquals(ExitCode.FAILED, r.code(), r.toString());
-    assertTrue(r.err().startsWith("migrate: error: 002-dup.sql line " + (n + 2) + ": ERROR: duplicate key value"), r.err());
+    assertEquals(n + 2, r.kind(MigrationException.StatementFailed.class).line(), r.toString());
     assertFalse(MigrateTest.exists(url, "many2"), "rolled back whole, across messages");
   }
 
@@ -133,6 +135,8 @@ class MigrateHostileTest {
     assertEquals(0, run("up").code());
     var r = run("down", "1");
     assertEquals(ExitCode.FAILED, r.code(), r.toString());
+    var down = r.kind(MigrationException.DownNoTransactionFailed.class);
+    assertEquals(3, assertInstanceOf(MigrationException.StatementFailed.class, down.cause()).line());
     assertEquals(List.of("migrate: error: 002-b.down.sql line 3: ERROR: table \"nosuch\" does not exist (SQLSTATE 42P01); 002-b.down.sql"
         + " ran without a transaction and is recorded as failed: finish or undo its statements by hand, then `migrate resolve 2"
         + " --rolled-back` (it is undone) or `--applied` (it is back in place)"), r.errLines());
@@ -195,9 +199,8 @@ class MigrateHostileTest {
     for (String verb : List.of("up", "status", "validate")) {
       var r = run(verb);
       assertEquals(ExitCode.VALIDATION, r.code(), r.toString());
-      assertEquals(List.of("migrate: error: public._migrations has a row named '001_create_users' that is not a kodiai migration"
-          + " (NNN-name.sql with its version): written by another tool or by hand? Delete that row if it is not kodiai's, or point"
-          + " --url at kodiai's database"), r.errLines());
+      assertEquals(new MigrationException.Invalid(List.of(new MigrationException.ForeignRow("public._migrations",
+          "001_create_users"))), r.kind(), r.toString());
     }
     assertFalse(MigrateTest.exists(url, "a"));
   }
@@ -209,6 +212,7 @@ class MigrateHostileTest {
     var r = run("up");
     assertEquals(ExitCode.VALIDATION, r.code(), r.toString());
     assertEquals(1, r.errLines().size(), r.toString());
+    assertEquals(List.of("id", "filename", "run_on"), r.kind(MigrationException.NotMigrationTable.class).columns());
     assertTrue(r.err().startsWith("migrate: error: public._migrations is not a kodiai migration table (its columns: id, filename, run_on;"), r.err());
     assertFalse(MigrateTest.exists(url, "a"));
   }
@@ -308,6 +312,7 @@ class MigrateHostileTest {
       st.execute("SELECT pg_advisory_unlock(" + gate + ")");
       var r = runner.get(60, TimeUnit.SECONDS);
       assertEquals(ExitCode.FAILED, r.code(), r.toString());
+      assertEquals(new MigrationException.Collision("002-b.sql", null), r.kind());
       assertEquals(List.of("migrate: error: 002-b.sql was recorded by another runner while this one applied it (rolled back here, nothing"
           + " lost): two runners worked at once, so the migration lock did not hold (a transaction pooler such as PgBouncer does not keep"
           + " session advisory locks; connect directly); run `migrate status`"), r.errLines());
@@ -327,6 +332,7 @@ class MigrateHostileTest {
     }
     var r = runner.get(60, TimeUnit.SECONDS);
     assertEquals(ExitCode.FAILED, r.code(), r.toString());
+    assertEquals("002-slow.sql", r.kind(MigrationException.Lost.class).during());
     assertEquals(List.of("migrate: error: lost the connection to the database (FATAL: terminating connection due to administrator command"
         + " (SQLSTATE 57P01)) during 002-slow.sql: it did not commit; this run applied 1 (the last: 001-a.sql); run `migrate up` again"
         + " to apply the rest"), r.errLines());
@@ -340,6 +346,7 @@ class MigrateHostileTest {
     write("2147483647-last.sql", "SELECT 1;\n");
     var r = MigrateTest.cli("new", "next", "--dir", dir.toString());
     assertEquals(ExitCode.USAGE, r.code(), r.toString());
+    assertEquals(new MigrationException.NoNextVersion(), r.kind());
     assertEquals(List.of("migrate: error: the newest migration has version 2147483647, the largest there is; no version can follow it"
         + " (renumber that file if it was a mistake)"), r.errLines());
     try (var s = Files.list(dir)) { assertEquals(1, s.count(), "nothing created"); }

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -50,7 +51,9 @@ class MigrateRunTest {
     migrations(300, 150, "CREATE TABLE run_t150 (id int);\nSELECT nextval('run_calls');\n\nSELECT *\n  FROM missing_table_xyz;\nCREATE TABLE run_after (id int);\n");
     var r = MigrateTest.cli("up", "--url", url, "--dir", dir.toString());
     assertEquals(1, r.code(), r.err());
-    assertEquals("migrate: error: 150-m150.sql line 5: ERROR: relation \"missing_table_xyz\" does not exist (SQLSTATE 42P01)\n", r.err());
+    var failed = r.kind(MigrationException.StatementFailed.class);
+    assertEquals(List.of("150-m150.sql", 5, "42P01"), List.of(failed.file(), failed.line(), failed.sqlState()));
+    assertEquals(1, r.errLines().size(), r.toString());
     assertEquals(149, count("SELECT count(*) FROM _migrations"), "everything before the failure stays applied");
     assertEquals(149, count("SELECT max(version) FROM _migrations"));
     assertEquals(0, count("SELECT count(*) FROM pg_class WHERE relname IN ('run_t150', 'run_after', 'run_t151', 'run_t300')"),
@@ -68,7 +71,8 @@ class MigrateRunTest {
         + "INSERT INTO run_t7 VALUES (1);\n");
     var r = MigrateTest.cli("up", "--url", url, "--dir", dir.toString());
     assertEquals(1, r.code(), r.err());
-    assertTrue(r.err().startsWith("migrate: error: 007-m7.sql line 4: ERROR: duplicate key value violates unique constraint"), r.err());
+    var failed = r.kind(MigrationException.StatementFailed.class);
+    assertEquals(List.of("007-m7.sql", 4, "23505"), List.of(failed.file(), failed.line(), failed.sqlState()));
     assertEquals(6, count("SELECT count(*) FROM _migrations"));
     assertEquals(0, count("SELECT count(*) FROM pg_class WHERE relname IN ('run_t7', 'run_t8')"));
     assertEquals(1, count("SELECT last_value FROM run_calls"), "the failing migration ran once");
@@ -80,7 +84,8 @@ class MigrateRunTest {
     assertEquals(0, MigrateTest.cli("up", "--to", "1", "--url", url, "--dir", dir.toString()).code());
     var r = MigrateTest.cli("up", "--url", url, "--dir", dir.toString()); // 002 now opens the run
     assertEquals(1, r.code());
-    assertEquals("migrate: error: 002-m2.sql line 3: ERROR: column \"id\" of relation \"run_t2\" already exists (SQLSTATE 42701)\n", r.err());
+    var failed = r.kind(MigrationException.StatementFailed.class);
+    assertEquals(List.of("002-m2.sql", 3, "42701"), List.of(failed.file(), failed.line(), failed.sqlState()));
     assertEquals(1, count("SELECT count(*) FROM _migrations"));
   }
 

@@ -32,17 +32,20 @@ class MigrateTest {
 
   // ------------------------------------------------------------- helpers (shared with the other Migrate*Test)
 
-  record Run(int code, String out, String err) {
+  /** A run of the CLI: exit code, output, and the kind of failure it ended with (null: none). */
+  record Run(int code, String out, String err, Failure.Kind kind) {
     List<String> outLines() { return out.isEmpty() ? List.of() : List.of(out.split("\n")); }
     List<String> errLines() { return err.isEmpty() ? List.of() : List.of(err.split("\n")); }
+    /** The failure's kind as `type`, failing the test when it is another. */
+    <K> K kind(Class<K> type) { return assertInstanceOf(type, kind, toString()); }
     @Override public String toString() { return "exit " + code + "\n--- out:\n" + out + "--- err:\n" + err; }
   }
 
-  /** Runs the CLI as main() would, minus System.exit, with stdout and stderr captured. */
+  /** Runs the CLI as main() would, minus System.exit, with writers of its own (Captured: no global lock). */
   static Run cli(String... args) {
-    Captured c = Captured.run(() -> migrate.commandLine().execute(args));
+    Captured c = Captured.run(migrate.commandLine(), args);
     // These tests pass URLs with --url; the warning that draws is tested once, in passwordInUrlOptionDrawsAWarning.
-    return new Run(c.code(), c.out(), c.err().replace(migrate.PASSWORD_IN_ARGS_WARNING + "\n", ""));
+    return new Run(c.code(), c.out(), c.err().replace(migrate.PASSWORD_IN_ARGS_WARNING + "\n", ""), c.kind());
   }
 
   Run run(String... args) {
@@ -53,18 +56,10 @@ class MigrateTest {
 
   @Test void passwordInUrlOptionDrawsAWarning() throws Exception {
     write(dir, "001-a.sql", "SELECT 1;");
-    PrintStream err = System.err;
-    var e = new ByteArrayOutputStream();
-    System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-    int code;
-    try {
-      code = migrate.commandLine().execute("validate", "--url", url, "--dir", dir.toString());
-    } finally {
-      System.setErr(err);
-    }
-    assertEquals(0, code);
-    assertTrue(e.toString(StandardCharsets.UTF_8).startsWith(migrate.PASSWORD_IN_ARGS_WARNING + "\n"), e.toString(StandardCharsets.UTF_8));
-    assertFalse(e.toString(StandardCharsets.UTF_8).contains(DbClient.parse(url).password()), "the warning does not repeat the password");
+    Captured c = Captured.run(migrate.commandLine(), "validate", "--url", url, "--dir", dir.toString());
+    assertEquals(0, c.code(), c.toString());
+    assertTrue(c.err().startsWith(migrate.PASSWORD_IN_ARGS_WARNING + "\n"), c.err());
+    assertFalse(c.err().contains(DbClient.parse(url).password()), "the warning does not repeat the password");
   }
 
   static void write(Path dir, String... nameThenContent) throws IOException {
@@ -188,6 +183,9 @@ class MigrateTest {
         "003-c.sql", "CREATE TABLE c (id int);\n");
     Run r = run("up");
     assertEquals(ExitCode.FAILED, r.code(), r.toString());
+    assertEquals(new MigrationException.StatementFailed("002-b.sql", 4, "42P01",
+        "ERROR: relation \"no_such_table\" does not exist (SQLSTATE 42P01)"), r.kind());
+    // the one test of this kind's line
     assertEquals(List.of("migrate: error: 002-b.sql line 4: ERROR: relation \"no_such_table\" does not exist (SQLSTATE 42P01)"), r.errLines());
     assertEquals(1, r.outLines().size(), r.toString());
     assertMatches("applied 001-a\\.sql \\(\\d+ ms\\)", r.outLines().get(0));
@@ -202,8 +200,10 @@ class MigrateTest {
     write(dir, "001-a.sql", "CREATE TABLE a (id int);\nCREATE INDEX CONCURRENTLY a_id ON a (id);\n");
     Run r = run("up");
     assertEquals(ExitCode.FAILED, r.code(), r.toString());
-    assertEquals(List.of("migrate: error: 001-a.sql line 2: ERROR: CREATE INDEX CONCURRENTLY cannot run inside a transaction block"
-        + " (SQLSTATE 25001); this statement cannot run in a transaction: put `-- migrate:no-transaction` at the top of the file"), r.errLines());
+    var failed = r.kind(MigrationException.StatementFailed.class);
+    assertEquals(List.of(2, "25001"), List.of(failed.line(), failed.sqlState()));
+    assertTrue(failed.server().endsWith("; this statement cannot run in a transaction: put `"
+        + MigrationSource.NO_TRANSACTION_MARKER + "` at the top of the file"), failed.server());
     assertFalse(exists(url, "a"));
     assertEquals(List.of(), tracked(url));
   }
@@ -231,6 +231,8 @@ class MigrateTest {
 
     Run up = run("up");
     assertEquals(ExitCode.VALIDATION, up.code(), up.toString());
+    assertEquals(new MigrationException.Invalid(List.of(new MigrationException.Edited("001-a.sql", 1))), up.kind());
+    // the one test of the lines of this kind: `up`'s error, and `validate`'s problem
     assertEquals(List.of("migrate: error: " + why), up.errLines());
     assertFalse(exists(url, "c"), "nothing ran");
 
@@ -261,26 +263,26 @@ class MigrateTest {
     assertEquals(0, run("up", "--to", "2").code());
     Files.delete(dir.resolve("002-b.sql"));
     Files.delete(dir.resolve("002-b.down.sql"));
-    String why = "002-b.sql is applied but its file is missing; restore it from version control";
+    var why = new MigrationException.FileMissing("002-b.sql");
     Run up = run("up");
     assertEquals(ExitCode.VALIDATION, up.code(), up.toString());
-    assertEquals(List.of("migrate: error: " + why), up.errLines());
+    assertEquals(new MigrationException.Invalid(List.of(why)), up.kind());
     assertFalse(exists(url, "c"));
     Run v = run("validate");
     assertEquals(ExitCode.VALIDATION, v.code());
-    assertEquals(List.of("migrate: invalid: " + why), v.errLines());
+    assertEquals(List.of("migrate: invalid: " + why.describe()), v.errLines());
   }
 
   @Test void newFileNumberedBelowTheNewestAppliedIsRefused() throws Exception {
     write(dir, "001-a.sql", "CREATE TABLE a (id int);\n", "003-c.sql", "CREATE TABLE c (id int);\n");
     assertEquals(0, run("up").code());
     write(dir, "002-b.sql", "CREATE TABLE b (id int);\n");
-    String why = "002-b.sql is new but numbered below the newest applied migration (3); renumber it above 3";
+    var why = new MigrationException.OutOfOrder("002-b.sql", 3);
     Run up = run("up");
     assertEquals(ExitCode.VALIDATION, up.code(), up.toString());
-    assertEquals(List.of("migrate: error: " + why), up.errLines());
+    assertEquals(new MigrationException.Invalid(List.of(why)), up.kind());
     assertFalse(exists(url, "b"));
-    assertEquals(List.of("migrate: invalid: " + why), run("validate").errLines());
+    assertEquals(List.of("migrate: invalid: " + why.describe()), run("validate").errLines());
   }
 
   // ------------------------------------------------------------- non-transactional migrations and resolve
@@ -294,6 +296,8 @@ class MigrateTest {
     write(dir, "001-a.sql", "CREATE TABLE a (id int);\n", "002-idx.sql", NO_TX_FAILING, "003-c.sql", "CREATE TABLE c (id int);\n");
     Run r = run("up");
     assertEquals(ExitCode.FAILED, r.code(), r.toString());
+    var noTx = r.kind(MigrationException.NoTransactionFailed.class);
+    assertEquals(4, assertInstanceOf(MigrationException.StatementFailed.class, noTx.cause()).line());
     assertEquals(List.of("migrate: error: 002-idx.sql line 4: ERROR: column \"no_such_column\" does not exist (SQLSTATE 42703);"
         + " 002-idx.sql ran without a transaction and is recorded as failed: finish or undo its statements by hand,"
         + " then `migrate resolve 2 --applied` or `--rolled-back`"), r.errLines());
@@ -305,14 +309,14 @@ class MigrateTest {
     assertMatches("002 {6}idx {38}failed {8}.*", s.outLines().get(2));
     assertEquals("1 applied, 1 pending, 0 modified, 0 file missing, 1 failed", s.outLines().get(4));
 
-    String why = "002-idx.sql did not finish (non-transactional, failed or interrupted); fix the database by hand,"
-        + " then run `migrate resolve 2 --applied` (it is done) or `--rolled-back` (undone, retry it)";
+    var why = new MigrationException.Unfinished("002-idx.sql", 2);
     Run up = run("up");
     assertEquals(ExitCode.VALIDATION, up.code(), up.toString());
-    assertEquals(List.of("migrate: error: " + why), up.errLines());
-    assertEquals(List.of("migrate: invalid: " + why), run("validate").errLines());
+    assertEquals(new MigrationException.Invalid(List.of(why)), up.kind());
+    assertEquals(List.of("migrate: invalid: " + why.describe()), run("validate").errLines());
     var down = run("down", "0");
     assertEquals(ExitCode.VALIDATION, down.code(), "no rollback over an unfinished migration: " + down);
+    down.kind(MigrationException.RollbackRefused.class);
 
     // The operator undoes it by hand and fixes the file; `up` then runs it again.
     exec(url, "DROP TABLE t2");
@@ -340,6 +344,7 @@ class MigrateTest {
     assertTrue(exists(url, "c"));
     Run bad = run("resolve", "7", "--rolled-back");
     assertEquals(ExitCode.USAGE, bad.code(), bad.toString());
+    assertEquals(new MigrationException.NotRecorded(7), bad.kind());
     assertEquals(List.of("migrate: error: version 7 is not recorded as applied or failed"), bad.errLines());
     assertEquals(ExitCode.USAGE, run("resolve", "1").code(), "one of --applied, --rolled-back, --accept-edit is required");
   }

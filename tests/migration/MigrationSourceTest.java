@@ -54,7 +54,10 @@ class MigrationSourceTest {
       assertTrue(e.getMessage().contains(f + ": name does not fit NNN-name.sql"), e.getMessage());
     assertTrue(e.getMessage().contains("000-zero.sql: version 0 is reserved"), e.getMessage());
     assertFalse(e.getMessage().contains("001-ok.sql"), e.getMessage());
-    assertTrue(e.getMessage().startsWith("test: "), e.getMessage());
+    var k = assertInstanceOf(MigrationException.InvalidFiles.class, e.kind());
+    assertEquals("test", k.source());
+    assertEquals(5, k.problems().size(), k.problems().toString());
+    assertTrue(e.getMessage().startsWith("test: "), e.getMessage()); // the one test of this kind's line
   }
 
   @Test void duplicateVersionsNameBothFiles() {
@@ -76,10 +79,13 @@ class MigrationSourceTest {
     var s = MigrationSource.load(tmp);
     assertEquals(1, s.migrations.size());
     var e = assertThrows(MigrationException.class, () -> MigrationSource.load(tmp.resolve("nope")));
+    assertEquals(new MigrationException.BadFolder(tmp.resolve("nope").toString(), "does not exist"), e.kind());
     assertEquals("migrations folder " + tmp.resolve("nope") + " does not exist", e.getMessage());
     Files.writeString(tmp.resolve("2-Bad.sql"), "SELECT 2;");
     var bad = assertThrows(MigrationException.class, () -> MigrationSource.load(tmp));
-    assertTrue(bad.getMessage().startsWith(tmp + ": 2-Bad.sql: name does not fit"), bad.getMessage());
+    var k = assertInstanceOf(MigrationException.InvalidFiles.class, bad.kind());
+    assertEquals(tmp.toString(), k.source());
+    assertTrue(k.problems().get(0).startsWith("2-Bad.sql: name does not fit"), bad.getMessage());
   }
 
   // ------------------------------------------------------------- checksums

@@ -183,8 +183,8 @@ class RolesTest extends SchemaFixtures {
       assertEquals(1, update(bot, "DELETE FROM later_things WHERE id = ?", id));
       assertEquals("42501", sqlState(bot, "DROP TABLE later_things"));
     } finally {
-      Captured down = Captured.run(() -> migrate.commandLine().execute("down", "" + LATEST_VERSION, "--dir", later.toString(),
-          "--url", ownerUrl));
+      Captured down = Captured.run(migrate.commandLine(), "down", "" + LATEST_VERSION, "--dir", later.toString(),
+          "--url", ownerUrl);
       assertEquals(0, down.code(), "back to the shipped migrations: " + down);
     }
   }
