@@ -13,6 +13,8 @@
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, version = "bench 1.0",
     description = "Benchmarks of kodiai's PostgreSQL schema (see docs/retrieval.md).",
@@ -25,7 +27,9 @@ import picocli.CommandLine.Command;
         "%nEnvironment: KODIAI_BENCH_DATABASE_URL, then DATABASE_URL (the admin URL when --url is not given; with",
         "neither, a throwaway cluster from the installed binaries: KODIAI_PG_BINDIR, default pg_config --bindir)."})
 public class bench implements Runnable {
-  @Override public void run() { new CommandLine(this).usage(System.out); }
+  @Spec CommandSpec spec;
+
+  @Override public void run() { spec.commandLine().usage(spec.commandLine().getOut()); }
 
   public static void main(String[] args) {
     System.exit(execute(args));

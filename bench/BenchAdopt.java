@@ -21,7 +21,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Spec;
 
 @Command(name = "adopt", mixinStandardHelpOptions = true,
     description = {"Converts a generated kodiai-built database while a bot-like reader and writer run.",
@@ -30,6 +32,7 @@ import picocli.CommandLine.Mixin;
         "ACCESS EXCLUSIVE hold on a table and the bot's longest lock wait, and per table the rows and checksums",
         "before and after. Run it from the checkout."})
 final class BenchAdopt implements Callable<Integer> {
+  @Spec CommandSpec spec;
   @Mixin BenchData.Options opt;
 
   @picocli.CommandLine.Option(names = "--no-proof", description = "skip the per-table checksums before and after"
@@ -45,9 +48,9 @@ final class BenchAdopt implements Callable<Integer> {
   }
 
   @Override public Integer call() throws Exception {
-    PrintStream out = System.out;
+    PrintStream out = BenchOut.out(spec);
     String invalid = opt.validate();
-    if (invalid != null) { System.err.println("bench adopt: " + invalid); return 2; }
+    if (invalid != null) { spec.commandLine().getErr().println("bench adopt: " + invalid); return 2; }
     Path migrations = MigrationSource.checkoutRoot().resolve("migrations");
     try (BenchScratch s = BenchScratch.create(opt.url, opt.keep, opt.shape, out)) {
       long t0 = System.nanoTime();
@@ -255,6 +258,6 @@ final class BenchAdopt implements Callable<Integer> {
           .put("max_lock_wait_ms", s.seen().maxLockWaitMs).put("errors", String.join("; ", s.seen().errors)));
     }
     BenchJson.write(opt.json, json);
-    System.out.println("wrote " + opt.json);
+    spec.commandLine().getOut().println("wrote " + opt.json);
   }
 }

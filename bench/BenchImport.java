@@ -32,7 +32,9 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 @Command(name = "import", mixinStandardHelpOptions = true,
     description = {"Times `import` on generated kodiai files against psql's \\copy floor.",
@@ -40,6 +42,7 @@ import picocli.CommandLine.Option;
         "\\copy of the same rows from prepared binary files. HNSW build reported apart.",
         "Targets: >= 20,000 memory rows/s including vectors; the whole import within 2x the floor."})
 final class BenchImport implements Callable<Integer> {
+  @Spec CommandSpec spec;
   @Option(names = "--memories", defaultValue = "100000", description = "memories to generate (default: ${DEFAULT-VALUE})")
   int memories;
   @Option(names = "--url", description = "admin URL of the server (default: $KODIAI_BENCH_DATABASE_URL, then $DATABASE_URL; neither: a throwaway cluster)")
@@ -58,8 +61,8 @@ final class BenchImport implements Callable<Integer> {
   static final int DIM = 1024;
 
   @Override public Integer call() throws Exception {
-    if (memories < 100) { System.err.println("bench import: --memories must be >= 100"); return 2; }
-    PrintStream out = System.out;
+    if (memories < 100) { spec.commandLine().getErr().println("bench import: --memories must be >= 100"); return 2; }
+    PrintStream out = BenchOut.out(spec);
     Path work = Files.createTempDirectory("kodiai-bench-import-");
     try (BenchScratch a = BenchScratch.create(url, keep, out)) {
       Path dir = filesDir == null ? work : Files.createDirectories(filesDir);
