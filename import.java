@@ -19,7 +19,9 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 @Command(name = "import", mixinStandardHelpOptions = true, sortOptions = false, version = "import 1.0",
     description = {"Imports kodiai's SQLite files into the PostgreSQL database in one transaction: every table, every column,",
@@ -80,25 +82,27 @@ class Import implements Callable<Integer> {
   Path problemsFile;
   @Option(names = {"-v", "--verbose"}, description = "stack traces on errors")
   boolean verbose;
+  @Spec CommandSpec spec;
 
   @Override public Integer call() throws Exception {
     Importer.Settings s = new Importer.Settings();
     s.url = DbClient.requireUrl(url);
     s.dryRun = dryRun;
-    if (lockTimeoutSeconds < 0) throw ImportFailure.usage("--lock-timeout must be >= 0");
+    if (lockTimeoutSeconds < 0) throw new ImportFailure(new ImportFailure.BadOption("--lock-timeout", "be >= 0"));
     s.lockTimeout = Duration.ofSeconds(lockTimeoutSeconds);
     try {
       s.hnsw = Importer.Hnsw.valueOf(hnsw.toUpperCase());
     } catch (IllegalArgumentException e) {
-      throw ImportFailure.usage("--hnsw must be auto, rebuild or keep, not '" + hnsw + "'");
+      throw new ImportFailure(new ImportFailure.BadOption("--hnsw", "be auto, rebuild or keep, not '" + hnsw + "'"));
     }
-    if (!maintenanceWorkMem.matches("\\d+\\s*(kB|MB|GB)")) throw ImportFailure.usage("--maintenance-work-mem must look like 512MB or 1GB");
+    if (!maintenanceWorkMem.matches("\\d+\\s*(kB|MB|GB)"))
+      throw new ImportFailure(new ImportFailure.BadOption("--maintenance-work-mem", "look like 512MB or 1GB"));
     s.maintenanceWorkMem = maintenanceWorkMem;
     s.skipUnknownColumns = skipUnknownColumns;
     s.strict = strict;
     s.problemsFile = problemsFile;
     resolveInputs(s, knowledge, telemetry, System.getenv());
-    return run(s, System.out, Progress.forStderr());
+    return run(s, CommandOut.out(spec), Progress.forStderr(CommandOut.err(spec)));
   }
 
   /** The files to import: the options, else the environment, else kodiai's defaults that exist. */
@@ -111,8 +115,8 @@ class Import implements Callable<Integer> {
     s.knowledge = fallback(TableMap.FileKind.KNOWLEDGE, env);
     s.telemetry = fallback(TableMap.FileKind.TELEMETRY, env);
     if (s.knowledge == null && s.telemetry == null)
-      throw ImportFailure.usage("nothing to import: pass --knowledge FILE and/or --telemetry FILE (neither $KNOWLEDGE_DB_PATH nor $TELEMETRY_DB_PATH is set, and "
-          + TableMap.FileKind.KNOWLEDGE.defaultPath + " and " + TableMap.FileKind.TELEMETRY.defaultPath + " do not exist)");
+      throw new ImportFailure(new ImportFailure.NothingToImport(TableMap.FileKind.KNOWLEDGE.defaultPath,
+          TableMap.FileKind.TELEMETRY.defaultPath));
   }
 
   /** $ENV (which must exist when set), else the default path when it exists, else null. */
@@ -147,8 +151,11 @@ class Import implements Callable<Integer> {
     System.exit(execute(args));
   }
 
-  /** Runs the command in-process (the tests call this); returns the exit code. */
+  /** Runs the command in-process; returns the exit code. */
   static int execute(String... args) {
-    return Cli.commandLine(new Import(), DbClient::redact).execute(args);
+    return commandLine().execute(args);
   }
+
+  /** The command as main runs it (the tests run it with writers of their own: tests/harness/Captured). */
+  static CommandLine commandLine() { return Cli.commandLine(new Import(), DbClient::redact); }
 }

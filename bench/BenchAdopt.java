@@ -48,7 +48,7 @@ final class BenchAdopt implements Callable<Integer> {
   }
 
   @Override public Integer call() throws Exception {
-    PrintStream out = BenchOut.out(spec);
+    PrintStream out = CommandOut.out(spec);
     String invalid = opt.validate();
     if (invalid != null) { spec.commandLine().getErr().println("bench adopt: " + invalid); return 2; }
     Path migrations = MigrationSource.checkoutRoot().resolve("migrations");

@@ -122,7 +122,7 @@ final class BenchHybrid implements Callable<Integer> {
   record QClass(String name, List<String> repos, List<BenchData.Query> queries) {}
 
   @Override public Integer call() throws Exception {
-    PrintStream out = BenchOut.out(spec);
+    PrintStream out = CommandOut.out(spec);
     String invalid = opt.validate();
     if (invalid != null) throw new BenchFailure(new BenchFailure.BadValue(invalid));
     BenchData data = new BenchData(opt);

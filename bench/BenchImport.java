@@ -62,7 +62,7 @@ final class BenchImport implements Callable<Integer> {
 
   @Override public Integer call() throws Exception {
     if (memories < 100) { spec.commandLine().getErr().println("bench import: --memories must be >= 100"); return 2; }
-    PrintStream out = BenchOut.out(spec);
+    PrintStream out = CommandOut.out(spec);
     Path work = Files.createTempDirectory("kodiai-bench-import-");
     try (BenchScratch a = BenchScratch.create(url, keep, out)) {
       Path dir = filesDir == null ? work : Files.createDirectories(filesDir);

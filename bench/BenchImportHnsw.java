@@ -51,7 +51,7 @@ final class BenchImportHnsw implements Callable<Integer> {
   record Figure(int memories, String defaultPath, double defaultS, String otherPath, double otherS) {}
 
   @Override public Integer call() throws Exception {
-    PrintStream out = BenchOut.out(spec);
+    PrintStream out = CommandOut.out(spec);
     Path work = filesDir != null ? Files.createDirectories(filesDir) : Files.createTempDirectory("kodiai-bench-hnsw-");
     List<Figure> figures = new ArrayList<>();
     try (BenchScratch first = BenchScratch.create(url, false, out)) {

@@ -29,7 +29,7 @@ final class BenchOnline implements Callable<Integer> {
   record Step(String name, double seconds, OnlineWorkload.Phase seen) {}
 
   @Override public Integer call() throws Exception {
-    PrintStream out = BenchOut.out(spec);
+    PrintStream out = CommandOut.out(spec);
     String invalid = opt.validate();
     if (invalid != null) throw new BenchFailure(new BenchFailure.BadValue(invalid));
     BenchData data = new BenchData(opt);

@@ -92,7 +92,7 @@ final class BenchRetrieval implements Callable<Integer> {
       double cpuP50, double cpuP95, String plan, long liveRows) {}
 
   @Override public Integer call() throws Exception {
-    PrintStream out = BenchOut.out(spec);
+    PrintStream out = CommandOut.out(spec);
     String invalid = opt.validate();
     if (invalid != null) throw new BenchFailure(new BenchFailure.BadValue(invalid));
     BenchData data = new BenchData(opt);

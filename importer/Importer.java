@@ -141,8 +141,7 @@ final class Importer {
     checkTarget(conn);
     for (SqliteSource src : sources) for (TableMap.Mapping m : TableMap.of(src.kind)) {
       TargetTable t = TargetTable.load(conn, m.target());
-      if (t == null) throw ImportFailure.targetNotReady("the target has no table " + m.target()
-          + ": run ./jbang migrate@kodiai up first");
+      if (t == null) throw new ImportFailure(new ImportFailure.NoTargetTable(m.target()));
       targets.put(m.target(), t);
     }
     checkPrivileges(conn);
@@ -217,7 +216,7 @@ final class Importer {
       try (ResultSet rs = st.executeQuery("SELECT current_setting('server_encoding')")) {
         rs.next();
         if (!"UTF8".equals(rs.getString(1)))
-          throw ImportFailure.targetNotReady("the target database's encoding is " + rs.getString(1) + "; kodiai's data needs UTF8 (create the database with ENCODING 'UTF8')");
+          throw new ImportFailure(new ImportFailure.TargetEncoding(rs.getString(1)));
       }
       int version = 0;
       try (ResultSet rs = st.executeQuery("SELECT to_regclass('public._migrations') IS NOT NULL")) {
@@ -230,8 +229,7 @@ final class Importer {
         }
       }
       if (version < TableMap.REQUIRED_VERSION)
-        throw ImportFailure.targetNotReady("the target is at migration " + version + "; the import needs " + String.format("%03d", TableMap.REQUIRED_VERSION)
-            + " or later: run ./jbang migrate@kodiai up (with the same --url / DATABASE_URL) first");
+        throw new ImportFailure(new ImportFailure.NotMigrated(version, TableMap.REQUIRED_VERSION));
     }
   }
 
@@ -262,9 +260,7 @@ final class Importer {
     if (!sequences.isEmpty()) missing.add(insert.isEmpty() ? 0 : 1, "UPDATE on the id sequences of "
         + (sequences.size() == targets.size() ? "those tables"
         : String.join(", ", sequences)));
-    if (!missing.isEmpty()) throw ImportFailure.usage("the URL's user " + currentUser(conn)
-        + " may not import: it lacks " + String.join("; ", missing)
-        + "; use the schema owner's URL (MIGRATE_DATABASE_URL), docs/roles.md");
+    if (!missing.isEmpty()) throw new ImportFailure(new ImportFailure.NotPrivileged(currentUser(conn), missing));
   }
 
   private static String currentUser(Connection conn) throws SQLException {
@@ -393,13 +389,11 @@ final class Importer {
       }
       ColumnType type = target.type(c);
       if (type == null || type.kind() == ColumnType.Kind.VECTOR || type.kind() == ColumnType.Kind.HALFVEC)
-        throw ImportFailure.targetNotReady("column " + t.map.target() + "." + c + " has type " + target.types.get(c)
-            + ", which the importer cannot write");
+        throw new ImportFailure(new ImportFailure.UnwritableColumn(t.map.target(), c, target.types.get(c)));
       t.columns.add(c);
       t.types.add(type);
     }
-    if (!t.columns.contains("id")) throw ImportFailure.sourceData(t.src.file + ": table " + t.map.source()
-        + " has no id column");
+    if (!t.columns.contains("id")) throw new ImportFailure(new ImportFailure.NoIdColumn(t.src.file, t.map.source()));
     t.silent = new long[t.columns.size() + 1];
   }
 
@@ -407,8 +401,7 @@ final class Importer {
   private Vec0Reader openVectors(Staged t) throws SQLException {
     ColumnType et = t.target.type(TableMap.EMBEDDING);
     if (et == null || (et.kind() != ColumnType.Kind.VECTOR && et.kind() != ColumnType.Kind.HALFVEC))
-      throw ImportFailure.targetNotReady("learning_memories.embedding is " + t.target.types.get(TableMap.EMBEDDING)
-          + ", not a vector the importer can write");
+      throw new ImportFailure(new ImportFailure.EmbeddingNotVector(t.target.types.get(TableMap.EMBEDDING)));
     Vec0Reader vec = Vec0Reader.open(t.src, et.dims());
     t.halfCopy = et.kind() == ColumnType.Kind.HALFVEC ? TableMap.EMBEDDING : halfvecCopyOf(t.target);
     t.columns.add(TableMap.EMBEDDING);
@@ -695,8 +688,7 @@ final class Importer {
           + "UPDATE " + t.classes + " c SET state = '" + INSERTED + "', hash = ins.h FROM ins WHERE c.id = ins.id");
       st.executeUpdate("UPDATE " + t.classes + " SET state = '" + KEY_EXISTS + "' WHERE state = '" + NEW + "'");
     } catch (SQLException e) {
-      throw ImportFailure.failed("writing " + t.map.target() + " failed: " + firstLine(e) + "; nothing was committed",
-          e);
+      throw new ImportFailure(new ImportFailure.WriteFailed(t.map.target(), firstLine(e)), e);
     }
     tally(conn, t, INSERTED);
     progress.done(t.row.imported, null);
@@ -791,7 +783,7 @@ final class Importer {
       throw e;
     } catch (Exception e) {
       restoreVectorIndexes();
-      throw ImportFailure.failed("cannot open a second connection to drop the vector indexes: " + e.getMessage(), e);
+      throw new ImportFailure(new ImportFailure.SecondConnection(e.getMessage()), e);
     }
   }
 
@@ -923,7 +915,7 @@ final class Importer {
       t.verifyMs = ms(tv);
     }
     if (!differences.isEmpty())
-      throw ImportFailure.failed("verification failed, nothing was committed; the target differs from the source in:\n" + String.join("\n", differences), null);
+      throw new ImportFailure(new ImportFailure.VerifyFailed(List.copyOf(differences)));
   }
 
   private String differingIds(Connection conn, Staged t, String rows, long[] skippedIds) throws SQLException {
@@ -951,25 +943,16 @@ final class Importer {
   /** Every problem of the run, one line each (the first problemLines here, all in --problems FILE), then the count. */
   private void failOnProblems() {
     if (problemCount == 0) return;
-    StringBuilder sb = new StringBuilder();
-    for (String p : problems.subList(0, (int) Math.min(problems.size(), s.problemLines))) sb.append(p).append('\n');
+    List<String> shown = List.copyOf(problems.subList(0, (int) Math.min(problems.size(), s.problemLines)));
     if (s.problemsFile != null) writeProblems();
-    if (problems.size() > s.problemLines) sb.append("... and ").append(problems.size() - s.problemLines).append(" more")
-        .append(s.problemsFile == null ? ": pass --problems FILE for the full list\n" : "\n");
-    if (s.problemsFile != null) sb.append("all ").append(problemCount).append(" in ").append(s.problemsFile).append('\n');
-    long target = problemCount - sourceProblems;
-    sb.append(problemCount).append(problemCount == 1 ? " problem " : " problems ");
-    if (target == 0) sb.append("in the source data");
-    else if (sourceProblems == 0) sb.append("that the target schema refuses");
-    else sb.append("(").append(sourceProblems).append(" in the source data, ").append(target).append(" that the target schema refuses)");
-    throw ImportFailure.sourceData(sb.append("; nothing was written").toString());
+    throw new ImportFailure(new ImportFailure.Problems(shown, problemCount, sourceProblems, s.problemsFile));
   }
 
   private void writeProblems() {
     try {
       java.nio.file.Files.write(s.problemsFile, problems, StandardCharsets.UTF_8);
     } catch (java.io.IOException e) {
-      throw ImportFailure.local("--problems " + s.problemsFile + ": cannot write it (" + e.getMessage() + ")", e);
+      throw new ImportFailure(new ImportFailure.ProblemsFile(s.problemsFile, e.getMessage()), e);
     }
   }
 

@@ -15,8 +15,11 @@ final class Progress {
 
   Progress(PrintStream out, boolean tty) { this.out = out; this.tty = tty; }
 
-  /** Prints on a terminal when `System.console()` is one and stderr is not redirected. */
-  static Progress forStderr() { return new Progress(System.err, System.console() != null && System.getenv("TERM") != null && !"dumb".equals(System.getenv("TERM"))); }
+  /** Progress on `err` (the command's stderr), rewritten in place when `System.console()` is a terminal. */
+  static Progress forStderr(PrintStream err) {
+    String term = System.getenv("TERM");
+    return new Progress(err, System.console() != null && term != null && !"dumb".equals(term));
+  }
 
   void start(String label, long total) {
     this.label = label; this.total = total;

@@ -59,19 +59,18 @@ final class Vec0Reader implements AutoCloseable {
 
   /** Checks the layout and opens the reader; `targetDims` is the dimension of the target column. */
   static Vec0Reader open(SqliteSource src, int targetDims) throws SQLException {
-    String where = src.kind.option + " " + src.file + ": table " + T;
     String sql;
     try (PreparedStatement ps = src.connection().prepareStatement("SELECT sql FROM sqlite_master WHERE name = ?")) {
       ps.setString(1, T);
       try (ResultSet rs = ps.executeQuery()) {
-        if (!rs.next()) throw ImportFailure.sourceData(src.kind.option + " " + src.file + ": table " + TableMap.MEMORIES
-            + " has no vec0 table " + T + " beside it (the store ran without sqlite-vec?): its embeddings are missing");
+        if (!rs.next()) throw new ImportFailure(new ImportFailure.NoVec0Table(src.kind, src.file, T));
         sql = rs.getString(1);
       }
     }
     String norm = sql == null ? "" : sql.replaceAll("\\s+", " ").trim();
     int open = norm.toLowerCase().indexOf("using vec0(");
-    if (open < 0 || !norm.endsWith(")")) throw ImportFailure.sourceData(where + " is not a vec0 virtual table: " + Converter.clip(norm));
+    if (open < 0 || !norm.endsWith(")"))
+      throw new ImportFailure(new ImportFailure.NotVec0(src.kind, src.file, T, Converter.clip(norm)));
     List<String> args = new ArrayList<>();
     for (String a : norm.substring(open + 11, norm.length() - 1).split(",")) args.add(a.trim().toLowerCase().replaceAll(" +", " "));
     int dims = -1;
@@ -79,31 +78,31 @@ final class Vec0Reader implements AutoCloseable {
       dims = Integer.parseInt(args.get(1).replaceAll("\\D", ""));
       if (!args.equals(DECLARED.stream().map(d -> d.replace("D", "" + Integer.parseInt(args.get(1).replaceAll("\\D", "")))).toList())) dims = -1;
     }
-    if (dims < 0) throw ImportFailure.sourceData(where + " is declared as vec0(" + String.join(", ", args)
-        + "), not as kodiai's learning store declares it (" + String.join(", ", DECLARED).replace("[D]", "[1024]") + "): refusing to guess its layout");
-    if (dims != targetDims) throw ImportFailure.sourceData(where + " holds " + dims + "-dimension vectors; learning_memories.embedding holds "
-        + targetDims + " dimensions");
+    if (dims < 0) throw new ImportFailure(new ImportFailure.Vec0Declared(src.kind, src.file, T, args, DECLARED));
+    if (dims != targetDims)
+      throw new ImportFailure(new ImportFailure.Vec0Dimensions(src.kind, src.file, T, dims, targetDims));
 
     Map<String, String> info = new HashMap<>();
-    if (!src.hasTable(T + "_info")) throw ImportFailure.sourceData(where + ": its shadow table " + T + "_info is missing: a sqlite-vec layout this importer does not know (known: 0.1.x)");
+    if (!src.hasTable(T + "_info")) throw new ImportFailure(new ImportFailure.Vec0Version(src.kind, src.file, T, null));
     try (Statement st = src.connection().createStatement(); ResultSet rs = st.executeQuery("SELECT key, value FROM \"" + T + "_info\"")) {
       while (rs.next()) info.put(rs.getString(1), rs.getString(2));
     }
     if (!"0".equals(info.get("CREATE_VERSION_MAJOR")) || !"1".equals(info.get("CREATE_VERSION_MINOR")))
-      throw ImportFailure.sourceData(where + " was created by sqlite-vec " + info.getOrDefault("CREATE_VERSION", "(unknown version)")
-          + ", a layout this importer does not know (known: 0.1.x)");
-    expectColumns(src, where, "_rowids", List.of("rowid", "id", "chunk_id", "chunk_offset"), true);
-    expectColumns(src, where, "_chunks", List.of("chunk_id", "size", "validity", "rowids"), false);
-    expectColumns(src, where, "_vector_chunks00", List.of("rowid", "vectors"), true);
-    if (src.hasTable(T + "_vector_chunks01")) throw ImportFailure.sourceData(where + " has a second vector column: not kodiai's layout");
+      throw new ImportFailure(new ImportFailure.Vec0Version(src.kind, src.file, T,
+          info.getOrDefault("CREATE_VERSION", "(unknown version)")));
+    expectColumns(src, "_rowids", List.of("rowid", "id", "chunk_id", "chunk_offset"), true);
+    expectColumns(src, "_chunks", List.of("chunk_id", "size", "validity", "rowids"), false);
+    expectColumns(src, "_vector_chunks00", List.of("rowid", "vectors"), true);
+    if (src.hasTable(T + "_vector_chunks01"))
+      throw new ImportFailure(new ImportFailure.Vec0SecondVector(src.kind, src.file, T));
     return new Vec0Reader(src, dims);
   }
 
-  private static void expectColumns(SqliteSource src, String where, String suffix, List<String> expected, boolean exact) throws SQLException {
+  private static void expectColumns(SqliteSource src, String suffix, List<String> expected, boolean exact)
+      throws SQLException {
     List<String> cols = src.columns(T + suffix);
     boolean ok = exact ? cols.equals(expected) : cols.containsAll(expected);
-    if (!ok) throw ImportFailure.sourceData(where + ": shadow table " + T + suffix + " has columns " + (cols.isEmpty() ? "(none: the table is missing)" : cols)
-        + ", expected " + expected + ": a sqlite-vec layout this importer does not know");
+    if (!ok) throw new ImportFailure(new ImportFailure.Vec0ShadowTable(src.kind, src.file, T, T + suffix, cols, expected));
   }
 
   /** The vector of `memoryId`, stored (per _rowids) at `offset` of chunk `chunk`. */

@@ -1,9 +1,9 @@
-// Shared source (bench/*.java): the benchmarks' output goes through the writers picocli holds
-// (spec.commandLine().getOut()/getErr()), as every command's does, so a test can give each run
-// writers of its own (tests/harness/Captured) without swapping System.out. The benchmarks and
-// the code they drive (BenchScratch, BenchData, Importer) print to a PrintStream; this is one
-// over such a writer: the bytes are decoded back as UTF-8, keeping a sequence cut between two
-// writes until its end arrives.
+// Shared source (//SOURCES cli/*.java): commands print through the writers picocli holds
+// (spec.commandLine().getOut()/getErr()), so a test can give each run writers of its own
+// (tests/harness/Captured) without swapping System.out. Code that prints to a PrintStream (the
+// benchmarks, BenchScratch, BenchData, the importer and its progress lines) gets one over such a
+// writer: the bytes are decoded back as UTF-8, keeping a sequence cut between two writes until
+// its end arrives.
 
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -15,8 +15,8 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import picocli.CommandLine.Model.CommandSpec;
 
-final class BenchOut {
-  private BenchOut() {}
+final class CommandOut {
+  private CommandOut() {}
 
   /** The command's standard output (picocli's out writer) as a PrintStream. */
   static PrintStream out(CommandSpec spec) { return over(spec.commandLine().getOut()); }

@@ -1,4 +1,4 @@
-// bench prints through picocli's writers (bench/BenchOut.java): what it prints reaches the
+// Commands print through picocli's writers (cli/CommandOut.java): what bench prints reaches the
 // writers a test gives the run, and text cut between two writes mid-character arrives whole.
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -10,10 +10,10 @@ import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 @Fast
-class BenchOutTest {
+class CommandOutTest {
   @Test void aCharacterCutBetweenTwoWritesArrivesWhole() {
     StringWriter w = new StringWriter();
-    PrintStream out = BenchOut.over(new PrintWriter(w, true));
+    PrintStream out = CommandOut.over(new PrintWriter(w, true));
     byte[] bytes = "p95 ≤ 25 ms, 2 × faster: ok\n".getBytes(StandardCharsets.UTF_8);
     for (byte b : bytes) out.write(b); // one byte at a time: every multi-byte character is cut
     out.flush();
