@@ -134,7 +134,9 @@ final class ImportFailure extends Failure {
    * (permission) are local problems of the file's folder (8), the rest say the data is bad (9).
    */
   record SqliteError(TableMap.FileKind as, Path file, int code, String message) implements Kind {
-    public int exitCode() { return code == 8 || code == 14 || code == 23 ? ExitCode.LOCAL_ERROR : ExitCode.SOURCE_DATA; }
+    public int exitCode() {
+      return code == 8 || code == 14 || code == 23 ? ExitCode.LOCAL_ERROR : ExitCode.SOURCE_DATA;
+    }
     public String describe() {
       String w = at(as, file);
       return switch (code) {
@@ -212,7 +214,9 @@ final class ImportFailure extends Failure {
 
   record Vec0SecondVector(TableMap.FileKind as, Path file, String vec0) implements Kind {
     public int exitCode() { return ExitCode.SOURCE_DATA; }
-    public String describe() { return at(as, file) + ": table " + vec0 + " has a second vector column: not kodiai's layout"; }
+    public String describe() {
+      return at(as, file) + ": table " + vec0 + " has a second vector column: not kodiai's layout";
+    }
   }
 
   // ---------------------------------------------------------------- the target

@@ -50,7 +50,8 @@ final class Progress {
     double secs = Math.max(1e-9, (now - started) / 1e9);
     double rate = done / secs;
     String s = String.format(Locale.ROOT, "%-34s %,12d/%,d rows  %,9.0f rows/s  %s", label, done, total, rate,
-        end ? String.format(Locale.ROOT, "%.1f s", secs) : rate > 0 && total > done ? String.format(Locale.ROOT, "~%.0f s left", (total - done) / rate) : "");
+        end ? String.format(Locale.ROOT, "%.1f s", secs)
+            : rate > 0 && total > done ? String.format(Locale.ROOT, "~%.0f s left", (total - done) / rate) : "");
     if (tty) {
       out.print("\r" + s + "\u001b[K");
       open = !end;

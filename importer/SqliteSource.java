@@ -118,7 +118,8 @@ final class SqliteSource implements AutoCloseable {
       tables.put(t, columns(t));
     }
     if (names.contains("sqlite_sequence")) {
-      try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT name, seq FROM sqlite_sequence")) {
+      try (Statement st = conn.createStatement(); ResultSet rs =
+          st.executeQuery("SELECT name, seq FROM sqlite_sequence")) {
         while (rs.next()) sequences.put(rs.getString(1), rs.getLong(2));
       }
     }
@@ -131,7 +132,8 @@ final class SqliteSource implements AutoCloseable {
         throw new ImportFailure(new ImportFailure.WrongFile(kind, file, other));
     }
     List<String> data = names.stream().filter(n -> !n.startsWith("sqlite_")).toList();
-    throw new ImportFailure(new ImportFailure.NotKodiaiFile(kind, file, List.copyOf(data.subList(0, Math.min(8, data.size())))));
+    List<String> first = List.copyOf(data.subList(0, Math.min(8, data.size())));
+    throw new ImportFailure(new ImportFailure.NotKodiaiFile(kind, file, first));
   }
 
   /** A table's columns in declaration order. */
@@ -147,7 +149,8 @@ final class SqliteSource implements AutoCloseable {
   }
 
   boolean hasTable(String name) throws SQLException {
-    try (PreparedStatement ps = conn.prepareStatement("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?")) {
+    try (PreparedStatement ps =
+        conn.prepareStatement("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?")) {
       ps.setString(1, name);
       try (ResultSet rs = ps.executeQuery()) { return rs.next(); }
     }
@@ -156,7 +159,8 @@ final class SqliteSource implements AutoCloseable {
   Connection connection() { return conn; }
 
   long count(String table) throws SQLException {
-    try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM " + quote(table))) {
+    try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM "
+        + quote(table))) {
       rs.next();
       return rs.getLong(1);
     }
