@@ -36,11 +36,11 @@ import picocli.CommandLine.Parameters;
     description = "Checks that a database holds kodiai's schema (all the migrations): each table, column (type, "
         + "nullability, default), constraint, index (the HNSW index's method, operator class, m, ef_construction), "
         + "the vector extension and its version, the tsvector columns, GIN indexes and triggers (proved to fire "
-        + "with a probe row that is rolled back and consumes no sequence value: the check changes nothing), the "
-        + "database's "
+        + "with a probe row that is rolled back and consumes no sequence value: the check changes nothing), the"
+        + " database's "
         + "session defaults (006). Prints one "
-        + "OK/MISSING/WRONG line per expectation and a summary; a probe the user lacks the privileges for is a SKIP "
-        + "line.",
+        + "OK/MISSING/WRONG line per expectation and a summary; a probe the user lacks the privileges for is a"
+        + " SKIP line.",
     footerHeading = "%nExit codes:%n",
     footer = {"  0  every expectation holds", "  1  at least one is MISSING or WRONG",
         "  2  usage error (no DATABASE_URL, malformed URL)", "  3  cannot connect or authenticate",
@@ -98,15 +98,16 @@ public class SchemaCheck implements Callable<Integer> {
   }
 
   static final String PASSWORD_IN_ARGS_WARNING =
-      "schema-check: warning: a password in the URL argument is visible to other users of this machine (ps); prefer "
-      + "DATABASE_URL";
+      "schema-check: warning: a password in the URL argument is visible to other users of this machine (ps);"
+      + " prefer DATABASE_URL";
 
   /**
    * Every line printed, in order; failures are the MISSING and WRONG lines (SKIP: not checked, for want of privileges).
    */
   record Report(List<String> lines) {
-    List<String> failures() { return lines.stream().filter(l -> l.startsWith("MISSING")
-        || l.startsWith("WRONG")).toList(); }
+    List<String> failures() {
+      return lines.stream().filter(l -> l.startsWith("MISSING") || l.startsWith("WRONG")).toList();
+    }
     String summary() {
       int bad = failures().size();
       long skipped = lines.stream().filter(l -> l.startsWith("SKIP")).count();
@@ -162,11 +163,11 @@ public class SchemaCheck implements Callable<Integer> {
       if (!want.type().equals(found.type())) diffs.add("expected " + shortType(want.type()) + ", found "
           + shortType(found.type()));
       if (want.notNull() != found.notNull())
-        diffs.add("expected " + (want.notNull() ? "not null" : "nullable") + ", found " + (found.notNull() ? "not null"
-            : "nullable"));
+        diffs.add("expected " + (want.notNull() ? "not null" : "nullable") + ", found "
+            + (found.notNull() ? "not null" : "nullable"));
       if (want.identity() != found.identity())
-        diffs.add("expected " + (want.identity() ? "" : "no ") + "identity, found " + (found.identity() ? "identity"
-            : "none"));
+        diffs.add("expected " + (want.identity() ? "" : "no ") + "identity, found "
+            + (found.identity() ? "identity" : "none"));
       if (!java.util.Objects.equals(want.dflt(), found.dflt()))
         diffs.add("expected " + dflt(want.dflt()) + ", found " + dflt(found.dflt()));
       out.add(diffs.isEmpty() ? "OK   column " + id + " " + shortType(want.describe()) : "WRONG column " + id + ": "
@@ -174,12 +175,12 @@ public class SchemaCheck implements Callable<Integer> {
     }
     for (ExpectedSchema.Named o : t.objects()) {
       switch (o.kind()) {
-        case "constraint" -> compare(out, "constraint " + t.name() + "."
-            + o.name(), o.def(), cat.constraints.get(o.name()), t.name());
-        case "index" -> compare(out, "index " + o.name() + " on "
-            + t.name(), o.def(), cat.indexes.get(o.name()), t.name());
-        case "trigger" -> compare(out, "trigger " + t.name() + "." + o.name(), o.def(), cat.triggers.get(t.name() + "."
-            + o.name()), t.name());
+        case "constraint" ->
+            compare(out, "constraint " + t.name() + "." + o.name(), o.def(), cat.constraints.get(o.name()), t.name());
+        case "index" ->
+            compare(out, "index " + o.name() + " on " + t.name(), o.def(), cat.indexes.get(o.name()), t.name());
+        case "trigger" -> compare(out, "trigger " + t.name() + "." + o.name(), o.def(),
+            cat.triggers.get(t.name() + "." + o.name()), t.name());
         case "hnsw" -> checkHnsw(cat, t.name(), o, out);
         default -> throw new IllegalStateException(o.kind());
       }
@@ -356,8 +357,8 @@ public class SchemaCheck implements Callable<Integer> {
    */
   private static String probeSearchCopy(Connection c) throws SQLException {
     long id = insertProbeMemory(c);
-    String copied = "SELECT count(*) FROM learning_memories m JOIN learning_memories_search s ON s.id = m.id AND "
-        + "s.repo = m.repo "
+    String copied = "SELECT count(*) FROM learning_memories m JOIN learning_memories_search s ON s.id = m.id"
+        + " AND s.repo = m.repo "
         + "AND s.search_tsv IS NOT DISTINCT FROM m.search_tsv WHERE m.id = ?";
     if (count(c, copied, id) != 1) return "after INSERT of a live row, learning_memories_search does not hold it";
     update(c, "UPDATE learning_memories SET finding_text = 'Wombat burrow overflow' WHERE id = ?", id);
@@ -412,9 +413,8 @@ public class SchemaCheck implements Callable<Integer> {
             + PROBE_ID.formatted("reviews")
             + ", 'schema-check/probe', 1) RETURNING id");
         rs.next();
-        rs = st.executeQuery("INSERT INTO findings (id, review_id, file_path, severity, category, confidence, title) "
-            + "VALUES ("
-            + PROBE_ID.formatted("findings") + ", " + rs.getLong(1)
+        rs = st.executeQuery("INSERT INTO findings (id, review_id, file_path, severity, category, confidence, title)"
+            + " VALUES (" + PROBE_ID.formatted("findings") + ", " + rs.getLong(1)
             + ", 'probe.java', 'minor', 'style', 50, 'Quokka sightings unchecked') RETURNING id");
         rs.next();
         id = rs.getLong(1);
@@ -513,7 +513,7 @@ public class SchemaCheck implements Callable<Integer> {
           SELECT i.relname, t.relname,
                  regexp_replace(pg_get_indexdef(i.oid), '^CREATE (UNIQUE )?INDEX \\S+ ON \\S+ ', '\\1'),
                  am.amname,
-                 (SELECT array_agg(pg_get_indexdef(i.oid, k, true) ORDER BY k) 
+                 (SELECT array_agg(pg_get_indexdef(i.oid, k, true) ORDER BY k)
                    FROM generate_series(1, x.indnkeyatts) k),
                  (SELECT array_agg(oc.opcname ORDER BY k.n) FROM unnest(x.indclass) WITH ORDINALITY k(oid, n)
                     JOIN pg_opclass oc ON oc.oid = k.oid),
