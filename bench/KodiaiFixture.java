@@ -180,6 +180,9 @@ final class KodiaiFixture {
         String sliceA = KodiaiFixtureQueueComments.AS_KODIAI.get(t.getKey());
         if (sliceA != null) { st.execute(sliceA); continue; }
         if (KodiaiFixtureSliceB.create(st, t.getKey())) continue;
+        if (KodiaiFixtureSliceAMore.create(st, t.getKey())) continue;
+        if (KodiaiFixtureIssues.create(st, t.getKey())) continue;
+        if (KodiaiFixtureReviewWiki.create(st, t.getKey())) continue;
         List<String> cols = new ArrayList<>();
         for (var col : t.getValue().entrySet()) {
           String type = col.getValue().replace("!", "").replace("timestamptz", "timestamp with time zone")

@@ -12,12 +12,11 @@
 //   step(kodiaiFile)       the conversion of kodiai file F (migrations/from-kodiai/F) that `up` applies
 //                          instead of our migration declaring F, when kodiai's runner recorded F.
 // Migrator.adoption calls recognize before `up`, `status` and `validate` plan, and proves each foundation step
-// with sums/compare; convert(conn, dir, out) runs the foundation's steps on their own (tests, bench adopt).
+// (and each later conversion of PROVED_LATER's tables: provedTables) with sums/compare; convert(conn, dir, out)
+// runs the foundation's steps on their own (tests, bench adopt).
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -45,14 +44,33 @@ final class KodiaiAdoption {
       "feedback_reactions", "run_state", "author_cache", "dep_bump_merge_history", "review_checkpoints",
       "telemetry_events", "rate_limit_events", "retrieval_quality_events", "resilience_events", "learning_memories");
 
+  /**
+   * Tables that grow with the bot's traffic, converted online for our migration M (the conversions of the kodiai
+   * files M declares): `up` proves M's conversion as it proves the foundation's steps, per table. One entry a line.
+   */
+  static final Map<String, List<String>> GROWN = Map.ofEntries(
+      Map.entry("024-code-snippets.sql", List.of("code_snippets", "code_snippet_occurrences")),
+      Map.entry("025-llm-cost-events.sql", List.of("llm_cost_events")),
+      Map.entry("021-review-comments.sql", List.of("review_comments", "review_comment_sync_state")),
+      Map.entry("022-wiki-pages.sql", List.of("wiki_pages", "wiki_sync_state")),
+      Map.entry("031-guardrail-audit.sql", List.of("guardrail_audit")),
+      Map.entry("052-review-clusters.sql", List.of("review_cluster_assignments", "review_clusters")),
+      Map.entry("053-issues.sql", List.of("issue_comments", "issues")));
+
   /** The steps of FOUNDATION, in order: kodiai's file names, which are also our 001-003's. */
   static final List<String> FOUNDATION_STEPS = List.of(
       "001-initial-schema.sql", "002-pgvector-indexes.sql", "003-tsvector-columns.sql");
 
-  /** Columns kodiai keeps JSON in as text (jsonb in ours); compared as the JSON they hold. */
+  /**
+   * Columns kodiai keeps JSON in as text (jsonb in ours), or as jsonb the bot double-encoded (decoded in ours);
+   * compared as the JSON they hold.
+   */
   static final Set<String> JSON_COLUMNS = Set.of("reviews.config_snapshot", "suppression_log.finding_ids",
       "dep_bump_merge_history.signals_json", "dep_bump_merge_history.merge_confidence_rationale_json",
-      "review_checkpoints.checkpoint_data");
+      "review_checkpoints.checkpoint_data", "guardrail_audit.removed_claims", "issues.assignees");
+
+  /** kodiai's numeric columns that become double precision in ours: compared as the double they become. */
+  static final Set<String> FLOAT8_COLUMNS = Set.of("llm_cost_events.estimated_cost_usd");
 
   /** kodiai's REAL that becomes our exact money type, numeric(18,10); every other REAL becomes float8. */
   static final String MONEY_COLUMN = "telemetry_events.cost_usd";
@@ -201,13 +219,63 @@ final class KodiaiAdoption {
    * the same before and after the conversion when every value was kept. Order-independent (a sum of
    * 60-bit slices of each row's MD5), so it streams over a table of any size.
    */
-  static Map<String, TableSum> sums(Connection c) throws SQLException {
+  static Map<String, TableSum> sums(Connection c) throws SQLException { return sums(c, FOUNDATION, false); }
+
+  /** The tables whose rows `up` proves kept when it converts for our migration `ourFile` (grown tables); empty: none.
+   * The foundation's are proved before its swap instead (Migrator.proveBeforeSwap). */
+  static List<String> provedTables(String ourFile) {
+    return GROWN.getOrDefault(ourFile, List.of());
+  }
+
+  /** Every table a conversion proves: the foundation's, then the grown tables by our migration's number. */
+  static List<String> allProved() {
+    List<String> all = new ArrayList<>(FOUNDATION);
+    new java.util.TreeMap<>(GROWN).values().forEach(all::addAll);
+    return all;
+  }
+
+  /** The same for m when `up` applies it by conversion; none when it is applied as ours. */
+  static List<String> provedTables(MigrationSource.Migration m) {
+    return m.convertedFrom() == null ? List.of() : provedTables(m.fileName());
+  }
+
+  /**
+   * Per table, the rows inserted and deleted so far by every session (pg_stat_user_tables; a session's counts arrive
+   * within about a second of its commit). A conversion inserts and deletes nothing in kodiai's tables, so a change
+   * across a step is the bot's writing.
+   */
+  static Map<String, Long> insertsAndDeletes(Connection c, List<String> tables) throws SQLException {
+    Map<String, Long> out = new LinkedHashMap<>();
+    for (String t : tables) out.put(t, 0L);
+    try (var ps = c.prepareStatement("SELECT relname, n_tup_ins + n_tup_del FROM pg_stat_user_tables"
+        + " WHERE schemaname = current_schema() AND relname = ANY (?)")) {
+      ps.setArray(1, c.createArrayOf("text", tables.toArray()));
+      try (ResultSet rs = ps.executeQuery()) { while (rs.next()) out.put(rs.getString(1), rs.getLong(2)); }
+    }
+    return out;
+  }
+
+  /** sums(c) of these tables, as they read now. */
+  static Map<String, TableSum> sums(Connection c, List<String> tables) throws SQLException {
+    return sums(c, tables, false);
+  }
+
+  /**
+   * sums(c) of these tables (kodiai's, as KodiaiSchema lists their columns); converted: where a column has its new
+   * `<column>_adopt` beside it (prepared, not yet swapped), that one is read instead. Both forms in one snapshot are
+   * the proof `up` gives before the foundation's swap: it holds while the bot writes, where sums before and after a
+   * step differ by whatever the bot wrote meanwhile.
+   */
+  static Map<String, TableSum> sums(Connection c, List<String> tables, boolean converted) throws SQLException {
     Map<String, Map<String, String>> kodiai = expectedColumns();
     Map<String, TableSum> out = new LinkedHashMap<>();
-    for (String t : FOUNDATION) {
+    for (String t : tables) {
       Map<String, String> have = columns(c, Set.of(t)).getOrDefault(t, Map.of());
       List<String> forms = new ArrayList<>();
-      for (String col : kodiai.get(t).keySet()) forms.add(canonical(t, col, have.get(col)));
+      for (String col : kodiai.get(t).keySet()) {
+        String read = converted && have.containsKey(col + "_adopt") ? col + "_adopt" : col;
+        forms.add(canonical(t, col, read, have.get(read)));
+      }
       String sql = "SELECT count(*), coalesce(sum(('x' || substr(md5(ROW(" + String.join(", ", forms)
           + ")::text), 1, 15))::bit(60)::bigint), 0) FROM " + t;
       try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
@@ -221,16 +289,18 @@ final class KodiaiAdoption {
   /**
    * A column's value in the form both sides share: JSON (text or jsonb) as jsonb text, a JSON string holding
    * an object or array parsed once more (the double encoding the conversion repairs); vector as halfvec
-   * (what the bot's column holds after our 007); real as the type it becomes; the rest as text.
+   * (what the bot's column holds after our 007); real as the type it becomes; the rest as text. `read`: the
+   * column read for kodiai's column `col` (itself, or its `_adopt` column).
    */
-  static String canonical(String table, String col, String type) {
-    String c = "\"" + col + "\"";
+  static String canonical(String table, String col, String read, String type) {
+    String c = "\"" + read + "\"";
     if (type == null) return "NULL";
     if (JSON_COLUMNS.contains(table + "." + col)) {
       String j = "(" + c + "::text)::jsonb";
       return "(CASE WHEN jsonb_typeof(" + j + ") = 'string' AND left(ltrim(" + j + " #>> '{}'), 1) IN ('{', '[')"
           + " THEN (" + j + " #>> '{}')::jsonb ELSE " + j + " END)::text";
     }
+    if (FLOAT8_COLUMNS.contains(table + "." + col)) return c + "::float8::text";
     if (type.startsWith("vector")) return c + "::halfvec::text";
     if (type.startsWith("real")) {
       return (table + "." + col).equals(MONEY_COLUMN) ? c + "::numeric(18,10)::text" : c + "::float8::text";
@@ -272,7 +342,7 @@ final class KodiaiAdoption {
     c.setAutoCommit(true);
     String sql;
     try {
-      sql = Files.readString(dir.resolve(step(f)), StandardCharsets.UTF_8);
+      sql = ConversionKit.read(dir, f);
     } catch (IOException e) {
       throw new MigrationException(ExitCode.LOCAL_ERROR, "cannot read " + step(f) + ": " + e.getMessage(), e);
     }

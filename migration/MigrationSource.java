@@ -214,7 +214,7 @@ final class MigrationSource {
     if (!problems.isEmpty()) throw invalid(description + ": " + String.join("; ", problems));
 
     Map<String, List<Statement>> split = splitInTransaction(files, problems);
-    Map<String, String> conversions = withoutByteOrderMark(fromKodiai);
+    Map<String, String> conversions = ConversionKit.expand(withoutByteOrderMark(fromKodiai), problems);
     checkConversions(conversions, split, problems);
     if (!problems.isEmpty()) throw invalid(description + ": " + String.join("; ", problems));
 

@@ -34,6 +34,9 @@
 -- transactions: no lock timeout for them.
 SET lock_timeout = 0;
 
+-- pg_temp.brief_ddl, in_batches, prepare, drop_invalid: migrations/from-kodiai/online-kit.sql
+-- adopt: online-kit
+
 -- The JSON conversion, used by the triggers below while the conversion runs (a trigger cannot call a
 -- temporary function of this session); from-kodiai/002 drops it after the last swap.
 CREATE OR REPLACE FUNCTION kodiai_adopt_json(v text) RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
@@ -49,133 +52,10 @@ SELECT count(kodiai_adopt_json(signals_json::text)) + count(kodiai_adopt_json(me
   FROM dep_bump_merge_history;
 SELECT count(kodiai_adopt_json(checkpoint_data::text)) FROM review_checkpoints;
 
--- pg_temp.brief_ddl(statements): the statements in one transaction that waits at most 1.5 s for its
--- locks; on a lock timeout (or a deadlock with the bot) it lets go, sleeps 0.5 s and tries again (up
--- to 10 minutes). As in our 004-011 (docs/migrate.md): longer than deadlock_timeout, so PostgreSQL
--- cancels an autovacuum that holds the table.
-CREATE FUNCTION pg_temp.brief_ddl(statements text[]) RETURNS void LANGUAGE plpgsql AS $fn$
-DECLARE
-  s text;
-BEGIN
-  FOR attempt IN 1..1200 LOOP
-    BEGIN
-      PERFORM pg_catalog.set_config('lock_timeout', '1500ms', true);
-      FOREACH s IN ARRAY statements LOOP EXECUTE s; END LOOP;
-      RETURN;
-    EXCEPTION WHEN lock_not_available OR deadlock_detected THEN
-      IF attempt = 1200 THEN RAISE; END IF;
-      PERFORM pg_catalog.pg_sleep(0.5);
-    END;
-  END LOOP;
-END
-$fn$;
-
--- pg_temp.in_batches(table, statement, batch): `statement` for consecutive id ranges [$1, $2) up to
--- the largest id, committing after each (row locks of one batch at a time); a batch that meets a lock
--- or a deadlock is retried after a pause. As in our 002/003/007, except that it skips gaps in the ids.
-CREATE PROCEDURE pg_temp.in_batches(tbl text, statement text, batch integer) LANGUAGE plpgsql AS $fn$
-DECLARE
-  lo bigint;
-  top bigint;
-  tries integer;
-BEGIN
-  EXECUTE pg_catalog.format('SELECT min(id), max(id) FROM %I', tbl) INTO lo, top;
-  WHILE lo <= top LOOP
-    tries := 0;
-    LOOP
-      BEGIN
-        PERFORM pg_catalog.set_config('lock_timeout', '1s', true);
-        EXECUTE statement USING lo, lo + batch;
-        EXIT;
-      EXCEPTION WHEN lock_not_available OR deadlock_detected THEN
-        tries := tries + 1;
-        IF tries >= 600 THEN RAISE; END IF;
-        PERFORM pg_catalog.pg_sleep(0.2);
-      END;
-    END LOOP;
-    COMMIT;
-    -- the next id there is (kodiai's ids may have gaps: a range of nothing costs no round of its own)
-    EXECUTE pg_catalog.format('SELECT min(id) FROM %I WHERE id >= $1', tbl) INTO lo USING lo + batch;
-  END LOOP;
-END
-$fn$;
-
--- pg_temp.has_column(table, column): the column exists.
-CREATE FUNCTION pg_temp.has_column(tbl text, col text) RETURNS boolean LANGUAGE sql AS $fn$
-  SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = pg_catalog.to_regclass(tbl)
-                 AND attname = col AND attnum > 0 AND NOT attisdropped)
-$fn$;
-
--- pg_temp.prepare(table, columns, new types, conversions, not null, batch): steps 1-3 above for one
--- table. A conversion is an expression of `$c` (the old value). Nothing happens for a table whose
--- first column already has its new type and no `_adopt` column (swapped: from-kodiai/002 ran).
-CREATE PROCEDURE pg_temp.prepare(tbl text, cols text[], types text[], convs text[], nn boolean[],
-                                 batch integer) LANGUAGE plpgsql AS $fn$
-DECLARE
-  ddl text[] := '{}';
-  body text := '';
-  sets text := '';
-  differs text := '';
-  i integer;
-BEGIN
-  IF NOT pg_temp.has_column(tbl, cols[1] || '_adopt') AND (SELECT pg_catalog.format_type(atttypid, atttypmod)
-      FROM pg_catalog.pg_attribute WHERE attrelid = tbl::regclass AND attname = cols[1]) = types[1] THEN
-    RETURN;
-  END IF;
-  FOR i IN 1 .. pg_catalog.array_length(cols, 1) LOOP
-    ddl := ddl || pg_catalog.format('ALTER TABLE %I ADD COLUMN IF NOT EXISTS %I %s', tbl, cols[i] || '_adopt',
-                                    types[i]);
-    body := body || pg_catalog.format('NEW.%I := %s; ', cols[i] || '_adopt',
-      pg_catalog.replace(convs[i], '$c', 'NEW.' || pg_catalog.quote_ident(cols[i])));
-    sets := sets || CASE WHEN i > 1 THEN ', ' ELSE '' END || pg_catalog.format('%I = %s', cols[i] || '_adopt',
-      pg_catalog.replace(convs[i], '$c', pg_catalog.quote_ident(cols[i])));
-    differs := differs || CASE WHEN i > 1 THEN ' OR ' ELSE '' END || pg_catalog.format('%I IS DISTINCT FROM %s',
-      cols[i] || '_adopt', pg_catalog.replace(convs[i], '$c', pg_catalog.quote_ident(cols[i])));
-  END LOOP;
-  -- Every insert and update fills the new columns (whatever it changed: cheap, and never stale).
-  EXECUTE pg_catalog.format('CREATE OR REPLACE FUNCTION %I() RETURNS trigger LANGUAGE plpgsql AS $b$ BEGIN %s'
-    || 'RETURN NEW; END $b$', tbl || '_adopt_sync', body);
-  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger WHERE tgrelid = tbl::regclass
-                 AND tgname = tbl || '_adopt_sync') THEN
-    ddl := ddl || pg_catalog.format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE ON %I FOR EACH ROW'
-      || ' EXECUTE FUNCTION %I()',
-      tbl || '_adopt_sync', tbl, tbl || '_adopt_sync');
-  END IF;
-  PERFORM pg_temp.brief_ddl(ddl);
-  COMMIT;
-  CALL pg_temp.in_batches(tbl, pg_catalog.format('UPDATE %I SET %s WHERE id >= $1 AND id < $2 AND (%s)',
-    tbl, sets, differs), batch);
-  FOR i IN 1 .. pg_catalog.array_length(cols, 1) LOOP
-    CONTINUE WHEN NOT nn[i];
-    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = tbl::regclass
-                   AND conname = tbl || '_' || cols[i] || '_adopt_nn') THEN
-      PERFORM pg_temp.brief_ddl(ARRAY[pg_catalog.format(
-        'ALTER TABLE %I ADD CONSTRAINT %I CHECK (%I IS NOT NULL) NOT VALID',
-        tbl, tbl || '_' || cols[i] || '_adopt_nn', cols[i] || '_adopt')]);
-      COMMIT;
-    END IF;
-    EXECUTE pg_catalog.format('ALTER TABLE %I VALIDATE CONSTRAINT %I', tbl, tbl || '_' || cols[i] || '_adopt_nn');
-    COMMIT;
-  END LOOP;
-END
-$fn$;
-
--- pg_temp.drop_invalid(): an index of this conversion that an interrupted concurrent build left
--- INVALID is dropped (a short lock), so that its CREATE ... IF NOT EXISTS below builds it again.
-CREATE FUNCTION pg_temp.drop_invalid() RETURNS void LANGUAGE plpgsql AS $fn$
-DECLARE
-  ix text;
-BEGIN
-  FOR ix IN SELECT c.relname FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid
-            WHERE NOT i.indisvalid AND c.relnamespace = pg_catalog.current_schema()::regnamespace
-              AND (c.relname LIKE '%\_adopt' OR c.relname IN ('idx_findings_review_id', 'idx_suppression_log_review_id',
-                   'idx_feedback_reactions_finding_id', 'idx_feedback_reactions_review_id',
-                   'feedback_reactions_reaction_key')) LOOP
-    PERFORM pg_temp.brief_ddl(ARRAY[pg_catalog.format('DROP INDEX %I', ix)]);
-  END LOOP;
-END
-$fn$;
-SELECT pg_temp.drop_invalid();
+-- An index of this conversion that an interrupted concurrent build left INVALID is dropped, so that its
+-- CREATE ... IF NOT EXISTS below builds it again (the `_adopt` ones, and these under their final names).
+SELECT pg_temp.drop_invalid(ARRAY['idx_findings_review_id', 'idx_suppression_log_review_id',
+  'idx_feedback_reactions_finding_id', 'idx_feedback_reactions_review_id', 'feedback_reactions_reaction_key']);
 
 -- The knowledge store. Batches of 5,000 rows (small rows); learning_memories below 2,000.
 CALL pg_temp.prepare('reviews', ARRAY['id', 'config_snapshot'], ARRAY['bigint', 'jsonb'],

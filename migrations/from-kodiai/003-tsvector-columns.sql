@@ -12,22 +12,8 @@
 
 SET lock_timeout = 0;
 
-CREATE FUNCTION pg_temp.brief_ddl(statements text[]) RETURNS void LANGUAGE plpgsql AS $fn$
-DECLARE
-  s text;
-BEGIN
-  FOR attempt IN 1..1200 LOOP
-    BEGIN
-      PERFORM pg_catalog.set_config('lock_timeout', '1500ms', true);
-      FOREACH s IN ARRAY statements LOOP EXECUTE s; END LOOP;
-      RETURN;
-    EXCEPTION WHEN lock_not_available OR deadlock_detected THEN
-      IF attempt = 1200 THEN RAISE; END IF;
-      PERFORM pg_catalog.pg_sleep(0.5);
-    END;
-  END LOOP;
-END
-$fn$;
+-- pg_temp.brief_ddl: migrations/from-kodiai/online-kit.sql
+-- adopt: online-kit
 
 CREATE OR REPLACE FUNCTION findings_search_tsv_update() RETURNS trigger
 LANGUAGE plpgsql AS $$

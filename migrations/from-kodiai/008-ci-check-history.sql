@@ -19,24 +19,8 @@
 SET lock_timeout = 0;
 
 -- pg_temp.brief_ddl(statements): the statements in one transaction that waits at most 1.5 s for its locks,
--- retried every 0.5 s after a lock timeout (up to 40 minutes), so the bot never queues long behind it
--- (as in our 004, where the reasons for 1.5 s are given)
-CREATE OR REPLACE FUNCTION pg_temp.brief_ddl(statements text[]) RETURNS void LANGUAGE plpgsql AS $fn$
-DECLARE
-  s text;
-BEGIN
-  FOR attempt IN 1..1200 LOOP
-    BEGIN
-      PERFORM pg_catalog.set_config('lock_timeout', '1500ms', true);
-      FOREACH s IN ARRAY statements LOOP EXECUTE s; END LOOP;
-      RETURN;
-    EXCEPTION WHEN lock_not_available THEN
-      IF attempt = 1200 THEN RAISE; END IF;
-      PERFORM pg_catalog.pg_sleep(0.5);
-    END;
-  END LOOP;
-END
-$fn$;
+-- retried after a lock timeout, so the bot never queues long behind it (migrations/from-kodiai/online-kit.sql)
+-- adopt: online-kit
 
 -- kodiai's serial default to our identity, in one transaction (no moment without a default for the bot's
 -- insert): the next id is where kodiai's sequence stood (even after deleted rows), at least max(id) + 1.

@@ -7,7 +7,6 @@
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import java.nio.file.Files;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -92,7 +91,7 @@ class AdoptResumeTest extends AdoptSupport {
   static List<Cut> statements() throws Exception {
     List<Cut> out = new ArrayList<>();
     for (String f : KodiaiAdoption.FOUNDATION_STEPS) {
-      String sql = Files.readString(dir.resolve(KodiaiAdoption.step(f)));
+      String sql = ConversionKit.read(dir, f);
       int i = 0;
       for (MigrationSource.Statement s : MigrationSource.split(sql)) out.add(new Cut(f, i++, s.sql()));
     }

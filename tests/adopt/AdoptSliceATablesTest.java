@@ -142,7 +142,7 @@ class AdoptSliceATablesTest extends AdoptSupport {
       assertTrue(up.out().contains("applied 020-webhook-queue.sql by converting kodiai's objects with"),
           up.toString());
       assertEquals(List.of(AdoptMigrateUpTest.stopLine()), up.errLines());
-      assertTrue(up.err().startsWith("migrate: error: stopped before 021-"), up.toString());
+      assertTrue(up.err().startsWith("migrate: error: stopped before " + firstStop() + ":"), up.toString());
       assertEquals(expected, MigrateTest.rows(url, DECODED).get(0), "every row kept");
       assertEquals(List.of("020-webhook-queue.sql|20|from-kodiai"), MigrateTest.rows(url, "SELECT name || '|' ||"
           + " version || '|' || split_part(checksum, ':', 1) FROM _migrations WHERE version = 20"));

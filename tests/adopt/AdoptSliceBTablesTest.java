@@ -169,7 +169,7 @@ class AdoptSliceBTablesTest extends AdoptSupport {
   /** The conversions of the kodiai files one migration of ours declares, joined as `up` joins them, run as one. */
   static void convertJoined(Connection c, String... kodiaiFiles) throws Exception {
     List<String> sql = new java.util.ArrayList<>();
-    for (String f : kodiaiFiles) sql.add(java.nio.file.Files.readString(dir.resolve(KodiaiAdoption.step(f))));
+    for (String f : kodiaiFiles) sql.add(ConversionKit.read(dir, f));
     c.setAutoCommit(false);
     try (Statement st = c.createStatement()) {
       st.execute(String.join("\n", sql));

@@ -6,7 +6,6 @@
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import java.nio.file.Files;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -21,7 +20,7 @@ class AdoptStateTablesTest extends AdoptSupport {
   }
 
   static void convertInOneTransaction(Connection c, String kodiaiFile) throws Exception {
-    String sql = Files.readString(dir.resolve(KodiaiAdoption.step(kodiaiFile)));
+    String sql = ConversionKit.read(dir, kodiaiFile);
     c.setAutoCommit(false);
     try (Statement st = c.createStatement()) {
       st.execute(sql);

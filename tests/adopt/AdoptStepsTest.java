@@ -1,7 +1,7 @@
 // Issue 23: a database as kodiai's own runner leaves it at 24fba64a, with edge values (ids above 2^31
 // where kodiai has bigint, its largest int4 key, JSON the bot double-encoded, a 40 kB title, NULLs), is
 // recognised, converted by from-kodiai/001-003 through `up`, then brought by our 004-012 to where `up` stops
-// (021, the first kodiai file without a conversion): every row of the 14 tables equal (counts and checksums
+// (firstStop: the first kodiai file without a conversion): every row of the 14 tables equal (counts and checksums
 // of every value, compared in the form both sides share), and kodiai's sequences continue where they were.
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -24,7 +24,7 @@ class AdoptStepsTest extends AdoptSupport {
         assertEquals(56, r.kodiaiFiles().size());
       }
       var before = sums(url);
-      upUntilStop(url); // from-kodiai/001-003, our 004-012, 020 converted, then exit 5 before 021
+      upUntilStop(url); // from-kodiai/001-003, our 004-012, 020-023 converted, then exit 5 (firstStop)
       assertSameRows(before, sums(url));
       // schema-check at the latest version waits for the conversions of kodiai's 004-054 (docs/adopt.md)
 

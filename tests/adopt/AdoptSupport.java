@@ -1,8 +1,7 @@
 // Shared helpers of the Adopt*Test classes (issue 23): a database as kodiai's runner leaves it
 // (bench/KodiaiFixture), the foundation's conversion (the steps on their own, or `up` through the runner),
-// and our 004-012 and 020 (converted: from-kodiai/004+039+047) on top, up to where `up` stops: 021, the first
-// migration carrying a kodiai file (005)
-// without a conversion yet.
+// and our 004-012 and 020-023 (converted: from-kodiai/004+039+047, 005, 006, 008) on top, up to where `up` stops:
+// firstStop(), the first migration carrying a kodiai file without a conversion yet.
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -36,8 +35,8 @@ abstract class AdoptSupport extends SchemaFixtures {
   }
 
   /**
-   * After convert(): 001-003 recorded as `up` records a conversion, then `up` applies our 004-012, converts for 020 and
-   * stops before 021, the first migration carrying a kodiai file (005) that has no conversion yet.
+   * After convert(): 001-003 recorded as `up` records a conversion, then `up` applies our 004-012, converts for 020-023
+   * and stops before firstStop(), the first migration carrying a kodiai file that has no conversion yet.
    */
   static void ourLaterMigrations(String url) throws SQLException {
     MigrationSource source = MigrationSource.load(dir);
@@ -56,11 +55,22 @@ abstract class AdoptSupport extends SchemaFixtures {
     upUntilStop(url);
   }
 
-  /** `up` through the runner: from-kodiai/ where kodiai's runner applied a file, ours after, exit 5 before 021. */
+  /**
+   * `up` through the runner: from-kodiai/ where kodiai's runner applied a file, ours after, exit 5 before the first
+   * migration carrying a kodiai file without a conversion (firstStop).
+   */
   static void upUntilStop(String url) {
     MigrationException e = assertThrows(MigrationException.class, () -> Migrations.run(url, dir, null));
     assertEquals(ExitCode.VALIDATION, e.exitCode, e.getMessage());
-    assertTrue(e.getMessage().startsWith("stopped before 021-"), e.getMessage());
+    assertTrue(e.getMessage().startsWith("stopped before " + firstStop() + ":"), e.getMessage());
+  }
+
+  /** Our first migration that carries a kodiai file with no conversion (from-kodiai/<file>) yet: where `up` stops. */
+  static String firstStop() {
+    MigrationSource s = MigrationSource.load(dir);
+    for (var m : s.migrations)
+      for (var d : m.kodiai()) if (!s.fromKodiai.containsKey(d.file())) return m.fileName();
+    throw new AssertionError("every kodiai file has a conversion");
   }
 
   static Map<String, KodiaiAdoption.TableSum> sums(String url) throws SQLException {

@@ -450,7 +450,7 @@ final class ExpectedSchema {
         constraint webhook_queue_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'processing'::text, 'completed'::text, 'failed'::text])))
         index idx_webhook_queue_pending USING btree (status, queued_at) WHERE (status = 'pending'::text)
         index idx_webhook_queue_processing_claimed USING btree (status, claimed_at) WHERE (status = 'processing'::text)
-        trigger webhook_queue_json_unwrap_trigger BEFORE INSERT OR UPDATE OF headers ON webhook_queue FOR EACH ROW EXECUTE FUNCTION webhook_queue_json_unwrap()
+        trigger webhook_queue_jsonb_unwrap BEFORE INSERT OR UPDATE OF headers ON webhook_queue FOR EACH ROW EXECUTE FUNCTION jsonb_unwrap_string('headers')
       table review_comments
         id                               bigint not null identity
         created_at                       timestamptz not null default now()
@@ -677,7 +677,7 @@ final class ExpectedSchema {
         constraint wiki_pr_evidence_issue_references_check CHECK ((jsonb_typeof(issue_references) = 'array'::text))
         index idx_wiki_pr_evidence_merged_at USING btree (merged_at DESC)
         index idx_wiki_pr_evidence_page_merged USING btree (matched_page_id, merged_at DESC)
-        trigger wiki_pr_evidence_json_unwrap_trigger BEFORE INSERT OR UPDATE OF issue_references ON wiki_pr_evidence FOR EACH ROW EXECUTE FUNCTION wiki_pr_evidence_json_unwrap()
+        trigger wiki_pr_evidence_jsonb_unwrap BEFORE INSERT OR UPDATE OF issue_references ON wiki_pr_evidence FOR EACH ROW EXECUTE FUNCTION jsonb_unwrap_string('issue_references')
       table wiki_update_suggestions
         id                               bigint not null identity
         page_id                          integer not null
@@ -704,7 +704,7 @@ final class ExpectedSchema {
         index idx_wiki_update_suggestions_grounding USING btree (grounding_status)
         index idx_wiki_update_suggestions_page_section UNIQUE USING btree (page_id, COALESCE(section_heading, ''::text))
         index idx_wiki_update_suggestions_unpublished USING btree (page_id) WHERE (published_at IS NULL)
-        trigger wiki_update_suggestions_json_unwrap_trigger BEFORE INSERT OR UPDATE OF citing_prs, voice_scores ON wiki_update_suggestions FOR EACH ROW EXECUTE FUNCTION wiki_update_suggestions_json_unwrap()
+        trigger wiki_update_suggestions_jsonb_unwrap BEFORE INSERT OR UPDATE OF citing_prs, voice_scores ON wiki_update_suggestions FOR EACH ROW EXECUTE FUNCTION jsonb_unwrap_string('citing_prs', 'voice_scores')
       table wiki_style_cache
         page_id                          integer not null
         page_title                       text not null
@@ -738,7 +738,7 @@ final class ExpectedSchema {
         index idx_guardrail_audit_created USING btree (created_at)
         index idx_guardrail_audit_repo USING btree (repo)
         index idx_guardrail_audit_surface USING btree (surface)
-        trigger guardrail_audit_json_unwrap_trigger BEFORE INSERT OR UPDATE OF removed_claims ON guardrail_audit FOR EACH ROW EXECUTE FUNCTION guardrail_audit_json_unwrap()
+        trigger guardrail_audit_jsonb_unwrap BEFORE INSERT OR UPDATE OF removed_claims ON guardrail_audit FOR EACH ROW EXECUTE FUNCTION jsonb_unwrap_string('removed_claims')
       table wiki_embedding_repair_state
         id                               bigint not null identity
         repair_key                       text not null
@@ -760,14 +760,9 @@ final class ExpectedSchema {
         constraint wiki_embedding_repair_state_repair_key_key UNIQUE (repair_key)
         constraint wiki_embedding_repair_state_counts_check CHECK (((window_index >= 0) AND (windows_total >= 0) AND (repaired >= 0) AND (skipped >= 0) AND (failed >= 0) AND (retry_count >= 0)))
         index idx_wiki_embedding_repair_state_updated_at USING btree (updated_at DESC)
-      function jsonb_unwrap_stringified(v jsonb) returns jsonb language sql
-      function webhook_queue_json_unwrap() returns trigger language plpgsql
       function review_comments_search_tsv_update() returns trigger language plpgsql
       function wiki_pages_search_tsv_update() returns trigger language plpgsql
       function code_snippets_tsv_update() returns trigger language plpgsql
-      function wiki_pr_evidence_json_unwrap() returns trigger language plpgsql
-      function wiki_update_suggestions_json_unwrap() returns trigger language plpgsql
-      function guardrail_audit_json_unwrap() returns trigger language plpgsql
       """;
 
   // ------------------------------------------------------------------ kodiai's tables, slice B

@@ -1,0 +1,80 @@
+// Shared source: the online kit of the conversions (migrations/from-kodiai/online-kit.sql): the session
+// helpers (pg_temp.prepare, swap, brief_ddl, ...) that every online conversion of a kodiai table uses,
+// written once. A conversion that holds the line `-- adopt: online-kit` (after its leading comments) gets
+// the kit in that line's place, joined onto that one line: the conversion's own line numbers, which
+// messages and `bench adopt` report, stay true. The kit is part of the conversion's checksum.
+// Knows nothing of databases.
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+final class ConversionKit {
+  private ConversionKit() {}
+
+  /** The kit's file, among the conversions. */
+  static final String FILE = "online-kit.sql";
+  /** The line a conversion uses the kit with. */
+  static final String LINE = "-- adopt: online-kit";
+  private static final Pattern USE = Pattern.compile("(?m)^[ \\t]*-- adopt: online-kit[ \\t]*$");
+
+  /**
+   * The conversions (kodiai file name -> SQL) with the kit in place of each `-- adopt: online-kit` line,
+   * and the kit itself left out (it is no conversion). A conversion that uses a kit that is not there, or
+   * a kit with a `--` comment inside a statement (it would swallow the rest of the joined line), is a
+   * problem naming the file.
+   */
+  static Map<String, String> expand(Map<String, String> conversions, List<String> problems) {
+    String kit = conversions.containsKey(FILE) ? oneLine(conversions.get(FILE), problems) : null;
+    Map<String, String> out = new TreeMap<>();
+    for (var e : conversions.entrySet()) {
+      if (e.getKey().equals(FILE)) continue;
+      Matcher m = USE.matcher(e.getValue());
+      if (!m.find()) {
+        out.put(e.getKey(), e.getValue());
+      } else if (kit == null) {
+        problems.add(KodiaiFiles.FROM_KODIAI + "/" + e.getKey() + ": uses the online kit (`" + LINE + "`), but "
+            + KodiaiFiles.FROM_KODIAI + "/" + FILE + " is missing");
+      } else {
+        out.put(e.getKey(), m.replaceAll(Matcher.quoteReplacement(kit)));
+      }
+    }
+    return out;
+  }
+
+  /** The conversion of kodiai file F under the migrations folder `dir`, the kit in place (tests, bench). */
+  static String read(Path dir, String kodiaiFile) throws IOException {
+    Path sub = dir.resolve(KodiaiFiles.FROM_KODIAI);
+    Map<String, String> files = new TreeMap<>();
+    files.put(kodiaiFile, Files.readString(sub.resolve(kodiaiFile), StandardCharsets.UTF_8));
+    if (Files.exists(sub.resolve(FILE))) files.put(FILE, Files.readString(sub.resolve(FILE), StandardCharsets.UTF_8));
+    List<String> problems = new java.util.ArrayList<>();
+    Map<String, String> out = expand(files, problems);
+    if (!problems.isEmpty()) throw new IOException(String.join("; ", problems));
+    return out.get(kodiaiFile);
+  }
+
+  /** The kit's statements on one line: its comment lines and blank lines dropped, the rest joined by spaces. */
+  static String oneLine(String kit, List<String> problems) {
+    StringBuilder b = new StringBuilder();
+    int n = 0;
+    for (String line : kit.split("\\R")) {
+      n++;
+      String t = line.strip();
+      if (t.isEmpty() || t.startsWith("--")) continue;
+      if (t.contains("--")) {
+        problems.add(KodiaiFiles.FROM_KODIAI + "/" + FILE + " line " + n + ": a `--` comment inside a statement;"
+            + " move it above the statement (the kit is joined onto one line)");
+      }
+      if (b.length() > 0) b.append(' ');
+      b.append(t);
+    }
+    return b.toString();
+  }
+}

@@ -1,0 +1,4 @@
+-- from-kodiai 013 (docs/adopt.md): review_clusters, review_cluster_assignments and cluster_run_state, which kodiai's
+-- 013 makes, are converted with 036's suggestion_cluster_models by from-kodiai/036-suggestion-cluster-models.sql:
+-- the runner joins the conversions of the two files our 052 declares, in that order; this part holds nothing else.
+-- migrate:no-transaction

@@ -1,0 +1,3 @@
+-- from-kodiai 017 (docs/adopt.md): the issue triage tables of kodiai's 016-019 and 048 are converted by
+-- from-kodiai/048-issue-triage-nullable-duplicate-count.sql: the runner joins the conversions of the five files our
+-- 055 declares, in that order, and runs them as one transaction; this part holds nothing else.

@@ -1,0 +1,3 @@
+-- from-kodiai 023 (docs/adopt.md): part of wiki_update_suggestions' conversion for our 029, which
+-- from-kodiai/031-wiki-comment-identity.sql holds in full: the runner joins the conversions of kodiai's 023, 024,
+-- 027 and 031 (the files our 029 declares), in that order, and runs them as one transaction.

@@ -1,0 +1,94 @@
+// Issue 23, without a database: the online kit of the conversions (migrations/from-kodiai/online-kit.sql)
+// goes in place of a conversion's `-- adopt: online-kit` line, on that one line, so the conversion's own
+// statements keep their line numbers; a missing kit or a `--` comment inside a kit statement is refused;
+// the bundled conversions that use it load, and none defines a kit helper a second time.
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+@Fast
+class ConversionKitTest {
+  static final Path FROM_KODIAI = MigrationSource.checkoutRoot().resolve("migrations/from-kodiai");
+  static final String KIT = "-- the kit\nCREATE OR REPLACE FUNCTION pg_temp.f() RETURNS int\n"
+      + "LANGUAGE sql AS $fn$ SELECT 1 $fn$;\n\n-- another\nCREATE OR REPLACE FUNCTION pg_temp.g() RETURNS int"
+      + " LANGUAGE sql AS $fn$ SELECT 2 $fn$;\n";
+  static final String CONVERSION = "-- header\n-- migrate:no-transaction\nSET lock_timeout = 0;\n"
+      + "-- adopt: online-kit\n\nSELECT pg_temp.f();\nSELECT\n  pg_temp.g();\n";
+
+  static Map<String, String> expand(Map<String, String> conversions, List<String> problems) {
+    return ConversionKit.expand(new TreeMap<>(conversions), problems);
+  }
+
+  @Test void theKitTakesTheLinesPlaceAndTheLinesAfterItKeepTheirNumbers() {
+    List<String> problems = new ArrayList<>();
+    var out = expand(Map.of(ConversionKit.FILE, KIT, "005-a.sql", CONVERSION), problems);
+    assertEquals(List.of(), problems);
+    assertEquals(List.of("005-a.sql"), List.copyOf(out.keySet()), "the kit is no conversion");
+    String sql = out.get("005-a.sql");
+    assertEquals(CONVERSION.split("\n", -1).length, sql.split("\n", -1).length, "one line for one line");
+    List<MigrationSource.Statement> st = MigrationSource.split(sql);
+    assertEquals(List.of(3, 4, 4, 6, 7), st.stream().map(MigrationSource.Statement::line).toList());
+    assertTrue(st.get(1).sql().startsWith("CREATE OR REPLACE FUNCTION pg_temp.f() RETURNS int LANGUAGE sql"),
+        st.get(1).sql());
+    assertTrue(MigrationSource.hasNoTransactionMarker(sql), "the header is untouched");
+  }
+
+  @Test void aConversionWithoutTheLineIsLeftAsItIs() {
+    List<String> problems = new ArrayList<>();
+    var out = expand(Map.of(ConversionKit.FILE, KIT, "005-a.sql", "SELECT 1;\n-- adopt: online-kit later\n"),
+        problems);
+    assertEquals("SELECT 1;\n-- adopt: online-kit later\n", out.get("005-a.sql"));
+    assertEquals(List.of(), problems);
+  }
+
+  @Test void aMissingKitIsAProblemNamingTheConversion() {
+    List<String> problems = new ArrayList<>();
+    expand(Map.of("005-a.sql", CONVERSION), problems);
+    assertEquals(1, problems.size(), problems.toString());
+    assertTrue(problems.get(0).startsWith("from-kodiai/005-a.sql: uses the online kit"), problems.get(0));
+  }
+
+  @Test void aCommentInsideAKitStatementIsRefusedWithItsLine() {
+    List<String> problems = new ArrayList<>();
+    ConversionKit.oneLine("CREATE FUNCTION pg_temp.f() RETURNS int\n  LANGUAGE sql AS $fn$ SELECT 1 -- one\n$fn$;",
+        problems);
+    assertEquals(1, problems.size(), problems.toString());
+    assertTrue(problems.get(0).contains("online-kit.sql line 2"), problems.get(0));
+  }
+
+  @Test void theBundledConversionsLoadWithTheKit() {
+    MigrationSource source = MigrationSource.load(FROM_KODIAI.getParent());
+    assertFalse(source.fromKodiai.containsKey(ConversionKit.FILE));
+    String one = source.fromKodiai.get("001-initial-schema.sql");
+    assertTrue(one.contains("CREATE OR REPLACE PROCEDURE pg_temp.prepare("), "001 gets the kit");
+  }
+
+  /** A kit helper is defined in the kit only: no conversion defines pg_temp.<a kit name> again. */
+  @Test void noConversionDefinesAKitHelperAgain() throws Exception {
+    Pattern def = Pattern.compile("(?i)CREATE\\s+(?:OR\\s+REPLACE\\s+)?(?:FUNCTION|PROCEDURE)\\s+pg_temp\\.(\\w+)");
+    List<String> kitNames = new ArrayList<>();
+    Matcher m = def.matcher(Files.readString(FROM_KODIAI.resolve(ConversionKit.FILE)));
+    while (m.find()) kitNames.add(m.group(1));
+    assertTrue(kitNames.containsAll(List.of("brief_ddl", "in_batches", "prepare", "swap", "check_rows")),
+        kitNames.toString());
+    List<String> again = new ArrayList<>();
+    try (Stream<Path> s = Files.list(FROM_KODIAI)) {
+      for (Path p : s.filter(p -> p.toString().endsWith(".sql")).sorted().toList()) {
+        if (p.getFileName().toString().equals(ConversionKit.FILE)) continue;
+        Matcher d = def.matcher(Files.readString(p));
+        while (d.find()) if (kitNames.contains(d.group(1))) again.add(p.getFileName() + ": " + d.group(1));
+      }
+    }
+    assertEquals(List.of(), again);
+  }
+}
