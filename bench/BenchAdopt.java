@@ -1,11 +1,11 @@
-// `bench adopt` (issue 23): a database as kodiai's own runner leaves it (bench/KodiaiFixture), filled in SQL
-// with --rows memories and as many review comments with 1024-d float32 vectors (the bulk of production's
-// 5.3 GB), rows/10 wiki chunks with vectors and knowledge and telemetry rows in proportion, then adopted by `migrate up` as an operator runs it
-// (recognition, every conversion of migrations/from-kodiai/, our migrations after them) while a bot-like reader
-// and writer run (OnlineWorkload, lock_timeout 10 s). Per statement of the runner (AdoptSampler): its duration,
-// the longest ACCESS EXCLUSIVE lock it held on a table and the longest lock wait of the bot. Then the per-table
-// proof (rows and checksums before and after). The figures in docs/adopt.md come from it. Issue 23's rule: no
-// hold over 2 s.
+// `bench adopt` (issue 23): a database as kodiai's own runner leaves it (bench/KodiaiFixture), filled in SQL with
+// --rows memories and as many review comments with 1024-d float32 vectors (the bulk of production's 5.3 GB),
+// rows/10 wiki chunks with vectors and knowledge and telemetry rows in proportion, then adopted by `migrate up` as
+// an operator runs it (recognition, every conversion of migrations/from-kodiai/, our migrations after them) while a
+// bot-like reader and writer run (OnlineWorkload, lock_timeout 10 s). Per statement of the runner (AdoptSampler):
+// its duration, the longest ACCESS EXCLUSIVE lock it held on a table and the longest lock wait of the bot. Then the
+// per-table proof (rows and checksums before and after). The figures in docs/adopt.md come from it. Issue 23's
+// rule: no hold over 2 s.
 
 import java.io.PrintStream;
 import java.nio.file.Path;
