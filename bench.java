@@ -1,6 +1,7 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//SOURCES cli/*.java process/*.java DbClient.java migration/*.java localpg/*.java bench/*.java importer/*.java retrieval/*.java
+//SOURCES cli/*.java process/*.java DbClient.java migration/*.java localpg/*.java bench/*.java importer/*.java
+//SOURCES retrieval/*.java
 //FILES migrations/=migrations/*.sql
 //DESCRIPTION Benchmarks of kodiai's database: retrieval (HNSW recall and latency per setting), hybrid (RRF), migrate, import.
 //JAVA_OPTIONS -Xmx2g -XX:+UseSerialGC
@@ -13,19 +14,25 @@
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, version = "bench 1.0",
     description = "Benchmarks of kodiai's PostgreSQL schema (see docs/retrieval.md).",
-    subcommands = {BenchRetrieval.class, BenchHybrid.class, BenchMigrate.class, BenchImport.class, BenchImportHnsw.class,
+    subcommands = {BenchRetrieval.class, BenchHybrid.class, BenchMigrate.class, BenchImport.class,
+        BenchImportHnsw.class,
         BenchOnline.class, BenchAdopt.class},
     footerHeading = "%nExit codes:%n",
-    footer = {"  0  done", "  1  failed (the message says why)", "  2  usage error", "  3  the server of --url does not answer",
+    footer = {"  0  done", "  1  failed (the message says why)", "  2  usage error",
+        "  3  the server of --url does not answer",
         "  6  no --url and no PostgreSQL with pgvector installed for a throwaway cluster",
         "(the same numbers mean the same in every kodiai-db command: see README.md)",
         "%nEnvironment: KODIAI_BENCH_DATABASE_URL, then DATABASE_URL (the admin URL when --url is not given; with",
         "neither, a throwaway cluster from the installed binaries: KODIAI_PG_BINDIR, default pg_config --bindir)."})
 public class bench implements Runnable {
-  @Override public void run() { new CommandLine(this).usage(System.out); }
+  @Spec CommandSpec spec;
+
+  @Override public void run() { spec.commandLine().usage(spec.commandLine().getOut()); }
 
   public static void main(String[] args) {
     System.exit(execute(args));

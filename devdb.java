@@ -23,9 +23,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "devdb", mixinStandardHelpOptions = true, version = "devdb 1.0",
-    description = {"Runs kodiai's local development database: docker compose (compose.yaml) where a Docker engine answers,",
-        "otherwise a PostgreSQL cluster from the installed binaries on 127.0.0.1, port " + devdb.DEFAULT_PORT + " (--port,",
-        "KODIAI_DEVDB_PORT), kept in .devdb/ of the checkout (--dir, KODIAI_DEVDB_DIR); as root, when the postgres user",
+    description = {"Runs kodiai's local development database: docker compose (compose.yaml) where a Docker engine"
+        + " answers,",
+        "otherwise a PostgreSQL cluster from the installed binaries on 127.0.0.1, port " + devdb.DEFAULT_PORT
+            + " (--port,",
+        "KODIAI_DEVDB_PORT), kept in .devdb/ of the checkout (--dir, KODIAI_DEVDB_DIR); as root, when the postgres"
+            + " user",
         "cannot reach the checkout, in /var/tmp/kodiai-devdb-HASH/ instead (`status` prints where).",
         "down --purge deletes only a cluster devdb created (it leaves a " + devdb.MARKER + " file in it).",
         "",
@@ -35,7 +38,8 @@ import picocli.CommandLine.Parameters;
         "KODIAI_DOCKER_COMPOSE_TIMEOUT (seconds docker compose may take; default 600). `docker info` gets 10 s."},
     footerHeading = "%nExit codes:%n",
     footer = {"  0  done", "  1  failed (the server or docker compose did not start; the message says why),",
-        "     or url/status where no cluster exists yet (create it with up)", "  2  usage error (also --port outside 1-65535)",
+        "     or url/status where no cluster exists yet (create it with up)",
+        "  2  usage error (also --port outside 1-65535)",
         "  3  the database does not answer", "  4  timed out waiting for another migration runner's lock",
         "  5  the migrations disagree with the database (see ./jbang migrate@kodiai validate)",
         "  6  PostgreSQL or pgvector is missing and could not be installed (the message says how)",
@@ -43,27 +47,34 @@ import picocli.CommandLine.Parameters;
         "     or, as root, a --dir the postgres user cannot enter (nothing created)",
         "(the same numbers mean the same in every kodiai-db command: see README.md)"})
 public class devdb implements Callable<Integer> {
-  static final String USER = "kodiai", PASSWORD = "kodiai", DATABASE = "kodiai"; // dev-only credentials, as in compose.yaml
+  // dev-only credentials, as in compose.yaml
+  static final String USER = "kodiai", PASSWORD = "kodiai", DATABASE = "kodiai";
   static final String DEFAULT_PORT = "54329";
   /** Written into the data folder of a cluster devdb creates: the only kind `down --purge` deletes. */
   static final String MARKER = "kodiai-devdb.marker";
 
   @Parameters(index = "0", paramLabel = "ACTION", description = "up | down | status | url") String action;
   @Option(names = "--purge", description = "With down: delete the data too.") boolean purge;
-  @Option(names = "--port", defaultValue = "${env:KODIAI_DEVDB_PORT}", description = {"Port of the local cluster (env KODIAI_DEVDB_PORT;"
-      + " default: the port the cluster has, else " + DEFAULT_PORT + "). Given for an existing, stopped cluster, it moves the cluster there."})
+  @Option(names = "--port", defaultValue = "${env:KODIAI_DEVDB_PORT}",
+      description = {"Port of the local cluster (env KODIAI_DEVDB_PORT;"
+          + " default: the port the cluster has, else " + DEFAULT_PORT
+          + "). Given for an existing, stopped cluster, it moves the cluster there."})
   Integer port;
-  @Option(names = "--dir", defaultValue = "${env:KODIAI_DEVDB_DIR}", description = "Where the local cluster keeps its data (default: .devdb/ in the repository).")
+  @Option(names = "--dir", defaultValue = "${env:KODIAI_DEVDB_DIR}",
+      description = "Where the local cluster keeps its data (default: .devdb/ in the repository).")
   Path dir;
-  @Option(names = "--no-docker", defaultValue = "${env:KODIAI_DEVDB_NO_DOCKER:-false}", description = "Use the local cluster even if Docker answers.")
+  @Option(names = "--no-docker", defaultValue = "${env:KODIAI_DEVDB_NO_DOCKER:-false}",
+      description = "Use the local cluster even if Docker answers.")
   boolean noDocker;
-  @Option(names = "--no-install", description = "Do not try to install missing PostgreSQL/pgvector; just say how.") boolean noInstall;
+  @Option(names = "--no-install",
+      description = "Do not try to install missing PostgreSQL/pgvector; just say how.") boolean noInstall;
   @Option(names = {"-v", "--verbose"}, description = "Show stack traces of errors.") boolean verbose;
 
   public Integer call() throws Exception {
     // Checked before anything else: a port 0 written into postgresql.conf never starts, and a bad one changes nothing.
     if (port != null && (port < 1 || port > 65535))
-      throw new CommandLine.ParameterException(new CommandLine(this), "--port (or KODIAI_DEVDB_PORT) must be 1-65535, got " + port);
+      throw new CommandLine.ParameterException(new CommandLine(this),
+          "--port (or KODIAI_DEVDB_PORT) must be 1-65535, got " + port);
     Docker.Probe probe = noDocker ? Docker.Probe.NO_CLI : Docker.probe();
     if (Docker.timedOutNote(probe) != null) log(Docker.timedOutNote(probe));
     boolean docker = probe == Docker.Probe.ANSWERS;
@@ -72,7 +83,8 @@ public class devdb implements Callable<Integer> {
       case "down" -> docker ? dockerDown() : localDown();
       case "status" -> status(docker);
       case "url" -> { if (!docker) requireCluster(); System.out.println(url(docker)); yield 0; }
-      default -> throw new CommandLine.ParameterException(new CommandLine(this), "unknown action '" + action + "': use up, down, status or url");
+      default -> throw new CommandLine.ParameterException(new CommandLine(this), "unknown action '" + action
+          + "': use up, down, status or url");
     };
   }
 
@@ -83,12 +95,14 @@ public class devdb implements Callable<Integer> {
   void requireCluster() {
     Path data = dataDir();
     if (!Files.exists(data.resolve("PG_VERSION")))
-      throw new LocalPgException(ExitCode.FAILED, "no devdb cluster in " + data + ": create it with ./jbang devdb@kodiai up"
+      throw new LocalPgException(ExitCode.FAILED, "no devdb cluster in " + data
+          + ": create it with ./jbang devdb@kodiai up"
           + (dir != null ? " --dir " + dir : ""));
   }
 
   String url(boolean docker) {
-    return docker ? DbClient.url(USER, PASSWORD, "localhost", 5432, DATABASE) : DbClient.url(USER, PASSWORD, "127.0.0.1", localPort(), DATABASE);
+    return docker ? DbClient.url(USER, PASSWORD, "localhost", 5432, DATABASE)
+        : DbClient.url(USER, PASSWORD, "127.0.0.1", localPort(), DATABASE);
   }
 
   /**
@@ -111,7 +125,8 @@ public class devdb implements Callable<Integer> {
     int p = cluster.port;
     if (cluster.running()) {
       if (port != null && port != cluster.runningPort())
-        log("already running on port " + cluster.runningPort() + "; to move it to " + port + ": devdb down, then devdb up --port " + port);
+        log("already running on port " + cluster.runningPort() + "; to move it to " + port
+            + ": devdb down, then devdb up --port " + port);
       return finishUp(url(false));
     }
     // Before creating or starting anything: a port someone else holds is one line, not a server log.
@@ -129,7 +144,8 @@ public class devdb implements Callable<Integer> {
     try {
       cluster.start();
     } catch (IOException e) {
-      throw new LocalPgException(ExitCode.FAILED, "PostgreSQL did not start on 127.0.0.1:" + p + "; see its log: " + cluster.logFile());
+      throw new LocalPgException(ExitCode.FAILED, "PostgreSQL did not start on 127.0.0.1:" + p + "; see its log: "
+          + cluster.logFile());
     }
     return finishUp(url(false));
   }
@@ -144,7 +160,8 @@ public class devdb implements Callable<Integer> {
     while (existing != null && !Files.exists(existing)) existing = existing.getParent();
     if (LocalCluster.runningAsRoot() && existing != null && !LocalCluster.serverUserCanEnter(existing))
       throw new LocalPgException(ExitCode.LOCAL_ERROR, "the " + LocalCluster.OS_USER_WHEN_ROOT + " user, which runs"
-          + " PostgreSQL when devdb runs as root, cannot enter " + existing + ": give it access (chmod o+x on " + existing
+          + " PostgreSQL when devdb runs as root, cannot enter " + existing
+          + ": give it access (chmod o+x on " + existing
           + " and each folder above it) or choose a --dir it can reach (e.g. under /var/tmp); nothing was created");
     log("creating a PostgreSQL cluster in " + cluster.dataDir + " (port " + p + ")");
     boolean newStateDir = !Files.exists(state), newDataDir = !Files.exists(cluster.dataDir);
@@ -167,7 +184,8 @@ public class devdb implements Callable<Integer> {
     Path marker = cluster.dataDir.resolve(MARKER);
     // Checked before anything is stopped: --dir may name a folder that is not devdb's at all.
     if (purge && Files.exists(cluster.dataDir) && !Files.isRegularFile(marker)) {
-      throw new LocalPgException(ExitCode.LOCAL_ERROR, "refusing to delete " + cluster.dataDir + ": it holds no " + MARKER
+      throw new LocalPgException(ExitCode.LOCAL_ERROR, "refusing to delete " + cluster.dataDir
+          + ": it holds no " + MARKER
           + ", so devdb did not create it (or an older devdb did); nothing was stopped or deleted."
           + " If it is only a devdb cluster, stop it with `devdb down` and delete the folder yourself");
     }
@@ -177,7 +195,9 @@ public class devdb implements Callable<Integer> {
       boolean stateDirOurs = Files.readString(marker).contains("state folder created by devdb: yes");
       cluster.delete();
       if (stateDirOurs) {
-        try { Files.deleteIfExists(cluster.dataDir.getParent()); } catch (java.nio.file.DirectoryNotEmptyException keep) { /* not only ours */ }
+        try {
+          Files.deleteIfExists(cluster.dataDir.getParent());
+        } catch (java.nio.file.DirectoryNotEmptyException keep) { /* not only ours */ }
       }
       log("deleted " + cluster.dataDir);
     }
@@ -193,7 +213,8 @@ public class devdb implements Callable<Integer> {
 
   /** .devdb/pgdata in the repository; as root it must be reachable by the postgres user, else /var/tmp. */
   Path dataDir() {
-    Path base = dir != null ? dir : MigrationSource.checkoutRoot() != null ? MigrationSource.checkoutRoot().resolve(".devdb")
+    Path base = dir != null ? dir : MigrationSource.checkoutRoot() != null
+        ? MigrationSource.checkoutRoot().resolve(".devdb")
         : Path.of(System.getProperty("user.home"), ".local/share/kodiai-db/devdb");
     if (dir == null && LocalCluster.runningAsRoot() && !reachableByOthers(base.getParent())) {
       base = Path.of("/var/tmp", "kodiai-devdb-" + Integer.toHexString(base.toAbsolutePath().toString().hashCode()));
@@ -228,7 +249,9 @@ public class devdb implements Callable<Integer> {
     Path file = MigrationSource.checkoutRoot() != null ? MigrationSource.checkoutRoot().resolve("compose.yaml") : null;
     if (file == null || !Files.exists(file)) { // running from the catalog elsewhere: use the bundled copy
       file = Files.createTempFile("kodiai-compose", ".yaml");
-      try (InputStream in = devdb.class.getResourceAsStream("/compose.yaml")) { Files.copy(in, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING); }
+      try (InputStream in = devdb.class.getResourceAsStream("/compose.yaml")) {
+        Files.copy(in, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      }
     }
     Docker.compose(file, args);
   }
@@ -255,18 +278,22 @@ public class devdb implements Callable<Integer> {
     System.out.println("mode: " + (docker ? "docker compose" : "local cluster in " + dataDir()));
     if (!running) {
       long stale = docker ? 0 : new LocalCluster(dataDir(), localPort()).stalePid();
-      System.out.println("state: stopped (start it with: ./jbang devdb@kodiai up)" + (stale > 0 ? "; its postmaster.pid is stale:"
-          + " PID " + stale + " is another program, which devdb leaves alone (up removes the file)" : ""));
+      System.out.println("state: stopped (start it with: ./jbang devdb@kodiai up)"
+          + (stale > 0 ? "; its postmaster.pid is stale: PID " + stale
+              + " is another program, which devdb leaves alone (up removes the file)" : ""));
       return 0;
     }
     DbClient.Target target = DbClient.parse(url);
     try (Connection c = Migrations.connect(target)) {
       var entries = new Migrator(c, MigrationSource.load(null), Migrations.options(new java.io.PrintWriter(System.out, true), java.time.Duration.ofSeconds(60), null, null)).status();
       System.out.println("state: running at " + target.redacted());
-      for (var e : entries) System.out.printf("  %03d %-36s %s%n", e.version(), e.name(), e.state().name().toLowerCase().replace('_', ' '));
-      System.out.println("migrations: " + entries.stream().filter(e -> e.state() == Migrator.State.APPLIED).count() + " applied of " + entries.size());
+      for (var e : entries) System.out.printf("  %03d %-36s %s%n", e.version(), e.name(),
+          e.state().name().toLowerCase().replace('_', ' '));
+      System.out.println("migrations: " + entries.stream().filter(e -> e.state() == Migrator.State.APPLIED).count()
+          + " applied of " + entries.size());
     } catch (DbClient.DbException e) {
-      System.out.println("state: server running, database not reachable: " + e.getMessage() + " (run: ./jbang devdb@kodiai up)");
+      System.out.println("state: server running, database not reachable: " + e.getMessage()
+          + " (run: ./jbang devdb@kodiai up)");
     }
     return 0;
   }

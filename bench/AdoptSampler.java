@@ -1,7 +1,7 @@
 // Shared source of `bench adopt`: watches the migration runner's backend while `up` adopts a kodiai-built
 // database. Every 10 ms it reads pg_stat_activity and pg_locks: the statement the runner is on (labelled with the
-// migration that runs it: the one after the last that `_migrations` records applied), how long it has been running, and the
-// tables on which the runner holds ACCESS EXCLUSIVE and since when. The bot-like workload's phase follows the
+// migration that runs it: the one after the last that `_migrations` records applied), how long it has been running,
+// and the tables on which the runner holds ACCESS EXCLUSIVE and since when. The bot-like workload's phase follows the
 // statement, so each statement gets the bot's longest lock wait while it ran. A hold shorter than the sampling
 // interval may read as 0.
 

@@ -1,11 +1,11 @@
-// `bench adopt` (issue 23): a database as kodiai's own runner leaves it (bench/KodiaiFixture), filled in SQL
-// with --rows memories and as many review comments with 1024-d float32 vectors (the bulk of production's
-// 5.3 GB), rows/10 wiki chunks with vectors and knowledge and telemetry rows in proportion, then adopted by `migrate up` as an operator runs it
-// (recognition, every conversion of migrations/from-kodiai/, our migrations after them) while a bot-like reader
-// and writer run (OnlineWorkload, lock_timeout 10 s). Per statement of the runner (AdoptSampler): its duration,
-// the longest ACCESS EXCLUSIVE lock it held on a table and the longest lock wait of the bot. Then the per-table
-// proof (rows and checksums before and after). The figures in docs/adopt.md come from it. Issue 23's rule: no
-// hold over 2 s.
+// `bench adopt` (issue 23): a database as kodiai's own runner leaves it (bench/KodiaiFixture), filled in SQL with
+// --rows memories and as many review comments with 1024-d float32 vectors (the bulk of production's 5.3 GB),
+// rows/10 wiki chunks with vectors and knowledge and telemetry rows in proportion, then adopted by `migrate up` as
+// an operator runs it (recognition, every conversion of migrations/from-kodiai/, our migrations after them) while a
+// bot-like reader and writer run (OnlineWorkload, lock_timeout 10 s). Per statement of the runner (AdoptSampler):
+// its duration, the longest ACCESS EXCLUSIVE lock it held on a table and the longest lock wait of the bot. Then the
+// per-table proof (rows and checksums before and after). The figures in docs/adopt.md come from it. Issue 23's
+// rule: no hold over 2 s.
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -20,7 +20,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Spec;
 
 @Command(name = "adopt", mixinStandardHelpOptions = true,
     description = {"Converts a generated kodiai-built database while a bot-like reader and writer run.",
@@ -29,6 +31,7 @@ import picocli.CommandLine.Mixin;
         "duration, the longest ACCESS EXCLUSIVE hold on a table and the bot's longest lock wait, and per table",
         "the rows and checksums before and after. Run it from the checkout."})
 final class BenchAdopt implements Callable<Integer> {
+  @Spec CommandSpec spec;
   @Mixin BenchData.Options opt;
 
   @picocli.CommandLine.Option(names = "--no-proof", description = "skip the per-table checksums before and after"
@@ -41,9 +44,9 @@ final class BenchAdopt implements Callable<Integer> {
   String outcome = "";
 
   @Override public Integer call() throws Exception {
-    PrintStream out = System.out;
+    PrintStream out = CommandOut.out(spec);
     String invalid = opt.validate();
-    if (invalid != null) { System.err.println("bench adopt: " + invalid); return 2; }
+    if (invalid != null) { spec.commandLine().getErr().println("bench adopt: " + invalid); return 2; }
     Path migrations = MigrationSource.checkoutRoot().resolve("migrations");
     try (BenchScratch s = BenchScratch.create(opt.url, opt.keep, opt.shape, out)) {
       long t0 = System.nanoTime();
@@ -218,6 +221,6 @@ final class BenchAdopt implements Callable<Integer> {
           .put("max_lock_wait_ms", s.seen().maxLockWaitMs).put("errors", String.join("; ", s.seen().errors)));
     }
     BenchJson.write(opt.json, json);
-    System.out.println("wrote " + opt.json);
+    spec.commandLine().getOut().println("wrote " + opt.json);
   }
 }

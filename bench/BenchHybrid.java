@@ -20,7 +20,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Spec;
 
 @Command(name = "hybrid", mixinStandardHelpOptions = true,
     description = "Loads synthetic memories into a scratch database, builds the per-repo indexes of `indexes sync`, "
@@ -28,6 +30,7 @@ import picocli.CommandLine.Mixin;
         + "the hybrid (RRF) query: recall of the fused top k against the exact fusion, p50/p95 latency (wall and "
             + "on-CPU), and whether the target is met.")
 final class BenchHybrid implements Callable<Integer> {
+  @Spec CommandSpec spec;
 
   /** Candidates per side: N = 5k (50 at k = 10). */
   static int candidates(int k) { return 5 * k; }
@@ -119,7 +122,7 @@ final class BenchHybrid implements Callable<Integer> {
   record QClass(String name, List<String> repos, List<BenchData.Query> queries) {}
 
   @Override public Integer call() throws Exception {
-    PrintStream out = System.out;
+    PrintStream out = CommandOut.out(spec);
     String invalid = opt.validate();
     if (invalid != null) throw new BenchFailure(new BenchFailure.BadValue(invalid));
     BenchData data = new BenchData(opt);

@@ -17,13 +17,16 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 @Command(name = "import-hnsw", mixinStandardHelpOptions = true,
     description = {"Times `import`'s two HNSW paths, the default (--hnsw auto) against the other one.",
         "At several sizes, into a target whose learning_memories has a vector index: built once after the load, or",
         "kept and filled row by row."})
 final class BenchImportHnsw implements Callable<Integer> {
+  @Spec CommandSpec spec;
   @Option(names = "--sizes", split = ",", defaultValue = "500,2000,10000,50000",
       description = "memories per run (default: ${DEFAULT-VALUE})")
   List<Integer> sizes;
@@ -48,7 +51,7 @@ final class BenchImportHnsw implements Callable<Integer> {
   record Figure(int memories, String defaultPath, double defaultS, String otherPath, double otherS) {}
 
   @Override public Integer call() throws Exception {
-    PrintStream out = System.out;
+    PrintStream out = CommandOut.out(spec);
     Path work = filesDir != null ? Files.createDirectories(filesDir) : Files.createTempDirectory("kodiai-bench-hnsw-");
     List<Figure> figures = new ArrayList<>();
     try (BenchScratch first = BenchScratch.create(url, false, out)) {

@@ -9,6 +9,7 @@
 // what they cost in production, which is what the floor is made of.
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +24,9 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 @Command(name = "migrate", mixinStandardHelpOptions = true,
     description = {"Times `migrate up` on N generated migrations against psql's floor, and a no-op `up`.",
@@ -34,6 +37,10 @@ import picocli.CommandLine.Option;
         "bundled migrations, as replicas run it at boot) median <= 0.6 s, shown beside psql's floor and"
             + " dbmate's `status`."})
 class BenchMigrate implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  /** Where the figures go: picocli's writer (a test gives each run its own). */
+  private PrintWriter out() { return spec.commandLine().getOut(); }
   @Option(names = "--url",
       description = "Admin URL of the server to use (default: $KODIAI_BENCH_DATABASE_URL, then $DATABASE_URL;"
       + " neither: a throwaway local cluster with fsync on). Scratch databases are created there and dropped.")
@@ -71,7 +78,7 @@ class BenchMigrate implements Callable<Integer> {
     String admin = BenchScratch.adminUrl(url);
     try {
       if (admin == null) {
-        System.out.println("starting a throwaway PostgreSQL cluster (fsync on) ...");
+        out().println("starting a throwaway PostgreSQL cluster (fsync on) ...");
         cluster = LocalCluster.temporary("kodiai-bench-migrate-pg-", "kodiai_bench", false);
         admin = cluster.adminUrl();
       }
@@ -132,7 +139,7 @@ class BenchMigrate implements Callable<Integer> {
       server = one(st, "SHOW server_version") + ", fsync " + one(st, "SHOW fsync") + ", synchronous_commit "
           + one(st, "SHOW synchronous_commit");
     }
-    System.out.printf("server: %s (%s); %d cores; %d migrations, %d rounds%n", DbClient.parse(admin).redacted(), server,
+    out().printf("server: %s (%s); %d cores; %d migrations, %d rounds%n", DbClient.parse(admin).redacted(), server,
         Runtime.getRuntime().availableProcessors(), count, rounds);
     return server;
   }
@@ -168,7 +175,7 @@ class BenchMigrate implements Callable<Integer> {
       checkApplied(DbClient.withDatabase(admin, applyDb), count);
       out.floors().add(floor.seconds);
       out.applies().add(apply.seconds);
-      System.out.printf("round %d: floor %.2f s, migrate up %.2f s (%.2fx)%n", r, floor.seconds, apply.seconds,
+      out().printf("round %d: floor %.2f s, migrate up %.2f s (%.2fx)%n", r, floor.seconds, apply.seconds,
           apply.seconds / floor.seconds);
       for (int i = 0; r == rounds && i < Math.min(3, Math.max(1, noopRuns)); i++) {
         out.noops().add(requireNoop(runMigrate(root, ALIAS, files.dir(), DbClient.withDatabase(admin, applyDb))));
@@ -209,26 +216,26 @@ class BenchMigrate implements Callable<Integer> {
 
   private void report(Rounds m, Boot boot, String server) throws IOException {
     double floor = median(m.floors()), apply = median(m.applies()), noop = median(boot.cached()), ratio = apply / floor;
-    System.out.printf("%-58s %6.2f s%n", "floor: psql, one session, one transaction per file", floor);
-    System.out.printf("%-58s %6.2f s  %.2fx the floor (target <= %.1fx)  %s%n", "./jbang " + SCRIPT + " up (" + count
+    out().printf("%-58s %6.2f s%n", "floor: psql, one session, one transaction per file", floor);
+    out().printf("%-58s %6.2f s  %.2fx the floor (target <= %.1fx)  %s%n", "./jbang " + SCRIPT + " up (" + count
         + " pending, JVM start incl.)", apply, ratio, APPLY_TARGET, ratio <= APPLY_TARGET ? "OK" : "MISSED");
-    System.out.printf("%-58s %6.2f s  (%d pending files in --dir)%n", "./jbang " + ALIAS
+    out().printf("%-58s %6.2f s  (%d pending files in --dir)%n", "./jbang " + ALIAS
         + " up --dir (nothing pending)",
         median(m.noops()), count);
-    System.out.printf("%-58s %6.2f s  (target <= %.1f s)  %s%n", "./jbang " + ALIAS + " up (bundled, nothing pending)",
+    out().printf("%-58s %6.2f s  (target <= %.1f s)  %s%n", "./jbang " + ALIAS + " up (bundled, nothing pending)",
         noop, NOOP_TARGET_S, noop <= NOOP_TARGET_S ? "OK" : "MISSED");
-    System.out.printf("%-58s %6.2f s  (JBang's own JVM: %.2f s of it)%n",
+    out().printf("%-58s %6.2f s  (JBang's own JVM: %.2f s of it)%n",
         "  the same with KODIAI_JBANG_NO_CACHE=1 (JBang decides)", median(boot.uncached()),
             median(boot.uncached()) - noop);
-    System.out.printf("%-58s %6.2f s%n", "  floor: psql reading _migrations (connect + one query)",
+    out().printf("%-58s %6.2f s%n", "  floor: psql reading _migrations (connect + one query)",
         median(boot.psql()));
-    if (boot.haveDbmate()) System.out.printf("%-58s %6.2f s%n", "  dbmate status", median(boot.dbmate()));
-    else System.out.printf("%-58s %6s%n", "  dbmate status", "dbmate not installed");
-    System.out.println("(medians of " + rounds + " rounds, floor and apply alternating first, and of "
+    if (boot.haveDbmate()) out().printf("%-58s %6.2f s%n", "  dbmate status", median(boot.dbmate()));
+    else out().printf("%-58s %6s%n", "  dbmate status", "dbmate not installed");
+    out().println("(medians of " + rounds + " rounds, floor and apply alternating first, and of "
         + boot.cached().size() + " interleaved no-op runs)");
     if (json != null) {
       Files.writeString(json, json(m, boot, server));
-      System.out.println("wrote " + json);
+      out().println("wrote " + json);
     }
   }
 
@@ -246,12 +253,12 @@ class BenchMigrate implements Callable<Integer> {
   }
 
   /** Drops the scratch databases, discards the throwaway cluster, deletes the work folder; never throws. */
-  private static void cleanUp(String admin, List<String> scratch, LocalCluster.Temporary cluster, Path work) {
+  private void cleanUp(String admin, List<String> scratch, LocalCluster.Temporary cluster, Path work) {
     if (!scratch.isEmpty()) {
       try (Connection c = DbClient.open(admin); Statement st = c.createStatement()) {
         for (String db : scratch) st.execute("DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
       } catch (RuntimeException | SQLException e) {
-        System.err.println("bench: could not drop the scratch databases " + scratch + ": "
+        spec.commandLine().getErr().println("bench: could not drop the scratch databases " + scratch + ": "
             + DbClient.redact(e.getMessage()));
       }
     }
@@ -272,7 +279,7 @@ class BenchMigrate implements Callable<Integer> {
   /** `--statements`: one big file per size, the runner against psql -1 on the same file; medians of the rounds. */
   private int bigFiles(Path root, Path work, String admin, List<String> scratch) throws Exception {
     String tag = "bench_stm_" + ProcessHandle.current().pid() + "_";
-    System.out.printf("%d cores; one migration of N INSERTs; %d rounds, alternating which goes first%n",
+    out().printf("%d cores; one migration of N INSERTs; %d rounds, alternating which goes first%n",
         Runtime.getRuntime().availableProcessors(), rounds);
     StringBuilder json = new StringBuilder("[");
     for (int n : statements) {
@@ -310,14 +317,14 @@ class BenchMigrate implements Callable<Integer> {
         }
         floors.add(floor.seconds);
         applies.add(apply.seconds);
-        System.out.printf("%d statements, round %d: psql -1 %.2f s, migrate up %.2f s (%.2fx)%n", n, r, floor.seconds,
+        out().printf("%d statements, round %d: psql -1 %.2f s, migrate up %.2f s (%.2fx)%n", n, r, floor.seconds,
             apply.seconds,
             apply.seconds / floor.seconds);
         dropDb(admin, tag + "floor", scratch);
         dropDb(admin, tag + "apply", scratch);
       }
       double floor = median(floors), apply = median(applies);
-      System.out.printf("%d statements: psql -1 %.2f s, ./jbang migrate.java up %.2f s (JVM start incl.): %.2fx "
+      out().printf("%d statements: psql -1 %.2f s, ./jbang migrate.java up %.2f s (JVM start incl.): %.2fx "
           + "(target <= %.1fx) %s%n",
           n, floor, apply, apply / floor, STATEMENTS_TARGET, apply / floor <= STATEMENTS_TARGET ? "OK" : "MISSED");
       json.append(json.length() > 1 ? ", " : "").append(String.format(java.util.Locale.ROOT,

@@ -12,7 +12,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Spec;
 
 @Command(name = "online", mixinStandardHelpOptions = true,
     description = {"Runs every migration after 001 up, down and up again while a bot-like reader and writer run.",
@@ -21,12 +23,13 @@ import picocli.CommandLine.Mixin;
             + " proportion (reviews rows/10, findings"
             + " rows/2, ...)."})
 final class BenchOnline implements Callable<Integer> {
+  @Spec CommandSpec spec;
   @Mixin BenchData.Options opt;
 
   record Step(String name, double seconds, OnlineWorkload.Phase seen) {}
 
   @Override public Integer call() throws Exception {
-    PrintStream out = System.out;
+    PrintStream out = CommandOut.out(spec);
     String invalid = opt.validate();
     if (invalid != null) throw new BenchFailure(new BenchFailure.BadValue(invalid));
     BenchData data = new BenchData(opt);

@@ -19,8 +19,10 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 @Command(name = "retrieval", mixinStandardHelpOptions = true,
     description = "Loads synthetic memories into a scratch database and measures kodiai's own nearest-memory"
@@ -31,6 +33,7 @@ import picocli.CommandLine.Option;
             + " latency; beside "
         + "them the exact plan and the per-class rule recommended before (a CTE with SET LOCALs).")
 final class BenchRetrieval implements Callable<Integer> {
+  @Spec CommandSpec spec;
 
   /**
    * The rule docs/retrieval.md recommended before issue 22 (kept as a peer): the caller knows a repo's live rows;
@@ -93,7 +96,7 @@ final class BenchRetrieval implements Callable<Integer> {
       double cpuP50, double cpuP95, String plan, long liveRows) {}
 
   @Override public Integer call() throws Exception {
-    PrintStream out = System.out;
+    PrintStream out = CommandOut.out(spec);
     String invalid = opt.validate();
     if (invalid == null && setupSql != null && !java.nio.file.Files.isReadable(setupSql))
       invalid = "--setup-sql: no readable file " + setupSql;
@@ -130,7 +133,7 @@ final class BenchRetrieval implements Callable<Integer> {
         onCpu ? "p95 on-CPU time of the server, ms (log)" : "p95 latency, ms (log)",
         results.stream().map(r -> new BenchChart.Point(r.cls(), r.strategy(), r.recall(), onCpu ? r.cpuP95()
             : r.p95())).toList());
-    System.out.println("wrote " + chart);
+    spec.commandLine().getOut().println("wrote " + chart);
   }
 
   /**

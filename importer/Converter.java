@@ -91,7 +91,8 @@ final class Converter {
   static String text(Object raw) throws Problem {
     if (!(raw instanceof String s)) throw new Problem("text expected, found " + describe(raw));
     int nul = s.indexOf('\0');
-    if (nul >= 0) throw new Problem("text holds U+0000 at character " + (nul + 1) + ", which PostgreSQL text cannot store");
+    if (nul >= 0) throw new Problem("text holds U+0000 at character " + (nul + 1)
+        + ", which PostgreSQL text cannot store");
     return s;
   }
 
@@ -199,7 +200,8 @@ final class Converter {
   static float element(Vector v, int k) {
     byte[] b = v.bigEndian();
     int p = k * 4;
-    return Float.intBitsToFloat((b[p] & 0xff) << 24 | (b[p + 1] & 0xff) << 16 | (b[p + 2] & 0xff) << 8 | (b[p + 3] & 0xff));
+    return Float.intBitsToFloat(
+        (b[p] & 0xff) << 24 | (b[p + 1] & 0xff) << 16 | (b[p + 2] & 0xff) << 8 | (b[p + 3] & 0xff));
   }
 
   static String describe(Object raw) {

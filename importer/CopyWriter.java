@@ -13,7 +13,8 @@ import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
 
 final class CopyWriter implements AutoCloseable {
-  private static final byte[] HEADER = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xff, '\r', '\n', 0, 0, 0, 0, 0, 0, 0, 0, 0};
+  private static final byte[] HEADER = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xff, '\r', '\n', 0, 0, 0, 0, 0,
+      0, 0, 0, 0};
   private static final int FLUSH_AT = 1 << 20;
 
   private final CopyIn copy;
@@ -50,7 +51,8 @@ final class CopyWriter implements AutoCloseable {
   private void flush() throws SQLException {
     if (buf.position() > 0) copy.writeToCopy(buf.array(), 0, buf.position());
     buf.clear();
-    if (buf.capacity() > FLUSH_AT + (1 << 16)) buf = ByteBuffer.allocate(FLUSH_AT + (1 << 16)).order(ByteOrder.BIG_ENDIAN);
+    if (buf.capacity() > FLUSH_AT + (1 << 16))
+      buf = ByteBuffer.allocate(FLUSH_AT + (1 << 16)).order(ByteOrder.BIG_ENDIAN);
   }
 
   /** Ends the COPY; returns the rows the server took. */

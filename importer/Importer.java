@@ -68,7 +68,8 @@ final class Importer {
     String maintenanceWorkMem = "1GB";        // --maintenance-work-mem for the HNSW build (SET LOCAL)
     String tempBuffers = "512MB";             // temp_buffers: memory for the staging tables of this session
     boolean skipUnknownColumns;               // --skip-unknown-columns: import without source columns the target lacks
-    boolean direct = true;                    // COPY straight into empty target tables (false: always stage; tests compare both)
+    // COPY straight into empty target tables (false: always stage; tests compare both)
+    boolean direct = true;
     int problemLines = 50;                    // problems printed one per line before "... and N more"
   }
 
@@ -141,8 +142,7 @@ final class Importer {
     checkTarget(conn);
     for (SqliteSource src : sources) for (TableMap.Mapping m : TableMap.of(src.kind)) {
       TargetTable t = TargetTable.load(conn, m.target());
-      if (t == null) throw ImportFailure.targetNotReady("the target has no table " + m.target()
-          + ": run ./jbang migrate@kodiai up first");
+      if (t == null) throw new ImportFailure(new ImportFailure.NoTargetTable(m.target()));
       targets.put(m.target(), t);
     }
     checkPrivileges(conn);
@@ -172,8 +172,10 @@ final class Importer {
     }
     summary.print(out, false);
     long imported = summary.imported();
-    if (imported == 0) out.println("nothing to import: the target already holds every source row (" + String.format(Locale.ROOT, "%,d", summary.sourceRows()) + " rows checked)");
-    else out.println(String.format(Locale.ROOT, "imported %,d rows; verified: every imported and present row equals its source row", imported));
+    if (imported == 0) out.println("nothing to import: the target already holds every source row ("
+        + String.format(Locale.ROOT, "%,d", summary.sourceRows()) + " rows checked)");
+    else out.println(String.format(Locale.ROOT,
+        "imported %,d rows; verified: every imported and present row equals its source row", imported));
     return ExitCode.OK;
   }
 
@@ -217,21 +219,21 @@ final class Importer {
       try (ResultSet rs = st.executeQuery("SELECT current_setting('server_encoding')")) {
         rs.next();
         if (!"UTF8".equals(rs.getString(1)))
-          throw ImportFailure.targetNotReady("the target database's encoding is " + rs.getString(1) + "; kodiai's data needs UTF8 (create the database with ENCODING 'UTF8')");
+          throw new ImportFailure(new ImportFailure.TargetEncoding(rs.getString(1)));
       }
       int version = 0;
       try (ResultSet rs = st.executeQuery("SELECT to_regclass('public._migrations') IS NOT NULL")) {
         rs.next();
         if (rs.getBoolean(1)) {
-          try (ResultSet v = st.executeQuery("SELECT coalesce(max(version), 0) FROM _migrations WHERE status = 'applied'")) {
+          try (ResultSet v =
+              st.executeQuery("SELECT coalesce(max(version), 0) FROM _migrations WHERE status = 'applied'")) {
             v.next();
             version = v.getInt(1);
           }
         }
       }
       if (version < TableMap.REQUIRED_VERSION)
-        throw ImportFailure.targetNotReady("the target is at migration " + version + "; the import needs " + String.format("%03d", TableMap.REQUIRED_VERSION)
-            + " or later: run ./jbang migrate@kodiai up (with the same --url / DATABASE_URL) first");
+        throw new ImportFailure(new ImportFailure.NotMigrated(version, TableMap.REQUIRED_VERSION));
     }
   }
 
@@ -244,8 +246,10 @@ final class Importer {
     List<String> insert = new ArrayList<>(), sequences = new ArrayList<>(), missing = new ArrayList<>();
     for (TargetTable t : targets.values()) {
       String table = "public." + TargetTable.quote(t.name);
-      try (PreparedStatement ps = conn.prepareStatement("SELECT has_table_privilege(?, 'INSERT') AND has_table_privilege(?, 'SELECT'),"
-          + " ? IS NULL OR has_sequence_privilege(?, 'UPDATE'), pg_has_role((SELECT relowner FROM pg_class WHERE oid = ?::regclass), 'USAGE')")) {
+      try (PreparedStatement ps =
+          conn.prepareStatement("SELECT has_table_privilege(?, 'INSERT') AND has_table_privilege(?, 'SELECT'),"
+          + " ? IS NULL OR has_sequence_privilege(?, 'UPDATE'),"
+          + " pg_has_role((SELECT relowner FROM pg_class WHERE oid = ?::regclass), 'USAGE')")) {
         for (int k : new int[] {1, 2, 5}) ps.setString(k, table);
         ps.setString(3, t.identitySequence);
         ps.setString(4, t.identitySequence);
@@ -262,9 +266,7 @@ final class Importer {
     if (!sequences.isEmpty()) missing.add(insert.isEmpty() ? 0 : 1, "UPDATE on the id sequences of "
         + (sequences.size() == targets.size() ? "those tables"
         : String.join(", ", sequences)));
-    if (!missing.isEmpty()) throw ImportFailure.usage("the URL's user " + currentUser(conn)
-        + " may not import: it lacks " + String.join("; ", missing)
-        + "; use the schema owner's URL (MIGRATE_DATABASE_URL), docs/roles.md");
+    if (!missing.isEmpty()) throw new ImportFailure(new ImportFailure.NotPrivileged(currentUser(conn), missing));
   }
 
   private static String currentUser(Connection conn) throws SQLException {
@@ -342,7 +344,10 @@ final class Importer {
   private void stageTable(SqliteSource src, TableMap.Mapping m, Connection conn, boolean direct) throws SQLException {
     Summary.Row row = summary.add(m.source(), m.target());
     List<String> srcCols = src.tables.get(m.source());
-    if (srcCols == null) { row.notes.add("not in " + src.file.getFileName() + " (a file written by an older version)"); return; }
+    if (srcCols == null) {
+      row.notes.add("not in " + src.file.getFileName() + " (a file written by an older version)");
+      return;
+    }
     Staged t = new Staged(m, src, targets.get(m.target()), row);
     t.direct = direct;
     mapColumns(t, srcCols);
@@ -393,13 +398,11 @@ final class Importer {
       }
       ColumnType type = target.type(c);
       if (type == null || type.kind() == ColumnType.Kind.VECTOR || type.kind() == ColumnType.Kind.HALFVEC)
-        throw ImportFailure.targetNotReady("column " + t.map.target() + "." + c + " has type " + target.types.get(c)
-            + ", which the importer cannot write");
+        throw new ImportFailure(new ImportFailure.UnwritableColumn(t.map.target(), c, target.types.get(c)));
       t.columns.add(c);
       t.types.add(type);
     }
-    if (!t.columns.contains("id")) throw ImportFailure.sourceData(t.src.file + ": table " + t.map.source()
-        + " has no id column");
+    if (!t.columns.contains("id")) throw new ImportFailure(new ImportFailure.NoIdColumn(t.src.file, t.map.source()));
     t.silent = new long[t.columns.size() + 1];
   }
 
@@ -407,8 +410,7 @@ final class Importer {
   private Vec0Reader openVectors(Staged t) throws SQLException {
     ColumnType et = t.target.type(TableMap.EMBEDDING);
     if (et == null || (et.kind() != ColumnType.Kind.VECTOR && et.kind() != ColumnType.Kind.HALFVEC))
-      throw ImportFailure.targetNotReady("learning_memories.embedding is " + t.target.types.get(TableMap.EMBEDDING)
-          + ", not a vector the importer can write");
+      throw new ImportFailure(new ImportFailure.EmbeddingNotVector(t.target.types.get(TableMap.EMBEDDING)));
     Vec0Reader vec = Vec0Reader.open(t.src, et.dims());
     t.halfCopy = et.kind() == ColumnType.Kind.HALFVEC ? TableMap.EMBEDDING : halfvecCopyOf(t.target);
     t.columns.add(TableMap.EMBEDDING);
@@ -498,7 +500,8 @@ final class Importer {
             + ", beyond the range of halfvec (|x| <= 65504), so the target's column " + t.halfCopy + " ("
             + (t.target.generated.containsKey(t.halfCopy) ? t.target.generated.get(t.halfCopy)
             : t.target.types.get(t.halfCopy) + ", migration 007")
-            + ") cannot hold it; kodiai's embeddings are normalized (|x| <= 1): re-embed this memory or delete it from the source");
+            + ") cannot hold it; kodiai's embeddings are normalized (|x| <= 1): re-embed this memory or delete it"
+            + " from the source");
       } catch (Converter.Problem p) {
         problem(t.src.file + ": table " + TableMap.VEC0 + ", memory_id " + id + ", column embedding: "
             + p.getMessage());
@@ -512,7 +515,8 @@ final class Importer {
   /** The stored generated halfvec column computed from the embedding, or null (before 007). */
   private static String halfvecCopyOf(TargetTable target) {
     for (var g : target.generated.entrySet())
-      if (target.types.get(g.getKey()).startsWith("halfvec") && g.getValue().contains(TableMap.EMBEDDING)) return g.getKey();
+      if (target.types.get(g.getKey()).startsWith("halfvec")
+          && g.getValue().contains(TableMap.EMBEDDING)) return g.getKey();
     return null;
   }
 
@@ -539,7 +543,8 @@ final class Importer {
   /** The driver shows invalid UTF-8 as U+FFFD; a real U+FFFD is fine, a broken byte sequence is not. */
   private static void strictUtf8(byte[] raw) throws Converter.Problem {
     try {
-      StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(raw));
+      StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(raw));
     } catch (CharacterCodingException e) {
       throw new Converter.Problem("text is not valid UTF-8 (PostgreSQL stores UTF-8 text only)");
     }
@@ -570,7 +575,8 @@ final class Importer {
     }
     for (TargetTable.BtreeIndex ix : t.target.btreeTextIndexes) {
       if (!t.columns.containsAll(ix.columns())) continue;
-      String size = String.join(" + ", ix.columns().stream().map(c -> "coalesce(pg_column_size(" + TargetTable.quote(c) + "), 0)").toList());
+      String size = String.join(" + ",
+          ix.columns().stream().map(c -> "coalesce(pg_column_size(" + TargetTable.quote(c) + "), 0)").toList());
       report(conn, "SELECT id FROM " + t.stage + " WHERE " + size + " > 2700 ORDER BY id",
           where + ", id %d: " + String.join(", ", ix.columns()) + " too long for the btree index " + ix.name()
               + " (an index entry holds at most 2704 bytes); a migration must change that index");
@@ -641,8 +647,10 @@ final class Importer {
     if (t.direct) return; // every row is new (the table was empty) and already inserted
     String same = "(" + cols(t, "s.") + ") IS NOT DISTINCT FROM (" + cols(t, "t.") + ")";
     try (Statement st = conn.createStatement()) {
-      st.execute("CREATE TEMP TABLE " + t.classes + " ON COMMIT DROP AS SELECT s.id, CASE WHEN t.id IS NULL THEN '" + NEW + "' WHEN " + same
-          + " THEN '" + PRESENT + "' ELSE '" + COLLIDES + "' END AS state, NULL::bigint AS hash FROM " + t.stage + " s LEFT JOIN public." + TargetTable.quote(t.map.target())
+      st.execute("CREATE TEMP TABLE " + t.classes + " ON COMMIT DROP AS SELECT s.id, CASE WHEN t.id IS NULL THEN '"
+          + NEW + "' WHEN " + same
+          + " THEN '" + PRESENT + "' ELSE '" + COLLIDES + "' END AS state, NULL::bigint AS hash FROM " + t.stage
+          + " s LEFT JOIN public." + TargetTable.quote(t.map.target())
           + " t ON t.id = s.id");
       st.execute("CREATE UNIQUE INDEX ON " + t.classes + " (id)");
       st.execute("ANALYZE " + t.classes);
@@ -655,7 +663,8 @@ final class Importer {
 
   private long countState(Connection conn, Staged t, String state) throws SQLException {
     if (t.direct) return state.equals(INSERTED) ? t.n : 0;
-    try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM " + t.classes + " WHERE state = '" + state + "'")) {
+    try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM " + t.classes
+        + " WHERE state = '" + state + "'")) {
       rs.next();
       return rs.getLong(1);
     }
@@ -668,8 +677,8 @@ final class Importer {
     try (Statement st = conn.createStatement()) {
       // The bot's writers wait until the commit (its readers do not): no id the import is
       // about to use can be taken by a concurrent insert.
-      st.execute("LOCK TABLE " + String.join(", ", staged.stream().map(t -> "public." + TargetTable.quote(t.map.target())).distinct().toList())
-          + " IN SHARE ROW EXCLUSIVE MODE");
+      List<String> tables = staged.stream().map(t -> "public." + TargetTable.quote(t.map.target())).distinct().toList();
+      st.execute("LOCK TABLE " + String.join(", ", tables) + " IN SHARE ROW EXCLUSIVE MODE");
     }
     for (Staged t : staged) {
       if (t.direct) t.row.imported = t.n; // written by its COPY
@@ -695,8 +704,7 @@ final class Importer {
           + "UPDATE " + t.classes + " c SET state = '" + INSERTED + "', hash = ins.h FROM ins WHERE c.id = ins.id");
       st.executeUpdate("UPDATE " + t.classes + " SET state = '" + KEY_EXISTS + "' WHERE state = '" + NEW + "'");
     } catch (SQLException e) {
-      throw ImportFailure.failed("writing " + t.map.target() + " failed: " + firstLine(e) + "; nothing was committed",
-          e);
+      throw new ImportFailure(new ImportFailure.WriteFailed(t.map.target(), firstLine(e)), e);
     }
     tally(conn, t, INSERTED);
     progress.done(t.row.imported, null);
@@ -712,7 +720,9 @@ final class Importer {
   private void moveSequence(Staged t, Connection conn) throws SQLException {
     if (t.target.identitySequence == null) return;
     long sourceMax = t.src.sequences.getOrDefault(t.map.source(), 0L);
-    try (PreparedStatement ps = conn.prepareStatement("SELECT setval(?::regclass, x) FROM (SELECT greatest(?, (SELECT coalesce(max(id), 0) FROM public."
+    try (PreparedStatement ps =
+        conn.prepareStatement("SELECT setval(?::regclass, x) FROM (SELECT greatest(?, (SELECT coalesce(max(id), 0) "
+        + "FROM public."
         + TargetTable.quote(t.map.target()) + ")) AS x) v, " + t.target.identitySequence
         + " q WHERE x > 0 AND x > CASE WHEN q.is_called THEN q.last_value"
         + " ELSE q.last_value - 1 END")) {
@@ -727,7 +737,8 @@ final class Importer {
     for (Staged t : staged) {
       Long sourceMax = t.src.sequences.get(t.map.source());
       if (sourceMax == null || t.target.identitySequence == null) continue;
-      try (PreparedStatement ps = conn.prepareStatement("SELECT seqmax FROM pg_sequence WHERE seqrelid = ?::regclass")) {
+      try (PreparedStatement ps =
+          conn.prepareStatement("SELECT seqmax FROM pg_sequence WHERE seqrelid = ?::regclass")) {
         ps.setString(1, t.target.identitySequence);
         try (ResultSet rs = ps.executeQuery()) {
           if (rs.next() && sourceMax >= rs.getLong(1)) problem(where(t)
@@ -745,8 +756,10 @@ final class Importer {
       Staged parent = staged.stream().filter(p -> p.map.target().equals(fk.parentTable())).findFirst().orElse(null);
       if (parent == null || parent.direct || !t.columns.contains(fk.column())) continue;
       try (Statement st = conn.createStatement()) {
-        st.executeUpdate("UPDATE " + t.classes + " c SET state = '" + PARENT_SKIPPED + "' FROM " + t.stage + " s WHERE s.id = c.id AND c.state = '" + NEW
-            + "' AND s." + TargetTable.quote(fk.column()) + " IN (SELECT id FROM " + parent.classes + " WHERE state NOT IN ('" + PRESENT + "', '" + INSERTED + "'))");
+        st.executeUpdate("UPDATE " + t.classes + " c SET state = '" + PARENT_SKIPPED + "' FROM " + t.stage
+            + " s WHERE s.id = c.id AND c.state = '" + NEW
+            + "' AND s." + TargetTable.quote(fk.column()) + " IN (SELECT id FROM " + parent.classes
+            + " WHERE state NOT IN ('" + PRESENT + "', '" + INSERTED + "'))");
       }
     }
   }
@@ -791,7 +804,7 @@ final class Importer {
       throw e;
     } catch (Exception e) {
       restoreVectorIndexes();
-      throw ImportFailure.failed("cannot open a second connection to drop the vector indexes: " + e.getMessage(), e);
+      throw new ImportFailure(new ImportFailure.SecondConnection(e.getMessage()), e);
     }
   }
 
@@ -806,8 +819,10 @@ final class Importer {
   private static List<String[]> vectorIndexes(Connection conn) throws SQLException {
     List<String[]> defs = new ArrayList<>();
     try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(
-        "SELECT c.relname, pg_get_indexdef(c.oid), obj_description(c.oid, 'pg_class') FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-            + "JOIN pg_am am ON am.oid = c.relam WHERE i.indrelid = 'public." + TableMap.MEMORIES + "'::regclass AND am.amname IN ('hnsw', 'ivfflat') ORDER BY 1")) {
+        "SELECT c.relname, pg_get_indexdef(c.oid), obj_description(c.oid, 'pg_class') FROM pg_index i"
+            + " JOIN pg_class c ON c.oid = i.indexrelid "
+            + "JOIN pg_am am ON am.oid = c.relam WHERE i.indrelid = 'public." + TableMap.MEMORIES
+            + "'::regclass AND am.amname IN ('hnsw', 'ivfflat') ORDER BY 1")) {
       while (rs.next()) defs.add(new String[] {rs.getString(1), rs.getString(2), rs.getString(3)});
     }
     return defs;
@@ -826,7 +841,8 @@ final class Importer {
       }
     }
     hnswBuildMs = ms(t0);
-    progress.line(String.format(Locale.ROOT, "built %s in %.1f s", String.join(", ", defs.stream().map(d -> d[0]).toList()), hnswBuildMs / 1000.0));
+    progress.line(String.format(Locale.ROOT, "built %s in %.1f s", String.join(", ",
+        defs.stream().map(d -> d[0]).toList()), hnswBuildMs / 1000.0));
     s.pause.accept("hnsw-built");
   }
 
@@ -855,14 +871,18 @@ final class Importer {
     Map<String, Long> states = states(conn, t);
     t.row.imported = states.getOrDefault(importedState, 0L);
     t.row.present = states.getOrDefault(PRESENT, 0L);
-    t.row.skip("id taken by a different row in the target (ids " + ids(conn, t, COLLIDES) + ")", states.getOrDefault(COLLIDES, 0L));
-    t.row.skip("parent row skipped (ids " + ids(conn, t, PARENT_SKIPPED) + ")", states.getOrDefault(PARENT_SKIPPED, 0L));
-    t.row.skip("unique key already in the target (ids " + ids(conn, t, KEY_EXISTS) + ")", states.getOrDefault(KEY_EXISTS, 0L));
+    t.row.skip("id taken by a different row in the target (ids " + ids(conn, t, COLLIDES) + ")",
+        states.getOrDefault(COLLIDES, 0L));
+    t.row.skip("parent row skipped (ids " + ids(conn, t, PARENT_SKIPPED) + ")",
+        states.getOrDefault(PARENT_SKIPPED, 0L));
+    t.row.skip("unique key already in the target (ids " + ids(conn, t, KEY_EXISTS) + ")",
+        states.getOrDefault(KEY_EXISTS, 0L));
   }
 
   private Map<String, Long> states(Connection conn, Staged t) throws SQLException {
     Map<String, Long> m = new LinkedHashMap<>();
-    try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT state, count(*) FROM " + t.classes + " GROUP BY state")) {
+    try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT state, count(*) FROM "
+        + t.classes + " GROUP BY state")) {
       while (rs.next()) m.put(rs.getString(1), rs.getLong(2));
     }
     return m;
@@ -870,7 +890,8 @@ final class Importer {
 
   private String ids(Connection conn, Staged t, String state) throws SQLException {
     List<Long> ids = new ArrayList<>();
-    try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT id FROM " + t.classes + " WHERE state = '" + state + "' ORDER BY id LIMIT 11")) {
+    try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT id FROM " + t.classes
+        + " WHERE state = '" + state + "' ORDER BY id LIMIT 11")) {
       while (rs.next()) ids.add(rs.getLong(1));
     }
     return ids(ids);
@@ -906,31 +927,37 @@ final class Importer {
       // The target side: inserted rows as the INSERT stored them (their hash from RETURNING),
       // rows that were already present read back from the table.
       // A direct table held nothing before its COPY: every row in it is one of the source's.
-      String rows = t.direct ? "SELECT t.id, " + Checksum.rowHashSql(t.columns, "t") + " AS h FROM public." + TargetTable.quote(t.map.target()) + " t"
-          : "SELECT c.id, c.hash AS h FROM " + t.classes + " c WHERE c.state = '" + INSERTED + "' UNION ALL SELECT t.id, "
-          + Checksum.rowHashSql(t.columns, "t") + " FROM public." + TargetTable.quote(t.map.target()) + " t JOIN " + t.classes
+      String rows = t.direct ? "SELECT t.id, " + Checksum.rowHashSql(t.columns, "t") + " AS h FROM public."
+          + TargetTable.quote(t.map.target()) + " t"
+          : "SELECT c.id, c.hash AS h FROM " + t.classes + " c WHERE c.state = '" + INSERTED
+          + "' UNION ALL SELECT t.id, "
+          + Checksum.rowHashSql(t.columns, "t") + " FROM public." + TargetTable.quote(t.map.target()) + " t JOIN "
+          + t.classes
           + " c ON c.id = t.id WHERE c.state = '" + PRESENT + "'";
       long pgCount, pgSum;
-      try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT count(h), sum(h::numeric) FROM (" + rows + ") x")) {
+      try (Statement st = conn.createStatement(); ResultSet rs =
+          st.executeQuery("SELECT count(h), sum(h::numeric) FROM (" + rows + ") x")) {
         rs.next();
         pgCount = rs.getLong(1);
         BigInteger b = rs.getBigDecimal(2) == null ? null : rs.getBigDecimal(2).toBigInteger();
         pgSum = Checksum.fold(b);
       }
-      if (pgCount != count || pgSum != sum) differences.add(t.map.target() + ": " + (pgCount != count ? "source " + count + " rows, target " + pgCount : "checksums differ")
+      if (pgCount != count || pgSum != sum) differences.add(t.map.target() + ": "
+          + (pgCount != count ? "source " + count + " rows, target " + pgCount : "checksums differ")
           + "; rows that differ: " + differingIds(conn, t, rows, skippedIds));
       progress.done(count, null);
       t.verifyMs = ms(tv);
     }
     if (!differences.isEmpty())
-      throw ImportFailure.failed("verification failed, nothing was committed; the target differs from the source in:\n" + String.join("\n", differences), null);
+      throw new ImportFailure(new ImportFailure.VerifyFailed(List.copyOf(differences)));
   }
 
   private String differingIds(Connection conn, Staged t, String rows, long[] skippedIds) throws SQLException {
     Map<Long, Long> source = new LinkedHashMap<>();
     for (int k = 0; k < t.n; k++) if (Arrays.binarySearch(skippedIds, t.ids[k]) < 0) source.put(t.ids[k], t.hashes[k]);
     List<Long> diff = new ArrayList<>();
-    try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT id, h FROM (" + rows + ") x ORDER BY id")) {
+    try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT id, h FROM (" + rows
+        + ") x ORDER BY id")) {
       while (rs.next()) {
         Long expected = source.remove(rs.getLong(1));
         if (expected == null || expected != rs.getLong(2)) diff.add(rs.getLong(1));
@@ -951,25 +978,16 @@ final class Importer {
   /** Every problem of the run, one line each (the first problemLines here, all in --problems FILE), then the count. */
   private void failOnProblems() {
     if (problemCount == 0) return;
-    StringBuilder sb = new StringBuilder();
-    for (String p : problems.subList(0, (int) Math.min(problems.size(), s.problemLines))) sb.append(p).append('\n');
+    List<String> shown = List.copyOf(problems.subList(0, (int) Math.min(problems.size(), s.problemLines)));
     if (s.problemsFile != null) writeProblems();
-    if (problems.size() > s.problemLines) sb.append("... and ").append(problems.size() - s.problemLines).append(" more")
-        .append(s.problemsFile == null ? ": pass --problems FILE for the full list\n" : "\n");
-    if (s.problemsFile != null) sb.append("all ").append(problemCount).append(" in ").append(s.problemsFile).append('\n');
-    long target = problemCount - sourceProblems;
-    sb.append(problemCount).append(problemCount == 1 ? " problem " : " problems ");
-    if (target == 0) sb.append("in the source data");
-    else if (sourceProblems == 0) sb.append("that the target schema refuses");
-    else sb.append("(").append(sourceProblems).append(" in the source data, ").append(target).append(" that the target schema refuses)");
-    throw ImportFailure.sourceData(sb.append("; nothing was written").toString());
+    throw new ImportFailure(new ImportFailure.Problems(shown, problemCount, sourceProblems, s.problemsFile));
   }
 
   private void writeProblems() {
     try {
       java.nio.file.Files.write(s.problemsFile, problems, StandardCharsets.UTF_8);
     } catch (java.io.IOException e) {
-      throw ImportFailure.local("--problems " + s.problemsFile + ": cannot write it (" + e.getMessage() + ")", e);
+      throw new ImportFailure(new ImportFailure.ProblemsFile(s.problemsFile, e.getMessage()), e);
     }
   }
 

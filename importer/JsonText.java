@@ -106,7 +106,8 @@ final class JsonText {
     return Kind.OBJECT;
   }
 
-  private static final Comparator<byte[]> KEY_ORDER = (a, b) -> a.length != b.length ? Integer.compare(a.length, b.length) : Arrays.compareUnsigned(a, b);
+  private static final Comparator<byte[]> KEY_ORDER = (a, b) -> a.length != b.length
+      ? Integer.compare(a.length, b.length) : Arrays.compareUnsigned(a, b);
 
   private Kind array(StringBuilder out, int depth) throws Invalid {
     i++; // [
@@ -153,10 +154,12 @@ final class JsonText {
           int u = hex4();
           if (u == 0) throw error("\\u0000 cannot be stored in jsonb");
           if (Character.isHighSurrogate((char) u)) {
-            if (i + 6 > s.length() || s.charAt(i) != '\\' || s.charAt(i + 1) != 'u') throw error("a high surrogate \\u" + hex(u) + " is not followed by a low one");
+            if (i + 6 > s.length() || s.charAt(i) != '\\' || s.charAt(i + 1) != 'u') throw error("a high surrogate \\u"
+                + hex(u) + " is not followed by a low one");
             i += 2;
             int low = hex4();
-            if (!Character.isLowSurrogate((char) low)) throw error("a high surrogate \\u" + hex(u) + " is not followed by a low one");
+            if (!Character.isLowSurrogate((char) low)) throw error("a high surrogate \\u" + hex(u)
+                + " is not followed by a low one");
             sb.append((char) u).append((char) low);
           } else if (Character.isLowSurrogate((char) u)) {
             throw error("a low surrogate \\u" + hex(u) + " has no high surrogate before it");
@@ -246,7 +249,9 @@ final class JsonText {
   }
 
   private static String hex(int c) { return String.format("%04x", c); }
-  private static String show(char c) { return c < 0x20 || c == 0x7f ? "U+" + String.format("%04X", (int) c) : "'" + c + "'"; }
+  private static String show(char c) {
+    return c < 0x20 || c == 0x7f ? "U+" + String.format("%04X", (int) c) : "'" + c + "'";
+  }
 
   private Invalid error(String why) { return new Invalid(why + " (at character " + (i + 1) + ")"); }
 }

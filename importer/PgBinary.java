@@ -101,7 +101,8 @@ final class PgBinary {
     int weight = ndigits == 0 ? 0 : n - 1 - fracGroups;
     int sign = ndigits == 0 || d.signum() >= 0 ? 0x0000 : 0x4000;
     ByteBuffer b = s.room(12 + 2 * ndigits);
-    b.putInt(8 + 2 * ndigits).putShort((short) ndigits).putShort((short) weight).putShort((short) sign).putShort((short) dscale);
+    b.putInt(8 + 2 * ndigits).putShort((short) ndigits).putShort((short) weight).putShort((short) sign)
+        .putShort((short) dscale);
     for (int k = n - 1; k >= low; k--) b.putShort(groups[k]);
   }
 }

@@ -15,8 +15,11 @@ final class Progress {
 
   Progress(PrintStream out, boolean tty) { this.out = out; this.tty = tty; }
 
-  /** Prints on a terminal when `System.console()` is one and stderr is not redirected. */
-  static Progress forStderr() { return new Progress(System.err, System.console() != null && System.getenv("TERM") != null && !"dumb".equals(System.getenv("TERM"))); }
+  /** Progress on `err` (the command's stderr), rewritten in place when `System.console()` is a terminal. */
+  static Progress forStderr(PrintStream err) {
+    String term = System.getenv("TERM");
+    return new Progress(err, System.console() != null && term != null && !"dumb".equals(term));
+  }
 
   void start(String label, long total) {
     this.label = label; this.total = total;
@@ -47,7 +50,8 @@ final class Progress {
     double secs = Math.max(1e-9, (now - started) / 1e9);
     double rate = done / secs;
     String s = String.format(Locale.ROOT, "%-34s %,12d/%,d rows  %,9.0f rows/s  %s", label, done, total, rate,
-        end ? String.format(Locale.ROOT, "%.1f s", secs) : rate > 0 && total > done ? String.format(Locale.ROOT, "~%.0f s left", (total - done) / rate) : "");
+        end ? String.format(Locale.ROOT, "%.1f s", secs)
+            : rate > 0 && total > done ? String.format(Locale.ROOT, "~%.0f s left", (total - done) / rate) : "");
     if (tty) {
       out.print("\r" + s + "\u001b[K");
       open = !end;

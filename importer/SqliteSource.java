@@ -82,23 +82,21 @@ final class SqliteSource implements AutoCloseable {
   }
 
   private static byte[] header(Path file, TableMap.FileKind kind) {
-    String what = kind.option + " " + file;
-    if (!Files.exists(file)) throw ImportFailure.usage(what + ": no such file");
-    if (!Files.isRegularFile(file)) throw ImportFailure.usage(what + ": not a regular file");
-    if (!Files.isReadable(file)) throw ImportFailure.local(what + ": not readable by this user", null);
+    if (!Files.exists(file)) throw new ImportFailure(new ImportFailure.NoSuchFile(kind, file));
+    if (!Files.isRegularFile(file)) throw new ImportFailure(new ImportFailure.NotAFile(kind, file));
+    if (!Files.isReadable(file)) throw new ImportFailure(new ImportFailure.NotReadable(kind, file));
     byte[] h = new byte[100];
     int n;
     try (InputStream in = Files.newInputStream(file)) {
       n = in.readNBytes(h, 0, 100);
     } catch (IOException e) {
-      throw ImportFailure.local(what + ": cannot read: " + e.getMessage(), e);
+      throw new ImportFailure(new ImportFailure.CannotRead(kind, file, e.getMessage()), e);
     }
-    if (n == 0) throw ImportFailure.sourceData(what + ": the file is empty, not a SQLite database");
+    if (n == 0) throw new ImportFailure(new ImportFailure.EmptyFile(kind, file));
     for (int k = 0; k < MAGIC.length; k++) {
-      if (k >= n || h[k] != MAGIC[k])
-        throw ImportFailure.sourceData(what + ": not a SQLite database (no SQLite header; an encrypted file, e.g. SQLCipher, looks like this: decrypt it first)");
+      if (k >= n || h[k] != MAGIC[k]) throw new ImportFailure(new ImportFailure.NoSqliteHeader(kind, file));
     }
-    if (n < 100) throw ImportFailure.sourceData(what + ": the SQLite header is cut short (" + n + " of 100 bytes): the file is corrupt");
+    if (n < 100) throw new ImportFailure(new ImportFailure.ShortHeader(kind, file, n));
     return h;
   }
 
@@ -108,7 +106,7 @@ final class SqliteSource implements AutoCloseable {
       try (ResultSet rs = st.executeQuery("PRAGMA encoding")) {
         rs.next();
         if (!"UTF-8".equalsIgnoreCase(rs.getString(1)))
-          throw ImportFailure.sourceData(kind.option + " " + file + ": text encoding " + rs.getString(1) + " (kodiai's stores write UTF-8; this importer reads UTF-8 only)");
+          throw new ImportFailure(new ImportFailure.TextEncoding(kind, file, rs.getString(1)));
       }
       try (ResultSet rs = st.executeQuery("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")) {
         while (rs.next()) names.add(rs.getString(1));
@@ -120,7 +118,8 @@ final class SqliteSource implements AutoCloseable {
       tables.put(t, columns(t));
     }
     if (names.contains("sqlite_sequence")) {
-      try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT name, seq FROM sqlite_sequence")) {
+      try (Statement st = conn.createStatement(); ResultSet rs =
+          st.executeQuery("SELECT name, seq FROM sqlite_sequence")) {
         while (rs.next()) sequences.put(rs.getString(1), rs.getLong(2));
       }
     }
@@ -130,12 +129,11 @@ final class SqliteSource implements AutoCloseable {
     if (names.contains(kind.markerTable)) return;
     for (TableMap.FileKind other : TableMap.FileKind.values()) {
       if (other != kind && names.contains(other.markerTable))
-        throw ImportFailure.sourceData(kind.option + " " + file + ": this is a kodiai " + other.label() + " file (it has the table "
-            + other.markerTable + ", not " + kind.markerTable + "): pass it as " + other.option);
+        throw new ImportFailure(new ImportFailure.WrongFile(kind, file, other));
     }
     List<String> data = names.stream().filter(n -> !n.startsWith("sqlite_")).toList();
-    throw ImportFailure.sourceData(kind.option + " " + file + ": not a kodiai " + kind.label() + " file: it has no table " + kind.markerTable
-        + (data.isEmpty() ? " (it has no tables at all)" : " (its tables: " + String.join(", ", data.subList(0, Math.min(8, data.size()))) + ")"));
+    List<String> first = List.copyOf(data.subList(0, Math.min(8, data.size())));
+    throw new ImportFailure(new ImportFailure.NotKodiaiFile(kind, file, first));
   }
 
   /** A table's columns in declaration order. */
@@ -151,7 +149,8 @@ final class SqliteSource implements AutoCloseable {
   }
 
   boolean hasTable(String name) throws SQLException {
-    try (PreparedStatement ps = conn.prepareStatement("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?")) {
+    try (PreparedStatement ps =
+        conn.prepareStatement("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?")) {
       ps.setString(1, name);
       try (ResultSet rs = ps.executeQuery()) { return rs.next(); }
     }
@@ -160,7 +159,8 @@ final class SqliteSource implements AutoCloseable {
   Connection connection() { return conn; }
 
   long count(String table) throws SQLException {
-    try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM " + quote(table))) {
+    try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM "
+        + quote(table))) {
       rs.next();
       return rs.getLong(1);
     }
@@ -170,19 +170,14 @@ final class SqliteSource implements AutoCloseable {
 
   /** A SQLite error as the one-line failure it means for the user. */
   static ImportFailure translate(Path file, TableMap.FileKind kind, SQLException e, Duration lockTimeout) {
-    String what = kind.option + " " + file;
     int code = e instanceof SQLiteException se ? se.getResultCode().code & 0xff : e.getErrorCode() & 0xff;
     String msg = e.getMessage() == null ? "" : e.getMessage().replaceFirst("^\\[SQLITE_\\w+\\]\\s*", "");
     return switch (code) {
-      case 5, 6 -> ImportFailure.lockTimeout(what + ": locked by a writer for longer than " + lockTimeout.toSeconds()
-          + " s (--lock-timeout); stop the bot or let it finish its write, then run again");
-      case 11, 26 -> ImportFailure.sourceData(what + ": the file is corrupt (" + msg + "); restore it from a backup or repair it with sqlite3's .recover");
-      case 8 -> ImportFailure.local(what + ": SQLite cannot read it read-only (" + msg
-          + "); a WAL-mode file needs its -shm file, which"
-          + " SQLite creates in the file's folder: make the folder writable, or copy the file with its -wal to a writable folder", e);
-      case 14 -> ImportFailure.local(what + ": SQLite cannot open it (" + msg + "); a WAL-mode file needs a writable folder for its -shm file: copy the file with its -wal to a writable folder", e);
-      case 23 -> ImportFailure.local(what + ": permission denied (" + msg + ")", e);
-      default -> ImportFailure.sourceData(what + ": SQLite error: " + msg);
+      case 5, 6 -> new ImportFailure(new ImportFailure.Locked(kind, file, lockTimeout.toSeconds()));
+      case 11, 26 -> new ImportFailure(new ImportFailure.Corrupt(kind, file, msg));
+      // the local problems keep SQLite's exception as the cause (--verbose prints it)
+      case 8, 14, 23 -> new ImportFailure(new ImportFailure.SqliteError(kind, file, code, msg), e);
+      default -> new ImportFailure(new ImportFailure.SqliteError(kind, file, code, msg));
     };
   }
 

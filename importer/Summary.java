@@ -33,14 +33,18 @@ final class Summary {
 
   void print(PrintStream out, boolean dryRun) {
     String head = dryRun ? "would import" : "imported";
-    out.printf(Locale.ROOT, "%-44s %12s %12s %12s %12s  %s%n", "table (source -> target)", "source rows", head, "present", "skipped", "reason");
+    out.printf(Locale.ROOT, "%-44s %12s %12s %12s %12s  %s%n", "table (source -> target)", "source rows", head,
+        "present", "skipped", "reason");
     for (Row r : rows) {
       String name = r.source.equals(r.target) ? r.target : r.source + " -> " + r.target;
-      String reasons = String.join("; ", r.skipped.entrySet().stream().map(e -> e.getValue() + " " + e.getKey()).toList());
-      out.printf(Locale.ROOT, "%-44s %,12d %,12d %,12d %,12d  %s%n", name, r.sourceRows, r.imported, r.present, r.skippedTotal(), reasons);
+      String reasons = String.join("; ", r.skipped.entrySet().stream().map(e -> e.getValue() + " "
+          + e.getKey()).toList());
+      out.printf(Locale.ROOT, "%-44s %,12d %,12d %,12d %,12d  %s%n", name, r.sourceRows, r.imported, r.present,
+          r.skippedTotal(), reasons);
       for (String n : r.notes) out.println("    " + n);
     }
     long skipped = rows.stream().mapToLong(Row::skippedTotal).sum();
-    out.printf(Locale.ROOT, "%-44s %,12d %,12d %,12d %,12d%n", "total", sourceRows(), imported(), rows.stream().mapToLong(r -> r.present).sum(), skipped);
+    out.printf(Locale.ROOT, "%-44s %,12d %,12d %,12d %,12d%n", "total", sourceRows(), imported(),
+        rows.stream().mapToLong(r -> r.present).sum(), skipped);
   }
 }

@@ -20,7 +20,8 @@ final class TargetTable {
 
   final String name;
   final Map<String, String> types = new LinkedHashMap<>(); // column -> format_type()
-  final Map<String, Integer> typeOids = new LinkedHashMap<>(); // column -> its type's oid (the checksum hashes it, as record_send() sends it)
+  // column -> its type's oid (the checksum hashes it, as record_send() sends it)
+  final Map<String, Integer> typeOids = new LinkedHashMap<>();
   final List<String> notNull = new ArrayList<>();
   /** Stored generated columns (column -> expression): PostgreSQL computes them, the importer never writes them. */
   final Map<String, String> generated = new LinkedHashMap<>();
@@ -37,7 +38,8 @@ final class TargetTable {
   static TargetTable load(Connection c, String table) throws SQLException {
     TargetTable t = new TargetTable(table);
     try (PreparedStatement ps = c.prepareStatement(
-        "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, a.attgenerated <> '', pg_get_expr(d.adbin, d.adrelid), a.atttypid::int "
+        "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, a.attgenerated <> '', "
+        + "pg_get_expr(d.adbin, d.adrelid), a.atttypid::int "
             + "FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
             + "WHERE a.attrelid = to_regclass(?) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum")) {
       ps.setString(1, "public." + table);
@@ -53,19 +55,22 @@ final class TargetTable {
     if (t.types.isEmpty()) return null;
     try (PreparedStatement ps = c.prepareStatement(
         "SELECT conname, contype, pg_get_expr(conbin, conrelid), "
-            + "(SELECT attname FROM pg_attribute WHERE attrelid = conrelid AND attnum = conkey[1]), confrelid::regclass::text, "
+            + "(SELECT attname FROM pg_attribute WHERE attrelid = conrelid AND attnum = conkey[1]), "
+            + "confrelid::regclass::text, "
             + "(SELECT array_agg(attname) FROM pg_attribute WHERE attrelid = conrelid AND attnum = ANY (conkey)) "
             + "FROM pg_constraint WHERE conrelid = to_regclass(?) AND contype IN ('c', 'f') ORDER BY conname")) {
       ps.setString(1, "public." + table);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          if (rs.getString(2).equals("c")) t.checks.add(new Check(rs.getString(1), rs.getString(3), List.of((String[]) rs.getArray(6).getArray())));
+          if (rs.getString(2).equals("c")) t.checks.add(new Check(rs.getString(1), rs.getString(3),
+              List.of((String[]) rs.getArray(6).getArray())));
           else t.foreignKeys.add(new ForeignKey(rs.getString(1), rs.getString(4), rs.getString(5)));
         }
       }
     }
     try (PreparedStatement ps = c.prepareStatement(
-        "SELECT i.indexrelid::regclass::text, array_agg(a.attname ORDER BY k.n) FILTER (WHERE a.atttypid IN ('text'::regtype, 'jsonb'::regtype)) "
+        "SELECT i.indexrelid::regclass::text, array_agg(a.attname ORDER BY k.n) FILTER (WHERE a.atttypid IN "
+        + "('text'::regtype, 'jsonb'::regtype)) "
             + "FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam "
             + "CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY k(attnum, n) "
             + "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
@@ -95,7 +100,8 @@ final class TargetTable {
   /** Reads the trigger functions of the table for `to_tsvector('config'..., NEW.column)` (003's search_tsv triggers).
    * */
   private static void loadTsvectorSources(Connection c, TargetTable t) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT p.prosrc FROM pg_trigger g JOIN pg_proc p ON p.oid = g.tgfoid"
+    try (PreparedStatement ps =
+        c.prepareStatement("SELECT p.prosrc FROM pg_trigger g JOIN pg_proc p ON p.oid = g.tgfoid"
         + " WHERE g.tgrelid = to_regclass(?) AND NOT g.tgisinternal")) {
       ps.setString(1, "public." + t.name);
       try (ResultSet rs = ps.executeQuery()) {

@@ -36,9 +36,11 @@ import picocli.CommandLine.Parameters;
     description = "Checks that a database holds kodiai's schema (all the migrations): each table, column (type, "
         + "nullability, default), constraint, index (the HNSW index's method, operator class, m, ef_construction), "
         + "the vector extension and its version, the tsvector columns, GIN indexes and triggers (proved to fire "
-        + "with a probe row that is rolled back and consumes no sequence value: the check changes nothing), the database's "
+        + "with a probe row that is rolled back and consumes no sequence value: the check changes nothing), the"
+        + " database's "
         + "session defaults (006). Prints one "
-        + "OK/MISSING/WRONG line per expectation and a summary; a probe the user lacks the privileges for is a SKIP line.",
+        + "OK/MISSING/WRONG line per expectation and a summary; a probe the user lacks the privileges for is a"
+        + " SKIP line.",
     footerHeading = "%nExit codes:%n",
     footer = {"  0  every expectation holds", "  1  at least one is MISSING or WRONG",
         "  2  usage error (no DATABASE_URL, malformed URL)", "  3  cannot connect or authenticate",
@@ -96,11 +98,16 @@ public class SchemaCheck implements Callable<Integer> {
   }
 
   static final String PASSWORD_IN_ARGS_WARNING =
-      "schema-check: warning: a password in the URL argument is visible to other users of this machine (ps); prefer DATABASE_URL";
+      "schema-check: warning: a password in the URL argument is visible to other users of this machine (ps);"
+      + " prefer DATABASE_URL";
 
-  /** Every line printed, in order; failures are the MISSING and WRONG lines (SKIP: not checked, for want of privileges). */
+  /**
+   * Every line printed, in order; failures are the MISSING and WRONG lines (SKIP: not checked, for want of privileges).
+   */
   record Report(List<String> lines) {
-    List<String> failures() { return lines.stream().filter(l -> l.startsWith("MISSING") || l.startsWith("WRONG")).toList(); }
+    List<String> failures() {
+      return lines.stream().filter(l -> l.startsWith("MISSING") || l.startsWith("WRONG")).toList();
+    }
     String summary() {
       int bad = failures().size();
       long skipped = lines.stream().filter(l -> l.startsWith("SKIP")).count();
@@ -128,7 +135,8 @@ public class SchemaCheck implements Callable<Integer> {
       String found = cat.functions.get(f.signature());
       String want = "returns " + f.returns() + " language " + f.language();
       if (found == null) out.add("MISSING function " + f.signature() + " " + want);
-      else if (!found.equals(want)) out.add("WRONG function " + f.signature() + ": expected " + want + ", found " + found);
+      else if (!found.equals(want)) out.add("WRONG function " + f.signature() + ": expected " + want
+          + ", found " + found);
       else out.add("OK   function " + f.signature() + " " + want);
     }
     checkExtension(cat, out);
@@ -142,7 +150,8 @@ public class SchemaCheck implements Callable<Integer> {
     Map<String, ExpectedSchema.Column> cols = cat.columns.get(t.name());
     if (cols == null) {
       int n = t.objects().size();
-      out.add("MISSING table " + t.name() + " (with its " + t.columns().size() + " columns and " + n + " constraints, indexes and triggers)");
+      out.add("MISSING table " + t.name() + " (with its " + t.columns().size() + " columns and " + n
+          + " constraints, indexes and triggers)");
       return;
     }
     out.add("OK   table " + t.name());
@@ -151,20 +160,27 @@ public class SchemaCheck implements Callable<Integer> {
       String id = t.name() + "." + want.name();
       if (found == null) { out.add("MISSING column " + id + " " + shortType(want.describe())); continue; }
       List<String> diffs = new ArrayList<>();
-      if (!want.type().equals(found.type())) diffs.add("expected " + shortType(want.type()) + ", found " + shortType(found.type()));
+      if (!want.type().equals(found.type())) diffs.add("expected " + shortType(want.type()) + ", found "
+          + shortType(found.type()));
       if (want.notNull() != found.notNull())
-        diffs.add("expected " + (want.notNull() ? "not null" : "nullable") + ", found " + (found.notNull() ? "not null" : "nullable"));
+        diffs.add("expected " + (want.notNull() ? "not null" : "nullable") + ", found "
+            + (found.notNull() ? "not null" : "nullable"));
       if (want.identity() != found.identity())
-        diffs.add("expected " + (want.identity() ? "" : "no ") + "identity, found " + (found.identity() ? "identity" : "none"));
+        diffs.add("expected " + (want.identity() ? "" : "no ") + "identity, found "
+            + (found.identity() ? "identity" : "none"));
       if (!java.util.Objects.equals(want.dflt(), found.dflt()))
         diffs.add("expected " + dflt(want.dflt()) + ", found " + dflt(found.dflt()));
-      out.add(diffs.isEmpty() ? "OK   column " + id + " " + shortType(want.describe()) : "WRONG column " + id + ": " + String.join("; ", diffs));
+      out.add(diffs.isEmpty() ? "OK   column " + id + " " + shortType(want.describe()) : "WRONG column " + id + ": "
+          + String.join("; ", diffs));
     }
     for (ExpectedSchema.Named o : t.objects()) {
       switch (o.kind()) {
-        case "constraint" -> compare(out, "constraint " + t.name() + "." + o.name(), o.def(), cat.constraints.get(o.name()), t.name());
-        case "index" -> compare(out, "index " + o.name() + " on " + t.name(), o.def(), cat.indexes.get(o.name()), t.name());
-        case "trigger" -> compare(out, "trigger " + t.name() + "." + o.name(), o.def(), cat.triggers.get(t.name() + "." + o.name()), t.name());
+        case "constraint" ->
+            compare(out, "constraint " + t.name() + "." + o.name(), o.def(), cat.constraints.get(o.name()), t.name());
+        case "index" ->
+            compare(out, "index " + o.name() + " on " + t.name(), o.def(), cat.indexes.get(o.name()), t.name());
+        case "trigger" -> compare(out, "trigger " + t.name() + "." + o.name(), o.def(),
+            cat.triggers.get(t.name() + "." + o.name()), t.name());
         case "hnsw" -> checkHnsw(cat, t.name(), o, out);
         default -> throw new IllegalStateException(o.kind());
       }
@@ -174,7 +190,8 @@ public class SchemaCheck implements Callable<Integer> {
   /** found = {table, definition}, or null when there is no such object. */
   private static void compare(List<String> out, String what, String want, String[] found, String table) {
     if (found == null) out.add("MISSING " + what + " " + want);
-    else if (!found[0].equals(table)) out.add("WRONG " + what + ": expected on table " + table + ", found on " + found[0]);
+    else if (!found[0].equals(table)) out.add("WRONG " + what + ": expected on table " + table + ", found on "
+        + found[0]);
     else if (!found[1].equals(want)) out.add("WRONG " + what + ": expected " + want + ", found " + found[1]);
     else out.add("OK   " + what + " " + want);
   }
@@ -186,10 +203,12 @@ public class SchemaCheck implements Callable<Integer> {
     String m = p[2].substring(2), ef = p[3].substring("ef_construction=".length());
     String what = "index " + o.name();
     Catalog.Index ix = cat.indexDetails.get(o.name());
-    if (ix == null) { out.add("MISSING " + what + " on " + table + " USING hnsw (" + column + " " + opclass + ") WITH (m = " + m + ", ef_construction = " + ef + ")"); return; }
+    if (ix == null) { out.add("MISSING " + what + " on " + table + " USING hnsw (" + column + " " + opclass
+        + ") WITH (m = " + m + ", ef_construction = " + ef + ")"); return; }
     String where = ix.table + " (" + String.join(", ", ix.columns) + ")";
     String wantWhere = table + " (" + column + ")";
-    out.add(where.equals(wantWhere) ? "OK   " + what + " on " + wantWhere : "WRONG " + what + ": expected on " + wantWhere + ", found on " + where);
+    out.add(where.equals(wantWhere) ? "OK   " + what + " on " + wantWhere : "WRONG " + what + ": expected on "
+        + wantWhere + ", found on " + where);
     out.add(line(what + " method", "hnsw", ix.method));
     out.add(line(what + " operator class", opclass, String.join(", ", ix.opclasses)));
     // pgvector's defaults apply when the option is not given (m 16, ef_construction 64).
@@ -204,7 +223,8 @@ public class SchemaCheck implements Callable<Integer> {
   }
 
   private static String line(String what, String want, String found) {
-    return want.equals(found) ? "OK   " + what + ": " + want : "WRONG " + what + ": expected " + want + ", found " + found;
+    return want.equals(found) ? "OK   " + what + ": " + want : "WRONG " + what + ": expected " + want
+        + ", found " + found;
   }
 
   /** Vector columns the bot orders by stay inside the row (STORAGE PLAIN): an exact scan then reads no TOAST. */
@@ -240,7 +260,8 @@ public class SchemaCheck implements Callable<Integer> {
   /** The database's own session defaults (migration 006), as stored: not what this session happens to have. */
   private static void checkDatabaseSettings(Connection c, List<String> out) throws SQLException {
     Map<String, String> found = new HashMap<>();
-    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT unnest(setconfig) FROM pg_db_role_setting"
+    try (Statement st = c.createStatement(); ResultSet rs =
+        st.executeQuery("SELECT unnest(setconfig) FROM pg_db_role_setting"
         + " WHERE setrole = 0 AND setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())")) {
       while (rs.next()) {
         String[] kv = rs.getString(1).split("=", 2);
@@ -287,14 +308,16 @@ public class SchemaCheck implements Callable<Integer> {
     }
     // 010's copy; before 010 (or without the table) the MISSING lines of the catalog say so
     if (cat.columns.containsKey("learning_memories") && cat.columns.containsKey("learning_memories_search"))
-      runProbe(c, "triggers learning_memories_search_* keep the copy", "a live row is copied, UPDATE OF finding_text refreshes "
+      runProbe(c, "triggers learning_memories_search_* keep the copy",
+          "a live row is copied, UPDATE OF finding_text refreshes "
           + "the copy, stale = true removes it", () -> probeSearchCopy(c), out);
   }
 
   interface Probe { String problem() throws SQLException; }
 
   /** Runs a probe that writes, always rolled back; adds OK, WRONG or SKIP (no privileges to write). */
-  private static void runProbe(Connection c, String what, String ok, Probe probe, List<String> out) throws SQLException {
+  private static void runProbe(Connection c, String what, String ok, Probe probe,
+      List<String> out) throws SQLException {
     boolean wasAuto = c.getAutoCommit();
     Savepoint sp = null;
     if (wasAuto) c.setAutoCommit(false); else sp = c.setSavepoint();
@@ -305,7 +328,8 @@ public class SchemaCheck implements Callable<Integer> {
       // Not allowed to write (a read-only user, a read-only transaction or standby): the schema is not wrong.
       String state = String.valueOf(e.getSQLState());
       if (state.equals("42501") || state.equals("25006"))
-        out.add("SKIP " + what + ": not probed: the user lacks privileges (" + DbClient.firstLine(String.valueOf(e.getMessage()))
+        out.add("SKIP " + what + ": not probed: the user lacks privileges ("
+            + DbClient.firstLine(String.valueOf(e.getMessage()))
             + "); run schema-check as the tables' owner to prove the trigger fires");
       else out.add("WRONG " + what + ": probe row failed: " + DbClient.firstLine(String.valueOf(e.getMessage())));
     } finally {
@@ -315,9 +339,12 @@ public class SchemaCheck implements Callable<Integer> {
 
   /** A live learning_memories row for the probes (id below every other, so no sequence moves). */
   private static long insertProbeMemory(Connection c) throws SQLException {
-    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("INSERT INTO learning_memories (id, repo, owner, source_repo, "
-        + "finding_text, severity, category, file_path, outcome, embedding_model, embedding_dim) VALUES (" + PROBE_ID.formatted("learning_memories")
-        + ", 'schema-check/probe', 'schema-check', 'schema-check/probe', 'Quokka sightings unchecked', 'minor', 'style', 'probe.java', "
+    try (Statement st = c.createStatement(); ResultSet rs =
+        st.executeQuery("INSERT INTO learning_memories (id, repo, owner, source_repo, "
+        + "finding_text, severity, category, file_path, outcome, embedding_model, embedding_dim) VALUES ("
+        + PROBE_ID.formatted("learning_memories")
+        + ", 'schema-check/probe', 'schema-check', 'schema-check/probe', 'Quokka sightings unchecked', 'minor', "
+        + "'style', 'probe.java', "
         + "'accepted', 'probe', 1024) RETURNING id")) {
       rs.next();
       return rs.getLong(1);
@@ -330,11 +357,13 @@ public class SchemaCheck implements Callable<Integer> {
    */
   private static String probeSearchCopy(Connection c) throws SQLException {
     long id = insertProbeMemory(c);
-    String copied = "SELECT count(*) FROM learning_memories m JOIN learning_memories_search s ON s.id = m.id AND s.repo = m.repo "
+    String copied = "SELECT count(*) FROM learning_memories m JOIN learning_memories_search s ON s.id = m.id"
+        + " AND s.repo = m.repo "
         + "AND s.search_tsv IS NOT DISTINCT FROM m.search_tsv WHERE m.id = ?";
     if (count(c, copied, id) != 1) return "after INSERT of a live row, learning_memories_search does not hold it";
     update(c, "UPDATE learning_memories SET finding_text = 'Wombat burrow overflow' WHERE id = ?", id);
-    if (count(c, copied, id) != 1) return "after UPDATE OF finding_text, learning_memories_search does not hold the new search_tsv";
+    if (count(c, copied, id) != 1)
+      return "after UPDATE OF finding_text, learning_memories_search does not hold the new search_tsv";
     update(c, "UPDATE learning_memories SET stale = true WHERE id = ?", id);
     if (count(c, "SELECT count(*) FROM learning_memories_search WHERE id = ?", id) != 0)
       return "after stale = true, learning_memories_search still holds the row";
@@ -380,11 +409,13 @@ public class SchemaCheck implements Callable<Integer> {
         rs.next();
         id = rs.getLong(1);
       } else if (table.equals("findings")) {
-        ResultSet rs = st.executeQuery("INSERT INTO reviews (id, repo, pr_number) VALUES (" + PROBE_ID.formatted("reviews")
+        ResultSet rs = st.executeQuery("INSERT INTO reviews (id, repo, pr_number) VALUES ("
+            + PROBE_ID.formatted("reviews")
             + ", 'schema-check/probe', 1) RETURNING id");
         rs.next();
-        rs = st.executeQuery("INSERT INTO findings (id, review_id, file_path, severity, category, confidence, title) VALUES ("
-            + PROBE_ID.formatted("findings") + ", " + rs.getLong(1) + ", 'probe.java', 'minor', 'style', 50, 'Quokka sightings unchecked') RETURNING id");
+        rs = st.executeQuery("INSERT INTO findings (id, review_id, file_path, severity, category, confidence, title)"
+            + " VALUES (" + PROBE_ID.formatted("findings") + ", " + rs.getLong(1)
+            + ", 'probe.java', 'minor', 'style', 50, 'Quokka sightings unchecked') RETURNING id");
         rs.next();
         id = rs.getLong(1);
       } else {
@@ -394,7 +425,8 @@ public class SchemaCheck implements Callable<Integer> {
     String match = "SELECT " + tsv + " IS NOT NULL, " + tsv + " @@ to_tsquery('english', ?) FROM " + table
         + " WHERE id = ?";
     if (!matches(c, match, "quokka", id)) return "after INSERT, " + tsv + " does not match a word of " + column;
-    try (PreparedStatement ps = c.prepareStatement("UPDATE " + table + " SET " + column + " = 'Wombat burrow overflow' WHERE id = ?")) {
+    try (PreparedStatement ps = c.prepareStatement("UPDATE " + table + " SET " + column
+        + " = 'Wombat burrow overflow' WHERE id = ?")) {
       ps.setLong(1, id);
       ps.executeUpdate();
     }
@@ -426,7 +458,8 @@ public class SchemaCheck implements Callable<Integer> {
     final Map<String, String> functions = new HashMap<>();      // name(args) -> "returns T language L"
     final Map<String, String> extensions = new HashMap<>();     // name -> version
 
-    record Index(String table, String method, List<String> columns, List<String> opclasses, Map<String, String> options, String predicate) {}
+    record Index(String table, String method, List<String> columns, List<String> opclasses, Map<String, String> options,
+        String predicate) {}
 
     static Catalog read(Connection c) throws SQLException {
       Catalog cat = new Catalog();
@@ -456,7 +489,8 @@ public class SchemaCheck implements Callable<Integer> {
     private void readColumns(Statement st) throws SQLException {
       ResultSet rs = st.executeQuery("""
           SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, a.attidentity <> '',
-                 CASE WHEN a.attgenerated = 's' THEN 'generated always as (' || pg_get_expr(d.adbin, d.adrelid) || ') stored'
+                 CASE WHEN a.attgenerated = 's' THEN 'generated always as ('
+                   || pg_get_expr(d.adbin, d.adrelid) || ') stored'
                       ELSE pg_get_expr(d.adbin, d.adrelid) END
           FROM pg_class c
           LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
@@ -466,17 +500,21 @@ public class SchemaCheck implements Callable<Integer> {
       while (rs.next()) {
         Map<String, ExpectedSchema.Column> m = columns.computeIfAbsent(rs.getString(1), k -> new LinkedHashMap<>());
         if (rs.getString(2) != null)
-          m.put(rs.getString(2), new ExpectedSchema.Column(rs.getString(2), rs.getString(3), rs.getBoolean(4), rs.getBoolean(5), rs.getString(6)));
+          m.put(rs.getString(2), new ExpectedSchema.Column(rs.getString(2), rs.getString(3), rs.getBoolean(4),
+              rs.getBoolean(5), rs.getString(6)));
       }
     }
 
-    /** Every index: its definition without CREATE ... ON, and its method, keys, operator classes, options, predicate. */
+    /**
+     * Every index: its definition without CREATE ... ON, and its method, keys, operator classes, options, predicate.
+     */
     private void readIndexes(Statement st) throws SQLException {
       ResultSet rs = st.executeQuery("""
           SELECT i.relname, t.relname,
                  regexp_replace(pg_get_indexdef(i.oid), '^CREATE (UNIQUE )?INDEX \\S+ ON \\S+ ', '\\1'),
                  am.amname,
-                 (SELECT array_agg(pg_get_indexdef(i.oid, k, true) ORDER BY k) FROM generate_series(1, x.indnkeyatts) k),
+                 (SELECT array_agg(pg_get_indexdef(i.oid, k, true) ORDER BY k)
+                   FROM generate_series(1, x.indnkeyatts) k),
                  (SELECT array_agg(oc.opcname ORDER BY k.n) FROM unnest(x.indclass) WITH ORDINALITY k(oid, n)
                     JOIN pg_opclass oc ON oc.oid = k.oid),
                  i.reloptions, pg_get_expr(x.indpred, x.indrelid)
@@ -506,7 +544,8 @@ public class SchemaCheck implements Callable<Integer> {
       while (rs.next()) {
         // CREATE TRIGGER name BEFORE ... ON schema.table ... -> BEFORE ... ON table ...
         String def = rs.getString(3).replaceFirst("^CREATE (CONSTRAINT )?TRIGGER \\S+ ", "")
-            .replaceFirst(" ON \\S+\\." + java.util.regex.Pattern.quote(rs.getString(1)) + " ", " ON " + rs.getString(1) + " ");
+            .replaceFirst(" ON \\S+\\." + java.util.regex.Pattern.quote(rs.getString(1)) + " ", " ON "
+            + rs.getString(1) + " ");
         if (!"O".equals(rs.getString(4))) def += " (disabled: tgenabled = " + rs.getString(4) + ")";
         triggers.put(rs.getString(1) + "." + rs.getString(2), new String[] {rs.getString(1), def});
       }

@@ -7,8 +7,10 @@
 // The rest comes with the sources (each shared file pins what it needs beside itself);
 // slf4j-nop, which also keeps Testcontainers quiet, with pool/DbPool.java.
 // The commands are compiled in too: the tests drive them in-process.
-//SOURCES ../*.java ../cli/*.java ../process/*.java ../secret/*.java ../roles/*.java ../migration/*.java ../localpg/*.java ../azure/*.java ../bench/*.java ../pool/*.java ../importer/*.java ../retrieval/*.java
-//SOURCES SchemaCheck.java schema/ExpectedSchema.java harness/*.java importer/ImportFixtures.java adopt/AdoptSupport.java */*Test.java
+//SOURCES ../*.java ../cli/*.java ../process/*.java ../secret/*.java ../roles/*.java ../migration/*.java
+//SOURCES ../localpg/*.java ../azure/*.java ../bench/*.java ../pool/*.java ../importer/*.java ../retrieval/*.java
+//SOURCES SchemaCheck.java schema/ExpectedSchema.java harness/*.java importer/ImportFixtures.java
+//SOURCES adopt/AdoptSupport.java */*Test.java
 //FILES migrations/=../migrations/*.sql
 //FILES migrations/from-kodiai/=../migrations/from-kodiai/*.sql
 //JAVA_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1
@@ -134,9 +136,11 @@ public class TestRunner {
       out.println("Failures:");
       listener.failures.forEach(out::println);
     }
-    if (listener.passed.get() + listener.failed.get() == 0) listener.failed.incrementAndGet(); // running nothing is a failure
+    // running nothing is a failure
+    if (listener.passed.get() + listener.failed.get() == 0) listener.failed.incrementAndGet();
     long skipped = listener.skipped.get();
-    out.println(listener.passed.get() + " passed, " + listener.failed.get() + " failed" + (skipped > 0 ? ", " + skipped + " skipped" : ""));
+    out.println(listener.passed.get() + " passed, " + listener.failed.get() + " failed"
+        + (skipped > 0 ? ", " + skipped + " skipped" : ""));
     return listener.failed.get() == 0 ? 0 : 1;
   }
 
@@ -163,7 +167,8 @@ public class TestRunner {
         if (id.isTest()) { passed.incrementAndGet(); out.println("PASS " + name(id) + " (" + ms + " ms)"); }
         return;
       }
-      if (r.getStatus() == TestExecutionResult.Status.ABORTED && id.isTest()) { // an assumption said so: skipped, visibly
+      // an assumption said so: skipped, visibly
+      if (r.getStatus() == TestExecutionResult.Status.ABORTED && id.isTest()) {
         skipped.incrementAndGet();
         out.println("SKIP " + name(id) + " (" + r.getThrowable().map(TestRunner::describe).orElse("aborted") + ")");
         return;
@@ -187,7 +192,8 @@ public class TestRunner {
     base.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
     base.addAll(List.of("-cp", System.getProperty("java.class.path"), TestRunner.class.getName()));
     base.addAll(List.of(args));
-    java.util.regex.Pattern summary = java.util.regex.Pattern.compile("(\\d+) passed, (\\d+) failed(?:, (\\d+) skipped)?");
+    java.util.regex.Pattern summary =
+        java.util.regex.Pattern.compile("(\\d+) passed, (\\d+) failed(?:, (\\d+) skipped)?");
     long passed = 0, failed = 0, skipped = 0;
     int exit = 0;
     List<String> lines = new ArrayList<>();
@@ -198,7 +204,8 @@ public class TestRunner {
       Process p = pb.start();
       p.getOutputStream().close();
       String last = "";
-      try (var r = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
+      try (var r = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
+          java.nio.charset.StandardCharsets.UTF_8))) {
         for (String line; (line = r.readLine()) != null; ) {
           out.println(line);
           if (!line.isBlank()) last = line;
@@ -211,7 +218,8 @@ public class TestRunner {
       if (ok) { passed += Long.parseLong(m.group(1)); skipped += m.group(3) == null ? 0 : Long.parseLong(m.group(3)); }
       if (code != 0 && f == 0) f = 1; // a run that could not start counts as a failure
       failed += f;
-      lines.add("PostgreSQL " + v + ": " + (ok ? last : "no summary") + (code != 0 && (!ok || f == 1 && m.group(2).equals("0"))
+      lines.add("PostgreSQL " + v + ": " + (ok ? last : "no summary")
+          + (code != 0 && (!ok || f == 1 && m.group(2).equals("0"))
           ? " (exit " + code + (code == 2 ? ": no test database, see above" : "") + ")" : ""));
       if (code != 0) exit = exit == 1 || code == 1 ? 1 : code;
     }
@@ -236,7 +244,8 @@ public class TestRunner {
   private static String trace(Throwable t) {
     StringBuilder sb = new StringBuilder("    " + t);
     for (StackTraceElement e : t.getStackTrace()) {
-      if (e.getClassName().startsWith("org.junit") || e.getClassName().startsWith("java.") || e.getClassName().startsWith("jdk.")) continue;
+      if (e.getClassName().startsWith("org.junit") || e.getClassName().startsWith("java.")
+          || e.getClassName().startsWith("jdk.")) continue;
       sb.append("\n      at ").append(e);
     }
     return DbClient.redact(sb.toString());
@@ -252,6 +261,7 @@ public class TestRunner {
     } else {
       try (ZipFile z = new ZipFile(p.toFile())) { z.stream().forEach(e -> names.add(e.getName())); }
     }
-    return names.stream().filter(n -> n.matches("[A-Za-z0-9]+Test\\.class")).map(n -> n.replace(".class", "")).sorted().toList();
+    return names.stream().filter(n -> n.matches("[A-Za-z0-9]+Test\\.class")).map(n -> n.replace(".class", ""))
+        .sorted().toList();
   }
 }

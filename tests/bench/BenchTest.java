@@ -123,16 +123,9 @@ class BenchTest {
 
   @Test void hybridMeasuresTheFusionAgainstTheExactFusion() throws Exception {
     Path json = tmp.resolve("hybrid.json");
-    java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
-    java.io.PrintStream old = System.out;
-    System.setOut(new java.io.PrintStream(buf, true));
-    int code;
-    try {
-      code = bench.execute(args("hybrid", json));
-    } finally {
-      System.setOut(old);
-    }
-    String out = buf.toString();
+    Captured run = Captured.run(Cli.commandLine(new bench(), DbClient::redact), args("hybrid", json));
+    int code = run.code();
+    String out = run.out();
     assertEquals(0, code, out);
     List<Map<String, String>> objs = parse(Files.readString(json));
     Map<String, String> summary = objs.stream().filter(o -> o.containsKey("load_rows_per_s")).findFirst().orElseThrow();
@@ -167,16 +160,9 @@ class BenchTest {
 
   /** --shape b1ms on a throwaway cluster: Azure's B1ms parameters, and the limits really in force (or why not). */
   @Test void shapedRunSaysWhichLimitsAreInForce() throws Exception {
-    java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
-    java.io.PrintStream old = System.out;
-    System.setOut(new java.io.PrintStream(buf, true));
-    int code;
-    try {
-      code = bench.execute("retrieval", "--shape", "b1ms", "--rows", "400", "--repos", "12", "--queries", "3");
-    } finally {
-      System.setOut(old);
-    }
-    String out = buf.toString();
+    Captured run = Captured.run(Cli.commandLine(new bench(), DbClient::redact), "retrieval", "--shape", "b1ms", "--rows", "400", "--repos", "12", "--queries", "3");
+    int code = run.code();
+    String out = run.out();
     assertEquals(0, code, out);
     assertTrue(out.contains("in force: server: shared_buffers 256MB, effective_cache_size 1792MB, maintenance_work_mem 97MB, "
         + "work_mem 4MB, max_connections 50, random_page_cost 2"), out);
@@ -192,17 +178,10 @@ class BenchTest {
 
   /** `bench migrate`: the runner against psql's floor, and the cached no-op beside its floor and JBang's own share. */
   @Test void migrateReportsTheNoOpBesideItsFloor() throws Exception {
-    java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
-    java.io.PrintStream old = System.out;
-    System.setOut(new java.io.PrintStream(buf, true));
-    int code;
     Path json = tmp.resolve("migrate.json");
-    try {
-      code = bench.execute("migrate", "--url", TestDatabase.adminUrl(), "-n", "3", "--rounds", "1", "--noop-runs", "1", "--json", json.toString());
-    } finally {
-      System.setOut(old);
-    }
-    String out = buf.toString();
+    Captured run = Captured.run(Cli.commandLine(new bench(), DbClient::redact), "migrate", "--url", TestDatabase.adminUrl(), "-n", "3", "--rounds", "1", "--noop-runs", "1", "--json", json.toString());
+    int code = run.code();
+    String out = run.out();
     assertEquals(0, code, out);
     assertTrue(out.matches("(?s).*migrate@kodiai up \\(bundled, nothing pending\\) +\\d+\\.\\d\\d s +\\(target <= 0\\.6 s\\) +(OK|MISSED).*"), out);
     assertTrue(out.matches("(?s).*KODIAI_JBANG_NO_CACHE=1.*JBang's own JVM: -?\\d+\\.\\d\\d s of it.*"), out);
@@ -215,17 +194,10 @@ class BenchTest {
   /** `bench adopt`: a kodiai-shaped database adopted by `up` under the workload; the lock table and the proof printed
    * (the figures are the bench's; the exit code says whether a hold passed 2 s, which a loaded machine may). */
   @Test void adoptPrintsTheLockTableAndThePerTableProof() throws Exception {
-    java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
-    java.io.PrintStream old = System.out;
-    System.setOut(new java.io.PrintStream(buf, true));
-    int code;
     Path json = tmp.resolve("adopt.json");
-    try {
-      code = bench.execute("adopt", "--url", TestDatabase.adminUrl(), "--rows", "1000", "--json", json.toString());
-    } finally {
-      System.setOut(old);
-    }
-    String out = buf.toString();
+    Captured run = Captured.run(Cli.commandLine(new bench(), DbClient::redact), "adopt", "--url", TestDatabase.adminUrl(), "--rows", "1000", "--json", json.toString());
+    int code = run.code();
+    String out = run.out();
     assertTrue(code == 0 || code == 1, out);
     assertTrue(out.matches("(?s).*total \\d+\\.\\d s; longest ACCESS EXCLUSIVE hold \\d+ ms;"
         + " longest lock wait of the bot \\d+ ms.*"), out);

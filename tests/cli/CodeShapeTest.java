@@ -35,13 +35,7 @@ class CodeShapeTest {
   static final Set<String> LONG_METHODS_ALLOWED = Set.of();
 
   /** Files that still hold lines over MAX_LINE_CHARS. */
-  static final Set<String> LONG_LINES_ALLOWED = Set.of(
-      "bench.java", "devdb.java", "import.java",
-      "bench/BenchImport.java", "bench/BenchImportFiles.java",
-      "importer/Converter.java", "importer/CopyWriter.java", "importer/ImportFailure.java", "importer/Importer.java",
-      "importer/JsonText.java", "importer/PgBinary.java", "importer/Progress.java", "importer/SqliteSource.java",
-      "importer/Summary.java", "importer/TargetTable.java", "importer/Vec0Reader.java",
-      "tests/SchemaCheck.java", "tests/TestRunner.java");
+  static final Set<String> LONG_LINES_ALLOWED = Set.of();
 
   /** A method or a line over the limit: where, and how long. */
   record Excess(String file, String name, int line, int length) {

@@ -119,8 +119,8 @@ class ImportConcurrencyTest extends ImportFixtures {
             "COMMENT ON INDEX lm_hnsw_test IS 'kept by the test'");
       }
       var before = targetState(url);
-      Importer.testPause = phase -> { if (phase.equals("verify")) throw ImportFailure.failed("stopped by the test",
-          null); };
+      Importer.testPause = phase -> { if (phase.equals("verify")) throw new ImportFailure(
+          new ImportFailure.VerifyFailed(List.of("stopped by the test"))); };
       Run r = importInto(url, "--knowledge", k.toString());
       assertEquals(ExitCode.FAILED, r.exit(), r.all());
       assertEquals(before, targetState(url));

@@ -5,10 +5,7 @@
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -34,26 +31,17 @@ abstract class ImportFixtures extends SchemaFixtures {
     return null; // the bundled copy
   }
 
-  /** What one run of `import` did. */
-  record Run(int exit, String out, String err) {
+  /** What one run of `import` did, and the kind of the failure it ended with (null: none). */
+  record Run(int exit, String out, String err, Failure.Kind kind) {
     String all() { return out + err; }
   }
 
-  /** Runs `import ARGS` in-process against `url`, capturing stdout and stderr. */
-  static synchronized Run importInto(String url, String... args) {
-    PrintStream oldOut = System.out, oldErr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      List<String> a = new ArrayList<>(List.of(args));
-      if (url != null) { a.add("--url"); a.add(url); }
-      int exit = Import.execute(a.toArray(String[]::new));
-      return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
+  /** Runs `import ARGS` in-process against `url`, with writers of its own (no global lock). */
+  static Run importInto(String url, String... args) {
+    List<String> a = new ArrayList<>(List.of(args));
+    if (url != null) { a.add("--url"); a.add(url); }
+    Captured c = Captured.run(Import.commandLine(), a.toArray(String[]::new));
+    return new Run(c.code(), c.out(), c.err(), c.kind());
   }
 
   /** Row counts and the next id of every target table: equal before and after means nothing was written. */

@@ -30,19 +30,31 @@ class ImportProblemsTest extends ImportFixtures {
 
   @BeforeEach void targetIsPristine() throws Exception { assertEquals(pristine, targetState(db.url())); }
 
-  private Run refused(int exit, String[] args, String... words) throws Exception {
-    return refused(db.url(), exit, args, words);
-  }
+  Run last; // the run refused() saw
 
-  private Run refused(String url, int exit, String[] args, String... words) throws Exception {
+  /** Runs the import, expects a failure of `kind` ending it with `exit`, no stack trace, an unchanged target. */
+  private <K extends ImportFailure.Kind> K refused(String url, int exit, Class<K> kind, String[] args) throws Exception {
     var before = targetState(url);
-    Run r = importInto(url, args);
+    Run r = last = importInto(url, args);
     assertEquals(exit, r.exit(), r.all());
-    for (String w : words) assertTrue(r.all().contains(w), "'" + w + "' in: " + r.all());
+    assertInstanceOf(kind, r.kind(), r.all());
     assertFalse(r.all().contains("\tat ") || r.all().contains("Exception"), "no stack trace, no raw exception: "
         + r.all());
     assertEquals(before, targetState(url), "target unchanged");
-    return r;
+    return kind.cast(r.kind());
+  }
+
+  /** Refused for problems found before writing: `count` of them; every one of `fragments` is in a problem's line. */
+  private ImportFailure.Problems problems(String url, String[] args, long count, String... fragments) throws Exception {
+    ImportFailure.Problems p = refused(url, ExitCode.SOURCE_DATA, ImportFailure.Problems.class, args);
+    assertEquals(count, p.count(), p.shown().toString());
+    for (String f : fragments)
+      assertTrue(p.shown().stream().anyMatch(l -> l.contains(f)), "'" + f + "' in a problem: " + p.shown());
+    return p;
+  }
+
+  private ImportFailure.Problems problems(String[] args, long count, String... fragments) throws Exception {
+    return problems(db.url(), args, count, fragments);
   }
 
   private Path knowledgeWith(String... sql) throws Exception {
@@ -64,9 +76,9 @@ class ImportProblemsTest extends ImportFixtures {
     Path f = knowledgeWith("INSERT INTO findings (review_id, file_path, severity, category, confidence, title) VALUES (1, 'f', 'minor', 'style', 1, 'ok')",
         "INSERT INTO findings (review_id, file_path, severity, category, confidence, title) SELECT 1, 'f', 'minor', 'style', 1, group_concat(hex(randomblob(5)), ' ')"
             + " FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300000) SELECT i FROM n)");
-    refused(ExitCode.SOURCE_DATA, k(f), f
-        + ": table findings, id 2, column title: the target's full-text search cannot index this text",
-        "1 problem that the target schema refuses; nothing was written");
+    ImportFailure.Problems p = problems(k(f), 1, f
+        + ": table findings, id 2, column title: the target's full-text search cannot index this text");
+    assertEquals(0, p.inSource(), "refused by the target schema");
   }
 
   @Test void duplicateIdsInATableWithoutPrimaryKey() throws Exception {
@@ -75,16 +87,15 @@ class ImportProblemsTest extends ImportFixtures {
         "INSERT INTO global_patterns (id, created_at, severity, category, confidence_band, pattern_fingerprint, count) VALUES"
             + " (1, '2025-01-01 00:00:00', 'major', 'security', 'high', 'fp1', 1), (1, '2025-01-01 00:00:00', 'major', 'security', 'high', 'fp2', 1),"
             + " (2, '2025-01-01 00:00:00', 'major', 'security', 'high', 'fp3', 1)");
-    Run r = refused(ExitCode.SOURCE_DATA, k(f), f
-        + ": table global_patterns, id 1, column id: more than one row has this id", "1 problem ");
-    assertFalse(r.all().contains("_import_c_"), r.all());
+    problems(k(f), 1, f + ": table global_patterns, id 1, column id: more than one row has this id");
+    assertFalse(last.all().contains("_import_c_"), last.all());
   }
 
   @Test void aSequenceAtTheEndOfBigint() throws Exception {
     Path f = knowledgeWith("UPDATE sqlite_sequence SET seq = 9223372036854775807 WHERE name = 'reviews'");
-    Run r = refused(ExitCode.SOURCE_DATA, k(f), f
+    problems(k(f), 1, f
         + ": table reviews (sqlite_sequence), column id: the highest id ever issued is 9223372036854775807");
-    assertFalse(r.all().contains("out of range"), r.all());
+    assertFalse(last.all().contains("out of range"), last.all());
   }
 
   @Test void aReadOnlyTargetUserIsToldSoAlsoInADryRun() throws Exception {
@@ -97,8 +108,9 @@ class ImportProblemsTest extends ImportFixtures {
       for (String[] args : List.of(k(f, "--dry-run"), k(f))) {
         Run r = importInto(url, args);
         assertEquals(ExitCode.USAGE, r.exit(), r.all());
-        assertTrue(r.err().contains("the URL's user " + role
-            + " may not import: it lacks INSERT on reviews, findings"), r.err());
+        var refused = assertInstanceOf(ImportFailure.NotPrivileged.class, r.kind(), r.all());
+        assertEquals(role, refused.user());
+        assertTrue(refused.missing().get(0).startsWith("INSERT on reviews, findings"), refused.missing().toString());
         assertEquals(1, r.err().lines().filter(l -> !l.isBlank()).count(), "one line: " + r.err());
         assertFalse(r.all().contains("ro-secret-pw") || r.all().contains("permission denied"), r.all());
       }
@@ -114,16 +126,16 @@ class ImportProblemsTest extends ImportFixtures {
     Path f = knowledgeWith("INSERT INTO reviews (repo, pr_number, created_at) VALUES ('acme/api', 2, 'yesterday')",
         "INSERT INTO reviews (repo, pr_number, config_snapshot) VALUES ('acme/api', 3, '[\"an array\"]')",
         "INSERT INTO findings (review_id, file_path, severity, category, confidence, title) VALUES (1, 'f', 'blocker', 'style', 1, 't')");
-    refused(ExitCode.SOURCE_DATA, k(f), "table reviews, id 2, column created_at: timestamp 'yesterday'",
+    ImportFailure.Problems p = problems(k(f), 3, "table reviews, id 2, column created_at: timestamp 'yesterday'",
         "table reviews, id 3: violates reviews's CHECK reviews_config_snapshot_check",
-            "table findings, id 1: violates findings's CHECK",
-        "3 problems (1 in the source data, 2 that the target schema refuses); nothing was written");
+            "table findings, id 1: violates findings's CHECK");
+    assertEquals(1, p.inSource(), "1 in the source data, 2 that the target schema refuses");
   }
 
   @Test void aDryRunPrintsTheSummaryAndEveryProblem() throws Exception {
     Path f = knowledgeWith("INSERT INTO reviews (repo, pr_number, created_at) VALUES ('acme/api', 2, 'yesterday')");
-    Run r = refused(ExitCode.SOURCE_DATA, k(f, "--dry-run"), "table reviews, id 2, column created_at",
-        "1 problem in the source data;");
+    assertEquals(1, problems(k(f, "--dry-run"), 1, "table reviews, id 2, column created_at").inSource());
+    Run r = last;
     assertTrue(r.out().contains("would import") && r.out().matches("(?s).*\\breviews\\s+2\\s+1\\s.*"), "the summary: "
         + r.out());
   }
@@ -133,11 +145,12 @@ class ImportProblemsTest extends ImportFixtures {
     for (int i = 0; i < 120; i++) many.append(i == 0 ? "" : ", ").append("('acme/api', ").append(i
         + 2).append(", 'day " + i + "')");
     Path f = knowledgeWith(many.toString());
-    Run r = refused(ExitCode.SOURCE_DATA, k(f), "... and 70 more: pass --problems FILE for the full list",
-        "120 problems in the source data");
-    assertEquals(50, r.err().lines().filter(l -> l.contains("column created_at")).count(), r.err());
+    ImportFailure.Problems p = problems(k(f), 120);
+    assertEquals(50, p.shown().size(), "the first 50 shown");
+    assertNull(p.problemsFile());
+    assertEquals(50, last.err().lines().filter(l -> l.contains("column created_at")).count(), last.err());
     Path list = dir.resolve("problems.txt");
-    r = refused(ExitCode.SOURCE_DATA, k(f, "--problems", list.toString()), "all 120 in " + list);
+    assertEquals(list, problems(k(f, "--problems", list.toString()), 120).problemsFile());
     List<String> lines = Files.readAllLines(list);
     assertEquals(120, lines.size());
     assertTrue(lines.get(119).contains("id 121, column created_at: timestamp 'day 119'"), lines.get(119));
@@ -149,10 +162,12 @@ class ImportProblemsTest extends ImportFixtures {
     Path t = telemetryWithCosts();
     String[] both = {"--knowledge", k.toString(), "--telemetry", t.toString()};
     // since 067 cost_usd is double precision: a REAL arrives bit for bit, only jsonb changes values
-    Run strict = refused(ExitCode.SOURCE_DATA, concat(both, "--strict"),
+    ImportFailure.Problems strict = problems(concat(both, "--strict"), 2,
         "table reviews, id 2, column config_snapshot: jsonb changes it: the key \"a\" appears twice",
-        "id 3, column config_snapshot: jsonb changes it: the number 1e2 is stored as 100", "2 problems in the source data");
-    assertFalse(strict.err().contains("id 4,") || strict.err().contains("cost_usd"), strict.err());
+        "id 3, column config_snapshot: jsonb changes it: the number 1e2 is stored as 100");
+    assertEquals(2, strict.inSource(), "in the source data");
+    String shown = strict.shown().toString();
+    assertFalse(shown.contains("id 4,") || shown.contains("cost_usd"), shown);
     Run r = importInto(db.url(), concat(both, "--dry-run"));
     assertEquals(0, r.exit(), r.all());
     assertTrue(r.out().contains("column config_snapshot: 2 values normalised by jsonb"), r.out());
@@ -173,9 +188,9 @@ class ImportProblemsTest extends ImportFixtures {
 
   private void costsRoundedBefore067(String url) throws Exception {
     String[] t = {"--telemetry", telemetryWithCosts().toString()};
-    refused(url, ExitCode.SOURCE_DATA, concat(t, "--strict"),
+    assertEquals(2, problems(url, concat(t, "--strict"), 2,
         "table executions, id 1, column cost_usd: the REAL 4.0E-11 would be stored as 0.0000000000",
-        "id 3, column cost_usd: the REAL 0.30000000000000004", "2 problems in the source data");
+        "id 3, column cost_usd: the REAL 0.30000000000000004").inSource(), "in the source data");
     Run r = importInto(url, concat(t, "--dry-run"));
     assertEquals(0, r.exit(), r.all());
     assertTrue(r.out().contains("column cost_usd: 2 values rounded to numeric(18,10) (--strict refuses)"), r.out());
@@ -223,7 +238,9 @@ class ImportProblemsTest extends ImportFixtures {
     }
     org.junit.jupiter.api.Assumptions.assumeTrue(why == null, "cannot make the folder read-only here: " + why);
     try {
-      refused(ExitCode.LOCAL_ERROR, k(f), "--knowledge " + f, "writable");
+      var e = refused(db.url(), ExitCode.LOCAL_ERROR, ImportFailure.SqliteError.class, k(f));
+      assertEquals(f, e.file());
+      assertTrue(e.code() == 8 || e.code() == 14, "SQLITE_READONLY or SQLITE_CANTOPEN: " + e);
     } finally {
       ChildProcess.of(root ? List.of("chattr", "-i", folder.toString()) : List.of("chmod", "u+w", folder.toString()))
           .run(java.time.Duration.ofSeconds(10));
