@@ -285,7 +285,9 @@ public class devdb implements Callable<Integer> {
     }
     DbClient.Target target = DbClient.parse(url);
     try (Connection c = Migrations.connect(target)) {
-      var entries = new Migrator(c, MigrationSource.load(null), Migrations.options(new java.io.PrintWriter(System.out, true), java.time.Duration.ofSeconds(60), null, null)).status();
+      var options = Migrations.options(new java.io.PrintWriter(System.out, true), java.time.Duration.ofSeconds(60),
+          null, null);
+      var entries = new Migrator(c, MigrationSource.load(null), options).status();
       System.out.println("state: running at " + target.redacted());
       for (var e : entries) System.out.printf("  %03d %-36s %s%n", e.version(), e.name(),
           e.state().name().toLowerCase().replace('_', ' '));
