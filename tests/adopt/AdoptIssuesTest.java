@@ -463,4 +463,59 @@ class AdoptIssuesTest extends AdoptSupport {
     assertEquals(List.of(), KodiaiAdoption.provedTables(m53), "applied as ours (no conversion): nothing to prove");
     assertEquals(List.of(), KodiaiAdoption.provedTables(s.byVersion(55).converted(List.of(), conversionOf(55))));
   }
+
+  @Test
+  void issuesCancelledInTheMiddleOfTheirBatchesResume() throws Exception {
+    List<String> ours = ours("adoptis53cancelours", 53, ISSUE_TABLES);
+    withDatabase("adoptis53cancel", url -> {
+      try (Connection c = DbClient.open(url); Statement st = c.createStatement()) {
+        issuesAsKodiai(url, st);
+        // 6,000 comments with vectors: three batches of 2,000 rows, each committed
+        st.execute("INSERT INTO issue_comments (repo, issue_number, comment_github_id, author_login, body, embedding,"
+            + " github_created_at) SELECT 'xbmc/xbmc', 1 + g % 30, g, 'u', 'c' || g, (SELECT array_agg(random()::real)"
+            + " FROM generate_series(1, 1024) WHERE g > 0)::vector, now() FROM generate_series(1, 6000) g");
+        List<String> rows = issueRows(c);
+        var result = new java.util.concurrent.CompletableFuture<SQLException>();
+        try (Connection bot = DbClient.open(url); Statement holder = bot.createStatement()) {
+          // once the conversion added the comments' new column, the bot holds a row of the last batch: the first
+          // batches commit, the last waits (and retries) until it is cancelled
+          Thread conversion = new Thread(() -> {
+            try (Connection conv = DbClient.open(url)) {
+              convertOnline(conv, 53);
+              result.complete(null);
+            } catch (Exception e) {
+              result.complete(e instanceof SQLException q ? q : new SQLException(e));
+            }
+          });
+          conversion.start();
+          for (int i = 0; i < 3000 && !hasAdoptColumn(st); i++) Thread.sleep(10);
+          bot.setAutoCommit(false);
+          holder.execute("SELECT 1 FROM issue_comments WHERE id = 5500 FOR UPDATE");
+          String midway = "SELECT count(embedding_adopt) FROM issue_comments";
+          for (int i = 0; i < 600 && Long.parseLong(copied(st)) < 3900; i++) Thread.sleep(100);
+          assertEquals("1", one(st, "SELECT count(pg_cancel_backend(pid)) FROM pg_stat_activity WHERE query LIKE"
+              + " 'CALL pg_temp.prepare(''issue_comments''%'"), "the conversion is in the comments' batches");
+          SQLException e = result.get(60, java.util.concurrent.TimeUnit.SECONDS);
+          assertNotNull(e, "cancelled");
+          assertTrue(e.getMessage().contains("canceling statement"), e.getMessage());
+          long kept = Long.parseLong(one(st, midway));
+          assertTrue(kept >= 3900 && kept < 6000, "the first batches stay committed, the last not: " + kept);
+          bot.rollback();
+        }
+        try (Connection again = DbClient.open(url)) { convertOnline(again, 53); }
+        assertEquals(rows, issueRows(c), "every row kept");
+        assertEquals("", CatalogSnapshot.diff(ours, without051(catalogOf(c, ISSUE_TABLES))), "as our 053 creates them");
+      }
+    });
+  }
+
+  static boolean hasAdoptColumn(Statement st) throws SQLException {
+    return one(st, "SELECT count(*) FROM pg_attribute WHERE attrelid = 'issue_comments'::regclass"
+        + " AND attname = 'embedding_adopt'").equals("1");
+  }
+
+  /** How many comments have their halfvec copy (0 before the column exists). */
+  static String copied(Statement st) throws SQLException {
+    return hasAdoptColumn(st) ? one(st, "SELECT count(embedding_adopt) FROM issue_comments") : "0";
+  }
 }
