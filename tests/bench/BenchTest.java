@@ -237,7 +237,12 @@ class BenchTest {
     String t = json.strip();
     assertTrue(t.startsWith("[") && t.endsWith("]"), "a JSON array");
     List<Map<String, String>> out = new ArrayList<>();
+    List<com.google.gson.JsonElement> objects = new ArrayList<>();
     for (var e : com.google.gson.JsonParser.parseString(t).getAsJsonArray()) {
+      // a file of one object, or of an array of them, read as "[" + file + "]"
+      if (e.isJsonArray()) e.getAsJsonArray().forEach(objects::add); else objects.add(e);
+    }
+    for (var e : objects) {
       Map<String, String> m = new LinkedHashMap<>();
       for (var f : e.getAsJsonObject().entrySet()) {
         m.put(f.getKey(), f.getValue().isJsonNull() ? "null" : f.getValue().getAsString());
