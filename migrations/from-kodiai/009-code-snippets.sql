@@ -123,4 +123,5 @@ WHERE NOT EXISTS (SELECT FROM pg_constraint WHERE conrelid = t::regclass AND con
 CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_code_snippets_embedding ON code_snippets
   USING hnsw (embedding halfvec_cosine_ops) WITH (m = 16, ef_construction = 64);
 CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_code_snippets_embedding_repair_voyage4 ON code_snippets (id)
-  WHERE embedded_text IS NOT NULL AND (embedding IS NULL OR stale = true OR embedding_model IS DISTINCT FROM 'voyage-4');
+  WHERE embedded_text IS NOT NULL
+    AND (embedding IS NULL OR stale = true OR embedding_model IS DISTINCT FROM 'voyage-4');

@@ -138,7 +138,7 @@ class AdoptRerunTest extends AdoptSupport {
       String url = FreshDatabase.urlFor(base);
       kodiaiWithRows(url);
       if (version <= 3) {
-        for (int v = 1; v < version; v++) runAll(url, v); // the foundation's steps before it, as KodiaiAdoption runs them
+        for (int v = 1; v < version; v++) runAll(url, v); // the foundation's steps before it
       } else {
         assertTrue(Migrations.run(url, dir, version - 1) > 0, "up to " + (version - 1));
       }
