@@ -38,10 +38,13 @@
 -- USING INDEX` (catalog only: NOT NULL is set at the swap, proved by a validated CHECK).
 --
 -- What the bot sees: from the drop of kodiai's HNSW index (the start) until ours is built (after the swap and
--- the two key indexes), its nearest-snippet query scans the table (exact, slower); the window is as before this
--- order (the same batches and builds, the repair index now after ours). Between the swap and the primary keys,
--- ids are unique by their identity but not yet by an index: the bot's repair lookups by id scan meanwhile (its
--- inserts and its content_hash upserts are unchanged: that UNIQUE key stays throughout).
+-- the two key indexes), its nearest-snippet query scans the table (exact, slower). That window holds the same
+-- steps as when the indexes were built before the swap (checks, batches, the two key indexes, the HNSW build,
+-- the swap), less the repair index's build, which now comes after ours: it did not grow. Between the swap and
+-- the primary keys (two btree builds on bigint), ids are unique by their identity but not yet by an index: the
+-- bot's repair lookups by id scan meanwhile; its inserts and content_hash upserts are unchanged (that UNIQUE key
+-- stays throughout). No lock that blocks the bot is held longer than one brief transaction (at most 1.5 s
+-- waiting, catalog changes only: the swap, `ADD PRIMARY KEY USING INDEX` with NOT NULL already set).
 
 SET lock_timeout = 0;
 
