@@ -21,41 +21,35 @@
 --
 -- Online: one row per distinct diff hunk the bot embedded (a 4 kB float32 vector each) and one per place it
 -- appeared, so both grow with the bot's traffic (bound assumed: hundreds of thousands of snippets, GBs). As
--- from-kodiai/001-002 with the kit's helpers (migrations/from-kodiai/online-kit.sql): kodiai's float32 HNSW
--- index goes first, CONCURRENTLY (the batches would otherwise insert every row into it again; until ours is
--- built at the end, the bot's nearest-snippet query scans the table); `_adopt` columns kept by trigger, the
--- rows already there in batches (each committed), NOT NULL proved by a CHECK NOT VALID then VALIDATE, the new
--- unique and repair indexes CONCURRENTLY; per table every row checked against its conversion, then a swap of
--- names (catalog changes only) in a transaction that waits at most 1.5 s for its locks and retries. Every catalog
--- change is such a brief transaction. Our CHECKs come first (NOT VALID, then VALIDATE: SHARE UPDATE EXCLUSIVE, the
--- bot's reads and writes go on): a row they refuse stops the run there, before the batches, with the constraint
--- left NOT VALID (new writes are checked): fix the row, run `up` again.
+-- from-kodiai/005-006 with the kit's helpers (migrations/from-kodiai/online-kit.sql): kodiai's float32 HNSW
+-- index goes first, CONCURRENTLY (the batches would otherwise insert every row into it again); `_adopt` columns
+-- kept by trigger, the rows already there in batches (each committed), NOT NULL proved by a CHECK NOT VALID then
+-- VALIDATE; per table every row checked against its conversion, then a swap of names (catalog changes only) in a
+-- transaction that waits at most 1.5 s for its locks and retries. Every catalog change is such a brief
+-- transaction. Our CHECKs come first (NOT VALID, then VALIDATE: SHARE UPDATE EXCLUSIVE, the bot's reads and
+-- writes go on): a row they refuse stops the run there, before the batches, with the constraint left NOT VALID
+-- (new writes are checked): fix the row, run `up` again.
 --
--- Safe to run again from any point before the swap, which is the last statement (a run that stopped resumes with
--- the next `up`; an index build left INVALID is dropped and built again). The builds of the indexes on the new
--- columns name them, and after the swap they are gone: a run after the swap committed (possible only if the
--- process died between that commit and the runner's record of it) stops at its first statement, saying so, with
--- nothing changed.
+-- Every index is built after the swap, CONCURRENTLY, on the final column names, with IF NOT EXISTS (an index
+-- build named on an `_adopt` column could not run again once the swap has renamed it): so every statement is
+-- safe to run again at any point, also after a complete run (a run that stopped resumes with the next `up`; an
+-- index build left INVALID is dropped and built again). The swap drops kodiai's int4 keys with their primary
+-- keys; the bigint ones get theirs right after it: unique indexes built CONCURRENTLY, then `ADD PRIMARY KEY
+-- USING INDEX` (catalog only: NOT NULL is set at the swap, proved by a validated CHECK).
+--
+-- What the bot sees: from the drop of kodiai's HNSW index (the start) until ours is built (after the swap and
+-- the two key indexes), its nearest-snippet query scans the table (exact, slower). That window holds the same
+-- steps as when the indexes were built before the swap (checks, batches, the two key indexes, the HNSW build,
+-- the swap), less the repair index's build, which now comes after ours: it did not grow. Between the swap and
+-- the primary keys (two btree builds on bigint), ids are unique by their identity but not yet by an index: the
+-- bot's repair lookups by id scan meanwhile; its inserts and content_hash upserts are unchanged (that UNIQUE key
+-- stays throughout). No lock that blocks the bot is held longer than one brief transaction (at most 1.5 s
+-- waiting, catalog changes only: the swap, `ADD PRIMARY KEY USING INDEX` with NOT NULL already set).
 
 SET lock_timeout = 0;
 
 -- pg_temp.brief_ddl, in_batches, prepare, swap, add_check, ...: migrations/from-kodiai/online-kit.sql
 -- adopt: online-kit
-
-DO $$
-BEGIN
-  IF NOT pg_temp.has_column('code_snippets', 'id_adopt') AND (SELECT format_type(atttypid, atttypmod)
-      FROM pg_attribute WHERE attrelid = 'code_snippets'::regclass AND attname = 'id') = 'bigint' THEN
-    RAISE EXCEPTION 'from-kodiai 009: code_snippets and code_snippet_occurrences are converted already (the last'
-      ' transaction of this conversion committed); nothing is left to do: record it with'
-      ' `migrate resolve 24 --applied`';
-  END IF;
-END
-$$;
-
--- An index of this conversion that an interrupted concurrent build left INVALID is dropped (a short lock), so
--- that its CREATE ... IF NOT EXISTS below builds it again.
-SELECT pg_temp.drop_invalid(ARRAY['idx_code_snippets_embedding']);
 
 -- kodiai's float32 HNSW index takes its name along (ours gets it), then goes; and kodiai's indexes our 024
 -- does without, before the batches would update them for every row.
@@ -102,26 +96,35 @@ CALL pg_temp.prepare('code_snippets', ARRAY['id', 'embedding'], ARRAY['bigint', 
   ARRAY['$c', '$c::halfvec(1024)'], ARRAY[true, false], 1000);
 CALL pg_temp.prepare('code_snippet_occurrences', ARRAY['id'], ARRAY['bigint'], ARRAY['$c'], ARRAY[true], 5000);
 
-CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS code_snippets_pkey_adopt ON code_snippets (id_adopt);
-CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS code_snippet_occurrences_pkey_adopt
-  ON code_snippet_occurrences (id_adopt);
--- kodiai 050's repair index, on the new columns (it goes with the old ones at the swap, this one takes its name)
-CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_code_snippets_embedding_repair_voyage4_adopt ON code_snippets (id_adopt)
-  WHERE embedded_text IS NOT NULL
-    AND (embedding_adopt IS NULL OR stale = true OR embedding_model IS DISTINCT FROM 'voyage-4');
--- Our HNSW index, under its final name (the swap renames the column under it); the bot's
--- `ORDER BY embedding <=> $1::vector` uses it once the column is swapped.
-CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_code_snippets_embedding ON code_snippets
-  USING hnsw (embedding_adopt halfvec_cosine_ops) WITH (m = 16, ef_construction = 64);
-
--- The check of every row, then the swap of both tables, in one transaction (the last statement: see above).
+-- The check of every row, then the swap of both tables, in one transaction (nothing happens once swapped): kodiai's
+-- keys go with their columns (and 050's repair index on them); the sequences continue as identities.
 DO $$
 BEGIN
-  PERFORM pg_temp.check_rows('code_snippets', ARRAY['id', 'embedding'], ARRAY['$c', '$c::halfvec(1024)']);
-  PERFORM pg_temp.check_rows('code_snippet_occurrences', ARRAY['id'], ARRAY['$c']);
-  PERFORM pg_temp.brief_ddl(pg_temp.swap_columns('code_snippets', ARRAY['id', 'embedding'], ARRAY[true, false])
-    || pg_temp.swap_columns('code_snippet_occurrences', ARRAY['id'], ARRAY[true])
-    || ARRAY['ALTER INDEX idx_code_snippets_embedding_repair_voyage4_adopt'
-             || ' RENAME TO idx_code_snippets_embedding_repair_voyage4']);
+  IF pg_temp.has_column('code_snippets', 'id_adopt') THEN
+    PERFORM pg_temp.check_rows('code_snippets', ARRAY['id', 'embedding'], ARRAY['$c', '$c::halfvec(1024)']);
+    PERFORM pg_temp.check_rows('code_snippet_occurrences', ARRAY['id'], ARRAY['$c']);
+    PERFORM pg_temp.brief_ddl(pg_temp.swap_columns('code_snippets', ARRAY['embedding'], ARRAY[false])
+      || pg_temp.swap_unkeyed_id('code_snippets')
+      || ARRAY['DROP TRIGGER code_snippet_occurrences_adopt_sync ON code_snippet_occurrences',
+               'DROP FUNCTION code_snippet_occurrences_adopt_sync()']
+      || pg_temp.swap_unkeyed_id('code_snippet_occurrences'));
+  END IF;
 END
 $$;
+
+-- The indexes, on the final columns (an interrupted build left INVALID is dropped first, then built again): the
+-- primary keys first (the bot's lookups by id), then our HNSW (the bot's `ORDER BY embedding <=> $1::vector`
+-- uses it once valid), then kodiai 050's repair index (same name, same definition).
+SELECT pg_temp.drop_invalid(ARRAY['code_snippets_pkey', 'code_snippet_occurrences_pkey',
+  'idx_code_snippets_embedding', 'idx_code_snippets_embedding_repair_voyage4']);
+CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS code_snippets_pkey ON code_snippets (id);
+CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS code_snippet_occurrences_pkey ON code_snippet_occurrences (id);
+SELECT pg_temp.brief_ddl(ARRAY[format('ALTER TABLE %I ADD CONSTRAINT %I PRIMARY KEY USING INDEX %I', t, t || '_pkey',
+    t || '_pkey')])
+FROM unnest(ARRAY['code_snippets', 'code_snippet_occurrences']) AS t
+WHERE NOT EXISTS (SELECT FROM pg_constraint WHERE conrelid = t::regclass AND contype = 'p');
+CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_code_snippets_embedding ON code_snippets
+  USING hnsw (embedding halfvec_cosine_ops) WITH (m = 16, ef_construction = 64);
+CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_code_snippets_embedding_repair_voyage4 ON code_snippets (id)
+  WHERE embedded_text IS NOT NULL
+    AND (embedding IS NULL OR stale = true OR embedding_model IS DISTINCT FROM 'voyage-4');

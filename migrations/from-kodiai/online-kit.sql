@@ -307,3 +307,19 @@ BEGIN
   COMMIT;
 END
 $fn$;
+
+-- Added with from-kodiai/009's second run (a conversion safe to run again after its swap).
+
+-- pg_temp.swap_unkeyed_id(table): the swap of an int4 `id` whose bigint `id_adopt` (prepare) has no unique index
+-- yet, for a conversion that builds `<table>_pkey` after the swap, CONCURRENTLY on the final column, then adds
+-- the primary key USING that index (an index named on `id_adopt` could not be built again once the swap renamed
+-- it). kodiai's key goes with its column; NOT NULL is set from the validated CHECK (no scan); the identity
+-- continues kodiai's sequence. Statements for brief_ddl, after the table's `_adopt` trigger is dropped.
+CREATE OR REPLACE FUNCTION pg_temp.swap_unkeyed_id(tbl text) RETURNS text[] LANGUAGE sql AS $fn$
+  SELECT pg_temp.keep_sequence(tbl)
+    || pg_catalog.format('ALTER TABLE %I DROP COLUMN id', tbl)
+    || pg_catalog.format('ALTER TABLE %I RENAME COLUMN id_adopt TO id', tbl)
+    || pg_catalog.format('ALTER TABLE %I ALTER COLUMN id SET NOT NULL', tbl)
+    || pg_catalog.format('ALTER TABLE %I DROP CONSTRAINT %I', tbl, tbl || '_id_adopt_nn')
+    || pg_temp.identity(tbl)
+$fn$;

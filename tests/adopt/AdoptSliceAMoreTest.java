@@ -408,9 +408,8 @@ class AdoptSliceAMoreTest extends AdoptSupport {
         assertEquals("p", one(st, "SELECT attstorage FROM pg_attribute WHERE attrelid = 'code_snippets'::regclass"
             + " AND attname = 'embedding'"), "the halfvec stored inline, as our 024");
         List<String> catalog = snapshot(c);
-        Exception again = assertThrows(SQLException.class, () -> convertOnline(c, 24));
-        assertTrue(again.getMessage().contains("converted already"), again.getMessage());
-        assertEquals(catalog, snapshot(c), "run again after its last transaction: it says so, nothing changes");
+        convertOnline(c, 24);
+        assertEquals(catalog, snapshot(c), "run again after a complete run: nothing changes");
         afterConversion(st);
       }
     });
