@@ -26,7 +26,9 @@ final class AdoptSampler implements Runnable {
       + " (SELECT string_agg(l.relation::regclass::text, ',') FROM pg_locks l JOIN pg_class r ON r.oid = l.relation"
       + "  WHERE l.pid = a.pid AND l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock' AND l.granted"
       + "  AND r.relkind IN ('r', 'p'))"
-      + " FROM pg_stat_activity a WHERE a.application_name = ? AND a.pid <> pg_backend_pid()";
+      + " FROM pg_stat_activity a WHERE a.application_name = ? AND a.pid <> pg_backend_pid()"
+      // a parallel index build's or scan's workers carry the runner's name and statement: one statement, one line
+      + " AND a.backend_type = 'client backend'";
 
   /** One statement of the runner as seen: its label, longest running time, longest hold and on which table. */
   static final class Seen {
