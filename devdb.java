@@ -78,7 +78,7 @@ public class devdb implements Callable<Integer> {
   public Integer call() throws Exception {
     // Checked before anything else: a port 0 written into postgresql.conf never starts, and a bad one changes nothing.
     if (port != null && (port < 1 || port > 65535))
-      throw new CommandLine.ParameterException(new CommandLine(this),
+      throw new CommandLine.ParameterException(spec.commandLine(),
           "--port (or KODIAI_DEVDB_PORT) must be 1-65535, got " + port);
     Docker.Probe probe = noDocker ? Docker.Probe.NO_CLI : Docker.probe();
     if (Docker.timedOutNote(probe) != null) log(Docker.timedOutNote(probe));
@@ -88,7 +88,7 @@ public class devdb implements Callable<Integer> {
       case "down" -> docker ? dockerDown() : localDown();
       case "status" -> status(docker);
       case "url" -> { if (!docker) requireCluster(); out().println(url(docker)); yield 0; }
-      default -> throw new CommandLine.ParameterException(new CommandLine(this), "unknown action '" + action
+      default -> throw new CommandLine.ParameterException(spec.commandLine(), "unknown action '" + action
           + "': use up, down, status or url");
     };
   }

@@ -44,7 +44,8 @@ class CapturedTest {
 
   /**
    * Every alias at once on several threads: each -V prints only its own version; devdb's progress line (down) and
-   * error line (url), each naming a folder of its own, and schema-check's refusal reach only their own run.
+   * error line (url), each naming a folder of its own, the usage errors devdb and roles raise in call(), and
+   * schema-check's refusal reach only their own run.
    */
   @Test void everyAliasRunsOnSeveralThreadsAtOnce() throws Exception {
     Path base = Files.createTempDirectory("kodiai-captured");
@@ -57,6 +58,11 @@ class CapturedTest {
         checks.add(() -> devdb(down, "down", 0, "", "devdb: not running\n"));
         checks.add(() -> devdb(url, "url", ExitCode.FAILED, "", "devdb: error: no devdb cluster in " + url
             .resolve("pgdata") + ": create it with ./jbang devdb@kodiai up --dir " + url + "\n"));
+        checks.add(() -> devdb(url, "sideways", ExitCode.USAGE, "", "devdb: error: unknown action 'sideways': use up,"
+            + " down, status or url\nTry 'devdb --help' for more information.\n")); // a usage error of call()
+        checks.add(() -> check(Captured.run(roles.commandLine()), ExitCode.USAGE, "", "roles: error: say what to do:"
+            + " create-app-user NAME, drop-app-user NAME, drop-group or status\n"
+            + "Try 'roles --help' for more information.\n"));
         String bad = "postgresql://nobody@[broken-" + round;
         checks.add(() -> check(Captured.run(HelpTest.IN_PROCESS.get("schema-check").get(), bad), ExitCode.USAGE, "",
             null));
