@@ -8,6 +8,7 @@
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
@@ -19,8 +20,10 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 @Command(name = "devdb", mixinStandardHelpOptions = true, version = "devdb 1.0",
     description = {"Runs kodiai's local development database: docker compose (compose.yaml) where a Docker engine"
@@ -69,11 +72,13 @@ public class devdb implements Callable<Integer> {
   @Option(names = "--no-install",
       description = "Do not try to install missing PostgreSQL/pgvector; just say how.") boolean noInstall;
   @Option(names = {"-v", "--verbose"}, description = "Show stack traces of errors.") boolean verbose;
+  /** Where devdb prints: picocli's writers (main's are System.out/err; a test gives each run its own). */
+  @Spec CommandSpec spec;
 
   public Integer call() throws Exception {
     // Checked before anything else: a port 0 written into postgresql.conf never starts, and a bad one changes nothing.
     if (port != null && (port < 1 || port > 65535))
-      throw new CommandLine.ParameterException(new CommandLine(this),
+      throw new CommandLine.ParameterException(spec.commandLine(),
           "--port (or KODIAI_DEVDB_PORT) must be 1-65535, got " + port);
     Docker.Probe probe = noDocker ? Docker.Probe.NO_CLI : Docker.probe();
     if (Docker.timedOutNote(probe) != null) log(Docker.timedOutNote(probe));
@@ -82,8 +87,8 @@ public class devdb implements Callable<Integer> {
       case "up" -> docker ? dockerUp() : localUp();
       case "down" -> docker ? dockerDown() : localDown();
       case "status" -> status(docker);
-      case "url" -> { if (!docker) requireCluster(); System.out.println(url(docker)); yield 0; }
-      default -> throw new CommandLine.ParameterException(new CommandLine(this), "unknown action '" + action
+      case "url" -> { if (!docker) requireCluster(); out().println(url(docker)); yield 0; }
+      default -> throw new CommandLine.ParameterException(spec.commandLine(), "unknown action '" + action
           + "': use up, down, status or url");
     };
   }
@@ -207,7 +212,7 @@ public class devdb implements Callable<Integer> {
   /** The cluster, after making sure PostgreSQL and pgvector are installed (installing them if allowed). */
   LocalCluster cluster() throws Exception {
     Path root = MigrationSource.checkoutRoot();
-    PostgresInstall.ensure(!noInstall, root == null ? null : root.resolve("scripts/install-postgres.sh"), devdb::log);
+    PostgresInstall.ensure(!noInstall, root == null ? null : root.resolve("scripts/install-postgres.sh"), this::log);
     return new LocalCluster(dataDir(), localPort());
   }
 
@@ -267,7 +272,7 @@ public class devdb implements Callable<Integer> {
     }
     int applied = Migrations.run(url, null, null);
     log(applied == 0 ? "migrations: up to date" : "migrations: applied " + applied);
-    System.out.println("DATABASE_URL=" + url);
+    out().println("DATABASE_URL=" + url);
     return 0;
   }
 
@@ -275,32 +280,36 @@ public class devdb implements Callable<Integer> {
     if (!docker) requireCluster();
     String url = url(docker);
     boolean running = docker || new LocalCluster(dataDir(), localPort()).running();
-    System.out.println("mode: " + (docker ? "docker compose" : "local cluster in " + dataDir()));
+    PrintWriter out = out();
+    out.println("mode: " + (docker ? "docker compose" : "local cluster in " + dataDir()));
     if (!running) {
       long stale = docker ? 0 : new LocalCluster(dataDir(), localPort()).stalePid();
-      System.out.println("state: stopped (start it with: ./jbang devdb@kodiai up)"
+      out.println("state: stopped (start it with: ./jbang devdb@kodiai up)"
           + (stale > 0 ? "; its postmaster.pid is stale: PID " + stale
               + " is another program, which devdb leaves alone (up removes the file)" : ""));
       return 0;
     }
     DbClient.Target target = DbClient.parse(url);
     try (Connection c = Migrations.connect(target)) {
-      var options = Migrations.options(new java.io.PrintWriter(System.out, true), java.time.Duration.ofSeconds(60),
+      var options = Migrations.options(out, java.time.Duration.ofSeconds(60),
           null, null);
       var entries = new Migrator(c, MigrationSource.load(null), options).status();
-      System.out.println("state: running at " + target.redacted());
-      for (var e : entries) System.out.printf("  %03d %-36s %s%n", e.version(), e.name(),
+      out.println("state: running at " + target.redacted());
+      for (var e : entries) out.printf("  %03d %-36s %s%n", e.version(), e.name(),
           e.state().name().toLowerCase().replace('_', ' '));
-      System.out.println("migrations: " + entries.stream().filter(e -> e.state() == Migrator.State.APPLIED).count()
+      out.println("migrations: " + entries.stream().filter(e -> e.state() == Migrator.State.APPLIED).count()
           + " applied of " + entries.size());
     } catch (DbClient.DbException e) {
-      System.out.println("state: server running, database not reachable: " + e.getMessage()
+      out.println("state: server running, database not reachable: " + e.getMessage()
           + " (run: ./jbang devdb@kodiai up)");
     }
     return 0;
   }
 
-  static void log(String s) { System.err.println("devdb: " + s); }
+  /** A progress line on stderr: stdout holds only what `$(devdb url)` and scripts read. */
+  void log(String s) { spec.commandLine().getErr().println("devdb: " + s); }
+
+  PrintWriter out() { return spec.commandLine().getOut(); }
 
   public static void main(String[] args) {
     System.exit(Cli.commandLine(new devdb(), DbClient::redact).execute(args));

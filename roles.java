@@ -66,7 +66,7 @@ public class roles implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Override public Integer call() {
-    throw new CommandLine.ParameterException(new CommandLine(this),
+    throw new CommandLine.ParameterException(spec.commandLine(),
         "say what to do: create-app-user NAME, drop-app-user NAME, drop-group or status");
   }
 

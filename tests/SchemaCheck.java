@@ -15,7 +15,7 @@
 // lines; SchemaCheck.run(connection) returns every line. If the connection is
 // already inside a transaction, the probe uses a savepoint instead.
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -30,7 +30,9 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 @Command(name = "schema-check", mixinStandardHelpOptions = true, version = "schema-check 1.0",
     description = "Checks that a database holds kodiai's schema (all the migrations): each table, column (type, "
@@ -53,6 +55,9 @@ public class SchemaCheck implements Callable<Integer> {
       description = "postgresql://USER:PASSWORD@HOST:5432/DB (default: $DATABASE_URL)")
   String url;
 
+  /** Where it prints: picocli's writers (main's are System.out/err; a test gives each run its own). */
+  @Spec CommandSpec spec;
+
   /** Oldest pgvector with HNSW iterative index scans (hnsw.iterative_scan), which retrieval relies on. */
   static final int[] MIN_VECTOR_VERSION = {0, 8, 0};
 
@@ -61,7 +66,7 @@ public class SchemaCheck implements Callable<Integer> {
   }
 
   @Override public Integer call() {
-    PrintStream out = System.out, err = System.err;
+    PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
     String u = url != null && !url.isBlank() ? url : System.getenv("DATABASE_URL");
     if (u == null || u.isBlank()) {
       err.println("schema-check: no database URL: pass it as an argument or set DATABASE_URL "

@@ -36,7 +36,7 @@ class DocsCommandsRunTest {
       if (c.alias().equals("schema-check")) args = List.of(db.url()); // the doc's "$MIGRATE_DATABASE_URL"
       else args.addAll(List.of("--url", db.url()));
       String[] a = args.toArray(String[]::new);
-      Captured r = Captured.run(() -> DocsTest.COMMANDS.get(c.alias()).get().execute(a));
+      Captured r = Captured.run(DocsTest.COMMANDS.get(c.alias()).get(), a);
       if (r.code() != 0) failed.add(c + " -> exit " + r.code() + ": " + r.err().strip());
     }
     assertEquals(List.of(), failed, "documented commands that did not end as the docs say");
@@ -48,8 +48,8 @@ class DocsCommandsRunTest {
         .contains("export DATABASE_URL=$(./jbang devdb@kodiai url)"));
     Path fresh = Files.createTempDirectory("kodiai-docs-devdb");
     try {
-      Captured r = Captured.run(() -> DocsTest.COMMANDS.get("devdb").get().execute("url", "--no-docker", "--no-install",
-          "--dir", fresh.resolve("state").toString()));
+      Captured r = Captured.run(DocsTest.COMMANDS.get("devdb").get(), "url", "--no-docker", "--no-install",
+          "--dir", fresh.resolve("state").toString());
       assertEquals(ExitCode.FAILED, r.code(), r.toString());
       assertEquals("", r.out(), "nothing for $(...) to capture");
       assertTrue(r.err().startsWith("devdb: error: no devdb cluster in "), r.err());

@@ -1,7 +1,5 @@
 import static org.junit.jupiter.api.Assertions.*;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -52,17 +50,8 @@ class DevdbTest {
   static Run inProcess(Path stateDir, List<String> args) {
     List<String> all = new java.util.ArrayList<>(args);
     all.addAll(List.of("--no-docker", "--no-install", "--dir", stateDir.toString()));
-    PrintStream out = System.out, err = System.err;
-    ByteArrayOutputStream o = new ByteArrayOutputStream(), e = new ByteArrayOutputStream();
-    System.setOut(new PrintStream(o, true));
-    System.setErr(new PrintStream(e, true));
-    try {
-      int code = Cli.commandLine(new devdb(), DbClient::redact).execute(all.toArray(String[]::new));
-      return new Run(code, o.toString(), e.toString());
-    } finally {
-      System.setOut(out);
-      System.setErr(err);
-    }
+    Captured c = Captured.run(Cli.commandLine(new devdb(), DbClient::redact), all.toArray(String[]::new));
+    return new Run(c.code(), c.out(), c.err());
   }
 
   static String expectedUrl() { return "postgresql://kodiai:kodiai@127.0.0.1:" + port + "/kodiai"; }

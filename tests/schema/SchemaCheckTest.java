@@ -5,8 +5,6 @@
 import static org.junit.jupiter.api.Assertions.*;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -235,18 +233,10 @@ class SchemaCheckTest extends SchemaFixtures {
 
   /** A password in the argument is visible in `ps`: the same warning migrate gives for --url. */
   @Test void aPasswordInTheArgumentDrawsAWarning() {
-    PrintStream out = System.out, err = System.err;
-    ByteArrayOutputStream e = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(new ByteArrayOutputStream()));
-      System.setErr(new PrintStream(e, true));
-      assertEquals(0, new CommandLine(new SchemaCheck()).execute(db.url()));
-    } finally {
-      System.setOut(out);
-      System.setErr(err);
-    }
+    Captured c = Captured.run(new CommandLine(new SchemaCheck()), db.url());
+    assertEquals(0, c.code(), c.toString());
     assertTrue(DbClient.parse(db.url()).hasPassword());
-    assertEquals(SchemaCheck.PASSWORD_IN_ARGS_WARNING + "\n", e.toString());
+    assertEquals(SchemaCheck.PASSWORD_IN_ARGS_WARNING + "\n", c.err());
   }
 
   // ====================================================================== helpers
@@ -265,14 +255,6 @@ class SchemaCheckTest extends SchemaFixtures {
   }
 
   static int schemaCheckExit(String url) {
-    PrintStream out = System.out, err = System.err;
-    try {
-      System.setOut(new PrintStream(new ByteArrayOutputStream()));
-      System.setErr(new PrintStream(new ByteArrayOutputStream()));
-      return new CommandLine(new SchemaCheck()).execute(url);
-    } finally {
-      System.setOut(out);
-      System.setErr(err);
-    }
+    return Captured.run(new CommandLine(new SchemaCheck()), url).code();
   }
 }
