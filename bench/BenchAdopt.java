@@ -177,8 +177,10 @@ final class BenchAdopt implements Callable<Integer> {
       try {
         DbClient.Target target = DbClient.parse(url + (url.contains("?") ? "&" : "?") + "application_name="
             + AdoptSampler.APPLICATION);
-        Migrations.with(target, 0, source, sampler.runnerOutput(out), Duration.ofSeconds(60),
+        java.io.PrintWriter runner = new java.io.PrintWriter(sampler.runnerOutput(out), true);
+        Migrations.with(target, 0, source, runner, Migrations.quiet(), Duration.ofSeconds(60),
             m -> m.migrate(null, false));
+        runner.flush();
         outcome = "migrate up: exit 0";
       } catch (RuntimeException e) {
         outcome = "migrate up stopped: " + e.getMessage();

@@ -63,20 +63,6 @@ final class Migrations {
   }
 
   /**
-   * The same for a caller that prints to a PrintStream (bench adopt); says nothing while it waits for the server.
-   * Commands pass picocli's writers to the one above.
-   */
-  static <T> T with(DbClient.Target target, int waitSeconds, MigrationSource source, java.io.PrintStream out,
-      Duration lockTimeout, Verb<T> verb) {
-    PrintWriter w = new PrintWriter(out, true);
-    try {
-      return with(target, waitSeconds, source, w, quiet(), lockTimeout, verb);
-    } finally {
-      w.flush();
-    }
-  }
-
-  /**
    * The one place a Migrator's options are made: through a pooler (`pooler` host:port, else null) each
    * transaction gets the settings below as SET LOCAL; `reconnect` null: no second connection.
    */
