@@ -212,6 +212,42 @@ class BenchTest {
     assertNoScratchDatabaseLeft();
   }
 
+  /** `bench adopt` fills with kodiai's HNSW indexes left out and builds them after: the indexes kodiai's are. */
+  @Test void adoptBuildsKodiaisHnswIndexesAfterTheFill() throws Exception {
+    String bench = FreshDatabase.create("adopt_bench"), plain = FreshDatabase.create("adopt_plain");
+    try {
+      var out = new java.io.ByteArrayOutputStream();
+      try (Connection c = DbClient.open(FreshDatabase.urlFor(bench))) {
+        BenchAdopt.build(c, 50, new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+      }
+      try (Connection c = DbClient.open(FreshDatabase.urlFor(plain))) { KodiaiFixture.build(c); }
+      List<String> kodiais = indexes(plain);
+      assertTrue(kodiais.stream().filter(d -> d.contains("USING hnsw (embedding vector_cosine_ops)")).count() >= 3,
+          kodiais.toString());
+      assertEquals(kodiais, indexes(bench));
+      assertTrue(out.toString().matches("(?s).*its \\d+ HNSW indexes left out.*kodiai's HNSW indexes built:.*"),
+          out.toString());
+      try (Connection c = DbClient.open(FreshDatabase.urlFor(bench)); Statement st = c.createStatement();
+           ResultSet rs = st.executeQuery("SELECT count(*) FROM learning_memories WHERE embedding IS NOT NULL")) {
+        rs.next();
+        assertEquals(50, rs.getInt(1), "the fill ran");
+      }
+    } finally {
+      FreshDatabase.drop(bench);
+      FreshDatabase.drop(plain);
+    }
+  }
+
+  static List<String> indexes(String db) throws Exception {
+    List<String> defs = new ArrayList<>();
+    try (Connection c = DbClient.open(FreshDatabase.urlFor(db)); Statement st = c.createStatement();
+         ResultSet rs = st.executeQuery("SELECT indexdef FROM pg_indexes WHERE schemaname = 'public'"
+             + " ORDER BY indexname")) {
+      while (rs.next()) defs.add(rs.getString(1));
+    }
+    return defs;
+  }
+
   @Test void rejectsBadOptionsWithUsageExit() {
     assertEquals(2, bench.execute("retrieval", "--rows", "10", "--url", TestDatabase.adminUrl()));
     assertEquals(2, bench.execute("hybrid", "--dominant-share", "1.5", "--url", TestDatabase.adminUrl()));
