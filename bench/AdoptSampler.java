@@ -25,7 +25,11 @@ final class AdoptSampler implements Runnable {
       + " extract(epoch FROM clock_timestamp() - a.query_start) * 1000, a.xact_start::text,"
       + " (SELECT string_agg(l.relation::regclass::text, ',') FROM pg_locks l JOIN pg_class r ON r.oid = l.relation"
       + "  WHERE l.pid = a.pid AND l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock' AND l.granted"
-      + "  AND r.relkind IN ('r', 'p'))"
+      + "  AND r.relkind IN ('r', 'p')),"
+      // every lock it holds on a table of the schema (not the catalog's, not its own temporary tables): the strongest
+      + " (SELECT string_agg(l.mode || ' ' || l.relation::regclass::text, ',') FROM pg_locks l"
+      + "  JOIN pg_class r ON r.oid = l.relation WHERE l.pid = a.pid AND l.locktype = 'relation' AND l.granted"
+      + "  AND r.relkind IN ('r', 'p') AND r.relpersistence = 'p' AND r.relnamespace <> 'pg_catalog'::regnamespace)"
       + " FROM pg_stat_activity a WHERE a.application_name = ? AND a.pid <> pg_backend_pid()"
       // a parallel index build's or scan's workers carry the runner's name and statement: one statement, one line
       + " AND a.backend_type = 'client backend'";
@@ -35,6 +39,7 @@ final class AdoptSampler implements Runnable {
     final String label;
     double seconds, maxHoldMs;
     String heldOn = "";
+    String strongest = "", strongestOn = "";  // the strongest table lock seen held, and on which table
     Seen(String label) { this.label = label; }
   }
 
@@ -107,6 +112,7 @@ final class AdoptSampler implements Runnable {
         }
         workload.phase(s.label);
         if ("active".equals(rs.getString(2))) s.seconds = Math.max(s.seconds, rs.getDouble(5) / 1000);
+        strongest(s, rs.getString(8));
         String held = rs.getString(7);
         if (held == null) continue;
         for (String table : held.split(",")) {
@@ -120,6 +126,22 @@ final class AdoptSampler implements Runnable {
     }
     holdSince.clear();
     holdSince.putAll(now);
+  }
+
+  /** PostgreSQL's table lock modes, weakest first (each conflicts with more of the others than the one before). */
+  static final List<String> MODES = List.of("AccessShareLock", "RowShareLock", "RowExclusiveLock",
+      "ShareUpdateExclusiveLock", "ShareLock", "ShareRowExclusiveLock", "ExclusiveLock", "AccessExclusiveLock");
+
+  /** Keeps in `s` the strongest of `locks` ("Mode table,Mode table", as sampled) and of what it had. */
+  static void strongest(Seen s, String locks) {
+    if (locks == null) return;
+    for (String l : locks.split(",")) {
+      String[] modeAndTable = l.split(" ", 2);
+      if (MODES.indexOf(modeAndTable[0]) > MODES.indexOf(s.strongest)) {
+        s.strongest = modeAndTable[0];
+        s.strongestOn = modeAndTable.length > 1 ? modeAndTable[1] : "";
+      }
+    }
   }
 
   /** The statements seen, in order. */

@@ -38,7 +38,8 @@ final class BenchAdopt implements Callable<Integer> {
       + " (at 5 GB each pass reads every vector; the tests prove equality)")
   boolean noProof;
 
-  record Step(String label, double seconds, double maxHoldMs, String heldOn, OnlineWorkload.Phase seen) {}
+  record Step(String label, double seconds, double maxHoldMs, String heldOn, String strongest, String strongestOn,
+      OnlineWorkload.Phase seen) {}
 
   /** How `up` ended, for the report. */
   String outcome = "";
@@ -235,7 +236,7 @@ final class BenchAdopt implements Callable<Integer> {
       t.join(5_000);
       w.phase("after");
       for (AdoptSampler.Seen s : sampler.seen()) {
-        steps.add(new Step(s.label, s.seconds, s.maxHoldMs, s.heldOn, w.get(s.label)));
+        steps.add(new Step(s.label, s.seconds, s.maxHoldMs, s.heldOn, s.strongest, s.strongestOn, w.get(s.label)));
       }
     }
     return steps;
@@ -258,6 +259,34 @@ final class BenchAdopt implements Callable<Integer> {
     out.printf(Locale.ROOT,
         "total %.1f s; longest ACCESS EXCLUSIVE hold %.0f ms; longest lock wait of the bot %.0f ms%n",
         total, hold, wait);
+    perMigration(out, steps);
+  }
+
+  /**
+   * Per migration: its statements' seconds added up, the strongest table lock its runner was seen holding (and on
+   * which table), the longest ACCESS EXCLUSIVE hold, the bot's longest lock wait and longest read, its failed
+   * statements.
+   */
+  static void perMigration(PrintStream out, List<Step> steps) {
+    Map<String, List<Step>> by = new java.util.LinkedHashMap<>();
+    for (Step s : steps) by.computeIfAbsent(s.label().split(": ", 2)[0], k -> new ArrayList<>()).add(s);
+    out.printf("%nper migration:%n%-40s %9s %-26s %-28s %10s %11s %11s %s%n", "migration", "seconds",
+        "strongest lock", "on", "AE hold ms", "bot wait ms", "bot read ms", "bot errors");
+    for (var e : by.entrySet()) {
+      AdoptSampler.Seen m = new AdoptSampler.Seen(e.getKey());
+      double wait = 0, read = 0;
+      List<String> errors = new ArrayList<>();
+      for (Step s : e.getValue()) {
+        m.seconds += s.seconds();
+        if (s.maxHoldMs() > m.maxHoldMs) m.maxHoldMs = s.maxHoldMs();
+        AdoptSampler.strongest(m, s.strongest() + " " + s.strongestOn());
+        wait = Math.max(wait, s.seen().maxLockWaitMs);
+        read = Math.max(read, s.seen().maxReadMs);
+        errors.addAll(s.seen().errors);
+      }
+      out.printf(Locale.ROOT, "%-40s %9.1f %-26s %-28s %10.0f %11.0f %11.0f %s%n", m.label, m.seconds, m.strongest,
+          m.strongestOn, m.maxHoldMs, wait, read, errors.isEmpty() ? "0" : errors.size() + ": " + errors.get(0));
+    }
   }
 
   private void json(List<Step> steps) throws Exception {
@@ -265,6 +294,7 @@ final class BenchAdopt implements Callable<Integer> {
     for (Step s : steps) {
       json.add(new BenchJson().put("bench", "adopt").put("rows", opt.rows).put("step", s.label())
           .put("seconds", s.seconds()).put("max_access_exclusive_ms", s.maxHoldMs()).put("table", s.heldOn())
+          .put("strongest_lock", s.strongest()).put("strongest_lock_on", s.strongestOn())
           .put("max_lock_wait_ms", s.seen().maxLockWaitMs).put("max_read_ms", s.seen().maxReadMs)
           .put("max_write_ms", s.seen().maxWriteMs).put("reads", s.seen().reads).put("writes", s.seen().writes)
           .put("errors", String.join("; ", s.seen().errors)));

@@ -111,6 +111,21 @@ class BenchTest {
     assertNoScratchDatabaseLeft();
   }
 
+  /** `bench adopt`'s sampler keeps the strongest table lock it saw: ranked as PostgreSQL's conflict table ranks them. */
+  @Fast @Test void adoptSamplerKeepsTheStrongestLockSeen() {
+    AdoptSampler.Seen s = new AdoptSampler.Seen("x");
+    AdoptSampler.strongest(s, null);
+    assertEquals("", s.strongest);
+    AdoptSampler.strongest(s, "AccessShareLock learning_memories,RowExclusiveLock findings");
+    assertEquals("RowExclusiveLock findings", s.strongest + " " + s.strongestOn);
+    AdoptSampler.strongest(s, "ShareUpdateExclusiveLock reviews,AccessShareLock reviews");
+    assertEquals("ShareUpdateExclusiveLock reviews", s.strongest + " " + s.strongestOn);
+    AdoptSampler.strongest(s, "RowShareLock findings");
+    assertEquals("ShareUpdateExclusiveLock reviews", s.strongest + " " + s.strongestOn, "a weaker one later");
+    AdoptSampler.strongest(s, "AccessExclusiveLock telemetry_events");
+    assertEquals("AccessExclusiveLock telemetry_events", s.strongest + " " + s.strongestOn);
+  }
+
   /** The rule docs/retrieval.md gave before issue 22 (the bench's peer): exact up to 3,000 rows, ef_search up with size. */
   @Fast @Test void theRecommendedRuleFollowsTheRepoSize() {
     assertEquals(List.of("enable_indexscan = off"), BenchRetrieval.settingsFor(3_000));
@@ -208,7 +223,13 @@ class BenchTest {
     List<Map<String, String>> steps = parse("[" + Files.readString(json) + "]");
     assertTrue(out.matches("(?s).*\\nmigrate up(: exit 0| stopped: .*) \\(\\d+\\.\\d s\\)\\n.*"), out);
     assertTrue(steps.size() > 10, "one row per statement of `up` the sampler saw (every 10 ms)");
-    for (Map<String, String> st : steps) assertTrue(num(st, "max_access_exclusive_ms") >= 0, st.toString());
+    for (Map<String, String> st : steps) {
+      assertTrue(num(st, "max_access_exclusive_ms") >= 0, st.toString());
+      assertTrue(st.get("strongest_lock").isEmpty() || AdoptSampler.MODES.contains(st.get("strongest_lock")),
+          st.toString());
+    }
+    assertTrue(steps.stream().anyMatch(st -> !st.get("strongest_lock").isEmpty()), "a lock seen: " + steps);
+    assertTrue(out.matches("(?s).*\\nper migration:\\n.*\\n001-initial-schema\\.sql +\\d+\\.\\d .*"), out);
     assertNoScratchDatabaseLeft();
   }
 
