@@ -128,7 +128,9 @@ public class indexes implements Callable<Integer> {
       Common common = parent.common;
       validate(common, spec.commandLine().getErr());
       try (Connection c = connect(common)) {
-        RepoIndexes.print(spec.commandLine().getOut(), RepoIndexes.plan(c, common.minRows), common.minRows);
+        List<RepoIndexes.Step> steps = RepoIndexes.plan(c, common.minRows);
+        RepoIndexes.print(spec.commandLine().getOut(), steps, common.minRows);
+        RepoIndexes.printPartitionNote(c, spec.commandLine().getOut(), steps, common.minRows);
         return ExitCode.OK;
       }
     }

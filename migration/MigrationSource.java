@@ -207,7 +207,8 @@ final class MigrationSource {
   private static MigrationSource fromFiles(String description, Map<String, String> given,
       List<String> problems, List<String> warnings,
       Map<String, String> fromKodiai) {
-    Map<String, String> files = withoutByteOrderMark(given);
+    Map<String, String> files = ConversionKit.expandNumbered(withoutByteOrderMark(given),
+        fromKodiai.get(ConversionKit.FILE), problems);
     Map<Integer, String> ups = new TreeMap<>();
     Map<Integer, String> downs = new TreeMap<>();
     byVersion(files.keySet(), ups, downs, problems);
