@@ -28,9 +28,6 @@ CREATE OR REPLACE FUNCTION pg_temp.lm_triggers() RETURNS text[] LANGUAGE sql AS 
 $fn$;
 
 CREATE OR REPLACE PROCEDURE pg_temp.lm_prepare_plain() LANGUAGE plpgsql AS $fn$
-DECLARE
-  r record;
-  ix text;
 BEGIN
   IF (SELECT relkind FROM pg_catalog.pg_class WHERE oid = pg_catalog.to_regclass('learning_memories')) = 'r'
      OR pg_catalog.to_regclass('learning_memories_plain') IS NOT NULL THEN
@@ -42,31 +39,57 @@ BEGIN
   EXECUTE pg_catalog.format('COMMENT ON TABLE learning_memories_plain IS %L',
     pg_catalog.obj_description('learning_memories'::regclass, 'pg_class'));
   ALTER TABLE learning_memories_plain ADD CONSTRAINT learning_memories_plain_pkey PRIMARY KEY (id);
-  ALTER TABLE learning_memories_plain ADD CONSTRAINT learning_memories_plain_rfo_key
-    UNIQUE (repo, finding_id, outcome);
-  CREATE INDEX idx_learning_memories_owner_plain ON learning_memories_plain (owner);
-  CREATE INDEX idx_learning_memories_owner_live_plain ON learning_memories_plain (owner) INCLUDE (repo)
+  COMMIT;
+END
+$fn$;
+
+CREATE OR REPLACE PROCEDURE pg_temp.lm_fill_plain() LANGUAGE plpgsql AS $fn$
+DECLARE
+  one text;
+  ix text;
+BEGIN
+  IF pg_catalog.to_regclass('learning_memories_plain') IS NULL OR pg_temp.has_mirror('learning_memories') THEN
+    RETURN;
+  END IF;
+  CALL pg_temp.copy_rows('learning_memories', 'learning_memories_plain', 5000);
+  -- as in 070: a finding written twice during the copy goes, the reconcile copies the right one back
+  DELETE FROM learning_memories_plain m USING (SELECT repo, finding_id, outcome FROM learning_memories_plain
+    WHERE finding_id IS NOT NULL GROUP BY 1, 2, 3 HAVING count(*) > 1) d
+  WHERE m.repo = d.repo AND m.finding_id = d.finding_id AND m.outcome = d.outcome;
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conname = 'learning_memories_plain_rfo_key') THEN
+    ALTER TABLE learning_memories_plain ADD CONSTRAINT learning_memories_plain_rfo_key
+      UNIQUE (repo, finding_id, outcome);
+  END IF;
+  CREATE INDEX IF NOT EXISTS idx_learning_memories_owner_plain ON learning_memories_plain (owner);
+  CREATE INDEX IF NOT EXISTS idx_learning_memories_owner_live_plain ON learning_memories_plain (owner)
+    INCLUDE (repo) WHERE NOT stale;
+  CREATE INDEX IF NOT EXISTS idx_learning_memories_repo_live_plain ON learning_memories_plain (repo)
     WHERE NOT stale;
-  CREATE INDEX idx_learning_memories_repo_live_plain ON learning_memories_plain (repo) WHERE NOT stale;
-  CREATE INDEX idx_learning_memories_stale_plain ON learning_memories_plain (stale);
-  CREATE INDEX idx_learning_memories_search_tsv_plain ON learning_memories_plain USING gin (search_tsv);
-  CREATE INDEX idx_memories_language_plain ON learning_memories_plain (language);
-  CREATE INDEX idx_learning_memories_embedding_repair_voyage4_plain ON learning_memories_plain (id)
+  CREATE INDEX IF NOT EXISTS idx_learning_memories_stale_plain ON learning_memories_plain (stale);
+  CREATE INDEX IF NOT EXISTS idx_learning_memories_search_tsv_plain ON learning_memories_plain
+    USING gin (search_tsv);
+  CREATE INDEX IF NOT EXISTS idx_memories_language_plain ON learning_memories_plain (language);
+  CREATE INDEX IF NOT EXISTS idx_learning_memories_embedding_repair_voyage4_plain ON learning_memories_plain (id)
     WHERE embedding IS NULL OR stale OR embedding_model IS DISTINCT FROM 'voyage-4';
-  CREATE INDEX idx_learning_memories_cluster_training_sample_plain
+  CREATE INDEX IF NOT EXISTS idx_learning_memories_cluster_training_sample_plain
     ON learning_memories_plain (repo, outcome, created_at DESC, id DESC)
     WHERE NOT stale AND embedding IS NOT NULL
       AND outcome = ANY (ARRAY['accepted', 'thumbs_up', 'suppressed', 'thumbs_down']);
-  FOR r IN SELECT repo FROM learning_memories WHERE NOT stale AND embedding IS NOT NULL
-           GROUP BY repo HAVING count(*) > 3000 ORDER BY repo LOOP
-    ix := 'idx_lm_repo_hnsw_' || pg_catalog.left(pg_catalog.md5(r.repo), 16);
-    EXECUTE pg_catalog.format('CREATE INDEX %I ON learning_memories_plain USING hnsw (embedding halfvec_cosine_ops)'
-      || ' WITH (m = 16, ef_construction = 64) WHERE repo = %L AND NOT stale', ix || '_plain', r.repo);
-    EXECUTE pg_catalog.format('COMMENT ON INDEX %I IS %L', ix || '_plain',
-      'kodiai-db per-repo HNSW index (indexes@kodiai) for repo: ' || r.repo);
+  -- the repos first (a loop over a query of the table would keep it open: no index could be built on it)
+  FOREACH one IN ARRAY (SELECT COALESCE(pg_catalog.array_agg(x.repo ORDER BY x.repo), '{}') FROM (SELECT l.repo
+      FROM learning_memories_plain l WHERE NOT l.stale AND l.embedding IS NOT NULL GROUP BY l.repo
+      HAVING count(*) > 3000) x) LOOP
+    ix := 'idx_lm_repo_hnsw_' || pg_catalog.left(pg_catalog.md5(one), 16) || '_plain';
+    EXECUTE pg_catalog.format('CREATE INDEX IF NOT EXISTS %I ON learning_memories_plain'
+      || ' USING hnsw (embedding halfvec_cosine_ops) WITH (m = 16, ef_construction = 64)'
+      || ' WHERE repo = %L AND NOT stale', ix, one);
+    EXECUTE pg_catalog.format('COMMENT ON INDEX %I IS %L', ix,
+      'kodiai-db per-repo HNSW index (indexes@kodiai) for repo: ' || one);
   END LOOP;
+  ANALYZE learning_memories_plain;
+  COMMIT;
   PERFORM pg_temp.brief_ddl(pg_temp.grants_of('learning_memories', 'learning_memories_plain')
-    || pg_temp.mirror('learning_memories', 'learning_memories_plain', '{id}'));
+    || pg_temp.mirror('learning_memories', 'learning_memories_plain', '{id}', '{"repo, finding_id, outcome"}'));
   COMMIT;
 END
 $fn$;
@@ -79,9 +102,8 @@ BEGIN
   IF pg_catalog.to_regclass('learning_memories_plain') IS NULL THEN
     RETURN;
   END IF;
-  CALL pg_temp.copy_rows('learning_memories', 'learning_memories_plain', 1000);
+  CALL pg_temp.reconcile('learning_memories', 'learning_memories_plain', 5000);
   PERFORM pg_temp.check_copy('learning_memories', 'learning_memories_plain', '{id}');
-  ANALYZE learning_memories_plain;
   COMMIT;
   FOR ix IN SELECT pg_catalog.left(c.relname, -6) FROM pg_catalog.pg_index i
             JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid
@@ -102,7 +124,9 @@ BEGIN
 END
 $fn$;
 
+SET maintenance_work_mem = '512MB';
 CALL pg_temp.lm_prepare_plain();
+CALL pg_temp.lm_fill_plain();
 CALL pg_temp.lm_swap_plain();
 
 DO $$

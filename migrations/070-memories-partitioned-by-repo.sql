@@ -16,14 +16,15 @@
 -- lookups by id (the bot updates and deletes by id); the bot's ON CONFLICT target (repo, finding_id,
 -- outcome) already holds it. No table references learning_memories(id).
 --
--- Online, with the kit's copy technique (from-kodiai/online-kit.sql, "Added with 070"): the new table and
--- all its indexes are created empty (a plain CREATE INDEX on an empty table is instant; CREATE INDEX
--- CONCURRENTLY is refused on a partitioned table and cannot run from a function, and the partitions depend
--- on the data), a mirror trigger keeps it equal to the old one, the rows are copied in batches of 1,000
--- (each row locked FOR SHARE while its batch runs), every row compared, then the names swapped in one
--- transaction that waits at most 1.5 s for its locks (brief_ddl: retried). Every step checks whether it is
--- done: a killed run resumes with the next `up`. The batches maintain the new table's indexes, HNSW
--- included: slower than building them after, but nothing waits for it.
+-- Online, with the kit's copy technique (from-kodiai/online-kit.sql, "Added with 070"): the new table is
+-- created empty with its primary key; the rows are copied in id batches; its other indexes are built then,
+-- with plain CREATE INDEX (no one uses the new table yet; CREATE INDEX CONCURRENTLY is refused on a
+-- partitioned table and cannot run from a function, and the partitions depend on the data; building an
+-- HNSW graph costs a sixth of maintaining it row by row); then a mirror trigger on the old table keeps the
+-- new one equal, two batched passes reconcile what the bot changed during the copy, every row is compared,
+-- and the names are swapped in one transaction that waits at most 1.5 s for its locks (brief_ddl: retried).
+-- Each step checks whether it is done: a run killed midway resumes with `migrate resolve 70 --rolled-back`
+-- then `up` (nothing to undo by hand). The new table doubles the memories' disk space until the swap.
 -- adopt: online-kit
 SET lock_timeout = '1s';
 
@@ -45,7 +46,7 @@ CREATE OR REPLACE FUNCTION pg_temp.lm_triggers() RETURNS text[] LANGUAGE sql AS 
       || ' FOR EACH STATEMENT EXECUTE FUNCTION learning_memories_search_sync()']
 $fn$;
 
--- The new table, empty, with every index, its grants, and the mirror on the old table, in one transaction.
+-- The new table and its partitions, empty, with the primary key the copy's ON CONFLICT needs.
 CREATE OR REPLACE PROCEDURE pg_temp.lm_prepare() LANGUAGE plpgsql AS $fn$
 DECLARE
   r record;
@@ -66,38 +67,65 @@ BEGIN
       || ' WITH (toast_tuple_target = 4080)', p, r.repo);
     EXECUTE pg_catalog.format('COMMENT ON TABLE %I IS %L', p, 'learning_memories of repo ' || r.repo
       || ' (migration 070: a partition per repo over 3,000 live memories)');
-    EXECUTE pg_catalog.format('CREATE INDEX %I ON %I USING hnsw (embedding halfvec_cosine_ops)'
-      || ' WITH (m = 16, ef_construction = 64) WHERE NOT stale', p || '_hnsw', p);
   END LOOP;
   CREATE TABLE learning_memories_default PARTITION OF learning_memories_part DEFAULT
     WITH (toast_tuple_target = 4080);
   COMMENT ON TABLE learning_memories_default IS
     'learning_memories of every repo without a partition of its own (migration 070)';
   ALTER TABLE learning_memories_part ADD CONSTRAINT learning_memories_part_pkey PRIMARY KEY (repo, id);
-  ALTER TABLE learning_memories_part ADD CONSTRAINT learning_memories_part_rfo_key
-    UNIQUE (repo, finding_id, outcome);
-  CREATE INDEX idx_learning_memories_id ON learning_memories_part (id);
-  CREATE INDEX idx_learning_memories_owner_part ON learning_memories_part (owner);
-  -- 011's index with repo as a key column: each partition yields its rows grouped (a GroupAggregate per
-  -- partition under enable_partitionwise_aggregate, below), the owner query's counts in 4-5 ms instead of 7-8.
-  CREATE INDEX idx_learning_memories_owner_live_part ON learning_memories_part (owner, repo) WHERE NOT stale;
-  CREATE INDEX idx_learning_memories_repo_live_part ON learning_memories_part (repo) WHERE NOT stale;
-  CREATE INDEX idx_learning_memories_stale_part ON learning_memories_part (stale);
-  CREATE INDEX idx_learning_memories_search_tsv_part ON learning_memories_part USING gin (search_tsv);
-  CREATE INDEX idx_memories_language_part ON learning_memories_part (language);
-  CREATE INDEX idx_learning_memories_embedding_repair_voyage4_part ON learning_memories_part (id)
-    WHERE embedding IS NULL OR stale OR embedding_model IS DISTINCT FROM 'voyage-4';
-  CREATE INDEX idx_learning_memories_cluster_training_sample_part
-    ON learning_memories_part (repo, outcome, created_at DESC, id DESC)
-    WHERE NOT stale AND embedding IS NOT NULL
-      AND outcome = ANY (ARRAY['accepted', 'thumbs_up', 'suppressed', 'thumbs_down']);
-  PERFORM pg_temp.brief_ddl(pg_temp.grants_of('learning_memories', 'learning_memories_part')
-    || pg_temp.mirror('learning_memories', 'learning_memories_part', '{repo,id}'));
   COMMIT;
 END
 $fn$;
 
--- The rows already there, then every row compared and the names swapped.
+-- The rows, then the other indexes (no one uses the new table yet: plain builds, nothing waits), then the mirror.
+CREATE OR REPLACE PROCEDURE pg_temp.lm_fill() LANGUAGE plpgsql AS $fn$
+DECLARE
+  p text;
+BEGIN
+  IF pg_catalog.to_regclass('learning_memories_part') IS NULL OR pg_temp.has_mirror('learning_memories') THEN
+    RETURN;
+  END IF;
+  CALL pg_temp.copy_rows('learning_memories', 'learning_memories_part', 5000);
+  -- A finding the bot deleted and wrote again during the copy may be there twice: both go (the reconcile
+  -- copies the one that is in learning_memories back).
+  DELETE FROM learning_memories_part m USING (SELECT repo, finding_id, outcome FROM learning_memories_part
+    WHERE finding_id IS NOT NULL GROUP BY 1, 2, 3 HAVING count(*) > 1) d
+  WHERE m.repo = d.repo AND m.finding_id = d.finding_id AND m.outcome = d.outcome;
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conname = 'learning_memories_part_rfo_key') THEN
+    ALTER TABLE learning_memories_part ADD CONSTRAINT learning_memories_part_rfo_key
+      UNIQUE (repo, finding_id, outcome);
+  END IF;
+  CREATE INDEX IF NOT EXISTS idx_learning_memories_id ON learning_memories_part (id);
+  CREATE INDEX IF NOT EXISTS idx_learning_memories_owner_part ON learning_memories_part (owner);
+  -- 011's index with repo as a key column: each partition yields its rows grouped (a GroupAggregate per
+  -- partition under enable_partitionwise_aggregate, below), the owner query's counts in 4-5 ms instead of 7-8.
+  CREATE INDEX IF NOT EXISTS idx_learning_memories_owner_live_part ON learning_memories_part (owner, repo)
+    WHERE NOT stale;
+  CREATE INDEX IF NOT EXISTS idx_learning_memories_repo_live_part ON learning_memories_part (repo)
+    WHERE NOT stale;
+  CREATE INDEX IF NOT EXISTS idx_learning_memories_stale_part ON learning_memories_part (stale);
+  CREATE INDEX IF NOT EXISTS idx_learning_memories_search_tsv_part ON learning_memories_part USING gin (search_tsv);
+  CREATE INDEX IF NOT EXISTS idx_memories_language_part ON learning_memories_part (language);
+  CREATE INDEX IF NOT EXISTS idx_learning_memories_embedding_repair_voyage4_part ON learning_memories_part (id)
+    WHERE embedding IS NULL OR stale OR embedding_model IS DISTINCT FROM 'voyage-4';
+  CREATE INDEX IF NOT EXISTS idx_learning_memories_cluster_training_sample_part
+    ON learning_memories_part (repo, outcome, created_at DESC, id DESC)
+    WHERE NOT stale AND embedding IS NOT NULL
+      AND outcome = ANY (ARRAY['accepted', 'thumbs_up', 'suppressed', 'thumbs_down']);
+  FOR p IN SELECT c.relname FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
+           WHERE i.inhparent = 'learning_memories_part'::regclass AND c.relname <> 'learning_memories_default' LOOP
+    EXECUTE pg_catalog.format('CREATE INDEX IF NOT EXISTS %I ON %I USING hnsw (embedding halfvec_cosine_ops)'
+      || ' WITH (m = 16, ef_construction = 64) WHERE NOT stale', p || '_hnsw', p);
+  END LOOP;
+  ANALYZE learning_memories_part;
+  COMMIT;
+  PERFORM pg_temp.brief_ddl(pg_temp.grants_of('learning_memories', 'learning_memories_part')
+    || pg_temp.mirror('learning_memories', 'learning_memories_part', '{repo,id}', '{"repo, finding_id, outcome"}'));
+  COMMIT;
+END
+$fn$;
+
+-- What the bot changed during the copy, then every row compared and the names swapped.
 CREATE OR REPLACE PROCEDURE pg_temp.lm_swap() LANGUAGE plpgsql AS $fn$
 DECLARE
   renames text[] := '{}';
@@ -106,9 +134,8 @@ BEGIN
   IF pg_catalog.to_regclass('learning_memories_part') IS NULL THEN
     RETURN;
   END IF;
-  CALL pg_temp.copy_rows('learning_memories', 'learning_memories_part', 1000);
+  CALL pg_temp.reconcile('learning_memories', 'learning_memories_part', 5000);
   PERFORM pg_temp.check_copy('learning_memories', 'learning_memories_part', '{repo,id}');
-  ANALYZE learning_memories_part;
   COMMIT;
   FOREACH ix IN ARRAY ARRAY['idx_learning_memories_owner', 'idx_learning_memories_owner_live',
       'idx_learning_memories_repo_live', 'idx_learning_memories_stale', 'idx_learning_memories_search_tsv',
@@ -130,7 +157,9 @@ BEGIN
 END
 $fn$;
 
+SET maintenance_work_mem = '512MB';
 CALL pg_temp.lm_prepare();
+CALL pg_temp.lm_fill();
 CALL pg_temp.lm_swap();
 
 -- The owner query's counts are aggregated per partition instead of passing every live row through the

@@ -325,35 +325,46 @@ CREATE OR REPLACE FUNCTION pg_temp.swap_unkeyed_id(tbl text) RETURNS text[] LANG
 $fn$;
 
 -- Added with 070 (a table copied into a new one of another layout: learning_memories partitioned by repo).
--- The technique: the new table (its indexes built while it is empty: milliseconds) is kept equal to the
--- old one by a mirror trigger on every row the bot writes; the rows already there are copied in batches;
--- every row compared (one snapshot: the mirror writes in the bot's own transaction); then the names swapped
--- in one brief_ddl transaction (catalog changes and the drop of the old table).
+-- The technique: the rows copied in id batches into the new table (its primary key built while it is empty),
+-- unwatched; its other indexes built after the copy (plain CREATE INDEX: no one uses the new table yet, and
+-- building an HNSW graph costs a sixth of keeping it row by row); then a mirror trigger on the old table keeps
+-- the new one equal from the bot's next write on, two batched passes reconcile what the bot changed during the
+-- copy, every row is compared (one snapshot: the mirror writes in the bot's own transactions), and the names
+-- are swapped in one brief_ddl transaction (catalog changes and the drop of the old table).
 
--- pg_temp.mirror(source, target, key): statements (for brief_ddl) that create the function
+-- pg_temp.mirror(source, target, key, other unique keys): statements (for brief_ddl) that create the function
 -- `<source>_mirror` and its triggers on `source`: every row inserted, updated or deleted there is upserted
--- into or deleted from `target` (its unique `key`, column names) in the same transaction, and a TRUNCATE
--- truncates it. Both tables have the same columns in the same order. An update deletes the old key first
--- (an update may move a row to another partition); the upsert lets a batch that copied the row first win
--- nothing (the batch locks the rows it copies FOR SHARE: an update of one waits for that batch to commit).
-CREATE OR REPLACE FUNCTION pg_temp.mirror(src text, dst text, keycols text[]) RETURNS text[]
+-- into or deleted from `target` (on `key`, column names) in the same transaction, and a TRUNCATE truncates it.
+-- Both tables have the same columns in the same order. An update deletes the old key first (it may move the
+-- row to another partition). A row of `target` that holds one of the other unique keys (each a list of
+-- columns, e.g. 'repo, finding_id, outcome') under another `key` is a copy the reconcile has not reached yet:
+-- it goes, so that the bot's write never fails on it.
+CREATE OR REPLACE FUNCTION pg_temp.mirror(src text, dst text, keycols text[], uniques text[]) RETURNS text[]
 LANGUAGE plpgsql AS $fn$
 DECLARE
   fn text := src || '_mirror';
   k text := (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(c), ', ') FROM pg_catalog.unnest(keycols) c);
+  newk text := (SELECT pg_catalog.string_agg('NEW.' || pg_catalog.quote_ident(c), ', ')
+                FROM pg_catalog.unnest(keycols) c);
   match text := (SELECT pg_catalog.string_agg(pg_catalog.format('%I = OLD.%I', c, c), ' AND ')
                  FROM pg_catalog.unnest(keycols) c);
   sets text := (SELECT pg_catalog.string_agg(pg_catalog.format('%I = EXCLUDED.%I', attname, attname), ', '
                                              ORDER BY attnum)
                 FROM pg_catalog.pg_attribute WHERE attrelid = dst::regclass AND attnum > 0 AND NOT attisdropped
                   AND attname <> ALL (keycols));
+  others text := '';
+  u text;
 BEGIN
+  FOREACH u IN ARRAY uniques LOOP
+    others := others || pg_catalog.format('DELETE FROM %I WHERE (%s) = (%s) AND (%s) <> (%s); ', dst, u,
+      pg_catalog.regexp_replace(u, '(\w+)', 'NEW.\1', 'g'), k, newk);
+  END LOOP;
   RETURN ARRAY[
     pg_catalog.format('CREATE OR REPLACE FUNCTION %I() RETURNS trigger LANGUAGE plpgsql AS $b$ BEGIN '
       || 'IF TG_OP = %L THEN TRUNCATE %I; RETURN NULL; END IF; '
       || 'IF TG_OP <> %L THEN DELETE FROM %I WHERE %s; END IF; '
-      || 'IF TG_OP <> %L THEN INSERT INTO %I SELECT (NEW).* ON CONFLICT (%s) DO UPDATE SET %s; END IF; '
-      || 'RETURN NULL; END $b$', fn, 'TRUNCATE', dst, 'INSERT', dst, match, 'DELETE', dst, k, sets),
+      || 'IF TG_OP <> %L THEN %s INSERT INTO %I SELECT (NEW).* ON CONFLICT (%s) DO UPDATE SET %s; END IF; '
+      || 'RETURN NULL; END $b$', fn, 'TRUNCATE', dst, 'INSERT', dst, match, 'DELETE', others, dst, k, sets),
     pg_catalog.format('CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE ON %I FOR EACH ROW EXECUTE FUNCTION %I()',
       fn, src, fn),
     pg_catalog.format('CREATE TRIGGER %I AFTER TRUNCATE ON %I FOR EACH STATEMENT EXECUTE FUNCTION %I()',
@@ -361,13 +372,33 @@ BEGIN
 END
 $fn$;
 
+-- pg_temp.has_mirror(source): the mirror of pg_temp.mirror is on `source`.
+CREATE OR REPLACE FUNCTION pg_temp.has_mirror(src text) RETURNS boolean LANGUAGE sql AS $fn$
+  SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger WHERE tgrelid = pg_catalog.to_regclass(src)
+                 AND tgname = src || '_mirror')
+$fn$;
+
 -- pg_temp.copy_rows(source, target, batch): the rows of `source` not yet in `target`, copied in id batches
--- (pg_temp.in_batches), each row locked FOR SHARE while its batch runs (a delete or update of it waits, then
--- reaches `target` through the mirror); a row the mirror put there first is left as it is.
+-- (pg_temp.in_batches) without locking them: what the bot changes meanwhile, pg_temp.reconcile catches up.
 CREATE OR REPLACE PROCEDURE pg_temp.copy_rows(src text, dst text, batch integer) LANGUAGE plpgsql AS $fn$
 BEGIN
   CALL pg_temp.in_batches(src, pg_catalog.format('INSERT INTO %I SELECT * FROM %I WHERE id >= $1 AND id < $2'
-    || ' FOR SHARE ON CONFLICT DO NOTHING', dst, src), batch);
+    || ' ON CONFLICT DO NOTHING', dst, src), batch);
+END
+$fn$;
+
+-- pg_temp.reconcile(source, target, batch): with the mirror on, `target` made equal to `source` in id batches:
+-- first every row of `target` that `source` no longer holds as it is goes, then every row of `source` missing
+-- in `target` is copied, locked FOR SHARE while its batch runs (an update or delete of it waits for the batch,
+-- then reaches `target` through the mirror). A row the bot changes during a batch is deleted by the first pass
+-- at worst (its snapshot is older) and copied again by the second.
+CREATE OR REPLACE PROCEDURE pg_temp.reconcile(src text, dst text, batch integer) LANGUAGE plpgsql AS $fn$
+BEGIN
+  CALL pg_temp.in_batches(dst, pg_catalog.format('DELETE FROM %I d WHERE d.id >= $1 AND d.id < $2 AND NOT EXISTS'
+    || ' (SELECT 1 FROM %I s WHERE s.id = d.id AND ROW(s.*) IS NOT DISTINCT FROM ROW(d.*))', dst, src), batch);
+  CALL pg_temp.in_batches(src, pg_catalog.format('INSERT INTO %I SELECT * FROM %I s WHERE s.id >= $1 AND s.id < $2'
+    || ' AND NOT EXISTS (SELECT 1 FROM %I d WHERE d.id = s.id) FOR SHARE OF s ON CONFLICT DO NOTHING',
+    dst, src, dst), batch);
 END
 $fn$;
 

@@ -52,6 +52,7 @@ class PartitionByRepoMigrationTest extends SchemaFixtures {
       assertNull(w.failure.get(), "the bot's writes during the conversion");
       assertTrue(w.writes > 20, "the bot wrote during the conversion: " + w.writes);
       assertLayout(url, true);
+      assertNothingLeft(url);
       assertEquals(new TreeMap<>(expected), rows(url), "every row, with the bot's writes");
       assertEquals(List.of(), withoutRepoObjects(CatalogSnapshot.diff(fresh70, snapshot(url))), "catalog at 070");
       try (Connection c = DbClient.open(url)) { assertEquals(List.of(), SchemaCheck.check(c)); }
@@ -61,6 +62,7 @@ class PartitionByRepoMigrationTest extends SchemaFixtures {
 
       assertEquals(1, Migrations.rollback(url, dir, BEFORE));
       assertLayout(url, false);
+      assertNothingLeft(url);
       assertEquals(new TreeMap<>(expected), rows(url), "every row after down");
       assertEquals(List.of(), withoutRepoObjects(CatalogSnapshot.diff(fresh69, snapshot(url))), "catalog at 069");
       assertEquals(1L, longOf(url, "SELECT count(*) FROM pg_indexes WHERE indexname = 'idx_lm_repo_hnsw_'"
@@ -88,26 +90,28 @@ class PartitionByRepoMigrationTest extends SchemaFixtures {
       try (Connection c = DbClient.open(url); Statement st = c.createStatement()) {
         for (int i = 0; i < 1200 && !killed; i++) {
           Thread.sleep(100);
-          // midway through the batches: some rows copied, not all
-          if (count(st, "SELECT count(*) FROM pg_class WHERE relname = 'learning_memories_part'") == 0) continue;
-          if (count(st, "SELECT count(*) FROM learning_memories_part") < 500) continue;
+          // midway through filling the copy (its batches, or its index builds: the copy is locked then, so
+          // only the activity view is asked), half a second in
           try (ResultSet rs = st.executeQuery("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-              + " WHERE datname = current_database() AND query LIKE 'CALL pg_temp.lm_swap()%'")) {
+              + " WHERE datname = current_database() AND query LIKE 'CALL pg_temp.lm_fill()%'"
+              + " AND state = 'active' AND now() - query_start > interval '0.5 s'")) {
             rs.next();
             killed = rs.getInt(1) == 1;
           }
         }
       }
       t.join(120_000);
-      assertTrue(killed, "the conversion was terminated midway through its batches");
+      assertTrue(killed, "the conversion was terminated midway");
       assertNotNull(up.get(), "the killed up failed");
-      long copied = longOf(url, "SELECT count(*) FROM learning_memories_part");
-      assertTrue(copied > 0 && copied < before.size(), "a part of the rows was copied: " + copied);
+      assertLayout(url, false);
+      assertEquals(1L, longOf(url, "SELECT count(*) FROM pg_class WHERE relname = 'learning_memories_part'"),
+          "killed with the copy begun");
       Migrations.with(DbClient.parse(url), 0, MigrationSource.load(dir), Migrations.quiet(), Migrations.quiet(),
           Duration.ofSeconds(60),
           m -> { m.resolve(VERSION, Migrator.Resolution.ROLLED_BACK); return null; }); // `resolve 70 --rolled-back`
       assertEquals(1, Migrations.run(url, dir, VERSION));
       assertLayout(url, true);
+      assertNothingLeft(url);
       assertEquals(before, rows(url));
     });
   }
@@ -153,8 +157,14 @@ class PartitionByRepoMigrationTest extends SchemaFixtures {
     assertEquals(1L, longOf(url, "SELECT count(*) FROM pg_indexes WHERE tablename = 'learning_memories_repo_'"
         + " || left(md5('" + BIG + "'), 16) AND indexdef LIKE '%USING hnsw%WHERE (NOT stale)'"));
     assertEquals(0L, longOf(url, "SELECT count(*) FROM learning_memories_default WHERE repo = '" + BIG + "'"));
+  }
+
+  /** No copy, renamed sequence, suffixed index or mirror left behind by a finished conversion. */
+  static void assertNothingLeft(String url) throws SQLException {
     assertEquals(0L, longOf(url, "SELECT count(*) FROM pg_class WHERE relname IN ('learning_memories_part',"
-        + " 'learning_memories_plain') OR relname LIKE '%\\_moved' OR relname LIKE '%\\_part'"), "nothing left over");
+        + " 'learning_memories_plain') OR relname LIKE '%\\_moved' OR relname LIKE '%\\_part'"
+        + " OR relname LIKE '%\\_plain'"), "no relation left over");
+    assertEquals(0L, longOf(url, "SELECT count(*) FROM pg_proc WHERE proname LIKE '%mirror%'"), "no mirror");
   }
 
   /** The diff without the lines of the data's own objects: the large repo's partition, or its per-repo index. */
