@@ -31,6 +31,7 @@ class PartitionByRepoMigrationTest extends SchemaFixtures {
     try {
       String url = FreshDatabase.urlFor(f);
       Migrations.run(url, dir, BEFORE);
+      grantBot(url);
       fresh69 = snapshot(url);
       Migrations.run(url, dir, VERSION);
       fresh70 = snapshot(url);
@@ -40,6 +41,7 @@ class PartitionByRepoMigrationTest extends SchemaFixtures {
     withDatabase("part", url -> {
       Migrations.run(url, dir, BEFORE);
       populate(url);
+      grantBot(url);
       Map<Long, String> expected = new ConcurrentHashMap<>(rows(url));
       long lastId = longOf(url, "SELECT last_value FROM learning_memories_id_seq");
       Writer w = new Writer(url, expected);
@@ -53,6 +55,7 @@ class PartitionByRepoMigrationTest extends SchemaFixtures {
       assertTrue(w.writes > 20, "the bot wrote during the conversion: " + w.writes);
       assertLayout(url, true);
       assertNothingLeft(url);
+      assertGranted(url);
       assertEquals(new TreeMap<>(expected), rows(url), "every row, with the bot's writes");
       assertEquals(List.of(), withoutRepoObjects(CatalogSnapshot.diff(fresh70, snapshot(url))), "catalog at 070");
       try (Connection c = DbClient.open(url)) { assertEquals(List.of(), SchemaCheck.check(c)); }
@@ -63,6 +66,7 @@ class PartitionByRepoMigrationTest extends SchemaFixtures {
       assertEquals(1, Migrations.rollback(url, dir, BEFORE));
       assertLayout(url, false);
       assertNothingLeft(url);
+      assertGranted(url);
       assertEquals(new TreeMap<>(expected), rows(url), "every row after down");
       assertEquals(List.of(), withoutRepoObjects(CatalogSnapshot.diff(fresh69, snapshot(url))), "catalog at 069");
       assertEquals(1L, longOf(url, "SELECT count(*) FROM pg_indexes WHERE indexname = 'idx_lm_repo_hnsw_'"
@@ -82,25 +86,29 @@ class PartitionByRepoMigrationTest extends SchemaFixtures {
       populate(url);
       Map<Long, String> before = rows(url);
       AtomicReference<Throwable> up = new AtomicReference<>();
-      Thread t = new Thread(() -> {
-        try { Migrations.run(url, dir, VERSION); } catch (Throwable e) { up.set(e); }
-      });
-      t.start();
       boolean killed = false;
-      try (Connection c = DbClient.open(url); Statement st = c.createStatement()) {
+      // The bot in a transaction that wrote a memory: the mirror's CREATE TRIGGER waits for it (brief_ddl
+      // tries again and again), so the conversion is sure to be caught there, its copy and indexes built.
+      try (Connection bot = DbClient.open(url); Statement b = bot.createStatement();
+           Connection c = DbClient.open(url); Statement st = c.createStatement()) {
+        bot.setAutoCommit(false);
+        b.execute("UPDATE learning_memories SET finding_text = finding_text WHERE id = 1");
+        Thread t = new Thread(() -> {
+          try { Migrations.run(url, dir, VERSION); } catch (Throwable e) { up.set(e); }
+        });
+        t.start();
         for (int i = 0; i < 1200 && !killed; i++) {
           Thread.sleep(100);
-          // midway through filling the copy (its batches, or its index builds: the copy is locked then, so
-          // only the activity view is asked), half a second in
           try (ResultSet rs = st.executeQuery("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
               + " WHERE datname = current_database() AND query LIKE 'CALL pg_temp.lm_fill()%'"
-              + " AND state = 'active' AND now() - query_start > interval '0.5 s'")) {
+              + " AND wait_event_type = 'Lock'")) {
             rs.next();
             killed = rs.getInt(1) == 1;
           }
         }
+        bot.rollback();
+        t.join(120_000);
       }
-      t.join(120_000);
       assertTrue(killed, "the conversion was terminated midway");
       assertNotNull(up.get(), "the killed up failed");
       assertLayout(url, false);
@@ -157,6 +165,20 @@ class PartitionByRepoMigrationTest extends SchemaFixtures {
     assertEquals(1L, longOf(url, "SELECT count(*) FROM pg_indexes WHERE tablename = 'learning_memories_repo_'"
         + " || left(md5('" + BIG + "'), 16) AND indexdef LIKE '%USING hnsw%WHERE (NOT stale)'"));
     assertEquals(0L, longOf(url, "SELECT count(*) FROM learning_memories_default WHERE repo = '" + BIG + "'"));
+  }
+
+  /** A grant on the table, as `roles` makes them: it goes with the table. */
+  static void grantBot(String url) throws SQLException {
+    try (Connection c = DbClient.open(url)) {
+      exec(c, "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'part_test_bot') THEN"
+          + " CREATE ROLE part_test_bot; END IF; END $$");
+      exec(c, "GRANT SELECT, INSERT, UPDATE, DELETE ON learning_memories TO part_test_bot");
+    }
+  }
+
+  static void assertGranted(String url) throws SQLException {
+    assertEquals(1L, longOf(url, "SELECT count(*) WHERE has_table_privilege('part_test_bot', 'learning_memories',"
+        + " 'DELETE')"), "the grant goes with the table");
   }
 
   /** No copy, renamed sequence, suffixed index or mirror left behind by a finished conversion. */
