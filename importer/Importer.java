@@ -815,14 +815,21 @@ final class Importer {
     return existing < (s.hnswInsertToBuild - 1) * incoming;
   }
 
-  /** The HNSW (and IVFFlat) indexes of learning_memories as {name, definition, comment}. */
+  /**
+   * The HNSW (and IVFFlat) indexes of learning_memories as {name, definition, comment}: since migration 070 those
+   * of its partitions (a repo partition's own, `indexes sync`'s on the default partition), each dropped and built
+   * on its own; an index of the partitioned table itself (PostgreSQL drops none CONCURRENTLY) stays, kept up row
+   * by row.
+   */
   private static List<String[]> vectorIndexes(Connection conn) throws SQLException {
     List<String[]> defs = new ArrayList<>();
+    String table = "'public." + TableMap.MEMORIES + "'";
     try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(
         "SELECT c.relname, pg_get_indexdef(c.oid), obj_description(c.oid, 'pg_class') FROM pg_index i"
             + " JOIN pg_class c ON c.oid = i.indexrelid "
-            + "JOIN pg_am am ON am.oid = c.relam WHERE i.indrelid = 'public." + TableMap.MEMORIES
-            + "'::regclass AND am.amname IN ('hnsw', 'ivfflat') ORDER BY 1")) {
+            + "JOIN pg_am am ON am.oid = c.relam WHERE (i.indrelid = " + table + "::regclass OR i.indrelid IN"
+            + " (SELECT relid FROM pg_partition_tree(" + table + "))) AND c.relkind = 'i' AND NOT c.relispartition"
+            + " AND am.amname IN ('hnsw', 'ivfflat') ORDER BY 1")) {
       while (rs.next()) defs.add(new String[] {rs.getString(1), rs.getString(2), rs.getString(3)});
     }
     return defs;
