@@ -184,6 +184,10 @@ class RepoIndexesTest extends SchemaFixtures {
       assertTrue(r.out().lines().noneMatch(l -> l.startsWith("created ")), r.toString());
       try (Connection c = DbClient.open(url)) { assertEquals(Map.of(), managed(c)); }
     }
+    // status, not sync, names the repos over the limit that have no partition of their own (migration 070)
+    Captured status = cli("status", "--url", url, "--min-rows", "50");
+    assertTrue(status.out().lines().anyMatch(l -> l.contains("in learning_memories_default: the owner query reads"
+        + " them exactly") && l.contains(BIG)), status.toString());
   }
 
   @Test void optionsWorkBeforeAndAfterTheVerbAndNoVerbIsSync() throws Exception {
