@@ -3,7 +3,7 @@
 
 final class IndexesFailure extends Failure {
   sealed interface Kind extends Failure.Kind permits BadOption, Pooler, NotMigrated, LockTimeout, BuildFailed,
-      NotConfirmed, NotPartitioned, NothingToMove, TableLocked, MoveFailed {}
+      NotConfirmed, NotPartitioned, NothingToMove, TableLocked, MoveFailed, PartitionIndexFailed {}
 
   IndexesFailure(Kind kind) { super(kind); }
 
@@ -92,6 +92,15 @@ final class IndexesFailure extends Failure {
     public String describe() {
       return "moving repo " + repo + " failed: " + server + " (SQLSTATE " + sqlState + "); rolled back, nothing"
           + " changed for it";
+    }
+  }
+
+  /** The repo was moved, but its partition's HNSW index could not be built (none is left half-built). */
+  record PartitionIndexFailed(String repo, String index, String sqlState, String server) implements Kind {
+    public int exitCode() { return ExitCode.FAILED; }
+    public String describe() {
+      return "repo " + repo + " was moved, but building " + index + " failed: " + server + " (SQLSTATE " + sqlState
+          + "); run indexes move --maintenance-window " + repo + " again to build it (online)";
     }
   }
 }

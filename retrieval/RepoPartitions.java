@@ -84,6 +84,27 @@ final class RepoPartitions {
     exec(c, format(c, "CREATE INDEX %I ON %I " + HNSW, hnswName(repo), name(repo)));
   }
 
+  /** True when the partition of `repo` has its HNSW index, valid. */
+  static boolean hnswReady(Connection c, String repo) throws SQLException {
+    return exists(c, "SELECT EXISTS (SELECT 1 FROM pg_index WHERE indexrelid = to_regclass(?) AND indisvalid)",
+        hnswName(repo));
+  }
+
+  /**
+   * Builds the partition's HNSW index CONCURRENTLY (autocommit; the bot reads and writes the partition meanwhile,
+   * served exactly): an invalid one left by an interrupted build is dropped first, a failed build drops its own.
+   */
+  static void buildHnswConcurrently(Connection c, String repo) throws SQLException {
+    String drop = format(c, "DROP INDEX CONCURRENTLY IF EXISTS %I", hnswName(repo));
+    exec(c, drop);
+    try {
+      exec(c, format(c, "CREATE INDEX CONCURRENTLY %I ON %I " + HNSW, hnswName(repo), name(repo)));
+    } catch (SQLException e) {
+      try { exec(c, drop); } catch (SQLException ignored) { /* the next move builds it */ }
+      throw e;
+    }
+  }
+
   /** SQL with identifiers and literals quoted by the server's own format(), whatever the repo name holds. */
   static String format(Connection c, String template, String... args) throws SQLException {
     StringBuilder sql = new StringBuilder("SELECT format(?");

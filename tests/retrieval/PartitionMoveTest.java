@@ -74,6 +74,12 @@ class PartitionMoveTest extends SchemaFixtures {
     Captured again = move("--maintenance-window", BIG);
     assertEquals(0, again.code(), again.toString());
     assertTrue(again.out().contains("already has a partition of its own"), again.out());
+    // A move whose (concurrent, after the commit) index build failed: run again, it builds the index.
+    try (Connection c = DbClient.open(url)) { ImportFixtures.exec(c, "DROP INDEX " + RepoPartitions.hnswName(ODD)); }
+    Captured finish = move("--maintenance-window", ODD);
+    assertEquals(0, finish.code(), finish.toString());
+    assertTrue(finish.out().contains("built " + RepoPartitions.hnswName(ODD) + " concurrently"), finish.out());
+    try (Connection c = DbClient.open(url)) { assertTrue(RepoPartitions.hnswReady(c, ODD)); }
   }
 
   @Test void refusesWithoutTheMaintenanceWindowFlag() throws Exception {
