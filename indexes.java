@@ -34,8 +34,10 @@ import picocli.CommandLine.Model.CommandSpec;
         "The bot's query does not change: the planner takes a repo's own index by itself. With no command: sync."},
     subcommands = {indexes.Sync.class, indexes.Status.class, indexes.Move.class},
     footerHeading = "%nExit codes:%n",
-    footer = {"  0  done (or nothing to do)", "  1  an index build failed (the half-built index was dropped again)",
-        "  2  usage error (bad option, missing DATABASE_URL, malformed URL)", "  3  cannot connect or authenticate",
+    footer = {"  0  done (or nothing to do)",
+        "  1  an index build failed (the half-built index was dropped again), or a move (rolled back)",
+        "  2  usage error (bad option, missing DATABASE_URL, malformed URL; move: no --maintenance-window)",
+        "  3  cannot connect or authenticate",
         "  4  another sync held the lock longer than --lock-timeout (move: or the table, --table-lock-timeout)",
         " 10  the database is not migrated far enough (needs migration 002: ./jbang migrate@kodiai up)",
         " 11  the URL names a connection pooler (index builds need one session: use PostgreSQL's own address)",
@@ -137,12 +139,11 @@ public class indexes implements Callable<Integer> {
   }
 
   @Command(name = "move", mixinStandardHelpOptions = true,
-      description = {"Moves repos out of learning_memories_default into a partition of their own (migration 070's "
-          + "layout),",
-          "so kodiai's owner query reads them through their own HNSW index. NOT ONLINE: each repo is moved in one",
-          "transaction holding learning_memories locked (ACCESS EXCLUSIVE): the bot's memory reads and writes wait",
-          "until it commits (the repo's rows moved, a scan of the default partition, the btree and GIN indexes",
-          "built: 0.3 s for 5,000 rows beside 95,000, docs/retrieval.md). Then the partition's HNSW index is built",
+      description = {"Moves large repos out of learning_memories_default into partitions of their own (NOT online).",
+          "The owner query then reads them through their own HNSW index (migration 070's layout). Each repo is moved",
+          "in one transaction holding learning_memories locked (ACCESS EXCLUSIVE): the bot's memory reads and writes",
+          "wait until it commits (the repo's rows moved, a scan of the default partition, the btree and GIN indexes",
+          "built: 0.4 s for 5,000 rows beside 95,000, docs/retrieval.md). Then the partition's HNSW index is built",
           "CONCURRENTLY (not locked). Run it in a maintenance window, with --maintenance-window. Prints per repo the",
           "rows moved and how long the table was locked. With no REPO: every repo over --min-rows live rows in the",
           "default partition (as status lists). Run again after a failure: it finishes or redoes what is missing."})

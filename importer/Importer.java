@@ -71,7 +71,7 @@ final class Importer {
     // COPY straight into empty target tables (false: always stage; tests compare both)
     boolean direct = true;
     int problemLines = 50;                    // problems printed one per line before "... and N more"
-    long partitionMinRows = RepoPartitions.MIN_ROWS; // a repo above it gets its own partition (070's rule; tests lower it)
+    long partitionMinRows = RepoPartitions.MIN_ROWS; // a repo above it gets its own partition (070; tests lower it)
   }
 
   /** What to do with learning_memories' HNSW index(es) around the load. */
