@@ -48,6 +48,15 @@ class ImportPartitionsTest extends ImportFixtures {
 
   @Test void anImportIntoAnEmptyPartitionedTableGivesEachLargeRepoItsPartition() throws Exception {
     assertEquals(LATEST, Migrations.run(url, migrations(), null));
+    Importer.Settings dry = settings();
+    dry.dryRun = true;
+    assertEquals(0, run(dry), all());
+    assertTrue(out().contains("partitions: would create a partition of its own for 2 repo(s)"), all());
+    try (Connection c = DbClient.open(url)) {
+      assertNull(one(c, "SELECT to_regclass('" + RepoPartitions.name(BIG) + "')"), "a dry run creates none");
+    }
+    out.reset();
+    err.reset();
     assertEquals(0, run(settings()), all());
     assertTrue(out().contains("partitions: created a partition of its own for 2 repo(s) over 40 live memories: "
         + BIG + ", " + ODD), all());
