@@ -47,6 +47,9 @@ class PartitionMoveTest extends SchemaFixtures {
 
   @Test void movesEveryLargeRepoKeepingEveryRowAndTheSearchCopy() throws Exception {
     List<String> before = rows();
+    String note = "2 repo(s) over 50 live rows in learning_memories_default: the owner query reads them exactly";
+    assertTrue(status().contains(note + "; a partition of their own serves it (in a maintenance window: indexes move"
+        + " --maintenance-window): " + BIG + ", " + ODD), status());
     Captured r = move("--maintenance-window");
     assertEquals(0, r.code(), r.toString());
     assertTrue(r.out().contains("moved " + BIG + ": 120 rows (108 live) to " + RepoPartitions.name(BIG)), r.out());
@@ -67,6 +70,7 @@ class PartitionMoveTest extends SchemaFixtures {
             + RepoIndexes.indexName(c, repo) + "'"), "its index in the default partition is gone");
       }
       assertEquals(20, count(c, "SELECT count(*) FROM learning_memories_default"), "the small repo stays");
+      assertFalse(status().contains("the owner query reads them exactly"), status());
       // The partition took the table's triggers: a new live memory reaches the search copy.
       RepoIndexesTest.insert(c, BIG, 1, 5000);
       assertEquals(109, count(c, "SELECT count(*) FROM learning_memories_search WHERE repo = '" + BIG + "'"));
@@ -110,6 +114,8 @@ class PartitionMoveTest extends SchemaFixtures {
     assertEquals(0, RepoIndexesTest.cli("sync", "--url", url, "--min-rows", "50", "--dry-run").out().lines()
         .filter(l -> l.startsWith("create")).count(), "the per-repo indexes are all still there");
   }
+
+  String status() { return RepoIndexesTest.cli("status", "--url", url, "--min-rows", "50").out(); }
 
   /** Every row of learning_memories and of the search copy. */
   List<String> rows() throws SQLException {
