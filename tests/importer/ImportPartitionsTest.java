@@ -74,6 +74,7 @@ class ImportPartitionsTest extends ImportFixtures {
             + RepoPartitions.hnswName(repo) + "'"));
       }
       assertEquals(128, count(c, "SELECT count(*) FROM learning_memories_search"), "the search copy: live rows");
+      assertEquals(List.of(), SchemaCheck.check(c), "the import's partitions are as 070's: schema-check holds");
       // Run-time pruning: each LATERAL row (acme/big, acme/mid) scans only its repo's partition.
       String plan = ownerPlan(c).replaceAll("'\\[[^]]*\\]'", "'[...]'");
       assertEquals(List.of("loops=1", "never executed", "loops=1"), List.of(scanOf(plan, RepoPartitions.name(BIG)),

@@ -71,6 +71,7 @@ class PartitionMoveTest extends SchemaFixtures {
       }
       assertEquals(20, count(c, "SELECT count(*) FROM learning_memories_default"), "the small repo stays");
       assertFalse(status().contains("the owner query reads them exactly"), status());
+      assertEquals(List.of(), SchemaCheck.check(c), "the moved partitions are as 070's: schema-check holds");
       // The partition took the table's triggers: a new live memory reaches the search copy.
       RepoIndexesTest.insert(c, BIG, 1, 5000);
       assertEquals(109, count(c, "SELECT count(*) FROM learning_memories_search WHERE repo = '" + BIG + "'"));
