@@ -691,7 +691,11 @@ final class Importer {
       else insertNew(t, conn);
       if (t.map.target().equals(TableMap.MEMORIES)
           && !droppedVectorIndexes.isEmpty()) rebuildVectorIndexes(droppedVectorIndexes, conn);
-      if (t.map.target().equals(TableMap.MEMORIES)) partitions.buildIndexes(conn, progress);
+      if (t.map.target().equals(TableMap.MEMORIES) && !partitions.created.isEmpty()) {
+        long t0 = System.nanoTime();
+        partitions.buildIndexes(conn, progress);
+        hnswBuildMs = Math.max(0, hnswBuildMs) + ms(t0); // with the other HNSW builds, out of writeMs
+      }
     }
   }
 
