@@ -71,6 +71,7 @@ final class Importer {
     // COPY straight into empty target tables (false: always stage; tests compare both)
     boolean direct = true;
     int problemLines = 50;                    // problems printed one per line before "... and N more"
+    long partitionMinRows = RepoPartitions.MIN_ROWS; // a repo above it gets its own partition (070; tests lower it)
   }
 
   /** What to do with learning_memories' HNSW index(es) around the load. */
@@ -93,6 +94,8 @@ final class Importer {
   private final Map<String, TargetTable> targets = new LinkedHashMap<>();
   private List<String[]> droppedVectorIndexes = List.of(); // dropped (concurrently) before the load, built after it
   private long sourceProblems; // problems found reading the sources (the rest: the target's constraints)
+  // the per-repo partitions this import creates (migration 070's layout)
+  private MemoryPartitions partitions = new MemoryPartitions(RepoPartitions.MIN_ROWS);
   /** Opens a second connection to the target (the concurrent index drop, its restore). */
   java.util.concurrent.Callable<Connection> opener;
   long hnswBuildMs = -1, writeMs, stageMs, verifyMs;
@@ -150,6 +153,7 @@ final class Importer {
     boolean committed = false;
     try {
       begin(conn);
+      preparePartitions(sources, conn);
       stageAll(sources, conn);
       if (s.dryRun) return dryRun(conn);
       failOnProblems();
@@ -171,6 +175,7 @@ final class Importer {
       }
     }
     summary.print(out, false);
+    partitions.report(false).forEach(out::println);
     long imported = summary.imported();
     if (imported == 0) out.println("nothing to import: the target already holds every source row ("
         + String.format(Locale.ROOT, "%,d", summary.sourceRows()) + " rows checked)");
@@ -206,6 +211,7 @@ final class Importer {
     for (Staged t : staged) tally(conn, t, NEW);
     conn.rollback();
     summary.print(out, true);
+    partitions.report(true).forEach(out::println);
     failOnProblems();
     out.println("dry run: nothing was written (" + String.format(Locale.ROOT, "%,d", summary.imported())
         + " rows would be imported)");
@@ -685,6 +691,11 @@ final class Importer {
       else insertNew(t, conn);
       if (t.map.target().equals(TableMap.MEMORIES)
           && !droppedVectorIndexes.isEmpty()) rebuildVectorIndexes(droppedVectorIndexes, conn);
+      if (t.map.target().equals(TableMap.MEMORIES) && !partitions.created.isEmpty()) {
+        long t0 = System.nanoTime();
+        partitions.buildIndexes(conn, progress);
+        hnswBuildMs = Math.max(0, hnswBuildMs) + ms(t0); // with the other HNSW builds, out of writeMs
+      }
     }
   }
 
@@ -805,6 +816,18 @@ final class Importer {
     } catch (Exception e) {
       restoreVectorIndexes();
       throw new ImportFailure(new ImportFailure.SecondConnection(e.getMessage()), e);
+    }
+  }
+
+  /** Before the load, in the import's transaction: the partitions of the source's large repos (MemoryPartitions). */
+  private void preparePartitions(List<SqliteSource> sources, Connection conn) throws SQLException {
+    SqliteSource src = !targets.containsKey(TableMap.MEMORIES) ? null
+        : sources.stream().filter(x -> x.tables.containsKey(TableMap.MEMORIES)).findFirst().orElse(null);
+    partitions = new MemoryPartitions(s.partitionMinRows);
+    try {
+      partitions.prepare(src, conn, progress, s.dryRun);
+    } catch (org.sqlite.SQLiteException e) {
+      throw SqliteSource.translate(src.file, src.kind, e, s.lockTimeout);
     }
   }
 

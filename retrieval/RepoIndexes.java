@@ -175,8 +175,8 @@ final class RepoIndexes {
         .map(Step::repo).toList();
     if (repos.isEmpty()) return;
     out.printf(Locale.ROOT, "%d repo(s) over %,d live rows in %s: the owner query reads them exactly; a partition"
-        + " of their own serves it (docs/retrieval.md, \"A repo's own partition\"): %s%n", repos.size(), minRows,
-        table(c), String.join(", ", repos));
+        + " of their own serves it (in a maintenance window: indexes move --maintenance-window): %s%n", repos.size(),
+        minRows, table(c), String.join(", ", repos));
   }
 
   static long count(List<Step> steps, Action a) { return steps.stream().filter(s -> s.action == a).count(); }
