@@ -144,7 +144,10 @@ BEGIN
     renames := renames || pg_catalog.format('ALTER INDEX %I RENAME TO %I', ix || '_part', ix);
   END LOOP;
   PERFORM pg_temp.brief_ddl(
-    ARRAY['LOCK TABLE learning_memories, learning_memories_part IN ACCESS EXCLUSIVE MODE']
+    -- the copy first (the bot does not use it; an autovacuum of it is cancelled within deadlock_timeout), then the
+    -- table: the bot waits only while the old table's lock is waited for and held, never behind the copy's
+    ARRAY['LOCK TABLE learning_memories_part IN ACCESS EXCLUSIVE MODE',
+          'LOCK TABLE learning_memories IN ACCESS EXCLUSIVE MODE']
     || pg_temp.move_identity('learning_memories', 'learning_memories_part')
     || ARRAY['DROP TABLE learning_memories', 'DROP FUNCTION learning_memories_mirror()',
              'ALTER TABLE learning_memories_part RENAME TO learning_memories',
