@@ -35,7 +35,7 @@ BEGIN
   END IF;
   CREATE TABLE learning_memories_plain (LIKE learning_memories INCLUDING DEFAULTS INCLUDING CONSTRAINTS
     INCLUDING STORAGE INCLUDING COMMENTS INCLUDING COMPRESSION INCLUDING STATISTICS)
-    WITH (toast_tuple_target = 4080);
+    WITH (toast_tuple_target = 4080, autovacuum_enabled = false); -- until the swap, as in 070
   EXECUTE pg_catalog.format('COMMENT ON TABLE learning_memories_plain IS %L',
     pg_catalog.obj_description('learning_memories'::regclass, 'pg_class'));
   ALTER TABLE learning_memories_plain ADD CONSTRAINT learning_memories_plain_pkey PRIMARY KEY (id);
@@ -111,7 +111,10 @@ BEGIN
     renames := renames || pg_catalog.format('ALTER INDEX %I RENAME TO %I', ix || '_plain', ix);
   END LOOP;
   PERFORM pg_temp.brief_ddl(
-    ARRAY['LOCK TABLE learning_memories, learning_memories_plain IN ACCESS EXCLUSIVE MODE']
+    -- the table, then the copy (as in 070: no autovacuum on it, no transaction of the bot left holding it)
+    ARRAY['LOCK TABLE learning_memories IN ACCESS EXCLUSIVE MODE',
+          'LOCK TABLE learning_memories_plain IN ACCESS EXCLUSIVE MODE',
+          'ALTER TABLE learning_memories_plain RESET (autovacuum_enabled)']
     || pg_temp.move_identity('learning_memories', 'learning_memories_plain')
     || ARRAY['DROP TABLE learning_memories', 'DROP FUNCTION learning_memories_mirror()',
              'ALTER TABLE learning_memories_plain RENAME TO learning_memories',

@@ -64,12 +64,14 @@ BEGIN
            GROUP BY repo HAVING count(*) > 3000 ORDER BY repo LOOP
     p := 'learning_memories_repo_' || pg_catalog.left(pg_catalog.md5(r.repo), 16);
     EXECUTE pg_catalog.format('CREATE TABLE %I PARTITION OF learning_memories_part FOR VALUES IN (%L)'
-      || ' WITH (toast_tuple_target = 4080)', p, r.repo);
+      || ' WITH (toast_tuple_target = 4080, autovacuum_enabled = false)', p, r.repo);
     EXECUTE pg_catalog.format('COMMENT ON TABLE %I IS %L', p, 'learning_memories of repo ' || r.repo
       || ' (migration 070: a partition per repo over 3,000 live memories)');
   END LOOP;
+  -- No autovacuum of the copy until the swap: the swap must get the copy's lock at once while it holds the
+  -- table's (an autovacuum is cancelled only after deadlock_timeout, and the bot would wait meanwhile).
   CREATE TABLE learning_memories_default PARTITION OF learning_memories_part DEFAULT
-    WITH (toast_tuple_target = 4080);
+    WITH (toast_tuple_target = 4080, autovacuum_enabled = false);
   COMMENT ON TABLE learning_memories_default IS
     'learning_memories of every repo without a partition of its own (migration 070)';
   ALTER TABLE learning_memories_part ADD CONSTRAINT learning_memories_part_pkey PRIMARY KEY (repo, id);
@@ -143,8 +145,15 @@ BEGIN
       'idx_learning_memories_cluster_training_sample'] LOOP
     renames := renames || pg_catalog.format('ALTER INDEX %I RENAME TO %I', ix || '_part', ix);
   END LOOP;
+  FOR ix IN SELECT c.relname FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
+            WHERE i.inhparent = 'learning_memories_part'::regclass LOOP
+    renames := renames || pg_catalog.format('ALTER TABLE %I RESET (autovacuum_enabled)', ix);
+  END LOOP;
   PERFORM pg_temp.brief_ddl(
-    ARRAY['LOCK TABLE learning_memories, learning_memories_part IN ACCESS EXCLUSIVE MODE']
+    -- the table, then the copy: the bot's writes reach the copy through the mirror, so no transaction of the bot
+    -- holds a lock on it once the table's is held, and no autovacuum runs on it (lm_prepare): it comes at once
+    ARRAY['LOCK TABLE learning_memories IN ACCESS EXCLUSIVE MODE',
+          'LOCK TABLE learning_memories_part IN ACCESS EXCLUSIVE MODE']
     || pg_temp.move_identity('learning_memories', 'learning_memories_part')
     || ARRAY['DROP TABLE learning_memories', 'DROP FUNCTION learning_memories_mirror()',
              'ALTER TABLE learning_memories_part RENAME TO learning_memories',

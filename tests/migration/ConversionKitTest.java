@@ -57,6 +57,21 @@ class ConversionKitTest {
     assertTrue(e.getMessage().contains("002-b.sql: uses the online kit"), e.getMessage());
   }
 
+  /** A script that bundles the migrations bundles the kit too: 070 uses it (bench and devdb once did not). */
+  @Test void everyScriptThatBundlesTheMigrationsBundlesTheKit() throws Exception {
+    Path root = MigrationSource.checkoutRoot();
+    List<String> without = new ArrayList<>();
+    try (Stream<Path> s = Files.list(root)) {
+      for (Path p : s.filter(f -> f.toString().endsWith(".java")).sorted().toList()) {
+        String src = Files.readString(p);
+        if (src.contains("//FILES migrations/=migrations/*.sql")
+            && !src.contains("//FILES migrations/from-kodiai/=migrations/from-kodiai/*.sql"))
+          without.add(p.getFileName().toString());
+      }
+    }
+    assertEquals(List.of(), without, "scripts bundling migrations/*.sql without migrations/from-kodiai/*.sql");
+  }
+
   @Test void aConversionWithoutTheLineIsLeftAsItIs() {
     List<String> problems = new ArrayList<>();
     var out = expand(Map.of(ConversionKit.FILE, KIT, "005-a.sql", "SELECT 1;\n-- adopt: online-kit later\n"),
