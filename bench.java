@@ -3,6 +3,7 @@
 //SOURCES cli/*.java process/*.java DbClient.java migration/*.java localpg/*.java bench/*.java importer/*.java
 //SOURCES retrieval/*.java
 //FILES migrations/=migrations/*.sql
+//FILES migrations/from-kodiai/=migrations/from-kodiai/*.sql
 //DESCRIPTION Benchmarks of kodiai's database: retrieval (HNSW recall and latency per setting), hybrid (RRF), migrate, import.
 //JAVA_OPTIONS -Xmx2g -XX:+UseSerialGC
 

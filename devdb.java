@@ -2,6 +2,7 @@
 //JAVA 17+
 //SOURCES cli/*.java process/*.java DbClient.java migration/*.java localpg/*.java
 //FILES migrations/=migrations/*.sql
+//FILES migrations/from-kodiai/=migrations/from-kodiai/*.sql
 //FILES compose.yaml
 //DESCRIPTION A local development database with pgvector and every migration applied: up, down [--purge], status, url.
 //JAVA_OPTIONS -XX:TieredStopAtLevel=1 -XX:+UseSerialGC

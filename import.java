@@ -1,6 +1,6 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//SOURCES cli/*.java DbClient.java importer/*.java
+//SOURCES cli/*.java DbClient.java importer/*.java retrieval/RepoPartitions.java
 //DESCRIPTION Imports kodiai's SQLite data (knowledge, telemetry, learning memories with their sqlite-vec vectors) into PostgreSQL: exact, verified, all or nothing, re-runnable.
 //JAVA_OPTIONS -XX:+UseSerialGC -Xmx4g
 

@@ -32,11 +32,13 @@ import picocli.CommandLine.Model.CommandSpec;
             + "writing),",
         "one that shrank below half of it loses it, and an index left invalid by an interrupted build is rebuilt.",
         "The bot's query does not change: the planner takes a repo's own index by itself. With no command: sync."},
-    subcommands = {indexes.Sync.class, indexes.Status.class},
+    subcommands = {indexes.Sync.class, indexes.Status.class, indexes.Move.class},
     footerHeading = "%nExit codes:%n",
-    footer = {"  0  done (or nothing to do)", "  1  an index build failed (the half-built index was dropped again)",
-        "  2  usage error (bad option, missing DATABASE_URL, malformed URL)", "  3  cannot connect or authenticate",
-        "  4  another sync held the lock longer than --lock-timeout",
+    footer = {"  0  done (or nothing to do)",
+        "  1  an index build failed (the half-built index was dropped again), or a move (rolled back)",
+        "  2  usage error (bad option, missing DATABASE_URL, malformed URL; move: no --maintenance-window)",
+        "  3  cannot connect or authenticate",
+        "  4  another sync held the lock longer than --lock-timeout (move: or the table, --table-lock-timeout)",
         " 10  the database is not migrated far enough (needs migration 002: ./jbang migrate@kodiai up)",
         " 11  the URL names a connection pooler (index builds need one session: use PostgreSQL's own address)",
         "(the same numbers mean the same in every kodiai-db command: see README.md)",
@@ -128,9 +130,96 @@ public class indexes implements Callable<Integer> {
       Common common = parent.common;
       validate(common, spec.commandLine().getErr());
       try (Connection c = connect(common)) {
-        RepoIndexes.print(spec.commandLine().getOut(), RepoIndexes.plan(c, common.minRows), common.minRows);
+        List<RepoIndexes.Step> steps = RepoIndexes.plan(c, common.minRows);
+        RepoIndexes.print(spec.commandLine().getOut(), steps, common.minRows);
+        RepoIndexes.printPartitionNote(c, spec.commandLine().getOut(), steps, common.minRows);
         return ExitCode.OK;
       }
+    }
+  }
+
+  @Command(name = "move", mixinStandardHelpOptions = true,
+      description = {"Moves large repos out of learning_memories_default into partitions of their own (NOT online).",
+          "The owner query then reads them through their own HNSW index (migration 070's layout). Each repo is moved",
+          "in one transaction holding learning_memories locked (ACCESS EXCLUSIVE): the bot's memory reads and writes",
+          "wait until it commits (the repo's rows moved, a scan of the default partition, the btree and GIN indexes",
+          "built: 0.4 s for 5,000 rows beside 95,000, docs/retrieval.md). Then the partition's HNSW index is built",
+          "CONCURRENTLY (not locked). Run it in a maintenance window, with --maintenance-window. Prints per repo the",
+          "rows moved and how long the table was locked. With no REPO: every repo over --min-rows live rows in the",
+          "default partition (as status lists). Run again after a failure: it finishes or redoes what is missing."})
+  static class Move implements Callable<Integer> {
+    @ParentCommand indexes parent;
+    @Spec CommandSpec spec;
+    @CommandLine.Parameters(paramLabel = "REPO", arity = "0..*", description = "owner/name of a repo to move.")
+    List<String> repos = List.of();
+    @Option(names = "--maintenance-window", description = "Confirms that the bot may wait (or fail) while the table"
+        + " is locked; required.")
+    boolean confirmed;
+    @Option(names = "--table-lock-timeout", paramLabel = "MS", defaultValue = "5000",
+        description = "Milliseconds to wait for the table; then that repo fails, nothing changed (default: "
+            + "${DEFAULT-VALUE}).")
+    long tableLockTimeoutMs;
+
+    @Override public Integer call() throws Exception {
+      Common o = parent.common;
+      validate(o, spec.commandLine().getErr());
+      if (tableLockTimeoutMs < 1) throw new IndexesFailure(new IndexesFailure.BadOption("--table-lock-timeout",
+          "be at least 1"));
+      if (!confirmed) throw new IndexesFailure(new IndexesFailure.NotConfirmed());
+      PrintWriter out = spec.commandLine().getOut();
+      try (Connection c = connect(o)) {
+        if (!RepoPartitions.partitioned(c)) throw new IndexesFailure(new IndexesFailure.NotPartitioned());
+        lock(c, o.lockTimeoutSeconds);
+        List<String> todo = repos.isEmpty() ? PartitionMove.candidates(c, o.minRows) : repos;
+        for (String repo : todo)
+          if (!RepoPartitions.hasPartition(c, repo) && !RepoPartitions.inDefault(c, repo))
+            throw new IndexesFailure(new IndexesFailure.NothingToMove(repo));
+        if (todo.isEmpty()) out.printf(Locale.ROOT, "no repo in %s has more than %,d live rows: nothing to move%n",
+            RepoPartitions.DEFAULT, o.minRows);
+        for (String repo : todo) move(c, repo, o, out);
+        return ExitCode.OK;
+      }
+    }
+
+    private void move(Connection c, String repo, Common o, PrintWriter out) throws SQLException {
+      if (RepoPartitions.hasPartition(c, repo)) {
+        if (RepoPartitions.hnswReady(c, repo)) out.printf("%s already has a partition of its own (%s): nothing to"
+            + " do%n", repo, RepoPartitions.name(repo));
+        else buildIndex(c, repo, o, out); // a move whose index build failed
+        return;
+      }
+      PartitionMove.Moved m;
+      try {
+        m = PartitionMove.move(c, repo, tableLockTimeoutMs, o.maintenanceWorkMem);
+      } catch (SQLException e) {
+        if ("55P03".equals(e.getSQLState()))
+          throw new IndexesFailure(new IndexesFailure.TableLocked(repo, tableLockTimeoutMs), e);
+        throw new IndexesFailure(new IndexesFailure.MoveFailed(repo, e.getSQLState(),
+            DbClient.firstLine(e.getMessage())), e);
+      }
+      out.printf(Locale.ROOT, "moved %s: %,d rows (%,d live) to %s; learning_memories locked %.2f s (rows %.2f s,"
+          + " attach %.2f s; waited %.2f s for the lock)%n", repo, m.rows(), m.liveRows(), m.partition(),
+          m.lockedMs() / 1e3, m.copyMs() / 1e3, m.attachMs() / 1e3, m.lockWaitMs() / 1e3);
+      buildIndex(c, repo, o, out);
+      long t0 = System.nanoTime();
+      try (Statement st = c.createStatement()) { st.execute("ANALYZE " + RepoPartitions.TABLE); }
+      out.printf(Locale.ROOT, "analyzed learning_memories in %.1f s (not locked: the bot reads and writes)%n",
+          (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** The partition's HNSW index, CONCURRENTLY (the table is not locked: the bot reads the repo exactly meanwhile). */
+    private static void buildIndex(Connection c, String repo, Common o, PrintWriter out) throws SQLException {
+      long t0 = System.nanoTime();
+      try (Statement st = c.createStatement()) {
+        st.execute(RepoPartitions.format(c, "SET maintenance_work_mem = %L", o.maintenanceWorkMem));
+        RepoPartitions.buildHnswConcurrently(c, repo);
+        st.execute("RESET maintenance_work_mem");
+      } catch (SQLException e) {
+        throw new IndexesFailure(new IndexesFailure.PartitionIndexFailed(repo, RepoPartitions.hnswName(repo),
+            e.getSQLState(), DbClient.firstLine(e.getMessage())), e);
+      }
+      out.printf(Locale.ROOT, "built %s concurrently in %.1f s (not locked)%n", RepoPartitions.hnswName(repo),
+          (System.nanoTime() - t0) / 1e9);
     }
   }
 

@@ -406,8 +406,10 @@ final class BenchData {
     for (var e : defs.entrySet()) builds.add(BenchIndexes.build(c, s.url, e.getKey(), e.getValue(), out));
     try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
         "SELECT current_setting('server_version'), (SELECT extversion FROM pg_extension WHERE extname = 'vector'), "
-            + "pg_relation_size('learning_memories') >> 20, pg_relation_size(reltoastrelid) >> 20 FROM pg_class "
-                + "WHERE oid = 'learning_memories'::regclass")) {
+            // the table's, or its partitions' (migration 070): a partitioned table holds no rows itself
+            + "sum(pg_relation_size(c.oid))::bigint >> 20, coalesce(sum(pg_relation_size(nullif(c.reltoastrelid, 0))),"
+            + " 0)::bigint >> 20 FROM pg_class c WHERE c.oid = 'learning_memories'::regclass"
+            + " OR c.oid IN (SELECT relid FROM pg_partition_tree('learning_memories'))")) {
       rs.next();
       return new Setup(rate, builds, mwm, BenchIndexes.parallelWorkers(small), rs.getString(1), rs.getString(2),
           rs.getLong(3), rs.getLong(4));

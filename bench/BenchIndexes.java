@@ -27,7 +27,8 @@ final class BenchIndexes {
             + "'learning_memories_search') "
             + "AND (indexdef ILIKE '% USING hnsw %' OR indexdef ILIKE '% USING gin %') ORDER BY indexdef ILIKE '% "
                 + "USING gin %' DESC")) {
-      while (rs.next()) defs.put(rs.getString(1), rs.getString(2));
+      // a partitioned table's index (migration 070) prints as ON ONLY: built again on the whole table
+      while (rs.next()) defs.put(rs.getString(1), rs.getString(2).replaceFirst(" ON ONLY ", " ON "));
     }
     try (Statement st = c.createStatement()) {
       for (String name : defs.keySet()) st.execute("DROP INDEX " + name);

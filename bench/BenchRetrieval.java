@@ -92,6 +92,9 @@ final class BenchRetrieval implements Callable<Integer> {
   }
 
   /** One measured strategy of one class: bot (the contract), exact, or rule (the earlier recommendation). */
+  /** The migration that partitions learning_memories by repo (issue 22's owner query). */
+  static final int PARTITIONED = 70;
+
   record Result(String cls, String strategy, double recall, int shortQueries, int queries, double p50, double p95,
       double cpuP50, double cpuP95, String plan, long liveRows) {}
 
@@ -103,9 +106,16 @@ final class BenchRetrieval implements Callable<Integer> {
     if (invalid != null) throw new BenchFailure(new BenchFailure.BadValue(invalid));
     BenchData data = new BenchData(opt);
     List<BenchJson> json = new ArrayList<>();
+    // Loaded at the version before 070, then 070 applied: the layout a database that holds memories gets (a
+    // partition of its own for each repo over 3,000 live rows), converted online as in production.
     try (BenchScratch s = BenchScratch.create(opt.url, opt.keep, opt.shape,
-        out); Connection c = s.migrateAndConnect()) {
+        out); Connection c = s.migrateAndConnect(PARTITIONED - 1)) {
       BenchData.Setup setup = data.prepare(c, s, out);
+      out.printf(Locale.ROOT, "applying %d (learning_memories partitioned by repo, online) to the loaded table%n",
+          PARTITIONED);
+      s.migrateRest(null);
+      // 070's database default, for this session too (it opened before 070 set it)
+      try (Statement st = c.createStatement()) { st.execute("SET enable_partitionwise_aggregate = on"); }
       RepoBuild repoBuild = repoIndexes.build(c, setup.maintenanceWorkMem(), out);
       if (setupSql != null) runSetupSql(c, out);
       List<QClass> classes = classes(c, data);
@@ -171,9 +181,10 @@ final class BenchRetrieval implements Callable<Integer> {
     double seconds = (System.nanoTime() - t0) / 1e9, mb = 0;
     try (PreparedStatement ps = c.prepareStatement("SELECT coalesce(sum(pg_relation_size(indexrelid)), 0)"
         + " FROM pg_index i "
-        + "JOIN pg_class ic ON ic.oid = i.indexrelid WHERE indrelid = 'learning_memories'::regclass AND"
+        + "JOIN pg_class ic ON ic.oid = i.indexrelid WHERE indrelid = ?::regclass AND"
             + " starts_with(ic.relname, ?)")) {
-      ps.setString(1, RepoIndexes.PREFIX);
+      ps.setString(1, RepoIndexes.table(c));
+      ps.setString(2, RepoIndexes.PREFIX);
       try (ResultSet rs = ps.executeQuery()) { rs.next(); mb = rs.getLong(1) / 1048576.0; }
     }
     // The steady state autovacuum keeps: the visibility map set (the owner query's counts are an index-only scan).

@@ -97,10 +97,18 @@ final class BenchScratch implements AutoCloseable {
           "max_wal_senders = 0")).toList();
 
   /** Applies every migration (those bundled with the tool) to the scratch database; returns a connection to it. */
-  Connection migrateAndConnect() {
+  Connection migrateAndConnect() { return migrateAndConnect(null); }
+
+  /** The same, up to version `to` (null: all); the rest follows with migrateRest (after loading, say). */
+  /** Applies the migrations not yet applied, up to `to` (null: all), saying how many and how long. */
+  void migrateRest(Integer to) {
     long t0 = System.nanoTime();
-    int applied = Migrations.run(url, null, null);
+    int applied = Migrations.run(url, null, to);
     out.printf(Locale.ROOT, "migrated: %d migrations in %.1f s%n", applied, (System.nanoTime() - t0) / 1e9);
+  }
+
+  Connection migrateAndConnect(Integer to) {
+    migrateRest(to);
     Connection c = DbClient.open(url); // after the migrations: pgvector's types are registered on connect
     // As docs/retrieval.md's figures were taken: pgjdbc's default, named server-side statements after
     // 5 runs, as a direct client may use them (DbClient itself uses unnamed ones, for poolers).

@@ -71,6 +71,7 @@ final class Importer {
     // COPY straight into empty target tables (false: always stage; tests compare both)
     boolean direct = true;
     int problemLines = 50;                    // problems printed one per line before "... and N more"
+    long partitionMinRows = RepoPartitions.MIN_ROWS; // a repo above it gets its own partition (070; tests lower it)
   }
 
   /** What to do with learning_memories' HNSW index(es) around the load. */
@@ -93,6 +94,8 @@ final class Importer {
   private final Map<String, TargetTable> targets = new LinkedHashMap<>();
   private List<String[]> droppedVectorIndexes = List.of(); // dropped (concurrently) before the load, built after it
   private long sourceProblems; // problems found reading the sources (the rest: the target's constraints)
+  // the per-repo partitions this import creates (migration 070's layout)
+  private MemoryPartitions partitions = new MemoryPartitions(RepoPartitions.MIN_ROWS);
   /** Opens a second connection to the target (the concurrent index drop, its restore). */
   java.util.concurrent.Callable<Connection> opener;
   long hnswBuildMs = -1, writeMs, stageMs, verifyMs;
@@ -150,6 +153,7 @@ final class Importer {
     boolean committed = false;
     try {
       begin(conn);
+      preparePartitions(sources, conn);
       stageAll(sources, conn);
       if (s.dryRun) return dryRun(conn);
       failOnProblems();
@@ -171,6 +175,7 @@ final class Importer {
       }
     }
     summary.print(out, false);
+    partitions.report(false).forEach(out::println);
     long imported = summary.imported();
     if (imported == 0) out.println("nothing to import: the target already holds every source row ("
         + String.format(Locale.ROOT, "%,d", summary.sourceRows()) + " rows checked)");
@@ -206,6 +211,7 @@ final class Importer {
     for (Staged t : staged) tally(conn, t, NEW);
     conn.rollback();
     summary.print(out, true);
+    partitions.report(true).forEach(out::println);
     failOnProblems();
     out.println("dry run: nothing was written (" + String.format(Locale.ROOT, "%,d", summary.imported())
         + " rows would be imported)");
@@ -685,6 +691,11 @@ final class Importer {
       else insertNew(t, conn);
       if (t.map.target().equals(TableMap.MEMORIES)
           && !droppedVectorIndexes.isEmpty()) rebuildVectorIndexes(droppedVectorIndexes, conn);
+      if (t.map.target().equals(TableMap.MEMORIES) && !partitions.created.isEmpty()) {
+        long t0 = System.nanoTime();
+        partitions.buildIndexes(conn, progress);
+        hnswBuildMs = Math.max(0, hnswBuildMs) + ms(t0); // with the other HNSW builds, out of writeMs
+      }
     }
   }
 
@@ -808,6 +819,18 @@ final class Importer {
     }
   }
 
+  /** Before the load, in the import's transaction: the partitions of the source's large repos (MemoryPartitions). */
+  private void preparePartitions(List<SqliteSource> sources, Connection conn) throws SQLException {
+    SqliteSource src = !targets.containsKey(TableMap.MEMORIES) ? null
+        : sources.stream().filter(x -> x.tables.containsKey(TableMap.MEMORIES)).findFirst().orElse(null);
+    partitions = new MemoryPartitions(s.partitionMinRows);
+    try {
+      partitions.prepare(src, conn, progress, s.dryRun);
+    } catch (org.sqlite.SQLiteException e) {
+      throw SqliteSource.translate(src.file, src.kind, e, s.lockTimeout);
+    }
+  }
+
   /** Whether building the vector indexes after the load costs less than keeping them (Settings.hnswInsertToBuild). */
   boolean rebuildPays(long incoming, long existing) {
     if (s.hnsw == Hnsw.REBUILD) return true;
@@ -815,14 +838,21 @@ final class Importer {
     return existing < (s.hnswInsertToBuild - 1) * incoming;
   }
 
-  /** The HNSW (and IVFFlat) indexes of learning_memories as {name, definition, comment}. */
+  /**
+   * The HNSW (and IVFFlat) indexes of learning_memories as {name, definition, comment}: since migration 070 those
+   * of its partitions (a repo partition's own, `indexes sync`'s on the default partition), each dropped and built
+   * on its own; an index of the partitioned table itself (PostgreSQL drops none CONCURRENTLY) stays, kept up row
+   * by row.
+   */
   private static List<String[]> vectorIndexes(Connection conn) throws SQLException {
     List<String[]> defs = new ArrayList<>();
+    String table = "'public." + TableMap.MEMORIES + "'";
     try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(
         "SELECT c.relname, pg_get_indexdef(c.oid), obj_description(c.oid, 'pg_class') FROM pg_index i"
             + " JOIN pg_class c ON c.oid = i.indexrelid "
-            + "JOIN pg_am am ON am.oid = c.relam WHERE i.indrelid = 'public." + TableMap.MEMORIES
-            + "'::regclass AND am.amname IN ('hnsw', 'ivfflat') ORDER BY 1")) {
+            + "JOIN pg_am am ON am.oid = c.relam WHERE (i.indrelid = " + table + "::regclass OR i.indrelid IN"
+            + " (SELECT relid FROM pg_partition_tree(" + table + "))) AND c.relkind = 'i' AND NOT c.relispartition"
+            + " AND am.amname IN ('hnsw', 'ivfflat') ORDER BY 1")) {
       while (rs.next()) defs.add(new String[] {rs.getString(1), rs.getString(2), rs.getString(3)});
     }
     return defs;

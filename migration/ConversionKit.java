@@ -48,6 +48,31 @@ final class ConversionKit {
     return out;
   }
 
+  /**
+   * The numbered migrations (file name -> SQL) with the kit in place of each `-- adopt: online-kit` line (070
+   * and its down copy a table online with the kit's helpers); one that uses it without `kit` is a problem.
+   */
+  static Map<String, String> expandNumbered(Map<String, String> files, String kit, List<String> problems) {
+    Map<String, String> out = new TreeMap<>();
+    String joined = null;
+    for (var e : files.entrySet()) {
+      Matcher m = USE.matcher(e.getValue());
+      if (!m.find()) {
+        out.put(e.getKey(), e.getValue());
+        continue;
+      }
+      if (kit == null) {
+        problems.add(e.getKey() + ": uses the online kit (`" + LINE + "`), but " + KodiaiFiles.FROM_KODIAI + "/"
+            + FILE + " is missing");
+        out.put(e.getKey(), e.getValue());
+        continue;
+      }
+      if (joined == null) joined = oneLine(kit, problems);
+      out.put(e.getKey(), m.replaceAll(Matcher.quoteReplacement(joined)));
+    }
+    return out;
+  }
+
   /** The conversion of kodiai file F under the migrations folder `dir`, the kit in place (tests, bench). */
   static String read(Path dir, String kodiaiFile) throws IOException {
     Path sub = dir.resolve(KodiaiFiles.FROM_KODIAI);

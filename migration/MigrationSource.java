@@ -207,7 +207,8 @@ final class MigrationSource {
   private static MigrationSource fromFiles(String description, Map<String, String> given,
       List<String> problems, List<String> warnings,
       Map<String, String> fromKodiai) {
-    Map<String, String> files = withoutByteOrderMark(given);
+    Map<String, String> raw = withoutByteOrderMark(given);
+    Map<String, String> files = ConversionKit.expandNumbered(raw, fromKodiai.get(ConversionKit.FILE), problems);
     Map<Integer, String> ups = new TreeMap<>();
     Map<Integer, String> downs = new TreeMap<>();
     byVersion(files.keySet(), ups, downs, problems);
@@ -218,7 +219,7 @@ final class MigrationSource {
     checkConversions(conversions, split, problems);
     if (!problems.isEmpty()) throw invalid(description, problems);
 
-    List<Migration> list = migrations(files, ups, downs, problems);
+    List<Migration> list = migrations(files, raw, ups, downs, problems);
     if (!problems.isEmpty()) throw invalid(description, problems);
     return new MigrationSource(description, List.copyOf(list), List.copyOf(warnings), split, conversions);
   }
@@ -276,8 +277,8 @@ final class MigrationSource {
   }
 
   /** The migrations in version order, each with its down file and the kodiai files it declares (once each). */
-  private static List<Migration> migrations(Map<String, String> files, Map<Integer, String> ups,
-      Map<Integer, String> downs, List<String> problems) {
+  private static List<Migration> migrations(Map<String, String> files, Map<String, String> raw,
+      Map<Integer, String> ups, Map<Integer, String> downs, List<String> problems) {
     List<Migration> list = new ArrayList<>();
     Map<String, String> declaredBy = new TreeMap<>();
     for (var e : ups.entrySet()) {
@@ -293,7 +294,9 @@ final class MigrationSource {
             + " declares too; a file split"
             + " over several migrations is declared only by the last one carrying part of it");
       }
-      list.add(new Migration(e.getKey(), m.group(2), file, sql, checksum(sql), !hasNoTransactionMarker(sql),
+      // the checksum of the file's own bytes: the online kit it may use grows with later conversions (appended
+      // helpers), which must not make an applied migration look edited
+      list.add(new Migration(e.getKey(), m.group(2), file, sql, checksum(raw.get(file)), !hasNoTransactionMarker(sql),
           down, down == null ? null : files.get(down), List.copyOf(kodiai), null));
     }
     return list;

@@ -2,7 +2,8 @@
 // Raised where the failure is known (indexes.java, RepoIndexes); cli/ prints describe().
 
 final class IndexesFailure extends Failure {
-  sealed interface Kind extends Failure.Kind permits BadOption, Pooler, NotMigrated, LockTimeout, BuildFailed {}
+  sealed interface Kind extends Failure.Kind permits BadOption, Pooler, NotMigrated, LockTimeout, BuildFailed,
+      NotConfirmed, NotPartitioned, NothingToMove, TableLocked, MoveFailed, PartitionIndexFailed {}
 
   IndexesFailure(Kind kind) { super(kind); }
 
@@ -45,6 +46,61 @@ final class IndexesFailure extends Failure {
     public String describe() {
       return action.name().toLowerCase(java.util.Locale.ROOT) + " of " + index + " (repo " + repo + ") failed: "
           + server + " (SQLSTATE " + sqlState + "); nothing is left half-built, run sync again";
+    }
+  }
+
+  // ----------------------------------------------------------------------------- indexes move
+
+  /** `move` without --maintenance-window: it locks the table, so it must be asked for knowingly. */
+  record NotConfirmed() implements Kind {
+    public int exitCode() { return ExitCode.USAGE; }
+    public String describe() {
+      return "indexes move locks learning_memories (ACCESS EXCLUSIVE) while it moves a repo: the bot's memory reads"
+          + " and writes wait (0.4-1 s a repo of 5,000 rows at 100,000-300,000 memories, growing with the default"
+          + " partition); run it in a maintenance window and pass --maintenance-window (nothing changed)";
+    }
+  }
+
+  /** learning_memories is not partitioned (before migration 070): there is no default partition to move out of. */
+  record NotPartitioned() implements Kind {
+    public int exitCode() { return ExitCode.TARGET_NOT_READY; }
+    public String describe() {
+      return "learning_memories is not partitioned by repo (migration 070): run ./jbang migrate@kodiai up first";
+    }
+  }
+
+  /** A named repo has no row in the default partition (misspelt, or already moved). */
+  record NothingToMove(String repo) implements Kind {
+    public int exitCode() { return ExitCode.USAGE; }
+    public String describe() {
+      return "repo " + repo + " has no row in " + RepoPartitions.DEFAULT + " (nothing changed)";
+    }
+  }
+
+  /** Another session held learning_memories longer than the move waits for it. */
+  record TableLocked(String repo, long waitedMs) implements Kind {
+    public int exitCode() { return ExitCode.LOCK_TIMEOUT; }
+    public String describe() {
+      return "learning_memories stayed locked by another session for " + waitedMs + " ms (--table-lock-timeout):"
+          + " repo " + repo + " not moved, nothing changed for it; stop the bot (maintenance window) and run again";
+    }
+  }
+
+  /** The server refused a step of a repo's move (rolled back): its SQL state and first line. */
+  record MoveFailed(String repo, String sqlState, String server) implements Kind {
+    public int exitCode() { return ExitCode.FAILED; }
+    public String describe() {
+      return "moving repo " + repo + " failed: " + server + " (SQLSTATE " + sqlState + "); rolled back, nothing"
+          + " changed for it";
+    }
+  }
+
+  /** The repo was moved, but its partition's HNSW index could not be built (none is left half-built). */
+  record PartitionIndexFailed(String repo, String index, String sqlState, String server) implements Kind {
+    public int exitCode() { return ExitCode.FAILED; }
+    public String describe() {
+      return "repo " + repo + " was moved, but building " + index + " failed: " + server + " (SQLSTATE " + sqlState
+          + "); run indexes move --maintenance-window " + repo + " again to build it (online)";
     }
   }
 }

@@ -15,6 +15,13 @@
 //
 // Managed indexes are recognised by their name (PREFIX + 16 hex digits of md5(repo)); the
 // comment on each names its repo for people. Nothing else on the table is touched.
+//
+// Since migration 070 learning_memories is partitioned by repo: a repo that had more than MIN_ROWS
+// live rows then has a partition of its own with its own HNSW index (070 keeps it); every other
+// repo is in learning_memories_default, and the per-repo indexes are kept on that partition (CREATE
+// INDEX CONCURRENTLY is refused on a partitioned table). retrieveMemories' constant `repo = $2` prunes
+// to the default partition when planned and proves the partial index's predicate; the owner query's
+// run-time `m.repo = ar.repo` cannot, so such a repo is read exactly there (`status` says which).
 
 import java.io.PrintWriter;
 import java.sql.Connection;
@@ -69,6 +76,15 @@ final class RepoIndexes {
     }
   }
 
+  /** The table the indexes are on: the default partition once migration 070 partitioned learning_memories. */
+  static String table(Connection c) throws SQLException {
+    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+        "SELECT d.relname FROM pg_partitioned_table p JOIN pg_class d ON d.oid = p.partdefid"
+            + " WHERE p.partrelid = to_regclass('learning_memories')")) {
+      return rs.next() ? rs.getString(1) : "learning_memories";
+    }
+  }
+
   /** True when the database has what the indexes need (a halfvec column: migration 002). */
   static boolean targetReady(Connection c) throws SQLException { return column(c) != null; }
 
@@ -83,8 +99,9 @@ final class RepoIndexes {
     try (PreparedStatement ps = c.prepareStatement(
         "SELECT ic.relname, i.indisvalid, obj_description(ic.oid, 'pg_class'), pg_relation_size(ic.oid) "
             + "FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid "
-            + "WHERE i.indrelid = 'learning_memories'::regclass AND starts_with(ic.relname, ?) ORDER BY 1")) {
-      ps.setString(1, PREFIX);
+            + "WHERE i.indrelid = ?::regclass AND starts_with(ic.relname, ?) ORDER BY 1")) {
+      ps.setString(1, table(c));
+      ps.setString(2, PREFIX);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) existing.put(rs.getString(1),
             new Existing(rs.getBoolean(2), repoOf(rs.getString(3)), rs.getLong(4)));
@@ -93,7 +110,7 @@ final class RepoIndexes {
     List<Step> steps = new ArrayList<>();
     long keepFloor = Math.max(1, minRows / DROP_DIVISOR);
     try (PreparedStatement ps = c.prepareStatement(
-        "SELECT repo, count(*), " + NAME_SQL.formatted("repo") + " FROM learning_memories WHERE NOT stale AND "
+        "SELECT repo, count(*), " + NAME_SQL.formatted("repo") + " FROM " + table(c) + " WHERE NOT stale AND "
             + column(c) + " IS NOT NULL "
             + "GROUP BY repo HAVING count(*) >= ? ORDER BY 2 DESC, 1")) {
       ps.setLong(1, keepFloor);
@@ -122,7 +139,7 @@ final class RepoIndexes {
     exec(c, "SET maintenance_work_mem = " + quote(c, maintenanceWorkMem));
     try {
       String ops = OPS.formatted(column(c));
-      exec(c, ddl(c, "CREATE INDEX CONCURRENTLY %I ON learning_memories " + ops + " WHERE repo = %L AND NOT stale",
+      exec(c, ddl(c, "CREATE INDEX CONCURRENTLY %I ON " + table(c) + " " + ops + " WHERE repo = %L AND NOT stale",
           s.index, s.repo));
       exec(c, ddl(c, "COMMENT ON INDEX %I IS %L", s.index, COMMENT + s.repo));
     } catch (SQLException e) {
@@ -146,6 +163,20 @@ final class RepoIndexes {
           s.repo == null ? "(unknown repo)" : s.repo);
     if (steps.isEmpty()) out.printf(Locale.ROOT, "no repo has more than %,d live rows: no per-repo index needed%n",
         minRows);
+  }
+
+  /**
+   * Under migration 070's layout: the repos over minRows that are in the default partition (served by their
+   * index for retrieveMemories, read exactly by the owner query) and how to give them a partition of their own.
+   */
+  static void printPartitionNote(Connection c, PrintWriter out, List<Step> steps, long minRows) throws SQLException {
+    if (table(c).equals("learning_memories")) return;
+    List<String> repos = steps.stream().filter(s -> s.action != Action.DROP && s.liveRows > minRows)
+        .map(Step::repo).toList();
+    if (repos.isEmpty()) return;
+    out.printf(Locale.ROOT, "%d repo(s) over %,d live rows in %s: the owner query reads them exactly; a partition"
+        + " of their own serves it (in a maintenance window: indexes move --maintenance-window): %s%n", repos.size(),
+        minRows, table(c), String.join(", ", repos));
   }
 
   static long count(List<Step> steps, Action a) { return steps.stream().filter(s -> s.action == a).count(); }

@@ -146,6 +146,7 @@ public class SchemaCheck implements Callable<Integer> {
     }
     checkExtension(cat, out);
     checkInlineVectors(c, out);
+    checkPartitions(c, out);
     checkDatabaseSettings(c, out);
     probeFullText(c, cat, out);
     return new Report(out);
@@ -248,6 +249,45 @@ public class SchemaCheck implements Callable<Integer> {
               : "WRONG storage " + col + ": expected plain (inline), found " + STORAGE.getOrDefault(found, found));
         }
       }
+    }
+  }
+
+  /**
+   * learning_memories is partitioned by LIST (repo) with a default partition (migration 070), and every
+   * partition keeps the vector as the table does (checkInlineVectors) with 002's toast_tuple_target (a
+   * partitioned table has no storage options of its own). Nothing is said when the table is missing (its
+   * own line says so).
+   */
+  private static void checkPartitions(Connection c, List<String> out) throws SQLException {
+    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("""
+        SELECT p.partstrat::text || ' (' || a.attname || ')', p.partdefid <> 0,
+               (SELECT string_agg(k.relname, ', ' ORDER BY k.relname) FROM pg_inherits i
+                  JOIN pg_class k ON k.oid = i.inhrelid
+                  LEFT JOIN pg_attribute e ON e.attrelid = k.oid AND e.attname = 'embedding'
+                  LEFT JOIN pg_attribute pe ON pe.attrelid = p.partrelid AND pe.attname = 'embedding'
+                  WHERE i.inhparent = p.partrelid AND (e.attstorage IS DISTINCT FROM pe.attstorage
+                    OR NOT coalesce(k.reloptions, '{}') @> '{toast_tuple_target=4080}'))
+        FROM pg_partitioned_table p JOIN pg_attribute a ON a.attrelid = p.partrelid AND a.attnum = p.partattrs[0]
+        WHERE p.partrelid = to_regclass('learning_memories')""")) {
+      if (!rs.next() && tableMissing(c, "learning_memories")) return;
+      if (rs.getRow() == 0) {
+        out.add("MISSING partitioning of learning_memories: LIST (repo) with a default partition");
+        return;
+      }
+      out.add(line("partitioning of learning_memories", "l (repo) with a default partition",
+          rs.getString(1) + (rs.getBoolean(2) ? " with a default partition" : " without a default partition")));
+      String off = rs.getString(3);
+      String want = "embedding stored as the table's, toast_tuple_target=4080";
+      out.add(off == null ? "OK   partitions of learning_memories: " + want
+          : "WRONG partitions of learning_memories: expected " + want + ", not so on "
+          + off);
+    }
+  }
+
+  private static boolean tableMissing(Connection c, String table) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NULL")) {
+      ps.setString(1, table);
+      try (ResultSet rs = ps.executeQuery()) { rs.next(); return rs.getBoolean(1); }
     }
   }
 
@@ -474,7 +514,7 @@ public class SchemaCheck implements Callable<Integer> {
         rs = st.executeQuery("""
             SELECT co.conname, c.relname, pg_get_constraintdef(co.oid)
             FROM pg_constraint co JOIN pg_class c ON c.oid = co.conrelid
-            WHERE c.relnamespace = current_schema()::regnamespace""");
+            WHERE c.relnamespace = current_schema()::regnamespace AND NOT c.relispartition""");
         while (rs.next()) cat.constraints.put(rs.getString(1), new String[] {rs.getString(2), rs.getString(3)});
         cat.readIndexes(st);
         cat.readTriggers(st);
@@ -500,7 +540,7 @@ public class SchemaCheck implements Callable<Integer> {
           FROM pg_class c
           LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
           LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
-          WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p')
+          WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p') AND NOT c.relispartition
           ORDER BY c.relname, a.attnum""");
       while (rs.next()) {
         Map<String, ExpectedSchema.Column> m = columns.computeIfAbsent(rs.getString(1), k -> new LinkedHashMap<>());
@@ -516,7 +556,7 @@ public class SchemaCheck implements Callable<Integer> {
     private void readIndexes(Statement st) throws SQLException {
       ResultSet rs = st.executeQuery("""
           SELECT i.relname, t.relname,
-                 regexp_replace(pg_get_indexdef(i.oid), '^CREATE (UNIQUE )?INDEX \\S+ ON \\S+ ', '\\1'),
+                 regexp_replace(pg_get_indexdef(i.oid), '^CREATE (UNIQUE )?INDEX \\S+ ON (ONLY )?\\S+ ', '\\1'),
                  am.amname,
                  (SELECT array_agg(pg_get_indexdef(i.oid, k, true) ORDER BY k)
                    FROM generate_series(1, x.indnkeyatts) k),
@@ -525,7 +565,7 @@ public class SchemaCheck implements Callable<Integer> {
                  i.reloptions, pg_get_expr(x.indpred, x.indrelid)
           FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
           JOIN pg_am am ON am.oid = i.relam
-          WHERE t.relnamespace = current_schema()::regnamespace""");
+          WHERE t.relnamespace = current_schema()::regnamespace AND NOT t.relispartition""");
       while (rs.next()) {
         indexes.put(rs.getString(1), new String[] {rs.getString(2), rs.getString(3)});
         Map<String, String> opts = new HashMap<>();
@@ -545,7 +585,7 @@ public class SchemaCheck implements Callable<Integer> {
       ResultSet rs = st.executeQuery("""
           SELECT c.relname, tg.tgname, pg_get_triggerdef(tg.oid), tg.tgenabled
           FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid
-          WHERE NOT tg.tgisinternal AND c.relnamespace = current_schema()::regnamespace""");
+          WHERE NOT tg.tgisinternal AND c.relnamespace = current_schema()::regnamespace AND NOT c.relispartition""");
       while (rs.next()) {
         // CREATE TRIGGER name BEFORE ... ON schema.table ... -> BEFORE ... ON table ...
         String def = rs.getString(3).replaceFirst("^CREATE (CONSTRAINT )?TRIGGER \\S+ ", "")

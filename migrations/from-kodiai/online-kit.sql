@@ -323,3 +323,130 @@ CREATE OR REPLACE FUNCTION pg_temp.swap_unkeyed_id(tbl text) RETURNS text[] LANG
     || pg_catalog.format('ALTER TABLE %I DROP CONSTRAINT %I', tbl, tbl || '_id_adopt_nn')
     || pg_temp.identity(tbl)
 $fn$;
+
+-- Added with 070 (a table copied into a new one of another layout: learning_memories partitioned by repo).
+-- The technique: the rows copied in id batches into the new table (its primary key built while it is empty),
+-- unwatched; its other indexes built after the copy (plain CREATE INDEX: no one uses the new table yet, and
+-- building an HNSW graph costs a sixth of keeping it row by row); then a mirror trigger on the old table keeps
+-- the new one equal from the bot's next write on, two batched passes reconcile what the bot changed during the
+-- copy, every row is compared (one snapshot: the mirror writes in the bot's own transactions), and the names
+-- are swapped in one brief_ddl transaction (catalog changes and the drop of the old table).
+
+-- pg_temp.mirror(source, target, key, other unique keys): statements (for brief_ddl) that create the function
+-- `<source>_mirror` and its triggers on `source`: every row inserted, updated or deleted there is upserted
+-- into or deleted from `target` (on `key`, column names) in the same transaction, and a TRUNCATE truncates it.
+-- Both tables have the same columns in the same order. An update deletes the old key first (it may move the
+-- row to another partition). A row of `target` that holds one of the other unique keys (each a list of
+-- columns, e.g. 'repo, finding_id, outcome') under another `key` is a copy the reconcile has not reached yet:
+-- it goes, so that the bot's write never fails on it.
+CREATE OR REPLACE FUNCTION pg_temp.mirror(src text, dst text, keycols text[], uniques text[]) RETURNS text[]
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  fn text := src || '_mirror';
+  k text := (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(c), ', ') FROM pg_catalog.unnest(keycols) c);
+  newk text := (SELECT pg_catalog.string_agg('NEW.' || pg_catalog.quote_ident(c), ', ')
+                FROM pg_catalog.unnest(keycols) c);
+  match text := (SELECT pg_catalog.string_agg(pg_catalog.format('%I = OLD.%I', c, c), ' AND ')
+                 FROM pg_catalog.unnest(keycols) c);
+  sets text := (SELECT pg_catalog.string_agg(pg_catalog.format('%I = EXCLUDED.%I', attname, attname), ', '
+                                             ORDER BY attnum)
+                FROM pg_catalog.pg_attribute WHERE attrelid = dst::regclass AND attnum > 0 AND NOT attisdropped
+                  AND attname <> ALL (keycols));
+  others text := '';
+  u text;
+BEGIN
+  FOREACH u IN ARRAY uniques LOOP
+    others := others || pg_catalog.format('DELETE FROM %I WHERE (%s) = (%s) AND (%s) <> (%s); ', dst, u,
+      pg_catalog.regexp_replace(u, '(\w+)', 'NEW.\1', 'g'), k, newk);
+  END LOOP;
+  RETURN ARRAY[
+    pg_catalog.format('CREATE OR REPLACE FUNCTION %I() RETURNS trigger LANGUAGE plpgsql AS $b$ BEGIN '
+      || 'IF TG_OP = %L THEN TRUNCATE %I; RETURN NULL; END IF; '
+      || 'IF TG_OP <> %L THEN DELETE FROM %I WHERE %s; END IF; '
+      || 'IF TG_OP <> %L THEN %s INSERT INTO %I SELECT (NEW).* ON CONFLICT (%s) DO UPDATE SET %s; END IF; '
+      || 'RETURN NULL; END $b$', fn, 'TRUNCATE', dst, 'INSERT', dst, match, 'DELETE', others, dst, k, sets),
+    pg_catalog.format('CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE ON %I FOR EACH ROW EXECUTE FUNCTION %I()',
+      fn, src, fn),
+    pg_catalog.format('CREATE TRIGGER %I AFTER TRUNCATE ON %I FOR EACH STATEMENT EXECUTE FUNCTION %I()',
+      fn || '_truncate', src, fn)];
+END
+$fn$;
+
+-- pg_temp.has_mirror(source): the mirror of pg_temp.mirror is on `source`.
+CREATE OR REPLACE FUNCTION pg_temp.has_mirror(src text) RETURNS boolean LANGUAGE sql AS $fn$
+  SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger WHERE tgrelid = pg_catalog.to_regclass(src)
+                 AND tgname = src || '_mirror')
+$fn$;
+
+-- pg_temp.copy_rows(source, target, batch): the rows of `source` not yet in `target`, copied in id batches
+-- (pg_temp.in_batches) without locking them: what the bot changes meanwhile, pg_temp.reconcile catches up.
+CREATE OR REPLACE PROCEDURE pg_temp.copy_rows(src text, dst text, batch integer) LANGUAGE plpgsql AS $fn$
+BEGIN
+  CALL pg_temp.in_batches(src, pg_catalog.format('INSERT INTO %I SELECT * FROM %I WHERE id >= $1 AND id < $2'
+    || ' ON CONFLICT DO NOTHING', dst, src), batch);
+END
+$fn$;
+
+-- pg_temp.reconcile(source, target, batch): with the mirror on, `target` made equal to `source` in id batches:
+-- first every row of `target` that `source` no longer holds as it is goes, then every row of `source` missing
+-- in `target` is copied, locked FOR SHARE while its batch runs (an update or delete of it waits for the batch,
+-- then reaches `target` through the mirror). A row the bot changes during a batch is deleted by the first pass
+-- at worst (its snapshot is older) and copied again by the second.
+CREATE OR REPLACE PROCEDURE pg_temp.reconcile(src text, dst text, batch integer) LANGUAGE plpgsql AS $fn$
+BEGIN
+  CALL pg_temp.in_batches(dst, pg_catalog.format('DELETE FROM %I d WHERE d.id >= $1 AND d.id < $2 AND NOT EXISTS'
+    || ' (SELECT 1 FROM %I s WHERE s.id = d.id AND ROW(s.*) IS NOT DISTINCT FROM ROW(d.*))', dst, src), batch);
+  CALL pg_temp.in_batches(src, pg_catalog.format('INSERT INTO %I SELECT * FROM %I s WHERE s.id >= $1 AND s.id < $2'
+    || ' AND NOT EXISTS (SELECT 1 FROM %I d WHERE d.id = s.id) FOR SHARE OF s ON CONFLICT DO NOTHING',
+    dst, src, dst), batch);
+END
+$fn$;
+
+-- pg_temp.check_copy(source, target, key): raises, naming both tables and how many rows, unless every row of
+-- `source` is in `target` with equal values and no other row is there. One statement, one snapshot: the
+-- mirror writes in the bot's own transactions, so the bot's writes meanwhile change both sides or neither.
+CREATE OR REPLACE FUNCTION pg_temp.check_copy(src text, dst text, keycols text[]) RETURNS void
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  n bigint;
+BEGIN
+  EXECUTE pg_catalog.format('SELECT count(*) FROM %I s FULL JOIN %I d USING (%s) WHERE ROW(s.*) IS DISTINCT FROM'
+    || ' ROW(d.*)', src, dst, (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(c), ', ')
+                               FROM pg_catalog.unnest(keycols) c)) INTO n;
+  IF n > 0 THEN
+    RAISE EXCEPTION '% rows of % and its copy % differ; nothing swapped: run `up` again', n, src, dst;
+  END IF;
+END
+$fn$;
+
+-- pg_temp.move_identity(old table, new table): statements (for brief_ddl, before the old table is dropped)
+-- that give the new table's `id` the identity, under the old sequence's name, continuing where it stood.
+CREATE OR REPLACE FUNCTION pg_temp.move_identity(old text, new text) RETURNS text[] LANGUAGE sql AS $fn$
+  SELECT ARRAY[pg_catalog.format('ALTER SEQUENCE %I RENAME TO %I', old || '_id_seq', old || '_id_seq_moved'),
+               pg_catalog.format('ALTER TABLE %I ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY'
+                                 || ' (SEQUENCE NAME %I)', new, old || '_id_seq'),
+               pg_catalog.format('SELECT pg_catalog.setval(%L, last_value, is_called) FROM %I',
+                                 old || '_id_seq', old || '_id_seq_moved')]
+$fn$;
+
+-- pg_temp.grants_of(old table, new table): statements granting on `new` what is granted on `old`.
+CREATE OR REPLACE FUNCTION pg_temp.grants_of(old text, new text) RETURNS text[] LANGUAGE sql AS $fn$
+  SELECT COALESCE(pg_catalog.array_agg(pg_catalog.format('GRANT %s ON %I TO %s%s', a.privilege_type, new,
+           CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(r.rolname) END,
+           CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END)), '{}')
+  FROM pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) a
+  LEFT JOIN pg_catalog.pg_roles r ON r.oid = a.grantee
+  WHERE c.oid = old::regclass AND a.grantee <> c.relowner
+$fn$;
+
+-- pg_temp.index_comments(old table, new table, suffix): for every commented index of `old` whose copy on `new`
+-- is named with `suffix`, a statement that comments the copy (for brief_ddl, after the copy takes the name).
+CREATE OR REPLACE FUNCTION pg_temp.index_comments(old text, new text, suffix text) RETURNS text[] LANGUAGE sql AS $fn$
+  SELECT COALESCE(pg_catalog.array_agg(pg_catalog.format('COMMENT ON INDEX %I IS %L', c.relname, d.description)),
+                  '{}')
+  FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid
+  JOIN pg_catalog.pg_description d ON d.objoid = c.oid AND d.classoid = 'pg_catalog.pg_class'::regclass
+  JOIN pg_catalog.pg_index ni ON ni.indrelid = new::regclass
+  JOIN pg_catalog.pg_class nc ON nc.oid = ni.indexrelid AND nc.relname = c.relname || suffix
+  WHERE i.indrelid = old::regclass
+$fn$;

@@ -43,9 +43,11 @@ class ImportConcurrencyTest extends ImportFixtures {
     BenchImport.generate(k, t, 1500, 5);
     withDatabase("import_readers", url -> {
       Migrations.run(url, migrations(), null);
-      // a vector index, as indexes@kodiai or an operator makes: built again after the load
+      // a vector index, as indexes@kodiai makes (on the default partition since migration 070): built again after
+      // the load
       try (Connection c = DbClient.open(url)) {
-        exec(c, "CREATE INDEX lm_hnsw_test ON learning_memories USING hnsw (embedding halfvec_cosine_ops) WITH (m = 16, ef_construction = 64)");
+        exec(c, "CREATE INDEX lm_hnsw_test ON learning_memories_default USING hnsw (embedding halfvec_cosine_ops)"
+            + " WITH (m = 16, ef_construction = 64)");
       }
       try (Connection reader = DbClient.open(url); Connection paused = DbClient.open(url)) {
         exec(reader, "SET lock_timeout = '1s'");
@@ -115,8 +117,8 @@ class ImportConcurrencyTest extends ImportFixtures {
     withDatabase("import_restore", url -> {
       Migrations.run(url, migrations(), null);
       try (Connection c = DbClient.open(url)) {
-        exec(c, "CREATE INDEX lm_hnsw_test ON learning_memories USING hnsw (embedding halfvec_cosine_ops) WITH (m = 16, ef_construction = 64)",
-            "COMMENT ON INDEX lm_hnsw_test IS 'kept by the test'");
+        exec(c, "CREATE INDEX lm_hnsw_test ON learning_memories_default USING hnsw (embedding halfvec_cosine_ops)"
+            + " WITH (m = 16, ef_construction = 64)", "COMMENT ON INDEX lm_hnsw_test IS 'kept by the test'");
       }
       var before = targetState(url);
       Importer.testPause = phase -> { if (phase.equals("verify")) throw new ImportFailure(

@@ -43,6 +43,35 @@ class ConversionKitTest {
     assertTrue(MigrationSource.hasNoTransactionMarker(sql), "the header is untouched");
   }
 
+  /** A numbered migration may use the kit too (070); its checksum is that of its own bytes, whatever the kit holds. */
+  @Test void aNumberedMigrationGetsTheKitAndKeepsItsOwnChecksum() {
+    Map<String, String> files = Map.of("001-a.sql", "SELECT 1;\n", "002-b.sql", CONVERSION);
+    MigrationSource one = MigrationSource.fromFiles("test", files, Map.of(ConversionKit.FILE, KIT));
+    MigrationSource grown = MigrationSource.fromFiles("test", files, Map.of(ConversionKit.FILE, KIT
+        + "CREATE OR REPLACE FUNCTION pg_temp.h() RETURNS int LANGUAGE sql AS $fn$ SELECT 3 $fn$;\n"));
+    var m = one.migrations.get(1);
+    assertTrue(m.sql().contains("pg_temp.f() RETURNS int LANGUAGE sql"), m.sql());
+    assertEquals(CONVERSION.split("\n", -1).length, m.sql().split("\n", -1).length, "one line for one line");
+    assertEquals(m.checksum(), grown.migrations.get(1).checksum(), "a helper added to the kit edits no migration");
+    var e = assertThrows(MigrationException.class, () -> MigrationSource.fromFiles("test", files));
+    assertTrue(e.getMessage().contains("002-b.sql: uses the online kit"), e.getMessage());
+  }
+
+  /** A script that bundles the migrations bundles the kit too: 070 uses it (bench and devdb once did not). */
+  @Test void everyScriptThatBundlesTheMigrationsBundlesTheKit() throws Exception {
+    Path root = MigrationSource.checkoutRoot();
+    List<String> without = new ArrayList<>();
+    try (Stream<Path> s = Files.list(root)) {
+      for (Path p : s.filter(f -> f.toString().endsWith(".java")).sorted().toList()) {
+        String src = Files.readString(p);
+        if (src.contains("//FILES migrations/=migrations/*.sql")
+            && !src.contains("//FILES migrations/from-kodiai/=migrations/from-kodiai/*.sql"))
+          without.add(p.getFileName().toString());
+      }
+    }
+    assertEquals(List.of(), without, "scripts bundling migrations/*.sql without migrations/from-kodiai/*.sql");
+  }
+
   @Test void aConversionWithoutTheLineIsLeftAsItIs() {
     List<String> problems = new ArrayList<>();
     var out = expand(Map.of(ConversionKit.FILE, KIT, "005-a.sql", "SELECT 1;\n-- adopt: online-kit later\n"),

@@ -316,17 +316,18 @@ final class ExpectedSchema {
         created_at                       timestamptz not null default now()
         search_tsv                       tsvector
         language                         text
-        constraint learning_memories_pkey PRIMARY KEY (id)
+        constraint learning_memories_pkey PRIMARY KEY (repo, id)
         constraint learning_memories_repo_finding_id_outcome_key UNIQUE (repo, finding_id, outcome)
         constraint learning_memories_category_check CHECK ((category = ANY (ARRAY['security'::text, 'correctness'::text, 'performance'::text, 'style'::text, 'documentation'::text])))
         constraint learning_memories_embedding_dim_check CHECK (((embedding IS NULL) OR (vector_dims(embedding) = embedding_dim)))
         constraint learning_memories_outcome_check CHECK ((outcome = ANY (ARRAY['accepted'::text, 'suppressed'::text, 'thumbs_up'::text, 'thumbs_down'::text])))
         constraint learning_memories_severity_check CHECK ((severity = ANY (ARRAY['critical'::text, 'major'::text, 'medium'::text, 'minor'::text])))
         index idx_learning_memories_owner USING btree (owner)
+        index idx_learning_memories_id USING btree (id)
         index idx_learning_memories_cluster_training_sample USING btree (repo, outcome, created_at DESC, id DESC) WHERE ((NOT stale) AND (embedding IS NOT NULL) AND (outcome = ANY (ARRAY['accepted'::text, 'thumbs_up'::text, 'suppressed'::text, 'thumbs_down'::text])))
         index idx_learning_memories_embedding_repair_voyage4 USING btree (id) WHERE ((embedding IS NULL) OR stale OR (embedding_model IS DISTINCT FROM 'voyage-4'::text))
         index idx_memories_language USING btree (language)
-        index idx_learning_memories_owner_live USING btree (owner) INCLUDE (repo) WHERE (NOT stale)
+        index idx_learning_memories_owner_live USING btree (owner, repo) WHERE (NOT stale)
         index idx_learning_memories_repo_live USING btree (repo) WHERE (NOT stale)
         index idx_learning_memories_search_tsv USING gin (search_tsv)
         index idx_learning_memories_stale USING btree (stale)
@@ -372,6 +373,7 @@ final class ExpectedSchema {
     DATABASE_SETTINGS.put("plan_cache_mode", "force_custom_plan");
     DATABASE_SETTINGS.put("hnsw.ef_search", "100");
     DATABASE_SETTINGS.put("hnsw.iterative_scan", "relaxed_order");
+    DATABASE_SETTINGS.put("enable_partitionwise_aggregate", "on");
   }
 
   /** Vector columns kept inside the row (STORAGE PLAIN), as table.column. */

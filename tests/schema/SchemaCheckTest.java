@@ -172,6 +172,8 @@ class SchemaCheckTest extends SchemaFixtures {
       for (String line : CatalogSnapshot.take(c)) {
         String[] w = line.split(" ", 3);
         String kind = w[0], name = w[1].startsWith("public.") ? w[1].substring(7) : w[1];
+        // learning_memories' partitions (migration 070): checked as "partitioning of learning_memories"
+        if (name.startsWith("learning_memories_default") || name.startsWith("learning_memories_repo_")) continue;
         String key = switch (kind) {
           case "schema", "sequence", "comment" -> null;
           case "relation" -> line.contains(" kind=S ") || line.endsWith(" kind=S") ? null : "table " + name.split(" ")[0];

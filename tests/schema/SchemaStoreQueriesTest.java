@@ -235,7 +235,8 @@ class SchemaStoreQueriesTest extends SchemaFixtures {
       exec(c, "ANALYZE learning_memories");
       c.commit();
 
-      exec(c, "CREATE INDEX idx_lm_repo_hnsw_test ON learning_memories USING hnsw (embedding halfvec_cosine_ops)"
+      // on the default partition, where `indexes sync` keeps them since migration 070
+      exec(c, "CREATE INDEX idx_lm_repo_hnsw_test ON learning_memories_default USING hnsw (embedding halfvec_cosine_ops)"
           + " WITH (m = 16, ef_construction = 64) WHERE repo = 'nn/r1' AND NOT stale");
       exec(c, "ANALYZE learning_memories");
       String nearest = KodiaiQueries.RETRIEVE_MEMORIES;
