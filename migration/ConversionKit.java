@@ -2,7 +2,9 @@
 // helpers (pg_temp.prepare, swap, brief_ddl, ...) that every online conversion of a kodiai table uses,
 // written once. A conversion that holds the line `-- adopt: online-kit` (after its leading comments) gets
 // the kit in that line's place, joined onto that one line: the conversion's own line numbers, which
-// messages and `bench adopt` report, stay true. The kit is part of the conversion's checksum.
+// messages and `bench adopt` report, stay true. A conversion's checksum covers its own text, not the kit (helpers
+// are appended to the kit; that must not make applied conversions look edited); previousReleaseKit keeps the checksums
+// the one release that covered the kit recorded.
 // Knows nothing of databases.
 
 import java.io.IOException;
@@ -83,6 +85,26 @@ final class ConversionKit {
     Map<String, String> out = expand(files, problems);
     if (!problems.isEmpty()) throw new IOException(String.join("; ", problems));
     return out.get(kodiaiFile);
+  }
+
+  /**
+   * The first line of the kit that the release at main 6f35d53 (2026-12-07, before 070) did not have: that release
+   * recorded a conversion as `from-kodiai:` + the SHA-256 of the conversion WITH its kit expanded, so every helper
+   * appended since made those conversions look edited (`validate`, `up`: exit 5). Its kit is today's up to this
+   * line; PREVIOUS_RELEASE_KIT_SHA256 is the SHA-256 of its online-kit.sql.
+   */
+  static final String PREVIOUS_RELEASE_KIT_END = "-- Added with 070";
+  static final String PREVIOUS_RELEASE_KIT_SHA256 = "ddce542443bb90dbb921d34d9200ec73097ac8aef126d6103a1294dd1bec2c2e";
+
+  /**
+   * The kit of the release at 6f35d53 (see PREVIOUS_RELEASE_KIT_END), cut from `kit` (today's); null where `kit` does
+   * not start with it (then no checksum that release recorded can be rebuilt, and none is accepted in its name).
+   */
+  static String previousReleaseKit(String kit) {
+    if (kit == null) return null;
+    Matcher end = Pattern.compile("(?m)^" + Pattern.quote(PREVIOUS_RELEASE_KIT_END)).matcher(kit);
+    String then = (end.find() ? kit.substring(0, end.start()) : kit).stripTrailing() + "\n";
+    return MigrationSource.checksum(then).equals(PREVIOUS_RELEASE_KIT_SHA256) ? then : null;
   }
 
   /** The kit's statements on one line: its comment lines and blank lines dropped, the rest joined by spaces. */

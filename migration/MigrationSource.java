@@ -37,14 +37,21 @@ final class MigrationSource {
     String label() { return String.format("%03d-%s", version, name); }
     boolean hasDown() { return downSql != null; }
 
+    /** converted(files, conversionSql, conversionSql): for conversions that do not use the kit. */
+    Migration converted(List<String> files, String conversionSql) {
+      return converted(files, conversionSql, conversionSql);
+    }
+
     /**
      * This migration as applied where kodiai's runner already applied what it carries: the
-     * conversions' SQL (joined in order) instead of its own, recorded under its own name with the
-     * checksum `from-kodiai:` + the checksum of that SQL; transactional unless the first says otherwise.
+     * conversions' SQL (joined in order, the kit in place) instead of its own, recorded under its own name with the
+     * checksum `from-kodiai:` + the checksum of `ownSql`, the conversions' own text (joined the same way, the kit
+     * line as written): helpers appended to the kit must not make an applied conversion look edited.
+     * Transactional unless the first says otherwise.
      */
-    Migration converted(List<String> files, String conversionSql) {
+    Migration converted(List<String> files, String conversionSql, String ownSql) {
       return new Migration(version, name, fileName, conversionSql, KodiaiFiles.CONVERTED_PREFIX
-          + MigrationSource.checksum(conversionSql),
+          + MigrationSource.checksum(ownSql),
           !hasNoTransactionMarker(conversionSql), downFileName, downSql, kodiai,
           String.join(", ", files.stream().map(f -> KodiaiFiles.FROM_KODIAI + "/" + f).toList()));
     }
@@ -61,15 +68,18 @@ final class MigrationSource {
   final List<String> warnings;       // files that look like migrations but are ignored, one line each
   /** migrations/from-kodiai/: kodiai file name -> the SQL that converts kodiai's objects of that file to ours. */
   final Map<String, String> fromKodiai;
+  /** The same as written (the kit line not expanded), with the kit under its name: what checksums cover. */
+  private final Map<String, String> conversionTexts;
   private final Map<String, List<Statement>> statements = new java.util.IdentityHashMap<>(); // split once per file
 
   private MigrationSource(String description, List<Migration> migrations, List<String> warnings,
       Map<String, List<Statement>> split,
-      Map<String, String> fromKodiai) {
+      Map<String, String> fromKodiai, Map<String, String> conversionTexts) {
     this.description = description;
     this.migrations = migrations;
     this.warnings = warnings;
     this.fromKodiai = Map.copyOf(fromKodiai);
+    this.conversionTexts = Map.copyOf(conversionTexts);
     this.statements.putAll(split);
   }
 
@@ -215,13 +225,39 @@ final class MigrationSource {
     if (!problems.isEmpty()) throw invalid(description, problems);
 
     Map<String, List<Statement>> split = splitInTransaction(files, problems);
-    Map<String, String> conversions = ConversionKit.expand(withoutByteOrderMark(fromKodiai), problems);
+    Map<String, String> texts = withoutByteOrderMark(fromKodiai);
+    Map<String, String> conversions = ConversionKit.expand(texts, problems);
     checkConversions(conversions, split, problems);
     if (!problems.isEmpty()) throw invalid(description, problems);
 
     List<Migration> list = migrations(files, raw, ups, downs, problems);
     if (!problems.isEmpty()) throw invalid(description, problems);
-    return new MigrationSource(description, List.copyOf(list), List.copyOf(warnings), split, conversions);
+    return new MigrationSource(description, List.copyOf(list), List.copyOf(warnings), split, conversions, texts);
+  }
+
+  /** m applied by converting kodiai's `files` (Migration.converted): their SQL (kit in place), own text's checksum. */
+  Migration converted(Migration m, List<String> files) {
+    return m.converted(files, joined(fromKodiai, files), joined(conversionTexts, files));
+  }
+
+  /**
+   * The checksum the release before own-text checksums recorded for m converting `files` (the kit expanded, the kit
+   * as it was then: ConversionKit.previousReleaseKit); null where that kit is not the one in hand.
+   */
+  String previousReleaseChecksum(List<String> files) {
+    String kit = ConversionKit.previousReleaseKit(conversionTexts.get(ConversionKit.FILE));
+    if (kit == null) return null;
+    Map<String, String> then = new TreeMap<>();
+    for (String f : files) then.put(f, conversionTexts.get(f));
+    then.put(ConversionKit.FILE, kit);
+    List<String> problems = new ArrayList<>();
+    Map<String, String> expanded = ConversionKit.expand(then, problems);
+    return problems.isEmpty() ? KodiaiFiles.CONVERTED_PREFIX + checksum(joined(expanded, files)) : null;
+  }
+
+  /** The texts of `files`, joined by a newline in that order (as the conversions of one migration run). */
+  private static String joined(Map<String, String> texts, List<String> files) {
+    return String.join("\n", files.stream().map(texts::get).toList());
   }
 
   /** A byte-order mark is no SQL (psql would send it on to the server, which calls it a syntax error). */

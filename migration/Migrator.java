@@ -284,8 +284,7 @@ final class Migrator implements Batch.Runner {
         stop = new MigrationException.AdoptionStopped(m.fileName(), missing);
         break;
       }
-      pending.add(recorded.isEmpty() ? m : m.converted(recorded, String.join("\n", recorded.stream()
-          .map(source.fromKodiai::get).toList())));
+      pending.add(recorded.isEmpty() ? m : source.converted(m, recorded));
     }
     return pending;
   }
@@ -387,7 +386,11 @@ final class Migrator implements Batch.Runner {
         && source.fromKodiai.containsKey(m.fileName());
   }
 
-  /** A recorded checksum that stands for m: its own, one it replaces, or `from-kodiai:` + today's conversion's. */
+  /**
+   * A recorded checksum that stands for m: its own, one it replaces, or `from-kodiai:` + the checksum of today's
+   * conversion's own text, or of the conversion as the previous release recorded it (MigrationSource
+   * .previousReleaseChecksum: the kit expanded into it, as that release had it).
+   */
   private boolean acceptsChecksum(MigrationSource.Migration m, String checksum) {
     if (!checksum.startsWith(KodiaiFiles.CONVERTED_PREFIX))
       return MigrationSource.accepts(m.sql(), m.checksum(), checksum);
@@ -396,8 +399,8 @@ final class Migrator implements Batch.Runner {
     for (var d : m.kodiai()) files.add(d.file());
     // the conversion left the bundle
     if (files.isEmpty() || !files.stream().allMatch(source.fromKodiai::containsKey)) return true;
-    return checksum.equals(m.converted(files,
-        String.join("\n", files.stream().map(source.fromKodiai::get).toList())).checksum());
+    return checksum.equals(source.converted(m, files).checksum())
+        || checksum.equals(source.previousReleaseChecksum(files));
   }
 
   /** Creates or upgrades _migrations (with provided_by where a migration records rows for kodiai's runner). */

@@ -49,7 +49,7 @@ abstract class AdoptSupport extends SchemaFixtures {
         + " checksum = ?, status = 'applied' WHERE name = ?")) {
       for (var m : source.migrations.subList(0, 3)) {
         ps.setInt(1, m.version());
-        ps.setString(2, m.converted(List.of(m.fileName()), source.fromKodiai.get(m.fileName())).checksum());
+        ps.setString(2, source.converted(m, List.of(m.fileName())).checksum());
         ps.setString(3, m.fileName());
         assertEquals(1, ps.executeUpdate(), m.fileName());
       }

@@ -57,6 +57,38 @@ class ConversionKitTest {
     assertTrue(e.getMessage().contains("002-b.sql: uses the online kit"), e.getMessage());
   }
 
+  /**
+   * A conversion's checksum is that of its own text: a helper appended to the kit edits no applied conversion; the
+   * SQL that runs still has the kit in place.
+   */
+  @Test void aConversionsChecksumIsOfItsOwnTextWhateverTheKitHolds() {
+    Map<String, String> files = Map.of("001-a.sql", "-- kodiai: 005-a.sql 1a2b3c4d5e6f\nSELECT 1;\n");
+    MigrationSource one = MigrationSource.fromFiles("test", files, Map.of(ConversionKit.FILE, KIT, "005-a.sql",
+        CONVERSION));
+    MigrationSource grown = MigrationSource.fromFiles("test", files, Map.of(ConversionKit.FILE, KIT
+        + "CREATE OR REPLACE FUNCTION pg_temp.h() RETURNS int LANGUAGE sql AS $fn$ SELECT 3 $fn$;\n", "005-a.sql",
+        CONVERSION));
+    var c = one.converted(one.migrations.get(0), List.of("005-a.sql"));
+    assertEquals("from-kodiai:" + MigrationSource.checksum(CONVERSION), c.checksum());
+    assertEquals(c.checksum(), grown.converted(grown.migrations.get(0), List.of("005-a.sql")).checksum());
+    assertTrue(c.sql().contains("pg_temp.f() RETURNS int LANGUAGE sql"), c.sql());
+    assertNull(one.previousReleaseChecksum(List.of("005-a.sql")), "no checksum in the name of a kit never released");
+  }
+
+  /**
+   * The release at 6f35d53 recorded conversions with its kit expanded; today's kit starts with that kit (helpers are
+   * appended), so those checksums can be rebuilt. Editing the kit above "-- Added with 070" breaks that.
+   */
+  @Test void theKitStartsWithThePreviousReleasesKit() throws Exception {
+    String kit = Files.readString(FROM_KODIAI.resolve(ConversionKit.FILE));
+    String then = ConversionKit.previousReleaseKit(kit);
+    assertNotNull(then, "the kit above `-- Added with 070` is no longer 6f35d53's");
+    assertEquals("ddce542443bb90dbb921d34d9200ec73097ac8aef126d6103a1294dd1bec2c2e", MigrationSource.checksum(then));
+    assertTrue(kit.startsWith(then.stripTrailing()), "a prefix of today's kit");
+    assertNull(ConversionKit.previousReleaseKit(kit.replaceFirst("pg_temp\\.prepare", "pg_temp.prepare2")));
+    assertEquals(then, ConversionKit.previousReleaseKit(then), "that kit on its own");
+  }
+
   /** A script that bundles the migrations bundles the kit too: 070 uses it (bench and devdb once did not). */
   @Test void everyScriptThatBundlesTheMigrationsBundlesTheKit() throws Exception {
     Path root = MigrationSource.checkoutRoot();
