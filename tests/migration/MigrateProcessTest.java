@@ -217,7 +217,7 @@ class MigrateProcessTest {
 
   @Test void catalogAliasRunsTheRealScriptWithItsBundledMigrations() throws Exception {
     Path root = MigrationSource.checkoutRoot();
-    int bundled = MigrationSource.fromFiles("repo", filesOf(root.resolve("migrations"))).migrations.size();
+    int bundled = MigrationSource.load(root.resolve("migrations")).migrations.size();
     Runner r = start(List.of(root.resolve("jbang").toString(), "migrate@kodiai", "status"), Map.of("DATABASE_URL", url), root);
     assertEquals(0, r.exit(300), r.both());
     List<String> lines = r.stdout().lines().toList();
@@ -225,14 +225,6 @@ class MigrateProcessTest {
     assertEquals(MigrateTest.statusLine("001", "initial-schema", "pending", "-"), lines.get(1), r.both());
     assertEquals("0 applied, " + bundled + " pending, 0 modified, 0 file missing, 0 failed", lines.get(lines.size() - 1), r.both());
     assertEquals(bundled + 2, lines.size(), r.both());
-  }
-
-  static Map<String, String> filesOf(Path folder) throws IOException {
-    Map<String, String> m = new java.util.TreeMap<>();
-    try (var s = Files.list(folder)) {
-      for (Path p : s.toList()) if (p.toString().endsWith(".sql")) m.put(p.getFileName().toString(), Files.readString(p));
-    }
-    return m;
   }
 
   // ------------------------------------------------------------------ issue 14: interrupts, crashes, the lock
