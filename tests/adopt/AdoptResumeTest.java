@@ -8,7 +8,6 @@
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -66,16 +65,8 @@ class AdoptResumeTest extends AdoptSupport {
         r.execute("LOCK TABLE learning_memories IN ACCESS SHARE MODE");
         Thread t = new Thread(() -> { try { convert(url); } catch (SQLException ignored) { } });
         t.start();
-        boolean killed = false;
-        for (int i = 0; i < 600 && !killed; i++) {
-          Thread.sleep(100);
-          try (ResultSet rs = st.executeQuery("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-              + " WHERE datname = current_database() AND state = 'active'"
-              + " AND query LIKE 'DROP INDEX CONCURRENTLY IF EXISTS idx_learning_memories_embedding_hnsw%'")) {
-            rs.next();
-            killed = rs.getInt(1) == 1;
-          }
-        }
+        boolean killed = FreshDatabase.terminateWhen(st, "state = 'active'"
+            + " AND query LIKE 'DROP INDEX CONCURRENTLY IF EXISTS idx_learning_memories_embedding_hnsw%'", 60);
         assertTrue(killed, "the conversion was terminated while it waited for the memory table");
         t.join(60_000);
         reader.rollback();

@@ -26,6 +26,22 @@ final class FreshDatabase implements BeforeAllCallback, AfterAllCallback {
     if (name != null) drop(name);
   }
 
+  /**
+   * Terminates the one backend of the current database whose activity matches `where` (SQL over
+   * pg_stat_activity), polling every 100 ms for up to `seconds`: how a test kills a migration midway.
+   */
+  static boolean terminateWhen(Statement st, String where, int seconds) throws SQLException, InterruptedException {
+    for (int i = 0; i < seconds * 10; i++) {
+      Thread.sleep(100);
+      try (var rs = st.executeQuery("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+          + " WHERE datname = current_database() AND " + where)) {
+        rs.next();
+        if (rs.getInt(1) == 1) return true;
+      }
+    }
+    return false;
+  }
+
   String url() { return url; }
   String name() { return name; }
 

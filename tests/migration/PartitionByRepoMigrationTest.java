@@ -97,15 +97,8 @@ class PartitionByRepoMigrationTest extends SchemaFixtures {
           try { Migrations.run(url, dir, VERSION); } catch (Throwable e) { up.set(e); }
         });
         t.start();
-        for (int i = 0; i < 1200 && !killed; i++) {
-          Thread.sleep(100);
-          try (ResultSet rs = st.executeQuery("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-              + " WHERE datname = current_database() AND query LIKE 'CALL pg_temp.lm_fill()%'"
-              + " AND wait_event_type = 'Lock'")) {
-            rs.next();
-            killed = rs.getInt(1) == 1;
-          }
-        }
+        killed = FreshDatabase.terminateWhen(st,
+            "query LIKE 'CALL pg_temp.lm_fill()%' AND wait_event_type = 'Lock'", 120);
         bot.rollback();
         t.join(120_000);
       }
